@@ -1,0 +1,10 @@
+// @wxtoken/testkit: what wxtoken's tests share.
+export type { EtcdCluster, EtcdMember, EtcdOptions } from "./etcd.js";
+export { findEtcd, startEtcd } from "./etcd.js";
+export { freePort, freePorts } from "./free-port.js";
+export type { ProcessExit, SpawnedProcess, SpawnOptions } from "./spawn.js";
+export { processExists, runningProcesses, spawnNode, spawnProcess } from "./spawn.js";
+export type { CleanupStep } from "./teardown.js";
+export { Teardown } from "./teardown.js";
+export type { WaitForOptions } from "./wait-for.js";
+export { WaitAborted, waitFor } from "./wait-for.js";

@@ -1,0 +1,46 @@
+// spawnNode and Teardown: output is collected, and teardown stops what was started.
+import { describe, expect, it } from "vitest";
+import { processExists, spawnNode } from "./spawn.js";
+import { Teardown } from "./teardown.js";
+
+const sleeper = `process.stdout.write("ready " + process.argv[1] + "\\n"); setInterval(() => {}, 1000);`;
+
+describe("spawnNode", () => {
+  it("collects output and is killed by the teardown, even when SIGTERM is ignored", async () => {
+    const teardown = new Teardown();
+    const child = spawnNode("-e", [`process.on("SIGTERM", () => {}); ${sleeper}`, "x"], {
+      teardown,
+    });
+    const match = await child.waitForOutput(/ready (\w+)/);
+    expect(match[1]).toBe("x");
+    expect(processExists(child.pid)).toBe(true);
+    child.child.kill("SIGKILL");
+    await teardown.run();
+    expect(child.isRunning()).toBe(false);
+    expect(processExists(child.pid)).toBe(false);
+  });
+
+  it("escalates to SIGKILL after the grace period", async () => {
+    const child = spawnNode("-e", [`process.on("SIGTERM", () => {}); ${sleeper}`, "y"]);
+    await child.waitForOutput(/ready/);
+    const exit = await child.stop("SIGTERM", 100);
+    expect(exit.signal).toBe("SIGKILL");
+  });
+
+  it("fails waitForOutput at once when the process exits", async () => {
+    const child = spawnNode("-e", [`console.log("bye"); process.exit(3)`]);
+    await expect(child.waitForOutput(/never/, 10_000)).rejects.toThrow(/exited \(3\)/);
+  });
+
+  it("runs teardown steps last-first and reports every failure", async () => {
+    const teardown = new Teardown();
+    const order: number[] = [];
+    teardown.add(() => order.push(1));
+    teardown.add(() => {
+      throw new Error("boom");
+    });
+    teardown.add(() => order.push(3));
+    await expect(teardown.run()).rejects.toThrow(/1 step\(s\) failed/);
+    expect(order).toEqual([3, 1]);
+  });
+});
