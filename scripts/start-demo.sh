@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# The demo: the WeChat simulator plus one token-server with config/demo.yaml.
+# The demo: builds what is needed, then runs the WeChat simulator plus one token-server
+# with config/demo.yaml (gRPC 127.0.0.1:50051, HTTP 127.0.0.1:8080). Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d apps/token-server ]; then
-  echo "The demo needs apps/token-server and apps/wechat-sim, which are not built yet."
-  echo "What exists today: the API contract (proto/), its generated code (packages/api) and the test kit."
-  exit 0
-fi
+pnpm exec turbo run build --filter=@wxtoken/token-server... --filter=@wxtoken/wechat-sim --output-logs=errors-only
+exec node scripts/start-demo.mjs

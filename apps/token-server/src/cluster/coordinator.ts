@@ -1,0 +1,15 @@
+// Coordinator: decides which replica refreshes (the leader). solo.ts always leads;
+// etcd-leader.ts campaigns through an etcd election.
+
+export interface Coordinator {
+  /** This replica's id. */
+  readonly replicaId: string;
+  /** The leading replica's id, or undefined while none leads. */
+  leaderId(): string | undefined;
+  isLeader(): boolean;
+  /** Calls `listener` whenever this replica gains (true) or loses (false) leadership. */
+  onLeadershipChange(listener: (leading: boolean) => void): () => void;
+  start(): Promise<void>;
+  /** Gives up leadership at once (resigns) and stops campaigning. */
+  stop(): Promise<void>;
+}

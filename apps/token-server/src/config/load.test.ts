@@ -1,0 +1,106 @@
+// Config loading: env substitution, secret files, defaults, and errors that name the key
+// without ever printing a secret.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, parseConfig } from "./load.js";
+
+const SECRET = "s3cr3t-app-secret-value";
+const minimal = (app: Record<string, unknown> = {}) => ({
+  apps: [{ app_id: "wx0000000000000001", secret: "${env:APP_SECRET}", ...app }],
+});
+const env = { APP_SECRET: SECRET };
+
+function errorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseConfig", () => {
+  it("fills the defaults of ARCHITECTURE §6 and resolves ${env:NAME}", () => {
+    const config = parseConfig(minimal(), env, "/etc/wxtoken");
+    expect(config.listen).toEqual({ grpc: "127.0.0.1:50051", http: "127.0.0.1:8080" });
+    expect(config.store.kind).toBe("embedded");
+    expect(config.store.path).toBe("/etc/wxtoken/.wxtoken/store");
+    expect(config.store.etcd.lease_ttl_s).toBe(5);
+    expect(config.refresh.lead_s).toBe(300);
+    expect(config.apps[0]).toMatchObject({ secret: SECRET, mode: "stable", tickets: [] });
+  });
+
+  it("reads secret_file relative to the config and trims it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wxtoken-config-"));
+    writeFileSync(join(dir, "secret"), `${SECRET}\n`);
+    const config = parseConfig({ apps: [{ app_id: "wx1", secret_file: "secret" }] }, {}, dir);
+    expect(config.apps[0]?.secret).toBe(SECRET);
+  });
+
+  it.each([
+    [{ apps: [] }, "config: apps: must configure at least one app"],
+    [minimal({ mode: "fast" }), "config: apps[0].mode:"],
+    [minimal({ tickets: ["jsapi", "other"] }), "config: apps[0].tickets[1]:"],
+    [{ ...minimal(), listen: { grpc: "50051" } }, "config: listen.grpc: must be host:port"],
+    [{ ...minimal(), refresh: { lead_s: 0 } }, "config: refresh.lead_s:"],
+    [{ ...minimal(), store: { kind: "redis" } }, "config: store.kind:"],
+    [{ ...minimal(), unknown_key: 1 }, "unknown_key"],
+    [
+      {
+        ...minimal(),
+        callers: [{ name: "a", key_sha256: "abc", apps: ["*"], permissions: ["admin"] }],
+      },
+      "config: callers[0].key_sha256: must be the lowercase hex SHA-256",
+    ],
+    [
+      {
+        ...minimal(),
+        callers: [{ name: "a", key_sha256: "a".repeat(64), apps: ["wx9"], permissions: ["admin"] }],
+      },
+      "config: callers[0].apps[0]: names app wx9, which is not configured",
+    ],
+    [
+      { apps: [...minimal().apps, ...minimal().apps] },
+      "config: apps[1].app_id: is configured twice",
+    ],
+  ])("rejects a bad config naming the key: %#", (raw, message) => {
+    const error = errorOf(() => parseConfig(raw, env));
+    expect(error.message).toContain(message);
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it("refuses a literal secret without echoing it", () => {
+    const error = errorOf(() => parseConfig({ apps: [{ app_id: "wx1", secret: SECRET }] }, env));
+    expect(error.message).toMatch(/^config: apps\[0\]\.secret: must be \$\{env:NAME\}/);
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it("names the variable that is not set", () => {
+    expect(errorOf(() => parseConfig(minimal(), {})).message).toBe(
+      "config: apps[0].secret: environment variable APP_SECRET is not set",
+    );
+  });
+});
+
+describe("loadConfig", () => {
+  it("reads YAML and reports a syntax error without quoting the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wxtoken-config-"));
+    const good = join(dir, "good.yaml");
+    writeFileSync(
+      good,
+      "apps:\n  - app_id: wx1\n    secret: ${env:APP_SECRET}\n    mode: classic\n",
+    );
+    expect(loadConfig(good, env).apps[0]?.mode).toBe("classic");
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, `apps: [\n  token: "${SECRET}"\n`);
+    const error = errorOf(() => loadConfig(bad, env));
+    expect(error.message).toMatch(/is not valid YAML/);
+    expect(error.message).not.toContain(SECRET);
+    expect(errorOf(() => loadConfig(join(dir, "missing.yaml"))).message).toMatch(
+      /cannot read .*ENOENT/,
+    );
+  });
+});

@@ -1,0 +1,126 @@
+// The token-server's configuration: keys, defaults and rules (ARCHITECTURE §6), in zod.
+import { z } from "zod";
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:50051");
+
+export const PERMISSIONS = ["token.read", "token.refresh", "message.send", "admin"] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const TICKET_TYPES = ["jsapi", "wx_card"] as const;
+export type TicketType = (typeof TICKET_TYPES)[number];
+
+const appSchema = z
+  .object({
+    app_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_-]"),
+    /** Resolved from `${env:NAME}` or `secret_file` by the loader; never a literal. */
+    secret: z.string().min(1, "must not be empty"),
+    mode: z.enum(["stable", "classic"]).default("stable"),
+    tickets: z.array(z.enum(TICKET_TYPES)).default([]),
+    /** Limits on MessageService sends for this app. */
+    send_limits: z
+      .object({
+        rate_per_s: z.number().positive().default(100),
+        burst: z.number().int().min(1).default(200),
+        concurrency: z.number().int().min(1).default(32),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const callerSchema = z
+  .object({
+    name: z.string().min(1, "must not be empty"),
+    key_sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "must be the lowercase hex SHA-256 of the caller's key"),
+    apps: z.array(z.string().min(1)).min(1, "must list app ids or '*'"),
+    permissions: z.array(z.enum(PERMISSIONS)).min(1, "must grant at least one permission"),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    replica_id: z.string().min(1).optional(),
+    listen: z
+      .object({
+        grpc: hostPort.default("127.0.0.1:50051"),
+        http: hostPort.default("127.0.0.1:8080"),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({
+        kind: z.enum(["embedded", "etcd"]).default("embedded"),
+        path: z.string().min(1).default(".wxtoken/store"),
+        etcd: z
+          .object({
+            endpoints: z.array(z.url()).min(1).default(["http://127.0.0.1:2379"]),
+            prefix: z.string().min(1).default("wxtoken/"),
+            lease_ttl_s: z.number().int().min(1).max(60).default(5),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    wechat: z
+      .object({
+        base_url: z.url().default("https://api.weixin.qq.com"),
+        timeout_ms: z.number().int().min(100).max(60_000).default(5_000),
+      })
+      .strict()
+      .prefault({}),
+    refresh: z
+      .object({
+        /** Refresh when this many seconds (or fewer) are left; WeChat renews stable tokens in their last 300 s. */
+        lead_s: z.number().min(1).max(3600).default(300),
+        /** Backoff after a retryable failure: first delay and cap, in ms. */
+        retry_initial_ms: z.number().int().min(1).default(500),
+        retry_max_ms: z.number().int().min(1).default(30_000),
+        /** Forced stable_token refreshes allowed per UTC+8 day, and their minimum spacing. */
+        force_daily_limit: z.number().int().min(0).max(20).default(20),
+        force_min_interval_s: z.number().min(0).default(30),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+      })
+      .strict()
+      .prefault({}),
+    apps: z.array(appSchema).min(1, "must configure at least one app"),
+    callers: z.array(callerSchema).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.apps.forEach((app, i) => {
+      if (seen.has(app.app_id)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["apps", i, "app_id"],
+          message: "is configured twice",
+        });
+      }
+      seen.add(app.app_id);
+    });
+    config.callers.forEach((caller, i) => {
+      caller.apps.forEach((appId, j) => {
+        if (appId !== "*" && !seen.has(appId)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["callers", i, "apps", j],
+            message: `names app ${appId}, which is not configured`,
+          });
+        }
+      });
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type AppConfig = Config["apps"][number];
+export type CallerConfig = Config["callers"][number];

@@ -1,0 +1,189 @@
+// Every app's credentials on this replica: slots fed by the store's watch, the leader's
+// refreshers, and the operations the services need (read, compare-and-refresh, watch,
+// sign, status). No I/O on the read path.
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { type Credential, CredentialKind } from "@wxtoken/api";
+import type { Logger } from "pino";
+import type { Coordinator } from "../cluster/coordinator.js";
+import type { AppConfig } from "../config/schema.js";
+import { decodeCredential, keys } from "../store/keys.js";
+import type { KvStore } from "../store/kv-store.js";
+import {
+  AppRefresher,
+  type CredentialUpstream,
+  type RefreshTiming,
+  TICKET_KINDS,
+} from "./app-refresher.js";
+import { CredentialSlot, type SlotFailure } from "./credential-slot.js";
+import type { UsageGuards } from "./usage-guards.js";
+
+export interface CredentialManagerDeps {
+  apps: readonly AppConfig[];
+  upstream: CredentialUpstream;
+  store: KvStore;
+  guards: UsageGuards;
+  coordinator: Coordinator;
+  logger: Logger;
+  timing: RefreshTiming;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface RefreshOutcome {
+  credential: Credential;
+  /** False when the stale value had been replaced already and nothing was fetched. */
+  refreshed: boolean;
+}
+
+export interface AppState {
+  app: AppConfig;
+  slots: CredentialSlot[];
+  /** The most recent failure among the app's slots. */
+  lastFailure: SlotFailure | undefined;
+  /** When a credential of this app last changed, epoch ms. */
+  lastRefreshAt: number | undefined;
+}
+
+interface ManagedApp {
+  app: AppConfig;
+  slots: Map<CredentialKind, CredentialSlot>;
+  refresher: AppRefresher;
+}
+
+export class CredentialManager {
+  private readonly apps = new Map<string, ManagedApp>();
+  private readonly unsubscribes: (() => void)[] = [];
+
+  constructor(private readonly deps: CredentialManagerDeps) {
+    for (const app of deps.apps) {
+      const kinds = [CredentialKind.ACCESS_TOKEN, ...app.tickets.map((type) => TICKET_KINDS[type])];
+      const slots = new Map(
+        kinds.map((kind) => [kind, new CredentialSlot(app.app_id, kind, deps.now)]),
+      );
+      this.apps.set(app.app_id, { app, slots, refresher: new AppRefresher(app, slots, deps) });
+    }
+  }
+
+  /** The app's config, or undefined if it is not configured. */
+  app(appId: string): AppConfig | undefined {
+    return this.apps.get(appId)?.app;
+  }
+
+  /** The slot of an app and kind, or undefined if the app has no such credential. */
+  slot(appId: string, kind: CredentialKind): CredentialSlot | undefined {
+    return this.apps.get(appId)?.slots.get(kind);
+  }
+
+  /** Loads stored credentials, follows the store, and refreshes while this replica leads. */
+  async start(): Promise<void> {
+    this.unsubscribes.push(
+      this.deps.store.watch(keys.credentials, (event) => {
+        if (event.type === "put") {
+          const credential = decodeCredential(event.entry.value);
+          this.slot(credential.appId, credential.kind)?.apply(credential);
+        }
+      }),
+    );
+    for (const entry of await this.deps.store.list(keys.credentials)) {
+      const credential = decodeCredential(entry.value);
+      this.slot(credential.appId, credential.kind)?.apply(credential);
+    }
+    this.unsubscribes.push(
+      this.deps.coordinator.onLeadershipChange((leading) => {
+        for (const { refresher } of this.apps.values()) {
+          if (leading) {
+            void refresher.start();
+          } else {
+            refresher.stop();
+          }
+        }
+      }),
+    );
+    if (this.deps.coordinator.isLeader()) {
+      await Promise.all([...this.apps.values()].map(({ refresher }) => refresher.start()));
+    }
+  }
+
+  stop(): void {
+    for (const unsubscribe of this.unsubscribes.splice(0)) {
+      unsubscribe();
+    }
+    for (const { refresher } of this.apps.values()) {
+      refresher.stop();
+    }
+  }
+
+  private managed(appId: string): ManagedApp {
+    const managed = this.apps.get(appId);
+    if (managed === undefined) {
+      throw new Error(`app ${appId} is not configured`);
+    }
+    return managed;
+  }
+
+  /**
+   * Compare-and-refresh: if `staleValue` is no longer current, the current credential
+   * (no upstream call); otherwise one refresh shared by every concurrent caller.
+   */
+  async refreshStale(
+    slot: CredentialSlot,
+    staleValue: string,
+    signal: AbortSignal,
+  ): Promise<RefreshOutcome> {
+    const latest = slot.latest();
+    if (latest !== undefined && latest.value !== staleValue) {
+      return { credential: await slot.waitForCurrent(signal), refreshed: false };
+    }
+    const credential = await this.managed(slot.appId).refresher.refreshStale(slot.kind, staleValue);
+    return { credential, refreshed: true };
+  }
+
+  /** The current credential first (waiting for one), then every change until `signal` aborts. */
+  async *watch(slot: CredentialSlot, signal: AbortSignal): AsyncGenerator<Credential> {
+    const pending: Credential[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = slot.subscribe((credential) => {
+      pending.push(credential);
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    signal.addEventListener("abort", onAbort);
+    try {
+      let last = await slot.waitForCurrent(signal);
+      yield last;
+      while (!signal.aborted) {
+        const next = pending.shift();
+        if (next === undefined) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+        } else if (next.generation > last.generation) {
+          last = next;
+          yield next;
+        }
+      }
+    } finally {
+      unsubscribe();
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Every app's state, in config order. */
+  states(): AppState[] {
+    return [...this.apps.values()].map(({ app, slots }) => {
+      const all = [...slots.values()];
+      const failures = all.map((s) => s.failure).filter((f): f is SlotFailure => f !== undefined);
+      const fetched = all
+        .map((s) => s.latest()?.fetchedAt)
+        .filter((t) => t !== undefined)
+        .map((t) => timestampMs(t));
+      return {
+        app,
+        slots: all,
+        lastFailure: failures.sort((a, b) => b.at.getTime() - a.at.getTime())[0],
+        lastRefreshAt: fetched.length === 0 ? undefined : Math.max(...fetched),
+      };
+    });
+  }
+}

@@ -1,0 +1,127 @@
+// One credential of one app and kind in memory: the current value, the waiters for the
+// first one, the subscribers to changes, and the last upstream failure.
+
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import type { Credential, CredentialKind } from "@wxtoken/api";
+import type { WeChatError } from "@wxtoken/wechat";
+
+/** Why a slot has no usable credential: the last failure, and whether waiting can help. */
+export interface SlotFailure {
+  readonly error: WeChatError;
+  readonly at: Date;
+  /** True when no fetch will happen soon (configuration error, or a hold): fail fast. */
+  readonly blocking: boolean;
+}
+
+/** Thrown to waiters when a slot has no credential and waiting will not produce one. */
+export class CredentialUnavailableError extends Error {
+  override name = "CredentialUnavailableError";
+  constructor(
+    readonly appId: string,
+    readonly kind: CredentialKind,
+    readonly failure: SlotFailure | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Unsubscribe = () => void;
+
+export class CredentialSlot {
+  private credential: Credential | undefined;
+  private lastFailure: SlotFailure | undefined;
+  private readonly listeners = new Set<(credential: Credential) => void>();
+  private readonly failureListeners = new Set<() => void>();
+
+  constructor(
+    readonly appId: string,
+    readonly kind: CredentialKind,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The current credential if it has not expired. */
+  current(): Credential | undefined {
+    const credential = this.credential;
+    if (credential?.expiresAt === undefined || timestampMs(credential.expiresAt) <= this.now()) {
+      return undefined;
+    }
+    return credential;
+  }
+
+  /** The latest credential applied, expired or not. */
+  latest(): Credential | undefined {
+    return this.credential;
+  }
+
+  get failure(): SlotFailure | undefined {
+    return this.lastFailure;
+  }
+
+  /** Takes a credential if it is newer than the one held; returns whether it did. */
+  apply(credential: Credential): boolean {
+    if (this.credential !== undefined && credential.generation <= this.credential.generation) {
+      return false;
+    }
+    this.credential = credential;
+    this.lastFailure = undefined;
+    for (const listener of this.listeners) {
+      listener(credential);
+    }
+    return true;
+  }
+
+  /** Records an upstream failure; blocking failures release every waiter at once. */
+  fail(failure: SlotFailure): void {
+    this.lastFailure = failure;
+    for (const listener of this.failureListeners) {
+      listener();
+    }
+  }
+
+  /** Calls `listener` with every credential applied from now on. */
+  subscribe(listener: (credential: Credential) => void): Unsubscribe {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The current credential, waiting for one if there is none. Rejects with
+   * CredentialUnavailableError when `signal` aborts (the call's deadline) or when a
+   * blocking failure means none will come.
+   */
+  waitForCurrent(signal: AbortSignal): Promise<Credential> {
+    const ready = this.current();
+    if (ready !== undefined) {
+      return Promise.resolve(ready);
+    }
+    return new Promise<Credential>((resolve, reject) => {
+      const cleanup = () => {
+        unsubscribe();
+        this.failureListeners.delete(onFailure);
+        signal.removeEventListener("abort", onAbort);
+      };
+      const unavailable = (message: string) => {
+        cleanup();
+        reject(new CredentialUnavailableError(this.appId, this.kind, this.lastFailure, message));
+      };
+      const unsubscribe = this.subscribe((credential) => {
+        cleanup();
+        resolve(credential);
+      });
+      const onFailure = () => {
+        if (this.lastFailure?.blocking === true) {
+          unavailable("no credential: the last upstream failure will not be retried soon");
+        }
+      };
+      const onAbort = () => unavailable("no credential before the deadline");
+      this.failureListeners.add(onFailure);
+      signal.addEventListener("abort", onAbort, { once: true });
+      if (signal.aborted) {
+        onAbort();
+      } else {
+        onFailure();
+      }
+    });
+  }
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The token-server process: args → config → wiring → start; SIGTERM/SIGINT drain and exit 0.
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig } from "./config/load.js";
+import { createLogger } from "./observability/logger.js";
+import { startTokenServer } from "./server.js";
+
+const USAGE = "usage: node apps/token-server/dist/main.js --config FILE";
+/** SIGTERM must lead to exit within 5 s, whatever hangs. */
+const EXIT_DEADLINE_MS = 4_500;
+
+async function main(): Promise<void> {
+  let configPath: string | undefined;
+  try {
+    configPath = parseArgs({ options: { config: { type: "string", short: "c" } } }).values.config;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    process.exit(1);
+  }
+  if (configPath === undefined) {
+    process.stderr.write(`--config is required\n${USAGE}\n`);
+    process.exit(1);
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(configPath);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.log.level);
+  const server = await startTokenServer(config, logger);
+  const stop = (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    setTimeout(() => process.exit(1), EXIT_DEADLINE_MS).unref();
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: { message: (error as Error).message } }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+await main();

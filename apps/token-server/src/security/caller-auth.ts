@@ -1,0 +1,74 @@
+// Caller authentication (`authorization: Bearer <key>`, checked against the SHA-256 of
+// each key in the config) and per-app permissions. Keys are never logged or echoed.
+import { createHash } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { CallerConfig, Permission } from "../config/schema.js";
+
+export interface Caller {
+  readonly name: string;
+  readonly permissions: ReadonlySet<Permission>;
+  /** App ids this caller may use, or "*" for all. */
+  readonly apps: ReadonlySet<string> | "*";
+}
+
+export const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+export class CallerAuth {
+  private readonly byHash = new Map<string, Caller>();
+  /** Keys already verified, so the hot path hashes each key once. */
+  private readonly verified = new Map<string, Caller>();
+
+  constructor(callers: readonly CallerConfig[]) {
+    for (const caller of callers) {
+      this.byHash.set(caller.key_sha256, {
+        name: caller.name,
+        permissions: new Set(caller.permissions),
+        apps: caller.apps.includes("*") ? "*" : new Set(caller.apps),
+      });
+    }
+  }
+
+  /** The caller presenting `authorization`, or UNAUTHENTICATED. */
+  authenticate(authorization: string | null): Caller {
+    const key = authorization?.match(BEARER)?.[1];
+    if (key === undefined) {
+      throw new ConnectError(
+        "authorization: expected metadata 'authorization: Bearer <key>'",
+        Code.Unauthenticated,
+      );
+    }
+    const known = this.verified.get(key);
+    if (known !== undefined) {
+      return known;
+    }
+    const caller = this.byHash.get(sha256Hex(key));
+    if (caller === undefined) {
+      throw new ConnectError("authorization: the key is not known", Code.Unauthenticated);
+    }
+    this.verified.set(key, caller);
+    return caller;
+  }
+
+  /** PERMISSION_DENIED unless `caller` holds `permission` for `appId` (or for every app when omitted). */
+  authorize(caller: Caller, permission: Permission, appId?: string): void {
+    if (!caller.permissions.has(permission)) {
+      throw new ConnectError(
+        `caller ${caller.name} lacks the permission ${permission}`,
+        Code.PermissionDenied,
+      );
+    }
+    if (appId !== undefined && caller.apps !== "*" && !caller.apps.has(appId)) {
+      throw new ConnectError(
+        `caller ${caller.name} may not use app ${appId}`,
+        Code.PermissionDenied,
+      );
+    }
+  }
+
+  /** Whether `caller` may see `appId` at all. */
+  canSee(caller: Caller, appId: string): boolean {
+    return caller.apps === "*" || caller.apps.has(appId);
+  }
+}

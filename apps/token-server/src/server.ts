@@ -1,0 +1,122 @@
+// Wiring: config → store, coordinator, WeChat client, core, services, both transports.
+// Used by main.ts and by tests that run a server in-process.
+import { hostname } from "node:os";
+import { AdminService, Health, MessageService, TokenService } from "@wxtoken/api";
+import { WeChatClient } from "@wxtoken/wechat";
+import type { Logger } from "pino";
+import { SoloCoordinator } from "./cluster/solo.js";
+import type { Config } from "./config/schema.js";
+import { CredentialManager } from "./core/credential-manager.js";
+import { IdempotencyRecords } from "./core/idempotency.js";
+import { MessageSender } from "./core/message-sender.js";
+import { UsageGuards } from "./core/usage-guards.js";
+import { CallerAuth } from "./security/caller-auth.js";
+import { AdminServiceImpl } from "./services/admin-service.js";
+import { HealthServiceImpl } from "./services/health-service.js";
+import { MessageServiceImpl } from "./services/message-service.js";
+import { TokenServiceImpl } from "./services/token-service.js";
+import { EmbeddedStore } from "./store/embedded.js";
+import { startConnectServer } from "./transport/connect.js";
+import { startGrpcServer } from "./transport/grpc.js";
+import { bindService } from "./transport/service-binding.js";
+
+export interface RunningTokenServer {
+  readonly replicaId: string;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly manager: CredentialManager;
+  /** Stops accepting calls, ends streams, and releases everything. */
+  stop(): Promise<void>;
+}
+
+/** How long running calls get to finish on shutdown. */
+const SHUTDOWN_GRACE_MS = 3_000;
+
+function splitHostPort(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(":");
+  return {
+    host: address.slice(0, colon).replace(/^\[|\]$/g, ""),
+    port: Number(address.slice(colon + 1)),
+  };
+}
+
+export async function startTokenServer(
+  config: Config,
+  logger: Logger,
+): Promise<RunningTokenServer> {
+  const replicaId = config.replica_id ?? `${hostname()}-${process.pid}`;
+  const store = new EmbeddedStore(config.store.path);
+  const coordinator = new SoloCoordinator(replicaId);
+  const wechat = new WeChatClient({
+    baseUrl: config.wechat.base_url,
+    timeoutMs: config.wechat.timeout_ms,
+  });
+  const guards = new UsageGuards(store, {
+    forceDailyLimit: config.refresh.force_daily_limit,
+    forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
+  });
+  const manager = new CredentialManager({
+    apps: config.apps,
+    upstream: wechat,
+    store,
+    guards,
+    coordinator,
+    logger,
+    timing: {
+      leadMs: config.refresh.lead_s * 1000,
+      retryInitialMs: config.refresh.retry_initial_ms,
+      retryMaxMs: config.refresh.retry_max_ms,
+    },
+  });
+  const sender = new MessageSender({
+    manager,
+    upstream: wechat,
+    records: new IdempotencyRecords(store),
+    limits: new Map(
+      config.apps.map(({ app_id, send_limits: limits }) => [
+        app_id,
+        { ratePerSecond: limits.rate_per_s, burst: limits.burst, concurrency: limits.concurrency },
+      ]),
+    ),
+  });
+  const shutdown = new AbortController();
+  const auth = new CallerAuth(config.callers);
+  const bindings = [
+    bindService(TokenService, new TokenServiceImpl({ manager, auth, shutdown: shutdown.signal })),
+    bindService(MessageService, new MessageServiceImpl({ manager, sender, auth, audit: logger })),
+    bindService(AdminService, new AdminServiceImpl({ manager, guards, coordinator, auth })),
+    bindService(Health, new HealthServiceImpl(shutdown.signal)),
+  ];
+
+  await coordinator.start();
+  await manager.start();
+  const grpcAddress = config.listen.grpc;
+  const http = splitHostPort(config.listen.http);
+  const grpc = await startGrpcServer(grpcAddress, bindings, shutdown.signal);
+  const connect = await startConnectServer(http.host, http.port, bindings, shutdown.signal);
+  logger.info(
+    {
+      replica_id: replicaId,
+      grpc_port: grpc.port,
+      http_port: connect.port,
+      apps: config.apps.length,
+    },
+    "wxtoken listening",
+  );
+
+  return {
+    replicaId,
+    grpcPort: grpc.port,
+    httpPort: connect.port,
+    manager,
+    async stop() {
+      shutdown.abort();
+      manager.stop();
+      await Promise.all([grpc.close(SHUTDOWN_GRACE_MS), connect.close()]);
+      await coordinator.stop();
+      await wechat.close();
+      await store.close();
+      logger.info("wxtoken stopped");
+    },
+  };
+}

@@ -1,0 +1,137 @@
+// TokenService: current credentials from memory, passive compare-and-refresh, a stream of
+// changes, and JS-SDK signatures. Transport-free: served by both front doors.
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import {
+  type Credential,
+  CredentialKind,
+  type GetTokenRequest,
+  GetTokenResponseSchema,
+  type RefreshTokenRequest,
+  RefreshTokenResponseSchema,
+  type SignJsSdkRequest,
+  SignJsSdkResponseSchema,
+  type TokenService,
+  type WatchTokenRequest,
+  WatchTokenResponseSchema,
+} from "@wxtoken/api";
+import type { Permission } from "../config/schema.js";
+import type { CredentialManager } from "../core/credential-manager.js";
+import type { CredentialSlot } from "../core/credential-slot.js";
+import { createNonce, jsSdkSignature, urlWithoutFragment } from "../core/js-sdk-signature.js";
+import type { CallerAuth } from "../security/caller-auth.js";
+import { toConnectError } from "./status.js";
+import { invalid, requireAppId, requireHttpUrl, requireKind } from "./validation.js";
+
+/** How long a call without a deadline waits for an app's first credential. */
+export const MAX_FIRST_FETCH_WAIT_MS = 10_000;
+
+export interface TokenServiceDeps {
+  manager: CredentialManager;
+  auth: CallerAuth;
+  /** Aborts when the server shuts down: open streams then end cleanly. */
+  shutdown: AbortSignal;
+  now?: () => number;
+}
+
+export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: TokenServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Authenticates, validates, authorizes and finds the slot; errors name the field. */
+  private slotFor(
+    context: HandlerContext,
+    permission: Permission,
+    appId: string,
+    kind: CredentialKind,
+  ): CredentialSlot {
+    const caller = this.deps.auth.authenticate(context.requestHeader.get("authorization"));
+    requireAppId(appId);
+    requireKind(kind);
+    this.deps.auth.authorize(caller, permission, appId);
+    if (this.deps.manager.app(appId) === undefined) {
+      throw new ConnectError(`app_id: app ${appId} is not configured`, Code.NotFound);
+    }
+    const slot = this.deps.manager.slot(appId, kind);
+    if (slot === undefined) {
+      throw new ConnectError(
+        `kind: app ${appId} has no ${CredentialKind[kind]} configured`,
+        Code.NotFound,
+      );
+    }
+    return slot;
+  }
+
+  /** The slot's current credential, waiting for a first one up to the call's deadline. */
+  private current(slot: CredentialSlot, context: HandlerContext): Credential | Promise<Credential> {
+    return (
+      slot.current() ??
+      slot.waitForCurrent(
+        AbortSignal.any([context.signal, AbortSignal.timeout(MAX_FIRST_FETCH_WAIT_MS)]),
+      )
+    );
+  }
+
+  async getToken(request: GetTokenRequest, context: HandlerContext) {
+    try {
+      const slot = this.slotFor(context, "token.read", request.appId, request.kind);
+      return create(GetTokenResponseSchema, { credential: await this.current(slot, context) });
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  }
+
+  async refreshToken(request: RefreshTokenRequest, context: HandlerContext) {
+    try {
+      const slot = this.slotFor(context, "token.refresh", request.appId, request.kind);
+      if (request.staleValue === "") {
+        throw invalid("stale_value", "must be the value WeChat rejected");
+      }
+      const outcome = await this.deps.manager.refreshStale(
+        slot,
+        request.staleValue.trim(),
+        context.signal,
+      );
+      return create(RefreshTokenResponseSchema, outcome);
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  }
+
+  async *watchToken(request: WatchTokenRequest, context: HandlerContext) {
+    const signal = AbortSignal.any([context.signal, this.deps.shutdown]);
+    try {
+      const slot = this.slotFor(context, "token.read", request.appId, request.kind);
+      for await (const credential of this.deps.manager.watch(slot, signal)) {
+        yield create(WatchTokenResponseSchema, { credential });
+      }
+    } catch (error) {
+      if (this.deps.shutdown.aborted) {
+        return;
+      }
+      throw toConnectError(error);
+    }
+  }
+
+  async signJsSdk(request: SignJsSdkRequest, context: HandlerContext) {
+    try {
+      const slot = this.slotFor(context, "token.read", request.appId, CredentialKind.JSAPI_TICKET);
+      requireHttpUrl(request.url, "url");
+      const ticket = await this.current(slot, context);
+      const timestamp = Math.floor(this.now() / 1000);
+      const nonceStr = createNonce();
+      return create(SignJsSdkResponseSchema, {
+        appId: request.appId,
+        timestamp: BigInt(timestamp),
+        nonceStr,
+        signature: jsSdkSignature(ticket.value, nonceStr, timestamp, request.url),
+        url: urlWithoutFragment(request.url),
+      });
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  }
+}

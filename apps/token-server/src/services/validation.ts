@@ -1,0 +1,47 @@
+// Request validation shared by the services: each failure names the field and the rule.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { CredentialKind } from "@wxtoken/api";
+
+export function invalid(field: string, rule: string): ConnectError {
+  return new ConnectError(`${field}: ${rule}`, Code.InvalidArgument);
+}
+
+export function requireAppId(appId: string, field = "app_id"): string {
+  if (appId === "") {
+    throw invalid(field, "must not be empty");
+  }
+  if (appId.length > 64) {
+    throw invalid(field, "must be at most 64 characters");
+  }
+  return appId;
+}
+
+const KINDS = new Set([
+  CredentialKind.ACCESS_TOKEN,
+  CredentialKind.JSAPI_TICKET,
+  CredentialKind.WX_CARD_TICKET,
+]);
+
+export function requireKind(kind: CredentialKind): CredentialKind {
+  if (!KINDS.has(kind)) {
+    throw invalid("kind", "must be ACCESS_TOKEN, JSAPI_TICKET or WX_CARD_TICKET");
+  }
+  return kind;
+}
+
+/** An http(s) URL of at most `maxLength` characters. */
+export function requireHttpUrl(url: string, field: string, maxLength = 2048): string {
+  if (url.length > maxLength) {
+    throw invalid(field, `must be at most ${maxLength} characters (got ${url.length})`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid(field, "must be an absolute URL");
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw invalid(field, "must use the http or https scheme");
+  }
+  return url;
+}

@@ -1,0 +1,31 @@
+// Where things live in the KvStore, and how credentials are encoded there.
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { type Credential, CredentialKind, CredentialSchema } from "@wxtoken/api";
+
+export const KIND_NAMES: Record<CredentialKind, string> = {
+  [CredentialKind.UNSPECIFIED]: "unspecified",
+  [CredentialKind.ACCESS_TOKEN]: "access_token",
+  [CredentialKind.JSAPI_TICKET]: "jsapi_ticket",
+  [CredentialKind.WX_CARD_TICKET]: "wx_card_ticket",
+};
+
+export const keys = {
+  credentials: "credentials/",
+  credential: (appId: string, kind: CredentialKind) => `credentials/${appId}/${KIND_NAMES[kind]}`,
+  usage: (appId: string, day: string) => `usage/${appId}/${day}`,
+  forceGuard: (appId: string) => `force/${appId}`,
+  sendRecord: (appId: string, clientMsgIdHash: string) => `sends/${appId}/${clientMsgIdHash}`,
+};
+
+export const encodeCredential = (credential: Credential): Uint8Array =>
+  toBinary(CredentialSchema, credential);
+
+export const decodeCredential = (bytes: Uint8Array): Credential =>
+  fromBinary(CredentialSchema, bytes);
+
+const text = new TextEncoder();
+const utf8 = new TextDecoder();
+
+/** JSON records (counters, guards). */
+export const encodeJson = (value: unknown): Uint8Array => text.encode(JSON.stringify(value));
+export const decodeJson = <T>(bytes: Uint8Array): T => JSON.parse(utf8.decode(bytes)) as T;

@@ -1,0 +1,62 @@
+// KvStore: the storage the core depends on, implemented in-process (embedded.ts) and on
+// etcd (etcd.ts). Keys are strings, values bytes; every write gets a new revision.
+
+export interface KvEntry {
+  readonly key: string;
+  readonly value: Uint8Array;
+  /** Store-wide, strictly increasing; the revision of the write that produced this value. */
+  readonly revision: bigint;
+}
+
+export interface PutOptions {
+  /** Write only if the key's current revision is this one; 0n means "only if absent". */
+  ifRevision?: bigint;
+  /** The record disappears this many ms after the write. */
+  ttlMs?: number;
+}
+
+export type KvEvent =
+  | { readonly type: "put"; readonly entry: KvEntry }
+  | { readonly type: "delete"; readonly key: string; readonly revision: bigint };
+
+export type Unsubscribe = () => void;
+
+export interface KvStore {
+  get(key: string): Promise<KvEntry | undefined>;
+  /** Every live entry whose key starts with `prefix`, in key order. */
+  list(prefix: string): Promise<KvEntry[]>;
+  /** The new revision, or undefined when `ifRevision` did not match. */
+  put(key: string, value: Uint8Array, options?: PutOptions): Promise<bigint | undefined>;
+  delete(key: string): Promise<void>;
+  /** Calls `listener` for every later change under `prefix`, in revision order. */
+  watch(prefix: string, listener: (event: KvEvent) => void): Unsubscribe;
+  close(): Promise<void>;
+}
+
+/**
+ * Read-modify-write with compare-and-put, retried on conflict. `update` gets the current
+ * value (undefined if absent) and returns the new one, or undefined to write nothing.
+ */
+export async function updateEntry<T>(
+  store: KvStore,
+  key: string,
+  decode: (bytes: Uint8Array) => T,
+  encode: (value: T) => Uint8Array,
+  update: (current: T | undefined) => T | undefined,
+  options: Omit<PutOptions, "ifRevision"> = {},
+): Promise<T | undefined> {
+  for (;;) {
+    const entry = await store.get(key);
+    const next = update(entry === undefined ? undefined : decode(entry.value));
+    if (next === undefined) {
+      return undefined;
+    }
+    const revision = await store.put(key, encode(next), {
+      ...options,
+      ifRevision: entry?.revision ?? 0n,
+    });
+    if (revision !== undefined) {
+      return next;
+    }
+  }
+}

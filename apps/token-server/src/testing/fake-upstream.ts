@@ -1,0 +1,74 @@
+// A scripted stand-in for WeChat in core unit tests: counts calls and answers from a
+// queue of outcomes (a value, or an errcode failure), or with a fresh token by default.
+import { WeChatError } from "@wxtoken/wechat";
+import type { CredentialUpstream } from "../core/app-refresher.js";
+
+export type Outcome = { value: string; expiresIn?: number } | { errcode: number };
+
+export interface FakeCall {
+  endpoint: "stable_token" | "token" | "getticket";
+  forceRefresh?: boolean;
+  accessToken?: string;
+}
+
+const PATHS = {
+  stable_token: "/cgi-bin/stable_token",
+  token: "/cgi-bin/token",
+  getticket: "/cgi-bin/ticket/getticket",
+};
+
+export class FakeUpstream implements CredentialUpstream {
+  readonly calls: FakeCall[] = [];
+  private readonly scripted = new Map<FakeCall["endpoint"], Outcome[]>();
+  private issued = 0;
+  /** Holds every answer until released, to make calls overlap. */
+  gate: Promise<void> = Promise.resolve();
+
+  constructor(private readonly expiresIn = 7200) {}
+
+  /** The next answers of `endpoint`, in order. */
+  script(endpoint: FakeCall["endpoint"], ...outcomes: Outcome[]): void {
+    this.scripted.set(endpoint, [...(this.scripted.get(endpoint) ?? []), ...outcomes]);
+  }
+
+  count(endpoint?: FakeCall["endpoint"]): number {
+    return this.calls.filter((call) => endpoint === undefined || call.endpoint === endpoint).length;
+  }
+
+  private async answer(call: FakeCall): Promise<{ value: string; expiresIn: number }> {
+    this.calls.push(call);
+    await this.gate;
+    const outcome = this.scripted.get(call.endpoint)?.shift();
+    if (outcome !== undefined && "errcode" in outcome) {
+      throw new WeChatError({
+        kind: "errcode",
+        endpoint: PATHS[call.endpoint],
+        errcode: outcome.errcode,
+        errmsg: `scripted failure rid: r${this.calls.length}`,
+      });
+    }
+    this.issued += 1;
+    return {
+      value: outcome?.value ?? `${call.endpoint}-${this.issued}`,
+      expiresIn: outcome?.expiresIn ?? this.expiresIn,
+    };
+  }
+
+  async stableToken(request: { forceRefresh?: boolean }) {
+    const { value, expiresIn } = await this.answer({
+      endpoint: "stable_token",
+      forceRefresh: request.forceRefresh ?? false,
+    });
+    return { accessToken: value, expiresIn };
+  }
+
+  async classicToken() {
+    const { value, expiresIn } = await this.answer({ endpoint: "token" });
+    return { accessToken: value, expiresIn };
+  }
+
+  async getTicket(accessToken: string) {
+    const { value, expiresIn } = await this.answer({ endpoint: "getticket", accessToken });
+    return { ticket: value, expiresIn };
+  }
+}

@@ -1,0 +1,15 @@
+// A service and its transport-free implementation, ready for either front door.
+import type { DescService } from "@bufbuild/protobuf";
+import { createServiceImplSpec, type ServiceImpl, type ServiceImplSpec } from "@connectrpc/connect";
+
+export type ServiceBinding = ServiceImplSpec;
+
+export function bindService<S extends DescService>(
+  service: S,
+  impl: ServiceImpl<S>,
+): ServiceBinding {
+  return createServiceImplSpec<S>(service, impl);
+}
+
+/** Largest request either transport reads, in bytes. */
+export const READ_MAX_BYTES = 1024 * 1024;

@@ -1,0 +1,42 @@
+// SimulatorAdmin: drives a simulator in another process through its /__sim/ HTTP API.
+import type { SimFault } from "./faults.js";
+import type { SimStats } from "./stats.js";
+
+export class SimulatorAdmin {
+  private readonly baseUrl: string;
+
+  /** `baseUrl`: the simulator's URL, e.g. "http://127.0.0.1:PORT". */
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+  }
+
+  async stats(): Promise<SimStats> {
+    // The simulator's own stats, serialized by its admin API.
+    return (await this.call("GET", "stats")) as SimStats;
+  }
+
+  async reset(): Promise<void> {
+    await this.call("POST", "reset");
+  }
+
+  async inject(fault: SimFault): Promise<void> {
+    await this.call("POST", "faults", fault);
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.call("DELETE", "faults");
+  }
+
+  private async call(method: string, name: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(`${this.baseUrl}/__sim/${name}`, {
+      method,
+      headers: body === undefined ? undefined : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`wechat-sim admin ${method} /__sim/${name}: HTTP ${response.status} ${text}`);
+    }
+    return JSON.parse(text);
+  }
+}

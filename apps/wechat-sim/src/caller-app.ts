@@ -1,0 +1,13 @@
+// Which configured app a call is for, before it is processed (for stats and fault matching):
+// its appid parameter, else the owner of its access_token, valid or not.
+import { param, type SimRequest } from "./request.js";
+import type { SimState } from "./sim-state.js";
+
+export function callerApp(request: SimRequest, state: SimState): string | undefined {
+  const appid = param(request, "appid");
+  if (typeof appid === "string" && state.apps.has(appid)) {
+    return appid;
+  }
+  const token = request.query.get("access_token");
+  return token === null ? undefined : state.tokens.owner(token);
+}

@@ -1,0 +1,110 @@
+// The simulator's options: the public shape, the zod schema with WeChat's defaults, and the
+// check that turns what a caller passed into settings every other module can rely on.
+import { z } from "zod";
+
+export interface SimApp {
+  appId: string;
+  secret: string;
+  /** If set, only these template ids are valid (others: 40037). Unset: any non-empty id. */
+  templates?: string[];
+  /** OpenIDs that do not follow the account / refused subscribe messages: template send
+   *  gives 43004, subscribe send gives 43101. */
+  unsubscribedUsers?: string[];
+}
+
+export interface SimulatorOptions {
+  apps: SimApp[];
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** expires_in of new tokens and tickets; default 7200. */
+  tokenTtlS?: number;
+  /** Classic mode: the previous token stays valid this long; default 300. */
+  overlapS?: number;
+  /** Stable normal mode and tickets: renew in the last N s; default 300. */
+  renewWindowS?: number;
+  /** Default 128, at most 512. */
+  tokenLength?: number;
+  /** Default 2000 (45009 past it). */
+  classicDailyQuota?: number;
+  /** Default 500000. */
+  stableDailyQuota?: number;
+  /** Default 10000 (45011 past it). */
+  stableMinuteQuota?: number;
+  /** Default 20. */
+  forceDailyLimit?: number;
+  /** Default 30. */
+  forceMinIntervalS?: number;
+  /** Default 10. */
+  clearQuotaMonthlyLimit?: number;
+  /** Clock in ms, for unit tests; default Date.now. */
+  now?: () => number;
+}
+
+const whole = z.number().int().min(0);
+
+export const appSchema = z.strictObject({
+  appId: z.string().min(1),
+  secret: z.string().min(1),
+  templates: z.array(z.string().min(1)).optional(),
+  unsubscribedUsers: z.array(z.string()).optional(),
+});
+
+/** The settings' fields, without the checks across fields. */
+export const settingsObject = z.strictObject({
+  apps: z
+    .array(appSchema)
+    .min(1)
+    .refine((apps) => new Set(apps.map((app) => app.appId)).size === apps.length, {
+      message: "app ids must be unique",
+    }),
+  host: z.string().min(1).default("127.0.0.1"),
+  port: whole.max(65_535).default(0),
+  tokenTtlS: whole.min(1).default(7200),
+  overlapS: whole.default(300),
+  renewWindowS: whole.default(300),
+  tokenLength: whole.min(16).max(512).default(128),
+  classicDailyQuota: whole.default(2000),
+  stableDailyQuota: whole.default(500_000),
+  stableMinuteQuota: whole.default(10_000),
+  forceDailyLimit: whole.default(20),
+  forceMinIntervalS: whole.default(30),
+  clearQuotaMonthlyLimit: whole.default(10),
+});
+
+export const settingsSchema = settingsObject.refine(
+  (settings) => settings.renewWindowS < settings.tokenTtlS,
+  { message: "must be less than the token lifetime", path: ["renewWindowS"] },
+);
+
+export type Settings = z.output<typeof settingsSchema>;
+
+export interface ResolvedOptions extends Settings {
+  now: () => number;
+}
+
+/** One line per problem, each naming its key (through `keyName`); never an input value. */
+export function describeIssues(error: z.ZodError, keyName: (key: string) => string): string {
+  const name = (key: PropertyKey) => (typeof key === "string" ? keyName(key) : String(key));
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.map(name).join(".");
+      const what =
+        issue.code === "unrecognized_keys"
+          ? `unknown key(s) ${issue.keys.map(name).join(", ")}`
+          : issue.message;
+      return where === "" ? what : `${where}: ${what}`;
+    })
+    .join("; ");
+}
+
+/** Validates `options` and fills in the defaults; throws naming every bad key. */
+export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
+  const { now = Date.now, ...settings } = options;
+  const parsed = settingsSchema.safeParse(settings);
+  if (!parsed.success) {
+    throw new Error(`wechat-sim options: ${describeIssues(parsed.error, (key) => key)}`);
+  }
+  return { ...parsed.data, now };
+}

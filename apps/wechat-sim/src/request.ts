@@ -1,0 +1,56 @@
+// A WeChat call as the handlers see it: when it arrived, method, path, query, and its body
+// read as JSON or as form fields.
+
+export interface SimRequest {
+  /** When the call arrived, in ms (the simulator's clock). */
+  now: number;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** The body parsed as JSON; undefined when it is empty, a form, or not JSON. */
+  json: unknown;
+  /** The body's fields when it is application/x-www-form-urlencoded; empty otherwise. */
+  form: URLSearchParams;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function toSimRequest(
+  now: number,
+  method: string,
+  url: URL,
+  contentType: string,
+  body: string,
+): SimRequest {
+  const isForm = contentType.includes("application/x-www-form-urlencoded");
+  return {
+    now,
+    method,
+    path: url.pathname,
+    query: url.searchParams,
+    json: isForm ? undefined : parseJson(body),
+    form: new URLSearchParams(isForm ? body : ""),
+  };
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JSON body when it is an object. */
+export function jsonObject(request: SimRequest): Record<string, unknown> | undefined {
+  return isRecord(request.json) ? request.json : undefined;
+}
+
+/** A parameter from the query string, else a JSON object body, else a form body. */
+export function param(request: SimRequest, name: string): unknown {
+  return (
+    request.query.get(name) ?? jsonObject(request)?.[name] ?? request.form.get(name) ?? undefined
+  );
+}

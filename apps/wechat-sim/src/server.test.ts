@@ -1,0 +1,71 @@
+// The HTTP front: what is counted for which app, and a close that leaves nothing open.
+import { Teardown, waitFor } from "@wxtoken/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  APP,
+  call,
+  classicToken,
+  OTHER_APP,
+  sendTemplate,
+  startTestSimulator,
+  text,
+} from "./test-support/sim-fixture.js";
+
+describe("simulator server", () => {
+  const teardown = new Teardown();
+  afterEach(() => teardown.run());
+
+  it("counts every call per path, and per app by appid or by the owner of any token it issued", async () => {
+    const simulator = await startTestSimulator(teardown, { overlapS: 0 });
+    const stale = text(await classicToken(simulator), "access_token");
+    await classicToken(simulator);
+    await classicToken(simulator, { appId: APP.appId, secret: "wrong" });
+    await call(simulator, "/cgi-bin/token", { query: { appid: "wx-unknown", secret: "x" } });
+    expect((await sendTemplate(simulator, stale)).body.errcode).toBe(40001);
+    await sendTemplate(simulator, "never-issued");
+    await call(simulator, "/cgi-bin/nowhere");
+    await call(simulator, "/cgi-bin/clear_quota/v2", { form: { appid: OTHER_APP.appId } });
+    await call(simulator, "/__sim/stats");
+
+    expect(simulator.stats().calls).toEqual({
+      "/cgi-bin/token": 4,
+      "/cgi-bin/message/template/send": 2,
+      "/cgi-bin/nowhere": 1,
+      "/cgi-bin/clear_quota/v2": 1,
+    });
+    expect(simulator.stats().callsByApp).toEqual({
+      [APP.appId]: { "/cgi-bin/token": 3, "/cgi-bin/message/template/send": 1 },
+      [OTHER_APP.appId]: { "/cgi-bin/clear_quota/v2": 1 },
+    });
+  });
+
+  it("hands out stats as a copy", async () => {
+    const simulator = await startTestSimulator(teardown);
+    const before = simulator.stats();
+    await classicToken(simulator);
+    expect(before.tokensIssued).toBe(0);
+    expect(simulator.stats().tokensIssued).toBe(1);
+  });
+
+  it("closes keep-alive connections and pending delayed answers", async () => {
+    const simulator = await startTestSimulator(teardown);
+    await classicToken(simulator);
+    simulator.inject({ endpoint: "/cgi-bin/token", delayMs: 600_000 });
+    const pending = classicToken(simulator);
+    await waitFor(() => simulator.stats().calls["/cgi-bin/token"] === 2, {
+      description: "the delayed call received",
+    });
+    await simulator.close();
+    await expect(pending).rejects.toThrow();
+    await expect(fetch(`${simulator.url}/cgi-bin/token`)).rejects.toThrow(/fetch failed/);
+  });
+
+  it("rejects options it cannot honour, naming the key", async () => {
+    await expect(startTestSimulator(teardown, { tokenLength: 513 })).rejects.toThrow(/tokenLength/);
+    await expect(startTestSimulator(teardown, { apps: [] })).rejects.toThrow(/apps/);
+    await expect(startTestSimulator(teardown, { apps: [APP, APP] })).rejects.toThrow(/unique/);
+    await expect(startTestSimulator(teardown, { tokenTtlS: 6 })).rejects.toThrow(
+      /renewWindowS: must be less than the token lifetime/,
+    );
+  });
+});

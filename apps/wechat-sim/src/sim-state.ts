@@ -1,0 +1,55 @@
+// Everything a running simulator remembers: its apps, tokens, tickets, quotas, pending
+// faults, stats and message ids. Tokens and quotas outlive a reset; stats and faults do not.
+import { STABLE_TOKEN_PATH, TOKEN_PATH } from "./endpoints.js";
+import { FaultQueue } from "./faults.js";
+import { ForceGuard } from "./force-guard.js";
+import type { ResolvedOptions, SimApp } from "./options.js";
+import { QuotaBook } from "./quota.js";
+import { StatsRecorder } from "./stats.js";
+import { TicketRegistry } from "./ticket-registry.js";
+import { TokenRegistry } from "./token-registry.js";
+
+/** WeChat's template message ids look like this one and grow. */
+const FIRST_MSG_ID = 200_228_332;
+
+export class SimState {
+  readonly apps: ReadonlyMap<string, SimApp>;
+  readonly tokens: TokenRegistry;
+  readonly tickets: TicketRegistry;
+  readonly quotas: QuotaBook;
+  readonly force: ForceGuard;
+  readonly faults = new FaultQueue();
+  readonly stats = new StatsRecorder();
+  private lastMsgId = FIRST_MSG_ID - 1;
+
+  constructor(readonly options: ResolvedOptions) {
+    this.apps = new Map(options.apps.map((app) => [app.appId, app]));
+    this.tokens = new TokenRegistry({
+      ttlMs: options.tokenTtlS * 1000,
+      overlapMs: options.overlapS * 1000,
+      renewWindowMs: options.renewWindowS * 1000,
+      tokenLength: options.tokenLength,
+    });
+    this.tickets = new TicketRegistry(options.tokenTtlS * 1000, options.renewWindowS * 1000);
+    this.quotas = new QuotaBook({
+      daily: new Map([
+        [TOKEN_PATH, options.classicDailyQuota],
+        [STABLE_TOKEN_PATH, options.stableDailyQuota],
+      ]),
+      minute: new Map([[STABLE_TOKEN_PATH, options.stableMinuteQuota]]),
+      clearsPerMonth: options.clearQuotaMonthlyLimit,
+    });
+    this.force = new ForceGuard(options.forceDailyLimit, options.forceMinIntervalS * 1000);
+  }
+
+  nextMsgId(): number {
+    this.lastMsgId += 1;
+    return this.lastMsgId;
+  }
+
+  /** Clears stats and pending faults; tokens and quotas stay. */
+  reset(): void {
+    this.stats.reset();
+    this.faults.clear();
+  }
+}

@@ -1,0 +1,76 @@
+// What the simulator counts: calls per endpoint and app, tokens and tickets issued, and
+// every message delivered. Tests count upstream calls through these numbers.
+
+export type MessageEndpoint = "/cgi-bin/message/template/send" | "/cgi-bin/message/subscribe/send";
+
+export interface DeliveredMessage {
+  endpoint: MessageEndpoint;
+  appId: string;
+  toUser: string;
+  templateId: string;
+  msgId: number;
+  /** The JSON body as received. */
+  body: Record<string, unknown>;
+  /** The token used (tests check which token delivered). */
+  accessToken: string;
+}
+
+export interface SimStats {
+  /** Endpoint path -> calls (all outcomes, faults included). */
+  calls: Record<string, number>;
+  /** appId -> endpoint -> calls. */
+  callsByApp: Record<string, Record<string, number>>;
+  /** New access_tokens, all apps and modes. */
+  tokensIssued: number;
+  tokensIssuedByApp: Record<string, number>;
+  ticketsIssued: number;
+  /** Successful sends, in order. */
+  messages: DeliveredMessage[];
+}
+
+function emptyStats(): SimStats {
+  return {
+    calls: {},
+    callsByApp: {},
+    tokensIssued: 0,
+    tokensIssuedByApp: {},
+    ticketsIssued: 0,
+    messages: [],
+  };
+}
+
+export class StatsRecorder {
+  private stats = emptyStats();
+
+  /** Counts a call of `endpoint`, and for `appId` when the app is known. */
+  call(endpoint: string, appId: string | undefined): void {
+    this.stats.calls[endpoint] = (this.stats.calls[endpoint] ?? 0) + 1;
+    if (appId !== undefined) {
+      const byEndpoint = this.stats.callsByApp[appId] ?? {};
+      byEndpoint[endpoint] = (byEndpoint[endpoint] ?? 0) + 1;
+      this.stats.callsByApp[appId] = byEndpoint;
+    }
+  }
+
+  tokenIssued(appId: string): void {
+    this.stats.tokensIssued += 1;
+    this.stats.tokensIssuedByApp[appId] = (this.stats.tokensIssuedByApp[appId] ?? 0) + 1;
+  }
+
+  ticketIssued(): void {
+    this.stats.ticketsIssued += 1;
+  }
+
+  delivered(message: DeliveredMessage): void {
+    this.stats.messages.push(message);
+  }
+
+  /** A copy: later calls do not change it. */
+  snapshot(): SimStats {
+    return structuredClone(this.stats);
+  }
+
+  reset(): void {
+    this.stats = emptyStats();
+  }
+}

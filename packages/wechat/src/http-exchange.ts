@@ -1,0 +1,72 @@
+// One HTTP exchange with WeChat under a deadline; transport failures become WeChatErrors.
+import { type Dispatcher, request } from "undici";
+import { WeChatError } from "./wechat-error.js";
+
+export interface HttpRequest {
+  /** For error texts, e.g. "/cgi-bin/token". */
+  endpoint: string;
+  url: string;
+  method: "GET" | "POST";
+  /** JSON text, sent as application/json. */
+  body?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+/** Connection errors that happen before a single byte of the request is sent. */
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
+export async function exchange(dispatcher: Dispatcher, req: HttpRequest): Promise<HttpAnswer> {
+  const deadline = AbortSignal.timeout(req.timeoutMs);
+  const signal = req.signal ? AbortSignal.any([deadline, req.signal]) : deadline;
+  try {
+    const answer = await request(req.url, {
+      dispatcher,
+      method: req.method,
+      headers: req.body === undefined ? {} : { "content-type": "application/json" },
+      body: req.body,
+      signal,
+    });
+    return { status: answer.statusCode, body: await answer.body.text() };
+  } catch (error) {
+    throw transportFailure(error, req, deadline);
+  }
+}
+
+function transportFailure(error: unknown, req: HttpRequest, deadline: AbortSignal): WeChatError {
+  const { endpoint } = req;
+  if (deadline.aborted) {
+    return new WeChatError({
+      kind: "timeout",
+      endpoint,
+      errmsg: `no answer within ${req.timeoutMs} ms`,
+    });
+  }
+  if (req.signal?.aborted) {
+    return new WeChatError({ kind: "timeout", endpoint, errmsg: "aborted by the caller" });
+  }
+  const code = errorCode(error);
+  const errmsg = `${code}: ${error instanceof Error ? error.message : String(error)}`;
+  if (NOT_CONNECTED.has(code)) {
+    return new WeChatError({ kind: "connection_refused", endpoint, errmsg, requestSent: false });
+  }
+  if (code === "UND_ERR_CONNECT_TIMEOUT") {
+    return new WeChatError({ kind: "timeout", endpoint, errmsg, requestSent: false });
+  }
+  return new WeChatError({ kind: "connection_reset", endpoint, errmsg });
+}
+
+/** The first `code` along the error's cause chain, e.g. "ECONNREFUSED" or "UND_ERR_SOCKET". */
+function errorCode(error: unknown): string {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ("code" in current && typeof current.code === "string") {
+      return current.code;
+    }
+  }
+  return "unknown error";
+}

@@ -1,0 +1,12 @@
+// @wxtoken/wechat: the typed WeChat server API client and the errcode catalog.
+export { beijingDate, nextBeijingMidnight } from "./beijing-time.js";
+export type { ErrcodeRule, ErrorClass } from "./errcode-catalog.js";
+export { classifyErrcode, ERRCODE_CATALOG } from "./errcode-catalog.js";
+export type { SubscribeMessage, TemplateMessage } from "./messages.js";
+export { redactUrl } from "./redact.js";
+export type { AccessToken, ApiQuota, SendResult, Ticket, TicketType } from "./results.js";
+export { checkToken } from "./token-check.js";
+export type { CallEvent, CallOptions, WeChatClientOptions } from "./wechat-client.js";
+export { WeChatClient } from "./wechat-client.js";
+export type { FailureKind, WeChatErrorInit } from "./wechat-error.js";
+export { WeChatError } from "./wechat-error.js";

@@ -1,0 +1,63 @@
+// WeChatError: every failure of a WeChat call, classified by the errcode catalog.
+import { classifyErrcode, type ErrorClass } from "./errcode-catalog.js";
+import { redactUrl } from "./redact.js";
+
+export type FailureKind =
+  | "errcode"
+  | "http_status"
+  | "malformed"
+  | "timeout"
+  | "connection_reset"
+  | "connection_refused"
+  | "invalid_token";
+
+export interface WeChatErrorInit {
+  kind: FailureKind;
+  /** Path called, e.g. "/cgi-bin/stable_token"; "" when no call was involved. */
+  endpoint: string;
+  /** WeChat's errmsg, or a description of the failure. Must not hold a secret or token. */
+  errmsg: string;
+  /** WeChat's errcode; default 0 (not a WeChat answer). */
+  errcode?: number;
+  /** Default true: only a failure known to have happened before sending sets false. */
+  requestSent?: boolean;
+  /** The moment a "hold" is counted from; default the current time. */
+  now?: Date;
+}
+
+const RID = /\brid:\s*([\w-]+)/;
+
+export class WeChatError extends Error {
+  override readonly name = "WeChatError";
+  readonly kind: FailureKind;
+  /** WeChat's errcode; 0 when not a WeChat answer. */
+  readonly errcode: number;
+  /** WeChat's errmsg (or transport description); never a secret/token. */
+  readonly errmsg: string;
+  /** Parsed from errmsg "rid: xxx", "" if none. */
+  readonly rid: string;
+  /** Path, e.g. "/cgi-bin/stable_token". */
+  readonly endpoint: string;
+  /** From the catalog; failures other than an errcode are "retry". */
+  readonly errorClass: ErrorClass;
+  /** For "hold": holdMs(now at creation). */
+  readonly retryAfterMs: number | undefined;
+  /** False only when the request surely never reached WeChat (connection refused). */
+  readonly requestSent: boolean;
+
+  constructor(init: WeChatErrorInit) {
+    const errcode = init.errcode ?? 0;
+    const errmsg = redactUrl(init.errmsg);
+    const rule = init.kind === "errcode" ? classifyErrcode(errcode) : undefined;
+    const what = rule ? `errcode ${errcode} (${rule.meaning})` : init.kind;
+    super(`WeChat ${init.endpoint || "token check"}: ${what}: ${errmsg}`);
+    this.kind = init.kind;
+    this.errcode = errcode;
+    this.errmsg = errmsg;
+    this.rid = RID.exec(errmsg)?.[1] ?? "";
+    this.endpoint = init.endpoint;
+    this.errorClass = rule?.errorClass ?? "retry";
+    this.retryAfterMs = rule?.holdMs?.(init.now ?? new Date());
+    this.requestSent = init.requestSent ?? true;
+  }
+}
