@@ -84,7 +84,7 @@ export interface ResolvedOptions extends Settings {
   now: () => number;
 }
 
-/** One line per problem, each naming its key (through `keyName`); never an input value. */
+/** Every problem, each naming its key (through `keyName`), never an input value. */
 export function describeIssues(error: z.ZodError, keyName: (key: string) => string): string {
   const name = (key: PropertyKey) => (typeof key === "string" ? keyName(key) : String(key));
   return error.issues

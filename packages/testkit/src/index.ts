@@ -6,5 +6,13 @@ export type { ProcessExit, SpawnedProcess, SpawnOptions } from "./spawn.js";
 export { processExists, runningProcesses, spawnNode, spawnProcess } from "./spawn.js";
 export type { CleanupStep } from "./teardown.js";
 export { Teardown } from "./teardown.js";
+export type { TokenServerOptions, TokenServerProcess } from "./token-server-process.js";
+export {
+  e2e,
+  e2eSimApps,
+  repoRoot,
+  startTokenServerProcess,
+  tokenServerMain,
+} from "./token-server-process.js";
 export type { WaitForOptions } from "./wait-for.js";
 export { WaitAborted, waitFor } from "./wait-for.js";

@@ -6,9 +6,9 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { StatusSchema, type UpstreamError, UpstreamErrorSchema } from "@wxtoken/api";
-import { packageRoot } from "./stack.js";
+import { repoRoot } from "@wxtoken/testkit";
 
-const protoRoot = join(packageRoot, "..", "..", "proto");
+const protoRoot = join(repoRoot, "proto");
 
 export interface PlainCredential {
   app_id: string;

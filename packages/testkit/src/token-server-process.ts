@@ -1,0 +1,103 @@
+// A real token-server process (apps/token-server/dist/main.js) for end-to-end tests: a
+// generated config pointing at a WeChat simulator, ports read from its first log line.
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type SpawnedProcess, spawnNode } from "./spawn.js";
+import type { Teardown } from "./teardown.js";
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+export const tokenServerMain = join(repoRoot, "apps", "token-server", "dist", "main.js");
+
+/** The apps, secrets and caller keys of end-to-end tests. */
+export const e2e = {
+  appId: "wxe2e0000000000001",
+  otherAppId: "wxe2e0000000000002",
+  secret: "e2e-app-secret-7f3a9c",
+  otherSecret: "e2e-app-secret-other-41d2",
+  /** Every permission on every app. */
+  adminKey: "e2e-admin-key-9b1d",
+  /** Only token.read on otherAppId. */
+  otherAppKey: "e2e-other-key-c4e8",
+} as const;
+
+/** The simulator's apps matching the default config (SimApp shape). */
+export const e2eSimApps = [
+  { appId: e2e.appId, secret: e2e.secret },
+  { appId: e2e.otherAppId, secret: e2e.otherSecret },
+];
+
+const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+
+export interface TokenServerOptions {
+  teardown: Teardown;
+  /** Replaces the default apps (stable APP with a jsapi ticket, classic OTHER_APP). */
+  apps?: Record<string, unknown>[];
+  /** Merged over the generated config (YAML keys). */
+  config?: Record<string, unknown>;
+  /** Reuse a store directory (restart tests). */
+  storePath?: string;
+}
+
+export interface TokenServerProcess {
+  readonly process: SpawnedProcess;
+  /** http://127.0.0.1:PORT of the native gRPC port. */
+  readonly grpcUrl: string;
+  /** http://127.0.0.1:PORT of the Connect / gRPC-Web / JSON port. */
+  readonly httpUrl: string;
+  readonly storePath: string;
+  readonly configPath: string;
+}
+
+/** Writes a config for the simulator at `simUrl` and starts the token-server with it. */
+export async function startTokenServerProcess(
+  simUrl: string,
+  options: TokenServerOptions,
+): Promise<TokenServerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "wxtoken-e2e-"));
+  const storePath = options.storePath ?? join(dir, "store");
+  const config = {
+    listen: { grpc: "127.0.0.1:0", http: "127.0.0.1:0" },
+    store: { kind: "embedded", path: storePath },
+    wechat: { base_url: simUrl, timeout_ms: 2_000 },
+    refresh: { lead_s: 2, retry_initial_ms: 50, retry_max_ms: 500 },
+    log: { level: "debug" },
+    apps: options.apps ?? [
+      { app_id: e2e.appId, secret: "${env:E2E_SECRET}", mode: "stable", tickets: ["jsapi"] },
+      { app_id: e2e.otherAppId, secret: "${env:E2E_OTHER_SECRET}", mode: "classic" },
+    ],
+    callers: [
+      {
+        name: "admin",
+        key_sha256: sha256Hex(e2e.adminKey),
+        apps: ["*"],
+        permissions: ["token.read", "token.refresh", "message.send", "admin"],
+      },
+      {
+        name: "other",
+        key_sha256: sha256Hex(e2e.otherAppKey),
+        apps: [e2e.otherAppId],
+        permissions: ["token.read"],
+      },
+    ],
+    ...options.config,
+  };
+  // JSON is YAML: the server reads it as its YAML config.
+  const configPath = join(dir, "config.yaml");
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const process = spawnNode(tokenServerMain, ["--config", configPath], {
+    teardown: options.teardown,
+    name: "token-server",
+    env: { E2E_SECRET: e2e.secret, E2E_OTHER_SECRET: e2e.otherSecret },
+  });
+  const ready = await process.waitForOutput(/"grpc_port":(\d+),"http_port":(\d+)/, 20_000);
+  return {
+    process,
+    grpcUrl: `http://127.0.0.1:${ready[1]}`,
+    httpUrl: `http://127.0.0.1:${ready[2]}`,
+    storePath,
+    configPath,
+  };
+}
