@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the benchmarks in bench/ (all, or the one named).
+# `pnpm bench [name]`: builds what the benchmarks need, then runs all of them or one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "No benchmarks yet: they arrive with the token-server."
+pnpm exec turbo run build --filter=@wxtoken/bench... --output-logs=errors-only
+exec node bench/dist/main.js "$@"

@@ -30,6 +30,8 @@ export type Unsubscribe = () => void;
 
 export class CredentialSlot {
   private credential: Credential | undefined;
+  /** The credential's expiry in epoch ms, computed once per credential. */
+  private expiresAtMs = 0;
   private lastFailure: SlotFailure | undefined;
   private readonly listeners = new Set<(credential: Credential) => void>();
   private readonly failureListeners = new Set<() => void>();
@@ -42,11 +44,7 @@ export class CredentialSlot {
 
   /** The current credential if it has not expired. */
   current(): Credential | undefined {
-    const credential = this.credential;
-    if (credential?.expiresAt === undefined || timestampMs(credential.expiresAt) <= this.now()) {
-      return undefined;
-    }
-    return credential;
+    return this.expiresAtMs > this.now() ? this.credential : undefined;
   }
 
   /** The latest credential applied, expired or not. */
@@ -64,6 +62,7 @@ export class CredentialSlot {
       return false;
     }
     this.credential = credential;
+    this.expiresAtMs = credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
     this.lastFailure = undefined;
     for (const listener of this.listeners) {
       listener(credential);

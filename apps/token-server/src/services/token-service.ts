@@ -6,6 +6,7 @@ import {
   type Credential,
   CredentialKind,
   type GetTokenRequest,
+  type GetTokenResponse,
   GetTokenResponseSchema,
   type RefreshTokenRequest,
   RefreshTokenResponseSchema,
@@ -36,6 +37,8 @@ export interface TokenServiceDeps {
 
 export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
   private readonly now: () => number;
+  /** One GetToken response per credential: the native transport serializes it once. */
+  private readonly responses = new WeakMap<Credential, GetTokenResponse>();
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -75,10 +78,33 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     );
   }
 
-  async getToken(request: GetTokenRequest, context: HandlerContext) {
+  private responseFor(credential: Credential): GetTokenResponse {
+    let response = this.responses.get(credential);
+    if (response === undefined) {
+      response = create(GetTokenResponseSchema, { credential });
+      this.responses.set(credential, response);
+    }
+    return response;
+  }
+
+  /** Answers synchronously when the credential is in memory: the hot path awaits nothing. */
+  getToken(
+    request: GetTokenRequest,
+    context: HandlerContext,
+  ): GetTokenResponse | Promise<GetTokenResponse> {
     try {
-      const slot = this.slotFor(context, "token.read", request.appId, request.kind);
-      return create(GetTokenResponseSchema, { credential: await this.current(slot, context) });
+      const credential = this.current(
+        this.slotFor(context, "token.read", request.appId, request.kind),
+        context,
+      );
+      return credential instanceof Promise
+        ? credential.then(
+            (first) => this.responseFor(first),
+            (error: unknown) => {
+              throw toConnectError(error);
+            },
+          )
+        : this.responseFor(credential);
     } catch (error) {
       throw toConnectError(error);
     }

@@ -18,20 +18,6 @@ export function headersToMetadata(headers: Headers, into = new Metadata()): Meta
   return into;
 }
 
-/** gRPC metadata as Headers; `-bin` values become base64. */
-export function metadataToHeaders(metadata: Metadata): Headers {
-  const headers = new Headers();
-  for (const [key, values] of Object.entries(metadata.toJSON())) {
-    for (const value of values) {
-      headers.append(
-        key,
-        typeof value === "string" ? value : Buffer.from(value).toString("base64"),
-      );
-    }
-  }
-  return headers;
-}
-
 /** The status a grpc-js server sends for `error`, with its details and trailers. */
 export function grpcStatusFor(error: ConnectError, trailers: Headers): Partial<StatusObject> {
   const metadata = headersToMetadata(trailers);
