@@ -2,6 +2,8 @@
 // config/demo.yaml, the commands to try, and Ctrl-C to stop both.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -9,6 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const APP_ID = "wxdemo0000000001";
 const KEY = "wxtoken-demo-key";
 const secret = randomBytes(16).toString("hex");
+const store = mkdtempSync(join(tmpdir(), "wxtoken-demo-"));
 const children = [];
 
 function start(name, args, env = {}) {
@@ -43,12 +46,19 @@ function firstLine(child, pattern) {
 let stopping = false;
 function stop(code) {
   stopping = true;
+  // Keeps the process alive until the children have exited and the store is removed.
+  setInterval(() => {}, 1_000);
   for (const child of children) {
     child.kill("SIGTERM");
   }
-  Promise.all(children.map((child) => new Promise((resolve) => child.once("exit", resolve)))).then(
-    () => process.exit(code),
-  );
+  const exited = (child) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => child.once("exit", resolve));
+  Promise.all(children.map(exited)).then(() => {
+    rmSync(store, { recursive: true, force: true });
+    process.exit(code);
+  });
 }
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
@@ -67,6 +77,7 @@ const server = start(
   {
     WXTOKEN_DEMO_WECHAT_URL: simUrl,
     WXTOKEN_DEMO_SECRET: secret,
+    WXTOKEN_DEMO_STORE: store,
   },
 );
 server.stdout.pipe(process.stdout);

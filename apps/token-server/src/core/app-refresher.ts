@@ -109,7 +109,7 @@ export class AppRefresher {
 
   /**
    * Starts refreshing: every kind whose stored credential is still valid is only
-   * scheduled (no upstream call); the others are fetched now.
+   * scheduled (no upstream call); the others are fetched now, tickets once there is a token.
    */
   async start(): Promise<void> {
     this.running = true;
@@ -119,11 +119,15 @@ export class AppRefresher {
         this.slot(kind).apply(decodeCredential(stored.value));
       }
       const current = this.slot(kind).current();
-      if (current === undefined) {
-        this.refreshInBackground(kind);
-      } else {
+      if (current !== undefined) {
         this.schedule(kind, this.refreshDelay(current));
+      } else if (
+        kind === CredentialKind.ACCESS_TOKEN ||
+        this.slot(CredentialKind.ACCESS_TOKEN).current() !== undefined
+      ) {
+        this.refreshInBackground(kind);
       }
+      // A ticket without a token is fetched when the token arrives (see the constructor).
     }
   }
 

@@ -11,13 +11,7 @@ import {
   type MessageShape,
   toBinary,
 } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  createHandlerContext,
-  type HandlerContext,
-  type MethodImplSpec,
-} from "@connectrpc/connect";
+import { ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
