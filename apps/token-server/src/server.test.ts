@@ -2,7 +2,8 @@
 // kind of client. Upstream calls are counted by the simulator, never by the server.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import {
   AdminService,
   CredentialKind,
@@ -75,7 +76,7 @@ async function stackWithFault(local: Teardown, fault: SimFault): Promise<Stack> 
 afterAll(() => teardown.run());
 
 describe("token-server, one replica", () => {
-  it("gives the same credential to grpc-js, Connect over gRPC, Connect over HTTP/1.1 and curl", async () => {
+  it("gives the same credential to grpc-js, Connect over gRPC, Connect over HTTP/1.1 and h2c, and curl", async () => {
     const viaConnectGrpc = (
       await tokenClient("grpc").getToken(
         { appId: APP_ID, kind: ACCESS },
@@ -84,6 +85,18 @@ describe("token-server, one replica", () => {
     ).credential;
     const viaConnect = (
       await tokenClient("connect").getToken(
+        { appId: APP_ID, kind: ACCESS },
+        { headers: bearer(ADMIN_KEY) },
+      )
+    ).credential;
+    const viaH2c = (
+      await createClient(
+        TokenService,
+        createConnectTransport({ baseUrl: stack.httpUrl, httpVersion: "2" }),
+      ).getToken({ appId: APP_ID, kind: ACCESS }, { headers: bearer(ADMIN_KEY) })
+    ).credential;
+    const viaGrpcToHttpPort = (
+      await createClient(TokenService, createGrpcTransport({ baseUrl: stack.httpUrl })).getToken(
         { appId: APP_ID, kind: ACCESS },
         { headers: bearer(ADMIN_KEY) },
       )
@@ -111,6 +124,8 @@ describe("token-server, one replica", () => {
 
     expect(viaConnectGrpc?.value).toMatch(/^[A-Za-z0-9_-]{32,}$/);
     expect(viaConnect?.value).toBe(viaConnectGrpc?.value);
+    expect(viaH2c?.value).toBe(viaConnectGrpc?.value);
+    expect(viaGrpcToHttpPort?.value).toBe(viaConnectGrpc?.value);
     expect(viaGrpcJs.value).toBe(viaConnectGrpc?.value);
     expect(viaCurl.value).toBe(viaConnectGrpc?.value);
     expect(viaGrpcJs.generation).toBe("1");

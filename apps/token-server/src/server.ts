@@ -3,7 +3,11 @@
 import { hostname } from "node:os";
 import { AdminService, Health, MessageService, TokenService } from "@wxtoken/api";
 import { WeChatClient } from "@wxtoken/wechat";
+import { ExponentialBackoff } from "cockatiel";
+import { Etcd3 } from "etcd3";
 import type { Logger } from "pino";
+import type { Coordinator } from "./cluster/coordinator.js";
+import { EtcdLeader } from "./cluster/etcd-leader.js";
 import { SoloCoordinator } from "./cluster/solo.js";
 import type { Config } from "./config/schema.js";
 import { CredentialManager } from "./core/credential-manager.js";
@@ -16,6 +20,8 @@ import { HealthServiceImpl } from "./services/health-service.js";
 import { MessageServiceImpl } from "./services/message-service.js";
 import { TokenServiceImpl } from "./services/token-service.js";
 import { EmbeddedStore } from "./store/embedded.js";
+import { EtcdStore } from "./store/etcd.js";
+import type { KvStore } from "./store/kv-store.js";
 import { startConnectServer } from "./transport/connect.js";
 import { startGrpcServer } from "./transport/grpc.js";
 import { bindService } from "./transport/service-binding.js";
@@ -40,18 +46,48 @@ function splitHostPort(address: string): { host: string; port: number } {
   };
 }
 
+/** Unary etcd calls fail after this long, so an outage is noticed instead of waited out. */
+const ETCD_CALL_DEADLINE_MS = 3_000;
+
+/** The store and the coordinator of `store.kind`: embedded + solo, or etcd + election. */
+function openBackend(
+  config: Config,
+  replicaId: string,
+  logger: Logger,
+): { store: KvStore; coordinator: Coordinator } {
+  if (config.store.kind === "embedded") {
+    return {
+      store: new EmbeddedStore(config.store.path),
+      coordinator: new SoloCoordinator(replicaId),
+    };
+  }
+  const { endpoints, prefix, lease_ttl_s } = config.store.etcd;
+  const client = new Etcd3({
+    hosts: endpoints,
+    defaultCallOptions: (context) =>
+      context.isStream ? {} : { deadline: Date.now() + ETCD_CALL_DEADLINE_MS },
+    faultHandling: {
+      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }).next(),
+    },
+  });
+  return {
+    store: new EtcdStore(client, prefix, logger),
+    coordinator: new EtcdLeader({ client, prefix, replicaId, leaseTtlS: lease_ttl_s, logger }),
+  };
+}
+
 export async function startTokenServer(
   config: Config,
   logger: Logger,
 ): Promise<RunningTokenServer> {
   const replicaId = config.replica_id ?? `${hostname()}-${process.pid}`;
-  const store = new EmbeddedStore(config.store.path);
-  const coordinator = new SoloCoordinator(replicaId);
+  const { store, coordinator } = openBackend(config, replicaId, logger);
   const wechat = new WeChatClient({
     baseUrl: config.wechat.base_url,
     timeoutMs: config.wechat.timeout_ms,
   });
-  const guards = new UsageGuards(store, {
+  // Counters and the force guard are written by the leader only: fenced.
+  const guards = new UsageGuards(coordinator.leaderStore(store), {
     forceDailyLimit: config.refresh.force_daily_limit,
     forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
   });
@@ -67,6 +103,7 @@ export async function startTokenServer(
       retryInitialMs: config.refresh.retry_initial_ms,
       retryMaxMs: config.refresh.retry_max_ms,
     },
+    outageFallback: config.store.kind === "etcd",
   });
   const sender = new MessageSender({
     manager,
@@ -110,10 +147,11 @@ export async function startTokenServer(
     httpPort: connect.port,
     manager,
     async stop() {
+      // Resign first: another replica leads while this one drains.
+      const resigned = coordinator.stop();
       shutdown.abort();
       manager.stop();
-      await Promise.all([grpc.close(SHUTDOWN_GRACE_MS), connect.close()]);
-      await coordinator.stop();
+      await Promise.all([grpc.close(SHUTDOWN_GRACE_MS), connect.close(), resigned]);
       await wechat.close();
       await store.close();
       logger.info("wxtoken stopped");

@@ -1,5 +1,6 @@
 // Coordinator: decides which replica refreshes (the leader). solo.ts always leads;
 // etcd-leader.ts campaigns through an etcd election.
+import type { KvStore } from "../store/kv-store.js";
 
 export interface Coordinator {
   /** This replica's id. */
@@ -12,4 +13,6 @@ export interface Coordinator {
   start(): Promise<void>;
   /** Gives up leadership at once (resigns) and stops campaigning. */
   stop(): Promise<void>;
+  /** `store` as the leader writes to it: fenced, so a deposed leader cannot overwrite. */
+  leaderStore(store: KvStore): KvStore;
 }

@@ -1,4 +1,5 @@
 // The solo coordinator of the embedded default: the only replica, always the leader.
+import type { KvStore } from "../store/kv-store.js";
 import type { Coordinator } from "./coordinator.js";
 
 export class SoloCoordinator implements Coordinator {
@@ -33,5 +34,10 @@ export class SoloCoordinator implements Coordinator {
 
   async stop(): Promise<void> {
     this.set(false);
+  }
+
+  /** The only replica needs no fence. */
+  leaderStore(store: KvStore): KvStore {
+    return store;
   }
 }

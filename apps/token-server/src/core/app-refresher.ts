@@ -9,7 +9,7 @@ import { ExponentialBackoff, type IBackoff } from "cockatiel";
 import type { Logger } from "pino";
 import type { AppConfig } from "../config/schema.js";
 import { decodeCredential, encodeCredential, KIND_NAMES, keys } from "../store/keys.js";
-import type { KvStore } from "../store/kv-store.js";
+import { FencedOutError, type KvStore } from "../store/kv-store.js";
 import { type CredentialSlot, CredentialUnavailableError } from "./credential-slot.js";
 import type { UsageGuards } from "./usage-guards.js";
 
@@ -250,6 +250,11 @@ export class AppRefresher {
         `upstream ${error.errorClass === "hold" ? "hold" : "failure"}: ${error.errmsg}`,
       );
       this.schedule(kind, delay);
+      return;
+    }
+    if (error instanceof FencedOutError) {
+      // Deposed: the coordinator stops this refresher; the new leader refreshes.
+      this.deps.logger.info(log, "refresh abandoned: this replica no longer leads");
       return;
     }
     if (error instanceof CredentialUnavailableError && error.failure !== undefined) {

@@ -15,6 +15,8 @@ import {
   TICKET_KINDS,
 } from "./app-refresher.js";
 import { CredentialSlot, type SlotFailure } from "./credential-slot.js";
+import { OutageFallback } from "./outage-fallback.js";
+import { RefreshRequests, sha256Hex } from "./refresh-requests.js";
 import type { UsageGuards } from "./usage-guards.js";
 
 export interface CredentialManagerDeps {
@@ -25,6 +27,8 @@ export interface CredentialManagerDeps {
   coordinator: Coordinator;
   logger: Logger;
   timing: RefreshTiming;
+  /** Fetch stable tokens per replica when the store is unreachable near expiry (etcd). */
+  outageFallback?: boolean;
   now?: () => number;
   random?: () => number;
 }
@@ -54,14 +58,46 @@ export class CredentialManager {
   private readonly apps = new Map<string, ManagedApp>();
   private readonly unsubscribes: (() => void)[] = [];
 
+  private readonly requests: RefreshRequests;
+  private readonly fallback: OutageFallback | undefined;
+  private leading = false;
+  private stopServing: (() => void) | undefined;
+
   constructor(private readonly deps: CredentialManagerDeps) {
+    // Everything the refreshers write is a leader write: fenced.
+    const leaderDeps = { ...deps, store: deps.coordinator.leaderStore(deps.store) };
     for (const app of deps.apps) {
       const kinds = [CredentialKind.ACCESS_TOKEN, ...app.tickets.map((type) => TICKET_KINDS[type])];
       const slots = new Map(
         kinds.map((kind) => [kind, new CredentialSlot(app.app_id, kind, deps.now)]),
       );
-      this.apps.set(app.app_id, { app, slots, refresher: new AppRefresher(app, slots, deps) });
+      this.apps.set(app.app_id, {
+        app,
+        slots,
+        refresher: new AppRefresher(app, slots, leaderDeps),
+      });
     }
+    this.requests = new RefreshRequests(deps.store, deps.coordinator.replicaId, deps.logger);
+    this.fallback =
+      deps.outageFallback === true
+        ? new OutageFallback({
+            apps: deps.apps,
+            slot: (appId) => this.accessSlot(appId),
+            upstream: deps.upstream,
+            store: deps.store,
+            logger: deps.logger,
+            leadMs: deps.timing.leadMs,
+            now: deps.now,
+          })
+        : undefined;
+  }
+
+  private accessSlot(appId: string): CredentialSlot {
+    const slot = this.slot(appId, CredentialKind.ACCESS_TOKEN);
+    if (slot === undefined) {
+      throw new Error(`app ${appId} is not configured`);
+    }
+    return slot;
   }
 
   /** The app's config, or undefined if it is not configured. */
@@ -89,28 +125,53 @@ export class CredentialManager {
       this.slot(credential.appId, credential.kind)?.apply(credential);
     }
     this.unsubscribes.push(
-      this.deps.coordinator.onLeadershipChange((leading) => {
-        for (const { refresher } of this.apps.values()) {
-          if (leading) {
-            void refresher.start();
-          } else {
-            refresher.stop();
-          }
-        }
-      }),
+      this.deps.coordinator.onLeadershipChange((leading) => this.lead(leading)),
     );
-    if (this.deps.coordinator.isLeader()) {
-      await Promise.all([...this.apps.values()].map(({ refresher }) => refresher.start()));
+    this.lead(this.deps.coordinator.isLeader());
+    this.fallback?.start();
+  }
+
+  /** Starts or stops this replica's refreshers and its service of followers' requests. */
+  private lead(leading: boolean): void {
+    if (leading === this.leading) {
+      return;
     }
+    this.leading = leading;
+    if (leading) {
+      for (const { refresher } of this.apps.values()) {
+        void refresher.start();
+      }
+      this.stopServing = this.requests.serve((appId, kind, staleSha256) =>
+        this.serveRequest(appId, kind, staleSha256),
+      );
+    } else {
+      this.stopServing?.();
+      for (const { refresher } of this.apps.values()) {
+        refresher.stop();
+      }
+    }
+  }
+
+  /** A follower's passive refresh: done if the rejected value is still the current one. */
+  private async serveRequest(
+    appId: string,
+    kind: CredentialKind,
+    staleSha256: string,
+  ): Promise<unknown> {
+    const managed = this.apps.get(appId);
+    const latest = managed?.slots.get(kind)?.latest();
+    if (managed === undefined || latest === undefined || sha256Hex(latest.value) !== staleSha256) {
+      return undefined;
+    }
+    return managed.refresher.refreshStale(kind, latest.value);
   }
 
   stop(): void {
     for (const unsubscribe of this.unsubscribes.splice(0)) {
       unsubscribe();
     }
-    for (const { refresher } of this.apps.values()) {
-      refresher.stop();
-    }
+    this.fallback?.stop();
+    this.lead(false);
   }
 
   private managed(appId: string): ManagedApp {
@@ -134,7 +195,9 @@ export class CredentialManager {
     if (latest !== undefined && latest.value !== staleValue) {
       return { credential: await slot.waitForCurrent(signal), refreshed: false };
     }
-    const credential = await this.managed(slot.appId).refresher.refreshStale(slot.kind, staleValue);
+    const credential = this.leading
+      ? await this.managed(slot.appId).refresher.refreshStale(slot.kind, staleValue)
+      : await this.requests.ask(slot, staleValue, signal);
     return { credential, refreshed: true };
   }
 

@@ -32,6 +32,8 @@ export class CredentialSlot {
   private credential: Credential | undefined;
   /** The credential's expiry in epoch ms, computed once per credential. */
   private expiresAtMs = 0;
+  /** True while the credential was fetched by this replica alone during a store outage. */
+  private localOnly = false;
   private lastFailure: SlotFailure | undefined;
   private readonly listeners = new Set<(credential: Credential) => void>();
   private readonly failureListeners = new Set<() => void>();
@@ -56,18 +58,33 @@ export class CredentialSlot {
     return this.lastFailure;
   }
 
-  /** Takes a credential if it is newer than the one held; returns whether it did. */
+  /**
+   * Takes a credential if it is newer than the one held (or as new as one this replica
+   * fetched alone during a store outage); returns whether it did.
+   */
   apply(credential: Credential): boolean {
-    if (this.credential !== undefined && credential.generation <= this.credential.generation) {
+    const held = this.credential?.generation ?? -1n;
+    if (credential.generation < held || (credential.generation === held && !this.localOnly)) {
       return false;
     }
+    this.set(credential);
+    this.localOnly = false;
+    return true;
+  }
+
+  /** Takes a credential this replica fetched for itself while the store was unreachable. */
+  applyLocal(credential: Credential): void {
+    this.set(credential);
+    this.localOnly = true;
+  }
+
+  private set(credential: Credential): void {
     this.credential = credential;
     this.expiresAtMs = credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
     this.lastFailure = undefined;
     for (const listener of this.listeners) {
       listener(credential);
     }
-    return true;
   }
 
   /** Records an upstream failure; blocking failures release every waiter at once. */
@@ -82,6 +99,41 @@ export class CredentialSlot {
   subscribe(listener: (credential: Credential) => void): Unsubscribe {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The first current credential whose value is not `staleValue`, waiting for one until
+   * `signal` aborts (then CredentialUnavailableError).
+   */
+  async waitForReplacement(staleValue: string, signal: AbortSignal): Promise<Credential> {
+    for (;;) {
+      const credential = await this.waitForCurrent(signal);
+      if (credential.value !== staleValue) {
+        return credential;
+      }
+      await new Promise<void>((resolve, reject) => {
+        const done = () => {
+          unsubscribe();
+          signal.removeEventListener("abort", onAbort);
+        };
+        const unsubscribe = this.subscribe(() => {
+          done();
+          resolve();
+        });
+        const onAbort = () => {
+          done();
+          reject(
+            new CredentialUnavailableError(
+              this.appId,
+              this.kind,
+              this.lastFailure,
+              "no new credential before the deadline",
+            ),
+          );
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+    }
   }
 
   /**

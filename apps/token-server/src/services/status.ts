@@ -9,6 +9,7 @@ import { ForceRefusedError } from "../core/app-refresher.js";
 import { CredentialUnavailableError } from "../core/credential-slot.js";
 import { SendOutcomeUnknownError } from "../core/message-sender.js";
 import { SendLimitExceeded } from "../core/send-limiter.js";
+import { FencedOutError } from "../store/kv-store.js";
 
 /** The status code a WeChat failure maps to. */
 export function codeForUpstream(error: WeChatError): Code {
@@ -67,6 +68,9 @@ export function toConnectError(error: unknown): ConnectError {
   }
   if (error instanceof ForceRefusedError || error instanceof SendLimitExceeded) {
     return new ConnectError(error.message, Code.ResourceExhausted);
+  }
+  if (error instanceof FencedOutError) {
+    return new ConnectError(`${error.message}; retry: another replica leads now`, Code.Unavailable);
   }
   if (error instanceof SendOutcomeUnknownError) {
     return new ConnectError(error.message, Code.FailedPrecondition);

@@ -15,6 +15,10 @@ export const keys = {
   usage: (appId: string, day: string) => `usage/${appId}/${day}`,
   forceGuard: (appId: string) => `force/${appId}`,
   sendRecord: (appId: string, clientMsgIdHash: string) => `sends/${appId}/${clientMsgIdHash}`,
+  refreshRequests: "refresh-requests/",
+  refreshRequest: (appId: string, kind: string) => `refresh-requests/${appId}/${kind}`,
+  /** Read to tell whether the store answers at all. */
+  probe: "probe",
 };
 
 export const encodeCredential = (credential: Credential): Uint8Array =>

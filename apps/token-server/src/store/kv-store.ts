@@ -8,11 +8,24 @@ export interface KvEntry {
   readonly revision: bigint;
 }
 
+/** Proof of leadership: a write carrying it succeeds only while `key` has this create revision. */
+export interface Fence {
+  readonly key: string;
+  readonly createRevision: bigint;
+}
+
 export interface PutOptions {
   /** Write only if the key's current revision is this one; 0n means "only if absent". */
   ifRevision?: bigint;
   /** The record disappears this many ms after the write. */
   ttlMs?: number;
+  /** Write only while this fence holds (etcd); a store with a single writer ignores it. */
+  fence?: Fence;
+}
+
+/** A write refused because its fence no longer holds: the writer has been deposed. */
+export class FencedOutError extends Error {
+  override name = "FencedOutError";
 }
 
 export type KvEvent =

@@ -12,6 +12,7 @@ import {
   type Http2Session,
 } from "node:http2";
 import { createServer as createNetServer, type Socket } from "node:net";
+import { Duplex } from "node:stream";
 
 export type RequestHandler = (
   request: IncomingMessage | Http2ServerRequest,
@@ -43,8 +44,13 @@ export async function startCleartextServer(
     socket.once("data", (first: Buffer) => {
       socket.pause();
       socket.unshift(first);
-      const target = first.subarray(0, 3).toString("latin1") === "PRI" ? http2 : http1;
-      target.emit("connection", socket);
+      if (first.subarray(0, 3).toString("latin1") === "PRI") {
+        // The HTTP/2 session reads the socket's handle, below the bytes put back: give it
+        // the socket as a stream instead, so that it reads them too.
+        http2.emit("connection", Duplex.from({ readable: socket, writable: socket }));
+      } else {
+        http1.emit("connection", socket);
+      }
       socket.resume();
     });
   });

@@ -1,0 +1,267 @@
+// High availability on a real etcd with three token-server processes: one refresher,
+// failover on kill -9 and SIGTERM, fencing of a deposed leader, cluster-wide single
+// flight, an etcd outage, and the loss of one etcd member.
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { CredentialKind } from "@wxtoken/api";
+import { runningProcesses, Teardown, waitFor } from "@wxtoken/testkit";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import {
+  adminHeaders,
+  type Cluster,
+  getToken,
+  leaderSeenBy,
+  type Replica,
+  startCluster,
+  tokenClient,
+} from "./testing/cluster.js";
+import { APP_ID, OTHER_APP_ID } from "./testing/stack.js";
+
+const LEASE_TTL_S = 2;
+let teardown = new Teardown();
+
+afterEach(async () => {
+  await teardown.run();
+  teardown = new Teardown();
+});
+afterAll(() => expect(runningProcesses()).toBe(0));
+
+/** The replica every live replica names as leader. */
+async function agreedLeader(
+  cluster: Cluster,
+  live: Replica[],
+  timeoutMs = 15_000,
+): Promise<Replica> {
+  const id = await waitFor(
+    async () => {
+      const views = await Promise.all(live.map(leaderSeenBy));
+      const [only, ...others] = new Set(views);
+      if (
+        only === undefined ||
+        only === "" ||
+        others.length > 0 ||
+        !live.some((r) => r.id === only)
+      ) {
+        throw new Error(`replicas see leaders ${JSON.stringify(views)}`);
+      }
+      return only;
+    },
+    { timeoutMs, description: "one leader agreed by every replica" },
+  );
+  const leader = cluster.replicas.find((r) => r.id === id);
+  if (leader === undefined) {
+    throw new Error(`unknown leader ${id}`);
+  }
+  return leader;
+}
+
+/** GetToken on every survivor in a loop until stopped; returns the failures. */
+function readContinuously(replicas: Replica[], appId: string) {
+  let running = true;
+  const failures: string[] = [];
+  let reads = 0;
+  const loops = replicas.map(async (replica) => {
+    while (running) {
+      try {
+        const credential = await getToken(replica, appId);
+        if (credential.expiresAt === undefined || timestampMs(credential.expiresAt) <= Date.now()) {
+          failures.push(`${replica.id}: expired token`);
+        }
+        reads += 1;
+      } catch (error) {
+        failures.push(`${replica.id}: ${(error as Error).message}`);
+      }
+    }
+  });
+  return {
+    reads: () => reads,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return failures;
+    },
+  };
+}
+
+describe("a three-replica cluster on etcd", () => {
+  it("has exactly one replica calling WeChat, once per token lifetime", async () => {
+    const cluster = await startCluster({
+      teardown,
+      sim: { tokenTtlS: 4, renewWindowS: 3, overlapS: 2 },
+    });
+    const leader = await agreedLeader(cluster, cluster.replicas);
+    await waitFor(() => (cluster.sim.stats().tokensIssuedByApp[APP_ID] ?? 0) >= 4, {
+      timeoutMs: 30_000,
+      description: "four stable tokens issued",
+    });
+    const stats = cluster.sim.stats();
+    expect(stats.callsByApp[APP_ID]?.["/cgi-bin/stable_token"]).toBe(
+      stats.tokensIssuedByApp[APP_ID],
+    );
+    const refreshers = cluster.replicas.filter((r) =>
+      r.process.output().includes('"msg":"credential refreshed"'),
+    );
+    expect(refreshers.map((r) => r.id)).toEqual([leader.id]);
+    // Every replica serves the leader's latest token from memory.
+    const latest = await getToken(leader, APP_ID);
+    await waitFor(async () => {
+      const values = await Promise.all(cluster.replicas.map((r) => getToken(r, APP_ID)));
+      return values.every((c) => c.generation >= latest.generation);
+    });
+  });
+
+  it("fails over within lease_ttl_s + 1 s of a kill -9, without a failed read or an upstream call", async () => {
+    const cluster = await startCluster({ teardown, leaseTtlS: LEASE_TTL_S });
+    const leader = await agreedLeader(cluster, cluster.replicas);
+    const survivors = cluster.replicas.filter((r) => r !== leader);
+    await Promise.all(survivors.map((r) => getToken(r, APP_ID)));
+    const callsBefore = cluster.sim.stats().calls;
+    const reader = readContinuously(survivors, APP_ID);
+
+    leader.process.signal("SIGKILL");
+    const next = await agreedLeader(cluster, survivors, (LEASE_TTL_S + 1) * 1000);
+    await waitFor(() => reader.reads() > 20);
+    expect(await reader.stop()).toEqual([]);
+    expect(survivors).toContain(next);
+    expect(cluster.sim.stats().calls).toEqual(callsBefore);
+  });
+
+  it("fails over within 1 s when the leader gets SIGTERM and resigns", async () => {
+    const cluster = await startCluster({ teardown, leaseTtlS: 5 });
+    const leader = await agreedLeader(cluster, cluster.replicas);
+    const survivors = cluster.replicas.filter((r) => r !== leader);
+    const stopped = leader.process.stop("SIGTERM");
+    await agreedLeader(cluster, survivors, 1_000);
+    expect((await stopped).code).toBe(0);
+    expect(leader.process.output()).toMatch(/"msg":"resigned"/);
+  });
+
+  it("rejects the write of a leader deposed while stopped, keeps the new leader's value, and steps it down", async () => {
+    const cluster = await startCluster({ teardown, leaseTtlS: LEASE_TTL_S });
+    const old = await agreedLeader(cluster, cluster.replicas);
+    const others = cluster.replicas.filter((r) => r !== old);
+    const stale = await getToken(old, OTHER_APP_ID);
+    const issued = () => cluster.sim.stats().calls["/cgi-bin/token"] ?? 0;
+    const before = issued();
+    // The old leader's refresh reaches WeChat, whose answer is delayed past the stop.
+    cluster.sim.inject({ endpoint: "/cgi-bin/token", delayMs: 3_000 });
+    const inFlight = tokenClient(old)
+      .refreshToken(
+        { appId: OTHER_APP_ID, kind: CredentialKind.ACCESS_TOKEN, staleValue: stale.value },
+        { headers: adminHeaders },
+      )
+      .catch((error: unknown) => error);
+    await waitFor(() => issued() === before + 1, {
+      description: "the old leader's call reaching WeChat",
+    });
+    old.process.signal("SIGSTOP");
+
+    const next = await agreedLeader(cluster, others);
+    const refreshed = await tokenClient(next).refreshToken(
+      { appId: OTHER_APP_ID, kind: CredentialKind.ACCESS_TOKEN, staleValue: stale.value },
+      { headers: adminHeaders, timeoutMs: 5_000 },
+    );
+    expect(refreshed.refreshed).toBe(true);
+    await waitFor(() => cluster.sim.stats().messages !== undefined && issued() === before + 2);
+
+    old.process.signal("SIGCONT");
+    await inFlight;
+    await waitFor(() => /no longer leads/.test(old.process.output()), {
+      description: "the old leader fenced out",
+    });
+    await waitFor(async () => (await leaderSeenBy(old)) === next.id, {
+      description: "the old leader stepping down",
+    });
+    for (const replica of cluster.replicas) {
+      await waitFor(
+        async () => (await getToken(replica, OTHER_APP_ID)).value === refreshed.credential?.value,
+        {
+          description: `${replica.id} serving the new leader's token`,
+        },
+      );
+    }
+  });
+
+  it("makes one upstream call for 1000 concurrent RefreshToken calls spread over the replicas", async () => {
+    const cluster = await startCluster({ teardown });
+    await agreedLeader(cluster, cluster.replicas);
+    const stale = await getToken(cluster.replicas[0] as Replica, OTHER_APP_ID);
+    await Promise.all(
+      cluster.replicas.map((r) =>
+        waitFor(async () => (await getToken(r, OTHER_APP_ID)).value === stale.value),
+      ),
+    );
+    const before = cluster.sim.stats().calls["/cgi-bin/token"] ?? 0;
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        tokenClient(cluster.replicas[i % 3] as Replica).refreshToken(
+          { appId: OTHER_APP_ID, kind: CredentialKind.ACCESS_TOKEN, staleValue: stale.value },
+          { headers: adminHeaders, timeoutMs: 10_000 },
+        ),
+      ),
+    );
+    expect(cluster.sim.stats().calls["/cgi-bin/token"]).toBe(before + 1);
+    // Every caller gets the one new token; a caller whose replica had it already gets it
+    // with refreshed: false.
+    expect(new Set(results.map((r) => r.credential?.value))).toEqual(
+      new Set([results.find((r) => r.refreshed)?.credential?.value]),
+    );
+  });
+
+  it("keeps serving valid stable tokens through an etcd outage of two lifetimes, then converges", async () => {
+    const cluster = await startCluster({
+      teardown,
+      sim: { tokenTtlS: 4, renewWindowS: 3, overlapS: 2 },
+    });
+    await agreedLeader(cluster, cluster.replicas);
+    await Promise.all(cluster.replicas.map((r) => getToken(r, APP_ID)));
+    const member = cluster.etcd.members[0];
+    if (member === undefined) {
+      throw new Error("no etcd member");
+    }
+    const reader = readContinuously(cluster.replicas, APP_ID);
+    await member.stop();
+    const outageStart = Date.now();
+    await waitFor(() => Date.now() - outageStart > 8_000, {
+      timeoutMs: 10_000,
+      intervalMs: 200,
+      description: "two lifetimes",
+    });
+    await member.restart();
+    expect(await reader.stop()).toEqual([]);
+    expect(
+      cluster.replicas.some((r) =>
+        /fetched a stable token for this replica only/.test(r.process.output()),
+      ),
+    ).toBe(true);
+
+    const leader = await agreedLeader(cluster, cluster.replicas, 20_000);
+    await waitFor(
+      async () => {
+        const seen = await Promise.all(cluster.replicas.map((r) => getToken(r, APP_ID)));
+        return new Set(seen.map((c) => `${c.value}/${c.generation}`)).size === 1;
+      },
+      { timeoutMs: 20_000, description: "one credential on every replica" },
+    );
+    expect(cluster.replicas).toContain(leader);
+  });
+
+  it("goes on when one member of a three-member etcd cluster dies", async () => {
+    const cluster = await startCluster({ teardown, etcdMembers: 3 });
+    await agreedLeader(cluster, cluster.replicas);
+    const stale = await getToken(cluster.replicas[0] as Replica, OTHER_APP_ID);
+    await cluster.etcd.members[0]?.stop("SIGKILL");
+    const refreshed = await tokenClient(cluster.replicas[1] as Replica).refreshToken(
+      { appId: OTHER_APP_ID, kind: CredentialKind.ACCESS_TOKEN, staleValue: stale.value },
+      { headers: adminHeaders, timeoutMs: 10_000 },
+    );
+    for (const replica of cluster.replicas) {
+      await waitFor(
+        async () => (await getToken(replica, OTHER_APP_ID)).value === refreshed.credential?.value,
+        {
+          timeoutMs: 15_000,
+          description: `${replica.id} serving the refreshed token`,
+        },
+      );
+    }
+  });
+});

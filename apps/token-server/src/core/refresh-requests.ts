@@ -1,0 +1,94 @@
+// Passive refreshes asked on a follower reach the leader through the store: the follower
+// writes a request key (once per stale value, however many callers), the leader watches
+// those keys and refreshes with single flight, and the follower answers as soon as the new
+// credential arrives through its own watch.
+import { createHash } from "node:crypto";
+import type { Credential, CredentialKind } from "@wxtoken/api";
+import type { Logger } from "pino";
+import { decodeJson, encodeJson, KIND_NAMES, keys } from "../store/keys.js";
+import type { KvStore, Unsubscribe } from "../store/kv-store.js";
+import type { CredentialSlot } from "./credential-slot.js";
+
+interface RefreshRequest {
+  appId: string;
+  kind: CredentialKind;
+  /** SHA-256 of the rejected value: the value itself never goes into a request. */
+  staleSha256: string;
+  from: string;
+}
+
+/** A request outlives a leader change, but not by much. */
+const REQUEST_TTL_MS = 30_000;
+
+export const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+export class RefreshRequests {
+  /** Requests being written, by app, kind and stale value: one write however many callers. */
+  private readonly asking = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: KvStore,
+    private readonly replicaId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Follower side: asks the leader to replace `staleValue`, and waits for the replacement. */
+  ask(slot: CredentialSlot, staleValue: string, signal: AbortSignal): Promise<Credential> {
+    const staleSha256 = sha256Hex(staleValue);
+    const id = `${slot.appId}/${slot.kind}/${staleSha256}`;
+    let asked = this.asking.get(id);
+    if (asked === undefined) {
+      const request: RefreshRequest = {
+        appId: slot.appId,
+        kind: slot.kind,
+        staleSha256,
+        from: this.replicaId,
+      };
+      asked = this.store
+        .put(keys.refreshRequest(slot.appId, KIND_NAMES[slot.kind]), encodeJson(request), {
+          ttlMs: REQUEST_TTL_MS,
+        })
+        .then(() => undefined)
+        .finally(() => this.asking.delete(id));
+      this.asking.set(id, asked);
+    }
+    return asked.then(() => slot.waitForReplacement(staleValue, signal));
+  }
+
+  /**
+   * Leader side: calls `refresh` for every pending and every new request, then removes
+   * it. Returns what stops serving.
+   */
+  serve(
+    refresh: (appId: string, kind: CredentialKind, staleSha256: string) => Promise<unknown>,
+  ): Unsubscribe {
+    const handle = (key: string, bytes: Uint8Array) => {
+      const request = decodeJson<RefreshRequest>(bytes);
+      this.logger.debug(
+        { app_id: request.appId, from: request.from },
+        "refresh requested by a follower",
+      );
+      refresh(request.appId, request.kind, request.staleSha256)
+        .catch(() => undefined) // the refresher records and logs its failures
+        .finally(() => this.store.delete(key).catch(() => undefined));
+    };
+    const unsubscribe = this.store.watch(keys.refreshRequests, (event) => {
+      if (event.type === "put") {
+        handle(event.entry.key, event.entry.value);
+      }
+    });
+    this.store.list(keys.refreshRequests).then(
+      (pending) => {
+        for (const entry of pending) {
+          handle(entry.key, entry.value);
+        }
+      },
+      (error: unknown) =>
+        this.logger.warn(
+          { err: { message: (error as Error).message } },
+          "cannot list refresh requests",
+        ),
+    );
+    return unsubscribe;
+  }
+}

@@ -1,0 +1,58 @@
+// The etcd store keeps the KvStore contract on a real etcd, and fences writes.
+import { startEtcd, Teardown } from "@wxtoken/testkit";
+import { Etcd3 } from "etcd3";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kvStoreContract } from "../testing/kv-store-contract.js";
+import { EtcdStore } from "./etcd.js";
+import { FencedOutError } from "./kv-store.js";
+
+const teardown = new Teardown();
+let endpoints: string[];
+let prefixes = 0;
+
+beforeAll(async () => {
+  endpoints = (await startEtcd({ teardown })).endpoints;
+});
+afterAll(() => teardown.run());
+
+function openStore() {
+  const client = new Etcd3({ hosts: endpoints });
+  prefixes += 1;
+  return { client, store: new EtcdStore(client, `test${prefixes}/`, pino({ level: "silent" })) };
+}
+
+describe("EtcdStore", () => {
+  kvStoreContract(async () => {
+    const { store } = openStore();
+    return { store, close: () => store.close() };
+  });
+
+  it("writes under a fence only while the fence key keeps its create revision", async () => {
+    const { client, store } = openStore();
+    try {
+      const lease = client.lease(5);
+      const leaseId = await lease.grant();
+      await client.put("fence-key").value(leaseId).lease(leaseId).exec();
+      const { kvs } = await client.get("fence-key").exec();
+      const fence = { key: "fence-key", createRevision: BigInt(kvs[0]?.create_revision ?? 0) };
+
+      expect(await store.put("fenced", new Uint8Array([1]), { fence })).toBeDefined();
+      const revision = (await store.get("fenced"))?.revision;
+      expect(
+        await store.put("fenced", new Uint8Array([2]), { fence, ifRevision: 1n }),
+      ).toBeUndefined();
+      expect(
+        await store.put("fenced", new Uint8Array([3]), { fence, ifRevision: revision }),
+      ).toBeDefined();
+
+      await lease.revoke(); // the leader's lease is gone: so is its fence key
+      await expect(store.put("fenced", new Uint8Array([4]), { fence })).rejects.toBeInstanceOf(
+        FencedOutError,
+      );
+      expect((await store.get("fenced"))?.value).toEqual(Buffer.from([3]));
+    } finally {
+      await store.close();
+    }
+  });
+});

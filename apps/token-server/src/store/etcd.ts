@@ -1,0 +1,137 @@
+// The KvStore on etcd (etcd3): keys under `store.etcd.prefix`, compare-and-put by
+// revision, TTL records on leases, fenced writes as transactions, and a watch that etcd3
+// resumes from the last revision it saw after a reconnect.
+import type { ComparatorBuilder, Etcd3, IKeyValue, Watcher } from "etcd3";
+import type { Logger } from "pino";
+import {
+  type Fence,
+  FencedOutError,
+  type KvEntry,
+  type KvEvent,
+  type KvStore,
+  type PutOptions,
+  type Unsubscribe,
+} from "./kv-store.js";
+
+export class EtcdStore implements KvStore {
+  constructor(
+    private readonly client: Etcd3,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  private entry(kv: IKeyValue): KvEntry {
+    return {
+      key: kv.key.toString("utf8").slice(this.prefix.length),
+      value: kv.value,
+      revision: BigInt(kv.mod_revision),
+    };
+  }
+
+  async get(key: string): Promise<KvEntry | undefined> {
+    const { kvs } = await this.client.get(this.prefix + key).exec();
+    const kv = kvs[0];
+    return kv === undefined ? undefined : this.entry(kv);
+  }
+
+  async list(prefix: string): Promise<KvEntry[]> {
+    const { kvs } = await this.client
+      .getAll()
+      .prefix(this.prefix + prefix)
+      .exec();
+    return kvs.map((kv) => this.entry(kv));
+  }
+
+  async put(key: string, value: Uint8Array, options: PutOptions = {}): Promise<bigint | undefined> {
+    const full = this.prefix + key;
+    let put = this.client.put(full).value(Buffer.from(value));
+    if (options.ttlMs !== undefined) {
+      const lease = this.client.lease(Math.max(1, Math.ceil(options.ttlMs / 1000)), {
+        autoKeepAlive: false,
+      });
+      put = put.lease(await lease.grant());
+    }
+    const txn = this.compares(full, options);
+    if (txn === undefined) {
+      return BigInt((await put.exec()).header.revision);
+    }
+    const { fence } = options;
+    const result = await txn
+      .then(put)
+      .else(this.client.get(fence?.key ?? full))
+      .commit();
+    if (result.succeeded) {
+      return BigInt(result.header.revision);
+    }
+    if (
+      fence !== undefined &&
+      !this.fenceHolds(fence, result.responses[0]?.response_range?.kvs?.[0])
+    ) {
+      this.logger.warn({ key }, "write rejected by the fence: this replica no longer leads");
+      throw new FencedOutError(`write of ${key} rejected: this replica no longer leads`);
+    }
+    return undefined;
+  }
+
+  /** The transaction's conditions: the key's revision, and the fence; none for a plain put. */
+  private compares(full: string, { ifRevision, fence }: PutOptions): ComparatorBuilder | undefined {
+    const revision =
+      ifRevision === undefined ? undefined : this.client.if(full, "Mod", "==", String(ifRevision));
+    if (fence === undefined) {
+      return revision;
+    }
+    const createRevision = String(fence.createRevision);
+    return revision === undefined
+      ? this.client.if(fence.key, "Create", "==", createRevision)
+      : revision.and(fence.key, "Create", "==", createRevision);
+  }
+
+  private fenceHolds(fence: Fence, kv: IKeyValue | undefined): boolean {
+    return kv !== undefined && BigInt(kv.create_revision) === fence.createRevision;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client
+      .delete()
+      .key(this.prefix + key)
+      .exec();
+  }
+
+  watch(prefix: string, listener: (event: KvEvent) => void): Unsubscribe {
+    let watcher: Watcher | undefined;
+    let cancelled = false;
+    this.client
+      .watch()
+      .prefix(this.prefix + prefix)
+      .create()
+      .then((created) => {
+        watcher = created;
+        if (cancelled) {
+          void created.cancel();
+          return;
+        }
+        created.on("put", (kv) => listener({ type: "put", entry: this.entry(kv) }));
+        created.on("delete", (kv) =>
+          listener({ type: "delete", key: this.entry(kv).key, revision: BigInt(kv.mod_revision) }),
+        );
+        created.on("disconnected", (error) =>
+          this.logger.warn({ err: { message: error.message } }, "etcd watch disconnected"),
+        );
+        created.on("connected", () => this.logger.debug("etcd watch connected"));
+        created.on("error", (error) =>
+          this.logger.error({ err: { message: error.message } }, "etcd watch error"),
+        );
+      })
+      .catch((error: unknown) =>
+        this.logger.error({ err: { message: (error as Error).message } }, "etcd watch failed"),
+      );
+    return () => {
+      cancelled = true;
+      void watcher?.cancel();
+    };
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}

@@ -1,0 +1,83 @@
+// A wxtoken cluster for tests: a real etcd (one or three members), the WeChat simulator,
+// and token-server replicas on the etcd store, each with a readable replica id.
+import { AdminService, CredentialKind, TokenService } from "@wxtoken/api";
+import {
+  type EtcdCluster,
+  e2eSimApps,
+  startEtcd,
+  type Teardown,
+  type TokenServerProcess,
+} from "@wxtoken/testkit";
+import { type Simulator, type SimulatorOptions, startSimulator } from "@wxtoken/wechat-sim";
+import { ADMIN_KEY, bearer, clientFor, startTokenServerProcess, transportFor } from "./stack.js";
+
+export interface ClusterOptions {
+  teardown: Teardown;
+  replicas?: number;
+  leaseTtlS?: number;
+  etcdMembers?: number;
+  sim?: Partial<SimulatorOptions>;
+}
+
+export interface Replica extends TokenServerProcess {
+  readonly id: string;
+}
+
+export interface Cluster {
+  readonly etcd: EtcdCluster;
+  readonly sim: Simulator;
+  readonly replicas: Replica[];
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const { teardown } = options;
+  const etcd = await startEtcd({ members: options.etcdMembers ?? 1, teardown });
+  const sim = await startSimulator({ apps: e2eSimApps, ...options.sim });
+  teardown.add(() => sim.close());
+  const replicas = await Promise.all(
+    Array.from({ length: options.replicas ?? 3 }, async (_, i) => {
+      const id = `replica-${i + 1}`;
+      const server = await startTokenServerProcess(sim.url, {
+        teardown,
+        config: {
+          replica_id: id,
+          store: {
+            kind: "etcd",
+            etcd: {
+              endpoints: etcd.endpoints,
+              prefix: "wxtoken-test/",
+              lease_ttl_s: options.leaseTtlS ?? 2,
+            },
+          },
+        },
+      });
+      return { id, ...server };
+    }),
+  );
+  return { etcd, sim, replicas };
+}
+
+const headers = bearer(ADMIN_KEY);
+
+/** The leader as `replica` sees it ("" when it sees none). */
+export async function leaderSeenBy(replica: Replica): Promise<string> {
+  return (await clientFor(AdminService, transportFor(replica, "connect")).listApps({}, { headers }))
+    .leaderId;
+}
+
+export function tokenClient(replica: Replica) {
+  return clientFor(TokenService, transportFor(replica, "grpc"));
+}
+
+export async function getToken(replica: Replica, appId: string) {
+  const { credential } = await tokenClient(replica).getToken(
+    { appId, kind: CredentialKind.ACCESS_TOKEN },
+    { headers, timeoutMs: 5_000 },
+  );
+  if (credential === undefined) {
+    throw new Error("GetToken answered without a credential");
+  }
+  return credential;
+}
+
+export { headers as adminHeaders };

@@ -1,0 +1,79 @@
+// The behaviour every KvStore must have, as one suite run against each implementation.
+import { afterEach, beforeEach, expect, it } from "vitest";
+import type { KvEvent, KvStore } from "../store/kv-store.js";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (value: Uint8Array | undefined) =>
+  value === undefined ? undefined : new TextDecoder().decode(value);
+
+export interface StoreUnderTest {
+  store: KvStore;
+  close(): Promise<void>;
+}
+
+export function kvStoreContract(open: () => Promise<StoreUnderTest>): void {
+  let subject: StoreUnderTest;
+  beforeEach(async () => {
+    subject = await open();
+  });
+  afterEach(() => subject.close());
+
+  it("puts, gets and lists by prefix in key order, with growing revisions", async () => {
+    const { store } = subject;
+    const r1 = await store.put("a/2", bytes("two"));
+    const r2 = await store.put("a/1", bytes("one"));
+    await store.put("b/1", bytes("other"));
+    expect(r2).toBeGreaterThan(r1 ?? 0n);
+    expect(text((await store.get("a/1"))?.value)).toBe("one");
+    expect((await store.get("a/1"))?.revision).toBe(r2);
+    expect((await store.list("a/")).map((e) => [e.key, text(e.value)])).toEqual([
+      ["a/1", "one"],
+      ["a/2", "two"],
+    ]);
+    expect(await store.get("missing")).toBeUndefined();
+  });
+
+  it("compares and puts by revision; 0n means only if absent", async () => {
+    const { store } = subject;
+    const created = await store.put("k", bytes("v1"), { ifRevision: 0n });
+    expect(created).toBeDefined();
+    expect(await store.put("k", bytes("again"), { ifRevision: 0n })).toBeUndefined();
+    expect(
+      await store.put("k", bytes("stale"), { ifRevision: (created ?? 0n) - 1n }),
+    ).toBeUndefined();
+    expect(await store.put("k", bytes("v2"), { ifRevision: created })).toBeGreaterThan(
+      created ?? 0n,
+    );
+    expect(text((await store.get("k"))?.value)).toBe("v2");
+  });
+
+  it("deletes, and tells watchers of puts and deletes under their prefix only", async () => {
+    const { store } = subject;
+    const events: KvEvent[] = [];
+    const unsubscribe = store.watch("w/", (event) => events.push(event));
+    // A watch may take a moment to be established: write until it sees something.
+    await expect
+      .poll(async () => {
+        await store.put("w/probe", bytes("x"));
+        return events.length;
+      })
+      .toBeGreaterThan(0);
+    events.length = 0;
+    await store.put("other/1", bytes("no"));
+    await store.put("w/1", bytes("yes"));
+    await store.delete("w/1");
+    await expect.poll(() => events.length).toBe(2);
+    expect(events[0]).toMatchObject({ type: "put", entry: { key: "w/1" } });
+    expect(events[1]).toMatchObject({ type: "delete", key: "w/1" });
+    unsubscribe();
+    await store.put("w/2", bytes("after"));
+    expect(await store.get("w/1")).toBeUndefined();
+  });
+
+  it("forgets a record after its TTL", async () => {
+    const { store } = subject;
+    await store.put("ttl/1", bytes("short"), { ttlMs: 1_000 });
+    expect(text((await store.get("ttl/1"))?.value)).toBe("short");
+    await expect.poll(() => store.get("ttl/1"), { timeout: 5_000, interval: 100 }).toBeUndefined();
+  });
+}

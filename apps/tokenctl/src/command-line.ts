@@ -1,0 +1,59 @@
+// tokenctl's command line (node:util parseArgs): the command, then the flags of every
+// command; each command says which flags it takes.
+import { parseArgs } from "node:util";
+import { UsageError } from "./usage.js";
+
+export const FLAGS = {
+  server: { type: "string", default: "http://127.0.0.1:8080" },
+  key: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+  app: { type: "string" },
+  kind: { type: "string" },
+  stale: { type: "string" },
+  url: { type: "string" },
+  to: { type: "string" },
+  template: { type: "string" },
+  data: { type: "string", multiple: true },
+  "client-msg-id": { type: "string" },
+} as const;
+
+/** The flags every command takes. */
+export const COMMON_FLAGS = ["server", "key", "json", "help"] as const;
+
+export type FlagName = keyof typeof FLAGS;
+
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: true });
+}
+
+export type Flags = ReturnType<typeof parse>["values"];
+
+export interface CommandLine {
+  /** The first positional argument; undefined when there is none. */
+  command: string | undefined;
+  flags: Flags;
+}
+
+export function parseCommandLine(argv: string[]): CommandLine {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const [command, extra] = parsed.positionals;
+  if (extra !== undefined) {
+    throw new UsageError(`unexpected argument '${extra}'`);
+  }
+  return { command, flags: parsed.values };
+}
+
+/** The value of a flag the command cannot do without. */
+export function requiredFlag(flags: Flags, name: "app" | "url" | "to" | "template"): string {
+  const value = flags[name];
+  if (value === undefined || value === "") {
+    throw new UsageError(`--${name} is required`);
+  }
+  return value;
+}

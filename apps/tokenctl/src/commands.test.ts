@@ -1,0 +1,137 @@
+// End to end: every tokenctl command against a real token-server and the simulator, in
+// its human form and with --json (protobuf JSON that parses and matches the server).
+import { CredentialKind } from "@wxtoken/api";
+import { createWxTokenClient, type WxTokenClient } from "@wxtoken/client";
+import { e2e, Teardown } from "@wxtoken/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runTokenctl, type Stack, startStack } from "./testing/tokenctl-process.js";
+
+const OPENID = "oUser0000000000000000000001A";
+const stackTeardown = new Teardown();
+const teardown = new Teardown();
+let stack: Stack;
+let client: WxTokenClient;
+
+/** tokenctl against the stack's HTTP port; it must succeed. */
+async function tokenctl(...args: string[]): Promise<string> {
+  const run = await runTokenctl([...args, "--server", stack.httpUrl], teardown);
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  return run.stdout;
+}
+
+/** tokenctl --json: one JSON document per line. */
+async function tokenctlJson(...args: string[]): Promise<Record<string, unknown>> {
+  const lines = (await tokenctl(...args, "--json")).trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0] ?? "") as Record<string, unknown>;
+}
+
+async function current(appId: string, kind = CredentialKind.ACCESS_TOKEN) {
+  const { credential } = await client.tokens.getToken({ appId, kind });
+  if (credential === undefined) {
+    throw new Error("GetToken answered without a credential");
+  }
+  return credential;
+}
+
+beforeAll(async () => {
+  stack = await startStack({ teardown: stackTeardown });
+  client = createWxTokenClient({ transport: "grpc", baseUrl: stack.grpcUrl, apiKey: e2e.adminKey });
+  stackTeardown.add(() => client.close());
+});
+afterEach(() => teardown.run());
+afterAll(() => stackTeardown.run());
+
+describe("tokenctl", () => {
+  it("get prints the current credential with its value", async () => {
+    const credential = await current(e2e.appId);
+    const text = await tokenctl("get", "--app", e2e.appId);
+    expect(text).toContain(`value       ${credential.value}\n`);
+    expect(text).toContain(`generation  ${credential.generation}\n`);
+    expect(text).toContain("kind        access_token\n");
+
+    const json = await tokenctlJson("get", "--app", e2e.appId, "--kind", "jsapi_ticket");
+    const ticket = await current(e2e.appId, CredentialKind.JSAPI_TICKET);
+    expect(json.credential).toMatchObject({
+      appId: e2e.appId,
+      kind: "CREDENTIAL_KIND_JSAPI_TICKET",
+      value: ticket.value,
+      generation: ticket.generation.toString(),
+    });
+  });
+
+  it("refresh replaces the current value, or a given stale one only once", async () => {
+    const before = await current(e2e.otherAppId);
+    const text = await tokenctl("refresh", "--app", e2e.otherAppId);
+    expect(text).toMatch(/^refreshed: /);
+    const after = await current(e2e.otherAppId);
+    expect(after.generation).toBe(before.generation + 1n);
+    expect(text).toContain(`generation  ${after.generation}\n`);
+    expect(text).not.toContain(after.value);
+
+    const json = await tokenctlJson("refresh", "--app", e2e.otherAppId, "--stale", before.value);
+    expect(json).toMatchObject({
+      credential: { value: after.value, generation: after.generation.toString() },
+    });
+    expect(json.refreshed).toBe(false);
+  });
+
+  it("sign prints a JS-SDK signature for the page without its fragment", async () => {
+    const url = "https://shop.example.com/pay?order=42#top";
+    const text = await tokenctl("sign", "--app", e2e.appId, "--url", url);
+    expect(text).toMatch(/^signature +[0-9a-f]{40}$/m);
+    const json = await tokenctlJson("sign", "--app", e2e.appId, "--url", url);
+    expect(json).toMatchObject({ appId: e2e.appId, url: "https://shop.example.com/pay?order=42" });
+    expect(json.signature).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("send-template sends once per --client-msg-id, with every --data keyword", async () => {
+    const args = [
+      "send-template",
+      "--app",
+      e2e.appId,
+      "--to",
+      OPENID,
+      "--template",
+      "tpl-order-shipped",
+      "--data",
+      "first=Your order has shipped",
+      "--data",
+      "keyword1=42",
+      "--url",
+      "https://shop.example.com/orders/42",
+      "--client-msg-id",
+      "order-42",
+    ];
+    const sent = await tokenctlJson(...args);
+    const delivered = stack.sim.stats().messages;
+    expect(delivered).toHaveLength(1);
+    expect(sent).toEqual({ msgId: String(delivered[0]?.msgId), deduplicated: false });
+    expect(delivered[0]?.body).toMatchObject({
+      touser: OPENID,
+      template_id: "tpl-order-shipped",
+      url: "https://shop.example.com/orders/42",
+      data: { first: { value: "Your order has shipped" }, keyword1: { value: "42" } },
+    });
+    expect(await tokenctl(...args)).toBe(
+      `not sent again: --client-msg-id repeats an earlier send, msg_id ${delivered[0]?.msgId}\n`,
+    );
+    expect(stack.sim.stats().messages).toHaveLength(1);
+  });
+
+  it("apps lists every app with its credentials and the leader", async () => {
+    const json = await tokenctlJson("apps");
+    const apps = json.apps as { appId: string; mode: string }[];
+    expect(apps.map((app) => [app.appId, app.mode])).toEqual([
+      [e2e.appId, "TOKEN_MODE_STABLE"],
+      [e2e.otherAppId, "TOKEN_MODE_CLASSIC"],
+    ]);
+    expect(json.leaderId).toBe(json.replicaId);
+
+    const text = await tokenctl("apps");
+    expect(text).toMatch(new RegExp(`^${e2e.appId}\\n  mode +stable\\n  access_token +generation`));
+    expect(text).toContain(`  jsapi_ticket `);
+    expect(text).toMatch(/^replica (\S+), leader \1\n$/m);
+  });
+});

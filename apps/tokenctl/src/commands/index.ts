@@ -1,0 +1,17 @@
+// Every tokenctl command by name.
+import type { Command } from "../command.js";
+import { apps } from "./apps.js";
+import { get } from "./get.js";
+import { refresh } from "./refresh.js";
+import { sendTemplate } from "./send-template.js";
+import { sign } from "./sign.js";
+import { watch } from "./watch.js";
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  get,
+  watch,
+  refresh,
+  sign,
+  "send-template": sendTemplate,
+  apps,
+};

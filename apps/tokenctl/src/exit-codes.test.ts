@@ -1,0 +1,107 @@
+// End to end: tokenctl exits 1 with the usage for a command line it cannot run (before any
+// call), and 2 with the server's message and WeChat's errcode (from the UpstreamError
+// detail) on a failure.
+import { e2e, freePort, Teardown } from "@wxtoken/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runTokenctl, type Stack, startStack } from "./testing/tokenctl-process.js";
+
+const TEMPLATE_PATH = "/cgi-bin/message/template/send";
+const OPENID = "oUser0000000000000000000001A";
+const stackTeardown = new Teardown();
+const teardown = new Teardown();
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ teardown: stackTeardown });
+});
+afterEach(() => teardown.run());
+afterAll(() => stackTeardown.run());
+
+describe("tokenctl exit codes", () => {
+  it("prints the usage and exits 0 for --help", async () => {
+    const run = await runTokenctl(["--help"], teardown);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toMatch(/^usage: tokenctl COMMAND/);
+  });
+
+  it.each([
+    [[], "no command given"],
+    [["fetch"], "unknown command 'fetch'"],
+    [["get"], "--app is required"],
+    [["get", "--app", e2e.appId, "--kind", "ticket"], "--kind must be one of access_token,"],
+    [["get", "--app", e2e.appId, "--nope"], "Unknown option '--nope'"],
+    [["get", "--app", e2e.appId, "extra"], "unexpected argument 'extra'"],
+    [["apps", "--app", e2e.appId], "apps does not take --app"],
+    [["sign", "--app", e2e.appId], "--url is required"],
+    [["send-template", "--app", e2e.appId, "--to", OPENID, "--template", "t"], "--data KEY=VALUE"],
+    [
+      ["send-template", "--app", e2e.appId, "--to", OPENID, "--template", "t", "--data", "x"],
+      "--data expects KEY=VALUE, got 'x'",
+    ],
+    [["apps", "--server", "127.0.0.1:8080"], "--server must be an http:// or https:// URL"],
+  ])("exits 1 for %j", async (args, message) => {
+    const run = await runTokenctl(args, teardown);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain("usage: tokenctl COMMAND");
+  });
+
+  it("exits 1 without a caller key", async () => {
+    const run = await runTokenctl(["apps", "--server", stack.httpUrl], teardown, {
+      WXTOKEN_KEY: undefined,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("no caller key: pass --key KEY or set WXTOKEN_KEY");
+  });
+
+  it("exits 2 with the server's message when the server refuses the call", async () => {
+    const unknownKey = await runTokenctl(
+      ["apps", "--server", stack.httpUrl, "--key", "not-a-key"],
+      teardown,
+    );
+    expect(unknownKey.code).toBe(2);
+    expect(unknownKey.stderr).toBe(
+      "tokenctl: [unauthenticated] authorization: the key is not known\n",
+    );
+    const unknownApp = await runTokenctl(
+      ["get", "--server", stack.httpUrl, "--app", "wxnotconfigured0001"],
+      teardown,
+    );
+    expect(unknownApp.code).toBe(2);
+    expect(unknownApp.stderr).toContain("[not_found] app_id: app wxnotconfigured0001");
+  });
+
+  it("exits 2 with WeChat's errcode when WeChat refused", async () => {
+    stack.sim.inject({ endpoint: TEMPLATE_PATH, errcode: 43004 });
+    const run = await runTokenctl(
+      [
+        "send-template",
+        "--server",
+        stack.httpUrl,
+        "--app",
+        e2e.appId,
+        "--to",
+        OPENID,
+        "--template",
+        "tpl-1",
+        "--data",
+        "first=hello",
+      ],
+      teardown,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^tokenctl: \[failed_precondition\] .*\n/);
+    expect(run.stderr).toMatch(
+      /\ntokenctl: WeChat errcode 43004: .* \(\/cgi-bin\/message\/template\/send\)\n$/,
+    );
+  });
+
+  it("exits 2 when no server answers", async () => {
+    const closedPort = await freePort();
+    const run = await runTokenctl(["apps", "--server", `http://127.0.0.1:${closedPort}`], teardown);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^tokenctl: \[unavailable\] /);
+  });
+});

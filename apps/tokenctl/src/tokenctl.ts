@@ -1,0 +1,78 @@
+// Runs one tokenctl command line against a wxtoken server (Connect over HTTP/1.1) and
+// returns the exit code: 0 ok, 1 usage, 2 server error.
+import { ConnectError } from "@connectrpc/connect";
+import { createWxTokenClient } from "@wxtoken/client";
+import type { Command } from "./command.js";
+import { COMMON_FLAGS, type Flags, parseCommandLine } from "./command-line.js";
+import { COMMANDS } from "./commands/index.js";
+import { note, Output } from "./output.js";
+import { serverErrorLines } from "./server-error.js";
+import { USAGE, UsageError } from "./usage.js";
+
+export const ExitCode = { ok: 0, usage: 1, serverError: 2 } as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The command named on the command line, checked to take every flag given. */
+function chosenCommand(name: string | undefined, flags: Flags): Command {
+  if (name === undefined) {
+    throw new UsageError("no command given");
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    throw new UsageError(`unknown command '${name}'`);
+  }
+  const allowed = new Set<string>([...COMMON_FLAGS, ...command.flags]);
+  const refused = Object.keys(flags).find((flag) => !allowed.has(flag));
+  if (refused !== undefined) {
+    throw new UsageError(`${name} does not take --${refused}`);
+  }
+  return command;
+}
+
+function serverUrl(server: string): string {
+  if (!URL.canParse(server) || !/^https?:$/.test(new URL(server).protocol)) {
+    throw new UsageError(`--server must be an http:// or https:// URL, got '${server}'`);
+  }
+  return server;
+}
+
+export async function runTokenctl(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ExitCode> {
+  try {
+    const { command: name, flags } = parseCommandLine(argv);
+    if (flags.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return ExitCode.ok;
+    }
+    const command = chosenCommand(name, flags);
+    const apiKey = flags.key ?? env.WXTOKEN_KEY ?? "";
+    if (apiKey === "") {
+      throw new UsageError("no caller key: pass --key KEY or set WXTOKEN_KEY");
+    }
+    const client = createWxTokenClient({
+      baseUrl: serverUrl(flags.server),
+      apiKey,
+      transport: "connect",
+    });
+    try {
+      await command.run({ client, flags, output: new Output(flags.json) });
+    } finally {
+      await client.close();
+    }
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      note(`${error.message}\n${USAGE}`);
+      return ExitCode.usage;
+    }
+    if (error instanceof ConnectError) {
+      for (const line of serverErrorLines(error)) {
+        note(line);
+      }
+      return ExitCode.serverError;
+    }
+    throw error;
+  }
+}

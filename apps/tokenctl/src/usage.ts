@@ -1,0 +1,27 @@
+// tokenctl's usage text and the error for a command line it cannot run (exit code 1).
+
+export const USAGE = `usage: tokenctl COMMAND [--server URL] [--key KEY] [--json] [flags]
+
+commands:
+  get            --app APP [--kind KIND]               print the current credential, value included
+  watch          --app APP [--kind KIND]               print every change until Ctrl-C
+  refresh        --app APP [--kind KIND] [--stale V]   report V (default: the current value) as
+                                                       rejected by WeChat; print its replacement
+  sign           --app APP --url URL                   sign a page for the JS-SDK (wx.config)
+  send-template  --app APP --to OPENID --template ID --data KEY=VALUE...
+                 [--url URL] [--client-msg-id ID]      send a template message
+  apps                                                 list every app's status (admin)
+
+options:
+  --server URL   wxtoken's HTTP (Connect) port; default http://127.0.0.1:8080
+  --key KEY      the caller key; default $WXTOKEN_KEY
+  --json         print the response as protobuf JSON (watch: one object per line)
+  --help         print this text
+
+KIND is access_token (default), jsapi_ticket or wx_card_ticket.
+exit codes: 0 ok, 1 usage, 2 server error (with WeChat's errcode when there is one)`;
+
+/** A command line that cannot be run; its message is shown above the usage. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
