@@ -1,10 +1,11 @@
 // End to end, MessageService: deliveries counted by the simulator through token changes,
 // duplicates, WeChat's errors, validation, timeouts after sending, and the send limits.
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { MessageService, MiniProgramState, UpstreamErrorSchema } from "@wxtoken/api";
 import { Teardown, waitFor } from "@wxtoken/testkit";
 import { WeChatClient } from "@wxtoken/wechat";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { connectError } from "./testing/connect-error.js";
 import {
   ADMIN_KEY,
   APP_ID,
@@ -48,15 +49,6 @@ const subscribe = (overrides: Record<string, unknown> = {}) => ({
 const messages = () => clientFor(MessageService, transportFor(stack, "grpc"));
 const sendCalls = () =>
   (stack.sim.stats().calls[TEMPLATE_PATH] ?? 0) + (stack.sim.stats().calls[SUBSCRIBE_PATH] ?? 0);
-
-async function connectError(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectError);
-  return error as ConnectError;
-}
 
 const apps = [
   { app_id: APP_ID, secret: "${env:E2E_SECRET}", mode: "stable" },

@@ -2,7 +2,7 @@
 // kind of client. Upstream calls are counted by the simulator, never by the server.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import {
   AdminService,
@@ -17,6 +17,7 @@ import { type SpawnedProcess, Teardown, waitFor } from "@wxtoken/testkit";
 import { type SimFault, startSimulator } from "@wxtoken/wechat-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsSdkSignature } from "./core/js-sdk-signature.js";
+import { connectError } from "./testing/connect-error.js";
 import { grpcJsGetToken, grpcJsTokenClient } from "./testing/grpc-js-client.js";
 import {
   ADMIN_KEY,
@@ -45,15 +46,6 @@ const processes: SpawnedProcess[] = [];
 
 const tokenClient = (front: Front) => clientFor(TokenService, transportFor(stack, front));
 const adminClient = (front: Front) => clientFor(AdminService, transportFor(stack, front));
-
-async function connectError(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectError);
-  return error as ConnectError;
-}
 
 beforeAll(async () => {
   stack = await startStack({ teardown });
@@ -327,13 +319,24 @@ describe("token-server, one replica", () => {
     ).toBe(Code.PermissionDenied);
   });
 
-  it("restarts on its stored credentials without calling WeChat", async () => {
+  it("ends open streams cleanly on SIGTERM, and restarts on its stored credentials without calling WeChat", async () => {
     const before = stack.sim.stats().calls;
     const headers = bearer(ADMIN_KEY);
     const old = (await tokenClient("grpc").getToken({ appId: APP_ID, kind: ACCESS }, { headers }))
       .credential;
-    const exit = await stack.process.stop("SIGTERM");
-    expect(exit.code).toBe(0);
+    const streams = (["grpc", "connect"] as const).map((front) =>
+      tokenClient(front)
+        .watchToken({ appId: APP_ID, kind: ACCESS }, { headers })
+        [Symbol.asyncIterator](),
+    );
+    for (const stream of streams) {
+      expect((await stream.next()).value?.credential?.value).toBe(old?.value);
+    }
+    const exit = stack.process.stop("SIGTERM");
+    for (const stream of streams) {
+      expect((await stream.next()).done).toBe(true);
+    }
+    expect((await exit).code).toBe(0);
     const restarted = await startTokenServerProcess(stack.sim.url, {
       teardown,
       storePath: stack.storePath,
@@ -403,6 +406,28 @@ describe("upstream errors", () => {
       );
       expect(got.credential?.generation).toBe(1n);
       expect(sim.stats().calls["/cgi-bin/stable_token"]).toBe(4);
+    } finally {
+      await local.run();
+    }
+  });
+
+  it("answers UNAVAILABLE with the last upstream error when no token arrives before the deadline", async () => {
+    const local = new Teardown();
+    try {
+      const busy = await stackWithFault(local, {
+        endpoint: "/cgi-bin/stable_token",
+        count: 1_000,
+        errcode: -1,
+      });
+      const client = clientFor(TokenService, transportFor(busy, "grpc"));
+      const error = await connectError(
+        client.getToken(
+          { appId: APP_ID, kind: ACCESS },
+          { headers: bearer(ADMIN_KEY), timeoutMs: 1_500 },
+        ),
+      );
+      expect(error.code).toBe(Code.Unavailable);
+      expect(error.findDetails(UpstreamErrorSchema)[0]).toMatchObject({ errcode: -1 });
     } finally {
       await local.run();
     }

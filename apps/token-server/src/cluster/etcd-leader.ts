@@ -129,6 +129,7 @@ export class EtcdLeader implements Coordinator {
     this.campaign = campaign;
     // The lease is private to the Campaign, but its first failed keepalive is the
     // earliest sign that leadership may be gone: stop at once rather than at `lost`.
+    // biome-ignore lint/complexity/useLiteralKeys: `lease` is private to etcd3's Campaign; only element access reaches it.
     const lease = campaign["lease"];
     lease.on("keepaliveFailed", () => this.lose(campaign, "the lease keepalive failed"));
     lease.on("keepaliveSucceeded", () => this.checkLeader(campaign));

@@ -18,6 +18,7 @@ import type { CallerAuth } from "../security/caller-auth.js";
 import { subscribeMessageOf, templateMessageOf } from "./message-validation.js";
 import { toConnectError } from "./status.js";
 import { requireAppId } from "./validation.js";
+import { waitBudget } from "./wait-budget.js";
 
 /** How long a call without a deadline may wait for a token or for room under the limits. */
 export const MAX_SEND_WAIT_MS = 10_000;
@@ -58,9 +59,7 @@ export class MessageServiceImpl implements ServiceImpl<typeof MessageService> {
       idempotent: request.clientMsgId !== "",
     };
     try {
-      const waitMs = Math.min(context.timeoutMs() ?? MAX_SEND_WAIT_MS, MAX_SEND_WAIT_MS);
-      const signal = AbortSignal.any([context.signal, AbortSignal.timeout(waitMs)]);
-      const deadline = Date.now() + waitMs;
+      const { signal, deadline } = waitBudget(context, MAX_SEND_WAIT_MS);
       const outcome = await sender.send(
         request.appId,
         outgoing,

@@ -23,6 +23,7 @@ import { createNonce, jsSdkSignature, urlWithoutFragment } from "../core/js-sdk-
 import type { CallerAuth } from "../security/caller-auth.js";
 import { toConnectError } from "./status.js";
 import { invalid, requireAppId, requireHttpUrl, requireKind } from "./validation.js";
+import { waitBudget } from "./wait-budget.js";
 
 /** How long a call without a deadline waits for an app's first credential. */
 export const MAX_FIRST_FETCH_WAIT_MS = 10_000;
@@ -71,10 +72,7 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
   /** The slot's current credential, waiting for a first one up to the call's deadline. */
   private current(slot: CredentialSlot, context: HandlerContext): Credential | Promise<Credential> {
     return (
-      slot.current() ??
-      slot.waitForCurrent(
-        AbortSignal.any([context.signal, AbortSignal.timeout(MAX_FIRST_FETCH_WAIT_MS)]),
-      )
+      slot.current() ?? slot.waitForCurrent(waitBudget(context, MAX_FIRST_FETCH_WAIT_MS).signal)
     );
   }
 

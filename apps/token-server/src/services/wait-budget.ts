@@ -1,0 +1,25 @@
+// How long a call may wait (for a first token, for room under the send limits): until
+// shortly before its deadline, so the caller receives the reason rather than its own
+// DEADLINE_EXCEEDED, and never longer than a cap for calls without a deadline.
+import type { HandlerContext } from "@connectrpc/connect";
+
+export interface WaitBudget {
+  /** Aborts when the caller cancels or the budget is spent. */
+  signal: AbortSignal;
+  /** When the budget is spent, epoch ms. */
+  deadline: number;
+}
+
+export function waitBudget(context: HandlerContext, maxWaitMs: number): WaitBudget {
+  const remaining = context.timeoutMs();
+  const wait = Math.max(
+    0,
+    remaining === undefined
+      ? maxWaitMs
+      : Math.min(maxWaitMs, remaining - Math.min(100, remaining / 10)),
+  );
+  return {
+    signal: AbortSignal.any([context.signal, AbortSignal.timeout(wait)]),
+    deadline: Date.now() + wait,
+  };
+}
