@@ -2,7 +2,7 @@
 // failover on kill -9 and SIGTERM, fencing of a deposed leader, cluster-wide single
 // flight, an etcd outage, and the loss of one etcd member.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { CredentialKind } from "@wxtoken/api";
+import { CredentialKind, MessageService } from "@wxtoken/api";
 import { runningProcesses, Teardown, waitFor } from "@wxtoken/testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
@@ -14,7 +14,7 @@ import {
   startCluster,
   tokenClient,
 } from "./testing/cluster.js";
-import { APP_ID, OTHER_APP_ID } from "./testing/stack.js";
+import { APP_ID, clientFor, OTHER_APP_ID, transportFor } from "./testing/stack.js";
 
 const LEASE_TTL_S = 2;
 let teardown = new Teardown();
@@ -205,6 +205,29 @@ describe("a three-replica cluster on etcd", () => {
     expect(new Set(results.map((r) => r.credential?.value))).toEqual(
       new Set([results.find((r) => r.refreshed)?.credential?.value]),
     );
+  });
+
+  it("sends a message once per client_msg_id, whichever replicas the repeats reach", async () => {
+    const cluster = await startCluster({ teardown });
+    await agreedLeader(cluster, cluster.replicas);
+    const request = {
+      appId: APP_ID,
+      toUser: "oUser0000000000000000000001A",
+      templateId: "tpl-cluster",
+      data: { first: { value: "hello" } },
+      clientMsgId: "cluster-order-1",
+    };
+    const sends = await Promise.all(
+      cluster.replicas.map((replica) =>
+        clientFor(MessageService, transportFor(replica, "grpc")).sendTemplateMessage(request, {
+          headers: adminHeaders,
+          timeoutMs: 10_000,
+        }),
+      ),
+    );
+    expect(cluster.sim.stats().messages).toHaveLength(1);
+    expect(new Set(sends.map((s) => s.msgId)).size).toBe(1);
+    expect(sends.filter((s) => s.deduplicated)).toHaveLength(2);
   });
 
   it("keeps serving valid stable tokens through an etcd outage of two lifetimes, then converges", async () => {

@@ -74,7 +74,10 @@ export class MessageServiceImpl implements ServiceImpl<typeof MessageService> {
       return { msgId: BigInt(outcome.msgId), deduplicated: outcome.deduplicated };
     } catch (error) {
       const status = toConnectError(error);
-      audit.warn({ ...line, outcome: "failed", code: Code[status.code] }, "message send");
+      // An internal error's cause is logged (it is ours, never message content).
+      const cause =
+        status.code === Code.Internal ? { err: { message: (error as Error).message } } : {};
+      audit.warn({ ...line, outcome: "failed", code: Code[status.code], ...cause }, "message send");
       throw status;
     }
   }

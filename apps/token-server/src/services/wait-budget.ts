@@ -12,12 +12,12 @@ export interface WaitBudget {
 
 export function waitBudget(context: HandlerContext, maxWaitMs: number): WaitBudget {
   const remaining = context.timeoutMs();
-  const wait = Math.max(
-    0,
+  const budget =
     remaining === undefined
       ? maxWaitMs
-      : Math.min(maxWaitMs, remaining - Math.min(100, remaining / 10)),
-  );
+      : Math.min(maxWaitMs, remaining - Math.min(100, remaining / 10));
+  // AbortSignal.timeout takes whole milliseconds.
+  const wait = Math.max(0, Math.floor(budget));
   return {
     signal: AbortSignal.any([context.signal, AbortSignal.timeout(wait)]),
     deadline: Date.now() + wait,
