@@ -14,6 +14,9 @@ import { CredentialManager } from "./core/credential-manager.js";
 import { IdempotencyRecords } from "./core/idempotency.js";
 import { MessageSender } from "./core/message-sender.js";
 import { UsageGuards } from "./core/usage-guards.js";
+import { metricSources } from "./observability/metric-sources.js";
+import { Metrics } from "./observability/metrics.js";
+import { metricsRoute } from "./observability/metrics-route.js";
 import { CallerAuth } from "./security/caller-auth.js";
 import { AdminServiceImpl } from "./services/admin-service.js";
 import { HealthServiceImpl } from "./services/health-service.js";
@@ -91,7 +94,15 @@ export async function startTokenServer(
     forceDailyLimit: config.refresh.force_daily_limit,
     forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
   });
-  const manager = new CredentialManager({
+  const metrics: Metrics = new Metrics(
+    metricSources({
+      apps: config.apps,
+      guards,
+      coordinator,
+      manager: (): CredentialManager => manager,
+    }),
+  );
+  const manager: CredentialManager = new CredentialManager({
     apps: config.apps,
     upstream: wechat,
     store,
@@ -104,6 +115,7 @@ export async function startTokenServer(
       retryMaxMs: config.refresh.retry_max_ms,
     },
     outageFallback: config.store.kind === "etcd",
+    metrics,
   });
   const sender = new MessageSender({
     manager,
@@ -115,13 +127,33 @@ export async function startTokenServer(
         { ratePerSecond: limits.rate_per_s, burst: limits.burst, concurrency: limits.concurrency },
       ]),
     ),
+    onDeduplicated: (appId) => metrics.deduplicatedSends.inc({ app_id: appId }),
   });
   const shutdown = new AbortController();
   const auth = new CallerAuth(config.callers);
   const bindings = [
-    bindService(TokenService, new TokenServiceImpl({ manager, auth, shutdown: shutdown.signal })),
+    bindService(
+      TokenService,
+      new TokenServiceImpl({
+        manager,
+        auth,
+        shutdown: shutdown.signal,
+        watchStreams: metrics.watchStreams,
+      }),
+    ),
     bindService(MessageService, new MessageServiceImpl({ manager, sender, auth, audit: logger })),
-    bindService(AdminService, new AdminServiceImpl({ manager, guards, coordinator, auth })),
+    bindService(
+      AdminService,
+      new AdminServiceImpl({
+        manager,
+        guards,
+        coordinator,
+        auth,
+        audit: logger,
+        forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
+        shutdown: shutdown.signal,
+      }),
+    ),
     bindService(Health, new HealthServiceImpl(shutdown.signal)),
   ];
 
@@ -129,8 +161,20 @@ export async function startTokenServer(
   await manager.start();
   const grpcAddress = config.listen.grpc;
   const http = splitHostPort(config.listen.http);
-  const grpc = await startGrpcServer(grpcAddress, bindings, shutdown.signal);
-  const connect = await startConnectServer(http.host, http.port, bindings, shutdown.signal);
+  const grpc = await startGrpcServer(
+    grpcAddress,
+    bindings,
+    shutdown.signal,
+    (method, code, seconds) => metrics.rpc(method, code, "grpc", seconds),
+  );
+  const connect = await startConnectServer(
+    http.host,
+    http.port,
+    bindings,
+    shutdown.signal,
+    (method, code, seconds) => metrics.rpc(method, code, "connect", seconds),
+    { "/metrics": metricsRoute(metrics.registry) },
+  );
   logger.info(
     {
       replica_id: replicaId,

@@ -28,7 +28,13 @@ describe("wxtoken.v1 contract", () => {
       "/wxtoken.v1.MessageService/SendTemplateMessage:unary",
       "/wxtoken.v1.MessageService/SendSubscribeMessage:unary",
     ]);
-    expect(methods(AdminService)).toEqual(["/wxtoken.v1.AdminService/ListApps:unary"]);
+    expect(methods(AdminService)).toEqual([
+      "/wxtoken.v1.AdminService/ListApps:unary",
+      "/wxtoken.v1.AdminService/ForceRefresh:unary",
+      "/wxtoken.v1.AdminService/RevokeLeakedToken:server_streaming",
+      "/wxtoken.v1.AdminService/ClearQuota:unary",
+      "/wxtoken.v1.AdminService/GetUpstreamQuota:unary",
+    ]);
   });
 
   it("round-trips a 512-character credential in binary and JSON with its contract names", () => {

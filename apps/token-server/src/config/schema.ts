@@ -18,6 +18,11 @@ const appSchema = z
     secret: z.string().min(1, "must not be empty"),
     mode: z.enum(["stable", "classic"]).default("stable"),
     tickets: z.array(z.enum(TICKET_TYPES)).default([]),
+    /**
+     * Token-endpoint calls allowed per UTC+8 day; past it only a passive refresh of the
+     * current value calls upstream. Default: 80% of WeChat's limit (1600 classic, 400000 stable).
+     */
+    daily_budget: z.number().int().min(1).optional(),
     /** Limits on MessageService sends for this app. */
     send_limits: z
       .object({

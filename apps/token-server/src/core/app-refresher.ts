@@ -4,17 +4,27 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind, CredentialSchema } from "@wxtoken/api";
-import { type AccessToken, type Ticket, type TicketType, WeChatError } from "@wxtoken/wechat";
+import {
+  type AccessToken,
+  type ApiQuota,
+  nextBeijingMidnight,
+  type Ticket,
+  type TicketType,
+  WeChatError,
+} from "@wxtoken/wechat";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
 import type { Logger } from "pino";
 import type { AppConfig } from "../config/schema.js";
+import type { Metrics } from "../observability/metrics.js";
 import { decodeCredential, encodeCredential, KIND_NAMES, keys } from "../store/keys.js";
 import { FencedOutError, type KvStore } from "../store/kv-store.js";
 import { type CredentialSlot, CredentialUnavailableError } from "./credential-slot.js";
 import type { UsageGuards } from "./usage-guards.js";
 
-/** The part of @wxtoken/wechat's client that fetches credentials. */
+/** The part of @wxtoken/wechat's client the leader calls for an app. */
 export interface CredentialUpstream {
+  clearQuota(request: { appId: string; secret: string }): Promise<void>;
+  getApiQuota(accessToken: string, cgiPath: string): Promise<ApiQuota>;
   stableToken(request: {
     appId: string;
     secret: string;
@@ -37,6 +47,7 @@ export interface RefresherDeps {
   guards: UsageGuards;
   logger: Logger;
   timing: RefreshTiming;
+  metrics?: Metrics;
   now?: () => number;
   random?: () => number;
 }
@@ -46,11 +57,33 @@ export const TICKET_KINDS: Record<TicketType, CredentialKind> = {
   wx_card: CredentialKind.WX_CARD_TICKET,
 };
 
-const ENDPOINTS = {
+export const ENDPOINTS = {
   stable: "/cgi-bin/stable_token",
   classic: "/cgi-bin/token",
   ticket: "/cgi-bin/ticket/getticket",
+  clearQuota: "/cgi-bin/clear_quota/v2",
+  quota: "/cgi-bin/openapi/quota/get",
 } as const;
+
+/** WeChat's daily limits of the token endpoints, per app. */
+export const DAILY_LIMITS: Record<string, number> = {
+  [ENDPOINTS.stable]: 500_000,
+  [ENDPOINTS.classic]: 2_000,
+};
+
+/** The default budget: 80% of the token endpoint's daily limit. */
+export function dailyBudget(app: AppConfig): number {
+  return app.daily_budget ?? Math.floor(0.8 * (DAILY_LIMITS[tokenEndpoint(app)] ?? 0));
+}
+
+export function tokenEndpoint(app: AppConfig): string {
+  return app.mode === "stable" ? ENDPOINTS.stable : ENDPOINTS.classic;
+}
+
+/** clear_quota/v2 calls WeChat allows per month. */
+export const CLEAR_QUOTA_MONTHLY_LIMIT = 10;
+
+const BUDGET_WARNINGS = [0.5, 0.8, 1];
 
 interface Hold {
   until: number;
@@ -145,8 +178,12 @@ export class AppRefresher {
    * passive refresh: in stable mode, a normal call that returns the same value is
    * followed by one forced call, if the force guard allows it.
    */
-  refresh(kind: CredentialKind, staleValue?: string): Promise<Credential> {
+  refresh(kind: CredentialKind, staleValue?: string, force = false): Promise<Credential> {
     const running = this.inflight.get(kind);
+    if (running !== undefined && force) {
+      const again = () => this.refresh(kind, undefined, true);
+      return running.then(again, again);
+    }
     if (running !== undefined) {
       // A refresh that ends with the rejected value itself does not answer a passive
       // caller: it starts (or joins) the next one.
@@ -156,9 +193,14 @@ export class AppRefresher {
             credential.value === staleValue ? this.refresh(kind, staleValue) : credential,
           );
     }
-    const refresh = this.fetchAndPublish(kind, staleValue)
+    const started = this.now();
+    const refresh = this.fetchAndPublish(kind, staleValue, force)
       .then(
         ({ credential, changed }) => {
+          this.deps.metrics?.refreshDuration.observe(
+            { app_id: this.appId, kind: KIND_NAMES[kind] },
+            (this.now() - started) / 1000,
+          );
           if (changed) {
             this.backoffs.delete(kind);
             this.schedule(kind, this.refreshDelay(credential));
@@ -252,6 +294,12 @@ export class AppRefresher {
       this.schedule(kind, delay);
       return;
     }
+    if (error instanceof BudgetExhaustedError) {
+      const delay = nextBeijingMidnight(new Date(this.now())).getTime() - this.now();
+      this.deps.logger.warn({ ...log, retry_in_ms: delay }, error.message);
+      this.schedule(kind, delay);
+      return;
+    }
     if (error instanceof FencedOutError) {
       // Deposed: the coordinator stops this refresher; the new leader refreshes.
       this.deps.logger.info(log, "refresh abandoned: this replica no longer leads");
@@ -271,16 +319,39 @@ export class AppRefresher {
     this.schedule(kind, delay);
   }
 
-  /** Calls `endpoint` unless a hold is in force, counting the call first. */
-  private async callUpstream<T>(endpoint: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Calls `endpoint` unless a hold is in force, counting the call first; past the daily
+   * budget, a token call is made only when `pastBudget` allows it (a passive refresh of
+   * the current value, or an operator's forced refresh).
+   */
+  private async callUpstream<T>(
+    endpoint: string,
+    call: () => Promise<T>,
+    pastBudget = false,
+  ): Promise<T> {
     const hold = this.holds.get(endpoint);
     if (hold !== undefined && hold.until > this.now()) {
       throw hold.error;
     }
-    await this.deps.guards.countCall(this.appId, endpoint);
+    const isToken = endpoint === tokenEndpoint(this.app);
+    const budget = dailyBudget(this.app);
+    const count = await this.deps.guards.countCall(
+      this.appId,
+      endpoint,
+      isToken && !pastBudget ? budget : Number.POSITIVE_INFINITY,
+    );
+    if (count === undefined) {
+      throw new BudgetExhaustedError(this.appId, budget);
+    }
+    if (isToken) {
+      this.warnOnBudget(count, budget);
+    }
     try {
-      return await call();
+      const result = await call();
+      this.deps.metrics?.upstream(this.appId, endpoint, undefined);
+      return result;
     } catch (error) {
+      this.deps.metrics?.upstream(this.appId, endpoint, error);
       if (
         error instanceof WeChatError &&
         error.errorClass === "hold" &&
@@ -292,15 +363,31 @@ export class AppRefresher {
     }
   }
 
-  private async fetchAccessToken(forceRefresh: boolean): Promise<Fetched> {
+  /** Logs once per UTC+8 day when the token calls reach 50%, 80% and 100% of the budget. */
+  private warnOnBudget(count: number, budget: number): void {
+    for (const share of BUDGET_WARNINGS.filter(
+      (threshold) => count === Math.ceil(threshold * budget),
+    )) {
+      this.deps.logger.warn(
+        { app_id: this.appId, calls_today: count, daily_budget: budget, share },
+        `upstream token calls reached ${share * 100}% of the daily budget`,
+      );
+    }
+  }
+
+  private async fetchAccessToken(forceRefresh: boolean, pastBudget: boolean): Promise<Fetched> {
     const credentials = { appId: this.appId, secret: this.app.secret };
     const token =
       this.app.mode === "stable"
-        ? await this.callUpstream(ENDPOINTS.stable, () =>
-            this.deps.upstream.stableToken({ ...credentials, forceRefresh }),
+        ? await this.callUpstream(
+            ENDPOINTS.stable,
+            () => this.deps.upstream.stableToken({ ...credentials, forceRefresh }),
+            pastBudget,
           )
-        : await this.callUpstream(ENDPOINTS.classic, () =>
-            this.deps.upstream.classicToken(credentials),
+        : await this.callUpstream(
+            ENDPOINTS.classic,
+            () => this.deps.upstream.classicToken(credentials),
+            pastBudget,
           );
     return { value: token.accessToken, expiresIn: token.expiresIn };
   }
@@ -331,6 +418,43 @@ export class AppRefresher {
     }
   }
 
+  /** An operator's forced refresh of the access_token (see AdminService.ForceRefresh). */
+  force(): Promise<Credential> {
+    return this.refresh(CredentialKind.ACCESS_TOKEN, undefined, true);
+  }
+
+  /** clear_quota/v2 for this app, within WeChat's monthly allowance; returns the month's count. */
+  async clearQuota(): Promise<number> {
+    const used = await this.deps.guards.countClearQuota(this.appId, CLEAR_QUOTA_MONTHLY_LIMIT);
+    if (used === undefined) {
+      throw new ClearQuotaRefusedError(
+        `app ${this.appId} has used this month's ${CLEAR_QUOTA_MONTHLY_LIMIT} clear_quota calls`,
+      );
+    }
+    await this.callUpstream(ENDPOINTS.clearQuota, () =>
+      this.deps.upstream.clearQuota({ appId: this.appId, secret: this.app.secret }),
+    );
+    // Holds that came from a spent quota end with it.
+    this.holds.clear();
+    return used;
+  }
+
+  /** WeChat's count of today's calls to `cgiPath` for this app. */
+  async upstreamQuota(cgiPath: string): Promise<ApiQuota> {
+    const token = this.slot(CredentialKind.ACCESS_TOKEN).current();
+    if (token === undefined) {
+      throw new CredentialUnavailableError(
+        this.appId,
+        CredentialKind.ACCESS_TOKEN,
+        this.slot(CredentialKind.ACCESS_TOKEN).failure,
+        "no access_token to ask WeChat with",
+      );
+    }
+    return this.callUpstream(ENDPOINTS.quota, () =>
+      this.deps.upstream.getApiQuota(token.value, cgiPath),
+    );
+  }
+
   /** Passive refresh: refreshes only if `staleValue` is still the current value. */
   refreshStale(kind: CredentialKind, staleValue: string): Promise<Credential> {
     const latest = this.slot(kind).latest();
@@ -343,10 +467,18 @@ export class AppRefresher {
   private async fetchAndPublish(
     kind: CredentialKind,
     staleValue: string | undefined,
+    force: boolean,
   ): Promise<{ credential: Credential; changed: boolean }> {
     let fetched: Fetched;
-    if (kind === CredentialKind.ACCESS_TOKEN) {
-      fetched = await this.fetchAccessToken(false);
+    if (kind === CredentialKind.ACCESS_TOKEN && force) {
+      // An operator's forced refresh: classic calls always issue a new token.
+      fetched =
+        this.app.mode === "stable"
+          ? await this.forcedRefresh()
+          : await this.fetchAccessToken(false, true);
+    } else if (kind === CredentialKind.ACCESS_TOKEN) {
+      const passive = staleValue !== undefined && this.slot(kind).latest()?.value === staleValue;
+      fetched = await this.fetchAccessToken(false, passive);
       if (this.app.mode === "stable" && staleValue !== undefined && fetched.value === staleValue) {
         fetched = await this.forcedRefresh();
       }
@@ -366,11 +498,8 @@ export class AppRefresher {
     if (!decision.allowed) {
       throw new ForceRefusedError(this.appId, decision.reason, decision.retryAfterMs);
     }
-    this.deps.logger.warn(
-      { app_id: this.appId },
-      "forcing a stable_token refresh: WeChat returned the rejected token",
-    );
-    return this.fetchAccessToken(true);
+    this.deps.logger.warn({ app_id: this.appId }, "forcing a stable_token refresh");
+    return this.fetchAccessToken(true, true);
   }
 
   /** Stores a fetched value as the next generation and applies it locally. */
@@ -421,6 +550,24 @@ function maxGeneration(...credentials: (Credential | undefined)[]): bigint {
     (max, c) => (c !== undefined && c.generation > max ? c.generation : max),
     0n,
   );
+}
+
+/** A token call refused because the app's daily budget is spent. */
+export class BudgetExhaustedError extends Error {
+  override name = "BudgetExhaustedError";
+  constructor(
+    readonly appId: string,
+    readonly budget: number,
+  ) {
+    super(
+      `app ${appId} has spent its daily budget of ${budget} token calls; only passive refreshes call WeChat until 00:00 UTC+8`,
+    );
+  }
+}
+
+/** A clear_quota call refused: this month's allowance is used up. */
+export class ClearQuotaRefusedError extends Error {
+  override name = "ClearQuotaRefusedError";
 }
 
 /** A forced refresh the guard did not allow (20 a day, at least 30 s apart). */

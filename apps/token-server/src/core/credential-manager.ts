@@ -6,6 +6,7 @@ import { type Credential, CredentialKind } from "@wxtoken/api";
 import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
 import type { AppConfig } from "../config/schema.js";
+import type { Metrics } from "../observability/metrics.js";
 import { decodeCredential, keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
 import {
@@ -27,10 +28,23 @@ export interface CredentialManagerDeps {
   coordinator: Coordinator;
   logger: Logger;
   timing: RefreshTiming;
+  metrics?: Metrics;
   /** Fetch stable tokens per replica when the store is unreachable near expiry (etcd). */
   outageFallback?: boolean;
   now?: () => number;
   random?: () => number;
+}
+
+/** An action only the leader takes, asked of a follower. */
+export class NotLeaderError extends Error {
+  override name = "NotLeaderError";
+  constructor(readonly leaderId: string | undefined) {
+    super(
+      leaderId === undefined
+        ? "no replica leads right now; retry shortly"
+        : `replica ${leaderId} leads: send this to it`,
+    );
+  }
 }
 
 export interface RefreshOutcome {
@@ -172,6 +186,17 @@ export class CredentialManager {
     }
     this.fallback?.stop();
     this.lead(false);
+  }
+
+  /**
+   * The refresher of `appId`, for an operator's action; only the leader acts, a follower
+   * throws NotLeaderError naming the leader.
+   */
+  leaderRefresher(appId: string): AppRefresher {
+    if (!this.leading) {
+      throw new NotLeaderError(this.deps.coordinator.leaderId());
+    }
+    return this.managed(appId).refresher;
   }
 
   private managed(appId: string): ManagedApp {

@@ -41,6 +41,8 @@ export interface MessageSenderDeps {
   records: IdempotencyRecords;
   /** Per app. */
   limits: ReadonlyMap<string, SendLimits>;
+  /** Told of each send answered from an earlier one. */
+  onDeduplicated?: (appId: string) => void;
 }
 
 /** True when the failed request surely did not deliver the message. */
@@ -84,6 +86,7 @@ export class MessageSender {
           "an earlier send with this client_msg_id timed out after reaching WeChat; its delivery is unknown, so it is not sent again",
         );
       }
+      this.deps.onDeduplicated?.(appId);
       return { msgId: claim.record.msgId, deduplicated: true };
     }
     try {

@@ -41,16 +41,46 @@ export class UsageGuards {
     return beijingDate(new Date(this.now()));
   }
 
-  /** Counts one upstream call of `endpoint` for `appId` today, before it is made. */
-  async countCall(appId: string, endpoint: string): Promise<void> {
-    await updateEntry<DailyUsage>(
+  /**
+   * Counts one upstream call of `endpoint` for `appId` today, before it is made, and
+   * returns today's count with it; undefined (nothing counted: do not call) when `limit`
+   * calls were counted already.
+   */
+  async countCall(
+    appId: string,
+    endpoint: string,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<number | undefined> {
+    const usage = await updateEntry<DailyUsage>(
       this.store,
       keys.usage(appId, this.today()),
       decodeJson,
       encodeJson,
-      (usage = {}) => ({ ...usage, [endpoint]: (usage[endpoint] ?? 0) + 1 }),
+      (current = {}) =>
+        (current[endpoint] ?? 0) >= limit
+          ? undefined
+          : { ...current, [endpoint]: (current[endpoint] ?? 0) + 1 },
       { ttlMs: USAGE_TTL_MS },
     );
+    return usage?.[endpoint];
+  }
+
+  /**
+   * Counts one clear_quota call this month (UTC+8) and returns the month's count;
+   * undefined (nothing counted) when `monthlyLimit` calls were made already.
+   */
+  async countClearQuota(appId: string, monthlyLimit: number): Promise<number | undefined> {
+    const month = this.today().slice(0, 7);
+    const record = await updateEntry<{ count: number }>(
+      this.store,
+      keys.clearQuota(appId, month),
+      decodeJson,
+      encodeJson,
+      (current) =>
+        (current?.count ?? 0) >= monthlyLimit ? undefined : { count: (current?.count ?? 0) + 1 },
+      { ttlMs: 40 * 24 * 3600 * 1000 },
+    );
+    return record?.count;
   }
 
   /** Today's calls per endpoint for `appId`. */

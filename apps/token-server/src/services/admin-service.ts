@@ -1,29 +1,156 @@
-// AdminService: the state of every app, as this replica sees it, for operators.
+// AdminService: the state of every app, as this replica sees it, and the operator's
+// actions on a leaked token or a spent quota, each audit-logged with the caller.
+
+import { setTimeout as delay } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
   type AdminService,
   AppStatusSchema,
+  type ClearQuotaRequest,
+  ClearQuotaResponseSchema,
   CredentialStatusSchema,
+  type ForceRefreshRequest,
+  ForceRefreshResponseSchema,
+  type GetUpstreamQuotaRequest,
+  GetUpstreamQuotaResponseSchema,
   ListAppsResponseSchema,
+  type RevokeLeakedTokenRequest,
+  RevokeLeakedTokenResponseSchema,
+  RevokeLeakedTokenResponse_Step as Step,
   TokenMode,
 } from "@wxtoken/api";
+import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
+import { CLEAR_QUOTA_MONTHLY_LIMIT } from "../core/app-refresher.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { UsageGuards } from "../core/usage-guards.js";
-import type { CallerAuth } from "../security/caller-auth.js";
+import type { Caller, CallerAuth } from "../security/caller-auth.js";
 import { toConnectError, upstreamErrorDetail } from "./status.js";
+import { invalid, requireAppId } from "./validation.js";
 
 export interface AdminServiceDeps {
   manager: CredentialManager;
   guards: UsageGuards;
   coordinator: Coordinator;
   auth: CallerAuth;
+  /** Receives one audit line per action. */
+  audit: Logger;
+  /** The wait between the two forced refreshes of RevokeLeakedToken (refresh.force_min_interval_s). */
+  forceMinIntervalMs: number;
+  /** Aborts when the server shuts down. */
+  shutdown: AbortSignal;
+}
+
+/** An admin action on one app: authenticated, authorized, validated. */
+interface Action {
+  caller: Caller;
+  appId: string;
 }
 
 export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
   constructor(private readonly deps: AdminServiceDeps) {}
+
+  private action(context: HandlerContext, request: { appId: string; reason?: string }): Action {
+    const { auth, manager } = this.deps;
+    const caller = auth.authenticate(context.requestHeader.get("authorization"));
+    requireAppId(request.appId);
+    auth.authorize(caller, "admin", request.appId);
+    if (manager.app(request.appId) === undefined) {
+      throw new ConnectError(`app_id: app ${request.appId} is not configured`, Code.NotFound);
+    }
+    if (
+      request.reason !== undefined &&
+      (request.reason.trim() === "" || request.reason.length > 256)
+    ) {
+      throw invalid("reason", "must say why, in 1 to 256 characters");
+    }
+    return { caller, appId: request.appId };
+  }
+
+  private audit(action: Action, name: string, fields: Record<string, unknown>): void {
+    this.deps.audit.info(
+      { audit: `admin.${name}`, caller: action.caller.name, app_id: action.appId, ...fields },
+      "admin action",
+    );
+  }
+
+  async forceRefresh(request: ForceRefreshRequest, context: HandlerContext) {
+    try {
+      const action = this.action(context, request);
+      const credential = await this.deps.manager.leaderRefresher(action.appId).force();
+      this.audit(action, "force_refresh", {
+        reason: request.reason,
+        generation: Number(credential.generation),
+      });
+      return create(ForceRefreshResponseSchema, { credential });
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  }
+
+  async *revokeLeakedToken(request: RevokeLeakedTokenRequest, context: HandlerContext) {
+    try {
+      const action = this.action(context, request);
+      if (this.deps.manager.app(action.appId)?.mode !== "stable") {
+        throw new ConnectError(
+          "app_id: the leak procedure needs stable mode (forced stable_token refreshes)",
+          Code.FailedPrecondition,
+        );
+      }
+      const refresher = this.deps.manager.leaderRefresher(action.appId);
+      this.audit(action, "revoke_leaked_token", { reason: request.reason, step: "started" });
+      const first = await refresher.force();
+      yield create(RevokeLeakedTokenResponseSchema, {
+        step: Step.FIRST_REFRESH,
+        credential: first,
+      });
+      const wait = this.deps.forceMinIntervalMs;
+      yield create(RevokeLeakedTokenResponseSchema, {
+        step: Step.WAITING,
+        wait: durationFromMs(wait),
+      });
+      await delay(wait, undefined, {
+        signal: AbortSignal.any([context.signal, this.deps.shutdown]),
+      });
+      const second = await refresher.force();
+      this.audit(action, "revoke_leaked_token", { reason: request.reason, step: "done" });
+      yield create(RevokeLeakedTokenResponseSchema, { step: Step.DONE, credential: second });
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  }
+
+  async clearQuota(request: ClearQuotaRequest, context: HandlerContext) {
+    try {
+      const action = this.action(context, request);
+      const used = await this.deps.manager.leaderRefresher(action.appId).clearQuota();
+      this.audit(action, "clear_quota", { reason: request.reason, used_this_month: used });
+      return create(ClearQuotaResponseSchema, {
+        usedThisMonth: used,
+        monthlyLimit: CLEAR_QUOTA_MONTHLY_LIMIT,
+      });
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  }
+
+  async getUpstreamQuota(request: GetUpstreamQuotaRequest, context: HandlerContext) {
+    try {
+      const action = this.action(context, request);
+      if (!/^\/[\w/.-]{1,255}$/.test(request.cgiPath)) {
+        throw invalid("cgi_path", "must be an API path such as /cgi-bin/message/template/send");
+      }
+      const quota = await this.deps.manager
+        .leaderRefresher(action.appId)
+        .upstreamQuota(request.cgiPath);
+      this.audit(action, "get_upstream_quota", { cgi_path: request.cgiPath });
+      return create(GetUpstreamQuotaResponseSchema, quota);
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  }
 
   async listApps(_request: unknown, context: HandlerContext) {
     try {

@@ -5,7 +5,12 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { UpstreamErrorSchema } from "@wxtoken/api";
 import { WeChatError } from "@wxtoken/wechat";
-import { ForceRefusedError } from "../core/app-refresher.js";
+import {
+  BudgetExhaustedError,
+  ClearQuotaRefusedError,
+  ForceRefusedError,
+} from "../core/app-refresher.js";
+import { NotLeaderError } from "../core/credential-manager.js";
 import { CredentialUnavailableError } from "../core/credential-slot.js";
 import { SendOutcomeUnknownError } from "../core/message-sender.js";
 import { SendLimitExceeded } from "../core/send-limiter.js";
@@ -66,7 +71,15 @@ export function toConnectError(error: unknown): ConnectError {
   if (error instanceof WeChatError) {
     return upstreamConnectError(error, "upstream call failed");
   }
-  if (error instanceof ForceRefusedError || error instanceof SendLimitExceeded) {
+  if (error instanceof NotLeaderError) {
+    return new ConnectError(error.message, Code.FailedPrecondition);
+  }
+  if (
+    error instanceof ForceRefusedError ||
+    error instanceof SendLimitExceeded ||
+    error instanceof BudgetExhaustedError ||
+    error instanceof ClearQuotaRefusedError
+  ) {
     return new ConnectError(error.message, Code.ResourceExhausted);
   }
   if (error instanceof FencedOutError) {

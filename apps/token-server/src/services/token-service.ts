@@ -33,6 +33,8 @@ export interface TokenServiceDeps {
   auth: CallerAuth;
   /** Aborts when the server shuts down: open streams then end cleanly. */
   shutdown: AbortSignal;
+  /** Counts the open WatchToken streams. */
+  watchStreams?: { inc(): void; dec(): void };
   now?: () => number;
 }
 
@@ -127,6 +129,7 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
 
   async *watchToken(request: WatchTokenRequest, context: HandlerContext) {
     const signal = AbortSignal.any([context.signal, this.deps.shutdown]);
+    this.deps.watchStreams?.inc();
     try {
       const slot = this.slotFor(context, "token.read", request.appId, request.kind);
       for await (const credential of this.deps.manager.watch(slot, signal)) {
@@ -137,6 +140,8 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
         return;
       }
       throw toConnectError(error);
+    } finally {
+      this.deps.watchStreams?.dec();
     }
   }
 

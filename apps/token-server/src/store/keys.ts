@@ -14,6 +14,7 @@ export const keys = {
   credential: (appId: string, kind: CredentialKind) => `credentials/${appId}/${KIND_NAMES[kind]}`,
   usage: (appId: string, day: string) => `usage/${appId}/${day}`,
   forceGuard: (appId: string) => `force/${appId}`,
+  clearQuota: (appId: string, month: string) => `clear-quota/${appId}/${month}`,
   sendRecord: (appId: string, clientMsgIdHash: string) => `sends/${appId}/${clientMsgIdHash}`,
   refreshRequests: "refresh-requests/",
   refreshRequest: (appId: string, kind: string) => `refresh-requests/${appId}/${kind}`,

@@ -6,7 +6,7 @@ import type { CredentialUpstream } from "../core/app-refresher.js";
 export type Outcome = { value: string; expiresIn?: number } | { errcode: number };
 
 export interface FakeCall {
-  endpoint: "stable_token" | "token" | "getticket";
+  endpoint: "stable_token" | "token" | "getticket" | "clear_quota" | "quota";
   forceRefresh?: boolean;
   accessToken?: string;
 }
@@ -15,6 +15,8 @@ const PATHS = {
   stable_token: "/cgi-bin/stable_token",
   token: "/cgi-bin/token",
   getticket: "/cgi-bin/ticket/getticket",
+  clear_quota: "/cgi-bin/clear_quota/v2",
+  quota: "/cgi-bin/openapi/quota/get",
 };
 
 export class FakeUpstream implements CredentialUpstream {
@@ -65,6 +67,15 @@ export class FakeUpstream implements CredentialUpstream {
   async classicToken() {
     const { value, expiresIn } = await this.answer({ endpoint: "token" });
     return { accessToken: value, expiresIn };
+  }
+
+  async clearQuota() {
+    await this.answer({ endpoint: "clear_quota" });
+  }
+
+  async getApiQuota(accessToken: string) {
+    await this.answer({ endpoint: "quota", accessToken });
+    return { dailyLimit: 100, used: this.calls.length, remain: 100 - this.calls.length };
   }
 
   async getTicket(accessToken: string) {

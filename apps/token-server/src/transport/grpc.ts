@@ -11,11 +11,12 @@ import {
   type MessageShape,
   toBinary,
 } from "@bufbuild/protobuf";
-import { ConnectError, type MethodImplSpec } from "@connectrpc/connect";
+import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
-import { READ_MAX_BYTES, type ServiceBinding } from "./service-binding.js";
+import { addReflection } from "./reflection.js";
+import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
 
 function sendHeaders(call: GrpcCall, context: GrpcHandlerContext): void {
   const headers = context.headersToSend();
@@ -50,22 +51,30 @@ function cachedSerializer<D extends DescMessage>(desc: D) {
   };
 }
 
+const seconds = (startedAt: number) => (performance.now() - startedAt) / 1000;
+
 function unaryHandler(
   binding: ServiceBinding,
   spec: Extract<MethodImplSpec, { kind: "unary" }>,
   shutdown: AbortSignal,
+  observe: RpcObserver,
 ): grpc.handleUnaryCall<Message, Message> {
   const output = spec.method.output;
+  const method = `${binding.service.name}/${spec.method.name}`;
   return (call, callback) => {
+    const startedAt = performance.now();
     const context = new GrpcHandlerContext(binding.service, spec.method, call, shutdown);
     const respond = (response: MessageInitShape<DescMessage>) => {
       sendHeaders(call, context);
       callback(null, create(output, response), trailers(context));
       context.done();
+      observe(method, "OK", seconds(startedAt));
     };
     const fail = (error: unknown) => {
-      callback(statusFor(error, context));
+      const status = statusFor(error, context);
+      callback(status);
       context.done();
+      observe(method, Code[status.code ?? Code.Unknown] ?? "Unknown", seconds(startedAt));
     };
     try {
       const result = spec.impl(call.request, context);
@@ -85,9 +94,13 @@ function serverStreamingHandler(
   binding: ServiceBinding,
   spec: Extract<MethodImplSpec, { kind: "server_streaming" }>,
   shutdown: AbortSignal,
+  observe: RpcObserver,
 ): grpc.handleServerStreamingCall<Message, Message> {
   const output = spec.method.output;
+  const method = `${binding.service.name}/${spec.method.name}`;
   return async (call) => {
+    const startedAt = performance.now();
+    let code = "OK";
     const context = new GrpcHandlerContext(binding.service, spec.method, call, shutdown);
     let headersSent = false;
     try {
@@ -102,17 +115,20 @@ function serverStreamingHandler(
       }
       call.end(trailers(context));
     } catch (error) {
+      const status = statusFor(error, context);
+      code = call.cancelled ? "Canceled" : (Code[status.code ?? Code.Unknown] ?? "Unknown");
       if (!call.cancelled) {
-        call.emit("error", statusFor(error, context));
+        call.emit("error", status);
       }
     } finally {
       context.done();
+      observe(method, code, seconds(startedAt));
     }
   };
 }
 
 /** A grpc-js service definition and its handlers for one binding. */
-export function grpcService(binding: ServiceBinding, shutdown: AbortSignal) {
+export function grpcService(binding: ServiceBinding, shutdown: AbortSignal, observe: RpcObserver) {
   const definition: Record<string, grpc.MethodDefinition<Message, Message>> = {};
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const spec of Object.values(binding.methods)) {
@@ -130,10 +146,10 @@ export function grpcService(binding: ServiceBinding, shutdown: AbortSignal) {
     };
     switch (spec.kind) {
       case "unary":
-        handlers[name] = unaryHandler(binding, spec, shutdown);
+        handlers[name] = unaryHandler(binding, spec, shutdown, observe);
         break;
       case "server_streaming":
-        handlers[name] = serverStreamingHandler(binding, spec, shutdown);
+        handlers[name] = serverStreamingHandler(binding, spec, shutdown, observe);
         break;
       default:
         throw new Error(
@@ -154,6 +170,7 @@ export async function startGrpcServer(
   address: string,
   bindings: readonly ServiceBinding[],
   shutdown: AbortSignal,
+  observe: RpcObserver,
 ): Promise<RunningGrpcServer> {
   const server = new grpc.Server({
     "grpc.max_receive_message_length": READ_MAX_BYTES,
@@ -162,9 +179,13 @@ export async function startGrpcServer(
     "grpc.enable_channelz": 0,
   });
   for (const binding of bindings) {
-    const { definition, handlers } = grpcService(binding, shutdown);
+    const { definition, handlers } = grpcService(binding, shutdown, observe);
     server.addService(definition, handlers);
   }
+  addReflection(
+    server,
+    bindings.map((binding) => binding.service),
+  );
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) =>
       error === null ? resolve(bound) : reject(error),

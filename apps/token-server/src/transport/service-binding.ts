@@ -13,3 +13,6 @@ export function bindService<S extends DescService>(
 
 /** Largest request either transport reads, in bytes. */
 export const READ_MAX_BYTES = 1024 * 1024;
+
+/** Told of every finished call, on either transport: "Service/Method", the status code's name, seconds. */
+export type RpcObserver = (method: string, code: string, seconds: number) => void;

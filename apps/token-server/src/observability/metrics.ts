@@ -1,0 +1,170 @@
+// wxtoken's Prometheus metrics (prom-client), served at /metrics on `listen.http`. Labels
+// carry app ids, endpoints, kinds and codes — never a secret, a key or a token value.
+import { WeChatError } from "@wxtoken/wechat";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Where a gauge's values come from at scrape time. */
+export interface MetricSources {
+  /** Seconds left of every credential held, by app and kind. */
+  secondsLeft(): { appId: string; kind: string; seconds: number }[];
+  /** Today's upstream calls by app and endpoint, cluster-wide, with WeChat's limit if known. */
+  quota(): Promise<{ appId: string; endpoint: string; used: number; limit: number | undefined }[]>;
+  /** Each app's daily budget and the share of it used. */
+  budgets(): Promise<{ appId: string; budget: number; used: number }[]>;
+  isLeader(): boolean;
+}
+
+const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly upstreamCalls = new Counter({
+    name: "wxtoken_upstream_calls_total",
+    help: "Upstream WeChat calls by app, endpoint and outcome (ok, or the kind of failure)",
+    labelNames: ["app_id", "endpoint", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamErrors = new Counter({
+    name: "wxtoken_upstream_errors_total",
+    help: "Upstream WeChat errors by app, endpoint and errcode (0: not a WeChat answer)",
+    labelNames: ["app_id", "endpoint", "errcode"] as const,
+    registers: [this.registry],
+  });
+  readonly refreshDuration = new Histogram({
+    name: "wxtoken_refresh_duration_seconds",
+    help: "Time to refresh a credential, upstream call and store write included",
+    labelNames: ["app_id", "kind"] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly watchStreams = new Gauge({
+    name: "wxtoken_watch_streams",
+    help: "Open WatchToken streams on this replica",
+    registers: [this.registry],
+  });
+  readonly rpcDuration = new Histogram({
+    name: "wxtoken_rpc_duration_seconds",
+    help: "RPC duration by method, status code and transport (grpc: native port; connect: HTTP port)",
+    labelNames: ["method", "code", "transport"] as const,
+    buckets: RPC_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly deduplicatedSends = new Counter({
+    name: "wxtoken_messages_deduplicated_total",
+    help: "Sends answered from an earlier send with the same client_msg_id, nothing sent",
+    labelNames: ["app_id"] as const,
+    registers: [this.registry],
+  });
+
+  constructor(sources: MetricSources) {
+    new Gauge({
+      name: "wxtoken_credential_seconds_left",
+      help: "Seconds until the credential held expires (negative: expired)",
+      labelNames: ["app_id", "kind"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { appId, kind, seconds } of sources.secondsLeft()) {
+          this.set({ app_id: appId, kind }, seconds);
+        }
+      },
+    });
+    new Gauge({
+      name: "wxtoken_leader",
+      help: "1 on the replica that leads (refreshes for the cluster), else 0",
+      registers: [this.registry],
+      collect() {
+        this.set(sources.isLeader() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "wxtoken_upstream_quota_used",
+      help: "Upstream calls today (UTC+8 day) by app and endpoint, cluster-wide",
+      labelNames: ["app_id", "endpoint"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { appId, endpoint, used } of await sources.quota()) {
+          this.set({ app_id: appId, endpoint }, used);
+        }
+      },
+    });
+    new Gauge({
+      name: "wxtoken_upstream_quota_limit",
+      help: "WeChat's daily call limit of the endpoint, where it is known",
+      labelNames: ["app_id", "endpoint"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { appId, endpoint, limit } of await sources.quota()) {
+          if (limit !== undefined) {
+            this.set({ app_id: appId, endpoint }, limit);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: "wxtoken_upstream_budget",
+      help: "The app's daily budget of token calls (apps[].daily_budget)",
+      labelNames: ["app_id"] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const { appId, budget } of await sources.budgets()) {
+          this.set({ app_id: appId }, budget);
+        }
+      },
+    });
+    new Gauge({
+      name: "wxtoken_upstream_budget_used_ratio",
+      help: "Share of the app's daily budget of token calls used today",
+      labelNames: ["app_id"] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const { appId, budget, used } of await sources.budgets()) {
+          this.set({ app_id: appId }, used / budget);
+        }
+      },
+    });
+    new Gauge({
+      name: "wxtoken_upstream_budget_threshold",
+      help: "The highest budget threshold (0.5, 0.8, 1) today's token calls have reached, else 0",
+      labelNames: ["app_id"] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const { appId, budget, used } of await sources.budgets()) {
+          this.set(
+            { app_id: appId },
+            [1, 0.8, 0.5].find((threshold) => used >= threshold * budget) ?? 0,
+          );
+        }
+      },
+    });
+  }
+
+  /** Records one upstream call: `error` undefined when it succeeded. */
+  upstream(appId: string, endpoint: string, error: unknown): void {
+    const failure = error instanceof WeChatError ? error : undefined;
+    this.upstreamCalls.inc({
+      app_id: appId,
+      endpoint,
+      outcome: error === undefined ? "ok" : (failure?.kind ?? "error"),
+    });
+    if (error !== undefined) {
+      this.upstreamErrors.inc({ app_id: appId, endpoint, errcode: String(failure?.errcode ?? 0) });
+    }
+  }
+
+  /** Per method, code and transport: the hot path skips label hashing. */
+  private readonly rpcChildren = new Map<string, { observe(value: number): void }>();
+
+  /** Records one finished RPC. */
+  rpc(method: string, code: string, transport: "grpc" | "connect", seconds: number): void {
+    const key = `${method} ${code} ${transport}`;
+    let child = this.rpcChildren.get(key);
+    if (child === undefined) {
+      child = this.rpcDuration.labels({ method, code, transport });
+      this.rpcChildren.set(key, child);
+    }
+    child.observe(seconds);
+  }
+}
