@@ -161,18 +161,15 @@ export async function startTokenServer(
   await manager.start();
   const grpcAddress = config.listen.grpc;
   const http = splitHostPort(config.listen.http);
-  const grpc = await startGrpcServer(
-    grpcAddress,
-    bindings,
-    shutdown.signal,
-    (method, code, seconds) => metrics.rpc(method, code, "grpc", seconds),
+  const grpc = await startGrpcServer(grpcAddress, bindings, shutdown.signal, (method) =>
+    metrics.rpc("grpc", method),
   );
   const connect = await startConnectServer(
     http.host,
     http.port,
     bindings,
     shutdown.signal,
-    (method, code, seconds) => metrics.rpc(method, code, "connect", seconds),
+    (method) => metrics.rpc("connect", method),
     { "/metrics": metricsRoute(metrics.registry) },
   );
   logger.info(

@@ -52,7 +52,7 @@ const deploymentSchema = z.object({
       spec: z.object({
         terminationGracePeriodSeconds: z.number(),
         securityContext: z.object({ runAsNonRoot: z.boolean(), runAsUser: z.number() }),
-        containers: z.array(containerSchema).length(1),
+        containers: z.tuple([containerSchema]),
         volumes: z.array(
           z.object({
             name: z.string(),
@@ -156,9 +156,6 @@ const deployment = only("Deployment", deploymentSchema);
 const podSpec = deployment.spec.template.spec;
 const podLabels = deployment.spec.template.metadata.labels;
 const [container] = podSpec.containers;
-if (container === undefined) {
-  throw new Error("the Deployment has no container");
-}
 const secret = only("Secret", secretSchema);
 const configMap = only("ConfigMap", configMapSchema);
 const configVolume = podSpec.volumes.find(
@@ -170,33 +167,33 @@ const configText = configMap.data["config.yaml"] ?? "";
 /** A pod name of the Deployment, as the downward API gives it. */
 const POD_NAME = "token-server-6b7f9c5d4-x2x7k";
 
-/** The environment the Deployment gives its container: its own entries and the Secret's keys. */
+/** The keys and values of the Secret `name`, which must be under deploy/k8s. */
+function secretData(name: string): Record<string, string> {
+  if (name !== secret.metadata.name) {
+    throw new Error(`the Deployment reads Secret ${name}, which deploy/k8s does not define`);
+  }
+  return secret.stringData;
+}
+
+/** The environment the Deployment gives its container: the Secret's keys and its own entries. */
 function deploymentEnv(): Record<string, string> {
   const podFields: Record<string, string> = {
     "metadata.name": POD_NAME,
     "metadata.namespace": namespace,
   };
-  const secretValue = (name: string, key: string) => {
-    const value = name === secret.metadata.name ? secret.stringData[key] : undefined;
-    if (value === undefined) {
-      throw new Error(`the Deployment reads key ${key} of Secret ${name}, which has none`);
-    }
-    return value;
-  };
   const env: Record<string, string> = {};
-  for (const { secretRef } of container?.envFrom ?? []) {
-    expect(secretRef.name).toBe(secret.metadata.name);
-    Object.assign(env, secret.stringData);
+  for (const { secretRef } of container.envFrom) {
+    Object.assign(env, secretData(secretRef.name));
   }
-  for (const { name, value, valueFrom } of container?.env ?? []) {
+  for (const { name, value, valueFrom } of container.env) {
     const fieldPath = valueFrom?.fieldRef?.fieldPath;
     const keyRef = valueFrom?.secretKeyRef;
     const resolved =
       value ??
       (fieldPath === undefined ? undefined : podFields[fieldPath]) ??
-      (keyRef === undefined ? undefined : secretValue(keyRef.name, keyRef.key));
+      (keyRef === undefined ? undefined : secretData(keyRef.name)[keyRef.key]);
     if (resolved === undefined) {
-      throw new Error(`env ${name}: a source these tests do not know`);
+      throw new Error(`env ${name}: no value from a source these tests know`);
     }
     env[name] = resolved;
   }
@@ -235,6 +232,7 @@ describe("deploy/k8s", () => {
   });
 
   it("mounts the ConfigMap's config.yaml where --config reads it, and env from the Secret", () => {
+    expect(Object.keys(configMap.data)).toContain("config.yaml");
     expect(configMount).toBeDefined();
     const item = configVolume?.configMap?.items.find(({ key }) => key === "config.yaml");
     expect(item).toBeDefined();
@@ -265,9 +263,11 @@ describe("deploy/k8s", () => {
   it("has a 3-member etcd StatefulSet behind a headless Service, the endpoints of the config", () => {
     const etcd = only("StatefulSet", statefulSetSchema);
     expect(etcd.spec.replicas).toBe(3);
-    const peers = only("Service", serviceSchema, ({ metadata }) => {
-      return metadata.name === etcd.spec.serviceName;
-    });
+    const peers = only(
+      "Service",
+      serviceSchema,
+      ({ metadata }) => metadata.name === etcd.spec.serviceName,
+    );
     expect(peers.spec.clusterIP).toBe("None");
     expect(selects(peers.spec.selector, etcd.spec.template.metadata.labels)).toBe(true);
     const config = parseConfig(parseYaml(configText), deploymentEnv());
@@ -291,12 +291,13 @@ describe("deploy/k8s", () => {
   });
 
   it("uses only ${env:NAME} variables that the Deployment provides", () => {
-    const used = [...configText.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g)].map(
-      ([, name]) => name,
+    const used = Array.from(
+      configText.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g),
+      ([, name = ""]) => name,
     );
     expect(used).toContain("POD_NAME");
     const provided = Object.keys(deploymentEnv());
-    expect(used.filter((name) => name === undefined || !provided.includes(name))).toEqual([]);
+    expect(used.filter((name) => !provided.includes(name))).toEqual([]);
   });
 });
 

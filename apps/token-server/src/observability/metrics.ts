@@ -154,17 +154,19 @@ export class Metrics {
     }
   }
 
-  /** Per method, code and transport: the hot path skips label hashing. */
-  private readonly rpcChildren = new Map<string, { observe(value: number): void }>();
-
-  /** Records one finished RPC. */
-  rpc(method: string, code: string, transport: "grpc" | "connect", seconds: number): void {
-    const key = `${method} ${code} ${transport}`;
-    let child = this.rpcChildren.get(key);
-    if (child === undefined) {
-      child = this.rpcDuration.labels({ method, code, transport });
-      this.rpcChildren.set(key, child);
-    }
-    child.observe(seconds);
+  /**
+   * The recorder of one method's RPCs on one transport. Histogram children are resolved
+   * once per status code, so the hot path hashes no labels.
+   */
+  rpc(transport: "grpc" | "connect", method: string): (code: string, seconds: number) => void {
+    const children = new Map<string, { observe(value: number): void }>();
+    return (code, seconds) => {
+      let child = children.get(code);
+      if (child === undefined) {
+        child = this.rpcDuration.labels({ method, code, transport });
+        children.set(code, child);
+      }
+      child.observe(seconds);
+    };
   }
 }

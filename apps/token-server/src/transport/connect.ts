@@ -32,16 +32,21 @@ export type { CleartextServer as RunningConnectServer };
 
 /** Times every call (for a stream: until it is opened) for the observer. */
 function observing(observe: RpcObserver): Interceptor {
+  const recorders = new Map<string, ReturnType<RpcObserver>>();
   return (next) => async (request) => {
     const startedAt = performance.now();
     const method = `${request.service.name}/${request.method.name}`;
+    let record = recorders.get(method);
+    if (record === undefined) {
+      record = observe(method);
+      recorders.set(method, record);
+    }
     try {
       const response = await next(request);
-      observe(method, "OK", (performance.now() - startedAt) / 1000);
+      record("OK", (performance.now() - startedAt) / 1000);
       return response;
     } catch (error) {
-      observe(
-        method,
+      record(
         Code[ConnectError.from(error).code] ?? "Unknown",
         (performance.now() - startedAt) / 1000,
       );

@@ -60,7 +60,7 @@ function unaryHandler(
   observe: RpcObserver,
 ): grpc.handleUnaryCall<Message, Message> {
   const output = spec.method.output;
-  const method = `${binding.service.name}/${spec.method.name}`;
+  const record = observe(`${binding.service.name}/${spec.method.name}`);
   return (call, callback) => {
     const startedAt = performance.now();
     const context = new GrpcHandlerContext(binding.service, spec.method, call, shutdown);
@@ -68,13 +68,13 @@ function unaryHandler(
       sendHeaders(call, context);
       callback(null, create(output, response), trailers(context));
       context.done();
-      observe(method, "OK", seconds(startedAt));
+      record("OK", seconds(startedAt));
     };
     const fail = (error: unknown) => {
       const status = statusFor(error, context);
       callback(status);
       context.done();
-      observe(method, Code[status.code ?? Code.Unknown] ?? "Unknown", seconds(startedAt));
+      record(Code[status.code ?? Code.Unknown] ?? "Unknown", seconds(startedAt));
     };
     try {
       const result = spec.impl(call.request, context);
@@ -97,7 +97,7 @@ function serverStreamingHandler(
   observe: RpcObserver,
 ): grpc.handleServerStreamingCall<Message, Message> {
   const output = spec.method.output;
-  const method = `${binding.service.name}/${spec.method.name}`;
+  const record = observe(`${binding.service.name}/${spec.method.name}`);
   return async (call) => {
     const startedAt = performance.now();
     let code = "OK";
@@ -122,7 +122,7 @@ function serverStreamingHandler(
       }
     } finally {
       context.done();
-      observe(method, code, seconds(startedAt));
+      record(code, seconds(startedAt));
     }
   };
 }

@@ -14,5 +14,8 @@ export function bindService<S extends DescService>(
 /** Largest request either transport reads, in bytes. */
 export const READ_MAX_BYTES = 1024 * 1024;
 
-/** Told of every finished call, on either transport: "Service/Method", the status code's name, seconds. */
-export type RpcObserver = (method: string, code: string, seconds: number) => void;
+/**
+ * Asked once per method ("Service/Method"), at setup; what it returns is told of every
+ * finished call of that method: the status code's name ("OK", "NotFound", ...) and seconds.
+ */
+export type RpcObserver = (method: string) => (code: string, seconds: number) => void;
