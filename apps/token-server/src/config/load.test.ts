@@ -1,8 +1,9 @@
 // Config loading: env substitution, secret files, defaults, and errors that name the key
 // without ever printing a secret.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { repoRoot } from "@wxtoken/testkit";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, parseConfig } from "./load.js";
 
@@ -102,5 +103,44 @@ describe("loadConfig", () => {
     expect(errorOf(() => loadConfig(join(dir, "missing.yaml"))).message).toMatch(
       /cannot read .*ENOENT/,
     );
+  });
+});
+
+describe("the repository's configs", () => {
+  const secretFile = join(mkdtempSync(join(tmpdir(), "wxtoken-config-")), "secret");
+  writeFileSync(secretFile, SECRET);
+
+  it.each([
+    [
+      "config/demo.yaml",
+      {
+        WXTOKEN_DEMO_WECHAT_URL: "http://127.0.0.1:1",
+        WXTOKEN_DEMO_SECRET: SECRET,
+        WXTOKEN_DEMO_STORE: "/tmp/x",
+      },
+    ],
+    [
+      "config/cluster-demo.yaml",
+      {
+        WXTOKEN_REPLICA: "replica-1",
+        WXTOKEN_GRPC_PORT: "50051",
+        WXTOKEN_HTTP_PORT: "8080",
+        WXTOKEN_ETCD: "http://127.0.0.1:2379",
+        WXTOKEN_DEMO_WECHAT_URL: "http://127.0.0.1:1",
+        WXTOKEN_DEMO_SECRET: SECRET,
+      },
+    ],
+  ])("%s is valid", (file, fileEnv) => {
+    expect(loadConfig(join(repoRoot, file), fileEnv).apps.length).toBeGreaterThan(0);
+  });
+
+  it("config/production.example.yaml is valid once its secret file exists", () => {
+    const text = readFileSync(join(repoRoot, "config/production.example.yaml"), "utf8").replace(
+      "/run/secrets/wx-mini-secret",
+      secretFile,
+    );
+    const copy = join(dirname(secretFile), "production.yaml");
+    writeFileSync(copy, text);
+    expect(loadConfig(copy, { WX_OA_SECRET: SECRET }).callers).toHaveLength(2);
   });
 });
