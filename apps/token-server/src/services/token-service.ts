@@ -28,6 +28,21 @@ import { waitBudget } from "./wait-budget.js";
 /** How long a call without a deadline waits for an app's first credential. */
 export const MAX_FIRST_FETCH_WAIT_MS = 10_000;
 
+/** `make`, remembered for each credential object. */
+function perCredential<T extends object>(
+  make: (credential: Credential) => T,
+): (credential: Credential) => T {
+  const made = new WeakMap<Credential, T>();
+  return (credential) => {
+    let value = made.get(credential);
+    if (value === undefined) {
+      value = make(credential);
+      made.set(credential, value);
+    }
+    return value;
+  };
+}
+
 export interface TokenServiceDeps {
   manager: CredentialManager;
   auth: CallerAuth;
@@ -40,8 +55,16 @@ export interface TokenServiceDeps {
 
 export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
   private readonly now: () => number;
-  /** One GetToken response per credential: the native transport serializes it once. */
-  private readonly responses = new WeakMap<Credential, GetTokenResponse>();
+  /**
+   * One response message per credential: the native transport serializes each message
+   * once, however many GetToken calls and WatchToken streams send it.
+   */
+  private readonly responseFor = perCredential((credential) =>
+    create(GetTokenResponseSchema, { credential }),
+  );
+  private readonly pushFor = perCredential((credential) =>
+    create(WatchTokenResponseSchema, { credential }),
+  );
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -76,15 +99,6 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     return (
       slot.current() ?? slot.waitForCurrent(waitBudget(context, MAX_FIRST_FETCH_WAIT_MS).signal)
     );
-  }
-
-  private responseFor(credential: Credential): GetTokenResponse {
-    let response = this.responses.get(credential);
-    if (response === undefined) {
-      response = create(GetTokenResponseSchema, { credential });
-      this.responses.set(credential, response);
-    }
-    return response;
   }
 
   /** Answers synchronously when the credential is in memory: the hot path awaits nothing. */
@@ -133,7 +147,7 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     try {
       const slot = this.slotFor(context, "token.read", request.appId, request.kind);
       for await (const credential of this.deps.manager.watch(slot, signal)) {
-        yield create(WatchTokenResponseSchema, { credential });
+        yield this.pushFor(credential);
       }
     } catch (error) {
       if (this.deps.shutdown.aborted) {

@@ -12,7 +12,6 @@ import {
   type Http2Session,
 } from "node:http2";
 import { createServer as createNetServer, type Socket } from "node:net";
-import { Duplex } from "node:stream";
 
 export type RequestHandler = (
   request: IncomingMessage | Http2ServerRequest,
@@ -45,13 +44,13 @@ export async function startCleartextServer(
       socket.pause();
       socket.unshift(first);
       if (first.subarray(0, 3).toString("latin1") === "PRI") {
-        // The HTTP/2 session reads the socket's handle, below the bytes put back: give it
-        // the socket as a stream instead, so that it reads them too.
-        http2.emit("connection", Duplex.from({ readable: socket, writable: socket }));
+        // The HTTP/2 session takes the bytes put back, then reads the socket's handle
+        // itself: the socket must stay paused, or its stream would read them first.
+        http2.emit("connection", socket);
       } else {
         http1.emit("connection", socket);
+        socket.resume();
       }
-      socket.resume();
     });
   });
   await new Promise<void>((resolve, reject) => {
