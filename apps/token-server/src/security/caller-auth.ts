@@ -14,10 +14,14 @@ export interface Caller {
 export const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const MAX_VERIFIED = 1_000;
 
 export class CallerAuth {
   private readonly byHash = new Map<string, Caller>();
-  /** Keys already verified, so the hot path hashes each key once. */
+  /**
+   * Authorization values already verified, so the hot path neither parses nor hashes;
+   * bounded, since a caller may vary the spelling of a valid value.
+   */
   private readonly verified = new Map<string, Caller>();
 
   constructor(callers: readonly CallerConfig[]) {
@@ -32,22 +36,25 @@ export class CallerAuth {
 
   /** The caller presenting `authorization`, or UNAUTHENTICATED. */
   authenticate(authorization: string | null): Caller {
+    const known = this.verified.get(authorization ?? "");
+    if (known !== undefined) {
+      return known;
+    }
     const key = authorization?.match(BEARER)?.[1];
-    if (key === undefined) {
+    if (authorization === null || key === undefined) {
       throw new ConnectError(
         "authorization: expected metadata 'authorization: Bearer <key>'",
         Code.Unauthenticated,
       );
     }
-    const known = this.verified.get(key);
-    if (known !== undefined) {
-      return known;
-    }
     const caller = this.byHash.get(sha256Hex(key));
     if (caller === undefined) {
       throw new ConnectError("authorization: the key is not known", Code.Unauthenticated);
     }
-    this.verified.set(key, caller);
+    if (this.verified.size >= MAX_VERIFIED) {
+      this.verified.clear();
+    }
+    this.verified.set(authorization, caller);
     return caller;
   }
 
