@@ -1,20 +1,33 @@
-// `pnpm bench [name]`: runs every benchmark, or the one named, and writes its result.
+// `pnpm bench [name]`: runs every benchmark, or the one named; writes each result and
+// regenerates bench/RESULTS.md after each.
+import { failover } from "./failover.js";
+import { getTokenConnect } from "./get-token-connect.js";
 import { getTokenGrpc } from "./get-token-grpc.js";
-import { type BenchResult, writeResult } from "./report.js";
+import { writeResult, writeResultsMarkdown } from "./report.js";
+import type { BenchResult } from "./result.js";
+import { sdkCache } from "./sdk-cache.js";
+import { upstreamEconomy } from "./upstream-economy.js";
+import { watchFanout } from "./watch-fanout.js";
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   "get-token-grpc": getTokenGrpc,
+  "get-token-connect": getTokenConnect,
+  "sdk-cache": sdkCache,
+  "watch-fanout": watchFanout,
+  "failover-ttl2": failover(2),
+  "failover-ttl5": failover(5),
+  "upstream-economy": upstreamEconomy,
 };
+const known = Object.keys(BENCHMARKS);
 
 const wanted = process.argv[2];
-const names = wanted === undefined ? Object.keys(BENCHMARKS) : [wanted];
+const names = wanted === undefined ? known : [wanted];
 for (const name of names) {
   const bench = BENCHMARKS[name];
   if (bench === undefined) {
-    process.stderr.write(
-      `unknown benchmark ${name}; known: ${Object.keys(BENCHMARKS).join(", ")}\n`,
-    );
+    process.stderr.write(`unknown benchmark ${name}; known: ${known.join(", ")}\n`);
     process.exit(1);
   }
   writeResult(await bench());
+  writeResultsMarkdown(known);
 }

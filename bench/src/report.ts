@@ -1,52 +1,58 @@
-// Benchmark results: printed, and written as one JSON file per benchmark in bench/results/.
-import { mkdirSync, writeFileSync } from "node:fs";
+// Benchmark results: printed, written as bench/results/NAME.json, and gathered into
+// bench/RESULTS.md.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { FINDINGS } from "./findings.js";
+import { type BenchResult, formatFigure, formatTarget, formatValue } from "./result.js";
+import { type Machine, renderResultsMarkdown, type StoredResult } from "./results-markdown.js";
 
 export const benchRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+const resultsDir = join(benchRoot, "results");
 
-export interface Measurement {
-  label: string;
-  requestsPerSecond?: number;
-  p50Ms?: number;
-  p99Ms?: number;
-  failed?: number;
-}
-
-export interface BenchResult {
-  name: string;
-  /** What is compared with what, in a sentence. */
-  description: string;
-  /** Every run, in the order measured. */
-  runs: Measurement[];
-  /** The headline: ours over the reference. */
-  ratio: number;
-  target: string;
-  met: boolean;
-}
-
-export function machine() {
+export function machine(): Machine {
   return { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version };
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+function printed(result: BenchResult): string {
+  const runs = result.runs.map(
+    (run) =>
+      `  ${run.label.padEnd(30)} ${Object.entries(run.figures)
+        .map(([name, value]) => `${name} ${formatFigure(value)}`)
+        .join("  ")}`,
+  );
+  const checks = result.checks.map(
+    (check) =>
+      `  ${check.figure}: ${formatValue(check.value, check.unit)} (target ${formatTarget(check)}) ${check.met ? "MET" : "MISSED"}`,
+  );
+  return [`\n${result.name}: ${result.description}`, ...runs, ...checks, ""].join("\n");
 }
 
 export function writeResult(result: BenchResult): void {
-  const file = join(benchRoot, "results", `${result.name}.json`);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(
-    file,
-    `${JSON.stringify({ ...result, machine: machine(), date: new Date().toISOString() }, null, 2)}\n`,
-  );
-  const rows = result.runs.map(
-    (run) =>
-      `  ${run.label.padEnd(28)} ${String(Math.round(run.requestsPerSecond ?? 0)).padStart(8)} req/s  p50 ${run.p50Ms?.toFixed(2)} ms  p99 ${run.p99Ms?.toFixed(2)} ms  failed ${run.failed ?? 0}`,
-  );
-  process.stdout.write(
-    `\n${result.name}: ${result.description}\n${rows.join("\n")}\n  ratio ${result.ratio.toFixed(3)} (target ${result.target}) ${result.met ? "MET" : "MISSED"}\n`,
-  );
+  mkdirSync(resultsDir, { recursive: true });
+  const stored: StoredResult = { ...result, machine: machine(), date: new Date().toISOString() };
+  writeFileSync(join(resultsDir, `${result.name}.json`), `${JSON.stringify(stored, null, 2)}\n`);
+  process.stdout.write(printed(result));
+}
+
+function readResult(file: string): StoredResult {
+  const stored = JSON.parse(readFileSync(join(resultsDir, file), "utf8")) as StoredResult;
+  if (!Array.isArray(stored.checks) || !Array.isArray(stored.runs)) {
+    throw new Error(`${file} is not a result of this bench version: run its benchmark again`);
+  }
+  return stored;
+}
+
+/** Rewrites bench/RESULTS.md from every stored result, in the order of `names`. */
+export function writeResultsMarkdown(names: readonly string[]): void {
+  const rank = (name: string) => {
+    const index = names.indexOf(name);
+    return index === -1 ? names.length : index;
+  };
+  const results = readdirSync(resultsDir)
+    .filter((file) => file.endsWith(".json"))
+    .map(readResult)
+    .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+  writeFileSync(join(benchRoot, "RESULTS.md"), renderResultsMarkdown(results, FINDINGS));
 }

@@ -4,10 +4,8 @@ import { hostname } from "node:os";
 import { AdminService, Health, MessageService, TokenService } from "@wxtoken/api";
 import { WeChatClient } from "@wxtoken/wechat";
 import { ExponentialBackoff } from "cockatiel";
-import { Etcd3 } from "etcd3";
 import type { Logger } from "pino";
 import type { Coordinator } from "./cluster/coordinator.js";
-import { EtcdLeader } from "./cluster/etcd-leader.js";
 import { SoloCoordinator } from "./cluster/solo.js";
 import type { Config } from "./config/schema.js";
 import { CredentialManager } from "./core/credential-manager.js";
@@ -23,7 +21,6 @@ import { HealthServiceImpl } from "./services/health-service.js";
 import { MessageServiceImpl } from "./services/message-service.js";
 import { TokenServiceImpl } from "./services/token-service.js";
 import { EmbeddedStore } from "./store/embedded.js";
-import { EtcdStore } from "./store/etcd.js";
 import type { KvStore } from "./store/kv-store.js";
 import { startConnectServer } from "./transport/connect.js";
 import { startGrpcServer } from "./transport/grpc.js";
@@ -52,18 +49,27 @@ function splitHostPort(address: string): { host: string; port: number } {
 /** Unary etcd calls fail after this long, so an outage is noticed instead of waited out. */
 const ETCD_CALL_DEADLINE_MS = 3_000;
 
-/** The store and the coordinator of `store.kind`: embedded + solo, or etcd + election. */
-function openBackend(
+/**
+ * The store and the coordinator of `store.kind`: embedded + solo, or etcd + election.
+ * The etcd modules load only for etcd: a single replica's heap (and every full GC of
+ * it) stays smaller without them.
+ */
+async function openBackend(
   config: Config,
   replicaId: string,
   logger: Logger,
-): { store: KvStore; coordinator: Coordinator } {
+): Promise<{ store: KvStore; coordinator: Coordinator }> {
   if (config.store.kind === "embedded") {
     return {
       store: new EmbeddedStore(config.store.path),
       coordinator: new SoloCoordinator(replicaId),
     };
   }
+  const [{ Etcd3 }, { EtcdStore }, { EtcdLeader }] = await Promise.all([
+    import("etcd3"),
+    import("./store/etcd.js"),
+    import("./cluster/etcd-leader.js"),
+  ]);
   const { endpoints, prefix, lease_ttl_s } = config.store.etcd;
   const client = new Etcd3({
     hosts: endpoints,
@@ -84,7 +90,7 @@ export async function startTokenServer(
   logger: Logger,
 ): Promise<RunningTokenServer> {
   const replicaId = config.replica_id ?? `${hostname()}-${process.pid}`;
-  const { store, coordinator } = openBackend(config, replicaId, logger);
+  const { store, coordinator } = await openBackend(config, replicaId, logger);
   const wechat = new WeChatClient({
     baseUrl: config.wechat.base_url,
     timeoutMs: config.wechat.timeout_ms,

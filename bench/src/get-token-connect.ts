@@ -1,0 +1,89 @@
+// GetToken over Connect JSON, HTTP/1.1 and h2c, against a bare connect-node server answering
+// the same path with a reply of the same JSON size: same h2load settings per protocol, runs
+// alternated, 3 pairs each, a ratio per protocol.
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { toBinary } from "@bufbuild/protobuf";
+import { CredentialKind, GetTokenResponseSchema, TokenService } from "@wxtoken/api";
+import { e2e, spawnNode, Teardown } from "@wxtoken/testkit";
+import { alternatedPairs } from "./alternated-pairs.js";
+import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
+import { type BenchResult, type Check, check, type Measurement } from "./result.js";
+import { adminHeaders, grpcClient } from "./rpc.js";
+import { startSingleReplica } from "./single-replica.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PAIRS = 3;
+const PATH = "/wxtoken.v1.TokenService/GetToken";
+const COMMON = { durationS: 5, warmupS: 1, threads: 1 };
+/** HTTP/1.1 clients do not pipeline: one request at a time per connection. */
+const HTTP1: LoadSettings = { ...COMMON, clients: 32, streamsPerClient: 1, http1: true };
+const H2C: LoadSettings = { ...COMMON, clients: 8, streamsPerClient: 16 };
+
+/** The reply body's size in bytes, failing unless the answer is a 200. */
+async function replySize(url: string, body: string): Promise<number> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...adminHeaders },
+    body,
+  });
+  const size = (await response.arrayBuffer()).byteLength;
+  if (response.status !== 200) {
+    throw new Error(`${url}: HTTP ${response.status}`);
+  }
+  return size;
+}
+
+export async function getTokenConnect(): Promise<BenchResult> {
+  const teardown = new Teardown();
+  try {
+    const { server } = await startSingleReplica(teardown);
+    const request = { appId: e2e.appId, kind: CredentialKind.ACCESS_TOKEN };
+    const reply = await grpcClient(TokenService, server.grpcUrl, teardown).getToken(request, {
+      headers: adminHeaders,
+    });
+    const bare = spawnNode(
+      join(here, "bare-connect-server.js"),
+      [Buffer.from(toBinary(GetTokenResponseSchema, reply)).toString("hex")],
+      { teardown },
+    );
+    const [, http1Port, h2cPort] = await bare.waitForOutput(/listening on (\d+) (\d+)/);
+    const json = JSON.stringify({ appId: e2e.appId, kind: "CREDENTIAL_KIND_ACCESS_TOKEN" });
+    const ours = `${server.httpUrl}${PATH}`;
+    const bareHttp1 = `http://127.0.0.1:${http1Port}${PATH}`;
+    const protocols = [
+      { name: "HTTP/1.1", bareUrl: bareHttp1, settings: HTTP1 },
+      { name: "h2c", bareUrl: `http://127.0.0.1:${h2cPort}${PATH}`, settings: H2C },
+    ];
+    const sizes = [await replySize(ours, json), await replySize(bareHttp1, json)];
+    if (sizes[0] !== sizes[1]) {
+      throw new Error(`reply sizes differ: wxtoken ${sizes[0]} bytes, bare ${sizes[1]} bytes`);
+    }
+
+    const body = await requestBodyFile(json, teardown);
+    const headers = { "content-type": "application/json", ...adminHeaders };
+    const runs: Measurement[] = [];
+    const checks: Check[] = [];
+    for (const { name, bareUrl, settings } of protocols) {
+      const comparison = await alternatedPairs(
+        { label: `wxtoken ${name}`, url: ours },
+        { label: `bare connect-node ${name}`, url: bareUrl },
+        PAIRS,
+        (url) => h2load(url, body, headers, settings),
+      );
+      runs.push(...comparison.runs);
+      checks.push(check(`req/s ratio, ${name}`, comparison.ratio, "×", "≥", 0.9));
+    }
+    return {
+      name: "get-token-connect",
+      description: `GetToken over Connect JSON (POST ${PATH}, application/json) against a bare connect-node server answering the same path with the same message (${sizes[0]} bytes of JSON): h2load, HTTP/1.1 with ${HTTP1.clients} clients × 1 request in flight, h2c with ${H2C.clients} clients × ${H2C.streamsPerClient} streams, ${COMMON.durationS} s after ${COMMON.warmupS} s of warm-up, ${PAIRS} alternated pairs per protocol; ratio of the median req/s.`,
+      runs,
+      checks,
+      notes: [
+        "wxtoken serves HTTP/1.1 and h2c on one port (each connection is routed by its first bytes); the bare reference uses two plain ports, node:http for HTTP/1.1 and node:http2 for h2c, so the h2c ratio includes the cost of wxtoken's shared port.",
+      ],
+    };
+  } finally {
+    await teardown.run();
+  }
+}

@@ -1,0 +1,126 @@
+// bench/RESULTS.md from the stored results: a table of every headline figure against its
+// target, the reasons for missed targets, then each benchmark's runs.
+import { type BenchResult, formatFigure, formatTarget, formatValue } from "./result.js";
+
+export interface Machine {
+  cores: number;
+  cpu: string;
+  node: string;
+}
+
+/** A result as stored in bench/results/NAME.json. */
+export interface StoredResult extends BenchResult {
+  machine: Machine;
+  /** ISO 8601, when the benchmark finished. */
+  date: string;
+}
+
+const status = (met: boolean) => (met ? "MET" : "**MISSED**");
+
+function machineText({ cores, cpu, node }: Machine): string {
+  return `${cores} × ${cpu}, Node ${node}`;
+}
+
+function dateText(iso: string): string {
+  return `${iso.slice(0, 16).replace("T", " ")} UTC`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`),
+  ];
+}
+
+function summaryTable(results: readonly StoredResult[]): string[] {
+  const rows = results.flatMap((result) =>
+    result.checks.map((check) => [
+      result.name,
+      check.figure,
+      formatValue(check.value, check.unit),
+      formatTarget(check),
+      status(check.met),
+      machineText(result.machine),
+      dateText(result.date),
+    ]),
+  );
+  return table(["benchmark", "figure", "measured", "target", "status", "machine", "date"], rows);
+}
+
+function missedSection(
+  results: readonly StoredResult[],
+  findings: Readonly<Record<string, string>>,
+): string[] {
+  const missed = results.filter((result) => result.checks.some((check) => !check.met));
+  if (missed.length === 0) {
+    return ["Every target was met."];
+  }
+  return missed.flatMap((result) => [
+    `### ${result.name}`,
+    "",
+    ...result.checks
+      .filter((check) => !check.met)
+      .map(
+        (check) =>
+          `- ${check.figure}: ${formatValue(check.value, check.unit)}, target ${formatTarget(check)}`,
+      ),
+    "",
+    findings[result.name] ?? "No profile-based explanation recorded yet.",
+    "",
+  ]);
+}
+
+function runsTable(result: StoredResult): string[] {
+  const columns = [...new Set(result.runs.flatMap((run) => Object.keys(run.figures)))];
+  return table(
+    ["run", ...columns],
+    result.runs.map((run) => [
+      run.label,
+      ...columns.map((column) => {
+        const value = run.figures[column];
+        return value === undefined ? "" : formatFigure(value);
+      }),
+    ]),
+  );
+}
+
+function detailSection(result: StoredResult): string[] {
+  return [
+    `### ${result.name}`,
+    "",
+    result.description,
+    "",
+    ...result.notes.map((note) => `- ${note}`),
+    ...(result.notes.length > 0 ? [""] : []),
+    ...runsTable(result),
+    "",
+  ];
+}
+
+/** The whole of RESULTS.md; `findings` explain missed targets, by benchmark name. */
+export function renderResultsMarkdown(
+  results: readonly StoredResult[],
+  findings: Readonly<Record<string, string>>,
+): string {
+  return [
+    "# wxtoken benchmarks",
+    "",
+    "Written by `pnpm bench` (every benchmark) and `pnpm bench NAME` (one) from",
+    "`bench/results/*.json`, so each row holds the latest figures of its benchmark. Every",
+    "figure is measured against its reference in the same run, on the machine named in its row.",
+    "",
+    ...summaryTable(results),
+    "",
+    "## Missed targets",
+    "",
+    ...missedSection(results, findings),
+    "",
+    "## Runs",
+    "",
+    ...results.flatMap(detailSection),
+  ]
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .replace(/\n*$/, "\n");
+}

@@ -1,0 +1,14 @@
+// The system under test of the single-replica benchmarks: the WeChat simulator in this
+// process and one token-server process on its embedded store, logging at info.
+import { e2eSimApps, startTokenServerProcess, type Teardown } from "@wxtoken/testkit";
+import { type Simulator, startSimulator } from "@wxtoken/wechat-sim";
+
+/** Production's log level: the test kit's default, debug, would slow the hot paths. */
+export const BENCH_LOG = { level: "info" } as const;
+
+export async function startSingleReplica(teardown: Teardown) {
+  const sim: Simulator = await startSimulator({ apps: e2eSimApps });
+  teardown.add(() => sim.close());
+  const server = await startTokenServerProcess(sim.url, { teardown, config: { log: BENCH_LOG } });
+  return { sim, server };
+}
