@@ -1,6 +1,12 @@
 // bench/RESULTS.md from the stored results: a table of every headline figure against its
 // target, the reasons for missed targets, then each benchmark's runs.
-import { type BenchResult, formatFigure, formatTarget, formatValue } from "./result.js";
+import {
+  type BenchResult,
+  formatFigure,
+  formatTarget,
+  formatValue,
+  type Measurement,
+} from "./result.js";
 
 export interface Machine {
   cores: number;
@@ -71,18 +77,31 @@ function missedSection(
   ]);
 }
 
-function runsTable(result: StoredResult): string[] {
-  const columns = [...new Set(result.runs.flatMap((run) => Object.keys(run.figures)))];
-  return table(
-    ["run", ...columns],
-    result.runs.map((run) => [
-      run.label,
-      ...columns.map((column) => {
-        const value = run.figures[column];
-        return value === undefined ? "" : formatFigure(value);
-      }),
-    ]),
-  );
+/** Runs with the same figures share a table; a run with other figures starts a new one. */
+function runsTables(runs: readonly Measurement[]): string[] {
+  const groups: Measurement[][] = [];
+  for (const run of runs) {
+    const last = groups[groups.length - 1];
+    const columns = Object.keys(run.figures).join("\n");
+    if (last !== undefined && Object.keys(last[0]?.figures ?? {}).join("\n") === columns) {
+      last.push(run);
+    } else {
+      groups.push([run]);
+    }
+  }
+  return groups.flatMap((group) => {
+    const columns = Object.keys(group[0]?.figures ?? {});
+    return [
+      ...table(
+        ["run", ...columns],
+        group.map((run) => [
+          run.label,
+          ...columns.map((column) => formatFigure(run.figures[column] ?? Number.NaN)),
+        ]),
+      ),
+      "",
+    ];
+  });
 }
 
 function detailSection(result: StoredResult): string[] {
@@ -93,8 +112,7 @@ function detailSection(result: StoredResult): string[] {
     "",
     ...result.notes.map((note) => `- ${note}`),
     ...(result.notes.length > 0 ? [""] : []),
-    ...runsTable(result),
-    "",
+    ...runsTables(result.runs),
   ];
 }
 
