@@ -11,10 +11,10 @@ const token = (generation: number, fetchedAtMs: number): TokenLife => ({
 });
 
 describe("countLifetimes", () => {
-  it("counts a replacement within the lead as proactive, and a reported one as reported", () => {
-    const lives = [token(1, 0), token(2, 3_000), token(3, 3_500)];
-    expect(countLifetimes(lives, new Set(["token-2"]), LEAD_MS)).toEqual({
-      proactive: 1,
+  it("counts a replacement within the lead as proactive, and an earlier reported one as reported", () => {
+    const lives = [token(1, 0), token(2, 3_000), token(3, 3_500), token(4, 6_800)];
+    expect(countLifetimes(lives, new Set(["token-2", "token-3"]), LEAD_MS)).toEqual({
+      proactive: 2,
       reported: 1,
       unneeded: 0,
     });

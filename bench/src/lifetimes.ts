@@ -10,9 +10,9 @@ export interface TokenLife {
 }
 
 export interface LifetimeCount {
-  /** Replaced when its remaining life was within the refresh lead. */
+  /** Replaced when its remaining life was within the refresh lead (reported or not). */
   proactive: number;
-  /** Replaced after a passive refresh reported it as rejected. */
+  /** Replaced earlier, after a passive refresh reported it as rejected. */
   reported: number;
   /** Replaced early though nobody reported it, or never seen (a generation skipped). */
   unneeded: number;
@@ -32,10 +32,10 @@ export function countLifetimes(
   for (const next of lives) {
     if (previous !== undefined) {
       count.unneeded += next.generation - previous.generation - 1;
-      if (reported.has(previous.value)) {
-        count.reported += 1;
-      } else if (next.fetchedAtMs >= previous.expiresAtMs - leadMs) {
+      if (next.fetchedAtMs >= previous.expiresAtMs - leadMs) {
         count.proactive += 1;
+      } else if (reported.has(previous.value)) {
+        count.reported += 1;
       } else {
         count.unneeded += 1;
       }

@@ -79,29 +79,26 @@ function missedSection(
 
 /** Runs with the same figures share a table; a run with other figures starts a new one. */
 function runsTables(runs: readonly Measurement[]): string[] {
-  const groups: Measurement[][] = [];
+  const groups: { columns: string[]; runs: Measurement[] }[] = [];
   for (const run of runs) {
-    const last = groups[groups.length - 1];
-    const columns = Object.keys(run.figures).join("\n");
-    if (last !== undefined && Object.keys(last[0]?.figures ?? {}).join("\n") === columns) {
-      last.push(run);
+    const columns = Object.keys(run.figures);
+    const last = groups.at(-1);
+    if (last !== undefined && last.columns.join("\n") === columns.join("\n")) {
+      last.runs.push(run);
     } else {
-      groups.push([run]);
+      groups.push({ columns, runs: [run] });
     }
   }
-  return groups.flatMap((group) => {
-    const columns = Object.keys(group[0]?.figures ?? {});
-    return [
-      ...table(
-        ["run", ...columns],
-        group.map((run) => [
-          run.label,
-          ...columns.map((column) => formatFigure(run.figures[column] ?? Number.NaN)),
-        ]),
-      ),
-      "",
-    ];
-  });
+  return groups.flatMap(({ columns, runs: group }) => [
+    ...table(
+      ["run", ...columns],
+      group.map((run) => [
+        run.label,
+        ...columns.map((column) => formatFigure(run.figures[column] ?? Number.NaN)),
+      ]),
+    ),
+    "",
+  ]);
 }
 
 function detailSection(result: StoredResult): string[] {

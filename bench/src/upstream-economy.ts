@@ -169,7 +169,7 @@ export async function upstreamEconomy(): Promise<BenchResult> {
           label: "token lifetimes",
           figures: {
             "ended by the proactive refresh": lifetimes.proactive,
-            "ended by a storm's report": lifetimes.reported,
+            "ended early by a storm's report": lifetimes.reported,
             "ended unneeded": lifetimes.unneeded,
           },
         },
