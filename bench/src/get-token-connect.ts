@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { toBinary } from "@bufbuild/protobuf";
 import { CredentialKind, GetTokenResponseSchema, TokenService } from "@wxtoken/api";
 import { e2e, spawnNode, Teardown } from "@wxtoken/testkit";
-import { alternatedPairs } from "./alternated-pairs.js";
+import { alternatedLoads } from "./alternated-pairs.js";
 import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
 import { type BenchResult, type Check, check, type Measurement } from "./result.js";
 import { adminHeaders, grpcClient } from "./rpc.js";
@@ -65,7 +65,7 @@ export async function getTokenConnect(): Promise<BenchResult> {
     const runs: Measurement[] = [];
     const checks: Check[] = [];
     for (const { name, bareUrl, settings } of protocols) {
-      const comparison = await alternatedPairs(
+      const comparison = await alternatedLoads(
         { label: `wxtoken ${name}`, url: ours },
         { label: `bare connect-node ${name}`, url: bareUrl },
         PAIRS,

@@ -10,8 +10,9 @@ import {
   TokenService,
 } from "@wxtoken/api";
 import { e2e, spawnNode, Teardown } from "@wxtoken/testkit";
-import { alternatedPairs } from "./alternated-pairs.js";
-import { grpcFrame, h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
+import { alternatedLoads } from "./alternated-pairs.js";
+import { grpcFrame } from "./grpc-frames.js";
+import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
 import { type BenchResult, check } from "./result.js";
 import { adminHeaders, grpcClient } from "./rpc.js";
 import { startSingleReplica } from "./single-replica.js";
@@ -52,7 +53,7 @@ export async function getTokenGrpc(): Promise<BenchResult> {
       teardown,
     );
     const headers = { "content-type": "application/grpc", te: "trailers", ...adminHeaders };
-    const { runs, ratio } = await alternatedPairs(
+    const { runs, ratio } = await alternatedLoads(
       { label: "wxtoken GetToken", url: `${server.grpcUrl}${PATH}` },
       { label: "bare grpc-js", url: `http://127.0.0.1:${barePort}${PATH}` },
       PAIRS,

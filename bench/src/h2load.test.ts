@@ -1,6 +1,6 @@
 // Reading h2load's summary and per-request log.
 import { describe, expect, it } from "vitest";
-import { grpcFrame, parseH2loadLog, parseH2loadSummary } from "./h2load.js";
+import { parseH2loadLog, parseH2loadSummary } from "./h2load.js";
 
 const SUMMARY = `finished in 6.00s, 8568.40 req/s, 1.66MB/s
 requests: 42842 total, 42842 started, 42842 done, 42830 succeeded, 12 failed, 2 errored, 0 timeout
@@ -26,11 +26,5 @@ describe("parseH2loadLog", () => {
     expect(parseH2loadLog("1763700000000000\t200\t4309\n1763700000000100\t200\t12444\n")).toEqual([
       4.309, 12.444,
     ]);
-  });
-});
-
-describe("grpcFrame", () => {
-  it("prefixes a message with a zero flag and its big-endian length", () => {
-    expect([...grpcFrame(new Uint8Array([7, 8]))]).toEqual([0, 0, 0, 0, 2, 7, 8]);
   });
 });

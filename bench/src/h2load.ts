@@ -94,15 +94,6 @@ export async function h2load(
   }
 }
 
-/** A gRPC message with its 5-byte length prefix, as sent on the wire. */
-export function grpcFrame(message: Uint8Array): Buffer {
-  const frame = Buffer.alloc(5 + message.length);
-  frame.writeUInt8(0, 0);
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, 5);
-  return frame;
-}
-
 /** Writes a request body for h2load's --data to a temporary file the teardown removes. */
 export async function requestBodyFile(body: Uint8Array | string, teardown: Teardown) {
   const dir = await mkdtemp(join(tmpdir(), "wxtoken-h2load-body-"));

@@ -1,74 +1,101 @@
-// A worker of the WatchToken fan-out benchmark: opens CONNECTIONS HTTP/2 connections
-// (@grpc/grpc-js clients, each on its own channel) with STREAMS WatchToken streams each,
-// prints "ready" once every stream has its first message, then, once every stream has
-// received the next one, each stream's delay from the credential's fetched_at to receipt
-// and the CPU time this worker spent from the first receipt to the last:
-// 'received {"delaysMs":[...],"cpuMs":N}'.
+// A worker of the WatchToken fan-out benchmark: opens CONNECTIONS HTTP/2 connections with
+// STREAMS WatchToken streams each, speaking gRPC's framing on node:http2 itself (a receiver
+// that costs little, as h2load is for the unary benchmarks, so the figures are the
+// server's). Prints "ready" once every stream has its first message; then for each round
+// N = 1, 2, ..., once every stream has received its (N+1)-th message, each stream's delay
+// from that credential's fetched_at to receipt and the CPU time this worker spent from the
+// round's first receipt to its last: 'received N {"delaysMs":[...],"cpuMs":N}'. Messages
+// are decoded after a round's last receipt.
 // Usage: WXTOKEN_KEY=... node watch-fanout-worker.js GRPC_URL APP_ID CONNECTIONS STREAMS
+import { connect } from "node:http2";
 import { performance } from "node:perf_hooks";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import * as grpc from "@grpc/grpc-js";
-import {
-  CredentialKind,
-  type WatchTokenRequest,
-  WatchTokenRequestSchema,
-  type WatchTokenResponse,
-  WatchTokenResponseSchema,
-} from "@wxtoken/api";
+import { CredentialKind, WatchTokenRequestSchema, WatchTokenResponseSchema } from "@wxtoken/api";
+import { GrpcFrameReader, grpcFrame } from "./grpc-frames.js";
 
 const [baseUrl = "", appId = "", connections = "0", streams = "0"] = process.argv.slice(2);
 const total = Number(connections) * Number(streams);
-const metadata = new grpc.Metadata();
-metadata.set("authorization", `Bearer ${process.env.WXTOKEN_KEY ?? ""}`);
-const request = create(WatchTokenRequestSchema, { appId, kind: CredentialKind.ACCESS_TOKEN });
-const serialize = (message: WatchTokenRequest) =>
-  Buffer.from(toBinary(WatchTokenRequestSchema, message));
-const deserialize = (bytes: Buffer) => fromBinary(WatchTokenResponseSchema, bytes);
-let started = 0;
-const delays: number[] = [];
-let cpuAtFirstReceipt: NodeJS.CpuUsage | undefined;
+const headers = {
+  ":method": "POST",
+  ":path": "/wxtoken.v1.TokenService/WatchToken",
+  "content-type": "application/grpc",
+  te: "trailers",
+  authorization: `Bearer ${process.env.WXTOKEN_KEY ?? ""}`,
+};
+const body = grpcFrame(
+  toBinary(
+    WatchTokenRequestSchema,
+    create(WatchTokenRequestSchema, { appId, kind: CredentialKind.ACCESS_TOKEN }),
+  ),
+);
+/** A connection window for every stream's messages, so the server never waits for this worker. */
+const CONNECTION_WINDOW_BYTES = 8 * 1024 * 1024;
 
-function follow(client: grpc.Client): void {
-  let first = true;
-  const call = client.makeServerStreamRequest(
-    "/wxtoken.v1.TokenService/WatchToken",
-    serialize,
-    deserialize,
-    request,
-    metadata,
-  );
-  call.on("data", ({ credential }: WatchTokenResponse) => {
-    const receivedAt = performance.timeOrigin + performance.now();
-    if (first) {
-      first = false;
-      started += 1;
-      if (started === total) {
-        process.stdout.write("ready\n");
-      }
-    } else if (credential?.fetchedAt !== undefined) {
-      cpuAtFirstReceipt ??= process.cpuUsage();
-      delays.push(receivedAt - timestampMs(credential.fetchedAt));
-      if (delays.length === total) {
-        const { user, system } = process.cpuUsage(cpuAtFirstReceipt);
-        const received = { delaysMs: delays, cpuMs: (user + system) / 1000 };
-        process.stdout.write(`received ${JSON.stringify(received)}\n`);
-      }
-    }
-  });
-  call.on("error", (error: Error) => {
-    process.stderr.write(`WatchToken failed: ${error.message}\n`);
-    process.exit(1);
-  });
+interface Round {
+  /** Each stream's message of this round and when it arrived (ms since the epoch). */
+  receipts: { message: Buffer; at: number }[];
+  cpuAtFirstReceipt: NodeJS.CpuUsage;
 }
 
-const target = new URL(baseUrl).host;
-for (let c = 0; c < Number(connections); c++) {
-  // A local subchannel pool gives each client its own connection.
-  const client = new grpc.Client(target, grpc.credentials.createInsecure(), {
-    "grpc.use_local_subchannel_pool": 1,
+let started = 0;
+const rounds: Round[] = [];
+
+function fail(reason: string): never {
+  process.stderr.write(`WatchToken failed: ${reason}\n`);
+  process.exit(1);
+}
+
+function receive(round: number, message: Buffer, at: number): void {
+  let current = rounds[round];
+  if (current === undefined) {
+    current = { receipts: [], cpuAtFirstReceipt: process.cpuUsage() };
+    rounds[round] = current;
+  }
+  current.receipts.push({ message, at });
+  if (current.receipts.length < total) {
+    return;
+  }
+  const { user, system } = process.cpuUsage(current.cpuAtFirstReceipt);
+  const delaysMs = current.receipts.map(({ message, at }) => {
+    const { credential } = fromBinary(WatchTokenResponseSchema, message);
+    if (credential?.fetchedAt === undefined) {
+      fail("a pushed message has no credential");
+    }
+    return at - timestampMs(credential.fetchedAt);
   });
+  const report = JSON.stringify({ delaysMs, cpuMs: (user + system) / 1000 });
+  process.stdout.write(`received ${round} ${report}\n`);
+}
+
+for (let c = 0; c < Number(connections); c++) {
+  const session = connect(baseUrl);
+  session.on("error", (error) => fail(error.message));
+  session.on("connect", () => session.setLocalWindowSize(CONNECTION_WINDOW_BYTES));
   for (let s = 0; s < Number(streams); s++) {
-    follow(client);
+    const stream = session.request(headers);
+    const reader = new GrpcFrameReader();
+    let seen = 0;
+    stream.on("data", (chunk: Buffer) => {
+      const at = performance.timeOrigin + performance.now();
+      for (const message of reader.push(chunk)) {
+        if (seen === 0) {
+          started += 1;
+          if (started === total) {
+            process.stdout.write("ready\n");
+          }
+        } else {
+          receive(seen, message, at);
+        }
+        seen += 1;
+      }
+    });
+    stream.on("trailers", (trailers) => {
+      if (trailers["grpc-status"] !== "0") {
+        fail(`grpc-status ${trailers["grpc-status"]}: ${trailers["grpc-message"]}`);
+      }
+    });
+    stream.on("error", (error) => fail(error.message));
+    stream.end(body);
   }
 }

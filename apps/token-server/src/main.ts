@@ -2,12 +2,14 @@
 // The token-server process: args → config → wiring → start; SIGTERM/SIGINT drain and exit 0.
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config/load.js";
-import { createLogger } from "./observability/logger.js";
+import { closeLog, createLogger, logDestination } from "./observability/logger.js";
 import { startTokenServer } from "./server.js";
 
 const USAGE = "usage: node apps/token-server/dist/main.js --config FILE";
 /** SIGTERM must lead to exit within 5 s, whatever hangs. */
 const EXIT_DEADLINE_MS = 4_500;
+/** Left between giving up on writing the log and the deadline's forced exit. */
+const LOG_CLOSE_MARGIN_MS = 250;
 
 async function main(): Promise<void> {
   let configPath: string | undefined;
@@ -31,16 +33,24 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.log.level);
+  const log = logDestination();
+  const logger = createLogger(config.log.level, log);
   const server = await startTokenServer(config, logger);
   const stop = (signal: string) => {
+    const startedAt = Date.now();
     logger.info({ signal }, "shutting down");
     setTimeout(() => process.exit(1), EXIT_DEADLINE_MS).unref();
+    /** Exits once the log is written, or gives up on a reader that does not take it. */
+    const exit = async (code: number) => {
+      const left = EXIT_DEADLINE_MS - LOG_CLOSE_MARGIN_MS - (Date.now() - startedAt);
+      await closeLog(log, Math.max(0, left));
+      process.exit(code);
+    };
     server.stop().then(
-      () => process.exit(0),
+      () => exit(0),
       (error: unknown) => {
         logger.error({ err: { message: (error as Error).message } }, "shutdown failed");
-        process.exit(1);
+        return exit(1);
       },
     );
   };

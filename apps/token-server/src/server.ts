@@ -174,7 +174,6 @@ export async function startTokenServer(
     http.host,
     http.port,
     bindings,
-    shutdown.signal,
     (method) => metrics.rpc("connect", method),
     { "/metrics": metricsRoute(metrics.registry) },
   );

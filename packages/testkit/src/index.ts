@@ -1,6 +1,8 @@
 // @wxtoken/testkit: what wxtoken's tests share.
 export type { EtcdCluster, EtcdMember, EtcdOptions } from "./etcd.js";
 export { findEtcd, startEtcd } from "./etcd.js";
+export type { FileFixture, FileHooks } from "./file-fixture.js";
+export { fileFixture } from "./file-fixture.js";
 export { freePort, freePorts } from "./free-port.js";
 export type { ProcessExit, SpawnedProcess, SpawnOptions } from "./spawn.js";
 export { processExists, runningProcesses, spawnNode, spawnProcess } from "./spawn.js";

@@ -4,13 +4,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CredentialKind } from "@wxtoken/api";
+import { type Credential, CredentialKind } from "@wxtoken/api";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SoloCoordinator } from "../cluster/solo.js";
 import type { AppConfig } from "../config/schema.js";
 import { EmbeddedStore } from "../store/embedded.js";
 import { FakeUpstream } from "../testing/fake-upstream.js";
+import { PushStream } from "../transport/push-stream.js";
 import { ForceRefusedError } from "./app-refresher.js";
 import { CredentialManager } from "./credential-manager.js";
 import { CredentialUnavailableError } from "./credential-slot.js";
@@ -186,7 +187,9 @@ describe("CredentialManager", () => {
   it("refreshes proactively inside the lead window and pushes the change to watchers", async () => {
     const h = await start({ upstream: new FakeUpstream(60), leadMs: 10_000 });
     const controller = new AbortController();
-    const stream = h.manager.watch(slot(h), controller.signal);
+    const stream = new PushStream<Credential>((send) =>
+      h.manager.follow(slot(h), controller.signal, send),
+    )[Symbol.asyncIterator]();
     expect((await stream.next()).value).toMatchObject({ generation: 1n });
     const next = stream.next();
     await vi.advanceTimersByTimeAsync(49_000);

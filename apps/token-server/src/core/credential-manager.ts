@@ -1,6 +1,7 @@
 // Every app's credentials on this replica: slots fed by the store's watch, the leader's
 // refreshers, and the operations the services need (read, compare-and-refresh, watch,
 // sign, status). No I/O on the read path.
+import { once } from "node:events";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import type { Logger } from "pino";
@@ -226,34 +227,33 @@ export class CredentialManager {
     return { credential, refreshed: true };
   }
 
-  /** The current credential first (waiting for one), then every change until `signal` aborts. */
-  async *watch(slot: CredentialSlot, signal: AbortSignal): AsyncGenerator<Credential> {
-    const pending: Credential[] = [];
-    let wake: (() => void) | undefined;
+  /**
+   * Calls `deliver` with the current credential (waiting for one), then with every newer
+   * one straight from the slot, until `signal` aborts; resolves then.
+   */
+  async follow(
+    slot: CredentialSlot,
+    signal: AbortSignal,
+    deliver: (credential: Credential) => void,
+  ): Promise<void> {
+    let last: Credential | undefined;
     const unsubscribe = slot.subscribe((credential) => {
-      pending.push(credential);
-      wake?.();
+      if (last !== undefined && credential.generation > last.generation) {
+        last = credential;
+        deliver(credential);
+      }
     });
-    const onAbort = () => wake?.();
-    signal.addEventListener("abort", onAbort);
     try {
-      let last = await slot.waitForCurrent(signal);
-      yield last;
-      while (!signal.aborted) {
-        const next = pending.shift();
-        if (next === undefined) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-        } else if (next.generation > last.generation) {
-          last = next;
-          yield next;
-        }
+      const first = await slot.waitForCurrent(signal);
+      // A change applied while the first one was on its way is newer: start from it.
+      const newest = slot.latest();
+      last = newest !== undefined && newest.generation > first.generation ? newest : first;
+      deliver(last);
+      if (!signal.aborted) {
+        await once(signal, "abort");
       }
     } finally {
       unsubscribe();
-      signal.removeEventListener("abort", onAbort);
     }
   }
 

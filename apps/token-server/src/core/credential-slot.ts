@@ -28,6 +28,9 @@ export class CredentialUnavailableError extends Error {
 
 export type Unsubscribe = () => void;
 
+/** How many subscribers are told of a change per turn of the event loop. */
+const DELIVERY_SLICE = 200;
+
 export class CredentialSlot {
   private credential: Credential | undefined;
   /** The credential's expiry in epoch ms, computed once per credential. */
@@ -82,8 +85,29 @@ export class CredentialSlot {
     this.credential = credential;
     this.expiresAtMs = credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
     this.lastFailure = undefined;
-    for (const listener of this.listeners) {
-      listener(credential);
+    this.tell([...this.listeners], credential, 0);
+  }
+
+  /**
+   * Tells `listeners` of `credential` from index `from`, a slice per turn of the event
+   * loop: the writes of one slice go out on the wire while the next waits, so the first
+   * of thousands of watchers is not held back by the last. One that unsubscribed in the
+   * meantime is skipped.
+   */
+  private tell(
+    listeners: readonly ((credential: Credential) => void)[],
+    credential: Credential,
+    from: number,
+  ): void {
+    const end = Math.min(from + DELIVERY_SLICE, listeners.length);
+    for (let i = from; i < end; i++) {
+      const listener = listeners[i];
+      if (listener !== undefined && this.listeners.has(listener)) {
+        listener(credential);
+      }
+    }
+    if (end < listeners.length) {
+      setImmediate(() => this.tell(listeners, credential, end));
     }
   }
 

@@ -14,6 +14,7 @@ import {
   SignJsSdkResponseSchema,
   type TokenService,
   type WatchTokenRequest,
+  type WatchTokenResponse,
   WatchTokenResponseSchema,
 } from "@wxtoken/api";
 import type { Permission } from "../config/schema.js";
@@ -21,6 +22,7 @@ import type { CredentialManager } from "../core/credential-manager.js";
 import type { CredentialSlot } from "../core/credential-slot.js";
 import { createNonce, jsSdkSignature, urlWithoutFragment } from "../core/js-sdk-signature.js";
 import type { CallerAuth } from "../security/caller-auth.js";
+import { PushStream } from "../transport/push-stream.js";
 import { toConnectError } from "./status.js";
 import { invalid, requireAppId, requireHttpUrl, requireKind } from "./validation.js";
 import { waitBudget } from "./wait-budget.js";
@@ -141,14 +143,23 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     }
   }
 
-  async *watchToken(request: WatchTokenRequest, context: HandlerContext) {
+  watchToken(request: WatchTokenRequest, context: HandlerContext) {
+    return new PushStream((send: (response: WatchTokenResponse) => void) =>
+      this.followToken(request, context, send),
+    );
+  }
+
+  /** WatchToken's stream: the current credential, then each change, until the call or the server ends. */
+  private async followToken(
+    request: WatchTokenRequest,
+    context: HandlerContext,
+    send: (response: WatchTokenResponse) => void,
+  ): Promise<void> {
     const signal = AbortSignal.any([context.signal, this.deps.shutdown]);
     this.deps.watchStreams?.inc();
     try {
       const slot = this.slotFor(context, "token.read", request.appId, request.kind);
-      for await (const credential of this.deps.manager.watch(slot, signal)) {
-        yield this.pushFor(credential);
-      }
+      await this.deps.manager.follow(slot, signal, (credential) => send(this.pushFor(credential)));
     } catch (error) {
       if (this.deps.shutdown.aborted) {
         return;

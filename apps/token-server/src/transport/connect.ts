@@ -2,6 +2,7 @@
 // and scripts: the same ServiceImpls as the native gRPC server.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { type CleartextServer, startCleartextServer } from "./cleartext-server.js";
@@ -30,28 +31,31 @@ function routes(bindings: readonly ServiceBinding[]) {
 
 export type { CleartextServer as RunningConnectServer };
 
-/** Times every call (for a stream: until it is opened) for the observer. */
+/**
+ * Times every call (for a stream: until it is opened) for the observer, in the call's own
+ * promise chain: no async layer of its own around the call.
+ */
 function observing(observe: RpcObserver): Interceptor {
-  const recorders = new Map<string, ReturnType<RpcObserver>>();
-  return (next) => async (request) => {
+  const recorders = new WeakMap<DescMethod, ReturnType<RpcObserver>>();
+  return (next) => (request) => {
     const startedAt = performance.now();
-    const method = `${request.service.name}/${request.method.name}`;
-    let record = recorders.get(method);
+    let record = recorders.get(request.method);
     if (record === undefined) {
-      record = observe(method);
-      recorders.set(method, record);
+      record = observe(`${request.service.name}/${request.method.name}`);
+      recorders.set(request.method, record);
     }
-    try {
-      const response = await next(request);
-      record("OK", (performance.now() - startedAt) / 1000);
-      return response;
-    } catch (error) {
-      record(
-        Code[ConnectError.from(error).code] ?? "Unknown",
-        (performance.now() - startedAt) / 1000,
-      );
-      throw error;
-    }
+    const finished = record;
+    return next(request).then(
+      (response) => {
+        finished("OK", (performance.now() - startedAt) / 1000);
+        return response;
+      },
+      (error: unknown) => {
+        const code = Code[ConnectError.from(error).code] ?? "Unknown";
+        finished(code, (performance.now() - startedAt) / 1000);
+        throw error;
+      },
+    );
   };
 }
 
@@ -65,13 +69,11 @@ export function startConnectServer(
   host: string,
   port: number,
   bindings: readonly ServiceBinding[],
-  shutdown: AbortSignal,
   observe: RpcObserver,
   extraRoutes: Readonly<Record<string, HttpRoute>>,
 ): Promise<CleartextServer> {
   const rpc = connectNodeAdapter({
     routes: routes(bindings),
-    shutdownSignal: shutdown,
     readMaxBytes: READ_MAX_BYTES,
     interceptors: [observing(observe)],
   });

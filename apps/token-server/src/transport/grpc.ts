@@ -15,6 +15,7 @@ import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
+import { PushStream } from "./push-stream.js";
 import { addReflection } from "./reflection.js";
 import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
 
@@ -103,14 +104,25 @@ function serverStreamingHandler(
     let code = "OK";
     const context = new GrpcHandlerContext(binding.service, spec.method, call, shutdown);
     let headersSent = false;
+    /** Writes one message; false when the stream's buffer is full. */
+    const send = (response: MessageInitShape<DescMessage>) => {
+      if (!headersSent) {
+        sendHeaders(call, context);
+        headersSent = true;
+      }
+      return call.write(create(output, response));
+    };
     try {
-      for await (const response of spec.impl(call.request, context)) {
-        if (!headersSent) {
-          sendHeaders(call, context);
-          headersSent = true;
-        }
-        if (!call.write(create(output, response))) {
-          await once(call, "drain", { signal: context.signal });
+      const stream = spec.impl(call.request, context);
+      if (stream instanceof PushStream) {
+        // Pushed messages are written as they come: what is pushed is small and rare (one
+        // message per change), so it is left to grpc-js to buffer for a slow reader.
+        await stream.run(send);
+      } else {
+        for await (const response of stream) {
+          if (!send(response)) {
+            await once(call, "drain", { signal: context.signal });
+          }
         }
       }
       call.end(trailers(context));
