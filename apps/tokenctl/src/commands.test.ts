@@ -1,20 +1,18 @@
 // End to end: every tokenctl command against a real token-server and the simulator, in
 // its human form and with --json (protobuf JSON that parses and matches the server).
 import { CredentialKind } from "@wxtoken/api";
-import { createWxTokenClient, type WxTokenClient } from "@wxtoken/client";
-import { e2e, Teardown } from "@wxtoken/testkit";
+import { e2e, fileFixture } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runTokenctl, type Stack, startStack } from "./testing/tokenctl-process.js";
+import { runTokenctl, startStackWithClient } from "./testing/tokenctl-process.js";
+
+const fixture = fileFixture({ beforeAll, afterEach, afterAll }, startStackWithClient);
+const { teardown } = fixture;
 
 const OPENID = "oUser0000000000000000000001A";
-const stackTeardown = new Teardown();
-const teardown = new Teardown();
-let stack: Stack;
-let client: WxTokenClient;
 
 /** tokenctl against the stack's HTTP port; it must succeed. */
 async function tokenctl(...args: string[]): Promise<string> {
-  const run = await runTokenctl([...args, "--server", stack.httpUrl], teardown);
+  const run = await runTokenctl([...args, "--server", fixture.value.stack.httpUrl], teardown);
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
   return run.stdout;
@@ -28,20 +26,12 @@ async function tokenctlJson(...args: string[]): Promise<Record<string, unknown>>
 }
 
 async function current(appId: string, kind = CredentialKind.ACCESS_TOKEN) {
-  const { credential } = await client.tokens.getToken({ appId, kind });
+  const { credential } = await fixture.value.client.tokens.getToken({ appId, kind });
   if (credential === undefined) {
     throw new Error("GetToken answered without a credential");
   }
   return credential;
 }
-
-beforeAll(async () => {
-  stack = await startStack({ teardown: stackTeardown });
-  client = createWxTokenClient({ transport: "grpc", baseUrl: stack.grpcUrl, apiKey: e2e.adminKey });
-  stackTeardown.add(() => client.close());
-});
-afterEach(() => teardown.run());
-afterAll(() => stackTeardown.run());
 
 describe("tokenctl", () => {
   it("get prints the current credential with its value", async () => {
@@ -105,7 +95,7 @@ describe("tokenctl", () => {
       "order-42",
     ];
     const sent = await tokenctlJson(...args);
-    const delivered = stack.sim.stats().messages;
+    const delivered = fixture.value.stack.sim.stats().messages;
     expect(delivered).toHaveLength(1);
     expect(sent).toEqual({ msgId: String(delivered[0]?.msgId), deduplicated: false });
     expect(delivered[0]?.body).toMatchObject({
@@ -117,7 +107,7 @@ describe("tokenctl", () => {
     expect(await tokenctl(...args)).toBe(
       `not sent again: --client-msg-id repeats an earlier send, msg_id ${delivered[0]?.msgId}\n`,
     );
-    expect(stack.sim.stats().messages).toHaveLength(1);
+    expect(fixture.value.stack.sim.stats().messages).toHaveLength(1);
   });
 
   it("apps lists every app with its credentials and the leader", async () => {

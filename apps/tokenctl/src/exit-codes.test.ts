@@ -1,21 +1,17 @@
 // End to end: tokenctl exits 1 with the usage for a command line it cannot run (before any
 // call), and 2 with the server's message and WeChat's errcode (from the UpstreamError
 // detail) on a failure.
-import { e2e, freePort, Teardown } from "@wxtoken/testkit";
+import { e2e, fileFixture, freePort } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runTokenctl, type Stack, startStack } from "./testing/tokenctl-process.js";
+import { runTokenctl, startStack } from "./testing/tokenctl-process.js";
+
+const stack = fileFixture({ beforeAll, afterEach, afterAll }, (teardown) =>
+  startStack({ teardown }),
+);
+const { teardown } = stack;
 
 const TEMPLATE_PATH = "/cgi-bin/message/template/send";
 const OPENID = "oUser0000000000000000000001A";
-const stackTeardown = new Teardown();
-const teardown = new Teardown();
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack({ teardown: stackTeardown });
-});
-afterEach(() => teardown.run());
-afterAll(() => stackTeardown.run());
 
 describe("tokenctl exit codes", () => {
   it("prints the usage and exits 0 for --help", async () => {
@@ -48,7 +44,7 @@ describe("tokenctl exit codes", () => {
   });
 
   it("exits 1 without a caller key", async () => {
-    const run = await runTokenctl(["apps", "--server", stack.httpUrl], teardown, {
+    const run = await runTokenctl(["apps", "--server", stack.value.httpUrl], teardown, {
       WXTOKEN_KEY: undefined,
     });
     expect(run.code).toBe(1);
@@ -57,7 +53,7 @@ describe("tokenctl exit codes", () => {
 
   it("exits 2 with the server's message when the server refuses the call", async () => {
     const unknownKey = await runTokenctl(
-      ["apps", "--server", stack.httpUrl, "--key", "not-a-key"],
+      ["apps", "--server", stack.value.httpUrl, "--key", "not-a-key"],
       teardown,
     );
     expect(unknownKey.code).toBe(2);
@@ -65,7 +61,7 @@ describe("tokenctl exit codes", () => {
       "tokenctl: [unauthenticated] authorization: the key is not known\n",
     );
     const unknownApp = await runTokenctl(
-      ["get", "--server", stack.httpUrl, "--app", "wxnotconfigured0001"],
+      ["get", "--server", stack.value.httpUrl, "--app", "wxnotconfigured0001"],
       teardown,
     );
     expect(unknownApp.code).toBe(2);
@@ -73,12 +69,12 @@ describe("tokenctl exit codes", () => {
   });
 
   it("exits 2 with WeChat's errcode when WeChat refused", async () => {
-    stack.sim.inject({ endpoint: TEMPLATE_PATH, errcode: 43004 });
+    stack.value.sim.inject({ endpoint: TEMPLATE_PATH, errcode: 43004 });
     const run = await runTokenctl(
       [
         "send-template",
         "--server",
-        stack.httpUrl,
+        stack.value.httpUrl,
         "--app",
         e2e.appId,
         "--to",

@@ -1,29 +1,19 @@
 // End to end: tokenctl watch prints the current credential and every change (without the
 // value; --json: one WatchTokenResponse per line) until SIGINT, then exits 0.
 import { CredentialKind } from "@wxtoken/api";
-import { createWxTokenClient, type WxTokenClient } from "@wxtoken/client";
-import { e2e, Teardown } from "@wxtoken/testkit";
+import { e2e, fileFixture } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runTokenctl, type Stack, startStack, startTokenctl } from "./testing/tokenctl-process.js";
+import { runTokenctl, startStackWithClient, startTokenctl } from "./testing/tokenctl-process.js";
+
+const fixture = fileFixture({ beforeAll, afterEach, afterAll }, startStackWithClient);
+const { teardown } = fixture;
 
 const request = { appId: e2e.otherAppId, kind: CredentialKind.ACCESS_TOKEN };
-const stackTeardown = new Teardown();
-const teardown = new Teardown();
-let stack: Stack;
-let client: WxTokenClient;
-
-beforeAll(async () => {
-  stack = await startStack({ teardown: stackTeardown });
-  client = createWxTokenClient({ transport: "grpc", baseUrl: stack.grpcUrl, apiKey: e2e.adminKey });
-  stackTeardown.add(() => client.close());
-});
-afterEach(() => teardown.run());
-afterAll(() => stackTeardown.run());
 
 /** Refreshes the app's token through the SDK; returns the generations before and after. */
 async function refreshed(): Promise<[bigint, bigint]> {
-  const { credential: before } = await client.tokens.getToken(request);
-  const { credential: after } = await client.tokens.refreshToken({
+  const { credential: before } = await fixture.value.client.tokens.getToken(request);
+  const { credential: after } = await fixture.value.client.tokens.refreshToken({
     ...request,
     staleValue: before?.value ?? "",
   });
@@ -32,9 +22,9 @@ async function refreshed(): Promise<[bigint, bigint]> {
 
 describe("tokenctl watch", () => {
   it("prints each change until SIGINT, then exits 0", async () => {
-    const { credential } = await client.tokens.getToken(request);
+    const { credential } = await fixture.value.client.tokens.getToken(request);
     const watch = startTokenctl(
-      ["watch", "--app", e2e.otherAppId, "--server", stack.httpUrl],
+      ["watch", "--app", e2e.otherAppId, "--server", fixture.value.stack.httpUrl],
       teardown,
     );
     await watch.waitForOutput(new RegExp(`generation ${credential?.generation} `));
@@ -52,7 +42,7 @@ describe("tokenctl watch", () => {
 
   it("prints one WatchTokenResponse per line with --json", async () => {
     const watch = startTokenctl(
-      ["watch", "--app", e2e.otherAppId, "--server", stack.httpUrl, "--json"],
+      ["watch", "--app", e2e.otherAppId, "--server", fixture.value.stack.httpUrl, "--json"],
       teardown,
     );
     await watch.waitForOutput(/\n/);
@@ -70,7 +60,7 @@ describe("tokenctl watch", () => {
 
   it("exits 2 when the server refuses the stream", async () => {
     const run = await runTokenctl(
-      ["watch", "--app", "wxnotconfigured0001", "--server", stack.httpUrl],
+      ["watch", "--app", "wxnotconfigured0001", "--server", fixture.value.stack.httpUrl],
       teardown,
     );
     expect(run.code).toBe(2);

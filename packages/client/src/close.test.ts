@@ -3,22 +3,18 @@
 import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CredentialKind } from "@wxtoken/api";
-import { e2e, spawnNode, Teardown, waitFor } from "@wxtoken/testkit";
+import { e2e, fileFixture, spawnNode, waitFor } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createWxTokenClient } from "./index.js";
-import { clientOptions, type Stack, startStack, TRANSPORTS } from "./testing/stack.js";
+import { clientOptions, startStack, TRANSPORTS } from "./testing/stack.js";
 import { startTcpProxy } from "./testing/tcp-proxy.js";
 
-const exitAfterClose = fileURLToPath(new URL("./testing/exit-after-close.mjs", import.meta.url));
-const stackTeardown = new Teardown();
-const teardown = new Teardown();
-let stack: Stack;
+const stack = fileFixture({ beforeAll, afterEach, afterAll }, (teardown) =>
+  startStack({ teardown }),
+);
+const { teardown } = stack;
 
-beforeAll(async () => {
-  stack = await startStack({ teardown: stackTeardown });
-});
-afterEach(() => teardown.run());
-afterAll(() => stackTeardown.run());
+const exitAfterClose = fileURLToPath(new URL("./testing/exit-after-close.mjs", import.meta.url));
 
 async function canceled(call: Promise<unknown>): Promise<void> {
   const error = await call.then(
@@ -31,7 +27,7 @@ async function canceled(call: Promise<unknown>): Promise<void> {
 
 describe.each(TRANSPORTS)("close() over %s", (transport) => {
   it("closes every connection, open streams included, and refuses later calls", async () => {
-    const options = clientOptions(stack, transport);
+    const options = clientOptions(stack.value, transport);
     const proxy = await startTcpProxy(options.baseUrl);
     teardown.add(() => proxy.close());
     const client = createWxTokenClient({ ...options, baseUrl: proxy.url });
@@ -54,7 +50,7 @@ describe.each(TRANSPORTS)("close() over %s", (transport) => {
   });
 
   it("lets a process that used the SDK exit on its own", async () => {
-    const options = clientOptions(stack, transport);
+    const options = clientOptions(stack.value, transport);
     const child = spawnNode(exitAfterClose, [options.baseUrl, transport, e2e.appId], {
       teardown,
       env: { WXTOKEN_KEY: e2e.adminKey },

@@ -4,33 +4,28 @@
 import { once } from "node:events";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CredentialKind } from "@wxtoken/api";
-import { e2e, Teardown } from "@wxtoken/testkit";
+import { e2e, fileFixture } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   CallCounter,
   clientFor,
   clientOptions,
-  type Stack,
   startStack,
   TRANSPORTS,
 } from "./testing/stack.js";
 
-const ACCESS = CredentialKind.ACCESS_TOKEN;
-const stackTeardown = new Teardown();
-const teardown = new Teardown();
-let stack: Stack;
+const stack = fileFixture({ beforeAll, afterEach, afterAll }, (teardown) =>
+  startStack({ teardown }),
+);
+const { teardown } = stack;
 
-beforeAll(async () => {
-  stack = await startStack({ teardown: stackTeardown });
-});
-afterEach(() => teardown.run());
-afterAll(() => stackTeardown.run());
+const ACCESS = CredentialKind.ACCESS_TOKEN;
 
 describe.each(TRANSPORTS)("a token cache over %s", (transport) => {
   it("sees a refresh within one push, calling nothing but WatchToken", async () => {
     const calls = new CallCounter();
     const client = clientFor(teardown, {
-      ...clientOptions(stack, transport),
+      ...clientOptions(stack.value, transport),
       interceptors: [calls.interceptor],
     });
     const cache = client.tokenCache(e2e.otherAppId);
@@ -38,7 +33,7 @@ describe.each(TRANSPORTS)("a token cache over %s", (transport) => {
     expect(cache.current).toBe(first);
 
     const changed = once(cache, "change");
-    const other = clientFor(teardown, clientOptions(stack, "grpc"));
+    const other = clientFor(teardown, clientOptions(stack.value, "grpc"));
     const { credential: refreshed } = await other.tokens.refreshToken({
       appId: e2e.otherAppId,
       kind: ACCESS,
@@ -55,7 +50,7 @@ describe.each(TRANSPORTS)("a token cache over %s", (transport) => {
   it("stops on a permanent error and rejects ready() with it", async () => {
     const calls = new CallCounter();
     const client = clientFor(teardown, {
-      ...clientOptions(stack, transport),
+      ...clientOptions(stack.value, transport),
       interceptors: [calls.interceptor],
     });
     const cache = client.tokenCache("wxnotconfigured0001");
@@ -73,7 +68,7 @@ describe("getAccessToken", () => {
   it("answers from memory while the cached credential is fresh", async () => {
     const calls = new CallCounter();
     const client = clientFor(teardown, {
-      ...clientOptions(stack, "grpc"),
+      ...clientOptions(stack.value, "grpc"),
       interceptors: [calls.interceptor],
     });
     const credential = await client.tokenCache(e2e.appId).ready();
@@ -89,7 +84,7 @@ describe("getAccessToken", () => {
     const calls = new CallCounter();
     // A margin longer than the token's whole lifetime: nothing cached is ever fresh.
     const client = clientFor(teardown, {
-      ...clientOptions(stack, "connect"),
+      ...clientOptions(stack.value, "connect"),
       interceptors: [calls.interceptor],
       freshnessMarginMs: 3 * 3600_000,
     });
@@ -104,7 +99,10 @@ describe("getAccessToken", () => {
   });
 
   it("fails with the server's error, without a key that works", async () => {
-    const client = clientFor(teardown, { ...clientOptions(stack, "grpc"), apiKey: "not-a-key" });
+    const client = clientFor(teardown, {
+      ...clientOptions(stack.value, "grpc"),
+      apiKey: "not-a-key",
+    });
     const error = await client.getAccessToken(e2e.appId).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectError);
     expect((error as ConnectError).code).toBe(Code.Unauthenticated);

@@ -1,17 +1,19 @@
 // End to end: withAccessToken around a message send made straight to the WeChat
 // simulator, as a business service would; the simulator injects 40001 and counts calls.
 import { CredentialKind } from "@wxtoken/api";
-import { e2e, Teardown } from "@wxtoken/testkit";
+import { e2e, fileFixture } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CallCounter, clientFor, clientOptions, type Stack, startStack } from "./testing/stack.js";
+import { CallCounter, clientFor, clientOptions, startStack } from "./testing/stack.js";
 import { isTokenRejected, WeChatTokenRejected } from "./wechat-response.js";
+
+const stack = fileFixture({ beforeAll, afterEach, afterAll }, (teardown) =>
+  startStack({ teardown }),
+);
+const { teardown } = stack;
 
 const TEMPLATE_PATH = "/cgi-bin/message/template/send";
 const CLASSIC_TOKEN_PATH = "/cgi-bin/token";
 const OPENID = "oUser0000000000000000000001A";
-const stackTeardown = new Teardown();
-const teardown = new Teardown();
-let stack: Stack;
 
 interface SendResponse {
   errcode: number;
@@ -21,7 +23,7 @@ interface SendResponse {
 
 /** Sends a template message with `accessToken` straight to the simulator. */
 async function sendTemplate(accessToken: string): Promise<SendResponse> {
-  const url = `${stack.sim.url}${TEMPLATE_PATH}?access_token=${encodeURIComponent(accessToken)}`;
+  const url = `${stack.value.sim.url}${TEMPLATE_PATH}?access_token=${encodeURIComponent(accessToken)}`;
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -38,7 +40,7 @@ async function sendTemplate(accessToken: string): Promise<SendResponse> {
 function setup() {
   const calls = new CallCounter();
   const client = clientFor(teardown, {
-    ...clientOptions(stack, "grpc"),
+    ...clientOptions(stack.value, "grpc"),
     interceptors: [calls.interceptor],
   });
   const tokensUsed: string[] = [];
@@ -49,27 +51,22 @@ function setup() {
   return { calls, client, tokensUsed, send };
 }
 
-beforeAll(async () => {
-  stack = await startStack({ teardown: stackTeardown });
-});
 beforeEach(async () => {
   // Every test starts with the app's token fetched and the simulator's counts at zero.
-  const client = clientFor(teardown, clientOptions(stack, "grpc"));
+  const client = clientFor(teardown, clientOptions(stack.value, "grpc"));
   await client.tokens.getToken({ appId: e2e.otherAppId, kind: CredentialKind.ACCESS_TOKEN });
-  stack.sim.reset();
+  stack.value.sim.reset();
 });
-afterEach(() => teardown.run());
-afterAll(() => stackTeardown.run());
 
 describe("withAccessToken", () => {
   it("recovers from an injected 40001 with one refresh and one retry", async () => {
     const { calls, client, tokensUsed, send } = setup();
-    stack.sim.inject({ endpoint: TEMPLATE_PATH, errcode: 40001 });
+    stack.value.sim.inject({ endpoint: TEMPLATE_PATH, errcode: 40001 });
 
     const result = await client.withAccessToken(e2e.otherAppId, send);
 
     expect(result.errcode).toBe(0);
-    const stats = stack.sim.stats();
+    const stats = stack.value.sim.stats();
     expect(stats.calls[TEMPLATE_PATH]).toBe(2);
     expect(stats.callsByApp[e2e.otherAppId]?.[CLASSIC_TOKEN_PATH]).toBe(1);
     expect(calls.count("RefreshToken")).toBe(1);
@@ -81,19 +78,19 @@ describe("withAccessToken", () => {
 
   it("retries only once, returning a second rejection as it is", async () => {
     const { calls, client, send } = setup();
-    stack.sim.inject({ endpoint: TEMPLATE_PATH, errcode: 42001, count: 2 });
+    stack.value.sim.inject({ endpoint: TEMPLATE_PATH, errcode: 42001, count: 2 });
 
     const result = await client.withAccessToken(e2e.otherAppId, send);
 
     expect(isTokenRejected(result)).toBe(true);
     expect(result.errcode).toBe(42001);
-    expect(stack.sim.stats().calls[TEMPLATE_PATH]).toBe(2);
+    expect(stack.value.sim.stats().calls[TEMPLATE_PATH]).toBe(2);
     expect(calls.count("RefreshToken")).toBe(1);
   });
 
   it("retries when the callback throws WeChatTokenRejected", async () => {
     const { calls, client, send } = setup();
-    stack.sim.inject({ endpoint: TEMPLATE_PATH, errcode: 40014 });
+    stack.value.sim.inject({ endpoint: TEMPLATE_PATH, errcode: 40014 });
 
     const msgId = await client.withAccessToken(e2e.otherAppId, async (accessToken) => {
       const response = await send(accessToken);
@@ -103,13 +100,13 @@ describe("withAccessToken", () => {
       return response.msgid;
     });
 
-    expect(msgId).toBe(stack.sim.stats().messages[0]?.msgId);
+    expect(msgId).toBe(stack.value.sim.stats().messages[0]?.msgId);
     expect(calls.count("RefreshToken")).toBe(1);
   });
 
   it("passes any other failure through without refreshing", async () => {
     const { calls, client, send } = setup();
-    stack.sim.inject({ endpoint: TEMPLATE_PATH, errcode: -1 });
+    stack.value.sim.inject({ endpoint: TEMPLATE_PATH, errcode: -1 });
 
     const result = await client.withAccessToken(e2e.otherAppId, send);
     const thrown = await client
@@ -120,7 +117,7 @@ describe("withAccessToken", () => {
 
     expect(result.errcode).toBe(-1);
     expect(thrown).toEqual(new Error("the callback failed"));
-    expect(stack.sim.stats().calls[TEMPLATE_PATH]).toBe(1);
+    expect(stack.value.sim.stats().calls[TEMPLATE_PATH]).toBe(1);
     expect(calls.count("RefreshToken")).toBe(0);
   });
 });

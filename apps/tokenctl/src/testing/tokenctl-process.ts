@@ -2,6 +2,7 @@
 // simulator in-process plus a real token-server process.
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { createWxTokenClient } from "@wxtoken/client";
 import {
   e2e,
   e2eSimApps,
@@ -27,6 +28,18 @@ export async function startStack(
   const sim = await startSimulator({ apps: e2eSimApps, ...options.sim });
   options.teardown.add(() => sim.close());
   return { sim, ...(await startTokenServerProcess(sim.url, options)) };
+}
+
+/** A stack and an admin SDK client over gRPC to its token-server, closed by `teardown`. */
+export async function startStackWithClient(teardown: Teardown) {
+  const stack = await startStack({ teardown });
+  const client = createWxTokenClient({
+    transport: "grpc",
+    baseUrl: stack.grpcUrl,
+    apiKey: e2e.adminKey,
+  });
+  teardown.add(() => client.close());
+  return { stack, client };
 }
 
 export interface TokenctlRun {
