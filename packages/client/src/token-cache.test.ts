@@ -6,13 +6,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { CredentialKind } from "@wxtoken/api";
 import { e2e, fileFixture } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  CallCounter,
-  clientFor,
-  clientOptions,
-  startStack,
-  TRANSPORTS,
-} from "./testing/stack.js";
+import { CallCounter, clientFor, clientOptions, startStack, TRANSPORTS } from "./testing/stack.js";
 
 const stack = fileFixture({ beforeAll, afterEach, afterAll }, (teardown) =>
   startStack({ teardown }),
