@@ -1,38 +1,16 @@
 // WeChatClient failures against a local HTTP server: each becomes a classified WeChatError.
 import { freePort, Teardown, waitFor } from "@wxtoken/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  answerJson,
-  type RecordingServer,
-  type Responder,
-  startRecordingServer,
-} from "./testing/recording-server.js";
+import { answerJson, type Responder } from "./testing/recording-server.js";
+import { failure, startClientOnRecordingServer } from "./testing/wechat-client-fixtures.js";
 import { type CallEvent, WeChatClient, type WeChatClientOptions } from "./wechat-client.js";
-import { WeChatError } from "./wechat-error.js";
+import type { WeChatError } from "./wechat-error.js";
 
 const teardown = new Teardown();
 afterEach(() => teardown.run());
 
-async function start(
-  options: Omit<WeChatClientOptions, "baseUrl"> = {},
-): Promise<{ server: RecordingServer; client: WeChatClient }> {
-  const server = await startRecordingServer(teardown);
-  const client = new WeChatClient({ ...options, baseUrl: server.url });
-  teardown.add(() => client.close());
-  return { server, client };
-}
-
-/** The WeChatError a call failed with. */
-async function failure(call: Promise<unknown>): Promise<WeChatError> {
-  const error = await call.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof WeChatError)) {
-    throw new Error(`expected a WeChatError, got ${String(error)}`);
-  }
-  return error;
-}
+const start = (options: Omit<WeChatClientOptions, "baseUrl"> = {}) =>
+  startClientOnRecordingServer(teardown, options);
 
 /** Everything of an error that could end up in a log. */
 const printed = (error: WeChatError): string =>

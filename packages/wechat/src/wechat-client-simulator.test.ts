@@ -2,8 +2,8 @@
 import { Teardown } from "@wxtoken/testkit";
 import { type Simulator, startSimulator } from "@wxtoken/wechat-sim";
 import { afterEach, describe, expect, it } from "vitest";
+import { failure } from "./testing/wechat-client-fixtures.js";
 import { WeChatClient } from "./wechat-client.js";
-import { WeChatError } from "./wechat-error.js";
 
 type SimulatorSettings = Omit<Parameters<typeof startSimulator>[0], "apps">;
 
@@ -27,18 +27,6 @@ async function start(
   const client = new WeChatClient({ baseUrl: sim.url });
   teardown.add(() => client.close());
   return { sim, client };
-}
-
-/** The WeChatError a call failed with. */
-async function failure(call: Promise<unknown>): Promise<WeChatError> {
-  const error = await call.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof WeChatError)) {
-    throw new Error(`expected a WeChatError, got ${String(error)}`);
-  }
-  return error;
 }
 
 const template = (toUser: string, templateId = TEMPLATE) => ({

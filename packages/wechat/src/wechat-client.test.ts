@@ -5,21 +5,16 @@ import {
   answerJson,
   type RecordedRequest,
   type RecordingServer,
-  startRecordingServer,
 } from "./testing/recording-server.js";
-import { type CallEvent, WeChatClient, type WeChatClientOptions } from "./wechat-client.js";
+import { startClientOnRecordingServer } from "./testing/wechat-client-fixtures.js";
+import type { CallEvent, WeChatClientOptions } from "./wechat-client.js";
 
 const teardown = new Teardown();
 afterEach(() => teardown.run());
 
-async function start(
-  options: Omit<WeChatClientOptions, "baseUrl"> = {},
-): Promise<{ server: RecordingServer; client: WeChatClient }> {
-  const server = await startRecordingServer(teardown);
-  const client = new WeChatClient({ ...options, baseUrl: `${server.url}/` });
-  teardown.add(() => client.close());
-  return { server, client };
-}
+/** A client whose base URL ends in "/", as a configuration may write it. */
+const start = (options: Omit<WeChatClientOptions, "baseUrl"> = {}) =>
+  startClientOnRecordingServer(teardown, options, "/");
 
 function onlyRequest(server: RecordingServer): RecordedRequest {
   expect(server.requests).toHaveLength(1);

@@ -11,7 +11,6 @@ import { SoloCoordinator } from "../cluster/solo.js";
 import type { AppConfig } from "../config/schema.js";
 import { EmbeddedStore } from "../store/embedded.js";
 import { FakeUpstream } from "../testing/fake-upstream.js";
-import { PushStream } from "../transport/push-stream.js";
 import { ForceRefusedError } from "./app-refresher.js";
 import { CredentialManager } from "./credential-manager.js";
 import { CredentialUnavailableError } from "./credential-slot.js";
@@ -187,18 +186,18 @@ describe("CredentialManager", () => {
   it("refreshes proactively inside the lead window and pushes the change to watchers", async () => {
     const h = await start({ upstream: new FakeUpstream(60), leadMs: 10_000 });
     const controller = new AbortController();
-    const stream = new PushStream<Credential>((send) =>
-      h.manager.follow(slot(h), controller.signal, send),
-    )[Symbol.asyncIterator]();
-    expect((await stream.next()).value).toMatchObject({ generation: 1n });
-    const next = stream.next();
+    const delivered: Credential[] = [];
+    const following = h.manager.follow(slot(h), controller.signal, (c) => delivered.push(c));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(delivered.map((c) => c.generation)).toEqual([1n]);
     await vi.advanceTimersByTimeAsync(49_000);
     expect(h.upstream.count()).toBe(1);
     await vi.advanceTimersByTimeAsync(3_000);
     expect(h.upstream.count()).toBe(2);
-    expect((await next).value).toMatchObject({ generation: 2n, value: "stable_token-2" });
+    expect(delivered[1]).toMatchObject({ generation: 2n, value: "stable_token-2" });
     controller.abort();
-    expect((await stream.next()).done).toBe(true);
+    await following;
+    expect(delivered).toHaveLength(2);
   });
 
   it("fetches tickets with the token and refreshes the token once when WeChat rejects it", async () => {

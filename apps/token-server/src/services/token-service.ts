@@ -22,7 +22,7 @@ import type { CredentialManager } from "../core/credential-manager.js";
 import type { CredentialSlot } from "../core/credential-slot.js";
 import { createNonce, jsSdkSignature, urlWithoutFragment } from "../core/js-sdk-signature.js";
 import type { CallerAuth } from "../security/caller-auth.js";
-import { PushStream } from "../transport/push-stream.js";
+import { PushStream } from "./push-stream.js";
 import { toConnectError } from "./status.js";
 import { invalid, requireAppId, requireHttpUrl, requireKind } from "./validation.js";
 import { waitBudget } from "./wait-budget.js";

@@ -5,6 +5,7 @@ import { once } from "node:events";
 import {
   create,
   type DescMessage,
+  type DescMethod,
   fromBinary,
   type Message,
   type MessageInitShape,
@@ -13,9 +14,9 @@ import {
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
+import { PushStream } from "../services/push-stream.js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
-import { PushStream } from "./push-stream.js";
 import { addReflection } from "./reflection.js";
 import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
 
@@ -52,7 +53,31 @@ function cachedSerializer<D extends DescMessage>(desc: D) {
   };
 }
 
-const seconds = (startedAt: number) => (performance.now() - startedAt) / 1000;
+/** The name of a status's code for the RPC metrics: "OK", "NotFound", ... */
+const codeName = (status: Partial<grpc.StatusObject>) =>
+  Code[status.code ?? Code.Unknown] ?? "Unknown";
+
+/**
+ * What every handler does around a call: a handler context for it, and `finish`, which
+ * releases the context and records how the call ended and how long it took.
+ */
+function callScope(
+  binding: ServiceBinding,
+  method: DescMethod,
+  shutdown: AbortSignal,
+  observe: RpcObserver,
+) {
+  const record = observe(`${binding.service.name}/${method.name}`);
+  return (call: GrpcCall) => {
+    const startedAt = performance.now();
+    const context = new GrpcHandlerContext(binding.service, method, call, shutdown);
+    const finish = (code: string) => {
+      context.done();
+      record(code, (performance.now() - startedAt) / 1000);
+    };
+    return { context, finish };
+  };
+}
 
 function unaryHandler(
   binding: ServiceBinding,
@@ -61,21 +86,18 @@ function unaryHandler(
   observe: RpcObserver,
 ): grpc.handleUnaryCall<Message, Message> {
   const output = spec.method.output;
-  const record = observe(`${binding.service.name}/${spec.method.name}`);
+  const scope = callScope(binding, spec.method, shutdown, observe);
   return (call, callback) => {
-    const startedAt = performance.now();
-    const context = new GrpcHandlerContext(binding.service, spec.method, call, shutdown);
+    const { context, finish } = scope(call);
     const respond = (response: MessageInitShape<DescMessage>) => {
       sendHeaders(call, context);
       callback(null, create(output, response), trailers(context));
-      context.done();
-      record("OK", seconds(startedAt));
+      finish("OK");
     };
     const fail = (error: unknown) => {
       const status = statusFor(error, context);
       callback(status);
-      context.done();
-      record(Code[status.code ?? Code.Unknown] ?? "Unknown", seconds(startedAt));
+      finish(codeName(status));
     };
     try {
       const result = spec.impl(call.request, context);
@@ -98,11 +120,10 @@ function serverStreamingHandler(
   observe: RpcObserver,
 ): grpc.handleServerStreamingCall<Message, Message> {
   const output = spec.method.output;
-  const record = observe(`${binding.service.name}/${spec.method.name}`);
+  const scope = callScope(binding, spec.method, shutdown, observe);
   return async (call) => {
-    const startedAt = performance.now();
     let code = "OK";
-    const context = new GrpcHandlerContext(binding.service, spec.method, call, shutdown);
+    const { context, finish } = scope(call);
     let headersSent = false;
     /** Writes one message; false when the stream's buffer is full. */
     const send = (response: MessageInitShape<DescMessage>) => {
@@ -128,13 +149,12 @@ function serverStreamingHandler(
       call.end(trailers(context));
     } catch (error) {
       const status = statusFor(error, context);
-      code = call.cancelled ? "Canceled" : (Code[status.code ?? Code.Unknown] ?? "Unknown");
+      code = call.cancelled ? "Canceled" : codeName(status);
       if (!call.cancelled) {
         call.emit("error", status);
       }
     } finally {
-      context.done();
-      record(code, seconds(startedAt));
+      finish(code);
     }
   };
 }

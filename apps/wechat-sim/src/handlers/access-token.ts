@@ -1,7 +1,7 @@
 // The access_token check of every endpoint that takes one: from the query string only, as
 // WeChat reads it (a token in a form field or the JSON body does not count).
 import type { SimApp } from "../options.js";
-import type { SimRequest } from "../request.js";
+import { jsonObject, type SimRequest } from "../request.js";
 import type { SimState } from "../sim-state.js";
 import { wechatError } from "../wechat-errors.js";
 import type { Checked } from "./handler.js";
@@ -25,4 +25,20 @@ export function authenticate(request: SimRequest, state: SimState): Checked<Call
     return { ok: false, reply: wechatError(40001) };
   }
   return { ok: true, value: { app, token } };
+}
+
+/** The caller of a POST with a JSON body, and the body; 47001 when the body is not a JSON object. */
+export function authenticateJsonPost(
+  request: SimRequest,
+  state: SimState,
+): Checked<{ caller: Caller; body: Record<string, unknown> }> {
+  const caller = authenticate(request, state);
+  if (!caller.ok) {
+    return caller;
+  }
+  const body = jsonObject(request);
+  if (body === undefined) {
+    return { ok: false, reply: wechatError(47001) };
+  }
+  return { ok: true, value: { caller: caller.value, body } };
 }

@@ -2,10 +2,10 @@
 // (openid, template id, data, subscription) and a recorded delivery with a new msgid.
 import { SUBSCRIBE_SEND_PATH, TEMPLATE_SEND_PATH } from "../endpoints.js";
 import { jsonReply } from "../reply.js";
-import { isRecord, jsonObject } from "../request.js";
+import { isRecord } from "../request.js";
 import type { MessageEndpoint } from "../stats.js";
 import { wechatError } from "../wechat-errors.js";
-import { authenticate } from "./access-token.js";
+import { authenticateJsonPost } from "./access-token.js";
 import type { Handler } from "./handler.js";
 
 /** An OpenID: 28 characters of [A-Za-z0-9_-]. */
@@ -34,15 +34,12 @@ function invalidDataField(data: unknown): string | undefined {
 /** A send handler; `unsubscribed` is the errcode for a user who does not take messages. */
 function messageSender(endpoint: MessageEndpoint, unsubscribed: 43004 | 43101): Handler {
   return (request, state) => {
-    const caller = authenticate(request, state);
-    if (!caller.ok) {
-      return caller.reply;
+    const post = authenticateJsonPost(request, state);
+    if (!post.ok) {
+      return post.reply;
     }
-    const body = jsonObject(request);
-    if (body === undefined) {
-      return wechatError(47001);
-    }
-    const { app, token } = caller.value;
+    const { body } = post.value;
+    const { app, token } = post.value.caller;
     const { touser, template_id: templateId } = body;
     if (typeof touser !== "string" || !OPENID.test(touser)) {
       return wechatError(40003);

@@ -1,7 +1,8 @@
 // A server stream produced by pushing: the implementation calls `send` for each message.
 // Either front door can iterate it; the native gRPC transport calls `run` directly and
 // writes each message as it is pushed, with no async generator between the producer and
-// the wire (a credential change reaches thousands of streams in one pass).
+// the wire (a credential change reaches thousands of streams in one pass). Transport-free:
+// services return it, transports consume it.
 
 /** Pushes messages to `send` until the stream ends (resolves) or fails (rejects). */
 export type Pusher<T> = (send: (message: T) => void) => Promise<void>;
