@@ -69,7 +69,7 @@ process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
 const sim = start("wechat-sim", [
-  "apps/wechat-sim/dist/main.js",
+  "packages/wechat-sim/dist/main.js",
   "--port",
   "0",
   "--app",
