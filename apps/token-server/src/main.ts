@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The token-server process: args → config → wiring → start; SIGTERM/SIGINT drain and exit 0.
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "./config/load.js";
+import { ConfigError, type LoadedConfig, loadConfigFiles } from "./config/load.js";
 import { closeLog, createLogger, logDestination } from "./observability/logger.js";
 import { startTokenServer } from "./server.js";
 
@@ -23,9 +23,9 @@ async function main(): Promise<void> {
     process.stderr.write(`--config is required\n${USAGE}\n`);
     process.exit(1);
   }
-  let config: ReturnType<typeof loadConfig>;
+  let loaded: LoadedConfig;
   try {
-    config = loadConfig(configPath);
+    loaded = loadConfigFiles(configPath);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -33,9 +33,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const { config, files } = loaded;
   const log = logDestination();
   const logger = createLogger(config.log.level, log);
-  const server = await startTokenServer(config, logger);
+  const server = await startTokenServer(config, logger, { configPath, configFiles: files });
   const stop = (signal: string) => {
     const startedAt = Date.now();
     logger.info({ signal }, "shutting down");

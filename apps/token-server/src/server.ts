@@ -7,11 +7,14 @@ import { ExponentialBackoff } from "cockatiel";
 import type { Logger } from "pino";
 import type { Coordinator } from "./cluster/coordinator.js";
 import { SoloCoordinator } from "./cluster/solo.js";
+import { ConfigReloader } from "./config/config-reloader.js";
 import type { Config } from "./config/schema.js";
 import { CredentialManager } from "./core/credential-manager.js";
+import { ForceGuard } from "./core/force-guard.js";
 import { IdempotencyRecords } from "./core/idempotency.js";
 import { MessageSender } from "./core/message-sender.js";
-import { UsageGuards } from "./core/usage-guards.js";
+import { StoreHealth } from "./core/store-health.js";
+import { UpstreamGate } from "./core/upstream-gate.js";
 import { metricSources } from "./observability/metric-sources.js";
 import { Metrics } from "./observability/metrics.js";
 import { metricsRoute } from "./observability/metrics-route.js";
@@ -85,9 +88,20 @@ async function openBackend(
   };
 }
 
+export interface TokenServerOptions {
+  /** The config file, reloaded on SIGHUP and when it or a secret_file changes. */
+  configPath?: string;
+  /** The files the config was read from (see loadConfigFiles). */
+  configFiles?: readonly string[];
+}
+
+/** The settings a reload cannot change: they take effect at the next start. */
+const RESTART_KEYS = ["listen", "store", "wechat", "refresh", "log", "replica_id"] as const;
+
 export async function startTokenServer(
   config: Config,
   logger: Logger,
+  options: TokenServerOptions = {},
 ): Promise<RunningTokenServer> {
   const replicaId = config.replica_id ?? `${hostname()}-${process.pid}`;
   const { store, coordinator } = await openBackend(config, replicaId, logger);
@@ -95,45 +109,59 @@ export async function startTokenServer(
     baseUrl: config.wechat.base_url,
     timeoutMs: config.wechat.timeout_ms,
   });
-  // Counters and the force guard are written by the leader only: fenced.
-  const guards = new UsageGuards(coordinator.leaderStore(store), {
+  const metrics = new Metrics();
+  const leadMs = config.refresh.lead_s * 1000;
+  const health = new StoreHealth({
+    store,
+    logger,
+    intervalMs: Math.min(1_000, leadMs / 8),
+    timeoutMs: Math.min(1_000, leadMs / 8),
+  });
+  const gate = UpstreamGate.on(store, { observer: metrics, logger });
+  const { holds, usage } = gate;
+  // The force guard and clear_quota counts are the leader's alone: fenced.
+  const forceGuard = new ForceGuard(coordinator.leaderStore(store), {
     forceDailyLimit: config.refresh.force_daily_limit,
     forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
   });
-  const metrics: Metrics = new Metrics(
-    metricSources({
-      apps: config.apps,
-      guards,
-      coordinator,
-      manager: (): CredentialManager => manager,
-    }),
-  );
-  const manager: CredentialManager = new CredentialManager({
+  let current = config;
+  const manager = new CredentialManager({
     apps: config.apps,
     upstream: wechat,
     store,
-    guards,
+    gate,
+    forceGuard,
     coordinator,
+    observer: metrics,
+    health,
     logger,
     timing: {
-      leadMs: config.refresh.lead_s * 1000,
+      leadMs,
       retryInitialMs: config.refresh.retry_initial_ms,
       retryMaxMs: config.refresh.retry_max_ms,
     },
+    passiveMinIntervalMs: config.refresh.passive_min_interval_s * 1000,
     outageFallback: config.store.kind === "etcd",
-    metrics,
   });
+  metrics.collectFrom(metricSources({ manager, usage, health, coordinator }));
+  const records = new IdempotencyRecords(store);
   const sender = new MessageSender({
     manager,
     upstream: wechat,
-    records: new IdempotencyRecords(store),
-    limits: new Map(
-      config.apps.map(({ app_id, send_limits: limits }) => [
-        app_id,
-        { ratePerSecond: limits.rate_per_s, burst: limits.burst, concurrency: limits.concurrency },
-      ]),
-    ),
-    onDeduplicated: (appId) => metrics.deduplicatedSends.inc({ app_id: appId }),
+    gate,
+    records,
+    limits: (appId) => {
+      const limits = manager.app(appId)?.send_limits;
+      return limits === undefined
+        ? undefined
+        : {
+            ratePerSecond: limits.rate_per_s,
+            burst: limits.burst,
+            concurrency: limits.concurrency,
+          };
+    },
+    observer: metrics,
+    logger,
   });
   const shutdown = new AbortController();
   const auth = new CallerAuth(config.callers);
@@ -152,7 +180,9 @@ export async function startTokenServer(
       AdminService,
       new AdminServiceImpl({
         manager,
-        guards,
+        usage,
+        records,
+        health,
         coordinator,
         auth,
         audit: logger,
@@ -162,9 +192,45 @@ export async function startTokenServer(
     ),
     bindService(Health, new HealthServiceImpl(shutdown.signal)),
   ];
+  const applyConfig = (next: Config) => {
+    const changes = manager.reconfigure(next.apps);
+    for (const { app } of [...changes.removed, ...changes.changed]) {
+      sender.forget(app.app_id);
+    }
+    auth.replace(next.callers);
+    const needRestart = RESTART_KEYS.filter(
+      (key) => JSON.stringify(next[key]) !== JSON.stringify(current[key]),
+    );
+    if (needRestart.length > 0) {
+      logger.warn({ keys: needRestart }, "config keys changed that take effect at the next start");
+    }
+    current = next;
+    logger.info(
+      {
+        added: changes.added.map(({ app }) => app.app_id),
+        removed: changes.removed.map(({ app }) => app.app_id),
+        changed: changes.changed.map(({ app }) => app.app_id),
+      },
+      "apps reconfigured",
+    );
+  };
+  const reloader =
+    options.configPath === undefined
+      ? undefined
+      : new ConfigReloader({
+          path: options.configPath,
+          files: options.configFiles ?? [options.configPath],
+          apply: applyConfig,
+          loaded: (successful) => metrics.configReloadSuccessful.set(successful ? 1 : 0),
+          logger,
+        });
+  metrics.configReloadSuccessful.set(1);
 
+  await holds.start();
+  health.start();
   await coordinator.start();
   await manager.start();
+  reloader?.start();
   const grpcAddress = config.listen.grpc;
   const http = splitHostPort(config.listen.http);
   const grpc = await startGrpcServer(grpcAddress, bindings, shutdown.signal, (method) =>
@@ -182,7 +248,7 @@ export async function startTokenServer(
       replica_id: replicaId,
       grpc_port: grpc.port,
       http_port: connect.port,
-      apps: config.apps.length,
+      apps: manager.states().length,
     },
     "wxtoken listening",
   );
@@ -196,9 +262,13 @@ export async function startTokenServer(
       // Resign first: another replica leads while this one drains.
       const resigned = coordinator.stop();
       shutdown.abort();
+      reloader?.stop();
       manager.stop();
+      holds.stop();
+      health.stop();
       await Promise.all([grpc.close(SHUTDOWN_GRACE_MS), connect.close(), resigned]);
       await wechat.close();
+      await usage.flush().catch(() => undefined);
       await store.close();
       logger.info("wxtoken stopped");
     },

@@ -1,9 +1,11 @@
-// The paths of the WeChat endpoints the simulator serves.
+// The paths of the WeChat endpoints the simulator serves: @wxtoken/wechat's, the one home
+// of WeChat's endpoint facts.
+import { ENDPOINTS } from "@wxtoken/wechat";
 
-export const TOKEN_PATH = "/cgi-bin/token";
-export const STABLE_TOKEN_PATH = "/cgi-bin/stable_token";
-export const TICKET_PATH = "/cgi-bin/ticket/getticket";
-export const TEMPLATE_SEND_PATH = "/cgi-bin/message/template/send";
-export const SUBSCRIBE_SEND_PATH = "/cgi-bin/message/subscribe/send";
-export const CLEAR_QUOTA_PATH = "/cgi-bin/clear_quota/v2";
-export const QUOTA_GET_PATH = "/cgi-bin/openapi/quota/get";
+export const TOKEN_PATH = ENDPOINTS.classicToken;
+export const STABLE_TOKEN_PATH = ENDPOINTS.stableToken;
+export const TICKET_PATH = ENDPOINTS.ticket;
+export const TEMPLATE_SEND_PATH = ENDPOINTS.templateSend;
+export const SUBSCRIBE_SEND_PATH = ENDPOINTS.subscribeSend;
+export const CLEAR_QUOTA_PATH = ENDPOINTS.clearQuota;
+export const QUOTA_GET_PATH = ENDPOINTS.quotaGet;

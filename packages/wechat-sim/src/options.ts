@@ -1,5 +1,13 @@
 // The simulator's options: the public shape, the zod schema with WeChat's defaults, and the
 // check that turns what a caller passed into settings every other module can rely on.
+import {
+  CLEAR_QUOTA_MONTHLY_LIMIT,
+  DAILY_LIMITS,
+  ENDPOINTS,
+  FORCE_REFRESH_DAILY_LIMIT,
+  FORCE_REFRESH_MIN_INTERVAL_MS,
+  MINUTE_LIMITS,
+} from "@wxtoken/wechat";
 import { z } from "zod";
 
 export interface SimApp {
@@ -44,6 +52,15 @@ export interface SimulatorOptions {
 
 const whole = z.number().int().min(0);
 
+/** WeChat's documented limit of `endpoint` in `limits`. */
+function limit(limits: ReadonlyMap<string, number>, endpoint: string): number {
+  const value = limits.get(endpoint);
+  if (value === undefined) {
+    throw new Error(`@wxtoken/wechat states no limit for ${endpoint}`);
+  }
+  return value;
+}
+
 export const appSchema = z.strictObject({
   appId: z.string().min(1),
   secret: z.string().min(1),
@@ -65,12 +82,12 @@ export const settingsObject = z.strictObject({
   overlapS: whole.default(300),
   renewWindowS: whole.default(300),
   tokenLength: whole.min(16).max(512).default(128),
-  classicDailyQuota: whole.default(2000),
-  stableDailyQuota: whole.default(500_000),
-  stableMinuteQuota: whole.default(10_000),
-  forceDailyLimit: whole.default(20),
-  forceMinIntervalS: whole.default(30),
-  clearQuotaMonthlyLimit: whole.default(10),
+  classicDailyQuota: whole.default(limit(DAILY_LIMITS, ENDPOINTS.classicToken)),
+  stableDailyQuota: whole.default(limit(DAILY_LIMITS, ENDPOINTS.stableToken)),
+  stableMinuteQuota: whole.default(limit(MINUTE_LIMITS, ENDPOINTS.stableToken)),
+  forceDailyLimit: whole.default(FORCE_REFRESH_DAILY_LIMIT),
+  forceMinIntervalS: whole.default(FORCE_REFRESH_MIN_INTERVAL_MS / 1000),
+  clearQuotaMonthlyLimit: whole.default(CLEAR_QUOTA_MONTHLY_LIMIT),
 });
 
 export const settingsSchema = settingsObject.refine(

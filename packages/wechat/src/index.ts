@@ -1,5 +1,15 @@
 // @wxtoken/wechat: the typed WeChat server API client and the errcode catalog.
 export { beijingDate, nextBeijingMidnight } from "./beijing-time.js";
+export type { Endpoint } from "./endpoints.js";
+export {
+  CLEAR_QUOTA_MONTHLY_LIMIT,
+  DAILY_LIMITS,
+  ENDPOINTS,
+  FORCE_REFRESH_DAILY_LIMIT,
+  FORCE_REFRESH_MIN_INTERVAL_MS,
+  MINUTE_LIMITS,
+  STABLE_RENEW_WINDOW_MS,
+} from "./endpoints.js";
 export type { ErrcodeRule, ErrorClass } from "./errcode-catalog.js";
 export { classifyErrcode, ERRCODE_CATALOG } from "./errcode-catalog.js";
 export type { SubscribeMessage, TemplateMessage } from "./messages.js";

@@ -1,5 +1,6 @@
 // WeChatClient: the WeChat server API calls wxtoken makes, over keep-alive connections.
 import { Agent } from "undici";
+import { ENDPOINTS } from "./endpoints.js";
 import { exchange, type HttpAnswer } from "./http-exchange.js";
 import {
   type SubscribeMessage,
@@ -93,7 +94,7 @@ export class WeChatClient {
     const { appId, secret } = req;
     return this.call(
       {
-        endpoint: "/cgi-bin/stable_token",
+        endpoint: ENDPOINTS.stableToken,
         method: "POST",
         body: {
           grant_type: CLIENT_CREDENTIAL,
@@ -114,7 +115,7 @@ export class WeChatClient {
     const { appId, secret } = req;
     return this.call(
       {
-        endpoint: "/cgi-bin/token",
+        endpoint: ENDPOINTS.classicToken,
         method: "GET",
         query: { grant_type: CLIENT_CREDENTIAL, appid: appId, secret },
         appId,
@@ -129,7 +130,7 @@ export class WeChatClient {
   getTicket(accessToken: string, type: TicketType, opts?: CallOptions): Promise<Ticket> {
     return this.call(
       {
-        endpoint: "/cgi-bin/ticket/getticket",
+        endpoint: ENDPOINTS.ticket,
         method: "GET",
         accessToken,
         query: { type },
@@ -147,7 +148,7 @@ export class WeChatClient {
   ): Promise<SendResult> {
     return this.call(
       {
-        endpoint: "/cgi-bin/message/template/send",
+        endpoint: ENDPOINTS.templateSend,
         method: "POST",
         accessToken,
         body: templateMessageBody(message),
@@ -165,7 +166,7 @@ export class WeChatClient {
   ): Promise<SendResult> {
     return this.call(
       {
-        endpoint: "/cgi-bin/message/subscribe/send",
+        endpoint: ENDPOINTS.subscribeSend,
         method: "POST",
         accessToken,
         body: subscribeMessageBody(message),
@@ -183,7 +184,7 @@ export class WeChatClient {
     const { appId, secret } = req;
     return this.call(
       {
-        endpoint: "/cgi-bin/clear_quota/v2",
+        endpoint: ENDPOINTS.clearQuota,
         method: "POST",
         query: { appid: appId, appsecret: secret },
         appId,
@@ -198,7 +199,7 @@ export class WeChatClient {
   getApiQuota(accessToken: string, cgiPath: string, opts?: CallOptions): Promise<ApiQuota> {
     return this.call(
       {
-        endpoint: "/cgi-bin/openapi/quota/get",
+        endpoint: ENDPOINTS.quotaGet,
         method: "POST",
         accessToken,
         body: { cgi_path: cgiPath },

@@ -23,6 +23,10 @@ export interface WeChatErrorInit {
   requestSent?: boolean;
   /** The moment a "hold" is counted from; default the current time. */
   now?: Date;
+  /** Overrides the catalog's hold: ms until calling again can help. */
+  retryAfterMs?: number;
+  /** True when wxtoken refused the call itself during a hold: WeChat was not called. */
+  held?: boolean;
 }
 
 const RID = /\brid:\s*([\w-]+)/;
@@ -42,8 +46,10 @@ export class WeChatError extends Error {
   readonly errorClass: ErrorClass;
   /** For "hold": holdMs(now at creation). */
   readonly retryAfterMs: number | undefined;
-  /** False only when the request surely never reached WeChat (connection refused). */
+  /** False only when the request surely never reached WeChat (connection refused, a hold). */
   readonly requestSent: boolean;
+  /** True when wxtoken refused the call during a hold on this errcode: WeChat was not called. */
+  readonly held: boolean;
 
   constructor(init: WeChatErrorInit) {
     const errcode = init.errcode ?? 0;
@@ -57,7 +63,8 @@ export class WeChatError extends Error {
     this.rid = RID.exec(errmsg)?.[1] ?? "";
     this.endpoint = init.endpoint;
     this.errorClass = rule?.errorClass ?? "retry";
-    this.retryAfterMs = rule?.holdMs?.(init.now ?? new Date());
-    this.requestSent = init.requestSent ?? true;
+    this.retryAfterMs = init.retryAfterMs ?? rule?.holdMs?.(init.now ?? new Date());
+    this.held = init.held ?? false;
+    this.requestSent = !this.held && (init.requestSent ?? true);
   }
 }

@@ -45,7 +45,7 @@ function substituteEnv(node: unknown, env: Env, path: PropertyKey[]): unknown {
 }
 
 /** Every app's secret comes from `${env:NAME}` or `secret_file`, never from the file itself. */
-function resolveSecrets(raw: unknown, env: Env, baseDir: string): unknown {
+function resolveSecrets(raw: unknown, env: Env, baseDir: string, files: string[]): unknown {
   if (raw === null || typeof raw !== "object" || !("apps" in raw) || !Array.isArray(raw.apps)) {
     return raw;
   }
@@ -63,6 +63,7 @@ function resolveSecrets(raw: unknown, env: Env, baseDir: string): unknown {
         throw new ConfigError(`config: ${key}.secret_file: must be a file path`);
       }
       const file = resolve(baseDir, substituteEnv(secretFile, env, [key]) as string);
+      files.push(file);
       try {
         return { ...rest, secret: readFileSync(file, "utf8").trim() };
       } catch (error) {
@@ -84,9 +85,19 @@ function formatIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `config: ${keyName(issue.path)}: ${issue.message}`).join("\n");
 }
 
+/** A config and every file it was read from (the config file, then its secret files). */
+export interface LoadedConfig {
+  config: Config;
+  files: string[];
+}
+
 /** Validates an already-parsed config tree (YAML or a test's object). */
 export function parseConfig(raw: unknown, env: Env = process.env, baseDir = process.cwd()): Config {
-  const withSecrets = resolveSecrets(raw, env, baseDir);
+  return parseConfigFrom(raw, env, baseDir, []);
+}
+
+function parseConfigFrom(raw: unknown, env: Env, baseDir: string, files: string[]): Config {
+  const withSecrets = resolveSecrets(raw, env, baseDir, files);
   const substituted = substituteEnv(withSecrets, env, []);
   const result = configSchema.safeParse(substituted);
   if (!result.success) {
@@ -99,6 +110,11 @@ export function parseConfig(raw: unknown, env: Env = process.env, baseDir = proc
 
 /** Reads and validates the YAML config file at `path`. */
 export function loadConfig(path: string, env: Env = process.env): Config {
+  return loadConfigFiles(path, env).config;
+}
+
+/** Reads and validates the YAML config file at `path`, saying which files it read. */
+export function loadConfigFiles(path: string, env: Env = process.env): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -114,5 +130,6 @@ export function loadConfig(path: string, env: Env = process.env): Config {
     const reason = (error as Error).message.split("\n")[0];
     throw new ConfigError(`config: ${path} is not valid YAML: ${reason}`);
   }
-  return parseConfig(raw, env, dirname(resolve(path)));
+  const files = [resolve(path)];
+  return { config: parseConfigFrom(raw, env, dirname(resolve(path)), files), files };
 }

@@ -19,8 +19,8 @@ const appSchema = z
     mode: z.enum(["stable", "classic"]).default("stable"),
     tickets: z.array(z.enum(TICKET_TYPES)).default([]),
     /**
-     * Token-endpoint calls allowed per UTC+8 day; past it only a passive refresh of the
-     * current value calls upstream. Default: 80% of WeChat's limit (1600 classic, 400000 stable).
+     * Token-endpoint calls allowed per UTC+8 day; past it only an operator's ForceRefresh
+     * calls upstream. Default: 80% of WeChat's limit (1600 classic, 400000 stable).
      */
     daily_budget: z.number().int().min(1).optional(),
     /** Limits on MessageService sends for this app. */
@@ -88,6 +88,12 @@ export const configSchema = z
         /** Forced stable_token refreshes allowed per UTC+8 day, and their minimum spacing. */
         force_daily_limit: z.number().int().min(0).max(20).default(20),
         force_min_interval_s: z.number().min(0).default(30),
+        /**
+         * A passive refresh (RefreshToken, a rejected token on a send) of a value fetched
+         * less than this many seconds ago is refused with RESOURCE_EXHAUSTED, not sent
+         * upstream: one misbehaving caller cannot spend the daily quota.
+         */
+        passive_min_interval_s: z.number().min(0).max(3600).default(30),
       })
       .strict()
       .prefault({}),

@@ -11,10 +11,12 @@ import { SoloCoordinator } from "../cluster/solo.js";
 import type { AppConfig } from "../config/schema.js";
 import { EmbeddedStore } from "../store/embedded.js";
 import { FakeUpstream } from "../testing/fake-upstream.js";
-import { ForceRefusedError } from "./app-refresher.js";
+import { NO_OBSERVER } from "./core-observer.js";
 import { CredentialManager } from "./credential-manager.js";
-import { CredentialUnavailableError } from "./credential-slot.js";
-import { UsageGuards } from "./usage-guards.js";
+import { CredentialUnavailableError, ForceRefusedError } from "./errors.js";
+import { ForceGuard } from "./force-guard.js";
+import { StoreHealth } from "./store-health.js";
+import { UpstreamGate } from "./upstream-gate.js";
 
 const APP = "wx0000000000000001";
 const never = new AbortController().signal;
@@ -24,7 +26,7 @@ interface Harness {
   manager: CredentialManager;
   upstream: FakeUpstream;
   store: EmbeddedStore;
-  guards: UsageGuards;
+  gate: UpstreamGate;
 }
 
 const running: Harness[] = [];
@@ -35,12 +37,16 @@ async function start(
     upstream?: FakeUpstream;
     storePath?: string;
     leadMs?: number;
+    passiveMinIntervalMs?: number;
   } = {},
 ): Promise<Harness> {
   const storePath = options.storePath ?? mkdtempSync(join(tmpdir(), "wxtoken-core-"));
   const store = new EmbeddedStore(storePath);
   const upstream = options.upstream ?? new FakeUpstream();
-  const guards = new UsageGuards(store, { forceDailyLimit: 20, forceMinIntervalMs: 30_000 });
+  const logger = pino({ level: "silent" });
+  const forceGuard = new ForceGuard(store, { forceDailyLimit: 20, forceMinIntervalMs: 30_000 });
+  const gate = UpstreamGate.on(store, { observer: NO_OBSERVER, logger });
+  await gate.holds.start();
   const coordinator = new SoloCoordinator("test");
   await coordinator.start();
   const manager = new CredentialManager({
@@ -56,20 +62,25 @@ async function start(
     ],
     upstream,
     store,
-    guards,
+    gate,
+    forceGuard,
     coordinator,
-    logger: pino({ level: "silent" }),
+    observer: NO_OBSERVER,
+    health: new StoreHealth({ store, logger, intervalMs: 1_000, timeoutMs: 1_000 }),
+    logger,
     timing: { leadMs: options.leadMs ?? 300_000, retryInitialMs: 100, retryMaxMs: 1_000 },
+    passiveMinIntervalMs: options.passiveMinIntervalMs ?? 0,
     random: () => 0.5,
   });
   await manager.start();
-  const harness = { storePath, manager, upstream, store, guards };
+  const harness = { storePath, manager, upstream, store, gate };
   running.push(harness);
   return harness;
 }
 
 async function stop(harness: Harness): Promise<void> {
   harness.manager.stop();
+  harness.gate.holds.stop();
   await harness.store.close();
   running.splice(running.indexOf(harness), 1);
 }
@@ -213,7 +224,7 @@ describe("CredentialManager", () => {
       "getticket",
     ]);
     expect(upstream.calls[3]?.accessToken).toBe(slot(h).current()?.value);
-    expect(await h.guards.usageToday(APP)).toEqual({
+    expect(await h.gate.usage.today(APP)).toEqual({
       "/cgi-bin/stable_token": 2,
       "/cgi-bin/ticket/getticket": 2,
     });

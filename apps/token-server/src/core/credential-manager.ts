@@ -1,51 +1,52 @@
-// Every app's credentials on this replica: slots fed by the store's watch, the leader's
-// refreshers, and the operations the services need (read, compare-and-refresh, watch,
-// sign, status). No I/O on the read path.
+// Every credential on this replica, as the services use them: slots fed by the store's
+// watch, the leader's refreshers started and stopped with leadership, passive refreshes
+// (here on the leader, through the store on a follower), watching, operator actions and
+// the state of each app. No I/O on the read path.
 import { once } from "node:events";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
 import type { AppConfig } from "../config/schema.js";
-import type { Metrics } from "../observability/metrics.js";
 import { decodeCredential, keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
+import type { AdminOperations } from "./admin-operations.js";
+import { tokenEndpoint } from "./app-credentials.js";
+import type { CoreObserver } from "./core-observer.js";
+import type { CredentialUpstream } from "./credential-fetcher.js";
+import { CredentialPublisher } from "./credential-publisher.js";
 import {
-  AppRefresher,
-  type CredentialUpstream,
-  type RefreshTiming,
-  TICKET_KINDS,
-} from "./app-refresher.js";
-import { CredentialSlot, type SlotFailure } from "./credential-slot.js";
+  CredentialRegistry,
+  type Registered,
+  type RegistryChanges,
+} from "./credential-registry.js";
+import type { CredentialSlot } from "./credential-slot.js";
+import { NotLeaderError, type SlotFailure, UnknownAppError } from "./errors.js";
+import type { ForceGuard } from "./force-guard.js";
+import type { Hold } from "./hold-book.js";
 import { OutageFallback } from "./outage-fallback.js";
 import { RefreshRequests, sha256Hex } from "./refresh-requests.js";
-import type { UsageGuards } from "./usage-guards.js";
+import type { RefreshTiming } from "./refresh-schedule.js";
+import type { StoreHealth } from "./store-health.js";
+import type { UpstreamGate } from "./upstream-gate.js";
 
 export interface CredentialManagerDeps {
   apps: readonly AppConfig[];
   upstream: CredentialUpstream;
   store: KvStore;
-  guards: UsageGuards;
+  gate: UpstreamGate;
+  forceGuard: ForceGuard;
   coordinator: Coordinator;
+  observer: CoreObserver;
   logger: Logger;
   timing: RefreshTiming;
-  metrics?: Metrics;
+  /** refresh.passive_min_interval_s, in ms. */
+  passiveMinIntervalMs: number;
+  health: StoreHealth;
   /** Fetch stable tokens per replica when the store is unreachable near expiry (etcd). */
   outageFallback?: boolean;
   now?: () => number;
   random?: () => number;
-}
-
-/** An action only the leader takes, asked of a follower. */
-export class NotLeaderError extends Error {
-  override name = "NotLeaderError";
-  constructor(readonly leaderId: string | undefined) {
-    super(
-      leaderId === undefined
-        ? "no replica leads right now; retry shortly"
-        : `replica ${leaderId} leads: send this to it`,
-    );
-  }
 }
 
 export interface RefreshOutcome {
@@ -61,18 +62,13 @@ export interface AppState {
   lastFailure: SlotFailure | undefined;
   /** When a credential of this app last changed, epoch ms. */
   lastRefreshAt: number | undefined;
-}
-
-interface ManagedApp {
-  app: AppConfig;
-  slots: Map<CredentialKind, CredentialSlot>;
-  refresher: AppRefresher;
+  /** The holds in force on the app's endpoints. */
+  holds: Hold[];
 }
 
 export class CredentialManager {
-  private readonly apps = new Map<string, ManagedApp>();
+  private readonly registry: CredentialRegistry;
   private readonly unsubscribes: (() => void)[] = [];
-
   private readonly requests: RefreshRequests;
   private readonly fallback: OutageFallback | undefined;
   private leading = false;
@@ -80,26 +76,20 @@ export class CredentialManager {
 
   constructor(private readonly deps: CredentialManagerDeps) {
     // Everything the refreshers write is a leader write: fenced.
-    const leaderDeps = { ...deps, store: deps.coordinator.leaderStore(deps.store) };
-    for (const app of deps.apps) {
-      const kinds = [CredentialKind.ACCESS_TOKEN, ...app.tickets.map((type) => TICKET_KINDS[type])];
-      const slots = new Map(
-        kinds.map((kind) => [kind, new CredentialSlot(app.app_id, kind, deps.now)]),
-      );
-      this.apps.set(app.app_id, {
-        app,
-        slots,
-        refresher: new AppRefresher(app, slots, leaderDeps),
-      });
-    }
+    const leaderStore = deps.coordinator.leaderStore(deps.store);
+    const publisher = new CredentialPublisher({ ...deps, store: leaderStore });
+    this.registry = new CredentialRegistry({ ...deps, store: leaderStore, publisher });
+    this.registry.apply(deps.apps);
     this.requests = new RefreshRequests(deps.store, deps.coordinator.replicaId, deps.logger);
     this.fallback =
       deps.outageFallback === true
         ? new OutageFallback({
-            apps: deps.apps,
-            slot: (appId) => this.accessSlot(appId),
+            apps: () => this.registry.all().map(({ app }) => app),
+            slot: (appId) => this.registry.get(appId)?.slots.get(CredentialKind.ACCESS_TOKEN),
             upstream: deps.upstream,
-            store: deps.store,
+            gate: deps.gate,
+            publisher,
+            health: deps.health,
             logger: deps.logger,
             leadMs: deps.timing.leadMs,
             now: deps.now,
@@ -107,22 +97,14 @@ export class CredentialManager {
         : undefined;
   }
 
-  private accessSlot(appId: string): CredentialSlot {
-    const slot = this.slot(appId, CredentialKind.ACCESS_TOKEN);
-    if (slot === undefined) {
-      throw new Error(`app ${appId} is not configured`);
-    }
-    return slot;
-  }
-
   /** The app's config, or undefined if it is not configured. */
   app(appId: string): AppConfig | undefined {
-    return this.apps.get(appId)?.app;
+    return this.registry.get(appId)?.app;
   }
 
   /** The slot of an app and kind, or undefined if the app has no such credential. */
   slot(appId: string, kind: CredentialKind): CredentialSlot | undefined {
-    return this.apps.get(appId)?.slots.get(kind);
+    return this.registry.get(appId)?.slots.get(kind);
   }
 
   /** Loads stored credentials, follows the store, and refreshes while this replica leads. */
@@ -130,20 +112,23 @@ export class CredentialManager {
     this.unsubscribes.push(
       this.deps.store.watch(keys.credentials, (event) => {
         if (event.type === "put") {
-          const credential = decodeCredential(event.entry.value);
-          this.slot(credential.appId, credential.kind)?.apply(credential);
+          this.applyStored(event.entry.value);
         }
       }),
     );
     for (const entry of await this.deps.store.list(keys.credentials)) {
-      const credential = decodeCredential(entry.value);
-      this.slot(credential.appId, credential.kind)?.apply(credential);
+      this.applyStored(entry.value);
     }
     this.unsubscribes.push(
       this.deps.coordinator.onLeadershipChange((leading) => this.lead(leading)),
     );
     this.lead(this.deps.coordinator.isLeader());
     this.fallback?.start();
+  }
+
+  private applyStored(bytes: Uint8Array): void {
+    const credential = decodeCredential(bytes);
+    this.slot(credential.appId, credential.kind)?.apply(credential);
   }
 
   /** Starts or stops this replica's refreshers and its service of followers' requests. */
@@ -153,7 +138,7 @@ export class CredentialManager {
     }
     this.leading = leading;
     if (leading) {
-      for (const { refresher } of this.apps.values()) {
+      for (const { refresher } of this.registry.all()) {
         void refresher.start();
       }
       this.stopServing = this.requests.serve((appId, kind, staleSha256) =>
@@ -161,7 +146,7 @@ export class CredentialManager {
       );
     } else {
       this.stopServing?.();
-      for (const { refresher } of this.apps.values()) {
+      for (const { refresher } of this.registry.all()) {
         refresher.stop();
       }
     }
@@ -173,12 +158,12 @@ export class CredentialManager {
     kind: CredentialKind,
     staleSha256: string,
   ): Promise<unknown> {
-    const managed = this.apps.get(appId);
-    const latest = managed?.slots.get(kind)?.latest();
-    if (managed === undefined || latest === undefined || sha256Hex(latest.value) !== staleSha256) {
+    const entry = this.registry.get(appId);
+    const latest = entry?.slots.get(kind)?.latest();
+    if (entry === undefined || latest === undefined || sha256Hex(latest.value) !== staleSha256) {
       return undefined;
     }
-    return managed.refresher.refreshStale(kind, latest.value);
+    return entry.refresher.refreshStale(kind, latest.value);
   }
 
   stop(): void {
@@ -190,22 +175,48 @@ export class CredentialManager {
   }
 
   /**
-   * The refresher of `appId`, for an operator's action; only the leader acts, a follower
-   * throws NotLeaderError naming the leader.
+   * Applies a new list of apps: new ones start (one upstream call each, on the leader),
+   * removed ones stop and their watchers end, changed ones use their new config from the
+   * next upstream call and forget the failures the old one caused.
    */
-  leaderRefresher(appId: string): AppRefresher {
+  reconfigure(apps: readonly AppConfig[]): RegistryChanges {
+    const changes = this.registry.apply(apps);
+    for (const { refresher, slots } of changes.removed) {
+      refresher.stop();
+      for (const slot of slots.values()) {
+        slot.close();
+      }
+    }
+    for (const { refresher } of changes.added) {
+      if (this.leading) {
+        void refresher.start();
+      }
+    }
+    for (const { refresher } of changes.changed) {
+      if (this.leading) {
+        refresher.configChanged();
+      }
+    }
+    return changes;
+  }
+
+  /**
+   * The operator's actions on `appId`; only the leader acts, a follower throws
+   * NotLeaderError naming the leader.
+   */
+  leaderOperations(appId: string): AdminOperations {
     if (!this.leading) {
       throw new NotLeaderError(this.deps.coordinator.leaderId());
     }
-    return this.managed(appId).refresher;
+    return this.registered(appId).operations;
   }
 
-  private managed(appId: string): ManagedApp {
-    const managed = this.apps.get(appId);
-    if (managed === undefined) {
-      throw new Error(`app ${appId} is not configured`);
+  private registered(appId: string): Registered {
+    const entry = this.registry.get(appId);
+    if (entry === undefined) {
+      throw new UnknownAppError(appId);
     }
-    return managed;
+    return entry;
   }
 
   /**
@@ -221,15 +232,24 @@ export class CredentialManager {
     if (latest !== undefined && latest.value !== staleValue) {
       return { credential: await slot.waitForCurrent(signal), refreshed: false };
     }
-    const credential = this.leading
-      ? await this.managed(slot.appId).refresher.refreshStale(slot.kind, staleValue)
-      : await this.requests.ask(slot, staleValue, signal);
-    return { credential, refreshed: true };
+    const entry = this.registered(slot.appId);
+    if (this.leading) {
+      return {
+        credential: await entry.refresher.refreshStale(slot.kind, staleValue),
+        refreshed: true,
+      };
+    }
+    if (slot.kind === CredentialKind.ACCESS_TOKEN) {
+      // A hold every replica knows of answers here, without asking the leader.
+      this.deps.gate.holds.check(slot.appId, tokenEndpoint(entry.app));
+    }
+    return { credential: await this.requests.ask(slot, staleValue, signal), refreshed: true };
   }
 
   /**
    * Calls `deliver` with the current credential (waiting for one), then with every newer
-   * one straight from the slot, until `signal` aborts; resolves then.
+   * one straight from the slot, until `signal` aborts (resolves) or the app is removed
+   * (UnknownAppError).
    */
   async follow(
     slot: CredentialSlot,
@@ -243,23 +263,34 @@ export class CredentialManager {
         deliver(credential);
       }
     });
+    const removed = new AbortController();
+    const stopWatchingClose = slot.onClose(() => removed.abort());
+    const until = AbortSignal.any([signal, removed.signal]);
     try {
-      const first = await slot.waitForCurrent(signal);
+      const first = await slot.waitForCurrent(until);
       // A change applied while the first one was on its way is newer: start from it.
       const newest = slot.latest();
       last = newest !== undefined && newest.generation > first.generation ? newest : first;
       deliver(last);
-      if (!signal.aborted) {
-        await once(signal, "abort");
+      if (!until.aborted) {
+        await once(until, "abort");
+      }
+    } catch (error) {
+      if (!removed.signal.aborted) {
+        throw error;
       }
     } finally {
       unsubscribe();
+      stopWatchingClose();
+    }
+    if (removed.signal.aborted && !signal.aborted) {
+      throw new UnknownAppError(slot.appId);
     }
   }
 
   /** Every app's state, in config order. */
   states(): AppState[] {
-    return [...this.apps.values()].map(({ app, slots }) => {
+    return this.registry.all().map(({ app, slots }) => {
       const all = [...slots.values()];
       const failures = all.map((s) => s.failure).filter((f): f is SlotFailure => f !== undefined);
       const fetched = all
@@ -271,6 +302,7 @@ export class CredentialManager {
         slots: all,
         lastFailure: failures.sort((a, b) => b.at.getTime() - a.at.getTime())[0],
         lastRefreshAt: fetched.length === 0 ? undefined : Math.max(...fetched),
+        holds: this.deps.gate.holds.activeFor(app.app_id),
       };
     });
   }

@@ -3,28 +3,7 @@
 
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Credential, CredentialKind } from "@wxtoken/api";
-import type { WeChatError } from "@wxtoken/wechat";
-
-/** Why a slot has no usable credential: the last failure, and whether waiting can help. */
-export interface SlotFailure {
-  readonly error: WeChatError;
-  readonly at: Date;
-  /** True when no fetch will happen soon (configuration error, or a hold): fail fast. */
-  readonly blocking: boolean;
-}
-
-/** Thrown to waiters when a slot has no credential and waiting will not produce one. */
-export class CredentialUnavailableError extends Error {
-  override name = "CredentialUnavailableError";
-  constructor(
-    readonly appId: string,
-    readonly kind: CredentialKind,
-    readonly failure: SlotFailure | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { CredentialUnavailableError, type SlotFailure } from "./errors.js";
 
 export type Unsubscribe = () => void;
 
@@ -40,6 +19,8 @@ export class CredentialSlot {
   private lastFailure: SlotFailure | undefined;
   private readonly listeners = new Set<(credential: Credential) => void>();
   private readonly failureListeners = new Set<() => void>();
+  private readonly closeListeners = new Set<() => void>();
+  private closed = false;
 
   constructor(
     readonly appId: string,
@@ -109,6 +90,35 @@ export class CredentialSlot {
     if (end < listeners.length) {
       setImmediate(() => this.tell(listeners, credential, end));
     }
+  }
+
+  /** True once the slot's app was removed from the config. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The app was removed: tells every close listener once. */
+  close(): void {
+    this.closed = true;
+    for (const listener of this.closeListeners) {
+      listener();
+    }
+    this.closeListeners.clear();
+  }
+
+  /** Calls `listener` when the slot closes (at once if it has). */
+  onClose(listener: () => void): Unsubscribe {
+    if (this.closed) {
+      listener();
+      return () => {};
+    }
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** Forgets the last failure (the config that caused it changed). */
+  clearFailure(): void {
+    this.lastFailure = undefined;
   }
 
   /** Records an upstream failure; blocking failures release every waiter at once. */

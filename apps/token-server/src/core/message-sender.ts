@@ -1,12 +1,17 @@
-// Sends a message with the app's current token: on 40001/40014/42001 one compare-and-
-// refresh and exactly one retry; a resend only when WeChat surely did not get the request
-// (connection refused) or said it was busy (-1); idempotent by client_msg_id.
+// Sends a message with the app's current token, through the upstream gate: on
+// 40001/40014/42001 one compare-and-refresh and exactly one retry; a resend only when
+// WeChat surely did not get the request (connection refused) or said it was busy (-1);
+// idempotent by client_msg_id.
 import { CredentialKind } from "@wxtoken/api";
 import type { SendResult, SubscribeMessage, TemplateMessage } from "@wxtoken/wechat";
-import { WeChatError } from "@wxtoken/wechat";
+import { ENDPOINTS, WeChatError } from "@wxtoken/wechat";
+import type { Logger } from "pino";
+import type { CoreObserver } from "./core-observer.js";
 import type { CredentialManager } from "./credential-manager.js";
+import { UnknownAppError } from "./errors.js";
 import type { IdempotencyRecords } from "./idempotency.js";
 import { SendLimiter, type SendLimits } from "./send-limiter.js";
+import type { UpstreamGate } from "./upstream-gate.js";
 
 export interface MessageUpstream {
   sendTemplateMessage(
@@ -30,19 +35,15 @@ export interface SendOutcome {
   deduplicated: boolean;
 }
 
-/** A repeat of a client_msg_id whose first send may or may not have reached WeChat. */
-export class SendOutcomeUnknownError extends Error {
-  override name = "SendOutcomeUnknownError";
-}
-
 export interface MessageSenderDeps {
   manager: CredentialManager;
   upstream: MessageUpstream;
+  gate: UpstreamGate;
   records: IdempotencyRecords;
-  /** Per app. */
-  limits: ReadonlyMap<string, SendLimits>;
-  /** Told of each send answered from an earlier one. */
-  onDeduplicated?: (appId: string) => void;
+  /** The send limits of an app, read when its first send is made. */
+  limits: (appId: string) => SendLimits | undefined;
+  observer: CoreObserver;
+  logger: Logger;
 }
 
 /** True when the failed request surely did not deliver the message. */
@@ -54,20 +55,26 @@ const resendable = (error: unknown) =>
   error instanceof WeChatError && (error.errcode === -1 || error.kind === "connection_refused");
 
 export class MessageSender {
-  private readonly limiters: ReadonlyMap<string, SendLimiter>;
+  private readonly limiters = new Map<string, SendLimiter>();
 
-  constructor(private readonly deps: MessageSenderDeps) {
-    this.limiters = new Map(
-      [...deps.limits].map(([appId, limits]) => [appId, new SendLimiter(limits)]),
-    );
-  }
+  constructor(private readonly deps: MessageSenderDeps) {}
 
   private limiter(appId: string): SendLimiter {
-    const limiter = this.limiters.get(appId);
+    let limiter = this.limiters.get(appId);
     if (limiter === undefined) {
-      throw new Error(`app ${appId} has no send limits`);
+      const limits = this.deps.limits(appId);
+      if (limits === undefined) {
+        throw new UnknownAppError(appId);
+      }
+      limiter = new SendLimiter(limits);
+      this.limiters.set(appId, limiter);
     }
     return limiter;
+  }
+
+  /** Forgets an app's limiter: its send limits changed, or it was removed. */
+  forget(appId: string): void {
+    this.limiters.delete(appId);
   }
 
   /** Sends once per `clientMsgId` (if set), giving up when `signal` aborts or `deadline` (epoch ms) passes. */
@@ -81,24 +88,32 @@ export class MessageSender {
     const claim =
       clientMsgId === "" ? undefined : await this.deps.records.claim(appId, clientMsgId, signal);
     if (claim !== undefined && !claim.owned) {
-      if (claim.record.state === "unknown") {
-        throw new SendOutcomeUnknownError(
-          "an earlier send with this client_msg_id timed out after reaching WeChat; its delivery is unknown, so it is not sent again",
-        );
-      }
-      this.deps.onDeduplicated?.(appId);
-      return { msgId: claim.record.msgId, deduplicated: true };
+      this.deps.observer.deduplicatedSend(appId);
+      return { msgId: claim.msgId, deduplicated: true };
     }
+    let msgId: number;
     try {
-      const { msgId } = await this.limiter(appId).run(signal, deadline, () =>
+      ({ msgId } = await this.limiter(appId).run(signal, deadline, () =>
         this.deliver(appId, outgoing, signal),
-      );
-      await claim?.settle({ state: "sent", msgId });
-      return { msgId, deduplicated: false };
+      ));
     } catch (error) {
-      await claim?.settle(surelyNotDelivered(error) ? undefined : { state: "unknown" });
+      await claim
+        ?.settle(surelyNotDelivered(error) ? undefined : { state: "unknown", at: Date.now() })
+        .catch((storeError: unknown) => this.settleFailed(appId, storeError));
       throw error;
     }
+    await claim
+      ?.settle({ state: "sent", msgId })
+      .catch((storeError: unknown) => this.settleFailed(appId, storeError));
+    return { msgId, deduplicated: false };
+  }
+
+  /** The record stays pending and turns "unknown": a repeat is refused, never resent. */
+  private settleFailed(appId: string, error: unknown): void {
+    this.deps.logger.warn(
+      { app_id: appId, err: { message: (error as Error).message } },
+      "a send's idempotency record could not be settled; a repeat will be refused as of unknown outcome",
+    );
   }
 
   private async deliver(
@@ -108,29 +123,34 @@ export class MessageSender {
   ): Promise<SendResult> {
     const slot = this.deps.manager.slot(appId, CredentialKind.ACCESS_TOKEN);
     if (slot === undefined) {
-      throw new Error(`app ${appId} is not configured`);
+      throw new UnknownAppError(appId);
     }
     const token = slot.current() ?? (await slot.waitForCurrent(signal));
     try {
-      return await this.sendResendingOnce(token.value, outgoing, signal);
+      return await this.sendResendingOnce(appId, token.value, outgoing, signal);
     } catch (error) {
       if (!(error instanceof WeChatError) || error.errorClass !== "refresh_and_retry_once") {
         throw error;
       }
       const { credential } = await this.deps.manager.refreshStale(slot, token.value, signal);
-      return this.sendResendingOnce(credential.value, outgoing, signal);
+      return this.sendResendingOnce(appId, credential.value, outgoing, signal);
     }
   }
 
   private async sendResendingOnce(
+    appId: string,
     token: string,
     outgoing: Outgoing,
     signal: AbortSignal,
   ): Promise<SendResult> {
+    const endpoint =
+      outgoing.type === "template" ? ENDPOINTS.templateSend : ENDPOINTS.subscribeSend;
     const send = () =>
-      outgoing.type === "template"
-        ? this.deps.upstream.sendTemplateMessage(token, outgoing.message, { signal })
-        : this.deps.upstream.sendSubscribeMessage(token, outgoing.message, { signal });
+      this.deps.gate.call({ appId, endpoint }, () =>
+        outgoing.type === "template"
+          ? this.deps.upstream.sendTemplateMessage(token, outgoing.message, { signal })
+          : this.deps.upstream.sendSubscribeMessage(token, outgoing.message, { signal }),
+      );
     try {
       return await send();
     } catch (error) {

@@ -3,21 +3,25 @@
 // fetches the token for itself (normal mode invalidates nothing), at most once per app per
 // quarter lead (30 s at most), and says so in the log. Classic mode never does: each fetch
 // there would invalidate every other replica's token.
-import { create } from "@bufbuild/protobuf";
-import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { CredentialKind, CredentialSchema } from "@wxtoken/api";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { ENDPOINTS } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { AppConfig } from "../config/schema.js";
-import { keys } from "../store/keys.js";
-import type { KvStore } from "../store/kv-store.js";
-import type { CredentialUpstream } from "./app-refresher.js";
+import type { CredentialUpstream } from "./credential-fetcher.js";
+import type { CredentialPublisher } from "./credential-publisher.js";
 import type { CredentialSlot } from "./credential-slot.js";
+import type { StoreHealth } from "./store-health.js";
+import type { UpstreamGate } from "./upstream-gate.js";
 
 export interface OutageFallbackDeps {
-  apps: readonly AppConfig[];
-  slot: (appId: string) => CredentialSlot;
+  /** The apps configured now. */
+  apps: () => readonly AppConfig[];
+  slot: (appId: string) => CredentialSlot | undefined;
   upstream: CredentialUpstream;
-  store: KvStore;
+  /** Every call passes the gate: a hold refuses it, and it is counted (written once the store is back). */
+  gate: UpstreamGate;
+  publisher: CredentialPublisher;
+  health: StoreHealth;
   logger: Logger;
   leadMs: number;
   now?: () => number;
@@ -27,14 +31,12 @@ export class OutageFallback {
   private readonly lastAttempt = new Map<string, number>();
   private readonly now: () => number;
   private readonly retryMs: number;
-  private readonly probeTimeoutMs: number;
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
 
   constructor(private readonly deps: OutageFallbackDeps) {
     this.now = deps.now ?? Date.now;
     this.retryMs = Math.min(30_000, deps.leadMs / 4);
-    this.probeTimeoutMs = Math.min(1_000, deps.leadMs / 8);
   }
 
   start(): void {
@@ -47,25 +49,14 @@ export class OutageFallback {
     clearInterval(this.timer);
   }
 
-  private async storeAnswers(): Promise<boolean> {
-    const timeout = new Promise<boolean>((resolve) =>
-      setTimeout(resolve, this.probeTimeoutMs, false).unref(),
-    );
-    const probe = this.deps.store.get(keys.probe).then(
-      () => true,
-      () => false,
-    );
-    return Promise.race([probe, timeout]);
-  }
-
   /** Stable apps whose token is gone or has less than 3/4 of the lead left, and may try now. */
   private due(): AppConfig[] {
     const now = this.now();
-    return this.deps.apps.filter((app) => {
+    return this.deps.apps().filter((app) => {
       if (app.mode !== "stable" || now - (this.lastAttempt.get(app.app_id) ?? 0) < this.retryMs) {
         return false;
       }
-      const expiresAt = this.deps.slot(app.app_id).latest()?.expiresAt;
+      const expiresAt = this.deps.slot(app.app_id)?.latest()?.expiresAt;
       return expiresAt === undefined || timestampMs(expiresAt) - now < (this.deps.leadMs * 3) / 4;
     });
   }
@@ -77,7 +68,7 @@ export class OutageFallback {
     }
     this.checking = true;
     try {
-      if (await this.storeAnswers()) {
+      if (await this.deps.health.probe()) {
         return;
       }
       await Promise.all(due.map((app) => this.fetchForThisReplica(app)));
@@ -89,18 +80,16 @@ export class OutageFallback {
   private async fetchForThisReplica(app: AppConfig): Promise<void> {
     this.lastAttempt.set(app.app_id, this.now());
     const slot = this.deps.slot(app.app_id);
+    if (slot === undefined) {
+      return;
+    }
     try {
-      const token = await this.deps.upstream.stableToken({ appId: app.app_id, secret: app.secret });
-      const now = this.now();
+      const token = await this.deps.gate.call(
+        { appId: app.app_id, endpoint: ENDPOINTS.stableToken },
+        () => this.deps.upstream.stableToken({ appId: app.app_id, secret: app.secret }),
+      );
       slot.applyLocal(
-        create(CredentialSchema, {
-          appId: app.app_id,
-          kind: CredentialKind.ACCESS_TOKEN,
-          value: token.accessToken,
-          fetchedAt: timestampFromMs(now),
-          expiresAt: timestampFromMs(now + token.expiresIn * 1000),
-          generation: (slot.latest()?.generation ?? 0n) + 1n,
-        }),
+        this.deps.publisher.next(slot, { value: token.accessToken, expiresIn: token.expiresIn }),
       );
       this.deps.logger.warn(
         { app_id: app.app_id, expires_in_s: token.expiresIn },

@@ -1,13 +1,15 @@
 // Passive refreshes asked on a follower reach the leader through the store: the follower
 // writes a request key (once per stale value, however many callers), the leader watches
-// those keys and refreshes with single flight, and the follower answers as soon as the new
-// credential arrives through its own watch.
+// those keys and refreshes with single flight. The follower answers as soon as the new
+// credential arrives through its own watch, or as soon as the leader writes why the
+// refresh failed (a hold, a budget, a refused force ...): never at the caller's deadline.
 import { createHash } from "node:crypto";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import type { Logger } from "pino";
 import { decodeJson, encodeJson, KIND_NAMES, keys } from "../store/keys.js";
 import type { KvStore, Unsubscribe } from "../store/kv-store.js";
 import type { CredentialSlot } from "./credential-slot.js";
+import { type FailureRecord, failureOf, failureRecord } from "./failure-record.js";
 
 interface RefreshRequest {
   appId: string;
@@ -17,7 +19,7 @@ interface RefreshRequest {
   from: string;
 }
 
-/** A request outlives a leader change, but not by much. */
+/** A request, and the outcome of a failed one, outlive a leader change, but not by much. */
 const REQUEST_TTL_MS = 30_000;
 
 export const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
@@ -32,9 +34,34 @@ export class RefreshRequests {
     private readonly logger: Logger,
   ) {}
 
-  /** Follower side: asks the leader to replace `staleValue`, and waits for the replacement. */
-  ask(slot: CredentialSlot, staleValue: string, signal: AbortSignal): Promise<Credential> {
+  /**
+   * Follower side: asks the leader to replace `staleValue`, and waits for the replacement
+   * or the leader's failure.
+   */
+  async ask(slot: CredentialSlot, staleValue: string, signal: AbortSignal): Promise<Credential> {
     const staleSha256 = sha256Hex(staleValue);
+    const kind = KIND_NAMES[slot.kind];
+    const outcomeKey = keys.refreshOutcome(slot.appId, kind, staleSha256);
+    const stop = new AbortController();
+    const waiting = AbortSignal.any([signal, stop.signal]);
+    const failed = new Promise<never>((_, reject) => {
+      const unsubscribe = this.store.watch(outcomeKey, (event) => {
+        if (event.type === "put" && event.entry.key === outcomeKey) {
+          reject(failureOf(decodeJson<FailureRecord>(event.entry.value)));
+        }
+      });
+      waiting.addEventListener("abort", unsubscribe, { once: true });
+    });
+    failed.catch(() => undefined);
+    try {
+      await this.write(slot, staleSha256);
+      return await Promise.race([slot.waitForReplacement(staleValue, waiting), failed]);
+    } finally {
+      stop.abort();
+    }
+  }
+
+  private write(slot: CredentialSlot, staleSha256: string): Promise<void> {
     const id = `${slot.appId}/${slot.kind}/${staleSha256}`;
     let asked = this.asking.get(id);
     if (asked === undefined) {
@@ -52,12 +79,13 @@ export class RefreshRequests {
         .finally(() => this.asking.delete(id));
       this.asking.set(id, asked);
     }
-    return asked.then(() => slot.waitForReplacement(staleValue, signal));
+    return asked;
   }
 
   /**
-   * Leader side: calls `refresh` for every pending and every new request, then removes
-   * it. Returns what stops serving.
+   * Leader side: calls `refresh` for every pending and every new request, writes the
+   * failure of one that failed for its follower, then removes the request. Returns what
+   * stops serving.
    */
   serve(
     refresh: (appId: string, kind: CredentialKind, staleSha256: string) => Promise<unknown>,
@@ -69,6 +97,13 @@ export class RefreshRequests {
         "refresh requested by a follower",
       );
       refresh(request.appId, request.kind, request.staleSha256)
+        .catch((error: unknown) =>
+          this.store.put(
+            keys.refreshOutcome(request.appId, KIND_NAMES[request.kind], request.staleSha256),
+            encodeJson(failureRecord(error)),
+            { ttlMs: REQUEST_TTL_MS },
+          ),
+        )
         .catch(() => undefined) // the refresher records and logs its failures
         .finally(() => this.store.delete(key).catch(() => undefined));
     };

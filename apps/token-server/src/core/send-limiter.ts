@@ -1,5 +1,6 @@
 // Per-app limits on message sends: a token bucket for the rate and a cap on concurrent
 // sends. Past either, a caller waits as long as its deadline allows, then is refused.
+import { SendLimitExceeded } from "./errors.js";
 
 export interface SendLimits {
   /** Sustained sends per second. */
@@ -8,10 +9,6 @@ export interface SendLimits {
   burst: number;
   /** Sends in flight at once. */
   concurrency: number;
-}
-
-export class SendLimitExceeded extends Error {
-  override name = "SendLimitExceeded";
 }
 
 export class SendLimiter {

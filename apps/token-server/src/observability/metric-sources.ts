@@ -1,65 +1,68 @@
 // What the scrape-time gauges read: credentials' seconds left, today's upstream calls and
-// budgets from the store, and leadership.
+// budgets (the store, or this replica's counts during an outage), and leadership.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { DAILY_LIMITS } from "@wxtoken/wechat";
 import type { Coordinator } from "../cluster/coordinator.js";
-import type { AppConfig } from "../config/schema.js";
-import { DAILY_LIMITS, dailyBudget, tokenEndpoint } from "../core/app-refresher.js";
+import { dailyBudget, tokenEndpoint } from "../core/app-credentials.js";
 import type { CredentialManager } from "../core/credential-manager.js";
-import type { UsageGuards } from "../core/usage-guards.js";
+import type { StoreHealth } from "../core/store-health.js";
+import type { UsageCounter } from "../core/usage-counter.js";
 import { KIND_NAMES } from "../store/keys.js";
 import type { MetricSources } from "./metrics.js";
 
 export interface MetricSourceDeps {
-  apps: readonly AppConfig[];
-  guards: UsageGuards;
+  manager: CredentialManager;
+  usage: UsageCounter;
+  health: StoreHealth;
   coordinator: Coordinator;
-  /** The manager is built after the metrics it reports to. */
-  manager: () => CredentialManager;
 }
 
 export function metricSources({
-  apps,
-  guards,
-  coordinator,
   manager,
+  usage,
+  health,
+  coordinator,
 }: MetricSourceDeps): MetricSources {
+  const apps = () => manager.states().map(({ app }) => app);
+  const today = (appId: string) =>
+    health.unreachableSince === undefined
+      ? usage.today(appId)
+      : Promise.resolve(usage.knownToday(appId));
   return {
     secondsLeft: () =>
-      manager()
-        .states()
-        .flatMap(({ app, slots }) =>
-          slots.flatMap((slot) => {
-            const expiresAt = slot.latest()?.expiresAt;
-            return expiresAt === undefined
-              ? []
-              : [
-                  {
-                    appId: app.app_id,
-                    kind: KIND_NAMES[slot.kind],
-                    seconds: (timestampMs(expiresAt) - Date.now()) / 1000,
-                  },
-                ];
-          }),
-        ),
+      manager.states().flatMap(({ app, slots }) =>
+        slots.flatMap((slot) => {
+          const expiresAt = slot.latest()?.expiresAt;
+          return expiresAt === undefined
+            ? []
+            : [
+                {
+                  appId: app.app_id,
+                  kind: KIND_NAMES[slot.kind],
+                  seconds: (timestampMs(expiresAt) - Date.now()) / 1000,
+                },
+              ];
+        }),
+      ),
     quota: async () =>
       (
         await Promise.all(
-          apps.map(async (app) =>
-            Object.entries(await guards.usageToday(app.app_id)).map(([endpoint, used]) => ({
+          apps().map(async (app) =>
+            Object.entries(await today(app.app_id)).map(([endpoint, used]) => ({
               appId: app.app_id,
               endpoint,
               used,
-              limit: DAILY_LIMITS[endpoint],
+              limit: DAILY_LIMITS.get(endpoint),
             })),
           ),
         )
       ).flat(),
     budgets: () =>
       Promise.all(
-        apps.map(async (app) => ({
+        apps().map(async (app) => ({
           appId: app.app_id,
           budget: dailyBudget(app),
-          used: (await guards.usageToday(app.app_id))[tokenEndpoint(app)] ?? 0,
+          used: (await today(app.app_id))[tokenEndpoint(app)] ?? 0,
         })),
       ),
     isLeader: () => coordinator.isLeader(),

@@ -1,7 +1,7 @@
 // wxtoken's Prometheus metrics (prom-client), served at /metrics on `listen.http`. Labels
 // carry app ids, endpoints, kinds and codes — never a secret, a key or a token value.
-import { WeChatError } from "@wxtoken/wechat";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CoreObserver, UpstreamCallEvent } from "../core/core-observer.js";
 
 /** Where a gauge's values come from at scrape time. */
 export interface MetricSources {
@@ -16,7 +16,8 @@ export interface MetricSources {
 
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
-export class Metrics {
+/** The registry and every metric; the core reports to it through its observer port. */
+export class Metrics implements CoreObserver {
   readonly registry = new Registry();
   readonly upstreamCalls = new Counter({
     name: "wxtoken_upstream_calls_total",
@@ -49,6 +50,11 @@ export class Metrics {
     buckets: RPC_BUCKETS,
     registers: [this.registry],
   });
+  readonly configReloadSuccessful = new Gauge({
+    name: "wxtoken_config_last_reload_successful",
+    help: "1 when the config in force is the file's (the last reload succeeded), else 0",
+    registers: [this.registry],
+  });
   readonly deduplicatedSends = new Counter({
     name: "wxtoken_messages_deduplicated_total",
     help: "Sends answered from an earlier send with the same client_msg_id, nothing sent",
@@ -56,7 +62,8 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(sources: MetricSources) {
+  /** Registers the gauges read at scrape time from `sources`. */
+  collectFrom(sources: MetricSources): void {
     new Gauge({
       name: "wxtoken_credential_seconds_left",
       help: "Seconds until the credential held expires (negative: expired)",
@@ -141,17 +148,19 @@ export class Metrics {
     });
   }
 
-  /** Records one upstream call: `error` undefined when it succeeded. */
-  upstream(appId: string, endpoint: string, error: unknown): void {
-    const failure = error instanceof WeChatError ? error : undefined;
-    this.upstreamCalls.inc({
-      app_id: appId,
-      endpoint,
-      outcome: error === undefined ? "ok" : (failure?.kind ?? "error"),
-    });
-    if (error !== undefined) {
-      this.upstreamErrors.inc({ app_id: appId, endpoint, errcode: String(failure?.errcode ?? 0) });
+  upstreamCall({ appId, endpoint, outcome, errcode }: UpstreamCallEvent): void {
+    this.upstreamCalls.inc({ app_id: appId, endpoint, outcome });
+    if (outcome !== "ok") {
+      this.upstreamErrors.inc({ app_id: appId, endpoint, errcode: String(errcode) });
     }
+  }
+
+  refreshed(appId: string, kind: string, seconds: number): void {
+    this.refreshDuration.observe({ app_id: appId, kind }, seconds);
+  }
+
+  deduplicatedSend(appId: string): void {
+    this.deduplicatedSends.inc({ app_id: appId });
   }
 
   /**

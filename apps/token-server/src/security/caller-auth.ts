@@ -25,6 +25,13 @@ export class CallerAuth {
   private readonly verified = new Map<string, Caller>();
 
   constructor(callers: readonly CallerConfig[]) {
+    this.replace(callers);
+  }
+
+  /** Takes a new list of callers (a config reload): from the next call on. */
+  replace(callers: readonly CallerConfig[]): void {
+    this.byHash.clear();
+    this.verified.clear();
     for (const caller of callers) {
       this.byHash.set(caller.key_sha256, {
         name: caller.name,

@@ -16,23 +16,31 @@ import {
   type GetUpstreamQuotaRequest,
   GetUpstreamQuotaResponseSchema,
   ListAppsResponseSchema,
+  ResolveMessageRequest_Resolution as Resolution,
+  type ResolveMessageRequest,
+  ResolveMessageResponseSchema,
   type RevokeLeakedTokenRequest,
   RevokeLeakedTokenResponseSchema,
   RevokeLeakedTokenResponse_Step as Step,
   TokenMode,
+  UpstreamHoldSchema,
 } from "@wxtoken/api";
+import { CLEAR_QUOTA_MONTHLY_LIMIT } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
-import { CLEAR_QUOTA_MONTHLY_LIMIT } from "../core/app-refresher.js";
 import type { CredentialManager } from "../core/credential-manager.js";
-import type { UsageGuards } from "../core/usage-guards.js";
+import type { IdempotencyRecords } from "../core/idempotency.js";
+import type { StoreHealth } from "../core/store-health.js";
+import type { UsageCounter } from "../core/usage-counter.js";
 import type { Caller, CallerAuth } from "../security/caller-auth.js";
 import { toConnectError, upstreamErrorDetail } from "./status.js";
 import { invalid, requireAppId } from "./validation.js";
 
 export interface AdminServiceDeps {
   manager: CredentialManager;
-  guards: UsageGuards;
+  usage: UsageCounter;
+  records: IdempotencyRecords;
+  health: StoreHealth;
   coordinator: Coordinator;
   auth: CallerAuth;
   /** Receives one audit line per action. */
@@ -79,7 +87,7 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
   async forceRefresh(request: ForceRefreshRequest, context: HandlerContext) {
     try {
       const action = this.action(context, request);
-      const credential = await this.deps.manager.leaderRefresher(action.appId).force();
+      const credential = await this.deps.manager.leaderOperations(action.appId).force();
       this.audit(action, "force_refresh", {
         reason: request.reason,
         generation: Number(credential.generation),
@@ -99,9 +107,9 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
           Code.FailedPrecondition,
         );
       }
-      const refresher = this.deps.manager.leaderRefresher(action.appId);
+      const operations = this.deps.manager.leaderOperations(action.appId);
       this.audit(action, "revoke_leaked_token", { reason: request.reason, step: "started" });
-      const first = await refresher.force();
+      const first = await operations.force();
       yield create(RevokeLeakedTokenResponseSchema, {
         step: Step.FIRST_REFRESH,
         credential: first,
@@ -114,7 +122,7 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
       await delay(wait, undefined, {
         signal: AbortSignal.any([context.signal, this.deps.shutdown]),
       });
-      const second = await refresher.force();
+      const second = await operations.force();
       this.audit(action, "revoke_leaked_token", { reason: request.reason, step: "done" });
       yield create(RevokeLeakedTokenResponseSchema, { step: Step.DONE, credential: second });
     } catch (error) {
@@ -125,10 +133,14 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
   async clearQuota(request: ClearQuotaRequest, context: HandlerContext) {
     try {
       const action = this.action(context, request);
-      const used = await this.deps.manager.leaderRefresher(action.appId).clearQuota();
-      this.audit(action, "clear_quota", { reason: request.reason, used_this_month: used });
+      const cleared = await this.deps.manager.leaderOperations(action.appId).clearQuota();
+      this.audit(action, "clear_quota", {
+        reason: request.reason,
+        used_this_month: cleared.usedThisMonth,
+        lifted_holds: cleared.liftedHolds,
+      });
       return create(ClearQuotaResponseSchema, {
-        usedThisMonth: used,
+        usedThisMonth: cleared.usedThisMonth,
         monthlyLimit: CLEAR_QUOTA_MONTHLY_LIMIT,
       });
     } catch (error) {
@@ -143,7 +155,7 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
         throw invalid("cgi_path", "must be an API path such as /cgi-bin/message/template/send");
       }
       const quota = await this.deps.manager
-        .leaderRefresher(action.appId)
+        .leaderOperations(action.appId)
         .upstreamQuota(request.cgiPath);
       this.audit(action, "get_upstream_quota", { cgi_path: request.cgiPath });
       return create(GetUpstreamQuotaResponseSchema, quota);
@@ -152,15 +164,53 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
     }
   }
 
+  async resolveMessage(request: ResolveMessageRequest, context: HandlerContext) {
+    try {
+      const action = this.action(context, request);
+      if (request.clientMsgId === "" || request.clientMsgId.length > 128) {
+        throw invalid("client_msg_id", "must be the send's client_msg_id, 1 to 128 characters");
+      }
+      if (
+        request.resolution === Resolution.UNSPECIFIED ||
+        Resolution[request.resolution] === undefined
+      ) {
+        throw invalid("resolution", "must be RESOLUTION_SENT or RESOLUTION_RESEND");
+      }
+      if (request.reason.trim() === "") {
+        throw invalid("reason", "must say why, in 1 to 256 characters");
+      }
+      const resolved = await this.deps.records.resolve(
+        action.appId,
+        request.clientMsgId,
+        request.resolution === Resolution.SENT
+          ? { as: "sent", msgId: Number(request.msgId) }
+          : { as: "resend" },
+      );
+      this.audit(action, "resolve_message", {
+        reason: request.reason,
+        resolution: Resolution[request.resolution],
+        resolved,
+      });
+      return create(ResolveMessageResponseSchema, { resolved });
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  }
+
   async listApps(_request: unknown, context: HandlerContext) {
     try {
-      const { auth, manager, guards, coordinator } = this.deps;
+      const { auth, manager, usage: counter, health, coordinator } = this.deps;
+      const unreachableSince = health.unreachableSince;
       const caller = auth.authenticate(context.requestHeader.get("authorization"));
       auth.authorize(caller, "admin");
       const states = manager.states().filter((state) => auth.canSee(caller, state.app.app_id));
       const apps = await Promise.all(
-        states.map(async ({ app, slots, lastFailure, lastRefreshAt }) => {
-          const usage = await guards.usageToday(app.app_id);
+        states.map(async ({ app, slots, lastFailure, lastRefreshAt, holds }) => {
+          // During a store outage, the counts this replica knows: no I/O that would wait.
+          const usage =
+            unreachableSince === undefined
+              ? await counter.today(app.app_id)
+              : counter.knownToday(app.app_id);
           return create(AppStatusSchema, {
             appId: app.app_id,
             mode: app.mode === "stable" ? TokenMode.STABLE : TokenMode.CLASSIC,
@@ -179,6 +229,14 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
             lastErrorAt:
               lastFailure === undefined ? undefined : timestampFromMs(lastFailure.at.getTime()),
             upstreamCallsToday: Object.values(usage).reduce((sum, calls) => sum + calls, 0),
+            holds: holds.map((hold) =>
+              create(UpstreamHoldSchema, {
+                endpoint: hold.endpoint,
+                errcode: hold.errcode,
+                errmsg: hold.errmsg,
+                until: timestampFromMs(hold.until),
+              }),
+            ),
           });
         }),
       );
@@ -186,6 +244,8 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
         apps,
         replicaId: coordinator.replicaId,
         leaderId: coordinator.leaderId() ?? "",
+        storeUnreachableSince:
+          unreachableSince === undefined ? undefined : timestampFromMs(unreachableSince),
       });
     } catch (error) {
       throw toConnectError(error);

@@ -18,6 +18,11 @@ export const keys = {
   sendRecord: (appId: string, clientMsgIdHash: string) => `sends/${appId}/${clientMsgIdHash}`,
   refreshRequests: "refresh-requests/",
   refreshRequest: (appId: string, kind: string) => `refresh-requests/${appId}/${kind}`,
+  /** The leader's answer to a follower's refresh request that failed. */
+  refreshOutcome: (appId: string, kind: string, staleSha256: string) =>
+    `refresh-outcomes/${appId}/${kind}/${staleSha256}`,
+  holds: "holds/",
+  hold: (appId: string, endpoint: string) => `holds/${appId}/${encodeURIComponent(endpoint)}`,
   /** Read to tell whether the store answers at all. */
   probe: "probe",
 };

@@ -1,7 +1,7 @@
 // A scripted stand-in for WeChat in core unit tests: counts calls and answers from a
 // queue of outcomes (a value, or an errcode failure), or with a fresh token by default.
 import { WeChatError } from "@wxtoken/wechat";
-import type { CredentialUpstream } from "../core/app-refresher.js";
+import type { CredentialUpstream } from "../core/credential-fetcher.js";
 
 export type Outcome = { value: string; expiresIn?: number } | { errcode: number };
 

@@ -1,6 +1,6 @@
 // What the WeChatClient tests share: a client on a recording server, and the WeChatError a
 // call failed with.
-import type { Teardown } from "@wxtoken/testkit";
+import { rejectionOf, type Teardown } from "@wxtoken/testkit";
 import { WeChatClient, type WeChatClientOptions } from "../wechat-client.js";
 import { WeChatError } from "../wechat-error.js";
 import { type RecordingServer, startRecordingServer } from "./recording-server.js";
@@ -18,13 +18,5 @@ export async function startClientOnRecordingServer(
 }
 
 /** The WeChatError a call failed with; throws if it did not fail with one. */
-export async function failure(call: Promise<unknown>): Promise<WeChatError> {
-  const error = await call.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof WeChatError)) {
-    throw new Error(`expected a WeChatError, got ${String(error)}`);
-  }
-  return error;
-}
+export const failure = (call: Promise<unknown>): Promise<WeChatError> =>
+  rejectionOf(call, WeChatError);

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wxtoken/v1/admin.proto.
  */
 export const file_wxtoken_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChZ3eHRva2VuL3YxL2FkbWluLnByb3RvEgp3eHRva2VuLnYxIjUKE0ZvcmNlUmVmcmVzaFJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJCChRGb3JjZVJlZnJlc2hSZXNwb25zZRIqCgpjcmVkZW50aWFsGAEgASgLMhYud3h0b2tlbi52MS5DcmVkZW50aWFsIjoKGFJldm9rZUxlYWtlZFRva2VuUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIoECChlSZXZva2VMZWFrZWRUb2tlblJlc3BvbnNlEjgKBHN0ZXAYASABKA4yKi53eHRva2VuLnYxLlJldm9rZUxlYWtlZFRva2VuUmVzcG9uc2UuU3RlcBIqCgpjcmVkZW50aWFsGAIgASgLMhYud3h0b2tlbi52MS5DcmVkZW50aWFsEicKBHdhaXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iVQoEU3RlcBIUChBTVEVQX1VOU1BFQ0lGSUVEEAASFgoSU1RFUF9GSVJTVF9SRUZSRVNIEAESEAoMU1RFUF9XQUlUSU5HEAISDQoJU1RFUF9ET05FEAMiMwoRQ2xlYXJRdW90YVJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJEChJDbGVhclF1b3RhUmVzcG9uc2USFwoPdXNlZF90aGlzX21vbnRoGAEgASgNEhUKDW1vbnRobHlfbGltaXQYAiABKA0iOwoXR2V0VXBzdHJlYW1RdW90YVJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEhAKCGNnaV9wYXRoGAIgASgJIk0KGEdldFVwc3RyZWFtUXVvdGFSZXNwb25zZRITCgtkYWlseV9saW1pdBgBIAEoDRIMCgR1c2VkGAIgASgNEg4KBnJlbWFpbhgDIAEoDSIRCg9MaXN0QXBwc1JlcXVlc3QiXgoQTGlzdEFwcHNSZXNwb25zZRIjCgRhcHBzGAEgAygLMhUud3h0b2tlbi52MS5BcHBTdGF0dXMSEgoKcmVwbGljYV9pZBgCIAEoCRIRCglsZWFkZXJfaWQYAyABKAkiqAIKCUFwcFN0YXR1cxIOCgZhcHBfaWQYASABKAkSIwoEbW9kZRgCIAEoDjIVLnd4dG9rZW4udjEuVG9rZW5Nb2RlEjEKC2NyZWRlbnRpYWxzGAMgAygLMhwud3h0b2tlbi52MS5DcmVkZW50aWFsU3RhdHVzEjMKD2xhc3RfcmVmcmVzaF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoKbGFzdF9lcnJvchgFIAEoCzIZLnd4dG9rZW4udjEuVXBzdHJlYW1FcnJvchIxCg1sYXN0X2Vycm9yX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcChR1cHN0cmVhbV9jYWxsc190b2RheRgHIAEoDSKwAQoQQ3JlZGVudGlhbFN0YXR1cxIoCgRraW5kGAEgASgOMhoud3h0b2tlbi52MS5DcmVkZW50aWFsS2luZBIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpnZW5lcmF0aW9uGAMgASgEEi4KCmZldGNoZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKlYKCVRva2VuTW9kZRIaChZUT0tFTl9NT0RFX1VOU1BFQ0lGSUVEEAASFQoRVE9LRU5fTU9ERV9TVEFCTEUQARIWChJUT0tFTl9NT0RFX0NMQVNTSUMQAjLCAwoMQWRtaW5TZXJ2aWNlEkoKCExpc3RBcHBzEhsud3h0b2tlbi52MS5MaXN0QXBwc1JlcXVlc3QaHC53eHRva2VuLnYxLkxpc3RBcHBzUmVzcG9uc2UiA5ACARJRCgxGb3JjZVJlZnJlc2gSHy53eHRva2VuLnYxLkZvcmNlUmVmcmVzaFJlcXVlc3QaIC53eHRva2VuLnYxLkZvcmNlUmVmcmVzaFJlc3BvbnNlEmIKEVJldm9rZUxlYWtlZFRva2VuEiQud3h0b2tlbi52MS5SZXZva2VMZWFrZWRUb2tlblJlcXVlc3QaJS53eHRva2VuLnYxLlJldm9rZUxlYWtlZFRva2VuUmVzcG9uc2UwARJLCgpDbGVhclF1b3RhEh0ud3h0b2tlbi52MS5DbGVhclF1b3RhUmVxdWVzdBoeLnd4dG9rZW4udjEuQ2xlYXJRdW90YVJlc3BvbnNlEmIKEEdldFVwc3RyZWFtUXVvdGESIy53eHRva2VuLnYxLkdldFVwc3RyZWFtUXVvdGFSZXF1ZXN0GiQud3h0b2tlbi52MS5HZXRVcHN0cmVhbVF1b3RhUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_wxtoken_v1_token]);
+  fileDesc("ChZ3eHRva2VuL3YxL2FkbWluLnByb3RvEgp3eHRva2VuLnYxIjUKE0ZvcmNlUmVmcmVzaFJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJCChRGb3JjZVJlZnJlc2hSZXNwb25zZRIqCgpjcmVkZW50aWFsGAEgASgLMhYud3h0b2tlbi52MS5DcmVkZW50aWFsIjoKGFJldm9rZUxlYWtlZFRva2VuUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIoECChlSZXZva2VMZWFrZWRUb2tlblJlc3BvbnNlEjgKBHN0ZXAYASABKA4yKi53eHRva2VuLnYxLlJldm9rZUxlYWtlZFRva2VuUmVzcG9uc2UuU3RlcBIqCgpjcmVkZW50aWFsGAIgASgLMhYud3h0b2tlbi52MS5DcmVkZW50aWFsEicKBHdhaXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iVQoEU3RlcBIUChBTVEVQX1VOU1BFQ0lGSUVEEAASFgoSU1RFUF9GSVJTVF9SRUZSRVNIEAESEAoMU1RFUF9XQUlUSU5HEAISDQoJU1RFUF9ET05FEAMiMwoRQ2xlYXJRdW90YVJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJEChJDbGVhclF1b3RhUmVzcG9uc2USFwoPdXNlZF90aGlzX21vbnRoGAEgASgNEhUKDW1vbnRobHlfbGltaXQYAiABKA0iOwoXR2V0VXBzdHJlYW1RdW90YVJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEhAKCGNnaV9wYXRoGAIgASgJIk0KGEdldFVwc3RyZWFtUXVvdGFSZXNwb25zZRITCgtkYWlseV9saW1pdBgBIAEoDRIMCgR1c2VkGAIgASgNEg4KBnJlbWFpbhgDIAEoDSL2AQoVUmVzb2x2ZU1lc3NhZ2VSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIVCg1jbGllbnRfbXNnX2lkGAIgASgJEkAKCnJlc29sdXRpb24YAyABKA4yLC53eHRva2VuLnYxLlJlc29sdmVNZXNzYWdlUmVxdWVzdC5SZXNvbHV0aW9uEg4KBm1zZ19pZBgEIAEoAxIOCgZyZWFzb24YBSABKAkiVAoKUmVzb2x1dGlvbhIaChZSRVNPTFVUSU9OX1VOU1BFQ0lGSUVEEAASEwoPUkVTT0xVVElPTl9TRU5UEAESFQoRUkVTT0xVVElPTl9SRVNFTkQQAiIqChZSZXNvbHZlTWVzc2FnZVJlc3BvbnNlEhAKCHJlc29sdmVkGAEgASgIIhEKD0xpc3RBcHBzUmVxdWVzdCKbAQoQTGlzdEFwcHNSZXNwb25zZRIjCgRhcHBzGAEgAygLMhUud3h0b2tlbi52MS5BcHBTdGF0dXMSEgoKcmVwbGljYV9pZBgCIAEoCRIRCglsZWFkZXJfaWQYAyABKAkSOwoXc3RvcmVfdW5yZWFjaGFibGVfc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItECCglBcHBTdGF0dXMSDgoGYXBwX2lkGAEgASgJEiMKBG1vZGUYAiABKA4yFS53eHRva2VuLnYxLlRva2VuTW9kZRIxCgtjcmVkZW50aWFscxgDIAMoCzIcLnd4dG9rZW4udjEuQ3JlZGVudGlhbFN0YXR1cxIzCg9sYXN0X3JlZnJlc2hfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCmxhc3RfZXJyb3IYBSABKAsyGS53eHRva2VuLnYxLlVwc3RyZWFtRXJyb3ISMQoNbGFzdF9lcnJvcl9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUdXBzdHJlYW1fY2FsbHNfdG9kYXkYByABKA0SJwoFaG9sZHMYCCADKAsyGC53eHRva2VuLnYxLlVwc3RyZWFtSG9sZCJsCgxVcHN0cmVhbUhvbGQSEAoIZW5kcG9pbnQYASABKAkSDwoHZXJyY29kZRgCIAEoBRIOCgZlcnJtc2cYAyABKAkSKQoFdW50aWwYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrABChBDcmVkZW50aWFsU3RhdHVzEigKBGtpbmQYASABKA4yGi53eHRva2VuLnYxLkNyZWRlbnRpYWxLaW5kEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdlbmVyYXRpb24YAyABKAQSLgoKZmV0Y2hlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqVgoJVG9rZW5Nb2RlEhoKFlRPS0VOX01PREVfVU5TUEVDSUZJRUQQABIVChFUT0tFTl9NT0RFX1NUQUJMRRABEhYKElRPS0VOX01PREVfQ0xBU1NJQxACMpsECgxBZG1pblNlcnZpY2USSgoITGlzdEFwcHMSGy53eHRva2VuLnYxLkxpc3RBcHBzUmVxdWVzdBocLnd4dG9rZW4udjEuTGlzdEFwcHNSZXNwb25zZSIDkAIBElEKDEZvcmNlUmVmcmVzaBIfLnd4dG9rZW4udjEuRm9yY2VSZWZyZXNoUmVxdWVzdBogLnd4dG9rZW4udjEuRm9yY2VSZWZyZXNoUmVzcG9uc2USYgoRUmV2b2tlTGVha2VkVG9rZW4SJC53eHRva2VuLnYxLlJldm9rZUxlYWtlZFRva2VuUmVxdWVzdBolLnd4dG9rZW4udjEuUmV2b2tlTGVha2VkVG9rZW5SZXNwb25zZTABEksKCkNsZWFyUXVvdGESHS53eHRva2VuLnYxLkNsZWFyUXVvdGFSZXF1ZXN0Gh4ud3h0b2tlbi52MS5DbGVhclF1b3RhUmVzcG9uc2USVwoOUmVzb2x2ZU1lc3NhZ2USIS53eHRva2VuLnYxLlJlc29sdmVNZXNzYWdlUmVxdWVzdBoiLnd4dG9rZW4udjEuUmVzb2x2ZU1lc3NhZ2VSZXNwb25zZRJiChBHZXRVcHN0cmVhbVF1b3RhEiMud3h0b2tlbi52MS5HZXRVcHN0cmVhbVF1b3RhUmVxdWVzdBokLnd4dG9rZW4udjEuR2V0VXBzdHJlYW1RdW90YVJlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_wxtoken_v1_token]);
 
 /**
  * ForceRefreshRequest names the app whose token to replace.
@@ -292,6 +292,108 @@ export const GetUpstreamQuotaResponseSchema: GenMessage<GetUpstreamQuotaResponse
   messageDesc(file_wxtoken_v1_admin, 7);
 
 /**
+ * ResolveMessageRequest names the send and what the operator knows of it.
+ *
+ * @generated from message wxtoken.v1.ResolveMessageRequest
+ */
+export type ResolveMessageRequest = Message<"wxtoken.v1.ResolveMessageRequest"> & {
+  /**
+   * The app the message was sent for.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+
+  /**
+   * The client_msg_id of the send, 1 to 128 characters.
+   *
+   * @generated from field: string client_msg_id = 2;
+   */
+  clientMsgId: string;
+
+  /**
+   * SENT or RESEND; UNSPECIFIED is refused.
+   *
+   * @generated from field: wxtoken.v1.ResolveMessageRequest.Resolution resolution = 3;
+   */
+  resolution: ResolveMessageRequest_Resolution;
+
+  /**
+   * With SENT: WeChat's msgid if the operator knows it (e.g. from the user's side), else 0.
+   *
+   * @generated from field: int64 msg_id = 4;
+   */
+  msgId: bigint;
+
+  /**
+   * Why, for the audit log; 1 to 256 characters.
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message wxtoken.v1.ResolveMessageRequest.
+ * Use `create(ResolveMessageRequestSchema)` to create a new message.
+ */
+export const ResolveMessageRequestSchema: GenMessage<ResolveMessageRequest> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_admin, 8);
+
+/**
+ * What became of the send.
+ *
+ * @generated from enum wxtoken.v1.ResolveMessageRequest.Resolution
+ */
+export enum ResolveMessageRequest_Resolution {
+  /**
+   * @generated from enum value: RESOLUTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * It reached the user: repeats answer msg_id, deduplicated, for 24 h.
+   *
+   * @generated from enum value: RESOLUTION_SENT = 1;
+   */
+  SENT = 1,
+
+  /**
+   * It did not: the next send with this client_msg_id goes to WeChat.
+   *
+   * @generated from enum value: RESOLUTION_RESEND = 2;
+   */
+  RESEND = 2,
+}
+
+/**
+ * Describes the enum wxtoken.v1.ResolveMessageRequest.Resolution.
+ */
+export const ResolveMessageRequest_ResolutionSchema: GenEnum<ResolveMessageRequest_Resolution> = /*@__PURE__*/
+  enumDesc(file_wxtoken_v1_admin, 8, 0);
+
+/**
+ * ResolveMessageResponse says whether there was an unsettled send to resolve.
+ *
+ * @generated from message wxtoken.v1.ResolveMessageResponse
+ */
+export type ResolveMessageResponse = Message<"wxtoken.v1.ResolveMessageResponse"> & {
+  /**
+   * False when no send with this client_msg_id is pending or unknown (nothing changed).
+   *
+   * @generated from field: bool resolved = 1;
+   */
+  resolved: boolean;
+};
+
+/**
+ * Describes the message wxtoken.v1.ResolveMessageResponse.
+ * Use `create(ResolveMessageResponseSchema)` to create a new message.
+ */
+export const ResolveMessageResponseSchema: GenMessage<ResolveMessageResponse> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_admin, 9);
+
+/**
  * ListAppsRequest has no fields: every app the caller may see is listed.
  *
  * @generated from message wxtoken.v1.ListAppsRequest
@@ -304,7 +406,7 @@ export type ListAppsRequest = Message<"wxtoken.v1.ListAppsRequest"> & {
  * Use `create(ListAppsRequestSchema)` to create a new message.
  */
 export const ListAppsRequestSchema: GenMessage<ListAppsRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 8);
+  messageDesc(file_wxtoken_v1_admin, 10);
 
 /**
  * ListAppsResponse lists the apps in config order.
@@ -333,6 +435,14 @@ export type ListAppsResponse = Message<"wxtoken.v1.ListAppsResponse"> & {
    * @generated from field: string leader_id = 3;
    */
   leaderId: string;
+
+  /**
+   * Since when this replica cannot reach the store (etcd); unset while it can. The
+   * credentials and counts shown are then this replica's memory.
+   *
+   * @generated from field: google.protobuf.Timestamp store_unreachable_since = 4;
+   */
+  storeUnreachableSince?: Timestamp | undefined;
 };
 
 /**
@@ -340,7 +450,7 @@ export type ListAppsResponse = Message<"wxtoken.v1.ListAppsResponse"> & {
  * Use `create(ListAppsResponseSchema)` to create a new message.
  */
 export const ListAppsResponseSchema: GenMessage<ListAppsResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 9);
+  messageDesc(file_wxtoken_v1_admin, 11);
 
 /**
  * AppStatus is one app's state.
@@ -396,6 +506,13 @@ export type AppStatus = Message<"wxtoken.v1.AppStatus"> & {
    * @generated from field: uint32 upstream_calls_today = 7;
    */
   upstreamCallsToday: number;
+
+  /**
+   * The holds in force on the app's endpoints: no replica calls them until `until`.
+   *
+   * @generated from field: repeated wxtoken.v1.UpstreamHold holds = 8;
+   */
+  holds: UpstreamHold[];
 };
 
 /**
@@ -403,7 +520,50 @@ export type AppStatus = Message<"wxtoken.v1.AppStatus"> & {
  * Use `create(AppStatusSchema)` to create a new message.
  */
 export const AppStatusSchema: GenMessage<AppStatus> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 10);
+  messageDesc(file_wxtoken_v1_admin, 12);
+
+/**
+ * UpstreamHold is WeChat's "not before": an endpoint of the app that no replica calls
+ * until a time, after an errcode such as 45009 (until 00:00 UTC+8) or 89506 (24 h).
+ *
+ * @generated from message wxtoken.v1.UpstreamHold
+ */
+export type UpstreamHold = Message<"wxtoken.v1.UpstreamHold"> & {
+  /**
+   * The path, e.g. "/cgi-bin/stable_token".
+   *
+   * @generated from field: string endpoint = 1;
+   */
+  endpoint: string;
+
+  /**
+   * The errcode that caused the hold.
+   *
+   * @generated from field: int32 errcode = 2;
+   */
+  errcode: number;
+
+  /**
+   * WeChat's errmsg with it (no secret or token).
+   *
+   * @generated from field: string errmsg = 3;
+   */
+  errmsg: string;
+
+  /**
+   * When calling again is allowed.
+   *
+   * @generated from field: google.protobuf.Timestamp until = 4;
+   */
+  until?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message wxtoken.v1.UpstreamHold.
+ * Use `create(UpstreamHoldSchema)` to create a new message.
+ */
+export const UpstreamHoldSchema: GenMessage<UpstreamHold> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_admin, 13);
 
 /**
  * CredentialStatus is the state of one kind of credential, without its value.
@@ -445,7 +605,7 @@ export type CredentialStatus = Message<"wxtoken.v1.CredentialStatus"> & {
  * Use `create(CredentialStatusSchema)` to create a new message.
  */
 export const CredentialStatusSchema: GenMessage<CredentialStatus> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 11);
+  messageDesc(file_wxtoken_v1_admin, 14);
 
 /**
  * TokenMode is how an app's access_token is fetched.
@@ -528,7 +688,8 @@ export const AdminService: GenService<{
   },
   /**
    * ClearQuota resets the app's daily API quotas through clear_quota/v2. WeChat allows it
-   * 10 times a month; each call counts, successful or not.
+   * 10 times a month; only calls WeChat accepts count. A success lifts the quota holds
+   * (45009, 45011) on the app and refreshes what they held up.
    *
    * @generated from rpc wxtoken.v1.AdminService.ClearQuota
    */
@@ -536,6 +697,18 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ClearQuotaRequestSchema;
     output: typeof ClearQuotaResponseSchema;
+  },
+  /**
+   * ResolveMessage settles a send whose outcome is unknown (a repeat of its client_msg_id
+   * answers FAILED_PRECONDITION until then): the operator says it was delivered, or that
+   * it may be sent again. Audit-logged with the reason.
+   *
+   * @generated from rpc wxtoken.v1.AdminService.ResolveMessage
+   */
+  resolveMessage: {
+    methodKind: "unary";
+    input: typeof ResolveMessageRequestSchema;
+    output: typeof ResolveMessageResponseSchema;
   },
   /**
    * GetUpstreamQuota reads WeChat's count of today's calls to one API of the app

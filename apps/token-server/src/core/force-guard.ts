@@ -1,12 +1,9 @@
-// Durable counters that keep wxtoken within WeChat's limits: upstream calls per app per
-// UTC+8 day, and the forced-refresh guard (a daily count and a minimum spacing).
+// The leader's durable guards on WeChat's scarcest calls: forced stable_token refreshes (a
+// daily count and a minimum spacing) and clear_quota (a monthly count of accepted calls).
 import { beijingDate } from "@wxtoken/wechat";
 import { decodeJson, encodeJson, keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
 import { updateEntry } from "../store/kv-store.js";
-
-/** Calls per endpoint path on one UTC+8 day. */
-export type DailyUsage = Record<string, number>;
 
 interface ForceRecord {
   day: string;
@@ -19,20 +16,18 @@ export type ForceDecision =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly reason: string; readonly retryAfterMs: number };
 
-export interface UsageGuardOptions {
+export interface ForceGuardOptions {
   forceDailyLimit: number;
   forceMinIntervalMs: number;
   now?: () => number;
 }
 
-const USAGE_TTL_MS = 3 * 24 * 3600 * 1000;
-
-export class UsageGuards {
+export class ForceGuard {
   private readonly now: () => number;
 
   constructor(
     private readonly store: KvStore,
-    private readonly options: UsageGuardOptions,
+    private readonly options: ForceGuardOptions,
   ) {
     this.now = options.now ?? Date.now;
   }
@@ -41,52 +36,27 @@ export class UsageGuards {
     return beijingDate(new Date(this.now()));
   }
 
-  /**
-   * Counts one upstream call of `endpoint` for `appId` today, before it is made, and
-   * returns today's count with it; undefined (nothing counted: do not call) when `limit`
-   * calls were counted already.
-   */
-  async countCall(
-    appId: string,
-    endpoint: string,
-    limit = Number.POSITIVE_INFINITY,
-  ): Promise<number | undefined> {
-    const usage = await updateEntry<DailyUsage>(
-      this.store,
-      keys.usage(appId, this.today()),
-      decodeJson,
-      encodeJson,
-      (current = {}) =>
-        (current[endpoint] ?? 0) >= limit
-          ? undefined
-          : { ...current, [endpoint]: (current[endpoint] ?? 0) + 1 },
-      { ttlMs: USAGE_TTL_MS },
-    );
-    return usage?.[endpoint];
+  private month(): string {
+    return this.today().slice(0, 7);
   }
 
-  /**
-   * Counts one clear_quota call this month (UTC+8) and returns the month's count;
-   * undefined (nothing counted) when `monthlyLimit` calls were made already.
-   */
-  async countClearQuota(appId: string, monthlyLimit: number): Promise<number | undefined> {
-    const month = this.today().slice(0, 7);
+  /** clear_quota calls counted this month (UTC+8). */
+  async clearQuotaUsed(appId: string): Promise<number> {
+    const entry = await this.store.get(keys.clearQuota(appId, this.month()));
+    return entry === undefined ? 0 : decodeJson<{ count: number }>(entry.value).count;
+  }
+
+  /** Counts one clear_quota call WeChat accepted this month; returns the month's count. */
+  async countClearQuota(appId: string): Promise<number> {
     const record = await updateEntry<{ count: number }>(
       this.store,
-      keys.clearQuota(appId, month),
+      keys.clearQuota(appId, this.month()),
       decodeJson,
       encodeJson,
-      (current) =>
-        (current?.count ?? 0) >= monthlyLimit ? undefined : { count: (current?.count ?? 0) + 1 },
+      (current) => ({ count: (current?.count ?? 0) + 1 }),
       { ttlMs: 40 * 24 * 3600 * 1000 },
     );
-    return record?.count;
-  }
-
-  /** Today's calls per endpoint for `appId`. */
-  async usageToday(appId: string): Promise<DailyUsage> {
-    const entry = await this.store.get(keys.usage(appId, this.today()));
-    return entry === undefined ? {} : decodeJson<DailyUsage>(entry.value);
+    return record?.count ?? 0;
   }
 
   /** Takes one forced refresh from today's allowance if the guard permits it now. */

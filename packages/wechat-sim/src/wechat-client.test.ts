@@ -1,9 +1,10 @@
-// WeChatClient against the WeChat simulator: every call, every error class, token lifecycles.
-import { Teardown } from "@wxtoken/testkit";
-import { type Simulator, startSimulator } from "@wxtoken/wechat-sim";
+// @wxtoken/wechat's client against the simulator: every call, every error class, token lifecycles.
+import { rejectionOf, Teardown } from "@wxtoken/testkit";
+import { WeChatClient, WeChatError } from "@wxtoken/wechat";
 import { afterEach, describe, expect, it } from "vitest";
-import { failure } from "./testing/wechat-client-fixtures.js";
-import { WeChatClient } from "./wechat-client.js";
+import { type Simulator, startSimulator } from "./simulator.js";
+
+const failure = (call: Promise<unknown>) => rejectionOf(call, WeChatError);
 
 type SimulatorSettings = Omit<Parameters<typeof startSimulator>[0], "apps">;
 

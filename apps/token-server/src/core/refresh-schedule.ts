@@ -1,0 +1,122 @@
+// When each credential of an app is refreshed next: from the expiry WeChat returned, with
+// a margin and jitter, exponential backoff after a retryable failure, and one timer per
+// kind. Only this schedule starts proactive refreshes.
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import type { Credential, CredentialKind } from "@wxtoken/api";
+import { STABLE_RENEW_WINDOW_MS } from "@wxtoken/wechat";
+import { ExponentialBackoff, type IBackoff } from "cockatiel";
+
+export interface RefreshTiming {
+  /** Refresh when this many ms (or fewer) are left. */
+  leadMs: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+}
+
+export interface RefreshScheduleDeps {
+  timing: RefreshTiming;
+  now?: () => number;
+  random?: () => number;
+}
+
+export class RefreshSchedule {
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly timers = new Map<CredentialKind, NodeJS.Timeout>();
+  private readonly backoffs = new Map<CredentialKind, IBackoff<unknown>>();
+  private readonly backoffFactory: ExponentialBackoff<unknown>;
+  private running = false;
+
+  constructor(
+    private readonly deps: RefreshScheduleDeps,
+    private readonly onDue: (kind: CredentialKind) => void,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+    this.backoffFactory = new ExponentialBackoff({
+      initialDelay: deps.timing.retryInitialMs,
+      maxDelay: deps.timing.retryMaxMs,
+    });
+  }
+
+  start(): void {
+    this.running = true;
+  }
+
+  /** Cancels every timer; nothing is scheduled until start(). */
+  stop(): void {
+    this.running = false;
+    for (const timer of this.timers.values()) {
+      clearTimeout(timer);
+    }
+    this.timers.clear();
+  }
+
+  /** True while a refresh of `kind` is scheduled. */
+  scheduled(kind: CredentialKind): boolean {
+    return this.timers.has(kind);
+  }
+
+  /** Calls onDue(kind) after `delayMs`, replacing what was scheduled for `kind`. */
+  after(kind: CredentialKind, delayMs: number): void {
+    clearTimeout(this.timers.get(kind));
+    this.timers.delete(kind);
+    if (!this.running) {
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(kind);
+        this.onDue(kind);
+      },
+      Math.max(0, delayMs),
+    );
+    timer.unref();
+    this.timers.set(kind, timer);
+  }
+
+  /** Schedules the proactive refresh of a credential just fetched or loaded; resets the backoff. */
+  fresh(kind: CredentialKind, credential: Credential): void {
+    this.backoffs.delete(kind);
+    this.after(kind, this.refreshDelay(credential));
+  }
+
+  /**
+   * Schedules the next try after WeChat answered with the value already held: its renew
+   * window had not begun. The next try is when the window has surely begun, never sooner
+   * than the backoff, so an unchanged answer never becomes a loop of calls.
+   */
+  unchanged(kind: CredentialKind, credential: Credential): void {
+    const window = Math.min(this.deps.timing.leadMs, STABLE_RENEW_WINDOW_MS);
+    const insideWindow = expiresAtMs(credential) - window / 2 - this.now();
+    this.after(kind, Math.max(this.refreshDelay(credential), insideWindow, this.nextBackoff(kind)));
+  }
+
+  /** Schedules a retry after a retryable failure, with exponential backoff. */
+  retry(kind: CredentialKind): number {
+    const delay = this.nextBackoff(kind);
+    this.after(kind, delay);
+    return delay;
+  }
+
+  /**
+   * Time until the proactive refresh: when `lead` is left, minus a margin of up to 1 s
+   * (WeChat rounds expires_in to whole seconds) and a jitter of up to 10% of lead, so
+   * the refresh always lands inside WeChat's renew window and replicas do not align.
+   */
+  refreshDelay(credential: Credential): number {
+    const { leadMs } = this.deps.timing;
+    const margin = Math.min(1_000, leadMs / 2) + this.random() * 0.1 * leadMs;
+    return expiresAtMs(credential) - (leadMs - margin) - this.now();
+  }
+
+  private nextBackoff(kind: CredentialKind): number {
+    const backoff = this.backoffs.get(kind)?.next(undefined) ?? this.backoffFactory.next();
+    this.backoffs.set(kind, backoff);
+    return backoff.duration;
+  }
+}
+
+function expiresAtMs(credential: Credential): number {
+  return credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
+}

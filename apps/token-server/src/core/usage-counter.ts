@@ -1,0 +1,136 @@
+// Upstream calls per app, endpoint and UTC+8 day, kept in the store so that every replica
+// and the next leader count the same day. A call with a budget is counted durably before
+// it is made; every other call is counted in memory at once and written shortly after,
+// several calls in one write, so a burst of sends costs a write, not a write a send, and a
+// store outage loses no count (the write is retried with the next call or flush).
+import { beijingDate } from "@wxtoken/wechat";
+import type { Logger } from "pino";
+import { decodeJson, encodeJson, keys } from "../store/keys.js";
+import type { KvStore } from "../store/kv-store.js";
+import { updateEntry } from "../store/kv-store.js";
+
+/** Calls per endpoint path on one UTC+8 day. */
+export type DailyUsage = Record<string, number>;
+
+export interface UsageCounterDeps {
+  store: KvStore;
+  logger: Logger;
+  now?: () => number;
+}
+
+const USAGE_TTL_MS = 3 * 24 * 3600 * 1000;
+
+function merge(into: DailyUsage, more: DailyUsage): DailyUsage {
+  const merged = { ...into };
+  for (const [endpoint, calls] of Object.entries(more)) {
+    merged[endpoint] = (merged[endpoint] ?? 0) + calls;
+  }
+  return merged;
+}
+
+export class UsageCounter {
+  private readonly now: () => number;
+  /** Counted here, not yet written: by store key. */
+  private readonly pending = new Map<string, DailyUsage>();
+  /** What each key held when last read or written, for a store that does not answer. */
+  private readonly lastKnown = new Map<string, DailyUsage>();
+  private flushing: Promise<void> | undefined;
+
+  constructor(private readonly deps: UsageCounterDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  private key(appId: string): string {
+    return keys.usage(appId, beijingDate(new Date(this.now())));
+  }
+
+  /**
+   * Counts one call of `endpoint` before it is made, durably; returns today's count, or
+   * undefined (nothing counted: do not call) when `limit` calls were counted already.
+   */
+  async reserve(appId: string, endpoint: string, limit: number): Promise<number | undefined> {
+    const key = this.key(appId);
+    const usage = await updateEntry<DailyUsage>(
+      this.deps.store,
+      key,
+      decodeJson,
+      encodeJson,
+      (current = {}) => {
+        const withPending = merge(current, this.pending.get(key) ?? {});
+        return (withPending[endpoint] ?? 0) >= limit
+          ? undefined
+          : merge(current, { [endpoint]: 1 });
+      },
+      { ttlMs: USAGE_TTL_MS },
+    );
+    if (usage !== undefined) {
+      this.lastKnown.set(key, usage);
+    }
+    return usage === undefined
+      ? undefined
+      : (usage[endpoint] ?? 0) + (this.pending.get(key)?.[endpoint] ?? 0);
+  }
+
+  /** Counts one call of `endpoint`, written to the store shortly after. */
+  record(appId: string, endpoint: string): void {
+    const key = this.key(appId);
+    this.pending.set(key, merge(this.pending.get(key) ?? {}, { [endpoint]: 1 }));
+    if (this.flushing === undefined) {
+      this.flushing = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => this.flush())
+        .finally(() => {
+          this.flushing = undefined;
+        });
+    }
+  }
+
+  /** Writes what was counted in memory; what the store refuses stays pending. */
+  async flush(): Promise<void> {
+    const batch = [...this.pending];
+    this.pending.clear();
+    for (const [key, counted] of batch) {
+      try {
+        const written = await updateEntry<DailyUsage>(
+          this.deps.store,
+          key,
+          decodeJson,
+          encodeJson,
+          (current = {}) => merge(current, counted),
+          { ttlMs: USAGE_TTL_MS },
+        );
+        if (written !== undefined) {
+          this.lastKnown.set(key, written);
+        }
+      } catch (error) {
+        this.pending.set(key, merge(this.pending.get(key) ?? {}, counted));
+        this.deps.logger.debug(
+          { err: { message: (error as Error).message } },
+          "upstream call counts kept in memory: the store did not answer",
+        );
+      }
+    }
+  }
+
+  /** Today's calls per endpoint for `appId` as this replica last knew them: no I/O. */
+  knownToday(appId: string): DailyUsage {
+    const key = this.key(appId);
+    return merge(this.lastKnown.get(key) ?? {}, this.pending.get(key) ?? {});
+  }
+
+  /**
+   * Today's calls per endpoint for `appId`, cluster-wide, with this replica's unwritten
+   * ones; when the store does not answer, the last counts this replica knew.
+   */
+  async today(appId: string): Promise<DailyUsage> {
+    const key = this.key(appId);
+    let stored: DailyUsage;
+    try {
+      const entry = await this.deps.store.get(key);
+      stored = entry === undefined ? {} : decodeJson<DailyUsage>(entry.value);
+      this.lastKnown.set(key, stored);
+    } catch {
+      stored = this.lastKnown.get(key) ?? {};
+    }
+    return merge(stored, this.pending.get(key) ?? {});
+  }
+}

@@ -1,0 +1,36 @@
+// WeChat's endpoint facts in one home: the paths wxtoken calls and the limits WeChat puts
+// on them. The client, the upstream gate and the simulator all read them from here.
+
+/** The paths of the WeChat server API calls wxtoken makes, on api.weixin.qq.com. */
+export const ENDPOINTS = {
+  stableToken: "/cgi-bin/stable_token",
+  classicToken: "/cgi-bin/token",
+  ticket: "/cgi-bin/ticket/getticket",
+  templateSend: "/cgi-bin/message/template/send",
+  subscribeSend: "/cgi-bin/message/subscribe/send",
+  clearQuota: "/cgi-bin/clear_quota/v2",
+  quotaGet: "/cgi-bin/openapi/quota/get",
+} as const;
+
+export type Endpoint = (typeof ENDPOINTS)[keyof typeof ENDPOINTS];
+
+/** WeChat's daily call limits per app, where its documentation states one. */
+export const DAILY_LIMITS: ReadonlyMap<string, number> = new Map([
+  [ENDPOINTS.stableToken, 500_000],
+  [ENDPOINTS.classicToken, 2_000],
+]);
+
+/** WeChat's per-minute call limits per app, where its documentation states one. */
+export const MINUTE_LIMITS: ReadonlyMap<string, number> = new Map([
+  [ENDPOINTS.stableToken, 10_000],
+]);
+
+/** clear_quota/v2 calls WeChat allows per app per month. */
+export const CLEAR_QUOTA_MONTHLY_LIMIT = 10;
+
+/** Forced stable_token refreshes WeChat allows per app per day, and their minimum spacing. */
+export const FORCE_REFRESH_DAILY_LIMIT = 20;
+export const FORCE_REFRESH_MIN_INTERVAL_MS = 30_000;
+
+/** A stable token is renewed by WeChat in its last this-many ms; old and new overlap then. */
+export const STABLE_RENEW_WINDOW_MS = 300_000;
