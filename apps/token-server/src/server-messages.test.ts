@@ -146,7 +146,6 @@ describe("MessageService", () => {
     [40003, TEMPLATE_PATH, Code.InvalidArgument],
     [40037, TEMPLATE_PATH, Code.InvalidArgument],
     [47003, SUBSCRIBE_PATH, Code.InvalidArgument],
-    [45009, TEMPLATE_PATH, Code.ResourceExhausted],
     [-1, TEMPLATE_PATH, Code.Unavailable],
   ])(
     "maps errcode %i of %s to its status with the UpstreamError detail",

@@ -261,7 +261,7 @@ describe("operations", () => {
     );
   });
 
-  it("stops proactive upstream calls at the daily budget, and lets a passive refresh of the current value through", async () => {
+  it("stops proactive and passive upstream calls at the daily budget, and lets an operator's forced refresh through", async () => {
     const stack = await startStack({
       teardown,
       sim: { tokenTtlS: 4, renewWindowS: 3, overlapS: 2 },
@@ -283,7 +283,7 @@ describe("operations", () => {
       );
       return credential?.generation === 2n ? credential : undefined;
     });
-    await waitFor(() => /spent its daily budget of 2 token calls/.test(stack.process.output()), {
+    await waitFor(() => /spent its daily budget of 2 calls/.test(stack.process.output()), {
       timeoutMs: 15_000,
       description: "the budget stopping the next proactive refresh",
     });
@@ -293,11 +293,21 @@ describe("operations", () => {
       sample(await scrape(stack), "wxtoken_upstream_budget_threshold", { app_id: OTHER_APP_ID }),
     ).toBe(1);
 
-    const passive = await tokens(stack).refreshToken(
-      { appId: OTHER_APP_ID, kind: ACCESS, staleValue: second.value },
+    const passive = await connectError(
+      tokens(stack).refreshToken(
+        { appId: OTHER_APP_ID, kind: ACCESS, staleValue: second.value },
+        { headers },
+      ),
+    );
+    expect(passive.code).toBe(Code.ResourceExhausted);
+    expect(passive.rawMessage).toMatch(/daily budget of 2 calls/);
+    expect(issued()).toBe(2);
+
+    const forced = await admin(stack).forceRefresh(
+      { appId: OTHER_APP_ID, reason: "budget drill" },
       { headers },
     );
-    expect(passive.refreshed).toBe(true);
+    expect(forced.credential?.value).not.toBe(second.value);
     expect(issued()).toBe(3);
   });
 });

@@ -62,7 +62,8 @@ export async function startTokenServerProcess(
     listen: { grpc: "127.0.0.1:0", http: "127.0.0.1:0" },
     store: { kind: "embedded", path: storePath },
     wechat: { base_url: simUrl, timeout_ms: 2_000 },
-    refresh: { lead_s: 2, retry_initial_ms: 50, retry_max_ms: 500 },
+    // Tests refresh the value they just got; refresh.passive_min_interval_s has tests of its own.
+    refresh: { lead_s: 2, retry_initial_ms: 50, retry_max_ms: 500, passive_min_interval_s: 0 },
     log: { level: "debug" },
     apps: options.apps ?? [
       { app_id: e2e.appId, secret: "${env:E2E_SECRET}", mode: "stable", tickets: ["jsapi"] },
