@@ -2,12 +2,12 @@
 // failover on kill -9 and SIGTERM, fencing of a deposed leader, cluster-wide single
 // flight, an etcd outage, and the loss of one etcd member.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { CredentialKind, MessageService } from "@wxtoken/api";
+import { AdminService, CredentialKind, MessageService } from "@wxtoken/api";
 import { runningProcesses, Teardown, waitFor } from "@wxtoken/testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
   adminHeaders,
-  type Cluster,
+  agreedLeader,
   getToken,
   leaderSeenBy,
   type Replica,
@@ -24,35 +24,6 @@ afterEach(async () => {
   teardown = new Teardown();
 });
 afterAll(() => expect(runningProcesses()).toBe(0));
-
-/** The replica every live replica names as leader. */
-async function agreedLeader(
-  cluster: Cluster,
-  live: Replica[],
-  timeoutMs = 15_000,
-): Promise<Replica> {
-  const id = await waitFor(
-    async () => {
-      const views = await Promise.all(live.map(leaderSeenBy));
-      const [only, ...others] = new Set(views);
-      if (
-        only === undefined ||
-        only === "" ||
-        others.length > 0 ||
-        !live.some((r) => r.id === only)
-      ) {
-        throw new Error(`replicas see leaders ${JSON.stringify(views)}`);
-      }
-      return only;
-    },
-    { timeoutMs, description: "one leader agreed by every replica" },
-  );
-  const leader = cluster.replicas.find((r) => r.id === id);
-  if (leader === undefined) {
-    throw new Error(`unknown leader ${id}`);
-  }
-  return leader;
-}
 
 /** GetToken on every survivor in a loop until stopped; returns the failures. */
 function readContinuously(replicas: Replica[], appId: string) {
@@ -244,6 +215,23 @@ describe("a three-replica cluster on etcd", () => {
     const reader = readContinuously(cluster.replicas, APP_ID);
     await member.stop();
     const outageStart = Date.now();
+    // ListApps answers from memory on every replica, and says since when the store is gone.
+    for (const replica of cluster.replicas) {
+      const listed = await waitFor(
+        async () => {
+          const answer = await clientFor(AdminService, transportFor(replica, "grpc")).listApps(
+            {},
+            { headers: adminHeaders, timeoutMs: 2_000 },
+          );
+          return answer.storeUnreachableSince === undefined ? undefined : answer;
+        },
+        { description: `${replica.id}'s ListApps saying the store is unreachable` },
+      );
+      expect(listed.apps.map((app) => app.appId)).toEqual([APP_ID, OTHER_APP_ID]);
+      expect(
+        listed.storeUnreachableSince && timestampMs(listed.storeUnreachableSince),
+      ).toBeGreaterThanOrEqual(outageStart - 1_000);
+    }
     await waitFor(() => Date.now() - outageStart > 8_000, {
       timeoutMs: 10_000,
       intervalMs: 200,

@@ -5,6 +5,7 @@
 import { once } from "node:events";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
+import { ENDPOINTS } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
 import type { AppConfig } from "../config/schema.js";
@@ -220,6 +221,32 @@ export class CredentialManager {
   }
 
   /**
+   * The slot's current credential, waiting for one until `signal` aborts; at once the
+   * hold's errcode when a hold every replica knows of keeps the credential from coming.
+   */
+  waitForCurrent(slot: CredentialSlot, signal: AbortSignal): Promise<Credential> {
+    const current = slot.current();
+    if (current !== undefined) {
+      return Promise.resolve(current);
+    }
+    const entry = this.registry.get(slot.appId);
+    if (entry !== undefined) {
+      const endpoints = [tokenEndpoint(entry.app)];
+      if (slot.kind !== CredentialKind.ACCESS_TOKEN) {
+        endpoints.push(ENDPOINTS.ticket);
+      }
+      try {
+        for (const endpoint of endpoints) {
+          this.deps.gate.holds.check(slot.appId, endpoint);
+        }
+      } catch (held) {
+        return Promise.reject(held);
+      }
+    }
+    return slot.waitForCurrent(signal);
+  }
+
+  /**
    * Compare-and-refresh: if `staleValue` is no longer current, the current credential
    * (no upstream call); otherwise one refresh shared by every concurrent caller.
    */
@@ -230,7 +257,7 @@ export class CredentialManager {
   ): Promise<RefreshOutcome> {
     const latest = slot.latest();
     if (latest !== undefined && latest.value !== staleValue) {
-      return { credential: await slot.waitForCurrent(signal), refreshed: false };
+      return { credential: await this.waitForCurrent(slot, signal), refreshed: false };
     }
     const entry = this.registered(slot.appId);
     if (this.leading) {

@@ -125,7 +125,7 @@ export class MessageSender {
     if (slot === undefined) {
       throw new UnknownAppError(appId);
     }
-    const token = slot.current() ?? (await slot.waitForCurrent(signal));
+    const token = slot.current() ?? (await this.deps.manager.waitForCurrent(slot, signal));
     try {
       return await this.sendResendingOnce(appId, token.value, outgoing, signal);
     } catch (error) {

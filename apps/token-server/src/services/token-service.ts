@@ -99,7 +99,8 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
   /** The slot's current credential, waiting for a first one up to the call's deadline. */
   private current(slot: CredentialSlot, context: HandlerContext): Credential | Promise<Credential> {
     return (
-      slot.current() ?? slot.waitForCurrent(waitBudget(context, MAX_FIRST_FETCH_WAIT_MS).signal)
+      slot.current() ??
+      this.deps.manager.waitForCurrent(slot, waitBudget(context, MAX_FIRST_FETCH_WAIT_MS).signal)
     );
   }
 

@@ -7,6 +7,7 @@ import {
   startEtcd,
   type Teardown,
   type TokenServerProcess,
+  waitFor,
 } from "@wxtoken/testkit";
 import { type Simulator, type SimulatorOptions, startSimulator } from "@wxtoken/wechat-sim";
 import { ADMIN_KEY, bearer, clientFor, startTokenServerProcess, transportFor } from "./stack.js";
@@ -81,3 +82,32 @@ export async function getToken(replica: Replica, appId: string) {
 }
 
 export { headers as adminHeaders };
+
+/** The replica every live replica names as leader. */
+export async function agreedLeader(
+  cluster: Cluster,
+  live: Replica[],
+  timeoutMs = 15_000,
+): Promise<Replica> {
+  const id = await waitFor(
+    async () => {
+      const views = await Promise.all(live.map(leaderSeenBy));
+      const [only, ...others] = new Set(views);
+      if (
+        only === undefined ||
+        only === "" ||
+        others.length > 0 ||
+        !live.some((r) => r.id === only)
+      ) {
+        throw new Error(`replicas see leaders ${JSON.stringify(views)}`);
+      }
+      return only;
+    },
+    { timeoutMs, description: "one leader agreed by every replica" },
+  );
+  const leader = cluster.replicas.find((r) => r.id === id);
+  if (leader === undefined) {
+    throw new Error(`unknown leader ${id}`);
+  }
+  return leader;
+}
