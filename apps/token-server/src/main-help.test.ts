@@ -15,7 +15,7 @@ it.each([["--help"], ["-h"]])("%s prints the usage and exits 0", async (flag) =>
   const { exit, output } = await run([flag]);
   expect(exit).toEqual({ code: 0, signal: null });
   expect(output).toMatch(/^usage: node apps\/token-server\/dist\/main\.js --config FILE\n/);
-  expect(output).toMatch(/^  -h, --help /m);
+  expect(output).toMatch(/^ {2}-h, --help /m);
 });
 
 it.each([[["--bogus"]], [[]]])("%j exits 1 with the usage", async (args) => {
