@@ -19,6 +19,8 @@ const RESTART_PAUSE_MS = 3_000;
 /** How long a child may take to exit after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 6_000;
 const clustered = process.argv.includes("--cluster");
+const grpcBase = clustered ? portFromEnv("WXTOKEN_DEMO_GRPC_PORT", 50051) : 50051;
+const httpBase = clustered ? portFromEnv("WXTOKEN_DEMO_HTTP_PORT", 8080) : 8080;
 const secret = randomBytes(16).toString("hex");
 const store = mkdtempSync(join(tmpdir(), "wxtoken-demo-"));
 /** Every child process that has not exited yet. */
@@ -40,9 +42,6 @@ function portFromEnv(name, fallback) {
   }
   return port;
 }
-
-const grpcBase = clustered ? portFromEnv("WXTOKEN_DEMO_GRPC_PORT", 50051) : 50051;
-const httpBase = clustered ? portFromEnv("WXTOKEN_DEMO_HTTP_PORT", 8080) : 8080;
 
 /** Replica `n`'s port counting from `base`; 0 stays 0 (any free port). */
 function portOf(base, n) {
@@ -232,9 +231,9 @@ Fetch the access_token with curl (Connect JSON):
     -d '{"appId":"${APP_ID}","kind":"CREDENTIAL_KIND_ACCESS_TOKEN"}' \\
     http://127.0.0.1:${first.httpPort}/wxtoken.v1.TokenService/GetToken
 
-With a gRPC client (grpcurl, from the repository root):
-  grpcurl -plaintext -import-path proto -proto wxtoken/v1/token.proto \\
-    -H 'authorization: Bearer ${KEY}' -d '{"app_id":"${APP_ID}","kind":"CREDENTIAL_KIND_ACCESS_TOKEN"}' \\
+With a gRPC client (grpcurl; the schema comes from server reflection):
+  grpcurl -plaintext -H 'authorization: Bearer ${KEY}' \\
+    -d '{"app_id":"${APP_ID}","kind":"CREDENTIAL_KIND_ACCESS_TOKEN"}' \\
     127.0.0.1:${first.grpcPort} wxtoken.v1.TokenService/GetToken
 
 List the apps and see who leads (admin; "leaderId" names the leading replica):
