@@ -6,6 +6,16 @@ import { closeLog, createLogger, logDestination } from "./observability/logger.j
 import { startTokenServer } from "./server.js";
 
 const USAGE = "usage: node apps/token-server/dist/main.js --config FILE";
+const HELP = `${USAGE}
+
+wxtoken's token-server: holds the AppSecrets, keeps every access_token and ticket fresh,
+and serves them over native gRPC (listen.grpc) and Connect/JSON (listen.http).
+
+  -c, --config FILE   the YAML config (config/production.example.yaml is annotated)
+  -h, --help          print this and exit
+
+SIGTERM or SIGINT drains, resigns leadership and exits 0.
+`;
 /** SIGTERM must lead to exit within 5 s, whatever hangs. */
 const EXIT_DEADLINE_MS = 4_500;
 /** Left between giving up on writing the log and the deadline's forced exit. */
@@ -14,7 +24,14 @@ const LOG_CLOSE_MARGIN_MS = 250;
 async function main(): Promise<void> {
   let configPath: string | undefined;
   try {
-    configPath = parseArgs({ options: { config: { type: "string", short: "c" } } }).values.config;
+    const { values } = parseArgs({
+      options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } },
+    });
+    if (values.help === true) {
+      process.stdout.write(HELP);
+      process.exit(0);
+    }
+    configPath = values.config;
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     process.exit(1);

@@ -1,6 +1,6 @@
-// End to end, operations: metrics that move, gRPC reflection, the admin actions (forced
-// refresh, leak procedure, clear_quota, quota lookup) and the daily budget, counted by
-// the simulator.
+// End to end, operations: metrics that move, the admin actions (forced refresh, leak
+// procedure, clear_quota, quota lookup) and the daily budget, counted by the simulator.
+// Reflection has its own test beside transport/reflection.ts.
 import { Code } from "@connectrpc/connect";
 import {
   AdminService,
@@ -12,7 +12,6 @@ import { Teardown, waitFor } from "@wxtoken/testkit";
 import { WeChatClient, WeChatError } from "@wxtoken/wechat";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectError } from "./testing/connect-error.js";
-import { listServices } from "./testing/reflection-client.js";
 import {
   ADMIN_KEY,
   APP_ID,
@@ -152,23 +151,6 @@ describe("operations", () => {
     await waitFor(async () => sample(await scrape(stack), "wxtoken_watch_streams") === 0);
     for (const secret of [SECRET, ADMIN_KEY, stale?.value ?? "", current?.value ?? ""]) {
       expect(after).not.toContain(secret);
-    }
-  });
-
-  it("lists the three wxtoken services and health through reflection v1 and v1alpha", async () => {
-    const stack = await startStack({ teardown });
-    const expected = [
-      "grpc.health.v1.Health",
-      "wxtoken.v1.AdminService",
-      "wxtoken.v1.MessageService",
-      "wxtoken.v1.TokenService",
-    ];
-    for (const version of ["v1", "v1alpha"] as const) {
-      expect(
-        (await listServices(stack.grpcUrl, version)).filter(
-          (s) => !s.startsWith("grpc.reflection"),
-        ),
-      ).toEqual(expected);
     }
   });
 

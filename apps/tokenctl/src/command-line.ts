@@ -5,6 +5,7 @@ import { UsageError } from "./usage.js";
 
 export const FLAGS = {
   server: { type: "string", default: "http://127.0.0.1:8080" },
+  transport: { type: "string", default: "connect" },
   key: { type: "string" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
@@ -19,7 +20,7 @@ export const FLAGS = {
 } as const;
 
 /** The flags every command takes. */
-export const COMMON_FLAGS = ["server", "key", "json", "help"] as const;
+export const COMMON_FLAGS = ["server", "transport", "key", "json", "help"] as const;
 
 export type FlagName = keyof typeof FLAGS;
 

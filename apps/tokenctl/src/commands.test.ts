@@ -51,6 +51,16 @@ describe("tokenctl", () => {
     });
   });
 
+  it("get calls the native gRPC port with --transport grpc", async () => {
+    const credential = await current(e2e.appId);
+    const run = await runTokenctl(
+      ["get", "--app", e2e.appId, "--transport", "grpc", "--server", fixture.value.stack.grpcUrl],
+      teardown,
+    );
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toContain(`value       ${credential.value}\n`);
+  });
+
   it("refresh replaces the current value, or a given stale one only once", async () => {
     const before = await current(e2e.otherAppId);
     const text = await tokenctl("refresh", "--app", e2e.otherAppId);
@@ -60,7 +70,8 @@ describe("tokenctl", () => {
     expect(text).toContain(`generation  ${after.generation}\n`);
     expect(text).not.toContain(after.value);
 
-    const json = await tokenctlJson("refresh", "--app", e2e.otherAppId, "--stale", before.value);
+    // --stale=VALUE: a token may begin with "-", which parseArgs would take for a flag.
+    const json = await tokenctlJson("refresh", "--app", e2e.otherAppId, `--stale=${before.value}`);
     expect(json).toMatchObject({
       credential: { value: after.value, generation: after.generation.toString() },
     });

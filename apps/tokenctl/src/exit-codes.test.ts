@@ -35,6 +35,7 @@ describe("tokenctl exit codes", () => {
       "--data expects KEY=VALUE, got 'x'",
     ],
     [["apps", "--server", "127.0.0.1:8080"], "--server must be an http:// or https:// URL"],
+    [["apps", "--transport", "h3"], "--transport must be connect or grpc, got 'h3'"],
   ])("exits 1 for %j", async (args, message) => {
     const run = await runTokenctl(args, teardown);
     expect(run.code).toBe(1);
@@ -99,5 +100,14 @@ describe("tokenctl exit codes", () => {
     const run = await runTokenctl(["apps", "--server", `http://127.0.0.1:${closedPort}`], teardown);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^tokenctl: \[unavailable\] /);
+    expect(run.stderr).not.toContain("gRPC port");
+  });
+
+  it("exits 2 naming the cause when --server is the native gRPC port and the transport Connect", async () => {
+    const run = await runTokenctl(["apps", "--server", stack.value.grpcUrl], teardown);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `tokenctl: ${stack.value.grpcUrl} does not speak HTTP/1.1: it looks like wxtoken's native gRPC port (listen.grpc). Pass --transport grpc`,
+    );
   });
 });

@@ -1,13 +1,15 @@
-// Runs one tokenctl command line against a wxtoken server (Connect over HTTP/1.1) and
-// returns the exit code: 0 ok, 1 usage, 2 server error.
+// Runs one tokenctl command line against a wxtoken server (Connect over HTTP/1.1 to the
+// HTTP port, or native gRPC with --transport grpc) and returns the exit code: 0 ok,
+// 1 usage, 2 server error.
 import { ConnectError } from "@connectrpc/connect";
-import { createWxTokenClient } from "@wxtoken/client";
+import { createWxTokenClient, type TransportKind } from "@wxtoken/client";
 import type { Command } from "./command.js";
 import { COMMON_FLAGS, type Flags, parseCommandLine } from "./command-line.js";
 import { COMMANDS } from "./commands/index.js";
 import { note, Output } from "./output.js";
 import { serverErrorLines } from "./server-error.js";
 import { USAGE, UsageError } from "./usage.js";
+import { wrongPortHint } from "./wrong-port.js";
 
 export const ExitCode = { ok: 0, usage: 1, serverError: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -36,10 +38,19 @@ function serverUrl(server: string): string {
   return server;
 }
 
+function transportKind(transport: string): TransportKind {
+  if (transport !== "connect" && transport !== "grpc") {
+    throw new UsageError(`--transport must be connect or grpc, got '${transport}'`);
+  }
+  return transport;
+}
+
 export async function runTokenctl(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ExitCode> {
+  /** The server called over Connect, for the hint when it turns out to speak only gRPC. */
+  let connectServer: string | undefined;
   try {
     const { command: name, flags } = parseCommandLine(argv);
     if (flags.help) {
@@ -51,11 +62,11 @@ export async function runTokenctl(
     if (apiKey === "") {
       throw new UsageError("no caller key: pass --key KEY or set WXTOKEN_KEY");
     }
-    const client = createWxTokenClient({
-      baseUrl: serverUrl(flags.server),
-      apiKey,
-      transport: "connect",
-    });
+    const transport = transportKind(flags.transport);
+    const client = createWxTokenClient({ baseUrl: serverUrl(flags.server), apiKey, transport });
+    if (transport === "connect") {
+      connectServer = flags.server;
+    }
     try {
       await command.run({ client, flags, output: new Output(flags.json) });
     } finally {
@@ -70,6 +81,10 @@ export async function runTokenctl(
     if (error instanceof ConnectError) {
       for (const line of serverErrorLines(error)) {
         note(line);
+      }
+      const hint = connectServer === undefined ? undefined : wrongPortHint(error, connectServer);
+      if (hint !== undefined) {
+        note(hint);
       }
       return ExitCode.serverError;
     }

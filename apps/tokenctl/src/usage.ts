@@ -1,6 +1,6 @@
 // tokenctl's usage text and the error for a command line it cannot run (exit code 1).
 
-export const USAGE = `usage: tokenctl COMMAND [--server URL] [--key KEY] [--json] [flags]
+export const USAGE = `usage: tokenctl COMMAND [--server URL] [--transport T] [--key KEY] [--json] [flags]
 
 commands:
   get            --app APP [--kind KIND]               print the current credential, value included
@@ -14,6 +14,8 @@ commands:
 
 options:
   --server URL   wxtoken's HTTP (Connect) port; default http://127.0.0.1:8080
+  --transport T  connect (default: the HTTP port) or grpc (the native gRPC port, e.g.
+                 --transport grpc --server http://127.0.0.1:50051)
   --key KEY      the caller key; default $WXTOKEN_KEY
   --json         print the response as protobuf JSON (watch: one object per line)
   --help         print this text

@@ -8,6 +8,28 @@ const USAGE =
   "usage: wechat-sim --port N [--host H] [--token-ttl S] [--overlap S] [--renew-window S] " +
   "[--token-length N] [--config FILE] [--app APPID:SECRET]...";
 
+/** What `wechat-sim --help` prints. */
+export const HELP = `${USAGE}
+
+A faithful WeChat API simulator for tests and demos. It prints "wechat-sim listening on URL"
+once it serves; SIGTERM or SIGINT stops it.
+
+  --port N              port to listen on; 0 (the default) takes any free port
+  --host H              address to listen on (default 127.0.0.1)
+  --token-ttl S         expires_in of new tokens and tickets, in seconds (default 7200)
+  --overlap S           classic mode: the previous token stays valid S seconds (default 300)
+  --renew-window S      stable mode and tickets: renew in the last S seconds (default 300)
+  --token-length N      length of issued tokens, 16 to 512 (default 128)
+  --config FILE         YAML settings with snake_case keys; flags override it
+  --app APPID:SECRET    an app the simulator knows; repeatable
+  -h, --help            print this and exit
+`;
+
+/** True if `argv` asks for the help text. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
+
 const FLAGS = {
   port: { type: "string" },
   host: { type: "string" },

@@ -1,5 +1,5 @@
-// The built command line, spawned: it prints its URL and serves, stops on SIGTERM, and a bad
-// config exits 1 naming the key without printing the secret.
+// The built command line, spawned: it prints its URL and serves, stops on SIGTERM, a bad
+// config exits 1 naming the key without printing the secret, and --help prints the usage.
 import { fileURLToPath } from "node:url";
 import { spawnNode, Teardown } from "@wxtoken/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -43,5 +43,12 @@ describe("wechat-sim command line", () => {
     expect(exit.code).toBe(1);
     expect(child.output()).toMatch(/overlap_s/);
     expect(child.output()).not.toContain(SECRET);
+  });
+
+  it.each([["--help"], ["-h"]])("%s prints the usage and exits 0", async (flag) => {
+    const child = spawnNode(MAIN, [flag], { teardown });
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.output()).toMatch(/^usage: wechat-sim --port N /);
+    expect(child.output()).toMatch(/^ {2}--app APPID:SECRET /m);
   });
 });

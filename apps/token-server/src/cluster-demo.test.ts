@@ -1,0 +1,153 @@
+// End to end, the README's failover walk-through: `pnpm start:cluster` (scripts/start-demo.mjs
+// --cluster) as a child process, ListApps to find the leader, kill -9 (or kill) of its pid,
+// another replica leads while reads on the survivors keep answering, the stopped replica
+// comes back, and SIGINT stops the demo with every process it started.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AdminService, CredentialKind, TokenService } from "@wxtoken/api";
+import { processExists, repoRoot, spawnNode, Teardown, waitFor } from "@wxtoken/testkit";
+import { afterEach, expect, it } from "vitest";
+import { bearer } from "./testing/stack.js";
+
+const DEMO_APP_ID = "wxdemo0000000001";
+const headers = bearer("wxtoken-demo-key");
+const REPLICA_LINE = /(replica-\d) \(pid (\d+)\): gRPC 127\.0\.0\.1:(\d+), HTTP/g;
+
+interface DemoReplica {
+  readonly id: string;
+  readonly pid: number;
+  readonly grpcUrl: string;
+}
+
+const teardown = new Teardown();
+afterEach(() => teardown.run());
+
+/** The replicas the demo printed in `text`, in order. */
+function replicasIn(text: string): DemoReplica[] {
+  return [...text.matchAll(REPLICA_LINE)].map(([, id = "", pid = "", grpcPort = ""]) => ({
+    id,
+    pid: Number(pid),
+    grpcUrl: `http://127.0.0.1:${grpcPort}`,
+  }));
+}
+
+/** The pids whose parent is `pid` (Linux /proc). */
+function childPids(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // "pid (comm) state ppid ...": comm may hold spaces, so count from the last ")".
+        const stat = readFileSync(join("/proc", entry, "stat"), "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function clients(replica: DemoReplica) {
+  const transport = createGrpcTransport({ baseUrl: replica.grpcUrl });
+  return {
+    admin: createClient(AdminService, transport),
+    tokens: createClient(TokenService, transport),
+  };
+}
+
+async function leaderSeenBy(replica: DemoReplica): Promise<string> {
+  return (await clients(replica).admin.listApps({}, { headers, timeoutMs: 2_000 })).leaderId;
+}
+
+/** Reads from `replicas` one after another until stopped; returns the reads and failures. */
+function pollReads(replicas: readonly DemoReplica[]) {
+  const failures: string[] = [];
+  let reads = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for (const replica of replicas) {
+        try {
+          const { credential } = await clients(replica).tokens.getToken(
+            { appId: DEMO_APP_ID, kind: CredentialKind.ACCESS_TOKEN },
+            { headers, timeoutMs: 2_000 },
+          );
+          expect(credential?.value).toMatch(/\S/);
+          reads += 1;
+        } catch (error) {
+          failures.push(`${replica.id}: ${(error as Error).message}`);
+        }
+      }
+    }
+  })();
+  return {
+    reads: () => reads,
+    async stop() {
+      running = false;
+      await loop;
+      return { reads, failures };
+    },
+  };
+}
+
+it.each([
+  ["SIGKILL", "SIGKILL"],
+  ["SIGTERM", "code 0"],
+] as const)(
+  "survives %s of the leader, starts it again, and Ctrl-C stops every process",
+  async (signal, printed) => {
+    const demo = spawnNode(join(repoRoot, "scripts", "start-demo.mjs"), ["--cluster"], {
+      cwd: repoRoot,
+      env: { WXTOKEN_DEMO_GRPC_PORT: "0", WXTOKEN_DEMO_HTTP_PORT: "0" },
+      teardown,
+      name: "start-demo --cluster",
+    });
+    await demo.waitForOutput(/is running \(Ctrl-C stops it\)[\s\S]*demo caller key/, 30_000);
+    const replicas = replicasIn(demo.output());
+    expect(replicas.map((replica) => replica.id)).toEqual(["replica-1", "replica-2", "replica-3"]);
+    const [first] = replicas;
+    if (first === undefined) {
+      throw new Error("the demo printed no replica");
+    }
+
+    // The names the demo prints are the ones the replicas answer with.
+    const leaderId = await waitFor(() => leaderSeenBy(first), { description: "a leader" });
+    const leader = replicas.find((replica) => replica.id === leaderId);
+    if (leader === undefined) {
+      throw new Error(`ListApps names leader ${leaderId}, which the demo did not print`);
+    }
+    const survivors = replicas.filter((replica) => replica !== leader);
+    const poll = pollReads(survivors);
+    await waitFor(() => poll.reads() > 0, { description: "a first read" });
+
+    process.kill(leader.pid, signal);
+    await demo.waitForOutput(
+      new RegExp(`${leader.id} exited \\(${printed}\\); the others go on; starting it again`),
+    );
+    const readsAtKill = poll.reads();
+    const newLeader = await waitFor(
+      async () => {
+        const seen = await Promise.all(survivors.map(leaderSeenBy));
+        return seen.every((id) => id === seen[0] && survivors.some((s) => s.id === id)) && seen[0];
+      },
+      { timeoutMs: 30_000, description: "a survivor leading, as every survivor sees it" },
+    );
+    expect(newLeader).not.toBe(leader.id);
+    const back = await demo.waitForOutput(new RegExp(`${leader.id} \\(pid (\\d+)\\)[^\\n]*: back`));
+    expect(Number(back[1])).not.toBe(leader.pid);
+
+    const { reads, failures } = await poll.stop();
+    expect(failures).toEqual([]);
+    expect(reads).toBeGreaterThan(readsAtKill);
+
+    const started = childPids(demo.pid);
+    // The simulator, etcd and three replicas (the restarted one included).
+    expect(started).toHaveLength(5);
+    expect(started).toContain(Number(back[1]));
+    demo.signal("SIGINT");
+    expect(await demo.exited).toEqual({ code: 0, signal: null });
+    expect(started.filter(processExists)).toEqual([]);
+  },
+);
