@@ -1,0 +1,69 @@
+// Idempotency records on a real embedded store and a fake clock: a claim left pending by a
+// sender that died is "in progress", then "outcome unknown" for the whole 24 h window,
+// never claimable again; only an operator's resolution changes that.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { rejectionOf } from "@wxtoken/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { EmbeddedStore } from "../store/embedded.js";
+import { SendInProgressError, SendOutcomeUnknownError } from "./errors.js";
+import { IdempotencyRecords } from "./idempotency.js";
+
+const APP = "wx0000000000000001";
+const HOUR_MS = 3600 * 1000;
+const stores: EmbeddedStore[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) {
+    await store.close();
+  }
+});
+
+function records(clock: { now: number }) {
+  const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-idem-")));
+  stores.push(store);
+  return new IdempotencyRecords(store, () => clock.now);
+}
+
+const aborted = () => AbortSignal.abort();
+
+describe("idempotency records", () => {
+  it("never hands out the claim of a sender that died, over the whole day", async () => {
+    const clock = { now: Date.UTC(2026, 11, 1, 8) };
+    const book = records(clock);
+    const first = await book.claim(APP, "order-1", new AbortController().signal);
+    expect(first.owned).toBe(true);
+    // The sender dies here: the claim is never settled.
+
+    clock.now += 30_000;
+    const inProgress = await rejectionOf(
+      book.claim(APP, "order-1", aborted()),
+      SendInProgressError,
+    );
+    expect(inProgress.message).toMatch(/still in progress/);
+
+    for (const later of [61_000, HOUR_MS, 12 * HOUR_MS, 23.9 * HOUR_MS]) {
+      clock.now = Date.UTC(2026, 11, 1, 8) + later;
+      const unknown = await rejectionOf(
+        book.claim(APP, "order-1", aborted()),
+        SendOutcomeUnknownError,
+      );
+      expect(unknown.message).toMatch(/attempted at 2026-12-01T08:00:00.000Z/);
+    }
+
+    expect(await book.resolve(APP, "order-1", { as: "resend" })).toBe(true);
+    const again = await book.claim(APP, "order-1", new AbortController().signal);
+    expect(again.owned).toBe(true);
+  });
+
+  it("answers a resolution as sent with its msgid, and ignores one for a settled send", async () => {
+    const clock = { now: Date.UTC(2026, 11, 1, 8) };
+    const book = records(clock);
+    const claim = await book.claim(APP, "order-2", new AbortController().signal);
+    expect(claim.owned).toBe(true);
+    expect(await book.resolve(APP, "order-2", { as: "sent", msgId: 42 })).toBe(true);
+    expect(await book.claim(APP, "order-2", aborted())).toEqual({ owned: false, msgId: 42 });
+    expect(await book.resolve(APP, "order-2", { as: "resend" })).toBe(false);
+    expect(await book.resolve(APP, "never-sent", { as: "resend" })).toBe(false);
+  });
+});
