@@ -45,11 +45,17 @@ export function logDestination(fd = 1): LogDestination {
   return destination;
 }
 
-/** Writes what is held, then closes; resolves once done or after `timeoutMs`, whichever is first. */
-export async function closeLog(destination: LogDestination, timeoutMs: number): Promise<void> {
+/**
+ * Writes what is held, then closes; resolves once done (true) or after `timeoutMs`
+ * (false: the reader did not take it all), whichever is first.
+ */
+export async function closeLog(destination: LogDestination, timeoutMs: number): Promise<boolean> {
   const closed = once(destination, "close", { signal: AbortSignal.timeout(timeoutMs) });
   destination.end();
-  await closed.catch(() => undefined);
+  return closed.then(
+    () => true,
+    () => false,
+  );
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -33,7 +33,7 @@ import type { IdempotencyRecords } from "../core/idempotency.js";
 import type { StoreHealth } from "../core/store-health.js";
 import type { UsageCounter } from "../core/usage-counter.js";
 import type { Caller, CallerAuth } from "../security/caller-auth.js";
-import { toConnectError, upstreamErrorDetail } from "./status.js";
+import { upstreamErrorDetail } from "./status.js";
 import { invalid, requireAppId } from "./validation.js";
 
 export interface AdminServiceDeps {
@@ -85,170 +85,145 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
   }
 
   async forceRefresh(request: ForceRefreshRequest, context: HandlerContext) {
-    try {
-      const action = this.action(context, request);
-      const credential = await this.deps.manager.leaderOperations(action.appId).force();
-      this.audit(action, "force_refresh", {
-        reason: request.reason,
-        generation: Number(credential.generation),
-      });
-      return create(ForceRefreshResponseSchema, { credential });
-    } catch (error) {
-      throw toConnectError(error);
-    }
+    const action = this.action(context, request);
+    const credential = await this.deps.manager.leaderOperations(action.appId).force();
+    this.audit(action, "force_refresh", {
+      reason: request.reason,
+      generation: Number(credential.generation),
+    });
+    return create(ForceRefreshResponseSchema, { credential });
   }
 
   async *revokeLeakedToken(request: RevokeLeakedTokenRequest, context: HandlerContext) {
-    try {
-      const action = this.action(context, request);
-      if (this.deps.manager.app(action.appId)?.mode !== "stable") {
-        throw new ConnectError(
-          "app_id: the leak procedure needs stable mode (forced stable_token refreshes)",
-          Code.FailedPrecondition,
-        );
-      }
-      const operations = this.deps.manager.leaderOperations(action.appId);
-      this.audit(action, "revoke_leaked_token", { reason: request.reason, step: "started" });
-      const first = await operations.force();
-      yield create(RevokeLeakedTokenResponseSchema, {
-        step: Step.FIRST_REFRESH,
-        credential: first,
-      });
-      const wait = this.deps.forceMinIntervalMs;
-      yield create(RevokeLeakedTokenResponseSchema, {
-        step: Step.WAITING,
-        wait: durationFromMs(wait),
-      });
-      await delay(wait, undefined, {
-        signal: AbortSignal.any([context.signal, this.deps.shutdown]),
-      });
-      const second = await operations.force();
-      this.audit(action, "revoke_leaked_token", { reason: request.reason, step: "done" });
-      yield create(RevokeLeakedTokenResponseSchema, { step: Step.DONE, credential: second });
-    } catch (error) {
-      throw toConnectError(error);
+    const action = this.action(context, request);
+    if (this.deps.manager.app(action.appId)?.mode !== "stable") {
+      throw new ConnectError(
+        "app_id: the leak procedure needs stable mode (forced stable_token refreshes)",
+        Code.FailedPrecondition,
+      );
     }
+    const operations = this.deps.manager.leaderOperations(action.appId);
+    this.audit(action, "revoke_leaked_token", { reason: request.reason, step: "started" });
+    const first = await operations.force();
+    yield create(RevokeLeakedTokenResponseSchema, {
+      step: Step.FIRST_REFRESH,
+      credential: first,
+    });
+    const wait = this.deps.forceMinIntervalMs;
+    yield create(RevokeLeakedTokenResponseSchema, {
+      step: Step.WAITING,
+      wait: durationFromMs(wait),
+    });
+    await delay(wait, undefined, {
+      signal: AbortSignal.any([context.signal, this.deps.shutdown]),
+    });
+    const second = await operations.force();
+    this.audit(action, "revoke_leaked_token", { reason: request.reason, step: "done" });
+    yield create(RevokeLeakedTokenResponseSchema, { step: Step.DONE, credential: second });
   }
 
   async clearQuota(request: ClearQuotaRequest, context: HandlerContext) {
-    try {
-      const action = this.action(context, request);
-      const cleared = await this.deps.manager.leaderOperations(action.appId).clearQuota();
-      this.audit(action, "clear_quota", {
-        reason: request.reason,
-        used_this_month: cleared.usedThisMonth,
-        lifted_holds: cleared.liftedHolds,
-      });
-      return create(ClearQuotaResponseSchema, {
-        usedThisMonth: cleared.usedThisMonth,
-        monthlyLimit: CLEAR_QUOTA_MONTHLY_LIMIT,
-      });
-    } catch (error) {
-      throw toConnectError(error);
-    }
+    const action = this.action(context, request);
+    const cleared = await this.deps.manager.leaderOperations(action.appId).clearQuota();
+    this.audit(action, "clear_quota", {
+      reason: request.reason,
+      used_this_month: cleared.usedThisMonth,
+      lifted_holds: cleared.liftedHolds,
+    });
+    return create(ClearQuotaResponseSchema, {
+      usedThisMonth: cleared.usedThisMonth,
+      monthlyLimit: CLEAR_QUOTA_MONTHLY_LIMIT,
+    });
   }
 
   async getUpstreamQuota(request: GetUpstreamQuotaRequest, context: HandlerContext) {
-    try {
-      const action = this.action(context, request);
-      if (!/^\/[\w/.-]{1,255}$/.test(request.cgiPath)) {
-        throw invalid("cgi_path", "must be an API path such as /cgi-bin/message/template/send");
-      }
-      const quota = await this.deps.manager
-        .leaderOperations(action.appId)
-        .upstreamQuota(request.cgiPath);
-      this.audit(action, "get_upstream_quota", { cgi_path: request.cgiPath });
-      return create(GetUpstreamQuotaResponseSchema, quota);
-    } catch (error) {
-      throw toConnectError(error);
+    const action = this.action(context, request);
+    if (!/^\/[\w/.-]{1,255}$/.test(request.cgiPath)) {
+      throw invalid("cgi_path", "must be an API path such as /cgi-bin/message/template/send");
     }
+    const quota = await this.deps.manager
+      .leaderOperations(action.appId)
+      .upstreamQuota(request.cgiPath);
+    this.audit(action, "get_upstream_quota", { cgi_path: request.cgiPath });
+    return create(GetUpstreamQuotaResponseSchema, quota);
   }
 
   async resolveMessage(request: ResolveMessageRequest, context: HandlerContext) {
-    try {
-      const action = this.action(context, request);
-      if (request.clientMsgId === "" || request.clientMsgId.length > 128) {
-        throw invalid("client_msg_id", "must be the send's client_msg_id, 1 to 128 characters");
-      }
-      if (
-        request.resolution === Resolution.UNSPECIFIED ||
-        Resolution[request.resolution] === undefined
-      ) {
-        throw invalid("resolution", "must be RESOLUTION_SENT or RESOLUTION_RESEND");
-      }
-      if (request.reason.trim() === "") {
-        throw invalid("reason", "must say why, in 1 to 256 characters");
-      }
-      const resolved = await this.deps.records.resolve(
-        action.appId,
-        request.clientMsgId,
-        request.resolution === Resolution.SENT
-          ? { as: "sent", msgId: Number(request.msgId) }
-          : { as: "resend" },
-      );
-      this.audit(action, "resolve_message", {
-        reason: request.reason,
-        resolution: Resolution[request.resolution],
-        resolved,
-      });
-      return create(ResolveMessageResponseSchema, { resolved });
-    } catch (error) {
-      throw toConnectError(error);
+    const action = this.action(context, request);
+    if (request.clientMsgId === "" || request.clientMsgId.length > 128) {
+      throw invalid("client_msg_id", "must be the send's client_msg_id, 1 to 128 characters");
     }
+    if (
+      request.resolution === Resolution.UNSPECIFIED ||
+      Resolution[request.resolution] === undefined
+    ) {
+      throw invalid("resolution", "must be RESOLUTION_SENT or RESOLUTION_RESEND");
+    }
+    if (request.reason.trim() === "") {
+      throw invalid("reason", "must say why, in 1 to 256 characters");
+    }
+    const resolved = await this.deps.records.resolve(
+      action.appId,
+      request.clientMsgId,
+      request.resolution === Resolution.SENT
+        ? { as: "sent", msgId: Number(request.msgId) }
+        : { as: "resend" },
+    );
+    this.audit(action, "resolve_message", {
+      reason: request.reason,
+      resolution: Resolution[request.resolution],
+      resolved,
+    });
+    return create(ResolveMessageResponseSchema, { resolved });
   }
 
   async listApps(_request: unknown, context: HandlerContext) {
-    try {
-      const { auth, manager, usage: counter, health, coordinator } = this.deps;
-      const unreachableSince = health.unreachableSince;
-      const caller = auth.authenticate(context.requestHeader.get("authorization"));
-      auth.authorize(caller, "admin");
-      const states = manager.states().filter((state) => auth.canSee(caller, state.app.app_id));
-      const apps = await Promise.all(
-        states.map(async ({ app, slots, lastFailure, lastRefreshAt, holds }) => {
-          // During a store outage, the counts this replica knows: no I/O that would wait.
-          const usage =
-            unreachableSince === undefined
-              ? await counter.today(app.app_id)
-              : counter.knownToday(app.app_id);
-          return create(AppStatusSchema, {
-            appId: app.app_id,
-            mode: app.mode === "stable" ? TokenMode.STABLE : TokenMode.CLASSIC,
-            credentials: slots.map((slot) => {
-              const latest = slot.latest();
-              return create(CredentialStatusSchema, {
-                kind: slot.kind,
-                expiresAt: latest?.expiresAt,
-                fetchedAt: latest?.fetchedAt,
-                generation: latest?.generation ?? 0n,
-              });
+    const { auth, manager, usage: counter, health, coordinator } = this.deps;
+    const unreachableSince = health.unreachableSince;
+    const caller = auth.authenticate(context.requestHeader.get("authorization"));
+    auth.authorize(caller, "admin");
+    const states = manager.states().filter((state) => auth.canSee(caller, state.app.app_id));
+    const apps = await Promise.all(
+      states.map(async ({ app, slots, lastFailure, lastRefreshAt, holds }) => {
+        // During a store outage, the counts this replica knows: no I/O that would wait.
+        const usage =
+          unreachableSince === undefined
+            ? await counter.today(app.app_id)
+            : counter.knownToday(app.app_id);
+        return create(AppStatusSchema, {
+          appId: app.app_id,
+          mode: app.mode === "stable" ? TokenMode.STABLE : TokenMode.CLASSIC,
+          credentials: slots.map((slot) => {
+            const latest = slot.latest();
+            return create(CredentialStatusSchema, {
+              kind: slot.kind,
+              expiresAt: latest?.expiresAt,
+              fetchedAt: latest?.fetchedAt,
+              generation: latest?.generation ?? 0n,
+            });
+          }),
+          lastRefreshAt: lastRefreshAt === undefined ? undefined : timestampFromMs(lastRefreshAt),
+          lastError: lastFailure === undefined ? undefined : upstreamErrorDetail(lastFailure.error),
+          lastErrorAt:
+            lastFailure === undefined ? undefined : timestampFromMs(lastFailure.at.getTime()),
+          upstreamCallsToday: Object.values(usage).reduce((sum, calls) => sum + calls, 0),
+          holds: holds.map((hold) =>
+            create(UpstreamHoldSchema, {
+              endpoint: hold.endpoint,
+              errcode: hold.errcode,
+              errmsg: hold.errmsg,
+              until: timestampFromMs(hold.until),
             }),
-            lastRefreshAt: lastRefreshAt === undefined ? undefined : timestampFromMs(lastRefreshAt),
-            lastError:
-              lastFailure === undefined ? undefined : upstreamErrorDetail(lastFailure.error),
-            lastErrorAt:
-              lastFailure === undefined ? undefined : timestampFromMs(lastFailure.at.getTime()),
-            upstreamCallsToday: Object.values(usage).reduce((sum, calls) => sum + calls, 0),
-            holds: holds.map((hold) =>
-              create(UpstreamHoldSchema, {
-                endpoint: hold.endpoint,
-                errcode: hold.errcode,
-                errmsg: hold.errmsg,
-                until: timestampFromMs(hold.until),
-              }),
-            ),
-          });
-        }),
-      );
-      return create(ListAppsResponseSchema, {
-        apps,
-        replicaId: coordinator.replicaId,
-        leaderId: coordinator.leaderId() ?? "",
-        storeUnreachableSince:
-          unreachableSince === undefined ? undefined : timestampFromMs(unreachableSince),
-      });
-    } catch (error) {
-      throw toConnectError(error);
-    }
+          ),
+        });
+      }),
+    );
+    return create(ListAppsResponseSchema, {
+      apps,
+      replicaId: coordinator.replicaId,
+      leaderId: coordinator.leaderId() ?? "",
+      storeUnreachableSince:
+        unreachableSince === undefined ? undefined : timestampFromMs(unreachableSince),
+    });
   }
 }

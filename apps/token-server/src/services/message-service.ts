@@ -83,26 +83,18 @@ export class MessageServiceImpl implements ServiceImpl<typeof MessageService> {
   }
 
   async sendTemplateMessage(request: SendTemplateMessageRequest, context: HandlerContext) {
-    try {
-      const result = await this.send(request, context, () => ({
-        type: "template",
-        message: templateMessageOf(request),
-      }));
-      return create(SendTemplateMessageResponseSchema, result);
-    } catch (error) {
-      throw toConnectError(error);
-    }
+    const result = await this.send(request, context, () => ({
+      type: "template",
+      message: templateMessageOf(request),
+    }));
+    return create(SendTemplateMessageResponseSchema, result);
   }
 
   async sendSubscribeMessage(request: SendSubscribeMessageRequest, context: HandlerContext) {
-    try {
-      const result = await this.send(request, context, () => ({
-        type: "subscribe",
-        message: subscribeMessageOf(request),
-      }));
-      return create(SendSubscribeMessageResponseSchema, result);
-    } catch (error) {
-      throw toConnectError(error);
-    }
+    const result = await this.send(request, context, () => ({
+      type: "subscribe",
+      message: subscribeMessageOf(request),
+    }));
+    return create(SendSubscribeMessageResponseSchema, result);
   }
 }

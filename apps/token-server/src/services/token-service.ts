@@ -23,7 +23,6 @@ import type { CredentialSlot } from "../core/credential-slot.js";
 import { createNonce, jsSdkSignature, urlWithoutFragment } from "../core/js-sdk-signature.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import { PushStream } from "./push-stream.js";
-import { toConnectError } from "./status.js";
 import { invalid, requireAppId, requireHttpUrl, requireKind } from "./validation.js";
 import { waitBudget } from "./wait-budget.js";
 
@@ -109,39 +108,26 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     request: GetTokenRequest,
     context: HandlerContext,
   ): GetTokenResponse | Promise<GetTokenResponse> {
-    try {
-      const credential = this.current(
-        this.slotFor(context, "token.read", request.appId, request.kind),
-        context,
-      );
-      return credential instanceof Promise
-        ? credential.then(
-            (first) => this.responseFor(first),
-            (error: unknown) => {
-              throw toConnectError(error);
-            },
-          )
-        : this.responseFor(credential);
-    } catch (error) {
-      throw toConnectError(error);
-    }
+    const credential = this.current(
+      this.slotFor(context, "token.read", request.appId, request.kind),
+      context,
+    );
+    return credential instanceof Promise
+      ? credential.then((first) => this.responseFor(first))
+      : this.responseFor(credential);
   }
 
   async refreshToken(request: RefreshTokenRequest, context: HandlerContext) {
-    try {
-      const slot = this.slotFor(context, "token.refresh", request.appId, request.kind);
-      if (request.staleValue === "") {
-        throw invalid("stale_value", "must be the value WeChat rejected");
-      }
-      const outcome = await this.deps.manager.refreshStale(
-        slot,
-        request.staleValue.trim(),
-        context.signal,
-      );
-      return create(RefreshTokenResponseSchema, outcome);
-    } catch (error) {
-      throw toConnectError(error);
+    const slot = this.slotFor(context, "token.refresh", request.appId, request.kind);
+    if (request.staleValue === "") {
+      throw invalid("stale_value", "must be the value WeChat rejected");
     }
+    const outcome = await this.deps.manager.refreshStale(
+      slot,
+      request.staleValue.trim(),
+      context.signal,
+    );
+    return create(RefreshTokenResponseSchema, outcome);
   }
 
   watchToken(request: WatchTokenRequest, context: HandlerContext) {
@@ -165,28 +151,24 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
       if (this.deps.shutdown.aborted) {
         return;
       }
-      throw toConnectError(error);
+      throw error;
     } finally {
       this.deps.watchStreams?.dec();
     }
   }
 
   async signJsSdk(request: SignJsSdkRequest, context: HandlerContext) {
-    try {
-      const slot = this.slotFor(context, "token.read", request.appId, CredentialKind.JSAPI_TICKET);
-      requireHttpUrl(request.url, "url");
-      const ticket = await this.current(slot, context);
-      const timestamp = Math.floor(this.now() / 1000);
-      const nonceStr = createNonce();
-      return create(SignJsSdkResponseSchema, {
-        appId: request.appId,
-        timestamp: BigInt(timestamp),
-        nonceStr,
-        signature: jsSdkSignature(ticket.value, nonceStr, timestamp, request.url),
-        url: urlWithoutFragment(request.url),
-      });
-    } catch (error) {
-      throw toConnectError(error);
-    }
+    const slot = this.slotFor(context, "token.read", request.appId, CredentialKind.JSAPI_TICKET);
+    requireHttpUrl(request.url, "url");
+    const ticket = await this.current(slot, context);
+    const timestamp = Math.floor(this.now() / 1000);
+    const nonceStr = createNonce();
+    return create(SignJsSdkResponseSchema, {
+      appId: request.appId,
+      timestamp: BigInt(timestamp),
+      nonceStr,
+      signature: jsSdkSignature(ticket.value, nonceStr, timestamp, request.url),
+      url: urlWithoutFragment(request.url),
+    });
   }
 }

@@ -1,6 +1,8 @@
-// A service and its transport-free implementation, ready for either front door.
+// A service and its transport-free implementation, ready for either front door, with
+// every failure below it mapped to a status in one place.
 import type { DescService } from "@bufbuild/protobuf";
 import { createServiceImplSpec, type ServiceImpl, type ServiceImplSpec } from "@connectrpc/connect";
+import { withStatuses } from "../services/status-boundary.js";
 
 export type ServiceBinding = ServiceImplSpec;
 
@@ -8,7 +10,7 @@ export function bindService<S extends DescService>(
   service: S,
   impl: ServiceImpl<S>,
 ): ServiceBinding {
-  return createServiceImplSpec<S>(service, impl);
+  return createServiceImplSpec<S>(service, withStatuses(service, impl));
 }
 
 /** Largest request either transport reads, in bytes. */
