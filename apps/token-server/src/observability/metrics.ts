@@ -49,6 +49,12 @@ export class Metrics {
     buckets: RPC_BUCKETS,
     registers: [this.registry],
   });
+  readonly authFailures = new Counter({
+    name: "wxtoken_auth_failures_total",
+    help: "Calls refused by caller authentication, by reason (missing_key, unknown_key, no_permission)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly deduplicatedSends = new Counter({
     name: "wxtoken_messages_deduplicated_total",
     help: "Sends answered from an earlier send with the same client_msg_id, nothing sent",

@@ -3,9 +3,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { DescMethod } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createContextKey,
+  createContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { type CleartextServer, startCleartextServer } from "./cleartext-server.js";
+import { withEscapedMessage } from "./escaped-error.js";
+import type { FailureObserver } from "./failed-call.js";
 import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
 
 function routes(bindings: readonly ServiceBinding[]) {
@@ -31,11 +40,17 @@ function routes(bindings: readonly ServiceBinding[]) {
 
 export type { CleartextServer as RunningConnectServer };
 
+/** The client's address and port, set for each request from its socket. */
+const peerAddress = createContextKey<string | undefined>(undefined, {
+  description: "peer address",
+});
+
 /**
  * Times every call (for a stream: until it is opened) for the observer, in the call's own
- * promise chain: no async layer of its own around the call.
+ * promise chain: no async layer of its own around the call. A failure is told to
+ * `onFailure` and answered with its message escaped.
  */
-function observing(observe: RpcObserver): Interceptor {
+function observing(observe: RpcObserver, onFailure: FailureObserver): Interceptor {
   const recorders = new WeakMap<DescMethod, ReturnType<RpcObserver>>();
   return (next) => (request) => {
     const startedAt = performance.now();
@@ -45,15 +60,22 @@ function observing(observe: RpcObserver): Interceptor {
       recorders.set(request.method, record);
     }
     const finished = record;
+    const method = `${request.service.name}/${request.method.name}`;
     return next(request).then(
       (response) => {
         finished("OK", (performance.now() - startedAt) / 1000);
         return response;
       },
       (error: unknown) => {
-        const code = Code[ConnectError.from(error).code] ?? "Unknown";
-        finished(code, (performance.now() - startedAt) / 1000);
-        throw error;
+        const failure = withEscapedMessage(ConnectError.from(error));
+        finished(Code[failure.code] ?? "Unknown", (performance.now() - startedAt) / 1000);
+        onFailure({
+          method,
+          peer: request.contextValues.get(peerAddress),
+          requestHeader: request.header,
+          error: failure,
+        });
+        throw failure;
       },
     );
   };
@@ -71,11 +93,20 @@ export function startConnectServer(
   bindings: readonly ServiceBinding[],
   observe: RpcObserver,
   extraRoutes: Readonly<Record<string, HttpRoute>>,
+  onFailure: FailureObserver,
 ): Promise<CleartextServer> {
   const rpc = connectNodeAdapter({
     routes: routes(bindings),
     readMaxBytes: READ_MAX_BYTES,
-    interceptors: [observing(observe)],
+    // Unknown enum names are refused, not read as the default: protobuf-es refuses them
+    // only with unknown fields (protobuf's own JSON rule), which are then refused too.
+    jsonOptions: { ignoreUnknownFields: false },
+    interceptors: [observing(observe, onFailure)],
+    contextValues: (request) =>
+      createContextValues().set(
+        peerAddress,
+        `${request.socket.remoteAddress}:${request.socket.remotePort}`,
+      ),
   });
   return startCleartextServer(host, port, (request, response) => {
     const route = extraRoutes[request.url ?? ""];
