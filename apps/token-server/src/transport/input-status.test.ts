@@ -37,18 +37,25 @@ const validRequest = Buffer.from(
   ),
 );
 
+/** The body of a Connect error response. */
+interface ConnectErrorJson {
+  code?: string;
+  message?: string;
+}
+
 /** A POST to the Connect port over HTTP/1.1: the status and the error JSON. */
 async function postConnect(
   path: string,
   headers: Record<string, string>,
   body: string | Uint8Array,
-): Promise<{ status: number; headers: Headers; error: { code?: string; message?: string } }> {
+): Promise<{ status: number; headers: Headers; error: ConnectErrorJson }> {
   const response = await fetch(`${stack.httpUrl}${path}`, {
     method: "POST",
     headers: { ...bearer(ADMIN_KEY), ...headers },
     body,
   });
-  return { status: response.status, headers: response.headers, error: await response.json() };
+  const error = (await response.json()) as ConnectErrorJson;
+  return { status: response.status, headers: response.headers, error };
 }
 
 /** A gRPC length-prefixed message: the flag byte, the length, the payload. */
@@ -177,7 +184,8 @@ describe("the native gRPC port", () => {
   });
 
   it("refuses a frame with the Compressed-Flag set and no grpc-encoding with INTERNAL, as gRPC's compression spec says", async () => {
-    for (const headers of [{}, { "grpc-encoding": "identity" }]) {
+    const noEncoding: Record<string, string>[] = [{}, { "grpc-encoding": "identity" }];
+    for (const headers of noEncoding) {
       const status = await rawGrpc(frame(validRequest, { compressed: true }), headers);
       expect(status.code).toBe(Code.Internal);
       expect(status.message).toContain("Compressed-Flag set but no grpc-encoding");
