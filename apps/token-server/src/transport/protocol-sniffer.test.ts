@@ -11,6 +11,7 @@ const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /** An empty SETTINGS frame: what a client sends right after the preface. */
 const SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
 const teardown = new Teardown();
+const turnOfTheEventLoop = () => new Promise((resolve) => setImmediate(resolve));
 
 afterEach(() => teardown.run());
 
@@ -85,7 +86,11 @@ describe("the cleartext port", () => {
       client.destroy();
     });
     await once(client, "connect");
-    client.write(PREFACE.slice(0, 1), "latin1");
+    // The first byte alone, then the rest once the server's event loop has had a turn
+    // to read it (the server runs in this process): two TCP segments, two reads.
+    await new Promise((resolve) => client.write(PREFACE.slice(0, 1), "latin1", resolve));
+    await turnOfTheEventLoop();
+    await turnOfTheEventLoop();
     client.write(Buffer.concat([Buffer.from(PREFACE.slice(1), "latin1"), SETTINGS]));
     const [first] = (await once(client, "data")) as [Buffer];
     // An HTTP/2 server answers with its SETTINGS frame (type 4), never "HTTP/1.1 400".
