@@ -130,7 +130,7 @@ describe("the Connect port", () => {
     expect(headers.get("accept-encoding")).toBe("gzip,br");
   });
 
-  it("refuses unknown enum names in JSON as INVALID_ARGUMENT naming the enum and the value", async () => {
+  it("refuses unknown enum names in JSON as INVALID_ARGUMENT naming the field, the enum and the value", async () => {
     const kind = await postConnect(
       GET_TOKEN,
       { "content-type": "application/json" },
@@ -139,7 +139,8 @@ describe("the Connect port", () => {
     expect(kind.status).toBe(400);
     expect(kind.error).toEqual({
       code: "invalid_argument",
-      message: 'cannot decode enum wxtoken.v1.CredentialKind from JSON: "NOPE"',
+      message:
+        'cannot decode field wxtoken.v1.GetTokenRequest.kind from JSON: expected a value of enum wxtoken.v1.CredentialKind, got "NOPE"',
     });
     const state = await postConnect(
       "/wxtoken.v1.MessageService/SendSubscribeMessage",
@@ -154,7 +155,7 @@ describe("the Connect port", () => {
     );
     expect(state.status).toBe(400);
     expect(state.error.message).toBe(
-      'cannot decode enum wxtoken.v1.MiniProgramState from JSON: "MINI_PROGRAM_STATE_BOGUS"',
+      'cannot decode field wxtoken.v1.SendSubscribeMessageRequest.miniprogram_state from JSON: expected a value of enum wxtoken.v1.MiniProgramState, got "MINI_PROGRAM_STATE_BOGUS"',
     );
     expect(stack.sim.stats().messages).toEqual([]);
   });
