@@ -29,6 +29,13 @@ beforeAll(async () => {
 
 afterAll(() => teardown.run());
 
+/** Reads a stream to its end. */
+async function drain(stream: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of stream) {
+    // Nothing is expected: the stream is refused.
+  }
+}
+
 /** The "authentication failed" lines the server has logged so far. */
 const failureLines = () =>
   stack.process
@@ -48,16 +55,18 @@ describe("failed authentications", () => {
         await connectError(tokens.getToken(request)),
         await connectError(tokens.getToken(request, { headers: bearer(GUESSED_KEY) })),
         await connectError(tokens.getToken(request, { headers: bearer(OTHER_APP_KEY) })),
+        await connectError(drain(tokens.watchToken(request, { headers: bearer(GUESSED_KEY) }))),
       ];
       expect(refusals.map((error) => error.code)).toEqual([
         Code.Unauthenticated,
         Code.Unauthenticated,
         Code.PermissionDenied,
+        Code.Unauthenticated,
       ]);
-      // The log is written asynchronously: wait for this test's three lines.
+      // The log is written asynchronously: wait for this test's four lines.
       const lines = await waitFor(
-        () => failureLines().length >= before + 3 && failureLines().slice(before),
-        { description: "three authentication failure lines" },
+        () => failureLines().length >= before + 4 && failureLines().slice(before),
+        { description: "four authentication failure lines" },
       );
       expect(
         lines.map(({ reason, method, key_fingerprint, caller, level }) => ({
@@ -89,6 +98,13 @@ describe("failed authentications", () => {
           caller: "other",
           level: 40,
         },
+        {
+          reason: "unknown_key",
+          method: "TokenService/WatchToken",
+          key_fingerprint: fingerprint(GUESSED_KEY),
+          caller: undefined,
+          level: 40,
+        },
       ]);
       for (const line of lines) {
         expect(line.peer).toMatch(/^(::ffff:)?127\.0\.0\.1:\d+$/);
@@ -99,7 +115,7 @@ describe("failed authentications", () => {
   it("are in /metrics by reason, and the keys are nowhere in the log or the metrics", async () => {
     const metrics = await (await fetch(`${stack.httpUrl}/metrics`)).text();
     expect(metrics).toContain('wxtoken_auth_failures_total{reason="missing_key"} 2');
-    expect(metrics).toContain('wxtoken_auth_failures_total{reason="unknown_key"} 2');
+    expect(metrics).toContain('wxtoken_auth_failures_total{reason="unknown_key"} 4');
     expect(metrics).toContain('wxtoken_auth_failures_total{reason="no_permission"} 2');
     for (const key of [GUESSED_KEY, OTHER_APP_KEY]) {
       expect(stack.process.output()).not.toContain(key);

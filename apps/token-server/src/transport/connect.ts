@@ -45,10 +45,22 @@ const peerAddress = createContextKey<string | undefined>(undefined, {
   description: "peer address",
 });
 
+/** `messages`, with an error that ends them replaced by what `failed` makes of it. */
+async function* failingWith<T>(
+  messages: AsyncIterable<T>,
+  failed: (error: unknown) => ConnectError,
+): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw failed(error);
+  }
+}
+
 /**
  * Times every call (for a stream: until it is opened) for the observer, in the call's own
- * promise chain: no async layer of its own around the call. A failure is told to
- * `onFailure` and answered with its message escaped.
+ * promise chain: no async layer of its own around the call. A failure (for a stream:
+ * also one that ends it later) is told to `onFailure` and answered with its message escaped.
  */
 function observing(observe: RpcObserver, onFailure: FailureObserver): Interceptor {
   const recorders = new WeakMap<DescMethod, ReturnType<RpcObserver>>();
@@ -60,21 +72,26 @@ function observing(observe: RpcObserver, onFailure: FailureObserver): Intercepto
       recorders.set(request.method, record);
     }
     const finished = record;
-    const method = `${request.service.name}/${request.method.name}`;
+    const failed = (error: unknown): ConnectError => {
+      const failure = withEscapedMessage(ConnectError.from(error));
+      onFailure({
+        method: `${request.service.name}/${request.method.name}`,
+        peer: request.contextValues.get(peerAddress),
+        requestHeader: request.header,
+        error: failure,
+      });
+      return failure;
+    };
     return next(request).then(
       (response) => {
         finished("OK", (performance.now() - startedAt) / 1000);
-        return response;
+        return response.stream
+          ? { ...response, message: failingWith(response.message, failed) }
+          : response;
       },
       (error: unknown) => {
-        const failure = withEscapedMessage(ConnectError.from(error));
+        const failure = failed(error);
         finished(Code[failure.code] ?? "Unknown", (performance.now() - startedAt) / 1000);
-        onFailure({
-          method,
-          peer: request.contextValues.get(peerAddress),
-          requestHeader: request.header,
-          error: failure,
-        });
         throw failure;
       },
     );
