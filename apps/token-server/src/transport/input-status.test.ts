@@ -210,16 +210,24 @@ describe.each(FRONTS)("over %s", (front) => {
     expect(error.rawMessage).toMatch(new RegExp(`^${rule.replace(/[?%]/g, "\\$&")}`));
   });
 
-  it("escapes control characters it quotes from the request", async () => {
-    const error = await connectError(
-      tokens().getToken(
-        { appId: "wx\u001b[31mred\r\nforged", kind: CredentialKind.ACCESS_TOKEN },
-        { headers: bearer(ADMIN_KEY) },
+  it("escapes control characters it quotes from the request, for a call and for a stream", async () => {
+    const request = { appId: "wx\u001b[31mred\r\nforged", kind: CredentialKind.ACCESS_TOKEN };
+    const options = { headers: bearer(ADMIN_KEY) };
+    const refusals = [
+      await connectError(tokens().getToken(request, options)),
+      await connectError(
+        (async () => {
+          for await (const _ of tokens().watchToken(request, options)) {
+            // Refused before any message.
+          }
+        })(),
       ),
-    );
-    expect(error.code).toBe(Code.NotFound);
-    expect(error.rawMessage).toBe(
-      "app_id: app wx\\u001b[31mred\\u000d\\u000aforged is not configured",
-    );
+    ];
+    for (const error of refusals) {
+      expect(error.code).toBe(Code.NotFound);
+      expect(error.rawMessage).toBe(
+        "app_id: app wx\\u001b[31mred\\u000d\\u000aforged is not configured",
+      );
+    }
   });
 });
