@@ -2,6 +2,7 @@
 // and scripts: the same ServiceImpls as the native gRPC server.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Socket } from "node:net";
 import type { DescMethod } from "@bufbuild/protobuf";
 import {
   Code,
@@ -40,10 +41,11 @@ function routes(bindings: readonly ServiceBinding[]) {
 
 export type { CleartextServer as RunningConnectServer };
 
-/** The client's address and port, set for each request from its socket. */
-const peerAddress = createContextKey<string | undefined>(undefined, {
-  description: "peer address",
-});
+/** The socket of each request, for the client's address and port should the call fail. */
+const peerSocket = createContextKey<Pick<Socket, "remoteAddress" | "remotePort"> | undefined>(
+  undefined,
+  { description: "peer socket" },
+);
 
 /** `messages`, with an error that ends them replaced by what `failed` makes of it. */
 async function* failingWith<T>(
@@ -74,9 +76,10 @@ function observing(observe: RpcObserver, onFailure: FailureObserver): Intercepto
     const finished = record;
     const failed = (error: unknown): ConnectError => {
       const failure = withEscapedMessage(ConnectError.from(error));
+      const socket = request.contextValues.get(peerSocket);
       onFailure({
         method: `${request.service.name}/${request.method.name}`,
-        peer: request.contextValues.get(peerAddress),
+        peer: socket && `${socket.remoteAddress}:${socket.remotePort}`,
         requestHeader: request.header,
         error: failure,
       });
@@ -119,11 +122,7 @@ export function startConnectServer(
     // only with unknown fields (protobuf's own JSON rule), which are then refused too.
     jsonOptions: { ignoreUnknownFields: false },
     interceptors: [observing(observe, onFailure)],
-    contextValues: (request) =>
-      createContextValues().set(
-        peerAddress,
-        `${request.socket.remoteAddress}:${request.socket.remotePort}`,
-      ),
+    contextValues: (request) => createContextValues().set(peerSocket, request.socket),
   });
   return startCleartextServer(host, port, (request, response) => {
     const route = extraRoutes[request.url ?? ""];

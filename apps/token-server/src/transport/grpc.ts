@@ -57,7 +57,7 @@ const codeName = (status: Partial<grpc.StatusObject>) =>
   Code[status.code ?? Code.Unknown] ?? "Unknown";
 
 /** What every handler is given: the server's shutdown signal and who watches calls. */
-interface CallWatchers {
+export interface CallWatchers {
   readonly shutdown: AbortSignal;
   readonly observe: RpcObserver;
   readonly onFailure: FailureObserver;
