@@ -159,6 +159,19 @@ describe("the Connect port", () => {
     );
     expect(stack.sim.stats().messages).toEqual([]);
   });
+
+  it("refuses unknown JSON fields as INVALID_ARGUMENT naming the key, where they were dropped", async () => {
+    const { status, error } = await postConnect(
+      GET_TOKEN,
+      { "content-type": "application/json" },
+      JSON.stringify({ appId: APP_ID, kind: "CREDENTIAL_KIND_ACCESS_TOKEN", knd: 2 }),
+    );
+    expect(status).toBe(400);
+    expect(error).toEqual({
+      code: "invalid_argument",
+      message: 'cannot decode message wxtoken.v1.GetTokenRequest from JSON: key "knd" is unknown',
+    });
+  });
 });
 
 describe("the native gRPC port", () => {
