@@ -7,6 +7,7 @@ import { Code } from "@connectrpc/connect";
 import { CredentialKind, GetTokenRequestSchema, TokenService } from "@wxtoken/api";
 import { Teardown } from "@wxtoken/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasControlCharacter } from "../security/control-characters.js";
 import { connectError } from "../testing/connect-error.js";
 import {
   ADMIN_KEY,
@@ -171,6 +172,24 @@ describe("the Connect port", () => {
       code: "invalid_argument",
       message: 'cannot decode message wxtoken.v1.GetTokenRequest from JSON: key "knd" is unknown',
     });
+  });
+});
+
+describe("the Connect port's JSON errors", () => {
+  it.each([
+    ['{"appId":\u001b[31m}', "Unexpected token '\\u001b'"],
+    ['{"ap\\u001bpId":"x"}', 'key "ap\\u001bpId" is unknown'],
+    ['{"kind":"NO\\u0085PE"}', 'got "NO\\u0085PE"'],
+  ])("escape the control characters they quote from %j", async (body, quoted) => {
+    const { status, error } = await postConnect(
+      GET_TOKEN,
+      { "content-type": "application/json" },
+      body,
+    );
+    expect(status).toBe(400);
+    expect(error.code).toBe("invalid_argument");
+    expect(error.message).toContain(quoted);
+    expect(hasControlCharacter(error.message ?? "")).toBe(false);
   });
 });
 
