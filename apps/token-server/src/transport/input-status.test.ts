@@ -67,12 +67,16 @@ function frame(payload: Buffer, options: { compressed: boolean; length?: number 
   return Buffer.concat([header, payload]);
 }
 
-/** Sends `body` as the request stream of a native gRPC call; the status it ended with. */
+/** The native gRPC port (grpc-js) or the HTTP port (connect-node), which serves gRPC too. */
+type GrpcPort = "native" | "http";
+
+/** Sends `body` as the request stream of a gRPC call to `port`; the status it ended with. */
 async function rawGrpc(
+  port: GrpcPort,
   body: Buffer,
   headers: Record<string, string> = {},
 ): Promise<{ code: number; message: string }> {
-  const session = connectHttp2(stack.grpcUrl);
+  const session = connectHttp2(port === "native" ? stack.grpcUrl : stack.httpUrl);
   try {
     const stream = session.request({
       ":method": "POST",
@@ -193,35 +197,55 @@ describe("the Connect port's JSON errors", () => {
   });
 });
 
-describe("the native gRPC port", () => {
-  it("reads a well-formed frame (the baseline of the cases below)", async () => {
-    expect(await rawGrpc(frame(validRequest, { compressed: false }))).toMatchObject({ code: 0 });
-  });
+/** What each port answers, in its own words, to the malformed frames below. */
+const FRAME_MESSAGES: Record<GrpcPort, { garbage: string; truncated: string; compressed: string }> =
+  {
+    native: {
+      garbage: "request: not a valid wxtoken.v1.GetTokenRequest in protobuf binary: premature EOF",
+      truncated: `Received no complete request message for unary method ${GET_TOKEN}`,
+      compressed:
+        "Received a message with the Compressed-Flag set but no grpc-encoding other than identity",
+    },
+    http: {
+      garbage: "parse binary: premature EOF",
+      truncated: "protocol error: incomplete envelope",
+      compressed: "received compressed envelope, but do not know how to decompress",
+    },
+  };
 
-  it("answers a frame of garbage protobuf with INVALID_ARGUMENT naming the problem", async () => {
-    expect(await rawGrpc(frame(Buffer.from([0xff, 0xff, 0xff]), { compressed: false }))).toEqual({
-      code: Code.InvalidArgument,
-      message: "request: not a valid wxtoken.v1.GetTokenRequest in protobuf binary: premature EOF",
+describe.each<GrpcPort>(["native", "http"])("gRPC frames to the %s port", (port) => {
+  const messages = FRAME_MESSAGES[port];
+
+  it("are read when well-formed (the baseline of the cases below)", async () => {
+    expect(await rawGrpc(port, frame(validRequest, { compressed: false }))).toMatchObject({
+      code: 0,
     });
   });
 
-  it("answers a truncated unary request with INVALID_ARGUMENT saying the method is unary", async () => {
+  it("of garbage protobuf are INVALID_ARGUMENT naming the problem", async () => {
+    expect(
+      await rawGrpc(port, frame(Buffer.from([0xff, 0xff, 0xff]), { compressed: false })),
+    ).toEqual({ code: Code.InvalidArgument, message: messages.garbage });
+  });
+
+  it("truncated are INVALID_ARGUMENT (saying the method is unary)", async () => {
     const truncated = frame(validRequest.subarray(0, 3), {
       compressed: false,
       length: validRequest.length,
     });
-    expect(await rawGrpc(truncated)).toEqual({
+    expect(await rawGrpc(port, truncated)).toEqual({
       code: Code.InvalidArgument,
-      message: `Received no complete request message for unary method ${GET_TOKEN}`,
+      message: messages.truncated,
     });
   });
 
-  it("refuses a frame with the Compressed-Flag set and no grpc-encoding with INTERNAL, as gRPC's compression spec says", async () => {
+  it("with the Compressed-Flag set and no grpc-encoding are INTERNAL, as gRPC's compression spec says", async () => {
     const noEncoding: Record<string, string>[] = [{}, { "grpc-encoding": "identity" }];
     for (const headers of noEncoding) {
-      const status = await rawGrpc(frame(validRequest, { compressed: true }), headers);
-      expect(status.code).toBe(Code.Internal);
-      expect(status.message).toContain("Compressed-Flag set but no grpc-encoding");
+      expect(await rawGrpc(port, frame(validRequest, { compressed: true }), headers)).toEqual({
+        code: Code.Internal,
+        message: messages.compressed,
+      });
     }
   });
 });
