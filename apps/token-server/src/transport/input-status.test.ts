@@ -1,6 +1,6 @@
 // Bad input gets the status that tells the caller what to do, on both front doors of a
 // real token-server: raw HTTP/1.1 requests to the Connect port, raw gRPC frames over
-// node:http2 to the native port, and Connect clients on both.
+// node:http2 to both ports that serve gRPC, and Connect clients on both.
 import { connect as connectHttp2 } from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
