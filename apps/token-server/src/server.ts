@@ -18,6 +18,7 @@ import { UpstreamGate } from "./core/upstream-gate.js";
 import { metricSources } from "./observability/metric-sources.js";
 import { Metrics } from "./observability/metrics.js";
 import { metricsRoute } from "./observability/metrics-route.js";
+import { AuthFailureLog } from "./security/auth-failure-log.js";
 import { CallerAuth } from "./security/caller-auth.js";
 import { AdminServiceImpl } from "./services/admin-service.js";
 import { HealthServiceImpl } from "./services/health-service.js";
@@ -26,6 +27,7 @@ import { TokenServiceImpl } from "./services/token-service.js";
 import { EmbeddedStore } from "./store/embedded.js";
 import type { KvStore } from "./store/kv-store.js";
 import { startConnectServer } from "./transport/connect.js";
+import type { FailureObserver } from "./transport/failed-call.js";
 import { startGrpcServer } from "./transport/grpc.js";
 import { bindService } from "./transport/service-binding.js";
 
@@ -165,6 +167,13 @@ export async function startTokenServer(
   });
   const shutdown = new AbortController();
   const auth = new CallerAuth(config.callers);
+  const authFailures = new AuthFailureLog({ logger, counter: metrics.authFailures });
+  const onFailure: FailureObserver = ({ error, method, peer, requestHeader }) =>
+    authFailures.observe(error, {
+      method,
+      peer,
+      authorization: requestHeader.get("authorization"),
+    });
   const bindings = [
     bindService(
       TokenService,
@@ -233,8 +242,12 @@ export async function startTokenServer(
   reloader?.start();
   const grpcAddress = config.listen.grpc;
   const http = splitHostPort(config.listen.http);
-  const grpc = await startGrpcServer(grpcAddress, bindings, shutdown.signal, (method) =>
-    metrics.rpc("grpc", method),
+  const grpc = await startGrpcServer(
+    grpcAddress,
+    bindings,
+    shutdown.signal,
+    (method) => metrics.rpc("grpc", method),
+    onFailure,
   );
   const connect = await startConnectServer(
     http.host,
@@ -242,6 +255,7 @@ export async function startTokenServer(
     bindings,
     (method) => metrics.rpc("connect", method),
     { "/metrics": metricsRoute(metrics.registry) },
+    onFailure,
   );
   logger.info(
     {

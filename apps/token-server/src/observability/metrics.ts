@@ -55,6 +55,12 @@ export class Metrics implements CoreObserver {
     help: "1 when the config in force is the file's (the last reload succeeded), else 0",
     registers: [this.registry],
   });
+  readonly authFailures = new Counter({
+    name: "wxtoken_auth_failures_total",
+    help: "Calls refused by caller authentication, by reason (missing_key, unknown_key, no_permission)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly deduplicatedSends = new Counter({
     name: "wxtoken_messages_deduplicated_total",
     help: "Sends answered from an earlier send with the same client_msg_id, nothing sent",

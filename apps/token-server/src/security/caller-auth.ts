@@ -1,8 +1,9 @@
 // Caller authentication (`authorization: Bearer <key>`, checked against the SHA-256 of
 // each key in the config) and per-app permissions. Keys are never logged or echoed.
 import { createHash } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import type { CallerConfig, Permission } from "../config/schema.js";
+import { AuthFailure, authRefusal } from "./auth-failure.js";
 
 export interface Caller {
   readonly name: string;
@@ -15,6 +16,10 @@ export const sha256Hex = (text: string): string => createHash("sha256").update(t
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const MAX_VERIFIED = 1_000;
+
+/** The key of an `authorization: Bearer <key>` value, or undefined. */
+export const bearerKey = (authorization: string | null): string | undefined =>
+  authorization?.match(BEARER)?.[1];
 
 export class CallerAuth {
   private readonly byHash = new Map<string, Caller>();
@@ -47,16 +52,21 @@ export class CallerAuth {
     if (known !== undefined) {
       return known;
     }
-    const key = authorization?.match(BEARER)?.[1];
+    const key = bearerKey(authorization);
     if (authorization === null || key === undefined) {
-      throw new ConnectError(
+      throw authRefusal(
         "authorization: expected metadata 'authorization: Bearer <key>'",
         Code.Unauthenticated,
+        new AuthFailure("missing_key"),
       );
     }
     const caller = this.byHash.get(sha256Hex(key));
     if (caller === undefined) {
-      throw new ConnectError("authorization: the key is not known", Code.Unauthenticated);
+      throw authRefusal(
+        "authorization: the key is not known",
+        Code.Unauthenticated,
+        new AuthFailure("unknown_key"),
+      );
     }
     if (this.verified.size >= MAX_VERIFIED) {
       this.verified.clear();
@@ -68,15 +78,17 @@ export class CallerAuth {
   /** PERMISSION_DENIED unless `caller` holds `permission` for `appId` (or for every app when omitted). */
   authorize(caller: Caller, permission: Permission, appId?: string): void {
     if (!caller.permissions.has(permission)) {
-      throw new ConnectError(
+      throw authRefusal(
         `caller ${caller.name} lacks the permission ${permission}`,
         Code.PermissionDenied,
+        new AuthFailure("no_permission", caller.name),
       );
     }
     if (appId !== undefined && caller.apps !== "*" && !caller.apps.has(appId)) {
-      throw new ConnectError(
+      throw authRefusal(
         `caller ${caller.name} may not use app ${appId}`,
         Code.PermissionDenied,
+        new AuthFailure("no_permission", caller.name),
       );
     }
   }

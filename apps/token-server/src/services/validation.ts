@@ -1,6 +1,7 @@
 // Request validation shared by the services: each failure names the field and the rule.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CredentialKind } from "@wxtoken/api";
+import { hasControlCharacter } from "../security/control-characters.js";
 
 export function invalid(field: string, rule: string): ConnectError {
   return new ConnectError(`${field}: ${rule}`, Code.InvalidArgument);
@@ -29,10 +30,24 @@ export function requireKind(kind: CredentialKind): CredentialKind {
   return kind;
 }
 
-/** An http(s) URL of at most `maxLength` characters. */
+/** A % that does not start a percent escape of two hex digits. */
+const BAD_PERCENT_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+/** An authority holding user information ("user:password@host"), even an empty one. */
+const USER_INFO = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/;
+
+/**
+ * An absolute http(s) URL of at most `maxLength` characters, as it would be sent: no
+ * spaces or control characters, % only in percent escapes, no user information.
+ */
 export function requireHttpUrl(url: string, field: string, maxLength = 2048): string {
   if (url.length > maxLength) {
     throw invalid(field, `must be at most ${maxLength} characters (got ${url.length})`);
+  }
+  if (/\s/.test(url) || hasControlCharacter(url)) {
+    throw invalid(field, "must not hold spaces or control characters (percent-encode them)");
+  }
+  if (BAD_PERCENT_ESCAPE.test(url)) {
+    throw invalid(field, "must use % only in percent escapes of two hex digits (%XX)");
   }
   let parsed: URL;
   try {
@@ -42,6 +57,9 @@ export function requireHttpUrl(url: string, field: string, maxLength = 2048): st
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw invalid(field, "must use the http or https scheme");
+  }
+  if (USER_INFO.test(url)) {
+    throw invalid(field, "must not hold user information (user:password@)");
   }
   return url;
 }

@@ -1,5 +1,5 @@
 // One cleartext port for HTTP/1.1 and h2c (prior knowledge): each connection goes to an
-// HTTP/1.1 or an HTTP/2 server by its first bytes, the HTTP/2 preface starting "PRI".
+// HTTP/1.1 or an HTTP/2 server by its first bytes, the HTTP/2 preface or not.
 import {
   createServer as createHttp1Server,
   type IncomingMessage,
@@ -12,6 +12,7 @@ import {
   type Http2Session,
 } from "node:http2";
 import { createServer as createNetServer, type Socket } from "node:net";
+import { sniffProtocol } from "./protocol-sniffer.js";
 
 export type RequestHandler = (
   request: IncomingMessage | Http2ServerRequest,
@@ -40,10 +41,8 @@ export async function startCleartextServer(
   const listener = createNetServer((socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    socket.once("data", (first: Buffer) => {
-      socket.pause();
-      socket.unshift(first);
-      if (first.subarray(0, 3).toString("latin1") === "PRI") {
+    sniffProtocol(socket, (protocol) => {
+      if (protocol === "http2") {
         // The HTTP/2 session takes the bytes put back, then reads the socket's handle
         // itself: the socket must stay paused, or its stream would read them first.
         http2.emit("connection", socket);

@@ -2,10 +2,20 @@
 // and scripts: the same ServiceImpls as the native gRPC server.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Socket } from "node:net";
 import type { DescMethod } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createContextKey,
+  createContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { type CleartextServer, startCleartextServer } from "./cleartext-server.js";
+import { withEscapedMessage } from "./escaped-error.js";
+import type { FailureObserver } from "./failed-call.js";
 import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
 
 function routes(bindings: readonly ServiceBinding[]) {
@@ -31,11 +41,30 @@ function routes(bindings: readonly ServiceBinding[]) {
 
 export type { CleartextServer as RunningConnectServer };
 
+/** The socket of each request, for the client's address and port should the call fail. */
+const peerSocket = createContextKey<Pick<Socket, "remoteAddress" | "remotePort"> | undefined>(
+  undefined,
+  { description: "peer socket" },
+);
+
+/** `messages`, with an error that ends them replaced by what `failed` makes of it. */
+async function* failingWith<T>(
+  messages: AsyncIterable<T>,
+  failed: (error: unknown) => ConnectError,
+): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw failed(error);
+  }
+}
+
 /**
  * Times every call (for a stream: until it is opened) for the observer, in the call's own
- * promise chain: no async layer of its own around the call.
+ * promise chain: no async layer of its own around the call. A failure (for a stream:
+ * also one that ends it later) is told to `onFailure` and answered with its message escaped.
  */
-function observing(observe: RpcObserver): Interceptor {
+function observing(observe: RpcObserver, onFailure: FailureObserver): Interceptor {
   const recorders = new WeakMap<DescMethod, ReturnType<RpcObserver>>();
   return (next) => (request) => {
     const startedAt = performance.now();
@@ -45,15 +74,28 @@ function observing(observe: RpcObserver): Interceptor {
       recorders.set(request.method, record);
     }
     const finished = record;
+    const failed = (error: unknown): ConnectError => {
+      const failure = withEscapedMessage(ConnectError.from(error));
+      const socket = request.contextValues.get(peerSocket);
+      onFailure({
+        method: `${request.service.name}/${request.method.name}`,
+        peer: socket && `${socket.remoteAddress}:${socket.remotePort}`,
+        requestHeader: request.header,
+        error: failure,
+      });
+      return failure;
+    };
     return next(request).then(
       (response) => {
         finished("OK", (performance.now() - startedAt) / 1000);
-        return response;
+        return response.stream
+          ? { ...response, message: failingWith(response.message, failed) }
+          : response;
       },
       (error: unknown) => {
-        const code = Code[ConnectError.from(error).code] ?? "Unknown";
-        finished(code, (performance.now() - startedAt) / 1000);
-        throw error;
+        const failure = failed(error);
+        finished(Code[failure.code] ?? "Unknown", (performance.now() - startedAt) / 1000);
+        throw failure;
       },
     );
   };
@@ -71,11 +113,16 @@ export function startConnectServer(
   bindings: readonly ServiceBinding[],
   observe: RpcObserver,
   extraRoutes: Readonly<Record<string, HttpRoute>>,
+  onFailure: FailureObserver,
 ): Promise<CleartextServer> {
   const rpc = connectNodeAdapter({
     routes: routes(bindings),
     readMaxBytes: READ_MAX_BYTES,
-    interceptors: [observing(observe)],
+    // Unknown enum names are refused, not read as the default: protobuf-es refuses them
+    // only with unknown fields (protobuf's own JSON rule), which are then refused too.
+    jsonOptions: { ignoreUnknownFields: false },
+    interceptors: [observing(observe, onFailure)],
+    contextValues: (request) => createContextValues().set(peerSocket, request.socket),
   });
   return startCleartextServer(host, port, (request, response) => {
     const route = extraRoutes[request.url ?? ""];

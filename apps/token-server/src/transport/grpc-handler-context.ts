@@ -10,9 +10,12 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 import type { ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import type { GrpcRequest } from "./grpc-request.js";
 import { MetadataHeaders } from "./metadata-headers.js";
 
-export type GrpcCall = ServerUnaryCall<Message, Message> | ServerWritableStream<Message, Message>;
+export type GrpcCall =
+  | ServerUnaryCall<GrpcRequest, Message>
+  | ServerWritableStream<GrpcRequest, Message>;
 
 export class GrpcHandlerContext implements HandlerContext {
   readonly protocolName = "grpc";

@@ -15,7 +15,10 @@ import {
 import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { PushStream } from "../services/push-stream.js";
+import { withEscapedMessage } from "./escaped-error.js";
+import type { FailureObserver } from "./failed-call.js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
+import { type GrpcRequest, messageOf, parseGrpcRequest } from "./grpc-request.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
 import { addReflection } from "./reflection.js";
 import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
@@ -30,10 +33,6 @@ function sendHeaders(call: GrpcCall, context: GrpcHandlerContext): void {
 function trailers(context: GrpcHandlerContext): grpc.Metadata | undefined {
   const headers = context.trailersToSend();
   return headers === undefined ? undefined : headersToMetadata(headers);
-}
-
-function statusFor(error: unknown, context: GrpcHandlerContext): Partial<grpc.StatusObject> {
-  return grpcStatusFor(ConnectError.from(error), context.trailersToSend() ?? new Headers());
 }
 
 /**
@@ -57,50 +56,63 @@ function cachedSerializer<D extends DescMessage>(desc: D) {
 const codeName = (status: Partial<grpc.StatusObject>) =>
   Code[status.code ?? Code.Unknown] ?? "Unknown";
 
+/** What every handler is given: the server's shutdown signal and who watches calls. */
+export interface CallWatchers {
+  readonly shutdown: AbortSignal;
+  readonly observe: RpcObserver;
+  readonly onFailure: FailureObserver;
+}
+
 /**
- * What every handler does around a call: a handler context for it, and `finish`, which
- * releases the context and records how the call ended and how long it took.
+ * What every handler does around a call: a handler context for it; `failed`, which
+ * tells of a failure and gives the status to answer with (its message escaped); and
+ * `finish`, which releases the context and records how the call ended and how long it took.
  */
-function callScope(
-  binding: ServiceBinding,
-  method: DescMethod,
-  shutdown: AbortSignal,
-  observe: RpcObserver,
-) {
-  const record = observe(`${binding.service.name}/${method.name}`);
+function callScope(binding: ServiceBinding, method: DescMethod, watchers: CallWatchers) {
+  const name = `${binding.service.name}/${method.name}`;
+  const record = watchers.observe(name);
   return (call: GrpcCall) => {
     const startedAt = performance.now();
-    const context = new GrpcHandlerContext(binding.service, method, call, shutdown);
+    const context = new GrpcHandlerContext(binding.service, method, call, watchers.shutdown);
+    const failed = (error: unknown): Partial<grpc.StatusObject> => {
+      const connectError = withEscapedMessage(ConnectError.from(error));
+      watchers.onFailure({
+        method: name,
+        peer: call.getPeer(),
+        requestHeader: context.requestHeader,
+        error: connectError,
+      });
+      return grpcStatusFor(connectError, context.trailersToSend() ?? new Headers());
+    };
     const finish = (code: string) => {
       context.done();
       record(code, (performance.now() - startedAt) / 1000);
     };
-    return { context, finish };
+    return { context, failed, finish };
   };
 }
 
 function unaryHandler(
   binding: ServiceBinding,
   spec: Extract<MethodImplSpec, { kind: "unary" }>,
-  shutdown: AbortSignal,
-  observe: RpcObserver,
-): grpc.handleUnaryCall<Message, Message> {
+  watchers: CallWatchers,
+): grpc.handleUnaryCall<GrpcRequest, Message> {
   const output = spec.method.output;
-  const scope = callScope(binding, spec.method, shutdown, observe);
+  const scope = callScope(binding, spec.method, watchers);
   return (call, callback) => {
-    const { context, finish } = scope(call);
+    const { context, failed, finish } = scope(call);
     const respond = (response: MessageInitShape<DescMessage>) => {
       sendHeaders(call, context);
       callback(null, create(output, response), trailers(context));
       finish("OK");
     };
     const fail = (error: unknown) => {
-      const status = statusFor(error, context);
+      const status = failed(error);
       callback(status);
       finish(codeName(status));
     };
     try {
-      const result = spec.impl(call.request, context);
+      const result = spec.impl(messageOf(call.request), context);
       // An answer from memory goes out in this tick, without a round through the microtask queue.
       if (result instanceof Promise) {
         result.then(respond, fail);
@@ -116,14 +128,13 @@ function unaryHandler(
 function serverStreamingHandler(
   binding: ServiceBinding,
   spec: Extract<MethodImplSpec, { kind: "server_streaming" }>,
-  shutdown: AbortSignal,
-  observe: RpcObserver,
-): grpc.handleServerStreamingCall<Message, Message> {
+  watchers: CallWatchers,
+): grpc.handleServerStreamingCall<GrpcRequest, Message> {
   const output = spec.method.output;
-  const scope = callScope(binding, spec.method, shutdown, observe);
+  const scope = callScope(binding, spec.method, watchers);
   return async (call) => {
     let code = "OK";
-    const { context, finish } = scope(call);
+    const { context, failed, finish } = scope(call);
     let headersSent = false;
     /** Writes one message; false when the stream's buffer is full. */
     const send = (response: MessageInitShape<DescMessage>) => {
@@ -134,7 +145,7 @@ function serverStreamingHandler(
       return call.write(create(output, response));
     };
     try {
-      const stream = spec.impl(call.request, context);
+      const stream = spec.impl(messageOf(call.request), context);
       if (stream instanceof PushStream) {
         // Pushed messages are written as they come: what is pushed is small and rare (one
         // message per change), so it is left to grpc-js to buffer for a slow reader.
@@ -148,7 +159,7 @@ function serverStreamingHandler(
       }
       call.end(trailers(context));
     } catch (error) {
-      const status = statusFor(error, context);
+      const status = failed(error);
       code = call.cancelled ? "Canceled" : codeName(status);
       if (!call.cancelled) {
         call.emit("error", status);
@@ -160,8 +171,8 @@ function serverStreamingHandler(
 }
 
 /** A grpc-js service definition and its handlers for one binding. */
-export function grpcService(binding: ServiceBinding, shutdown: AbortSignal, observe: RpcObserver) {
-  const definition: Record<string, grpc.MethodDefinition<Message, Message>> = {};
+export function grpcService(binding: ServiceBinding, watchers: CallWatchers) {
+  const definition: Record<string, grpc.MethodDefinition<GrpcRequest, Message>> = {};
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const spec of Object.values(binding.methods)) {
     const { input, output } = spec.method;
@@ -170,18 +181,18 @@ export function grpcService(binding: ServiceBinding, shutdown: AbortSignal, obse
       path: `/${binding.service.typeName}/${spec.method.name}`,
       requestStream: false,
       responseStream: spec.kind === "server_streaming",
-      requestSerialize: (message: Message) => Buffer.from(toBinary(input, message)),
-      requestDeserialize: (bytes: Buffer) => fromBinary(input, bytes),
+      requestSerialize: (request: GrpcRequest) => Buffer.from(toBinary(input, messageOf(request))),
+      requestDeserialize: (bytes: Buffer) => parseGrpcRequest(input, bytes),
       responseSerialize: cachedSerializer(output),
       responseDeserialize: (bytes: Buffer) => fromBinary(output, bytes),
       originalName: spec.method.name,
     };
     switch (spec.kind) {
       case "unary":
-        handlers[name] = unaryHandler(binding, spec, shutdown, observe);
+        handlers[name] = unaryHandler(binding, spec, watchers);
         break;
       case "server_streaming":
-        handlers[name] = serverStreamingHandler(binding, spec, shutdown, observe);
+        handlers[name] = serverStreamingHandler(binding, spec, watchers);
         break;
       default:
         throw new Error(
@@ -203,6 +214,7 @@ export async function startGrpcServer(
   bindings: readonly ServiceBinding[],
   shutdown: AbortSignal,
   observe: RpcObserver,
+  onFailure: FailureObserver,
 ): Promise<RunningGrpcServer> {
   const server = new grpc.Server({
     "grpc.max_receive_message_length": READ_MAX_BYTES,
@@ -211,7 +223,7 @@ export async function startGrpcServer(
     "grpc.enable_channelz": 0,
   });
   for (const binding of bindings) {
-    const { definition, handlers } = grpcService(binding, shutdown, observe);
+    const { definition, handlers } = grpcService(binding, { shutdown, observe, onFailure });
     server.addService(definition, handlers);
   }
   addReflection(

@@ -1,0 +1,24 @@
+// Why a call was refused by caller authentication or authorization, carried as the
+// ConnectError's cause: never sent to the client, read by the failure log.
+import { type Code, ConnectError } from "@connectrpc/connect";
+
+/** No "Bearer <key>", a key no caller has, or a caller without the permission for the app. */
+export type AuthFailureReason = "missing_key" | "unknown_key" | "no_permission";
+
+export class AuthFailure {
+  constructor(
+    readonly reason: AuthFailureReason,
+    /** The caller's name, once its key is known. */
+    readonly caller?: string,
+  ) {}
+}
+
+/** The AuthFailure a refusal carries, if `error` is one. */
+export function authFailureOf(error: ConnectError): AuthFailure | undefined {
+  return error.cause instanceof AuthFailure ? error.cause : undefined;
+}
+
+/** A refusal that says what it is to the client and why to the failure log. */
+export function authRefusal(message: string, code: Code, failure: AuthFailure): ConnectError {
+  return new ConnectError(message, code, undefined, undefined, failure);
+}
