@@ -20,7 +20,9 @@ export async function listenSockets(
   onSocket: (socket: Socket) => void,
 ): Promise<SocketListener> {
   const sockets = new Set<Socket>();
-  const listener = createServer((socket) => {
+  // No Nagle delay, as node:http2's own listener: small frames (a trailers-only status
+  // just before a deadline) must not wait for the peer's ACK.
+  const listener = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     onSocket(socket);
