@@ -2,21 +2,12 @@
 // (no SIGBUS, no SIGSEGV, no new empty store in its place): exit 1, one line naming
 // store.path and the way out, and the files left exactly as they were.
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeSync,
-} from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchTokenServerProcess, Teardown } from "@wxtoken/testkit";
 import { afterAll, describe, expect, it } from "vitest";
+import { overwriteBytes } from "../testing/overwrite-bytes.js";
 import { EmbeddedStore } from "./embedded.js";
 
 const teardown = new Teardown();
@@ -33,15 +24,6 @@ async function writtenStore(): Promise<string> {
   return path;
 }
 
-function overwrite(file: string, position: number, bytes: Buffer): void {
-  const fd = openSync(file, "r+");
-  try {
-    writeSync(fd, bytes, 0, bytes.length, position);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 const PAGE = 4096;
 
 /** Each damage, done to the store directory. */
@@ -50,11 +32,12 @@ const damages: Record<string, (dir: string) => void> = {
     const file = join(dir, "data.mdb");
     truncateSync(file, Math.floor(statSync(file).size / 2));
   },
-  "both meta pages zeroed": (dir) => overwrite(join(dir, "data.mdb"), 0, Buffer.alloc(2 * PAGE)),
+  "both meta pages zeroed": (dir) =>
+    overwriteBytes(join(dir, "data.mdb"), 0, Buffer.alloc(2 * PAGE)),
   "garbage over the meta pages": (dir) =>
-    overwrite(join(dir, "data.mdb"), 0, Buffer.alloc(2 * PAGE, "garbage!")),
+    overwriteBytes(join(dir, "data.mdb"), 0, Buffer.alloc(2 * PAGE, "garbage!")),
   "the second meta page zeroed": (dir) =>
-    overwrite(join(dir, "data.mdb"), PAGE, Buffer.alloc(PAGE)),
+    overwriteBytes(join(dir, "data.mdb"), PAGE, Buffer.alloc(PAGE)),
   "data.mdb of zero length": (dir) => truncateSync(join(dir, "data.mdb"), 0),
   "data.mdb deleted": (dir) => rmSync(join(dir, "data.mdb")),
 };

@@ -1,10 +1,11 @@
 // The LMDB check passes every store LMDB wrote and names what is wrong with a damaged
 // one, reading only.
-import { closeSync, mkdtempSync, openSync, statSync, truncateSync, writeSync } from "node:fs";
+import { mkdtempSync, statSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open } from "lmdb";
 import { describe, expect, it } from "vitest";
+import { overwriteBytes } from "../testing/overwrite-bytes.js";
 import { checkLmdbDataFile, LmdbFileDamagedError } from "./lmdb-check.js";
 
 const PAGE = 4096;
@@ -21,12 +22,6 @@ async function dataFile(records: number): Promise<string> {
   });
   await root.close();
   return join(path, "data.mdb");
-}
-
-function overwrite(file: string, position: number, bytes: Buffer): void {
-  const fd = openSync(file, "r+");
-  writeSync(fd, bytes, 0, bytes.length, position);
-  closeSync(fd);
 }
 
 describe("checkLmdbDataFile", () => {
@@ -51,17 +46,17 @@ describe("checkLmdbDataFile", () => {
     ],
     [
       "meta pages zeroed",
-      (file) => overwrite(file, 0, Buffer.alloc(2 * PAGE)),
+      (file) => overwriteBytes(file, 0, Buffer.alloc(2 * PAGE)),
       /meta page 0 is not an LMDB meta page/,
     ],
     [
       "garbage meta",
-      (file) => overwrite(file, 0, Buffer.alloc(2 * PAGE, "garbage!")),
+      (file) => overwriteBytes(file, 0, Buffer.alloc(2 * PAGE, "garbage!")),
       /meta page 0 is not an LMDB meta page/,
     ],
     [
       "a last page past the file",
-      (file) => overwrite(file, PAGE + 24 + 120, Buffer.from([0xff, 0xff, 0xff, 0x7f])),
+      (file) => overwriteBytes(file, PAGE + 24 + 120, Buffer.from([0xff, 0xff, 0xff, 0x7f])),
       /cut short|points at page/,
     ],
   ])("refuses a data file %s", async (_damage, damage, message) => {
