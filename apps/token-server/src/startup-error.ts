@@ -36,6 +36,10 @@ const ERRNO_WORDS: Readonly<Record<string, string>> = {
   ENOSPC: "no space left on device",
   EDQUOT: "disk quota exceeded",
   ENOENT: "no such file or directory",
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset by peer",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "no route to host",
   ENOTFOUND: "host name not found",
   EAI_AGAIN: "host name not resolved (temporary DNS failure)",
 };

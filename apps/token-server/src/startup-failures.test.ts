@@ -144,7 +144,7 @@ describe("store.etcd.endpoints", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
       new RegExp(
-        `^store\\.etcd\\.endpoints ${endpoint}: no etcd answered \\(.+\\); gave up after \\d+ tries in [\\d.]+ s \\(store\\.etcd\\.connect_timeout_s\\)$`,
+        `^store\\.etcd\\.endpoints ${endpoint}: no etcd answered \\(connection refused\\); gave up after \\d+ tries in [\\d.]+ s \\(store\\.etcd\\.connect_timeout_s\\)$`,
       ),
     );
     const retries = spawned

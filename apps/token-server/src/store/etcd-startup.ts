@@ -3,6 +3,7 @@
 // failed try and a growing pause between tries; past the startup budget it gives up with a
 // StartupError naming store.etcd.endpoints.
 import { setTimeout as delay } from "node:timers/promises";
+import { isBrokenCircuitError } from "cockatiel";
 import type { Etcd3 } from "etcd3";
 import type { Logger } from "pino";
 import { describeCause, RetryableStartupError, StartupError } from "../startup-error.js";
@@ -43,11 +44,26 @@ async function ask(client: Etcd3, prefix: string, timeoutMs: number): Promise<vo
   }
 }
 
+/**
+ * Why a try failed, in words. etcd3 stops trying a host for a while after failures (its
+ * circuit breaker): such a try repeats the cause of the last real one.
+ */
+function causeOf(error: unknown, attemptTimeoutMs: number, previous: string | undefined): string {
+  if (error instanceof AttemptTimedOut) {
+    return `no etcd answered within ${seconds(attemptTimeoutMs)}`;
+  }
+  if (isBrokenCircuitError(error) && previous !== undefined) {
+    return previous;
+  }
+  return `no etcd answered (${describeCause(error).split("\n")[0]})`;
+}
+
 /** Resolves once etcd answers; throws a StartupError once the budget is spent. */
 export async function waitForEtcd(options: EtcdStartupOptions): Promise<void> {
   const { client, prefix, attemptTimeoutMs, giveUpAfterMs, logger } = options;
   const subject = options.endpoints.join(",");
   const startedAt = Date.now();
+  let cause: string | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       await ask(client, prefix, attemptTimeoutMs);
@@ -56,10 +72,7 @@ export async function waitForEtcd(options: EtcdStartupOptions): Promise<void> {
       }
       return;
     } catch (error) {
-      const cause =
-        error instanceof AttemptTimedOut
-          ? `no etcd answered within ${seconds(attemptTimeoutMs)}`
-          : `no etcd answered (${describeCause(error).split("\n")[0]})`;
+      cause = causeOf(error, attemptTimeoutMs, cause);
       const elapsed = Date.now() - startedAt;
       const pause = Math.min(pauseAfter(attempt), giveUpAfterMs - elapsed);
       if (pause <= 0) {
