@@ -38,6 +38,20 @@ describe("lockStore", () => {
     expect(readFileSync(file, "utf8")).toBe(`${process.ppid}\n`);
   });
 
+  it("refuses a second lock of the same directory in this process", () => {
+    const dir = newDir();
+    const lock = lockStore(dir);
+    expect(() => lockStore(dir)).toThrow(`in use by process ${process.pid}`);
+    lock.release();
+    lockStore(dir).release();
+  });
+
+  it("takes over a lock naming this pid that this process does not hold (a restarted container)", () => {
+    const dir = newDir();
+    writeFileSync(join(dir, LOCK_FILE), `${process.pid}\n`);
+    lockStore(dir).release();
+  });
+
   it("takes over the lock of a process that is gone", () => {
     const dir = newDir();
     writeFileSync(join(dir, LOCK_FILE), `${deadPid()}\n`);

@@ -3,9 +3,12 @@
 // directory is refused with the holder's pid; a lock left by a process that is gone (a
 // crash, kill -9) is taken over.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 export const LOCK_FILE = "wxtoken.lock";
+
+/** The lock files this process holds: its own pid in a lock file is stale only if not here. */
+const heldHere = new Set<string>();
 
 /** The store is held by another live process. */
 export class StoreLockedError extends Error {
@@ -53,11 +56,14 @@ export interface StoreLock {
 
 /**
  * Takes the lock of the store directory `dir` (which must exist), or throws
- * StoreLockedError. A holder that is this very pid is a previous life of this process
- * (containers reuse pid 1), so its lock is stale too.
+ * StoreLockedError. A lock file naming this very pid that this process does not hold was
+ * left by a previous life of it (containers reuse pid 1): stale too.
  */
 export function lockStore(dir: string): StoreLock {
-  const lockPath = join(dir, LOCK_FILE);
+  const lockPath = resolve(join(dir, LOCK_FILE));
+  if (heldHere.has(lockPath)) {
+    throw new StoreLockedError(lockPath, process.pid);
+  }
   try {
     createLock(lockPath);
   } catch (error) {
@@ -79,8 +85,10 @@ export function lockStore(dir: string): StoreLock {
       throw retryError;
     }
   }
+  heldHere.add(lockPath);
   return {
     release() {
+      heldHere.delete(lockPath);
       try {
         if (readHolder(lockPath) === process.pid) {
           unlinkSync(lockPath);
