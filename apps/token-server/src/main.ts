@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// The token-server process: args → config → wiring → start; SIGTERM/SIGINT drain and exit 0.
+// The token-server process: args → config → wiring → start; SIGTERM/SIGINT drain and exit 0
+// (a second signal while stopping changes nothing). A config error exits 2, any other
+// startup failure 1, each with one line on stderr naming the config key.
 import { parseArgs } from "node:util";
 import { ConfigError, type LoadedConfig, loadConfigFiles } from "./config/load.js";
 import { closeLog, createLogger, logDestination } from "./observability/logger.js";
-import { startTokenServer } from "./server.js";
+import { type RunningTokenServer, startTokenServer } from "./server.js";
+import { StartupError } from "./startup-error.js";
 
 const USAGE = "usage: node apps/token-server/dist/main.js --config FILE";
 const HELP = `${USAGE}
@@ -53,8 +56,24 @@ async function main(): Promise<void> {
   const { config, files } = loaded;
   const log = logDestination();
   const logger = createLogger(config.log.level, log);
-  const server = await startTokenServer(config, logger, { configPath, configFiles: files });
+  let server: RunningTokenServer;
+  try {
+    server = await startTokenServer(config, logger, { configPath, configFiles: files });
+  } catch (error) {
+    if (error instanceof StartupError) {
+      await closeLog(log, EXIT_DEADLINE_MS);
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) {
+      logger.info({ signal }, "already stopping");
+      return;
+    }
+    stopping = true;
     const startedAt = Date.now();
     logger.info({ signal }, "shutting down");
     setTimeout(() => process.exit(1), EXIT_DEADLINE_MS).unref();
@@ -72,8 +91,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
 }
 
 await main();

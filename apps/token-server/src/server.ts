@@ -24,11 +24,12 @@ import { AdminServiceImpl } from "./services/admin-service.js";
 import { HealthServiceImpl } from "./services/health-service.js";
 import { MessageServiceImpl } from "./services/message-service.js";
 import { TokenServiceImpl } from "./services/token-service.js";
+import { asStartupError, failsAs } from "./startup-error.js";
 import { EmbeddedStore } from "./store/embedded.js";
 import type { KvStore } from "./store/kv-store.js";
-import { startConnectServer } from "./transport/connect.js";
+import { type RunningConnectServer, startConnectServer } from "./transport/connect.js";
 import type { FailureObserver } from "./transport/failed-call.js";
-import { startGrpcServer } from "./transport/grpc.js";
+import { type RunningGrpcServer, startGrpcServer } from "./transport/grpc.js";
 import { bindService } from "./transport/service-binding.js";
 
 export interface RunningTokenServer {
@@ -36,7 +37,7 @@ export interface RunningTokenServer {
   readonly grpcPort: number;
   readonly httpPort: number;
   readonly manager: CredentialManager;
-  /** Stops accepting calls, ends streams, and releases everything. */
+  /** Stops accepting calls, ends streams, and releases everything; once, however often called. */
   stop(): Promise<void>;
 }
 
@@ -53,11 +54,13 @@ function splitHostPort(address: string): { host: string; port: number } {
 
 /** Unary etcd calls fail after this long, so an outage is noticed instead of waited out. */
 const ETCD_CALL_DEADLINE_MS = 3_000;
+/** One try to reach etcd at start gets this long. */
+const ETCD_START_ATTEMPT_MS = 5_000;
 
 /**
- * The store and the coordinator of `store.kind`: embedded + solo, or etcd + election.
- * The etcd modules load only for etcd: a single replica's heap (and every full GC of
- * it) stays smaller without them.
+ * The store and the coordinator of `store.kind`: embedded + solo, or etcd + election
+ * once etcd answers. The etcd modules load only for etcd: a single replica's heap (and
+ * every full GC of it) stays smaller without them. Failures are StartupErrors.
  */
 async function openBackend(
   config: Config,
@@ -65,17 +68,20 @@ async function openBackend(
   logger: Logger,
 ): Promise<{ store: KvStore; coordinator: Coordinator }> {
   if (config.store.kind === "embedded") {
-    return {
-      store: new EmbeddedStore(config.store.path),
-      coordinator: new SoloCoordinator(replicaId),
-    };
+    const { path } = config.store;
+    try {
+      return { store: new EmbeddedStore(path), coordinator: new SoloCoordinator(replicaId) };
+    } catch (error) {
+      throw asStartupError("store.path", path, error);
+    }
   }
-  const [{ Etcd3 }, { EtcdStore }, { EtcdLeader }] = await Promise.all([
+  const [{ Etcd3 }, { EtcdStore }, { EtcdLeader }, { waitForEtcd }] = await Promise.all([
     import("etcd3"),
     import("./store/etcd.js"),
     import("./cluster/etcd-leader.js"),
+    import("./store/etcd-startup.js"),
   ]);
-  const { endpoints, prefix, lease_ttl_s } = config.store.etcd;
+  const { endpoints, prefix, lease_ttl_s, connect_timeout_s } = config.store.etcd;
   const client = new Etcd3({
     hosts: endpoints,
     defaultCallOptions: (context) =>
@@ -84,6 +90,19 @@ async function openBackend(
       watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }).next(),
     },
   });
+  try {
+    await waitForEtcd({
+      client,
+      endpoints,
+      prefix,
+      attemptTimeoutMs: ETCD_START_ATTEMPT_MS,
+      giveUpAfterMs: connect_timeout_s * 1000,
+      logger,
+    });
+  } catch (error) {
+    client.close();
+    throw error;
+  }
   return {
     store: new EtcdStore(client, prefix, logger),
     coordinator: new EtcdLeader({ client, prefix, replicaId, leaseTtlS: lease_ttl_s, logger }),
@@ -235,28 +254,50 @@ export async function startTokenServer(
         });
   metrics.configReloadSuccessful.set(1);
 
-  await holds.start();
-  health.start();
-  await coordinator.start();
-  await manager.start();
-  reloader?.start();
-  const grpcAddress = config.listen.grpc;
-  const http = splitHostPort(config.listen.http);
-  const grpc = await startGrpcServer(
-    grpcAddress,
-    bindings,
-    shutdown.signal,
-    (method) => metrics.rpc("grpc", method),
-    onFailure,
-  );
-  const connect = await startConnectServer(
-    http.host,
-    http.port,
-    bindings,
-    (method) => metrics.rpc("connect", method),
-    { "/metrics": metricsRoute(metrics.registry) },
-    onFailure,
-  );
+  let grpc: RunningGrpcServer | undefined;
+  let connect: RunningConnectServer | undefined;
+  /** Releases whatever has started: on stop, and on a failed start. */
+  const release = async (graceMs: number) => {
+    // Resign first: another replica leads while this one drains.
+    const resigned = coordinator.stop();
+    shutdown.abort();
+    reloader?.stop();
+    manager.stop();
+    holds.stop();
+    health.stop();
+    await Promise.all([grpc?.close(graceMs), connect?.close(graceMs), resigned]);
+    await wechat.close();
+    await usage.flush().catch(() => undefined);
+    await store.close();
+  };
+  try {
+    await holds.start();
+    health.start();
+    await coordinator.start();
+    await manager.start();
+    reloader?.start();
+    const grpcAddress = splitHostPort(config.listen.grpc);
+    const http = splitHostPort(config.listen.http);
+    grpc = await startGrpcServer(
+      grpcAddress.host,
+      grpcAddress.port,
+      bindings,
+      shutdown.signal,
+      (method) => metrics.rpc("grpc", method),
+      onFailure,
+    ).catch(failsAs("listen.grpc", config.listen.grpc));
+    connect = await startConnectServer(
+      http.host,
+      http.port,
+      bindings,
+      (method) => metrics.rpc("connect", method),
+      { "/metrics": metricsRoute(metrics.registry) },
+      onFailure,
+    ).catch(failsAs("listen.http", config.listen.http));
+  } catch (error) {
+    await release(0);
+    throw error;
+  }
   logger.info(
     {
       replica_id: replicaId,
@@ -267,24 +308,15 @@ export async function startTokenServer(
     "wxtoken listening",
   );
 
+  let stopped: Promise<void> | undefined;
   return {
     replicaId,
     grpcPort: grpc.port,
     httpPort: connect.port,
     manager,
-    async stop() {
-      // Resign first: another replica leads while this one drains.
-      const resigned = coordinator.stop();
-      shutdown.abort();
-      reloader?.stop();
-      manager.stop();
-      holds.stop();
-      health.stop();
-      await Promise.all([grpc.close(SHUTDOWN_GRACE_MS), connect.close(), resigned]);
-      await wechat.close();
-      await usage.flush().catch(() => undefined);
-      await store.close();
-      logger.info("wxtoken stopped");
+    stop() {
+      stopped ??= release(SHUTDOWN_GRACE_MS).then(() => logger.info("wxtoken stopped"));
+      return stopped;
     },
   };
 }

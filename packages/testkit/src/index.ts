@@ -9,13 +9,20 @@ export type { ProcessExit, SpawnedProcess, SpawnOptions } from "./spawn.js";
 export { processExists, runningProcesses, spawnNode, spawnProcess } from "./spawn.js";
 export type { CleanupStep } from "./teardown.js";
 export { Teardown } from "./teardown.js";
-export type { TokenServerOptions, TokenServerProcess } from "./token-server-process.js";
+export type {
+  LaunchedTokenServer,
+  TokenServerOptions,
+  TokenServerProcess,
+} from "./token-server-process.js";
 export {
   e2e,
   e2eSimApps,
+  launchTokenServerProcess,
   repoRoot,
   startTokenServerProcess,
   tokenServerMain,
 } from "./token-server-process.js";
+export type { ProcessUser } from "./unprivileged-user.js";
+export { unprivilegedUser } from "./unprivileged-user.js";
 export type { WaitForOptions } from "./wait-for.js";
 export { WaitAborted, waitFor } from "./wait-for.js";

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { processExists, spawnNode } from "./spawn.js";
 import { Teardown } from "./teardown.js";
+import { unprivilegedUser } from "./unprivileged-user.js";
 
 const sleeper = `process.stdout.write("ready " + process.argv[1] + "\\n"); setInterval(() => {}, 1000);`;
 
@@ -25,6 +26,18 @@ describe("spawnNode", () => {
     await child.waitForOutput(/ready/);
     const exit = await child.stop("SIGTERM", 100);
     expect(exit.signal).toBe("SIGKILL");
+  });
+
+  it("keeps stderr apart, and runs the process as the user given", async () => {
+    const user = unprivilegedUser();
+    const child = spawnNode(
+      "-e",
+      [`console.log("out"); console.error("uid " + process.getuid() + " gid " + process.getgid())`],
+      { user },
+    );
+    await child.exited;
+    expect(child.errorOutput()).toBe(`uid ${user.uid} gid ${user.gid}\n`);
+    expect(child.output()).toContain("out\n");
   });
 
   it("fails waitForOutput at once when the process exits", async () => {

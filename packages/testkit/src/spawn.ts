@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import type { Teardown } from "./teardown.js";
+import type { ProcessUser } from "./unprivileged-user.js";
 import { WaitAborted, waitFor } from "./wait-for.js";
 
 export interface SpawnOptions {
@@ -13,6 +14,8 @@ export interface SpawnOptions {
   teardown?: Teardown;
   /** A name for messages; the command's base name by default. */
   name?: string;
+  /** Runs the process as this user (the tests run as root: permission tests need another). */
+  user?: ProcessUser;
 }
 
 export interface ProcessExit {
@@ -28,6 +31,8 @@ export interface SpawnedProcess {
   readonly exited: Promise<ProcessExit>;
   /** Everything written to stdout and stderr so far, interleaved. */
   output(): string;
+  /** What was written to stderr so far. */
+  errorOutput(): string;
   /** Waits until the output matches `pattern`, returning the match. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Sends a signal without waiting (SIGSTOP, SIGCONT, ...). */
@@ -61,6 +66,7 @@ export function spawnProcess(
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    ...options.user,
   });
   if (child.pid === undefined) {
     throw new Error(`spawn: could not start ${name} (${command})`);
@@ -68,11 +74,15 @@ export function spawnProcess(
   const pid = child.pid;
   running.add(child);
   let output = "";
+  let errorOutput = "";
   const append = (chunk: Buffer) => {
     output += chunk.toString("utf8");
   };
   child.stdout?.on("data", append);
   child.stderr?.on("data", append);
+  child.stderr?.on("data", (chunk: Buffer) => {
+    errorOutput += chunk.toString("utf8");
+  });
   let exit: ProcessExit | undefined;
   const exited = once(child, "exit").then(([code, signal]) => {
     running.delete(child);
@@ -86,6 +96,7 @@ export function spawnProcess(
     child,
     exited,
     output: () => output,
+    errorOutput: () => errorOutput,
     isRunning: () => exit === undefined,
     signal(signal) {
       if (exit === undefined) {

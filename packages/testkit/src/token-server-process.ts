@@ -1,12 +1,13 @@
 // A real token-server process (apps/token-server/dist/main.js) for end-to-end tests: a
 // generated config pointing at a WeChat simulator, ports read from its first log line.
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type SpawnedProcess, spawnNode } from "./spawn.js";
 import type { Teardown } from "./teardown.js";
+import type { ProcessUser } from "./unprivileged-user.js";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const tokenServerMain = join(repoRoot, "apps", "token-server", "dist", "main.js");
@@ -39,23 +40,32 @@ export interface TokenServerOptions {
   config?: Record<string, unknown>;
   /** Reuse a store directory (restart tests). */
   storePath?: string;
+  /** Runs the server as this user; its config is then made readable to everyone. */
+  user?: ProcessUser;
 }
 
-export interface TokenServerProcess {
+/** A token-server process just spawned: it may still be starting, or failing to. */
+export interface LaunchedTokenServer {
   readonly process: SpawnedProcess;
-  /** http://127.0.0.1:PORT of the native gRPC port. */
-  readonly grpcUrl: string;
-  /** http://127.0.0.1:PORT of the Connect / gRPC-Web / JSON port. */
-  readonly httpUrl: string;
   readonly storePath: string;
   readonly configPath: string;
 }
 
-/** Writes a config for the simulator at `simUrl` and starts the token-server with it. */
-export async function startTokenServerProcess(
+export interface TokenServerProcess extends LaunchedTokenServer {
+  /** http://127.0.0.1:PORT of the native gRPC port. */
+  readonly grpcUrl: string;
+  /** http://127.0.0.1:PORT of the Connect / gRPC-Web / JSON port. */
+  readonly httpUrl: string;
+}
+
+/**
+ * Writes a config for the simulator at `simUrl` and spawns the token-server with it,
+ * without waiting for it (for tests of startup failures).
+ */
+export function launchTokenServerProcess(
   simUrl: string,
   options: TokenServerOptions,
-): Promise<TokenServerProcess> {
+): LaunchedTokenServer {
   const dir = mkdtempSync(join(tmpdir(), "wxtoken-e2e-"));
   const storePath = options.storePath ?? join(dir, "store");
   const config = {
@@ -88,17 +98,29 @@ export async function startTokenServerProcess(
   // JSON is YAML: the server reads it as its YAML config.
   const configPath = join(dir, "config.yaml");
   writeFileSync(configPath, JSON.stringify(config, null, 2));
+  if (options.user !== undefined) {
+    chmodSync(dir, 0o755);
+    chmodSync(configPath, 0o644);
+  }
   const process = spawnNode(tokenServerMain, ["--config", configPath], {
     teardown: options.teardown,
     name: "token-server",
     env: { E2E_SECRET: e2e.secret, E2E_OTHER_SECRET: e2e.otherSecret },
+    user: options.user,
   });
-  const ready = await process.waitForOutput(/"grpc_port":(\d+),"http_port":(\d+)/, 20_000);
+  return { process, storePath, configPath };
+}
+
+/** Writes a config for the simulator at `simUrl` and starts the token-server with it. */
+export async function startTokenServerProcess(
+  simUrl: string,
+  options: TokenServerOptions,
+): Promise<TokenServerProcess> {
+  const launched = launchTokenServerProcess(simUrl, options);
+  const ready = await launched.process.waitForOutput(/"grpc_port":(\d+),"http_port":(\d+)/, 20_000);
   return {
-    process,
+    ...launched,
     grpcUrl: `http://127.0.0.1:${ready[1]}`,
     httpUrl: `http://127.0.0.1:${ready[2]}`,
-    storePath,
-    configPath,
   };
 }

@@ -65,6 +65,8 @@ export const configSchema = z
             endpoints: z.array(z.url()).min(1).default(["http://127.0.0.1:2379"]),
             prefix: z.string().min(1).default("wxtoken/"),
             lease_ttl_s: z.number().int().min(1).max(60).default(5),
+            /** How long a replica starting waits for etcd to answer before it exits 1. */
+            connect_timeout_s: z.number().int().min(1).max(3_600).default(60),
           })
           .strict()
           .prefault({}),

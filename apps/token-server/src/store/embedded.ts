@@ -1,9 +1,14 @@
 // The embedded KvStore: durable on local disk in LMDB, for the single-replica default.
-// Watchers are in-process; revisions are a counter kept in the same transactions.
+// Watchers are in-process; revisions are a counter kept in the same transactions. The
+// directory is private to its owner (0700, files 0600), locked against a second process,
+// and checked before LMDB maps it.
 import { EventEmitter } from "node:events";
-import { mkdirSync } from "node:fs";
-import { type Database, open, type RootDatabase } from "lmdb";
+import { accessSync, chmodSync, constants, mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { type Database, open, type RootDatabase, type RootDatabaseOptionsWithPath } from "lmdb";
 import type { KvEntry, KvEvent, KvStore, PutOptions, Unsubscribe } from "./kv-store.js";
+import { checkStoreFiles, markStoreFormat } from "./store-format.js";
+import { lockStore, type StoreLock } from "./store-lock.js";
 
 interface StoredRecord {
   value: Uint8Array;
@@ -13,9 +18,50 @@ interface StoredRecord {
 }
 
 const REVISION_KEY = "revision";
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+/** Makes the files of `dir` that this user owns private to it (stores made before 0600). */
+function restrictFiles(dir: string): void {
+  const uid = process.getuid?.();
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    const stat = statSync(file);
+    if (stat.isFile() && stat.uid === uid && (stat.mode & 0o077) !== 0) {
+      chmodSync(file, FILE_MODE);
+    }
+  }
+}
+
+/** lmdb-js passes `permissionsMode` (the files' mode, 0664 by default) on to LMDB untyped. */
+function lmdbOptions(path: string): RootDatabaseOptionsWithPath & { permissionsMode: number } {
+  return { path, compression: false, permissionsMode: FILE_MODE };
+}
+
+/**
+ * Opens LMDB in `path` with everything that must come first: the directory (created
+ * 0700, readable and writable), the lock, the check of the files. Throws the error of the
+ * step that failed, having released what it took.
+ */
+function openChecked(path: string): { root: RootDatabase; lock: StoreLock } {
+  mkdirSync(path, { recursive: true, mode: DIR_MODE });
+  accessSync(path, constants.R_OK | constants.W_OK | constants.X_OK);
+  const lock = lockStore(path);
+  try {
+    checkStoreFiles(path);
+    const root = open(lmdbOptions(path));
+    markStoreFormat(path);
+    restrictFiles(path);
+    return { root, lock };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
 
 export class EmbeddedStore implements KvStore {
   private readonly root: RootDatabase;
+  private readonly lock: StoreLock;
   private readonly records: Database<StoredRecord, string>;
   private readonly meta: Database<number, string>;
   private readonly events = new EventEmitter();
@@ -25,8 +71,7 @@ export class EmbeddedStore implements KvStore {
     path: string,
     private readonly now: () => number = Date.now,
   ) {
-    mkdirSync(path, { recursive: true });
-    this.root = open({ path, compression: false });
+    ({ root: this.root, lock: this.lock } = openChecked(path));
     this.records = this.root.openDB<StoredRecord, string>({ name: "records" });
     this.meta = this.root.openDB<number, string>({ name: "meta" });
     this.events.setMaxListeners(0);
@@ -123,5 +168,6 @@ export class EmbeddedStore implements KvStore {
     clearInterval(this.sweeper);
     this.events.removeAllListeners();
     await this.root.close();
+    this.lock.release();
   }
 }

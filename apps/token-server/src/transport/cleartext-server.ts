@@ -11,8 +11,8 @@ import {
   type Http2ServerResponse,
   type Http2Session,
 } from "node:http2";
-import { createServer as createNetServer, type Socket } from "node:net";
 import { sniffProtocol } from "./protocol-sniffer.js";
+import { listenSockets } from "./socket-listener.js";
 
 export type RequestHandler = (
   request: IncomingMessage | Http2ServerRequest,
@@ -21,8 +21,11 @@ export type RequestHandler = (
 
 export interface CleartextServer {
   readonly port: number;
-  /** Closes the listener, then every connection (HTTP/2 sessions get a GOAWAY first). */
-  close(): Promise<void>;
+  /**
+   * Closes the listener and sends every HTTP/2 session a GOAWAY (idle HTTP/1.1 connections
+   * close at once); after `graceMs`, destroys every connection still open.
+   */
+  close(graceMs: number): Promise<void>;
 }
 
 export async function startCleartextServer(
@@ -33,14 +36,11 @@ export async function startCleartextServer(
   const http1 = createHttp1Server(handler);
   const http2 = createHttp2Server(handler);
   const sessions = new Set<Http2Session>();
-  const sockets = new Set<Socket>();
   http2.on("session", (session: Http2Session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
-  const listener = createNetServer((socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+  const listener = await listenSockets(host, port, (socket) => {
     sniffProtocol(socket, (protocol) => {
       if (protocol === "http2") {
         // The HTTP/2 session takes the bytes put back, then reads the socket's handle
@@ -52,29 +52,15 @@ export async function startCleartextServer(
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    listener.once("error", reject);
-    listener.listen({ host, port }, resolve);
-  });
-  const address = listener.address();
-  if (address === null || typeof address === "string") {
-    throw new Error(`cannot listen on ${host}:${port}`);
-  }
   return {
-    port: address.port,
-    async close() {
-      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+    port: listener.port,
+    close(graceMs) {
+      const closed = listener.close(graceMs);
       for (const session of sessions) {
         session.close();
       }
       http1.closeIdleConnections();
-      const deadline = setTimeout(() => {
-        for (const socket of sockets) {
-          socket.destroy();
-        }
-      }, 1_000);
-      await closed;
-      clearTimeout(deadline);
+      return closed;
     },
   };
 }

@@ -22,6 +22,7 @@ import { type GrpcRequest, messageOf, parseGrpcRequest } from "./grpc-request.js
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
 import { addReflection } from "./reflection.js";
 import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
+import { listenSockets } from "./socket-listener.js";
 
 function sendHeaders(call: GrpcCall, context: GrpcHandlerContext): void {
   const headers = context.headersToSend();
@@ -205,12 +206,21 @@ export function grpcService(binding: ServiceBinding, watchers: CallWatchers) {
 
 export interface RunningGrpcServer {
   readonly port: number;
-  /** Stops accepting calls, waits up to `graceMs` for running ones, then cancels them. */
+  /**
+   * Stops accepting calls and sends every connection a GOAWAY; after `graceMs`, destroys
+   * the connections still open (idle ones included), cancelling their calls.
+   */
   close(graceMs: number): Promise<void>;
 }
 
+/**
+ * Serves the bindings on `host`:`port`. The listener is ours, its connections injected into
+ * grpc-js: grpc-js's own shutdown half-closes an idle client's socket and then waits for
+ * that client forever.
+ */
 export async function startGrpcServer(
-  address: string,
+  host: string,
+  port: number,
   bindings: readonly ServiceBinding[],
   shutdown: AbortSignal,
   observe: RpcObserver,
@@ -230,20 +240,14 @@ export async function startGrpcServer(
     server,
     bindings.map((binding) => binding.service),
   );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) =>
-      error === null ? resolve(bound) : reject(error),
-    ),
-  );
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const listener = await listenSockets(host, port, (socket) => injector.injectConnection(socket));
   return {
-    port,
-    close: (graceMs) =>
-      new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.forceShutdown(), graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
+    port: listener.port,
+    close(graceMs) {
+      const closed = listener.close(graceMs);
+      injector.drain(graceMs);
+      return closed.then(() => injector.destroy());
+    },
   };
 }

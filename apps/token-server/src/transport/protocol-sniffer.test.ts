@@ -79,7 +79,7 @@ describe("the cleartext port", () => {
     const server = await startCleartextServer("127.0.0.1", 0, (_request, response) => {
       response.end("ok");
     });
-    teardown.add(() => server.close());
+    teardown.add(() => server.close(0));
     const client = connect(server.port, "127.0.0.1");
     client.setNoDelay(true);
     teardown.add(() => {
