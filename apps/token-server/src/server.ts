@@ -66,11 +66,15 @@ async function openBackend(
   config: Config,
   replicaId: string,
   logger: Logger,
-): Promise<{ store: KvStore; coordinator: Coordinator }> {
+): Promise<{ store: KvStore; coordinator: Coordinator; watchDisconnects: () => number }> {
   if (config.store.kind === "embedded") {
     const { path } = config.store;
     try {
-      return { store: new EmbeddedStore(path), coordinator: new SoloCoordinator(replicaId) };
+      return {
+        store: new EmbeddedStore(path),
+        coordinator: new SoloCoordinator(replicaId),
+        watchDisconnects: () => 0,
+      };
     } catch (error) {
       throw asStartupError("store.path", path, error);
     }
@@ -103,9 +107,11 @@ async function openBackend(
     client.close();
     throw error;
   }
+  const store = new EtcdStore(client, prefix, logger);
   return {
-    store: new EtcdStore(client, prefix, logger),
+    store,
     coordinator: new EtcdLeader({ client, prefix, replicaId, leaseTtlS: lease_ttl_s, logger }),
+    watchDisconnects: () => store.watchConnection.disconnects,
   };
 }
 
@@ -125,7 +131,7 @@ export async function startTokenServer(
   options: TokenServerOptions = {},
 ): Promise<RunningTokenServer> {
   const replicaId = config.replica_id ?? `${hostname()}-${process.pid}`;
-  const { store, coordinator } = await openBackend(config, replicaId, logger);
+  const { store, coordinator, watchDisconnects } = await openBackend(config, replicaId, logger);
   const wechat = new WeChatClient({
     baseUrl: config.wechat.base_url,
     timeoutMs: config.wechat.timeout_ms,
@@ -164,7 +170,7 @@ export async function startTokenServer(
     passiveMinIntervalMs: config.refresh.passive_min_interval_s * 1000,
     outageFallback: config.store.kind === "etcd",
   });
-  metrics.collectFrom(metricSources({ manager, usage, health, coordinator }));
+  metrics.collectFrom(metricSources({ manager, usage, health, coordinator, watchDisconnects }));
   const records = new IdempotencyRecords(store);
   const sender = new MessageSender({
     manager,

@@ -34,6 +34,7 @@ describe("wxtoken.v1 contract", () => {
       "/wxtoken.v1.AdminService/RevokeLeakedToken:server_streaming",
       "/wxtoken.v1.AdminService/ClearQuota:unary",
       "/wxtoken.v1.AdminService/GetUpstreamQuota:unary",
+      "/wxtoken.v1.AdminService/ResolveMessage:unary",
     ]);
   });
 

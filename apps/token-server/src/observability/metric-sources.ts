@@ -15,6 +15,8 @@ export interface MetricSourceDeps {
   usage: UsageCounter;
   health: StoreHealth;
   coordinator: Coordinator;
+  /** Disconnects of the store's watches since the start. */
+  watchDisconnects: () => number;
 }
 
 export function metricSources({
@@ -22,6 +24,7 @@ export function metricSources({
   usage,
   health,
   coordinator,
+  watchDisconnects,
 }: MetricSourceDeps): MetricSources {
   const apps = () => manager.states().map(({ app }) => app);
   const today = (appId: string) =>
@@ -66,5 +69,7 @@ export function metricSources({
         })),
       ),
     isLeader: () => coordinator.isLeader(),
+    watchDisconnects,
+    storeUnreachable: () => health.unreachableSince !== undefined,
   };
 }

@@ -12,6 +12,10 @@ export interface MetricSources {
   /** Each app's daily budget and the share of it used. */
   budgets(): Promise<{ appId: string; budget: number; used: number }[]>;
   isLeader(): boolean;
+  /** Disconnects of the store's watches since the start. */
+  watchDisconnects(): number;
+  /** True while the store does not answer. */
+  storeUnreachable(): boolean;
 }
 
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
@@ -88,6 +92,23 @@ export class Metrics implements CoreObserver {
       registers: [this.registry],
       collect() {
         this.set(sources.isLeader() ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: "wxtoken_store_watch_disconnects_total",
+      help: "Disconnects of the store's watches (etcd); logged once when down and once when back",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(sources.watchDisconnects());
+      },
+    });
+    new Gauge({
+      name: "wxtoken_store_unreachable",
+      help: "1 while this replica cannot reach the store (credentials are served from memory)",
+      registers: [this.registry],
+      collect() {
+        this.set(sources.storeUnreachable() ? 1 : 0);
       },
     });
     new Gauge({

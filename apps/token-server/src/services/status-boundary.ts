@@ -6,7 +6,8 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { PushStream } from "./push-stream.js";
 import { toConnectError } from "./status.js";
 
-type Method = (...args: unknown[]) => unknown;
+/** Every ServiceImpl method takes the request (or its stream) and the handler context. */
+type Method = (request: unknown, context: unknown) => unknown;
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
@@ -50,9 +51,9 @@ export function withStatuses<S extends DescService>(
     if (method === undefined) {
       continue;
     }
-    wrapped[localName] = (...args) => {
+    wrapped[localName] = (request, context) => {
       try {
-        return withStatusesReturned(method.apply(impl, args));
+        return withStatusesReturned(method.call(impl, request, context));
       } catch (error) {
         throw toConnectError(error);
       }

@@ -12,13 +12,19 @@ import {
   type PutOptions,
   type Unsubscribe,
 } from "./kv-store.js";
+import { WatchConnection } from "./watch-connection.js";
 
 export class EtcdStore implements KvStore {
+  /** Every watch's connection, told as one. */
+  readonly watchConnection: WatchConnection;
+
   constructor(
     private readonly client: Etcd3,
     private readonly prefix: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.watchConnection = new WatchConnection(logger);
+  }
 
   private entry(kv: IKeyValue): KvEntry {
     return {
@@ -114,10 +120,8 @@ export class EtcdStore implements KvStore {
         created.on("delete", (kv) =>
           listener({ type: "delete", key: this.entry(kv).key, revision: BigInt(kv.mod_revision) }),
         );
-        created.on("disconnected", (error) =>
-          this.logger.warn({ err: { message: error.message } }, "etcd watch disconnected"),
-        );
-        created.on("connected", () => this.logger.debug("etcd watch connected"));
+        created.on("disconnected", (error) => this.watchConnection.disconnected(error));
+        created.on("connected", () => this.watchConnection.connected());
         created.on("error", (error) =>
           this.logger.error({ err: { message: error.message } }, "etcd watch error"),
         );
