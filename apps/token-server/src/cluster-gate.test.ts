@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { setTimeout as observe } from "node:timers/promises";
 import { Code } from "@connectrpc/connect";
-import { CredentialKind, UpstreamErrorSchema } from "@wxtoken/api";
+import { AdminService, CredentialKind, UpstreamErrorSchema } from "@wxtoken/api";
 import { e2e, e2eSimApps, runningProcesses, Teardown, waitFor } from "@wxtoken/testkit";
 import { nextBeijingMidnight } from "@wxtoken/wechat";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -14,11 +14,12 @@ import {
   adminHeaders,
   agreedLeader,
   getToken,
+  type Replica,
   startCluster,
   tokenClient,
 } from "./testing/cluster.js";
 import { connectError } from "./testing/connect-error.js";
-import { APP_ID, OTHER_APP_ID } from "./testing/stack.js";
+import { APP_ID, clientFor, OTHER_APP_ID, transportFor } from "./testing/stack.js";
 
 const ACCESS = CredentialKind.ACCESS_TOKEN;
 const STABLE = "/cgi-bin/stable_token";
@@ -114,5 +115,28 @@ describe("the upstream gate on three replicas", () => {
       });
     }
     expect(cluster.sim.stats().callsByApp[added]?.[CLASSIC]).toBe(1);
+
+    // One follower's file drifts from the leader's: its ListApps says so, the leader's not.
+    const leader = await agreedLeader(cluster, cluster.replicas);
+    const drifted = cluster.replicas.find((r) => r !== leader);
+    if (drifted === undefined) {
+      throw new Error("no follower");
+    }
+    const config = JSON.parse(readFileSync(drifted.configPath, "utf8")) as {
+      apps: Record<string, unknown>[];
+    };
+    config.apps = config.apps.map((app) =>
+      app.app_id === added ? { ...app, daily_budget: 7 } : app,
+    );
+    writeFileSync(drifted.configPath, JSON.stringify(config));
+    drifted.process.signal("SIGHUP");
+    const differs = (replica: Replica) =>
+      clientFor(AdminService, transportFor(replica, "grpc"))
+        .listApps({}, { headers: adminHeaders })
+        .then(({ apps }) => apps.find((app) => app.appId === added)?.configDiffersFromLeader);
+    await waitFor(async () => (await differs(drifted)) === true, {
+      description: "the drifted follower saying its config differs from the leader's",
+    });
+    expect(await differs(leader)).toBe(false);
   });
 });

@@ -28,6 +28,7 @@ import {
 import { CLEAR_QUOTA_MONTHLY_LIMIT } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
+import type { ConfigFingerprints } from "../core/config-fingerprints.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { IdempotencyRecords } from "../core/idempotency.js";
 import type { StoreHealth } from "../core/store-health.js";
@@ -41,6 +42,7 @@ export interface AdminServiceDeps {
   usage: UsageCounter;
   records: IdempotencyRecords;
   health: StoreHealth;
+  fingerprints: ConfigFingerprints;
   coordinator: Coordinator;
   auth: CallerAuth;
   /** Receives one audit line per action. */
@@ -178,11 +180,15 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
   }
 
   async listApps(_request: unknown, context: HandlerContext) {
-    const { auth, manager, usage: counter, health, coordinator } = this.deps;
+    const { auth, manager, usage: counter, health, fingerprints, coordinator } = this.deps;
     const unreachableSince = health.unreachableSince;
     const caller = auth.authenticate(context.requestHeader.get("authorization"));
     auth.authorize(caller, "admin");
     const states = manager.states().filter((state) => auth.canSee(caller, state.app.app_id));
+    const differing =
+      unreachableSince === undefined
+        ? await fingerprints.differFromLeader(coordinator.leaderId())
+        : new Set<string>();
     const apps = await Promise.all(
       states.map(async ({ app, slots, lastFailure, lastRefreshAt, holds }) => {
         // During a store outage, the counts this replica knows: no I/O that would wait.
@@ -215,6 +221,7 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
               until: timestampFromMs(hold.until),
             }),
           ),
+          configDiffersFromLeader: differing.has(app.app_id),
         });
       }),
     );

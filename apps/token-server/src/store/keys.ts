@@ -21,6 +21,7 @@ export const keys = {
   /** The leader's answer to a follower's refresh request that failed. */
   refreshOutcome: (appId: string, kind: string, staleSha256: string) =>
     `refresh-outcomes/${appId}/${kind}/${staleSha256}`,
+  configFingerprints: (replicaId: string) => `config-fingerprints/${replicaId}`,
   holds: "holds/",
   hold: (appId: string, endpoint: string) => `holds/${appId}/${encodeURIComponent(endpoint)}`,
   /** Read to tell whether the store answers at all. */

@@ -1,25 +1,28 @@
 // A scripted stand-in for WeChat in core unit tests: counts calls and answers from a
 // queue of outcomes (a value, or an errcode failure), or with a fresh token by default.
-import { WeChatError } from "@wxtoken/wechat";
+import { ENDPOINTS, type SendResult, WeChatError } from "@wxtoken/wechat";
 import type { CredentialUpstream } from "../core/credential-fetcher.js";
+import type { MessageUpstream } from "../core/message-sender.js";
 
 export type Outcome = { value: string; expiresIn?: number } | { errcode: number };
 
 export interface FakeCall {
-  endpoint: "stable_token" | "token" | "getticket" | "clear_quota" | "quota";
+  endpoint: keyof typeof PATHS;
   forceRefresh?: boolean;
   accessToken?: string;
 }
 
 const PATHS = {
-  stable_token: "/cgi-bin/stable_token",
-  token: "/cgi-bin/token",
-  getticket: "/cgi-bin/ticket/getticket",
-  clear_quota: "/cgi-bin/clear_quota/v2",
-  quota: "/cgi-bin/openapi/quota/get",
+  stable_token: ENDPOINTS.stableToken,
+  token: ENDPOINTS.classicToken,
+  getticket: ENDPOINTS.ticket,
+  clear_quota: ENDPOINTS.clearQuota,
+  quota: ENDPOINTS.quotaGet,
+  template_send: ENDPOINTS.templateSend,
+  subscribe_send: ENDPOINTS.subscribeSend,
 };
 
-export class FakeUpstream implements CredentialUpstream {
+export class FakeUpstream implements CredentialUpstream, MessageUpstream {
   readonly calls: FakeCall[] = [];
   private readonly scripted = new Map<FakeCall["endpoint"], Outcome[]>();
   private issued = 0;
@@ -81,5 +84,15 @@ export class FakeUpstream implements CredentialUpstream {
   async getTicket(accessToken: string) {
     const { value, expiresIn } = await this.answer({ endpoint: "getticket", accessToken });
     return { ticket: value, expiresIn };
+  }
+
+  async sendTemplateMessage(accessToken: string): Promise<SendResult> {
+    await this.answer({ endpoint: "template_send", accessToken });
+    return { msgId: this.calls.length };
+  }
+
+  async sendSubscribeMessage(accessToken: string): Promise<SendResult> {
+    await this.answer({ endpoint: "subscribe_send", accessToken });
+    return { msgId: this.calls.length };
   }
 }

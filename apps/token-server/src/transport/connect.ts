@@ -18,7 +18,8 @@ import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
 import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
 
-function routes(bindings: readonly ServiceBinding[]) {
+/** The routes of `bindings`, for connect-node here and for a router transport in unit tests. */
+export function connectRoutes(bindings: readonly ServiceBinding[]) {
   return (router: ConnectRouter) => {
     for (const binding of bindings) {
       for (const spec of Object.values(binding.methods)) {
@@ -116,7 +117,7 @@ export function startConnectServer(
   onFailure: FailureObserver,
 ): Promise<CleartextServer> {
   const rpc = connectNodeAdapter({
-    routes: routes(bindings),
+    routes: connectRoutes(bindings),
     readMaxBytes: READ_MAX_BYTES,
     // Unknown enum names are refused, not read as the default: protobuf-es refuses them
     // only with unknown fields (protobuf's own JSON rule), which are then refused too.

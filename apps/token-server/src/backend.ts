@@ -1,0 +1,80 @@
+// The store and the coordinator of `store.kind`: the embedded LMDB store and the solo
+// coordinator, or etcd and its lease election once etcd answers. Failures are StartupErrors.
+import { ExponentialBackoff } from "cockatiel";
+import type { Logger } from "pino";
+import type { Coordinator } from "./cluster/coordinator.js";
+import { SoloCoordinator } from "./cluster/solo.js";
+import type { Config } from "./config/schema.js";
+import { asStartupError } from "./startup-error.js";
+import { EmbeddedStore } from "./store/embedded.js";
+import type { KvStore } from "./store/kv-store.js";
+
+export interface Backend {
+  store: KvStore;
+  coordinator: Coordinator;
+  /** Disconnects of the store's watches since the start. */
+  watchDisconnects: () => number;
+}
+
+/** Unary etcd calls fail after this long, so an outage is noticed instead of waited out. */
+const ETCD_CALL_DEADLINE_MS = 3_000;
+/** One try to reach etcd at start gets this long. */
+const ETCD_START_ATTEMPT_MS = 5_000;
+
+/**
+ * The store and the coordinator of `store.kind`: embedded + solo, or etcd + election
+ * once etcd answers. The etcd modules load only for etcd: a single replica's heap (and
+ * every full GC of it) stays smaller without them. Failures are StartupErrors.
+ */
+export async function openBackend(
+  config: Config,
+  replicaId: string,
+  logger: Logger,
+): Promise<Backend> {
+  if (config.store.kind === "embedded") {
+    const { path } = config.store;
+    try {
+      return {
+        store: new EmbeddedStore(path),
+        coordinator: new SoloCoordinator(replicaId),
+        watchDisconnects: () => 0,
+      };
+    } catch (error) {
+      throw asStartupError("store.path", path, error);
+    }
+  }
+  const [{ Etcd3 }, { EtcdStore }, { EtcdLeader }, { waitForEtcd }] = await Promise.all([
+    import("etcd3"),
+    import("./store/etcd.js"),
+    import("./cluster/etcd-leader.js"),
+    import("./store/etcd-startup.js"),
+  ]);
+  const { endpoints, prefix, lease_ttl_s, connect_timeout_s } = config.store.etcd;
+  const client = new Etcd3({
+    hosts: endpoints,
+    defaultCallOptions: (context) =>
+      context.isStream ? {} : { deadline: Date.now() + ETCD_CALL_DEADLINE_MS },
+    faultHandling: {
+      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }).next(),
+    },
+  });
+  try {
+    await waitForEtcd({
+      client,
+      endpoints,
+      prefix,
+      attemptTimeoutMs: ETCD_START_ATTEMPT_MS,
+      giveUpAfterMs: connect_timeout_s * 1000,
+      logger,
+    });
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+  const store = new EtcdStore(client, prefix, logger);
+  return {
+    store,
+    coordinator: new EtcdLeader({ client, prefix, replicaId, leaseTtlS: lease_ttl_s, logger }),
+    watchDisconnects: () => store.watchConnection.disconnects,
+  };
+}

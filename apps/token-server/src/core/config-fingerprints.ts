@@ -1,0 +1,60 @@
+// Each replica's fingerprint of every app's config, in the store, so ListApps can say
+// where a replica's config differs from the leader's (a secret rotated on one replica
+// only, a mode changed in one file). A fingerprint is a SHA-256 over the app's settings;
+// it reveals nothing of a secret.
+import { createHash } from "node:crypto";
+import type { Logger } from "pino";
+import type { AppConfig } from "../config/schema.js";
+import { decodeJson, encodeJson, keys } from "../store/keys.js";
+import type { KvStore } from "../store/kv-store.js";
+
+/** App id → fingerprint of its config. */
+type Fingerprints = Record<string, string>;
+
+const fingerprint = (app: AppConfig) =>
+  createHash("sha256").update(JSON.stringify(app)).digest("hex");
+
+export class ConfigFingerprints {
+  private own: Fingerprints = {};
+
+  constructor(
+    private readonly store: KvStore,
+    private readonly replicaId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Records this replica's apps (at start and after every reload). */
+  async publish(apps: readonly AppConfig[]): Promise<void> {
+    this.own = Object.fromEntries(apps.map((app) => [app.app_id, fingerprint(app)]));
+    try {
+      await this.store.put(keys.configFingerprints(this.replicaId), encodeJson(this.own));
+    } catch (error) {
+      this.logger.warn(
+        { err: { message: (error as Error).message } },
+        "cannot record this replica's config fingerprints; ListApps cannot compare them",
+      );
+    }
+  }
+
+  /** The apps whose config here differs from the leader's (none when unknown). */
+  async differFromLeader(leaderId: string | undefined): Promise<ReadonlySet<string>> {
+    if (leaderId === undefined || leaderId === this.replicaId) {
+      return new Set();
+    }
+    const entry = await this.store.get(keys.configFingerprints(leaderId));
+    if (entry === undefined) {
+      return new Set();
+    }
+    const leader = decodeJson<Fingerprints>(entry.value);
+    return new Set(
+      Object.entries(this.own)
+        .filter(([appId, own]) => leader[appId] !== undefined && leader[appId] !== own)
+        .map(([appId]) => appId),
+    );
+  }
+
+  /** Removes this replica's record (on stop). */
+  async remove(): Promise<void> {
+    await this.store.delete(keys.configFingerprints(this.replicaId)).catch(() => undefined);
+  }
+}

@@ -1,0 +1,208 @@
+// The service graph: the core (gate, credentials, sends), security and the transport-free
+// services, built from a config over a store, a coordinator and WeChat. server.ts puts the
+// transports in front of it; unit tests put a router transport and a fake WeChat.
+import { AdminService, Health, MessageService, TokenService } from "@wxtoken/api";
+import type { Logger } from "pino";
+import type { Coordinator } from "./cluster/coordinator.js";
+import type { Config } from "./config/schema.js";
+import { ConfigFingerprints } from "./core/config-fingerprints.js";
+import type { CredentialUpstream } from "./core/credential-fetcher.js";
+import { CredentialManager } from "./core/credential-manager.js";
+import { ForceGuard } from "./core/force-guard.js";
+import { IdempotencyRecords } from "./core/idempotency.js";
+import { MessageSender, type MessageUpstream } from "./core/message-sender.js";
+import { StoreHealth } from "./core/store-health.js";
+import { UpstreamGate } from "./core/upstream-gate.js";
+import { metricSources } from "./observability/metric-sources.js";
+import { Metrics } from "./observability/metrics.js";
+import { AuthFailureLog } from "./security/auth-failure-log.js";
+import { CallerAuth } from "./security/caller-auth.js";
+import { AdminServiceImpl } from "./services/admin-service.js";
+import { HealthServiceImpl } from "./services/health-service.js";
+import { MessageServiceImpl } from "./services/message-service.js";
+import { TokenServiceImpl } from "./services/token-service.js";
+import type { KvStore } from "./store/kv-store.js";
+import type { FailureObserver } from "./transport/failed-call.js";
+import { bindService, type ServiceBinding } from "./transport/service-binding.js";
+
+export interface ServiceGraphDeps {
+  config: Config;
+  store: KvStore;
+  coordinator: Coordinator;
+  /** WeChat: @wxtoken/wechat's client, or a fake in unit tests. */
+  upstream: CredentialUpstream & MessageUpstream;
+  logger: Logger;
+  /** Disconnects of the store's watches, for the metric; none by default. */
+  watchDisconnects?: () => number;
+}
+
+export interface ServiceGraph {
+  readonly bindings: ServiceBinding[];
+  readonly manager: CredentialManager;
+  readonly metrics: Metrics;
+  /** Told of every failed call, for the failed-authentication log. */
+  readonly onFailure: FailureObserver;
+  /** Aborts when the graph stops: open streams end cleanly. */
+  readonly shutdown: AbortSignal;
+  /** Starts the core; the coordinator must have started. */
+  start(): Promise<void>;
+  /** Applies a reloaded config (see ConfigReloader). */
+  apply(next: Config): void;
+  /** Ends streams and stops the core; `flush` then writes what is still counted in memory. */
+  stop(): void;
+  flush(): Promise<void>;
+}
+
+/** The settings a reload cannot change: they take effect at the next start. */
+const RESTART_KEYS = ["listen", "store", "wechat", "refresh", "log", "replica_id"] as const;
+
+export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
+  const { config, store, coordinator, upstream, logger } = deps;
+  const metrics = new Metrics();
+  const leadMs = config.refresh.lead_s * 1000;
+  const health = new StoreHealth({
+    store,
+    logger,
+    intervalMs: Math.min(1_000, leadMs / 8),
+    timeoutMs: Math.min(1_000, leadMs / 8),
+  });
+  const gate = UpstreamGate.on(store, { observer: metrics, logger });
+  const { holds, usage } = gate;
+  // The force guard and clear_quota counts are the leader's alone: fenced.
+  const forceGuard = new ForceGuard(coordinator.leaderStore(store), {
+    forceDailyLimit: config.refresh.force_daily_limit,
+    forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
+  });
+  const manager = new CredentialManager({
+    apps: config.apps,
+    upstream,
+    store,
+    gate,
+    forceGuard,
+    coordinator,
+    observer: metrics,
+    health,
+    logger,
+    timing: {
+      leadMs,
+      retryInitialMs: config.refresh.retry_initial_ms,
+      retryMaxMs: config.refresh.retry_max_ms,
+    },
+    passiveMinIntervalMs: config.refresh.passive_min_interval_s * 1000,
+    outageFallback: config.store.kind === "etcd",
+  });
+  metrics.collectFrom(
+    metricSources({
+      manager,
+      usage,
+      health,
+      coordinator,
+      watchDisconnects: deps.watchDisconnects ?? (() => 0),
+    }),
+  );
+  const records = new IdempotencyRecords(store);
+  const sender = new MessageSender({
+    manager,
+    upstream,
+    gate,
+    records,
+    limits: (appId) => {
+      const limits = manager.app(appId)?.send_limits;
+      return limits === undefined
+        ? undefined
+        : {
+            ratePerSecond: limits.rate_per_s,
+            burst: limits.burst,
+            concurrency: limits.concurrency,
+          };
+    },
+    observer: metrics,
+    logger,
+  });
+  const fingerprints = new ConfigFingerprints(store, coordinator.replicaId, logger);
+  const shutdown = new AbortController();
+  const auth = new CallerAuth(config.callers);
+  const authFailures = new AuthFailureLog({ logger, counter: metrics.authFailures });
+  let current = config;
+  return {
+    bindings: [
+      bindService(
+        TokenService,
+        new TokenServiceImpl({
+          manager,
+          auth,
+          shutdown: shutdown.signal,
+          watchStreams: metrics.watchStreams,
+        }),
+      ),
+      bindService(MessageService, new MessageServiceImpl({ manager, sender, auth, audit: logger })),
+      bindService(
+        AdminService,
+        new AdminServiceImpl({
+          manager,
+          usage,
+          records,
+          health,
+          fingerprints,
+          coordinator,
+          auth,
+          audit: logger,
+          forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
+          shutdown: shutdown.signal,
+        }),
+      ),
+      bindService(Health, new HealthServiceImpl(shutdown.signal)),
+    ],
+    manager,
+    metrics,
+    shutdown: shutdown.signal,
+    onFailure: ({ error, method, peer, requestHeader }) =>
+      authFailures.observe(error, {
+        method,
+        peer,
+        authorization: requestHeader.get("authorization"),
+      }),
+    async start() {
+      await holds.start();
+      health.start();
+      await manager.start();
+      await fingerprints.publish(config.apps);
+    },
+    apply(next) {
+      const changes = manager.reconfigure(next.apps);
+      for (const { app } of [...changes.removed, ...changes.changed]) {
+        sender.forget(app.app_id);
+      }
+      auth.replace(next.callers);
+      void fingerprints.publish(next.apps);
+      const needRestart = RESTART_KEYS.filter(
+        (key) => JSON.stringify(next[key]) !== JSON.stringify(current[key]),
+      );
+      if (needRestart.length > 0) {
+        logger.warn(
+          { keys: needRestart },
+          "config keys changed that take effect at the next start",
+        );
+      }
+      current = next;
+      logger.info(
+        {
+          added: changes.added.map(({ app }) => app.app_id),
+          removed: changes.removed.map(({ app }) => app.app_id),
+          changed: changes.changed.map(({ app }) => app.app_id),
+        },
+        "apps reconfigured",
+      );
+    },
+    stop() {
+      shutdown.abort();
+      manager.stop();
+      holds.stop();
+      health.stop();
+    },
+    async flush() {
+      await usage.flush().catch(() => undefined);
+      await fingerprints.remove();
+    },
+  };
+}

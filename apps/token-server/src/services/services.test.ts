@@ -1,0 +1,152 @@
+// The services through connect's router transport over the real service graph, with a
+// scripted WeChat and an embedded store: authentication and permissions, validation,
+// compare-and-refresh, sends with one refresh-and-retry, holds, ClearQuota and
+// ResolveMessage, each counted at the fake upstream. No network.
+import { Code } from "@connectrpc/connect";
+import {
+  AdminService,
+  CredentialKind,
+  MessageService,
+  ResolveMessageRequest_Resolution as Resolution,
+  TokenService,
+  UpstreamErrorSchema,
+} from "@wxtoken/api";
+import { Teardown } from "@wxtoken/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { connectError } from "../testing/connect-error.js";
+import {
+  ADMIN_KEY,
+  as,
+  CLASSIC_APP,
+  READER_KEY,
+  STABLE_APP,
+  startServices,
+} from "../testing/service-harness.js";
+
+const ACCESS = CredentialKind.ACCESS_TOKEN;
+const OPENID = `oUnit${"0".repeat(23)}`;
+let teardown = new Teardown();
+afterEach(async () => {
+  await teardown.run();
+  teardown = new Teardown();
+});
+
+const template = (clientMsgId = "") => ({
+  appId: STABLE_APP,
+  toUser: OPENID,
+  templateId: "TPL-unit",
+  data: { first: { value: "hi" } },
+  clientMsgId,
+});
+
+describe("TokenService", () => {
+  it("authenticates, scopes callers to their apps and names the field of a bad request", async () => {
+    const { client } = await startServices(teardown);
+    const tokens = client(TokenService);
+    expect((await connectError(tokens.getToken({ appId: CLASSIC_APP, kind: ACCESS }))).code).toBe(
+      Code.Unauthenticated,
+    );
+    const denied = await connectError(
+      tokens.getToken({ appId: STABLE_APP, kind: ACCESS }, as(READER_KEY)),
+    );
+    expect(denied.code).toBe(Code.PermissionDenied);
+    const unknown = await connectError(
+      tokens.getToken({ appId: "wxnotconfigured01", kind: ACCESS }, as(ADMIN_KEY)),
+    );
+    expect(unknown.code).toBe(Code.NotFound);
+    const badKind = await connectError(tokens.getToken({ appId: CLASSIC_APP }, as(ADMIN_KEY)));
+    expect(badKind.code).toBe(Code.InvalidArgument);
+    expect(badKind.rawMessage).toMatch(/^kind: /);
+  });
+
+  it("refreshes a rejected value once, and answers a replaced one without calling WeChat", async () => {
+    const { client, upstream } = await startServices(teardown);
+    const tokens = client(TokenService);
+    const first = await tokens.getToken({ appId: CLASSIC_APP, kind: ACCESS }, as(ADMIN_KEY));
+    expect(upstream.count("token")).toBe(1);
+    const [a, b] = await Promise.all(
+      [0, 1].map(() =>
+        tokens.refreshToken(
+          { appId: CLASSIC_APP, kind: ACCESS, staleValue: first.credential?.value ?? "" },
+          as(ADMIN_KEY),
+        ),
+      ),
+    );
+    expect(upstream.count("token")).toBe(2);
+    expect(a?.credential?.value).toBe(b?.credential?.value);
+    const replaced = await tokens.refreshToken(
+      { appId: CLASSIC_APP, kind: ACCESS, staleValue: first.credential?.value ?? "" },
+      as(ADMIN_KEY),
+    );
+    expect(replaced.refreshed).toBe(false);
+    expect(upstream.count("token")).toBe(2);
+  });
+});
+
+describe("MessageService", () => {
+  it("refreshes a rejected token once and sends again, exactly once", async () => {
+    const { client, upstream } = await startServices(teardown);
+    await client(TokenService).getToken({ appId: STABLE_APP, kind: ACCESS }, as(ADMIN_KEY));
+    upstream.script("template_send", { errcode: 40001 });
+    const sent = await client(MessageService).sendTemplateMessage(template(), as(ADMIN_KEY));
+    expect(sent.deduplicated).toBe(false);
+    expect(upstream.count("template_send")).toBe(2);
+    const [rejected, retried] = upstream.calls.filter((c) => c.endpoint === "template_send");
+    expect(retried?.accessToken).not.toBe(rejected?.accessToken);
+  });
+
+  it("refuses every send during a 45011 hold without calling WeChat", async () => {
+    const { client, upstream } = await startServices(teardown);
+    upstream.script("template_send", { errcode: 45011 });
+    const messages = client(MessageService);
+    for (let i = 0; i < 3; i++) {
+      const error = await connectError(messages.sendTemplateMessage(template(), as(ADMIN_KEY)));
+      expect(error.code).toBe(Code.ResourceExhausted);
+      expect(error.findDetails(UpstreamErrorSchema)[0]?.errcode).toBe(45011);
+    }
+    expect(upstream.count("template_send")).toBe(1);
+    const { apps } = await client(AdminService).listApps({}, as(ADMIN_KEY));
+    expect(apps.find((app) => app.appId === STABLE_APP)?.holds).toHaveLength(1);
+  });
+});
+
+describe("AdminService", () => {
+  it("lifts a 45009 hold with ClearQuota, counting only accepted clears", async () => {
+    const { client, upstream } = await startServices(teardown);
+    const admin = client(AdminService);
+    upstream.script("template_send", { errcode: 45009 });
+    await connectError(client(MessageService).sendTemplateMessage(template(), as(ADMIN_KEY)));
+    upstream.script("clear_quota", { errcode: -1 });
+    const failed = await connectError(
+      admin.clearQuota({ appId: STABLE_APP, reason: "unit" }, as(ADMIN_KEY)),
+    );
+    expect(failed.code).toBe(Code.Unavailable);
+    const cleared = await admin.clearQuota({ appId: STABLE_APP, reason: "unit" }, as(ADMIN_KEY));
+    expect(cleared.usedThisMonth).toBe(1);
+    const { apps } = await admin.listApps({}, as(ADMIN_KEY));
+    expect(apps.find((app) => app.appId === STABLE_APP)?.holds).toEqual([]);
+    await client(MessageService).sendTemplateMessage(template(), as(ADMIN_KEY));
+    expect(upstream.count("template_send")).toBe(2);
+  });
+
+  it("validates ResolveMessage, naming the field", async () => {
+    const { client } = await startServices(teardown);
+    const admin = client(AdminService);
+    const unspecified = await connectError(
+      admin.resolveMessage({ appId: STABLE_APP, clientMsgId: "m1", reason: "r" }, as(ADMIN_KEY)),
+    );
+    expect(unspecified.rawMessage).toMatch(/^resolution: /);
+    const noReason = await connectError(
+      admin.resolveMessage(
+        { appId: STABLE_APP, clientMsgId: "m1", resolution: Resolution.RESEND, reason: " " },
+        as(ADMIN_KEY),
+      ),
+    );
+    expect(noReason.rawMessage).toMatch(/^reason: /);
+    const nothing = await admin.resolveMessage(
+      { appId: STABLE_APP, clientMsgId: "never-sent", resolution: Resolution.RESEND, reason: "r" },
+      as(ADMIN_KEY),
+    );
+    expect(nothing.resolved).toBe(false);
+  });
+});
