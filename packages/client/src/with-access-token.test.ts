@@ -1,5 +1,7 @@
 // End to end: withAccessToken around a message send made straight to the WeChat
 // simulator, as a business service would; the simulator injects 40001 and counts calls.
+// A key the server does not know fails with its status, never echoing the key.
+import { Code, ConnectError } from "@connectrpc/connect";
 import { CredentialKind } from "@wxtoken/api";
 import { e2e, fileFixture } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -119,5 +121,16 @@ describe("withAccessToken", () => {
     expect(thrown).toEqual(new Error("the callback failed"));
     expect(stack.value.sim.stats().calls[TEMPLATE_PATH]).toBe(1);
     expect(calls.count("RefreshToken")).toBe(0);
+  });
+
+  it("fails with the server's error, not naming the key, when the key does not work", async () => {
+    const client = clientFor(teardown, {
+      ...clientOptions(stack.value, "grpc"),
+      apiKey: "not-a-key",
+    });
+    const error = await client.getAccessToken(e2e.appId).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.Unauthenticated);
+    expect((error as ConnectError).message).not.toContain("not-a-key");
   });
 });
