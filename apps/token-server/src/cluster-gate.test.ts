@@ -24,11 +24,8 @@ import { APP_ID, clientFor, OTHER_APP_ID, transportFor } from "./testing/stack.j
 const ACCESS = CredentialKind.ACCESS_TOKEN;
 const STABLE = "/cgi-bin/stable_token";
 const CLASSIC = "/cgi-bin/token";
-let teardown = new Teardown();
-afterEach(async () => {
-  await teardown.run();
-  teardown = new Teardown();
-});
+const teardown = new Teardown();
+afterEach(() => teardown.run());
 afterAll(() => expect(runningProcesses()).toBe(0));
 
 describe("the upstream gate on three replicas", () => {

@@ -5,13 +5,7 @@
 import { setTimeout as observe } from "node:timers/promises";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import {
-  AdminService,
-  CredentialKind,
-  MessageService,
-  TokenService,
-  UpstreamErrorSchema,
-} from "@wxtoken/api";
+import { CredentialKind, UpstreamErrorSchema } from "@wxtoken/api";
 import { Teardown, waitFor } from "@wxtoken/testkit";
 import { nextBeijingMidnight } from "@wxtoken/wechat";
 import { afterEach, describe, expect, it } from "vitest";
@@ -19,12 +13,13 @@ import { connectError } from "./testing/connect-error.js";
 import {
   ADMIN_KEY,
   APP_ID,
+  adminOf,
   bearer,
-  clientFor,
+  messagesOf,
   OTHER_APP_ID,
   type Stack,
   startStack,
-  transportFor,
+  tokensOf,
 } from "./testing/stack.js";
 
 const ACCESS = CredentialKind.ACCESS_TOKEN;
@@ -33,15 +28,9 @@ const CLASSIC = "/cgi-bin/token";
 const TEMPLATE = "/cgi-bin/message/template/send";
 const OPENID = `oGate${"0".repeat(23)}`;
 const headers = bearer(ADMIN_KEY);
-let teardown = new Teardown();
-afterEach(async () => {
-  await teardown.run();
-  teardown = new Teardown();
-});
+const teardown = new Teardown();
+afterEach(() => teardown.run());
 
-const tokens = (stack: Stack) => clientFor(TokenService, transportFor(stack, "grpc"));
-const admin = (stack: Stack) => clientFor(AdminService, transportFor(stack, "grpc"));
-const messages = (stack: Stack) => clientFor(MessageService, transportFor(stack, "grpc"));
 const calls = (stack: Stack, appId: string, endpoint: string) =>
   stack.sim.stats().callsByApp[appId]?.[endpoint] ?? 0;
 
@@ -55,14 +44,16 @@ const template = () => ({
 describe("the upstream gate", () => {
   it("refuses sends during a 45011 hold without calling WeChat, and counts every send", async () => {
     const stack = await startStack({ teardown });
-    await tokens(stack).getToken({ appId: APP_ID, kind: ACCESS }, { headers });
+    await tokensOf(stack).getToken({ appId: APP_ID, kind: ACCESS }, { headers });
     stack.sim.inject({ endpoint: TEMPLATE, errcode: 45011 });
 
-    const first = await connectError(messages(stack).sendTemplateMessage(template(), { headers }));
+    const first = await connectError(
+      messagesOf(stack).sendTemplateMessage(template(), { headers }),
+    );
     expect(first.code).toBe(Code.ResourceExhausted);
     expect(stack.sim.stats().calls[TEMPLATE]).toBe(1);
 
-    const held = await connectError(messages(stack).sendTemplateMessage(template(), { headers }));
+    const held = await connectError(messagesOf(stack).sendTemplateMessage(template(), { headers }));
     expect(held.code).toBe(Code.ResourceExhausted);
     const detail = held.findDetails(UpstreamErrorSchema)[0];
     expect(detail).toMatchObject({ errcode: 45011, endpoint: TEMPLATE });
@@ -70,7 +61,7 @@ describe("the upstream gate", () => {
     expect(stack.sim.stats().calls[TEMPLATE]).toBe(1);
     expect(stack.sim.stats().messages).toHaveLength(0);
 
-    const { apps } = await admin(stack).listApps({}, { headers });
+    const { apps } = await adminOf(stack).listApps({}, { headers });
     const app = apps.find((a) => a.appId === APP_ID);
     expect(app?.holds).toEqual([expect.objectContaining({ endpoint: TEMPLATE, errcode: 45011 })]);
     const metrics = await (await fetch(`${stack.httpUrl}/metrics`)).text();
@@ -80,7 +71,7 @@ describe("the upstream gate", () => {
     // The refused send is not an upstream call; the token and the ticket calls are.
     await waitFor(
       async () => {
-        const { apps: now } = await admin(stack).listApps({}, { headers });
+        const { apps: now } = await adminOf(stack).listApps({}, { headers });
         const today = now.find((a) => a.appId === APP_ID)?.upstreamCallsToday ?? 0;
         return (
           today ===
@@ -99,7 +90,7 @@ describe("the upstream gate", () => {
       sim: { tokenTtlS: 4, renewWindowS: 3, overlapS: 2 },
       apps: [{ app_id: OTHER_APP_ID, secret: "${env:E2E_OTHER_SECRET}", mode: "classic" }],
     });
-    await tokens(stack).getToken({ appId: OTHER_APP_ID, kind: ACCESS }, { headers });
+    await tokensOf(stack).getToken({ appId: OTHER_APP_ID, kind: ACCESS }, { headers });
     stack.sim.inject({ endpoint: CLASSIC, errcode: 45009 });
     await waitFor(() => /"errcode":45009.*upstream hold/.test(stack.process.output()), {
       description: "the proactive refresh meeting 45009",
@@ -108,7 +99,7 @@ describe("the upstream gate", () => {
     const held = await waitFor(
       async () => {
         const error = await connectError(
-          tokens(stack).getToken({ appId: OTHER_APP_ID, kind: ACCESS }, { headers }),
+          tokensOf(stack).getToken({ appId: OTHER_APP_ID, kind: ACCESS }, { headers }),
         ).catch(() => undefined);
         return error?.code === Code.ResourceExhausted ? error : undefined;
       },
@@ -120,19 +111,19 @@ describe("the upstream gate", () => {
 
     stack.sim.inject({ endpoint: "/cgi-bin/clear_quota/v2", errcode: -1 });
     const failed = await connectError(
-      admin(stack).clearQuota({ appId: OTHER_APP_ID, reason: "drill" }, { headers }),
+      adminOf(stack).clearQuota({ appId: OTHER_APP_ID, reason: "drill" }, { headers }),
     );
     expect(failed.code).toBe(Code.Unavailable);
     expect(calls(stack, OTHER_APP_ID, CLASSIC)).toBe(heldCalls);
 
-    const cleared = await admin(stack).clearQuota(
+    const cleared = await adminOf(stack).clearQuota(
       { appId: OTHER_APP_ID, reason: "quota spent by a test script" },
       { headers },
     );
     expect(cleared.usedThisMonth).toBe(1);
     const fresh = await waitFor(
       async () => {
-        const { credential } = await tokens(stack)
+        const { credential } = await tokensOf(stack)
           .getToken({ appId: OTHER_APP_ID, kind: ACCESS }, { headers })
           .catch(() => ({ credential: undefined }));
         return credential;
@@ -146,7 +137,7 @@ describe("the upstream gate", () => {
 
   it("makes no further token call after a refused forced refresh until the token's own schedule", async () => {
     const stack = await startStack({ teardown });
-    const client = tokens(stack);
+    const client = tokensOf(stack);
     const first = (await client.getToken({ appId: APP_ID, kind: ACCESS }, { headers })).credential;
     const forced = await client.refreshToken(
       { appId: APP_ID, kind: ACCESS, staleValue: first?.value ?? "" },
@@ -178,7 +169,7 @@ describe("passive refreshes", () => {
       apps: [{ app_id: OTHER_APP_ID, secret: "${env:E2E_OTHER_SECRET}", mode: "classic" }],
       config: { refresh: { lead_s: 2, retry_initial_ms: 50, retry_max_ms: 500 } },
     });
-    const client = tokens(stack);
+    const client = tokensOf(stack);
     const { credential } = await client.getToken(
       { appId: OTHER_APP_ID, kind: ACCESS },
       { headers },

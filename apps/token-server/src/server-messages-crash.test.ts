@@ -3,29 +3,26 @@
 // unknown") and none is delivered again, until an operator resolves it with
 // AdminService.ResolveMessage. Deliveries are counted by the simulator.
 import { Code } from "@connectrpc/connect";
-import { AdminService, MessageService, ResolveMessageRequest_Resolution } from "@wxtoken/api";
+import { ResolveMessageRequest_Resolution } from "@wxtoken/api";
 import { Teardown, waitFor } from "@wxtoken/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectError } from "./testing/connect-error.js";
 import {
   ADMIN_KEY,
   APP_ID,
+  adminOf,
   bearer,
-  clientFor,
+  messagesOf,
   type Stack,
   startStack,
   startTokenServerProcess,
-  transportFor,
 } from "./testing/stack.js";
 
 const TEMPLATE = "/cgi-bin/message/template/send";
 const IN_FLIGHT = 10;
 const headers = bearer(ADMIN_KEY);
-let teardown = new Teardown();
-afterEach(async () => {
-  await teardown.run();
-  teardown = new Teardown();
-});
+const teardown = new Teardown();
+afterEach(() => teardown.run());
 
 const template = (clientMsgId: string) => ({
   appId: APP_ID,
@@ -34,17 +31,15 @@ const template = (clientMsgId: string) => ({
   data: { first: { value: "shipped" } },
   clientMsgId,
 });
-const messages = (stack: Stack) => clientFor(MessageService, transportFor(stack, "grpc"));
-const admin = (stack: Stack) => clientFor(AdminService, transportFor(stack, "grpc"));
 
 describe("a crash during sends", () => {
   it("never delivers a send in flight again, and lets an operator resolve it", async () => {
     const first = await startStack({ teardown });
-    await messages(first).sendTemplateMessage(template("warm-up"), { headers });
+    await messagesOf(first).sendTemplateMessage(template("warm-up"), { headers });
     first.sim.inject({ endpoint: TEMPLATE, delayMs: 10_000, count: IN_FLIGHT });
     const ids = Array.from({ length: IN_FLIGHT }, (_, i) => `crash-${i}`);
     for (const id of ids) {
-      messages(first)
+      messagesOf(first)
         .sendTemplateMessage(template(id), { headers })
         .catch(() => undefined);
     }
@@ -61,14 +56,14 @@ describe("a crash during sends", () => {
     const stack: Stack = { ...first, ...restarted };
     for (const id of ids) {
       const repeat = await connectError(
-        messages(stack).sendTemplateMessage(template(id), { headers, timeoutMs: 300 }),
+        messagesOf(stack).sendTemplateMessage(template(id), { headers, timeoutMs: 300 }),
       );
       expect(repeat.code).toBe(Code.Aborted);
       expect(repeat.rawMessage).toMatch(/still in progress/);
     }
     expect(stack.sim.stats().messages).toHaveLength(IN_FLIGHT + 1);
 
-    const resend = await admin(stack).resolveMessage(
+    const resend = await adminOf(stack).resolveMessage(
       {
         appId: APP_ID,
         clientMsgId: "crash-0",
@@ -78,11 +73,11 @@ describe("a crash during sends", () => {
       { headers },
     );
     expect(resend.resolved).toBe(true);
-    const again = await messages(stack).sendTemplateMessage(template("crash-0"), { headers });
+    const again = await messagesOf(stack).sendTemplateMessage(template("crash-0"), { headers });
     expect(again.deduplicated).toBe(false);
     expect(stack.sim.stats().messages).toHaveLength(IN_FLIGHT + 2);
 
-    await admin(stack).resolveMessage(
+    await adminOf(stack).resolveMessage(
       {
         appId: APP_ID,
         clientMsgId: "crash-1",
@@ -92,7 +87,7 @@ describe("a crash during sends", () => {
       },
       { headers },
     );
-    const settled = await messages(stack).sendTemplateMessage(template("crash-1"), { headers });
+    const settled = await messagesOf(stack).sendTemplateMessage(template("crash-1"), { headers });
     expect(settled).toMatchObject({ msgId: 777n, deduplicated: true });
     expect(stack.sim.stats().messages).toHaveLength(IN_FLIGHT + 2);
     expect(stack.process.output()).toMatch(/"audit":"admin.resolve_message"/);

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Code } from "@connectrpc/connect";
-import { CredentialKind, TokenService } from "@wxtoken/api";
+import { CredentialKind } from "@wxtoken/api";
 import { Teardown, waitFor } from "@wxtoken/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectError } from "./testing/connect-error.js";
@@ -14,25 +14,20 @@ import {
   ADMIN_KEY,
   APP_ID,
   bearer,
-  clientFor,
   OTHER_APP_ID,
   SECRET,
   type Stack,
   startStack,
-  transportFor,
+  tokensOf,
 } from "./testing/stack.js";
 
 const ACCESS = CredentialKind.ACCESS_TOKEN;
 const STABLE = "/cgi-bin/stable_token";
 const CLASSIC = "/cgi-bin/token";
 const headers = bearer(ADMIN_KEY);
-let teardown = new Teardown();
-afterEach(async () => {
-  await teardown.run();
-  teardown = new Teardown();
-});
+const teardown = new Teardown();
+afterEach(() => teardown.run());
 
-const tokens = (stack: Stack) => clientFor(TokenService, transportFor(stack, "grpc"));
 const calls = (stack: Stack, appId: string, endpoint: string) =>
   stack.sim.stats().callsByApp[appId]?.[endpoint] ?? 0;
 
@@ -61,7 +56,7 @@ async function metric(stack: Stack, name: string): Promise<number | undefined> {
 describe("config reload", () => {
   it("starts an app added on SIGHUP with one upstream call and ends a removed app's streams", async () => {
     const stack = await startStack({ teardown, apps: [STABLE_APP], config: { callers: [ADMIN] } });
-    const client = tokens(stack);
+    const client = tokensOf(stack);
     await client.getToken({ appId: APP_ID, kind: ACCESS }, { headers });
     const firstAppCalls = calls(stack, APP_ID, STABLE);
     const missing = await connectError(
@@ -107,7 +102,7 @@ describe("config reload", () => {
     stack.process.signal("SIGHUP");
     const wrong = await waitFor(
       () =>
-        connectError(tokens(stack).getToken({ appId: APP_ID, kind: ACCESS }, { headers })).catch(
+        connectError(tokensOf(stack).getToken({ appId: APP_ID, kind: ACCESS }, { headers })).catch(
           () => undefined,
         ),
       { description: "the wrong secret's 40125" },
@@ -118,7 +113,7 @@ describe("config reload", () => {
     writeFileSync(secretFile, `${SECRET}\n`);
     const token = await waitFor(
       () =>
-        tokens(stack)
+        tokensOf(stack)
           .getToken({ appId: APP_ID, kind: ACCESS }, { headers })
           .then(({ credential }) => credential)
           .catch(() => undefined),
@@ -131,7 +126,7 @@ describe("config reload", () => {
 
   it("refuses a broken config, names the key, and keeps serving every app", async () => {
     const stack = await startStack({ teardown });
-    const client = tokens(stack);
+    const client = tokensOf(stack);
     await client.getToken({ appId: APP_ID, kind: ACCESS }, { headers });
     await client.getToken({ appId: OTHER_APP_ID, kind: ACCESS }, { headers });
     expect(await metric(stack, "wxtoken_config_last_reload_successful")).toBe(1);

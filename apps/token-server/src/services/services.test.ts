@@ -25,11 +25,8 @@ import {
 
 const ACCESS = CredentialKind.ACCESS_TOKEN;
 const OPENID = `oUnit${"0".repeat(23)}`;
-let teardown = new Teardown();
-afterEach(async () => {
-  await teardown.run();
-  teardown = new Teardown();
-});
+const teardown = new Teardown();
+afterEach(() => teardown.run());
 
 const template = (clientMsgId = "") => ({
   appId: STABLE_APP,

@@ -3,6 +3,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { AdminService, MessageService, TokenService } from "@wxtoken/api";
 import {
   e2e,
   e2eSimApps,
@@ -55,3 +56,11 @@ export function clientFor<S extends DescService>(service: S, transport: Transpor
 }
 
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** Clients of each service over native gRPC to `server`. */
+export const tokensOf = (server: TokenServerProcess) =>
+  clientFor(TokenService, transportFor(server, "grpc"));
+export const adminOf = (server: TokenServerProcess) =>
+  clientFor(AdminService, transportFor(server, "grpc"));
+export const messagesOf = (server: TokenServerProcess) =>
+  clientFor(MessageService, transportFor(server, "grpc"));
