@@ -87,8 +87,18 @@ describe("a second signal while stopping", () => {
     const local = new Teardown();
     try {
       const stack = await startStack({ teardown: local });
+      // An idle grpcio channel keeps the server in its grace period, so the second
+      // signal arrives while it stops.
+      const python = spawnProcess(
+        "/usr/bin/python3",
+        ["-c", GRPCIO_IDLE_CHANNEL, new URL(stack.grpcUrl).host],
+        { teardown: local, name: "grpcio" },
+      );
+      await python.waitForOutput(/called/, 10_000);
       // As a terminal's Ctrl-C followed by a supervisor's SIGTERM.
       stack.process.signal("SIGINT");
+      // Two signals sent at once may arrive in either order: the second follows the first.
+      await stack.process.waitForOutput(/"signal":"SIGINT","msg":"shutting down"/);
       stack.process.signal("SIGTERM");
       const exit = await stack.process.exited;
       expect(exit).toEqual({ code: 0, signal: null });

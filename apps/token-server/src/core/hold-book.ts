@@ -103,23 +103,24 @@ export class HoldBook {
       until: this.now() + error.retryAfterMs,
     };
     this.remember(hold);
-    this.deps.logger.warn(
-      {
-        app_id: appId,
-        endpoint: hold.endpoint,
-        errcode: hold.errcode,
-        until: new Date(hold.until).toISOString(),
-      },
-      "upstream hold: no replica calls this endpoint for this app until then",
-    );
+    const log = {
+      app_id: appId,
+      endpoint: hold.endpoint,
+      errcode: hold.errcode,
+      until: new Date(hold.until).toISOString(),
+    };
     try {
       await this.deps.store.put(holdId(appId, hold.endpoint), encodeJson(hold), {
         ttlMs: Math.max(1, error.retryAfterMs),
       });
+      this.deps.logger.warn(
+        log,
+        "upstream hold: no replica calls this endpoint for this app until then",
+      );
     } catch (storeError) {
       this.deps.logger.warn(
-        { app_id: appId, err: { message: (storeError as Error).message } },
-        "hold kept on this replica only: the store did not take it",
+        { ...log, err: { message: (storeError as Error).message } },
+        "upstream hold kept on this replica only: the store did not take it",
       );
     }
   }
