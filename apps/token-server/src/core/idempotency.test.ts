@@ -1,13 +1,14 @@
 // Idempotency records on a real embedded store and a fake clock: a claim left pending by a
 // sender that died is "in progress", then "outcome unknown" for the whole 24 h window,
-// never claimable again; only an operator's resolution changes that.
+// never claimable again; only an operator's resolution changes that. A store that does not
+// answer is StoreUnavailableError (UNAVAILABLE in the status table), never INTERNAL.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rejectionOf } from "@wxtoken/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddedStore } from "../store/embedded.js";
-import { SendInProgressError, SendOutcomeUnknownError } from "./errors.js";
+import { SendInProgressError, SendOutcomeUnknownError, StoreUnavailableError } from "./errors.js";
 import { IdempotencyRecords } from "./idempotency.js";
 
 const APP = "wx0000000000000001";
@@ -65,5 +66,17 @@ describe("idempotency records", () => {
     expect(await book.claim(APP, "order-2", aborted())).toEqual({ owned: false, msgId: 42 });
     expect(await book.resolve(APP, "order-2", { as: "resend" })).toBe(false);
     expect(await book.resolve(APP, "never-sent", { as: "resend" })).toBe(false);
+  });
+
+  it("answers a store that does not answer with StoreUnavailableError: nothing was sent", async () => {
+    const broken = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-idem-")));
+    stores.push(broken);
+    broken.get = () => Promise.reject(new Error("EIO: i/o error"));
+    const book = new IdempotencyRecords(broken);
+    const error = await rejectionOf(
+      book.claim(APP, "order-3", new AbortController().signal),
+      StoreUnavailableError,
+    );
+    expect(error.message).toMatch(/the store did not answer \(EIO: i\/o error\); nothing was sent/);
   });
 });
