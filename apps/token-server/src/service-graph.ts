@@ -100,7 +100,10 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       watchDisconnects: deps.watchDisconnects ?? (() => 0),
     }),
   );
-  const records = new IdempotencyRecords(store);
+  const records = new IdempotencyRecords(store, {
+    owner: coordinator.replicaId,
+    sharedStore: config.store.kind === "etcd",
+  });
   const sender = new MessageSender({
     manager,
     upstream,

@@ -20,10 +20,14 @@ afterEach(async () => {
   }
 });
 
-function records(clock: { now: number }) {
+function openStore(): EmbeddedStore {
   const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-idem-")));
   stores.push(store);
-  return new IdempotencyRecords(store, () => clock.now);
+  return store;
+}
+
+function records(clock: { now: number }, store = openStore(), owner = "replica-1") {
+  return new IdempotencyRecords(store, { owner, sharedStore: true, now: () => clock.now });
 }
 
 const aborted = () => AbortSignal.abort();
@@ -69,14 +73,25 @@ describe("idempotency records", () => {
   });
 
   it("answers a store that does not answer with StoreUnavailableError: nothing was sent", async () => {
-    const broken = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-idem-")));
-    stores.push(broken);
+    const broken = openStore();
     broken.get = () => Promise.reject(new Error("EIO: i/o error"));
-    const book = new IdempotencyRecords(broken);
+    const book = new IdempotencyRecords(broken, { owner: "replica-1", sharedStore: false });
     const error = await rejectionOf(
       book.claim(APP, "order-3", new AbortController().signal),
       StoreUnavailableError,
     );
     expect(error.message).toMatch(/the store did not answer \(EIO: i\/o error\); nothing was sent/);
+  });
+
+  it("knows at once that a claim of its replica's earlier run belongs to a dead sender", async () => {
+    const clock = { now: Date.UTC(2026, 11, 1, 8) };
+    const store = openStore();
+    const before = records(clock, store);
+    expect((await before.claim(APP, "order-4", new AbortController().signal)).owned).toBe(true);
+    // The same replica, restarted; and another replica, which may still be sending.
+    const restarted = records(clock, store);
+    await rejectionOf(restarted.claim(APP, "order-4", aborted()), SendOutcomeUnknownError);
+    const other = records(clock, store, "replica-2");
+    await rejectionOf(other.claim(APP, "order-4", aborted()), SendInProgressError);
   });
 });

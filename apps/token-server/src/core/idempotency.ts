@@ -2,15 +2,16 @@
 // send and kept 24 h, so a repeat — concurrent, later, on another replica or after a
 // restart — returns the first result instead of sending again. A claim whose sender died
 // mid-send is never taken for "not sent": its outcome is unknown until an operator
-// resolves it (AdminService.ResolveMessage).
-import { createHash } from "node:crypto";
+// resolves it (AdminService.ResolveMessage). A sender is known dead when its claim names
+// an earlier run of this process's replica, or (a store with one writer) any other run.
+import { createHash, randomUUID } from "node:crypto";
 import { decodeJson, encodeJson, keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
 import { SendInProgressError, SendOutcomeUnknownError, StoreUnavailableError } from "./errors.js";
 
 export type SendRecord =
-  /** A send under way since `at` (epoch ms). */
-  | { state: "pending"; at: number }
+  /** A send under way since `at` (epoch ms), by a run (`instance`) of replica `owner`. */
+  | { state: "pending"; at: number; owner: string; instance: string }
   | { state: "sent"; msgId: number }
   /** The request may or may not have reached WeChat (a timeout after sending, a crash). */
   | { state: "unknown"; at: number };
@@ -34,11 +35,36 @@ export type Resolution =
 
 const since = (at: number) => new Date(at).toISOString();
 
+export interface IdempotencyOptions {
+  /** This replica's id. */
+  owner: string;
+  /**
+   * True when other replicas may send at the same time (etcd); false for a store only this
+   * process writes (the locked embedded store): any other run's claim is then a dead one's.
+   */
+  sharedStore: boolean;
+  now?: () => number;
+}
+
 export class IdempotencyRecords {
+  /** This run of the process, told apart from the runs before it. */
+  private readonly instance = randomUUID();
+  private readonly now: () => number;
+
   constructor(
     private readonly store: KvStore,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly options: IdempotencyOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** True when the sender that made `record` is known to have died before settling it. */
+  private abandoned(record: Extract<SendRecord, { state: "pending" }>): boolean {
+    if (record.instance === this.instance) {
+      return false;
+    }
+    return !this.options.sharedStore || record.owner === this.options.owner;
+  }
 
   private key(appId: string, clientMsgId: string): string {
     return keys.sendRecord(appId, createHash("sha256").update(clientMsgId).digest("hex"));
@@ -57,7 +83,7 @@ export class IdempotencyRecords {
         const entry = await this.read(() => this.store.get(key));
         if (entry === undefined) {
           const revision = await this.read(() =>
-            this.store.put(key, encodeJson({ state: "pending", at: this.now() }), {
+            this.store.put(key, encodeJson(this.pending()), {
               ifRevision: 0n,
               ttlMs: DEDUP_WINDOW_MS,
             }),
@@ -71,7 +97,11 @@ export class IdempotencyRecords {
         if (record.state === "sent") {
           return { owned: false, msgId: record.msgId };
         }
-        if (record.state === "unknown" || this.now() - record.at > PENDING_STALE_MS) {
+        if (
+          record.state === "unknown" ||
+          this.abandoned(record) ||
+          this.now() - record.at > PENDING_STALE_MS
+        ) {
           throw new SendOutcomeUnknownError(
             `client_msg_id ${clientMsgId}: the first send, attempted at ${since(record.at)}, may or may not have reached WeChat; it is not sent again until an operator resolves it (AdminService.ResolveMessage)`,
           );
@@ -87,6 +117,15 @@ export class IdempotencyRecords {
         changed.cancel();
       }
     }
+  }
+
+  private pending(): SendRecord {
+    return {
+      state: "pending",
+      at: this.now(),
+      owner: this.options.owner,
+      instance: this.instance,
+    };
   }
 
   private async settle(key: string, record: SendRecord | undefined): Promise<void> {
