@@ -92,11 +92,6 @@ export class CredentialSlot {
     }
   }
 
-  /** True once the slot's app was removed from the config. */
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** The app was removed: tells every close listener once. */
   close(): void {
     this.closed = true;

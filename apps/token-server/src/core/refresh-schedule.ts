@@ -52,11 +52,6 @@ export class RefreshSchedule {
     this.timers.clear();
   }
 
-  /** True while a refresh of `kind` is scheduled. */
-  scheduled(kind: CredentialKind): boolean {
-    return this.timers.has(kind);
-  }
-
   /** Calls onDue(kind) after `delayMs`, replacing what was scheduled for `kind`. */
   after(kind: CredentialKind, delayMs: number): void {
     clearTimeout(this.timers.get(kind));
