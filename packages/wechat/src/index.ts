@@ -12,6 +12,7 @@ export {
 } from "./endpoints.js";
 export type { ErrcodeRule, ErrorClass } from "./errcode-catalog.js";
 export { classifyErrcode, ERRCODE_CATALOG } from "./errcode-catalog.js";
+export { transportFailure } from "./http-exchange.js";
 export type { SubscribeMessage, TemplateMessage } from "./messages.js";
 export { redactUrl, scrubSecrets } from "./redact.js";
 export type {
