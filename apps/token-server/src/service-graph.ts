@@ -12,6 +12,7 @@ import { CredentialManager } from "./core/credential-manager.js";
 import { ForceGuard } from "./core/force-guard.js";
 import { IdempotencyRecords } from "./core/idempotency.js";
 import { MessageSender, type MessageUpstream } from "./core/message-sender.js";
+import { RevokedTokens } from "./core/revoked-tokens.js";
 import { StoreHealth } from "./core/store-health.js";
 import { UpstreamGate } from "./core/upstream-gate.js";
 import { createGateway, type Gateway } from "./gateway/gateway.js";
@@ -139,12 +140,14 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   const shutdown = new AbortController();
   const auth = new CallerAuth(config.callers);
   const authFailures = new AuthFailureLog({ logger, counter: metrics.authFailures });
+  const revoked = new RevokedTokens(store);
   const exchanger = new CodeExchanger({ app: (appId) => manager.app(appId), upstream, gate });
   const gateway = createGateway({
     manager,
     gate,
     auth,
     exchanger,
+    revoked,
     logger,
     baseUrl: config.wechat.base_url,
     timeoutMs: config.wechat.timeout_ms,
@@ -174,6 +177,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
           coordinator,
           auth,
           audit: logger,
+          revoked,
           forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
           shutdown: shutdown.signal,
         }),
@@ -193,6 +197,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       }),
     async start() {
       await holds.start();
+      await revoked.start();
       health.start();
       await manager.start();
       await fingerprints.publish(config.apps);
@@ -227,6 +232,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       shutdown.abort();
       manager.stop();
       holds.stop();
+      revoked.stop();
       health.stop();
     },
     async flush() {

@@ -5,6 +5,7 @@ import { ENDPOINTS, redactUrl } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { CodeExchanger } from "../core/code-exchanger.js";
 import type { CredentialManager } from "../core/credential-manager.js";
+import type { RevokedTokens } from "../core/revoked-tokens.js";
 import type { UpstreamGate } from "../core/upstream-gate.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import { CodeExchangeEndpoints } from "./code-exchange-endpoints.js";
@@ -26,6 +27,8 @@ export interface GatewayDeps {
   gate: UpstreamGate;
   auth: CallerAuth;
   exchanger: CodeExchanger;
+  /** Tokens named leaked: refused like unknown ones. */
+  revoked: RevokedTokens;
   logger: Logger;
   /** wechat.base_url and wechat.timeout_ms */
   baseUrl: string;
@@ -56,7 +59,7 @@ interface Route {
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { manager, auth, logger } = deps;
-  const tokens = new IssuedTokens(manager);
+  const tokens = new IssuedTokens(manager, deps.revoked);
   const tokenEndpoints = new TokenEndpoints({ manager, auth, tokens, waitMs: WAIT_MS });
   const codes = new CodeExchangeEndpoints({ exchanger: deps.exchanger, auth });
   const proxy = new WeChatProxy({

@@ -1,9 +1,11 @@
 // The access_tokens wxtoken issued, by value: which app each belongs to and until when it is
 // valid. A token is known once it was handed out by the gateway or seen current in a slot;
-// one past its own expiry is not known (the proxy refuses it with 40001).
+// one past its own expiry, or named leaked by RevokeLeakedToken, is not (the proxy refuses
+// it with 40001).
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import type { CredentialManager } from "../core/credential-manager.js";
+import type { RevokedTokens } from "../core/revoked-tokens.js";
 
 interface Issued {
   readonly appId: string;
@@ -18,6 +20,7 @@ export class IssuedTokens {
 
   constructor(
     private readonly manager: CredentialManager,
+    private readonly revoked: RevokedTokens,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -37,6 +40,9 @@ export class IssuedTokens {
 
   /** The app `token` was issued for, while the token is valid; otherwise undefined. */
   appOf(token: string): string | undefined {
+    if (this.revoked.has(token)) {
+      return undefined;
+    }
     const issued = this.known.get(token) ?? this.findCurrent(token);
     return issued !== undefined &&
       issued.expiresAtMs > this.now() &&

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { Teardown } from "@wxtoken/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_ID, gatewayToken, KEYS, startGatewayStack, wx } from "../testing/gateway-stack.js";
-import { type Stack, TEST_REFRESH } from "../testing/stack.js";
+import { adminOf, bearer, type Stack, TEST_REFRESH } from "../testing/stack.js";
 
 const teardown = new Teardown();
 let stack: Stack;
@@ -94,6 +94,21 @@ describe("the WeChat proxy", () => {
     expect(answer.body.errcode).toBe(40001);
     expect((await wx(stack, TEMPLATE, { json: message })).body.errcode).toBe(41001);
     expect(calls(TEMPLATE)).toBe(before);
+  });
+
+  it("refuses a token named by RevokeLeakedToken, without an upstream call", async () => {
+    const leaked = await gatewayToken(stack);
+    const steps = adminOf(stack).revokeLeakedToken(
+      { appId: APP_ID, reason: "the gateway test leaked it" },
+      { headers: bearer(KEYS.admin) },
+    );
+    for await (const _step of steps) {
+      // Each step of the procedure, to its end.
+    }
+    const before = calls(TEMPLATE);
+    expect((await send(leaked)).body.errcode).toBe(40001);
+    expect(calls(TEMPLATE)).toBe(before);
+    expect((await send(await gatewayToken(stack))).body.errcode).toBe(0);
   });
 
   it("takes a bearer key with appid instead of a token (wechat.call)", async () => {
