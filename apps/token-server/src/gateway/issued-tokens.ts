@@ -1,5 +1,6 @@
 // The access_tokens wxtoken issued, by value: which app each belongs to and until when it is
-// valid. A token is known once it was handed out by the gateway or seen current in a slot;
+// valid. A token is known once a slot held it (apps configured at start are followed; one
+// added by a reload from when the gateway first sees its token current);
 // one past its own expiry, or named leaked by RevokeLeakedToken, is not (the proxy refuses
 // it with 40001).
 import { timestampMs } from "@bufbuild/protobuf/wkt";
@@ -22,7 +23,14 @@ export class IssuedTokens {
     private readonly manager: CredentialManager,
     private readonly revoked: RevokedTokens,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // Every token the configured apps get from now on, wherever it was handed out.
+    for (const { slots } of manager.states()) {
+      slots
+        .find((slot) => slot.kind === CredentialKind.ACCESS_TOKEN)
+        ?.subscribe((credential) => this.remember(credential));
+    }
+  }
 
   /** Remembers a credential the gateway handed out. */
   remember(credential: Credential): void {

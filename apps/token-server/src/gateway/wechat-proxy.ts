@@ -9,7 +9,8 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import { scrubSecrets, transportFailure, WeChatError } from "@wxtoken/wechat";
-import { Agent, request as undiciRequest } from "undici";
+import type { Logger } from "pino";
+import { Agent, type Dispatcher, request as undiciRequest } from "undici";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { CredentialSlot } from "../core/credential-slot.js";
 import { UnknownAppError } from "../core/errors.js";
@@ -34,6 +35,7 @@ export interface WeChatProxyDeps {
   maxBodyBytes: number;
   /** How long a call waits for a token that is being fetched. */
   waitMs: number;
+  logger: Logger;
 }
 
 /** WeChat's answer to one forwarded call. */
@@ -72,10 +74,20 @@ const READ_WHOLE = /^(application\/json|text\/)/i;
 
 const INVALID_TOKEN = 40001;
 
-/** `raw` (a query string without "?") with access_token set to `token`, the rest as it came. */
+/**
+ * `raw` (a query string without "?") with its access_token set to `token` in place (added
+ * at the end when there is none), every other byte as it came.
+ */
 function withToken(raw: string, token: string): string {
-  const parts = raw === "" ? [] : raw.split("&").filter((p) => !p.startsWith("access_token="));
-  return [`access_token=${encodeURIComponent(token)}`, ...parts].join("&");
+  const param = `access_token=${encodeURIComponent(token)}`;
+  const parts = raw === "" ? [] : raw.split("&");
+  const at = parts.findIndex((part) => part.startsWith("access_token="));
+  if (at === -1) {
+    parts.push(param);
+  } else {
+    parts[at] = param;
+  }
+  return parts.join("&");
 }
 
 function passedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
@@ -136,11 +148,33 @@ export class WeChatProxy {
     const used = await this.current(slot);
     let answer = await this.forward(request, url, body, slot, used);
     if (answer instanceof RefusedAnswer && answer.errorClass === "refresh_and_retry_once") {
-      const signal = AbortSignal.timeout(this.deps.waitMs);
-      const fresh = await this.deps.manager.refreshStale(slot, used.value, signal);
-      answer = await this.forward(request, url, body, slot, fresh.credential);
+      const fresh = await this.refreshed(slot, used, answer.errcode);
+      if (fresh !== undefined) {
+        answer = await this.forward(request, url, body, slot, fresh);
+      }
     }
     await this.passBack(answer instanceof RefusedAnswer ? answer.answer : answer, response);
+  }
+
+  /**
+   * The token after a compare-and-refresh of `used`, or undefined when the refresh was
+   * refused or failed: WeChat's answer then goes back to the caller as it was.
+   */
+  private async refreshed(
+    slot: CredentialSlot,
+    used: Credential,
+    errcode: number,
+  ): Promise<Credential | undefined> {
+    try {
+      const signal = AbortSignal.timeout(this.deps.waitMs);
+      return (await this.deps.manager.refreshStale(slot, used.value, signal)).credential;
+    } catch (error) {
+      this.deps.logger.warn(
+        { app_id: slot.appId, errcode, reason: (error as Error).message },
+        "proxy: WeChat refused the token and no new one came; its answer is passed back",
+      );
+      return undefined;
+    }
   }
 
   close(): Promise<void> {
@@ -221,7 +255,7 @@ export class WeChatProxy {
     try {
       const answer = await undiciRequest(target, {
         dispatcher: this.agent,
-        method: method as "GET",
+        method: method as Dispatcher.HttpMethod,
         headers: contentType === undefined ? {} : { "content-type": contentType },
         body: body.length === 0 && (method === "GET" || method === "HEAD") ? undefined : body,
       });
