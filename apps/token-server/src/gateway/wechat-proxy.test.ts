@@ -2,10 +2,11 @@
 // after a refused token, never resends after a timeout, refuses tokens it did not issue
 // without an upstream call, and passes media through byte for byte.
 import { randomBytes } from "node:crypto";
+import { CredentialKind } from "@wxtoken/api";
 import { Teardown } from "@wxtoken/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_ID, gatewayToken, KEYS, startGatewayStack, wx } from "../testing/gateway-stack.js";
-import { adminOf, bearer, type Stack, TEST_REFRESH } from "../testing/stack.js";
+import { adminOf, bearer, type Stack, TEST_REFRESH, tokensOf } from "../testing/stack.js";
 
 const teardown = new Teardown();
 let stack: Stack;
@@ -54,6 +55,35 @@ describe("the WeChat proxy", () => {
     expect(current).not.toBe(old);
     expect((await send(old)).body.errcode).toBe(0);
     expect(lastDelivery()?.accessToken).toBe(current);
+  });
+
+  it("forwards a token handed out over gRPC, after it was replaced", async () => {
+    const { credential } = await tokensOf(stack).getToken(
+      { appId: APP_ID, kind: CredentialKind.ACCESS_TOKEN },
+      { headers: bearer(KEYS.admin) },
+    );
+    await forceRefresh();
+    expect((await send(credential?.value ?? "")).body.errcode).toBe(0);
+    expect(lastDelivery()?.accessToken).toBe(await gatewayToken(stack));
+  });
+
+  it("answers malformed calls in WeChat's shape and keeps serving", async () => {
+    const token = await gatewayToken(stack);
+    const odd = [
+      fetch(`${stack.httpUrl}/%zz?access_token=${token}`),
+      fetch(`${stack.httpUrl}/cgi-bin/x?access_token=${token}&access_token=other`, {
+        method: "PATCH",
+      }),
+      fetch(
+        `${stack.httpUrl}/cgi-bin/token?grant_type=client_credential&appid=${"x".repeat(5000)}&secret=k`,
+      ),
+      fetch(`${stack.httpUrl}/cgi-bin/stable_token`, { method: "POST", body: "[1,2]" }),
+    ];
+    for (const answer of await Promise.all(odd)) {
+      expect(answer.status).toBeLessThan(500);
+      expect(typeof ((await answer.json()) as { errcode: unknown }).errcode).toBe("number");
+    }
+    expect((await send(token)).body.errcode).toBe(0);
   });
 
   it("on 40001 refreshes once and retries exactly once", async () => {
