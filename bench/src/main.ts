@@ -1,6 +1,7 @@
 // `pnpm bench [name]`: runs every benchmark, or the one named; writes each result and
 // regenerates bench/RESULTS.md after each.
 import { failover } from "./failover.js";
+import { gatewayProxy } from "./gateway-proxy.js";
 import { getTokenConnect } from "./get-token-connect.js";
 import { getTokenGrpc } from "./get-token-grpc.js";
 import { writeResult, writeResultsMarkdown } from "./report.js";
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   "failover-ttl2": failover(2),
   "failover-ttl5": failover(5),
   "upstream-economy": upstreamEconomy,
+  gateway: gatewayProxy,
 };
 const known = Object.keys(BENCHMARKS);
 

@@ -107,6 +107,7 @@ export async function startTokenServer(
       (method) => metrics.rpc("connect", method),
       { "/metrics": metricsRoute(metrics.registry) },
       onFailure,
+      (request, response) => graph.gateway.handle(request, response),
     ).catch(failsAs("listen.http", config.listen.http));
   } catch (error) {
     await release(0);

@@ -1,23 +1,27 @@
 // The service graph: the core (gate, credentials, sends), security and the transport-free
 // services, built from a config over a store, a coordinator and WeChat. server.ts puts the
 // transports in front of it; unit tests put a router transport and a fake WeChat.
-import { AdminService, Health, MessageService, TokenService } from "@wxtoken/api";
+import { AdminService, CodeService, Health, MessageService, TokenService } from "@wxtoken/api";
 import type { Logger } from "pino";
 import type { Coordinator } from "./cluster/coordinator.js";
 import type { Config } from "./config/schema.js";
+import { CodeExchanger, type CodeUpstream } from "./core/code-exchanger.js";
 import { ConfigFingerprints } from "./core/config-fingerprints.js";
 import type { CredentialUpstream } from "./core/credential-fetcher.js";
 import { CredentialManager } from "./core/credential-manager.js";
 import { ForceGuard } from "./core/force-guard.js";
 import { IdempotencyRecords } from "./core/idempotency.js";
 import { MessageSender, type MessageUpstream } from "./core/message-sender.js";
+import { RevokedTokens } from "./core/revoked-tokens.js";
 import { StoreHealth } from "./core/store-health.js";
 import { UpstreamGate } from "./core/upstream-gate.js";
+import { createGateway, type Gateway } from "./gateway/gateway.js";
 import { metricSources } from "./observability/metric-sources.js";
 import { Metrics } from "./observability/metrics.js";
 import { AuthFailureLog } from "./security/auth-failure-log.js";
 import { CallerAuth } from "./security/caller-auth.js";
 import { AdminServiceImpl } from "./services/admin-service.js";
+import { CodeServiceImpl } from "./services/code-service.js";
 import { HealthServiceImpl } from "./services/health-service.js";
 import { MessageServiceImpl } from "./services/message-service.js";
 import { TokenServiceImpl } from "./services/token-service.js";
@@ -30,7 +34,7 @@ export interface ServiceGraphDeps {
   store: KvStore;
   coordinator: Coordinator;
   /** WeChat: @wxtoken/wechat's client, or a fake in unit tests. */
-  upstream: CredentialUpstream & MessageUpstream;
+  upstream: CredentialUpstream & MessageUpstream & CodeUpstream;
   logger: Logger;
   /** Disconnects of the store's watches, for the metric; none by default. */
   watchDisconnects?: () => number;
@@ -40,6 +44,8 @@ export interface ServiceGraph {
   readonly bindings: ServiceBinding[];
   readonly manager: CredentialManager;
   readonly metrics: Metrics;
+  /** The WeChat-compatible HTTP front door (token endpoints, code exchange, the proxy). */
+  readonly gateway: Gateway;
   /** Told of every failed call, for the failed-authentication log. */
   readonly onFailure: FailureObserver;
   /** Aborts when the graph stops: open streams end cleanly. */
@@ -48,13 +54,24 @@ export interface ServiceGraph {
   start(): Promise<void>;
   /** Applies a reloaded config (see ConfigReloader). */
   apply(next: Config): void;
-  /** Ends streams and stops the core; `flush` then writes what is still counted in memory. */
+  /**
+   * Ends streams and stops the core; `flush` then writes what is still counted in memory
+   * and closes the gateway's connections to WeChat.
+   */
   stop(): void;
   flush(): Promise<void>;
 }
 
 /** The settings a reload cannot change: they take effect at the next start. */
-const RESTART_KEYS = ["listen", "store", "wechat", "refresh", "log", "replica_id"] as const;
+const RESTART_KEYS = [
+  "listen",
+  "store",
+  "wechat",
+  "refresh",
+  "gateway",
+  "log",
+  "replica_id",
+] as const;
 
 export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   const { config, store, coordinator, upstream, logger } = deps;
@@ -126,6 +143,19 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   const shutdown = new AbortController();
   const auth = new CallerAuth(config.callers);
   const authFailures = new AuthFailureLog({ logger, counter: metrics.authFailures });
+  const revoked = new RevokedTokens(store);
+  const exchanger = new CodeExchanger({ app: (appId) => manager.app(appId), upstream, gate });
+  const gateway = createGateway({
+    manager,
+    gate,
+    auth,
+    exchanger,
+    revoked,
+    logger,
+    baseUrl: config.wechat.base_url,
+    timeoutMs: config.wechat.timeout_ms,
+    maxBodyBytes: config.gateway.max_body_bytes,
+  });
   let current = config;
   return {
     bindings: [
@@ -150,14 +180,17 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
           coordinator,
           auth,
           audit: logger,
+          revoked,
           forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
           shutdown: shutdown.signal,
         }),
       ),
+      bindService(CodeService, new CodeServiceImpl({ exchanger, auth })),
       bindService(Health, new HealthServiceImpl(shutdown.signal)),
     ],
     manager,
     metrics,
+    gateway,
     shutdown: shutdown.signal,
     onFailure: ({ error, method, peer, requestHeader }) =>
       authFailures.observe(error, {
@@ -167,6 +200,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       }),
     async start() {
       await holds.start();
+      await revoked.start();
       health.start();
       await manager.start();
       await fingerprints.publish(config.apps);
@@ -201,11 +235,13 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       shutdown.abort();
       manager.stop();
       holds.stop();
+      revoked.stop();
       health.stop();
     },
     async flush() {
       await usage.flush().catch(() => undefined);
       await fingerprints.remove();
+      await gateway.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import {
   AdminService,
+  CodeService,
   CredentialKind,
   CredentialSchema,
   MessageService,
@@ -35,6 +36,10 @@ describe("wxtoken.v1 contract", () => {
       "/wxtoken.v1.AdminService/ClearQuota:unary",
       "/wxtoken.v1.AdminService/GetUpstreamQuota:unary",
       "/wxtoken.v1.AdminService/ResolveMessage:unary",
+    ]);
+    expect(methods(CodeService)).toEqual([
+      "/wxtoken.v1.CodeService/ExchangeLoginCode:unary",
+      "/wxtoken.v1.CodeService/ExchangeOAuthCode:unary",
     ]);
   });
 

@@ -3,5 +3,6 @@
 export * from "./gen/google/rpc/status_pb.js";
 export * from "./gen/grpc/health/v1/health_pb.js";
 export * from "./gen/wxtoken/v1/admin_pb.js";
+export * from "./gen/wxtoken/v1/code_pb.js";
 export * from "./gen/wxtoken/v1/message_pb.js";
 export * from "./gen/wxtoken/v1/token_pb.js";

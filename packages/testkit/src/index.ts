@@ -16,6 +16,7 @@ export type {
 } from "./token-server-process.js";
 export {
   e2e,
+  e2eRefresh,
   e2eSimApps,
   launchTokenServerProcess,
   repoRoot,

@@ -30,6 +30,15 @@ export const e2eSimApps = [
   { appId: e2e.otherAppId, secret: e2e.otherSecret },
 ];
 
+/** The `refresh` settings of the generated config, for tests that change one of them. */
+export const e2eRefresh = {
+  lead_s: 2,
+  retry_initial_ms: 50,
+  retry_max_ms: 500,
+  // Tests refresh the value they just got; refresh.passive_min_interval_s has tests of its own.
+  passive_min_interval_s: 0,
+} as const;
+
 const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export interface TokenServerOptions {
@@ -72,8 +81,7 @@ export function launchTokenServerProcess(
     listen: { grpc: "127.0.0.1:0", http: "127.0.0.1:0" },
     store: { kind: "embedded", path: storePath },
     wechat: { base_url: simUrl, timeout_ms: 2_000 },
-    // Tests refresh the value they just got; refresh.passive_min_interval_s has tests of its own.
-    refresh: { lead_s: 2, retry_initial_ms: 50, retry_max_ms: 500, passive_min_interval_s: 0 },
+    refresh: e2eRefresh,
     log: { level: "debug" },
     apps: options.apps ?? [
       { app_id: e2e.appId, secret: "${env:E2E_SECRET}", mode: "stable", tickets: ["jsapi"] },

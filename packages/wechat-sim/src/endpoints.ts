@@ -9,3 +9,7 @@ export const TEMPLATE_SEND_PATH = ENDPOINTS.templateSend;
 export const SUBSCRIBE_SEND_PATH = ENDPOINTS.subscribeSend;
 export const CLEAR_QUOTA_PATH = ENDPOINTS.clearQuota;
 export const QUOTA_GET_PATH = ENDPOINTS.quotaGet;
+export const JSCODE2SESSION_PATH = ENDPOINTS.jscode2session;
+export const OAUTH_ACCESS_TOKEN_PATH = ENDPOINTS.oauthAccessToken;
+export const MEDIA_UPLOAD_PATH = ENDPOINTS.mediaUpload;
+export const MEDIA_GET_PATH = ENDPOINTS.mediaGet;

@@ -3,7 +3,10 @@
 export interface Reply {
   status: number;
   contentType: string;
-  body: string;
+  /** Text, or bytes (a media download). */
+  body: string | Uint8Array;
+  /** Headers beyond content type and length, e.g. content-disposition. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** WeChat's own content type for its JSON answers. */
@@ -15,4 +18,12 @@ export function jsonReply(value: unknown, status = 200): Reply {
 
 export function textReply(body: string, status: number, contentType = "text/plain"): Reply {
   return { status, contentType, body };
+}
+
+export function bytesReply(
+  body: Uint8Array,
+  contentType: string,
+  headers: Readonly<Record<string, string>> = {},
+): Reply {
+  return { status: 200, contentType, body, headers };
 }

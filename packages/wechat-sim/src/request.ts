@@ -1,5 +1,5 @@
 // A WeChat call as the handlers see it: when it arrived, method, path, query, and its body
-// read as JSON or as form fields.
+// read as JSON or as form fields, and its bytes as they came (a multipart upload).
 
 export interface SimRequest {
   /** When the call arrived, in ms (the simulator's clock). */
@@ -11,6 +11,9 @@ export interface SimRequest {
   json: unknown;
   /** The body's fields when it is application/x-www-form-urlencoded; empty otherwise. */
   form: URLSearchParams;
+  contentType: string;
+  /** The body's bytes as received. */
+  bytes: Buffer;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -22,8 +25,9 @@ export function toSimRequest(
   method: string,
   url: URL,
   contentType: string,
-  body: string,
+  bytes: Buffer,
 ): SimRequest {
+  const body = bytes.toString("utf8");
   const isForm = contentType.includes("application/x-www-form-urlencoded");
   return {
     now,
@@ -32,6 +36,8 @@ export function toSimRequest(
     query: url.searchParams,
     json: isForm ? undefined : parseJson(body),
     form: new URLSearchParams(isForm ? body : ""),
+    contentType,
+    bytes,
   };
 }
 

@@ -2,6 +2,10 @@
 // 43001/43002 for the wrong method.
 import {
   CLEAR_QUOTA_PATH,
+  JSCODE2SESSION_PATH,
+  MEDIA_GET_PATH,
+  MEDIA_UPLOAD_PATH,
+  OAUTH_ACCESS_TOKEN_PATH,
   QUOTA_GET_PATH,
   STABLE_TOKEN_PATH,
   SUBSCRIBE_SEND_PATH,
@@ -11,8 +15,10 @@ import {
 } from "./endpoints.js";
 import { classicToken } from "./handlers/classic-token.js";
 import { clearQuota } from "./handlers/clear-quota.js";
+import { jscode2session, oauthAccessToken } from "./handlers/code-exchange.js";
 import { getTicket } from "./handlers/get-ticket.js";
 import type { Handler } from "./handlers/handler.js";
+import { getMedia, uploadMedia } from "./handlers/media.js";
 import { getQuota } from "./handlers/quota-get.js";
 import { sendSubscribeMessage, sendTemplateMessage } from "./handlers/send-message.js";
 import { stableToken } from "./handlers/stable-token.js";
@@ -34,9 +40,13 @@ const ROUTES: ReadonlyMap<string, Route> = new Map([
   [SUBSCRIBE_SEND_PATH, { method: "POST", handle: sendSubscribeMessage }],
   [CLEAR_QUOTA_PATH, { method: "POST", handle: clearQuota }],
   [QUOTA_GET_PATH, { method: "POST", handle: getQuota }],
+  [JSCODE2SESSION_PATH, { method: "GET", handle: jscode2session }],
+  [OAUTH_ACCESS_TOKEN_PATH, { method: "GET", handle: oauthAccessToken }],
+  [MEDIA_UPLOAD_PATH, { method: "POST", handle: uploadMedia }],
+  [MEDIA_GET_PATH, { method: "GET", handle: getMedia }],
 ]);
 
-export function answer(request: SimRequest, state: SimState): Reply {
+export function answer(request: SimRequest, state: SimState): Reply | Promise<Reply> {
   const route = ROUTES.get(request.path);
   if (route === undefined) {
     return wechatError(40066, { status: 404 });

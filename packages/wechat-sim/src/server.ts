@@ -11,16 +11,17 @@ import { answer } from "./routes.js";
 import type { SimState } from "./sim-state.js";
 import { errorBody } from "./wechat-errors.js";
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) {
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 function send(response: ServerResponse, reply: Reply): void {
   response.writeHead(reply.status, {
+    ...reply.headers,
     "content-type": reply.contentType,
     "content-length": Buffer.byteLength(reply.body),
   });
@@ -70,7 +71,7 @@ export class SimServer {
     const method = request.method ?? "GET";
     const url = new URL(request.url ?? "/", "http://wechat-sim");
     if (url.pathname.startsWith(ADMIN_PREFIX)) {
-      send(response, adminAnswer(method, url.pathname, body, this.state));
+      send(response, adminAnswer(method, url.pathname, body.toString("utf8"), this.state));
       return;
     }
     const { state } = this;
@@ -84,7 +85,8 @@ export class SimServer {
     const appId = callerApp(call, state);
     state.stats.call(call.path, appId);
     const fault = state.faults.take(call.path, appId);
-    const reply = (fault === undefined ? undefined : faultAnswer(fault)) ?? answer(call, state);
+    const reply =
+      (fault === undefined ? undefined : faultAnswer(fault)) ?? (await answer(call, state));
     if (fault?.delayMs !== undefined) {
       try {
         await delay(fault.delayMs, undefined, { signal: this.closing.signal });

@@ -1,8 +1,10 @@
 // Everything a running simulator remembers: its apps, tokens, tickets, quotas, pending
-// faults, stats and message ids. Tokens and quotas outlive a reset; stats and faults do not.
+// faults, stats, message ids, used login codes and media. Tokens and quotas outlive a reset; stats and faults do not.
 import { STABLE_TOKEN_PATH, TOKEN_PATH } from "./endpoints.js";
 import { FaultQueue } from "./faults.js";
 import { ForceGuard } from "./force-guard.js";
+import { LoginCodes } from "./login-codes.js";
+import { MediaStore } from "./media-store.js";
 import type { ResolvedOptions, SimApp } from "./options.js";
 import { QuotaBook } from "./quota.js";
 import { StatsRecorder } from "./stats.js";
@@ -19,6 +21,8 @@ export class SimState {
   readonly quotas: QuotaBook;
   readonly force: ForceGuard;
   readonly faults = new FaultQueue();
+  readonly codes = new LoginCodes();
+  readonly media = new MediaStore();
   readonly stats = new StatsRecorder();
   private lastMsgId = FIRST_MSG_ID - 1;
 

@@ -24,6 +24,10 @@ export interface SimStats {
   tokensIssued: number;
   tokensIssuedByApp: Record<string, number>;
   ticketsIssued: number;
+  /** Login codes exchanged (jscode2session, oauth2/access_token). */
+  codesExchanged: number;
+  /** Media uploads kept. */
+  mediaUploaded: number;
   /** Successful sends, in order. */
   messages: DeliveredMessage[];
 }
@@ -35,6 +39,8 @@ function emptyStats(): SimStats {
     tokensIssued: 0,
     tokensIssuedByApp: {},
     ticketsIssued: 0,
+    codesExchanged: 0,
+    mediaUploaded: 0,
     messages: [],
   };
 }
@@ -59,6 +65,14 @@ export class StatsRecorder {
 
   ticketIssued(): void {
     this.stats.ticketsIssued += 1;
+  }
+
+  codeExchanged(): void {
+    this.stats.codesExchanged += 1;
+  }
+
+  mediaUploaded(): void {
+    this.stats.mediaUploaded += 1;
   }
 
   delivered(message: DeliveredMessage): void {

@@ -10,6 +10,10 @@ export const ENDPOINTS = {
   subscribeSend: "/cgi-bin/message/subscribe/send",
   clearQuota: "/cgi-bin/clear_quota/v2",
   quotaGet: "/cgi-bin/openapi/quota/get",
+  jscode2session: "/sns/jscode2session",
+  oauthAccessToken: "/sns/oauth2/access_token",
+  mediaUpload: "/cgi-bin/media/upload",
+  mediaGet: "/cgi-bin/media/get",
 } as const;
 
 export type Endpoint = (typeof ENDPOINTS)[keyof typeof ENDPOINTS];

@@ -38,7 +38,18 @@ export async function exchange(dispatcher: Dispatcher, req: HttpRequest): Promis
   }
 }
 
-function transportFailure(error: unknown, req: HttpRequest, deadline: AbortSignal): WeChatError {
+/** Idle timeouts of undici (headersTimeout, bodyTimeout): WeChat stopped answering. */
+const IDLE_TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+/**
+ * A transport failure of a call to `req.endpoint` as a WeChatError: a timeout when
+ * `deadline` (or an idle timeout) ended it, refused when nothing was sent, else a reset.
+ */
+export function transportFailure(
+  error: unknown,
+  req: Pick<HttpRequest, "endpoint" | "timeoutMs" | "signal">,
+  deadline: AbortSignal,
+): WeChatError {
   const { endpoint } = req;
   if (deadline.aborted) {
     return new WeChatError({
@@ -54,6 +65,9 @@ function transportFailure(error: unknown, req: HttpRequest, deadline: AbortSigna
   const errmsg = `${code}: ${error instanceof Error ? error.message : String(error)}`;
   if (NOT_CONNECTED.has(code)) {
     return new WeChatError({ kind: "connection_refused", endpoint, errmsg, requestSent: false });
+  }
+  if (IDLE_TIMEOUTS.has(code)) {
+    return new WeChatError({ kind: "timeout", endpoint, errmsg });
   }
   if (code === "UND_ERR_CONNECT_TIMEOUT") {
     return new WeChatError({ kind: "timeout", endpoint, errmsg, requestSent: false });

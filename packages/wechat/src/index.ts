@@ -12,9 +12,18 @@ export {
 } from "./endpoints.js";
 export type { ErrcodeRule, ErrorClass } from "./errcode-catalog.js";
 export { classifyErrcode, ERRCODE_CATALOG } from "./errcode-catalog.js";
+export { transportFailure } from "./http-exchange.js";
 export type { SubscribeMessage, TemplateMessage } from "./messages.js";
-export { redactUrl } from "./redact.js";
-export type { AccessToken, ApiQuota, SendResult, Ticket, TicketType } from "./results.js";
+export { redactUrl, scrubSecrets } from "./redact.js";
+export type {
+  AccessToken,
+  ApiQuota,
+  LoginSession,
+  OAuthToken,
+  SendResult,
+  Ticket,
+  TicketType,
+} from "./results.js";
 export { checkToken } from "./token-check.js";
 export type { CallEvent, CallOptions, WeChatClientOptions } from "./wechat-client.js";
 export { WeChatClient } from "./wechat-client.js";

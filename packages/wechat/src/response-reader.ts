@@ -62,6 +62,21 @@ export class ResponseReader {
     return value;
   }
 
+  /** A non-empty string, e.g. an openid. */
+  string(field: string): string {
+    const value = this.fields[field];
+    if (typeof value !== "string" || value === "") {
+      throw this.malformed(`${this.prefix}${field} is missing or not a string`);
+    }
+    return value;
+  }
+
+  /** A string WeChat may leave out (unionid): "" when absent. */
+  optionalString(field: string): string {
+    const value = this.fields[field];
+    return typeof value === "string" ? value : "";
+  }
+
   /** An integer ≥ 0, e.g. a quota count. */
   count(field: string): number {
     const value = this.fields[field];

@@ -13,9 +13,13 @@ import { ResponseReader } from "./response-reader.js";
 import {
   type AccessToken,
   type ApiQuota,
+  type LoginSession,
+  type OAuthToken,
   readAccessToken,
   readApiQuota,
+  readLoginSession,
   readNothing,
+  readOAuthToken,
   readSendResult,
   readTicket,
   type SendResult,
@@ -135,6 +139,55 @@ export class WeChatClient {
         accessToken,
         query: { type },
         read: readTicket,
+      },
+      opts,
+    );
+  }
+
+  /** GET /sns/jscode2session: a mini program's wx.login code for the user's session. */
+  jscode2session(
+    req: { appId: string; secret: string; jsCode: string },
+    opts?: CallOptions,
+  ): Promise<LoginSession> {
+    return this.codeExchange(
+      ENDPOINTS.jscode2session,
+      req,
+      { js_code: req.jsCode },
+      readLoginSession,
+      opts,
+    );
+  }
+
+  /** GET /sns/oauth2/access_token: a web OAuth code for the user's token. */
+  oauthAccessToken(
+    req: { appId: string; secret: string; code: string },
+    opts?: CallOptions,
+  ): Promise<OAuthToken> {
+    return this.codeExchange(
+      ENDPOINTS.oauthAccessToken,
+      req,
+      { code: req.code },
+      readOAuthToken,
+      opts,
+    );
+  }
+
+  private codeExchange<T>(
+    endpoint: string,
+    req: { appId: string; secret: string },
+    code: Record<string, string>,
+    read: (answer: ResponseReader) => T,
+    opts: CallOptions | undefined,
+  ): Promise<T> {
+    const { appId, secret } = req;
+    return this.call(
+      {
+        endpoint,
+        method: "GET",
+        query: { appid: appId, secret, ...code, grant_type: "authorization_code" },
+        appId,
+        secrets: [secret],
+        read,
       },
       opts,
     );

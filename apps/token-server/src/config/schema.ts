@@ -5,7 +5,14 @@ const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:50051");
 
-export const PERMISSIONS = ["token.read", "token.refresh", "message.send", "admin"] as const;
+export const PERMISSIONS = [
+  "token.read",
+  "token.refresh",
+  "message.send",
+  "admin",
+  "code.exchange",
+  "wechat.call",
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const TICKET_TYPES = ["jsapi", "wx_card"] as const;
@@ -96,6 +103,18 @@ export const configSchema = z
          * upstream: one misbehaving caller cannot spend the daily quota.
          */
         passive_min_interval_s: z.number().min(0).max(3600).default(30),
+      })
+      .strict()
+      .prefault({}),
+    gateway: z
+      .object({
+        /** The largest request or answer body the WeChat proxy passes, in bytes (10 MiB). */
+        max_body_bytes: z
+          .number()
+          .int()
+          .min(1_024)
+          .max(1_073_741_824)
+          .default(10 * 1_048_576),
       })
       .strict()
       .prefault({}),

@@ -10,6 +10,7 @@ import {
   AppStatusSchema,
   type ClearQuotaRequest,
   ClearQuotaResponseSchema,
+  CredentialKind,
   CredentialStatusSchema,
   type ForceRefreshRequest,
   ForceRefreshResponseSchema,
@@ -31,6 +32,7 @@ import type { Coordinator } from "../cluster/coordinator.js";
 import type { ConfigFingerprints } from "../core/config-fingerprints.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { IdempotencyRecords } from "../core/idempotency.js";
+import type { RevokedTokens } from "../core/revoked-tokens.js";
 import type { StoreHealth } from "../core/store-health.js";
 import type { UsageCounter } from "../core/usage-counter.js";
 import type { Caller, CallerAuth } from "../security/caller-auth.js";
@@ -47,6 +49,8 @@ export interface AdminServiceDeps {
   auth: CallerAuth;
   /** Receives one audit line per action. */
   audit: Logger;
+  /** Where RevokeLeakedToken names the leaked token, for the gateway to refuse it. */
+  revoked: RevokedTokens;
   /** The wait between the two forced refreshes of RevokeLeakedToken (refresh.force_min_interval_s). */
   forceMinIntervalMs: number;
   /** Aborts when the server shuts down. */
@@ -106,6 +110,10 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
     }
     const operations = this.deps.manager.leaderOperations(action.appId);
     this.audit(action, "revoke_leaked_token", { reason: request.reason, step: "started" });
+    const leaked = this.deps.manager.slot(action.appId, CredentialKind.ACCESS_TOKEN)?.latest();
+    if (leaked !== undefined) {
+      await this.deps.revoked.revoke(leaked);
+    }
     const first = await operations.force();
     yield create(RevokeLeakedTokenResponseSchema, {
       step: Step.FIRST_REFRESH,

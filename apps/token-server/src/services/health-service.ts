@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
   AdminService,
+  CodeService,
   type Health,
   type HealthCheckRequest,
   HealthCheckResponseSchema,
@@ -18,6 +19,7 @@ const SERVICES = new Set([
   TokenService.typeName,
   MessageService.typeName,
   AdminService.typeName,
+  CodeService.typeName,
 ]);
 
 export class HealthServiceImpl implements ServiceImpl<typeof Health> {

@@ -24,6 +24,8 @@ export const keys = {
   configFingerprints: (replicaId: string) => `config-fingerprints/${replicaId}`,
   holds: "holds/",
   hold: (appId: string, endpoint: string) => `holds/${appId}/${encodeURIComponent(endpoint)}`,
+  revokedTokens: "revoked-tokens/",
+  revokedToken: (appId: string, tokenSha256: string) => `revoked-tokens/${appId}/${tokenSha256}`,
   /** Read to tell whether the store answers at all. */
   probe: "probe",
 };

@@ -1,6 +1,7 @@
 // A scripted stand-in for WeChat in core unit tests: counts calls and answers from a
 // queue of outcomes (a value, or an errcode failure), or with a fresh token by default.
 import { ENDPOINTS, type SendResult, WeChatError } from "@wxtoken/wechat";
+import type { CodeUpstream } from "../core/code-exchanger.js";
 import type { CredentialUpstream } from "../core/credential-fetcher.js";
 import type { MessageUpstream } from "../core/message-sender.js";
 
@@ -20,9 +21,11 @@ const PATHS = {
   quota: ENDPOINTS.quotaGet,
   template_send: ENDPOINTS.templateSend,
   subscribe_send: ENDPOINTS.subscribeSend,
+  jscode2session: ENDPOINTS.jscode2session,
+  oauth_access_token: ENDPOINTS.oauthAccessToken,
 };
 
-export class FakeUpstream implements CredentialUpstream, MessageUpstream {
+export class FakeUpstream implements CredentialUpstream, MessageUpstream, CodeUpstream {
   readonly calls: FakeCall[] = [];
   private readonly scripted = new Map<FakeCall["endpoint"], Outcome[]>();
   private issued = 0;
@@ -94,5 +97,22 @@ export class FakeUpstream implements CredentialUpstream, MessageUpstream {
   async sendSubscribeMessage(accessToken: string): Promise<SendResult> {
     await this.answer({ endpoint: "subscribe_send", accessToken });
     return { msgId: this.calls.length };
+  }
+
+  async jscode2session() {
+    const { value } = await this.answer({ endpoint: "jscode2session" });
+    return { openid: `o-${value}`, sessionKey: `session-${value}`, unionid: "" };
+  }
+
+  async oauthAccessToken() {
+    const { value, expiresIn } = await this.answer({ endpoint: "oauth_access_token" });
+    return {
+      accessToken: `user-${value}`,
+      expiresIn,
+      refreshToken: `refresh-${value}`,
+      openid: `o-${value}`,
+      scope: "snsapi_base",
+      unionid: "",
+    };
   }
 }

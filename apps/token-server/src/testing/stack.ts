@@ -6,6 +6,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { AdminService, MessageService, TokenService } from "@wxtoken/api";
 import {
   e2e,
+  e2eRefresh,
   e2eSimApps,
   startTokenServerProcess,
   type TokenServerOptions,
@@ -21,7 +22,7 @@ export const {
   adminKey: ADMIN_KEY,
   otherAppKey: OTHER_APP_KEY,
 } = e2e;
-export { startTokenServerProcess };
+export { e2eRefresh as TEST_REFRESH, startTokenServerProcess };
 
 export interface StackOptions extends TokenServerOptions {
   sim?: Partial<SimulatorOptions>;

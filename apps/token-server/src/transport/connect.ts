@@ -108,6 +108,10 @@ export type HttpRoute = (
   response: ServerResponse | Http2ServerResponse,
 ) => void;
 
+/** An RPC's path begins with its package-qualified service, e.g. /wxtoken.v1.TokenService/. */
+const RPC_PATH = /^\/[A-Za-z0-9_]+\.[A-Za-z0-9_.]+\//;
+const isRpcPath = (url: string) => RPC_PATH.test(url);
+
 export function startConnectServer(
   host: string,
   port: number,
@@ -115,6 +119,8 @@ export function startConnectServer(
   observe: RpcObserver,
   extraRoutes: Readonly<Record<string, HttpRoute>>,
   onFailure: FailureObserver,
+  /** Answers every path that is not an RPC's (the WeChat gateway); by default connect-node's 404. */
+  fallback?: HttpRoute,
 ): Promise<CleartextServer> {
   const rpc = connectNodeAdapter({
     routes: connectRoutes(bindings),
@@ -126,7 +132,8 @@ export function startConnectServer(
     contextValues: (request) => createContextValues().set(peerSocket, request.socket),
   });
   return startCleartextServer(host, port, (request, response) => {
-    const route = extraRoutes[request.url ?? ""];
-    (route ?? rpc)(request, response);
+    const url = request.url ?? "";
+    const route = extraRoutes[url] ?? (fallback !== undefined && !isRpcPath(url) ? fallback : rpc);
+    route(request, response);
   });
 }

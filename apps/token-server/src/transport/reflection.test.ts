@@ -112,6 +112,7 @@ describe.each([
       ).toEqual([
         "grpc.health.v1.Health",
         "wxtoken.v1.AdminService",
+        "wxtoken.v1.CodeService",
         "wxtoken.v1.MessageService",
         "wxtoken.v1.TokenService",
       ]);

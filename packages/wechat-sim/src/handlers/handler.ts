@@ -4,6 +4,6 @@ import type { Reply } from "../reply.js";
 import type { SimRequest } from "../request.js";
 import type { SimState } from "../sim-state.js";
 
-export type Handler = (request: SimRequest, state: SimState) => Reply;
+export type Handler = (request: SimRequest, state: SimState) => Reply | Promise<Reply>;
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reply: Reply };

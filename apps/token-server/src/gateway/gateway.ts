@@ -1,0 +1,132 @@
+// The WeChat-compatible front door on listen.http, beside the Connect routes: WeChat's token
+// and ticket endpoints answered from memory, the code exchanges, and every other path
+// proxied. Each failure is answered in WeChat's shape (refusal-answer.ts); none crashes it.
+import { ENDPOINTS, redactUrl } from "@wxtoken/wechat";
+import type { Logger } from "pino";
+import type { CodeExchanger } from "../core/code-exchanger.js";
+import type { CredentialManager } from "../core/credential-manager.js";
+import type { RevokedTokens } from "../core/revoked-tokens.js";
+import type { UpstreamGate } from "../core/upstream-gate.js";
+import type { CallerAuth } from "../security/caller-auth.js";
+import { CodeExchangeEndpoints } from "./code-exchange-endpoints.js";
+import { EndpointLabels } from "./endpoint-labels.js";
+import { IssuedTokens } from "./issued-tokens.js";
+import { REFUSAL_ERRCODES, refusalAnswer } from "./refusal-answer.js";
+import { readBody } from "./request-body.js";
+import { TokenEndpoints } from "./token-endpoints.js";
+import {
+  GatewayRefusal,
+  type GatewayRequest,
+  type GatewayResponse,
+  sendJson,
+} from "./wechat-answer.js";
+import { WeChatProxy } from "./wechat-proxy.js";
+
+export interface GatewayDeps {
+  manager: CredentialManager;
+  gate: UpstreamGate;
+  auth: CallerAuth;
+  exchanger: CodeExchanger;
+  /** Tokens named leaked: refused like unknown ones. */
+  revoked: RevokedTokens;
+  logger: Logger;
+  /** wechat.base_url and wechat.timeout_ms */
+  baseUrl: string;
+  timeoutMs: number;
+  /** gateway.max_body_bytes */
+  maxBodyBytes: number;
+}
+
+export interface Gateway {
+  /** Answers one HTTP call that is not an RPC. */
+  handle(request: GatewayRequest, response: GatewayResponse): void;
+  /** Closes the proxy's connections to WeChat. */
+  close(): Promise<void>;
+}
+
+/** How long a call waits for a credential being fetched. */
+const WAIT_MS = 10_000;
+
+type Answerer = (
+  query: URLSearchParams,
+  request: GatewayRequest,
+) => Promise<Record<string, unknown>>;
+
+interface Route {
+  method: "GET" | "POST";
+  answer: Answerer;
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { manager, auth, logger } = deps;
+  const tokens = new IssuedTokens(manager, deps.revoked);
+  const tokenEndpoints = new TokenEndpoints({ manager, auth, tokens, waitMs: WAIT_MS });
+  const codes = new CodeExchangeEndpoints({ exchanger: deps.exchanger, auth });
+  const proxy = new WeChatProxy({
+    ...deps,
+    tokens,
+    labels: new EndpointLabels(),
+    waitMs: WAIT_MS,
+  });
+  const routes = new Map<string, Route>([
+    [ENDPOINTS.classicToken, { method: "GET", answer: (q) => tokenEndpoints.classicToken(q) }],
+    [
+      ENDPOINTS.stableToken,
+      {
+        method: "POST",
+        answer: async (_q, request) =>
+          tokenEndpoints.stableToken(await readBody(request, deps.maxBodyBytes)),
+      },
+    ],
+    [ENDPOINTS.ticket, { method: "GET", answer: (q) => tokenEndpoints.ticket(q) }],
+    [ENDPOINTS.jscode2session, { method: "GET", answer: (q) => codes.jscode2session(q) }],
+    [ENDPOINTS.oauthAccessToken, { method: "GET", answer: (q) => codes.oauthAccessToken(q) }],
+  ]);
+
+  const answerCall = async (request: GatewayRequest, response: GatewayResponse) => {
+    const url = new URL(request.url ?? "/", "http://gateway");
+    const route = routes.get(url.pathname);
+    if (route === undefined) {
+      await proxy.handle(request, response, url);
+      return;
+    }
+    if (request.method !== route.method) {
+      throw new GatewayRefusal(
+        route.method === "GET" ? 43001 : 43002,
+        `require ${route.method} method`,
+      );
+    }
+    sendJson(response, await route.answer(url.searchParams, request));
+  };
+
+  const failed = (error: unknown, request: GatewayRequest, response: GatewayResponse) => {
+    const known = refusalAnswer(error);
+    if (known === undefined) {
+      logger.error(
+        {
+          path: redactUrl(request.url ?? ""),
+          err: {
+            name: (error as Error).name,
+            message: redactUrl(String((error as Error).message)),
+          },
+        },
+        "gateway call failed",
+      );
+    }
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    sendJson(
+      response,
+      known ?? { errcode: REFUSAL_ERRCODES.busy, errmsg: "system error: wxtoken failed the call" },
+    );
+  };
+
+  return {
+    handle(request, response) {
+      answerCall(request, response).catch((error: unknown) => failed(error, request, response));
+    },
+    close: () => proxy.close(),
+  };
+}

@@ -1,0 +1,147 @@
+// End to end: WeChat's token and ticket endpoints on the gateway, from memory with the true
+// remaining lifetime; force_refresh as one compare-and-refresh; WeChat-shaped refusals.
+import { CredentialKind } from "@wxtoken/api";
+import { Teardown } from "@wxtoken/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  APP_ID,
+  field,
+  gatewayToken,
+  KEYS,
+  OTHER_APP_ID,
+  startGatewayStack,
+  wx,
+} from "../testing/gateway-stack.js";
+import { bearer, SECRET, type Stack, tokensOf } from "../testing/stack.js";
+
+const teardown = new Teardown();
+let stack: Stack;
+const STABLE = "/cgi-bin/stable_token";
+
+beforeAll(async () => {
+  stack = await startGatewayStack(teardown);
+});
+afterAll(() => teardown.run());
+
+const tokenCalls = () => {
+  const calls = stack.sim.stats().callsByApp[APP_ID] ?? {};
+  return (calls["/cgi-bin/stable_token"] ?? 0) + (calls["/cgi-bin/token"] ?? 0);
+};
+
+describe("the gateway's token endpoints", () => {
+  it("answer the current token from memory with its true remaining lifetime", async () => {
+    const { credential } = await tokensOf(stack).getToken(
+      { appId: APP_ID, kind: CredentialKind.ACCESS_TOKEN },
+      { headers: bearer(KEYS.admin) },
+    );
+    const before = tokenCalls();
+    const classic = await wx(stack, "/cgi-bin/token", {
+      query: { grant_type: "client_credential", appid: APP_ID, secret: KEYS.reader },
+    });
+    expect(classic.status).toBe(200);
+    expect(classic.contentType).toMatch(/^application\/json/);
+    expect(field(classic, "access_token")).toBe(credential?.value);
+    const left = Number(credential?.expiresAt?.seconds) - Date.now() / 1000;
+    expect(classic.body.expires_in).toBeGreaterThan(0);
+    expect(classic.body.expires_in).toBeLessThanOrEqual(Math.ceil(left));
+    const stable = await wx(stack, STABLE, {
+      json: { grant_type: "client_credential", appid: APP_ID, secret: KEYS.reader },
+    });
+    expect(field(stable, "access_token")).toBe(credential?.value);
+    expect(tokenCalls()).toBe(before);
+  });
+
+  it("force_refresh replaces the current token with one upstream call for all askers", async () => {
+    const old = await gatewayToken(stack);
+    const before = tokenCalls();
+    const ask = () =>
+      wx(stack, STABLE, {
+        json: {
+          grant_type: "client_credential",
+          appid: APP_ID,
+          secret: KEYS.admin,
+          force_refresh: true,
+        },
+      });
+    const answers = await Promise.all([ask(), ask(), ask()]);
+    const fresh = new Set(answers.map((answer) => field(answer, "access_token")));
+    expect(fresh.size).toBe(1);
+    expect(fresh.has(old)).toBe(false);
+    // A normal-mode call that answered the old value, then the forced one.
+    expect(tokenCalls() - before).toBeLessThanOrEqual(2);
+    expect(await gatewayToken(stack)).toBe([...fresh][0]);
+  });
+
+  it("refuses with the errcodes an SDK treats as configuration errors", async () => {
+    const token = (query: Record<string, string>) =>
+      wx(stack, "/cgi-bin/token", { query: { grant_type: "client_credential", ...query } });
+    const cases: [Promise<{ body: Record<string, unknown> }>, number, RegExp][] = [
+      [token({ appid: APP_ID, secret: "not-a-key" }), 40125, /secret/],
+      [token({ appid: APP_ID, secret: SECRET }), 40125, /secret/],
+      [token({ appid: "wxunknown00000001", secret: KEYS.admin }), 40013, /not configured/],
+      [token({ appid: OTHER_APP_ID, secret: KEYS.reader }), 48001, /may not use app/],
+      [token({ appid: APP_ID, secret: KEYS.coder }), 48001, /token.read/],
+      [token({ secret: KEYS.admin }), 41002, /appid/],
+      [token({ appid: APP_ID }), 41004, /secret/],
+      [
+        wx(stack, "/cgi-bin/token", { query: { appid: APP_ID, secret: KEYS.admin } }),
+        40002,
+        /grant_type/,
+      ],
+      [wx(stack, STABLE, { raw: "{not json" }), 47001, /JSON/],
+      [
+        wx(stack, STABLE, {
+          json: {
+            grant_type: "client_credential",
+            appid: APP_ID,
+            secret: KEYS.admin,
+            force_refresh: "yes",
+          },
+        }),
+        40097,
+        /force_refresh/,
+      ],
+      [
+        wx(stack, STABLE, {
+          json: {
+            grant_type: "client_credential",
+            appid: APP_ID,
+            secret: KEYS.reader,
+            force_refresh: true,
+          },
+        }),
+        48001,
+        /token.refresh/,
+      ],
+      [wx(stack, STABLE, { method: "GET" }), 43002, /POST/],
+    ];
+    for (const [answer, errcode, errmsg] of cases) {
+      const { body } = await answer;
+      expect(body.errcode).toBe(errcode);
+      expect(String(body.errmsg)).toMatch(errmsg);
+    }
+    expect(stack.process.output()).not.toContain(SECRET);
+    expect(stack.process.output()).not.toContain(KEYS.admin);
+  });
+
+  it("answers the ticket of the app a token belongs to", async () => {
+    const token = await gatewayToken(stack);
+    const { credential } = await tokensOf(stack).getToken(
+      { appId: APP_ID, kind: CredentialKind.JSAPI_TICKET },
+      { headers: bearer(KEYS.admin) },
+    );
+    const ticket = await wx(stack, "/cgi-bin/ticket/getticket", {
+      query: { access_token: token, type: "jsapi" },
+    });
+    expect(ticket.body).toMatchObject({ errcode: 0, errmsg: "ok", ticket: credential?.value });
+    const unknown = await wx(stack, "/cgi-bin/ticket/getticket", {
+      query: { access_token: "not-a-token-wxtoken-issued", type: "jsapi" },
+    });
+    expect(unknown.body.errcode).toBe(40001);
+    const card = await wx(stack, "/cgi-bin/ticket/getticket", {
+      query: { access_token: token, type: "wx_card" },
+    });
+    expect(card.body.errcode).toBe(40097);
+    expect(String(card.body.errmsg)).toMatch(/apps\[\]\.tickets/);
+  });
+});

@@ -1,0 +1,136 @@
+// WeChat's token endpoints answered from memory: GET /cgi-bin/token and POST
+// /cgi-bin/stable_token with a wxtoken caller key as `secret` (force_refresh: a
+// compare-and-refresh of the current token), and GET /cgi-bin/ticket/getticket for the app
+// of an issued token. No upstream call unless a refresh is asked for.
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { type Credential, CredentialKind } from "@wxtoken/api";
+import { TICKET_KINDS } from "../core/app-credentials.js";
+import type { CredentialManager } from "../core/credential-manager.js";
+import type { CredentialSlot } from "../core/credential-slot.js";
+import { UnknownAppError } from "../core/errors.js";
+import type { CallerAuth } from "../security/caller-auth.js";
+import type { IssuedTokens } from "./issued-tokens.js";
+import { jsonObjectOf } from "./request-body.js";
+import { GatewayRefusal } from "./wechat-answer.js";
+
+export interface TokenEndpointsDeps {
+  manager: CredentialManager;
+  auth: CallerAuth;
+  tokens: IssuedTokens;
+  /** How long a call waits for a credential that is being fetched. */
+  waitMs: number;
+  now?: () => number;
+}
+
+/** What one token request asks for, from the query or the JSON body. */
+interface TokenRequest {
+  grantType: unknown;
+  appid: unknown;
+  secret: unknown;
+  forceRefresh: unknown;
+}
+
+const INVALID_TOKEN = 40001;
+
+/** A string parameter, or the WeChat errcode that says it is missing. */
+function required(value: unknown, name: string, missing: number): string {
+  if (value === undefined || value === null || value === "") {
+    throw new GatewayRefusal(missing, `${name} missing`);
+  }
+  if (typeof value !== "string") {
+    throw new GatewayRefusal(40097, `invalid args: ${name} must be a string`);
+  }
+  return value;
+}
+
+export class TokenEndpoints {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: TokenEndpointsDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** GET /cgi-bin/token?grant_type=client_credential&appid=APP&secret=KEY */
+  classicToken(query: URLSearchParams): Promise<Record<string, unknown>> {
+    return this.token({
+      grantType: query.get("grant_type"),
+      appid: query.get("appid"),
+      secret: query.get("secret"),
+      forceRefresh: false,
+    });
+  }
+
+  /** POST /cgi-bin/stable_token {grant_type, appid, secret, force_refresh} */
+  stableToken(body: Buffer): Promise<Record<string, unknown>> {
+    const json = jsonObjectOf(body);
+    return this.token({
+      grantType: json.grant_type,
+      appid: json.appid,
+      secret: json.secret,
+      forceRefresh: json.force_refresh ?? false,
+    });
+  }
+
+  /** GET /cgi-bin/ticket/getticket?access_token=T&type=jsapi|wx_card */
+  async ticket(query: URLSearchParams): Promise<Record<string, unknown>> {
+    const token = required(query.get("access_token"), "access_token", 41001);
+    const appId = this.deps.tokens.appOf(token);
+    if (appId === undefined) {
+      throw new GatewayRefusal(
+        INVALID_TOKEN,
+        "invalid credential, access_token is invalid or not latest: not a valid token wxtoken issued",
+      );
+    }
+    const type = query.get("type");
+    if (type !== "jsapi" && type !== "wx_card") {
+      throw new GatewayRefusal(40097, "invalid args: type must be jsapi or wx_card");
+    }
+    const slot = this.deps.manager.slot(appId, TICKET_KINDS[type]);
+    if (slot === undefined) {
+      throw new GatewayRefusal(
+        40097,
+        `invalid args: app ${appId} has no ${type} ticket in wxtoken's config (apps[].tickets)`,
+      );
+    }
+    const ticket = await this.current(slot);
+    return { errcode: 0, errmsg: "ok", ticket: ticket.value, expires_in: this.secondsLeft(ticket) };
+  }
+
+  private async token(request: TokenRequest): Promise<Record<string, unknown>> {
+    const { manager, auth } = this.deps;
+    if (required(request.grantType, "grant_type", 40002) !== "client_credential") {
+      throw new GatewayRefusal(40002, "invalid grant_type: grant_type must be client_credential");
+    }
+    const appId = required(request.appid, "appid", 41002);
+    const key = required(request.secret, "secret", 41004);
+    if (typeof request.forceRefresh !== "boolean") {
+      throw new GatewayRefusal(40097, "invalid args: force_refresh must be true or false");
+    }
+    const caller = auth.authenticate(`Bearer ${key}`);
+    auth.authorize(caller, request.forceRefresh ? "token.refresh" : "token.read", appId);
+    const slot = manager.slot(appId, CredentialKind.ACCESS_TOKEN);
+    if (slot === undefined) {
+      throw new UnknownAppError(appId);
+    }
+    const token = request.forceRefresh ? await this.refreshed(slot) : await this.current(slot);
+    this.deps.tokens.remember(token);
+    return { access_token: token.value, expires_in: this.secondsLeft(token) };
+  }
+
+  private current(slot: CredentialSlot): Promise<Credential> {
+    return this.deps.manager.waitForCurrent(slot, AbortSignal.timeout(this.deps.waitMs));
+  }
+
+  /** The current token replaced: one upstream call for every concurrent asker. */
+  private async refreshed(slot: CredentialSlot): Promise<Credential> {
+    const current = await this.current(slot);
+    const signal = AbortSignal.timeout(this.deps.waitMs);
+    return (await this.deps.manager.refreshStale(slot, current.value, signal)).credential;
+  }
+
+  /** The credential's true remaining lifetime in whole seconds, at least 1. */
+  private secondsLeft(credential: Credential): number {
+    const expiresAt = credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
+    return Math.max(1, Math.floor((expiresAt - this.now()) / 1000));
+  }
+}
