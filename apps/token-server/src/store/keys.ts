@@ -24,6 +24,8 @@ export const keys = {
   configFingerprints: (replicaId: string) => `config-fingerprints/${replicaId}`,
   holds: "holds/",
   hold: (appId: string, endpoint: string) => `holds/${appId}/${encodeURIComponent(endpoint)}`,
+  /** The etcd election's keys (etcd3's Election under the prefix): the coordinator's, not the store's values. */
+  election: "election/",
   /** Read to tell whether the store answers at all. */
   probe: "probe",
 };

@@ -142,13 +142,15 @@ describe("SealedStore", () => {
     await inner.close();
   });
 
-  it("seals at start the values written in clear before sealing was on", async () => {
+  it("seals at start the values written in clear before sealing was on, not the election's", async () => {
     const { store: inner } = embedded();
     await inner.put("credentials/a/access_token", bytes("CLEAR_TOKEN_VALUE"));
+    await inner.put(`${keys.election}leader/1`, bytes("replica-1"));
     const store = new SealedStore(inner, keyring(newKey()), silent);
     await store.check();
     expect(text((await store.get("credentials/a/access_token"))?.value)).toBe("CLEAR_TOKEN_VALUE");
     expect((await store.census()).unsealed).toBe(0);
+    expect(text((await inner.get(`${keys.election}leader/1`))?.value)).toBe("replica-1");
     await store.close();
   });
 });

@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import { StartupError } from "../startup-error.js";
 import { type DataKeys, KEY_FILES } from "./data-keys.js";
+import { keys as storeKeys } from "./keys.js";
 import type { KvEntry, KvEvent, KvStore, PutOptions, Unsubscribe } from "./kv-store.js";
 import { isSealed, open, seal, sealedKeyName } from "./seal.js";
 
@@ -80,11 +81,16 @@ export class SealedStore implements KvStore {
     return this.inner.close();
   }
 
+  /** Every entry written through a KvStore: not the coordinator's election keys. */
+  private async ownEntries(): Promise<KvEntry[]> {
+    return (await this.inner.list("")).filter(({ key }) => !key.startsWith(storeKeys.election));
+  }
+
   /** Counts the store's values by the key that sealed them. */
   async census(): Promise<SealCensus> {
     const byKey = new Map<string, number>();
     let unsealed = 0;
-    for (const { value } of await this.inner.list("")) {
+    for (const { value } of await this.ownEntries()) {
       if (isSealed(value)) {
         const name = sealedKeyName(value);
         byKey.set(name, (byKey.get(name) ?? 0) + 1);
@@ -132,7 +138,7 @@ export class SealedStore implements KvStore {
     let resealed = 0;
     let current = 0;
     let changed = 0;
-    for (const entry of await this.inner.list("")) {
+    for (const entry of await this.ownEntries()) {
       const sealed = isSealed(entry.value);
       if (sealed && sealedKeyName(entry.value) === this.keys.sealing.name) {
         current += 1;

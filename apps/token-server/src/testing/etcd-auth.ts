@@ -15,7 +15,14 @@ export async function enableEtcdAuth(etcd: EtcdCluster, options: EtcdAuthOptions
   await etcd.etcdctl(["user", "add", "root", "--new-user-password", "root-unused-with-cert"]);
   await etcd.etcdctl(["user", "grant-role", "root", "root"]);
   await etcd.etcdctl(["role", "add", role]);
-  await etcd.etcdctl(["role", "grant-permission", role, "--prefix=true", "readwrite", options.prefix]);
+  await etcd.etcdctl([
+    "role",
+    "grant-permission",
+    role,
+    "--prefix=true",
+    "readwrite",
+    options.prefix,
+  ]);
   await etcd.etcdctl(["user", "add", options.user, "--new-user-password", options.password]);
   await etcd.etcdctl(["user", "grant-role", options.user, role]);
   await etcd.etcdctl(["auth", "enable"]);
