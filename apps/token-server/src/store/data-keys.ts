@@ -29,7 +29,7 @@ export interface DataKeys {
 }
 
 /** The 32 bytes of a key file's text, or undefined when it holds no key. */
-function parseKey(text: string): Buffer | undefined {
+export function parseKey(text: string): Buffer | undefined {
   const trimmed = text.trim();
   if (/^[0-9a-fA-F]{64}$/.test(trimmed)) {
     return Buffer.from(trimmed, "hex");

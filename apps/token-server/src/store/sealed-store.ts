@@ -34,6 +34,11 @@ export class SealedStore implements KvStore {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The name of the key new values are sealed with. */
+  get sealingKey(): string {
+    return this.keys.sealing.name;
+  }
+
   private opened(entry: KvEntry): KvEntry {
     return { ...entry, value: open(this.keys, entry.key, entry.value).value };
   }
