@@ -41,7 +41,11 @@ export async function openBackend(
     return { ...backend, store, sealed };
   } catch (error) {
     await backend.store.close();
-    throw asStartupError("store.encryption.key_files", "", error);
+    throw asStartupError(
+      "store.encryption.key_files",
+      (config.store.encryption?.key_files ?? []).join(","),
+      error,
+    );
   }
 }
 

@@ -32,13 +32,17 @@ export interface EtcdStartupOptions {
   logger: Logger;
 }
 
+/** etcd's words for a request without (valid) credentials, as etcd3 passes them on. */
+const ETCD_AUTH_MESSAGE =
+  /etcdserver: (user name is empty|user name not found|authentication failed|permission denied|invalid auth token)/;
+
 /** The StartupError for a refusal of etcd's authentication, or undefined for other errors. */
 function authRefusal(error: unknown, username: string | undefined): StartupError | undefined {
   const refused =
     error instanceof EtcdAuthenticationFailedError ||
     error instanceof EtcdInvalidAuthTokenError ||
     error instanceof EtcdPermissionDeniedError ||
-    /user name is empty|authentication failed|permission denied/.test(describeCause(error));
+    ETCD_AUTH_MESSAGE.test(error instanceof Error ? error.message : String(error));
   if (!refused) {
     return undefined;
   }
