@@ -59,6 +59,13 @@ describe("a sealed, audited token-server", () => {
     const first = await start([keyA]);
     const token = await currentToken(first);
     expect(token).not.toBe("");
+    const probeKey = `probe-${randomBytes(8).toString("hex")}`;
+    await expect(
+      tokensOf(first).getToken(
+        { appId: APP_ID, kind: CredentialKind.ACCESS_TOKEN },
+        { headers: bearer(probeKey) },
+      ),
+    ).rejects.toThrow(/not known/);
     await first.process.stop();
     expect(readFileSync(join(storePath, "data.mdb")).includes(Buffer.from(token))).toBe(false);
     const audit = readFileSync(auditFile, "utf8");
@@ -67,6 +74,10 @@ describe("a sealed, audited token-server", () => {
     expect(audit).toContain(`"audit":"refresh.proactive"`);
     expect(audit).toContain(`"value_hmac":"${hmac}"`);
     expect(first.process.output()).not.toContain(token);
+    expect(audit).not.toContain(probeKey);
+    expect(audit).toMatch(
+      /"audit":"auth\.failed".*"key_fingerprint":"[0-9a-f]{8}","outcome":"unauthenticated"/,
+    );
 
     for (const [keyFiles, pattern] of [
       [

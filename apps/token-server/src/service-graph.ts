@@ -176,7 +176,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
         peer,
         authorization: requestHeader.get("authorization"),
       });
-      auditFailedCall(audit, call);
+      auditFailedCall(audit, call, (authorization) => auth.callerOf(authorization)?.name);
     },
     async start() {
       await holds.start();

@@ -141,7 +141,7 @@ describe("the audit trail", () => {
     expect(refusals).toMatchObject([
       { audit: "auth.failed", outcome: "unauthenticated", reason: "unknown_key" },
       { audit: "auth.failed", outcome: "denied", caller: "reader", code: "PermissionDenied" },
-      { audit: "admin.refused", outcome: "refused", code: "InvalidArgument" },
+      { audit: "admin.refused", outcome: "refused", caller: "admin", code: "InvalidArgument" },
     ]);
     for (const line of refusals) {
       expect(line.key_fingerprint).toMatch(/^[0-9a-f]{8}$/);

@@ -9,8 +9,15 @@ import { keyFingerprint } from "./auth-failure-log.js";
 
 const ADMIN_SERVICE = "AdminService/";
 
-/** Records `call` in `audit` if it is a refusal the trail keeps. */
-export function auditFailedCall(audit: AuditLog, call: FailedCall): void {
+/**
+ * Records `call` in `audit` if it is a refusal the trail keeps; `callerOf` names the caller
+ * of an authorization value (undefined for a key no caller has).
+ */
+export function auditFailedCall(
+  audit: AuditLog,
+  call: FailedCall,
+  callerOf: (authorization: string | null) => string | undefined,
+): void {
   const failure = authFailureOf(call.error);
   if (failure === undefined && !call.method.includes(ADMIN_SERVICE)) {
     return;
@@ -23,8 +30,9 @@ export function auditFailedCall(audit: AuditLog, call: FailedCall): void {
       : failure.reason === "no_permission"
         ? "denied"
         : "unauthenticated";
+  const authorization = call.requestHeader.get("authorization");
   audit.record({
-    caller: failure?.caller,
+    caller: failure === undefined ? callerOf(authorization) : failure.caller,
     action: failure === undefined ? "admin.refused" : "auth.failed",
     outcome,
     detail: {
@@ -32,7 +40,7 @@ export function auditFailedCall(audit: AuditLog, call: FailedCall): void {
       code: Code[call.error.code],
       ...(failure !== undefined && { reason: failure.reason }),
       peer: call.peer,
-      key_fingerprint: keyFingerprint(call.requestHeader.get("authorization")),
+      key_fingerprint: keyFingerprint(authorization),
     },
   });
 }
