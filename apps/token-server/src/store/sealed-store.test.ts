@@ -15,7 +15,8 @@ import { EmbeddedStore } from "./embedded.js";
 import { decodeCredential, encodeCredential, keys } from "./keys.js";
 import type { KvStore, PutOptions } from "./kv-store.js";
 import { SealError } from "./seal.js";
-import { SealedStore } from "./sealed-store.js";
+import { SealedStore, sealCensus } from "./sealed-store.js";
+import { sealStore } from "./store-sealing.js";
 
 const silent = pino({ level: "silent" });
 const newKey = () => dataKey(randomBytes(32));
@@ -142,6 +143,15 @@ describe("SealedStore", () => {
     await inner.close();
   });
 
+  it("fails start naming store.encryption.key_files when sealing is turned off", async () => {
+    const { store: inner } = embedded();
+    await new SealedStore(inner, keyring(newKey()), silent).put("credentials/a/k", bytes("v"));
+    await expect(sealStore(inner, undefined, silent)).rejects.toThrow(
+      "store.encryption.key_files (not set): the store holds 1 sealed values: list the key files that sealed them",
+    );
+    await inner.close();
+  });
+
   it("seals at start the values written in clear before sealing was on, not the election's", async () => {
     const { store: inner } = embedded();
     await inner.put("credentials/a/access_token", bytes("CLEAR_TOKEN_VALUE"));
@@ -149,7 +159,7 @@ describe("SealedStore", () => {
     const store = new SealedStore(inner, keyring(newKey()), silent);
     await store.check();
     expect(text((await store.get("credentials/a/access_token"))?.value)).toBe("CLEAR_TOKEN_VALUE");
-    expect((await store.census()).unsealed).toBe(0);
+    expect((await sealCensus(inner)).unsealed).toBe(0);
     expect(text((await inner.get(`${keys.election}leader/1`))?.value)).toBe("replica-1");
     await store.close();
   });

@@ -26,6 +26,26 @@ export interface SealCensus {
   readonly unsealed: number;
 }
 
+/** Every entry written through a KvStore: not the coordinator's election keys. */
+async function ownEntries(store: KvStore): Promise<KvEntry[]> {
+  return (await store.list("")).filter(({ key }) => !key.startsWith(storeKeys.election));
+}
+
+/** Counts the values of `store` (as stored) by the key that sealed them. */
+export async function sealCensus(store: KvStore): Promise<SealCensus> {
+  const byKey = new Map<string, number>();
+  let unsealed = 0;
+  for (const { value } of await ownEntries(store)) {
+    if (isSealed(value)) {
+      const name = sealedKeyName(value);
+      byKey.set(name, (byKey.get(name) ?? 0) + 1);
+    } else {
+      unsealed += 1;
+    }
+  }
+  return { byKey, unsealed };
+}
+
 export class SealedStore implements KvStore {
   constructor(
     private readonly inner: KvStore,
@@ -86,33 +106,13 @@ export class SealedStore implements KvStore {
     return this.inner.close();
   }
 
-  /** Every entry written through a KvStore: not the coordinator's election keys. */
-  private async ownEntries(): Promise<KvEntry[]> {
-    return (await this.inner.list("")).filter(({ key }) => !key.startsWith(storeKeys.election));
-  }
-
-  /** Counts the store's values by the key that sealed them. */
-  async census(): Promise<SealCensus> {
-    const byKey = new Map<string, number>();
-    let unsealed = 0;
-    for (const { value } of await this.ownEntries()) {
-      if (isSealed(value)) {
-        const name = sealedKeyName(value);
-        byKey.set(name, (byKey.get(name) ?? 0) + 1);
-      } else {
-        unsealed += 1;
-      }
-    }
-    return { byKey, unsealed };
-  }
-
   /**
    * At start: a StartupError when values are sealed under a key no key file holds (a wrong
    * or missing key file); values not sealed yet are sealed; values under an older key are
    * counted in a log line (`reseal` moves them).
    */
   async check(): Promise<void> {
-    const { byKey, unsealed } = await this.census();
+    const { byKey, unsealed } = await sealCensus(this.inner);
     const unknown = [...byKey.entries()].filter(([name]) => !this.keys.byName.has(name));
     if (unknown.length > 0) {
       const described = unknown.map(([name, count]) => `${count} under key ${name}`).join(", ");
@@ -124,7 +124,7 @@ export class SealedStore implements KvStore {
       );
     }
     if (unsealed > 0) {
-      const { resealed } = await this.reseal();
+      const { resealed } = await this.resealWhere((entry) => !isSealed(entry.value));
       this.logger.warn({ sealed: resealed }, `${KEY_FILES}: sealed the values stored in clear`);
     }
     const older = [...byKey.entries()]
@@ -139,14 +139,22 @@ export class SealedStore implements KvStore {
   }
 
   /** Seals every value not under the newest key again under it, keeping each record's expiry. */
-  async reseal(): Promise<ResealOutcome> {
+  reseal(): Promise<ResealOutcome> {
+    return this.resealWhere(() => true);
+  }
+
+  /** Seals again under the newest key the values `select` picks that are not under it yet. */
+  private async resealWhere(select: (entry: KvEntry) => boolean): Promise<ResealOutcome> {
     let resealed = 0;
     let current = 0;
     let changed = 0;
-    for (const entry of await this.ownEntries()) {
+    for (const entry of await ownEntries(this.inner)) {
       const sealed = isSealed(entry.value);
       if (sealed && sealedKeyName(entry.value) === this.keys.sealing.name) {
         current += 1;
+        continue;
+      }
+      if (!select(entry)) {
         continue;
       }
       const { value, expiresAt } = sealed

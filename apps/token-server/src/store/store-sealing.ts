@@ -1,11 +1,13 @@
 // Sealing at rest as `store.encryption` configures it: the store wrapped in a SealedStore
 // under the key files' keys and checked at start, or, with no key files, the store as it
-// is and a warning at every start that tokens are stored in clear.
+// is and a warning at every start that tokens are stored in clear (and a StartupError when
+// it holds sealed values: sealing cannot be turned off).
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
+import { StartupError } from "../startup-error.js";
 import { KEY_FILES, readDataKeys } from "./data-keys.js";
 import type { KvStore } from "./kv-store.js";
-import { SealedStore } from "./sealed-store.js";
+import { SealedStore, sealCensus } from "./sealed-store.js";
 
 export interface StoreSealing {
   readonly store: KvStore;
@@ -19,6 +21,14 @@ export async function sealStore(
   logger: Logger,
 ): Promise<StoreSealing> {
   if (encryption === undefined) {
+    const sealedValues = [...(await sealCensus(store)).byKey.values()].reduce((a, b) => a + b, 0);
+    if (sealedValues > 0) {
+      throw new StartupError(
+        KEY_FILES,
+        "(not set)",
+        `the store holds ${sealedValues} sealed values: list the key files that sealed them`,
+      );
+    }
     logger.warn(
       `${KEY_FILES} is not set: tokens and send records are stored in clear; set it (see docs/operations.md, Hardening)`,
     );
