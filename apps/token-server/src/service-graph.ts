@@ -64,7 +64,15 @@ export interface ServiceGraph {
 }
 
 /** The settings a reload cannot change: they take effect at the next start. */
-const RESTART_KEYS = ["listen", "store", "wechat", "refresh", "log", "replica_id"] as const;
+const RESTART_KEYS = [
+  "listen",
+  "store",
+  "wechat",
+  "refresh",
+  "log",
+  "audit",
+  "replica_id",
+] as const;
 
 export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   const { config, store, coordinator, upstream, logger, audit } = deps;
