@@ -1,8 +1,11 @@
-// Where the audit trail goes (`audit.destination`): "stdout", or a file appended to and
-// created 0600, which CheckAuditValue can then search for an HMAC. The audit key
-// (`audit.key_file`) is read here too. Failures are StartupErrors naming the key.
+// Where the audit trail goes (`audit.destination`): "stdout", the service log's own stream
+// (pino's time, never blocking the event loop, never interleaved with log lines), or a
+// file appended to and created 0600, one JSON line each, which CheckAuditValue can search
+// for an HMAC. The audit key (`audit.key_file`) is read here too. Failures are
+// StartupErrors naming the key.
 import { closeSync, createReadStream, openSync, readFileSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline";
+import type { Logger } from "pino";
 import { describeCause, StartupError } from "../startup-error.js";
 import { parseKey } from "../store/data-keys.js";
 import type { AuditSink } from "./audit-log.js";
@@ -42,10 +45,12 @@ async function searchFile(path: string, hmac: string): Promise<AuditMatches> {
   return { entries, firstAt, lastAt };
 }
 
-export function openAuditDestination(destination: string): AuditDestination {
+export function openAuditDestination(destination: string, log: Logger): AuditDestination {
   if (destination === "stdout") {
+    // At info whatever log.level says: the trail is not the log's to filter.
+    const audit = log.child({}, { level: "info" });
     return {
-      sink: (line) => process.stdout.write(`${line}\n`),
+      sink: (fields) => audit.info(fields, "audit"),
       search: () => Promise.resolve(undefined),
       close: () => {},
     };
@@ -61,7 +66,8 @@ export function openAuditDestination(destination: string): AuditDestination {
     );
   }
   return {
-    sink: (line) => writeSync(fd, `${line}\n`),
+    sink: (fields, time) =>
+      writeSync(fd, `${JSON.stringify({ time: time.toISOString(), ...fields })}\n`),
     search: (hmac) => searchFile(destination, hmac),
     close: () => closeSync(fd),
   };

@@ -21,8 +21,8 @@ export interface AuditEntry {
   readonly detail?: Readonly<Record<string, unknown>>;
 }
 
-/** Where audit lines go: one call per line, without its newline. */
-export type AuditSink = (line: string) => void;
+/** Where audit lines go: one call per line, with its fields and its time. */
+export type AuditSink = (fields: Readonly<Record<string, unknown>>, time: Date) => void;
 
 export interface AuditLogOptions {
   sink: AuditSink;
@@ -60,8 +60,7 @@ export class AuditLog {
         .filter((pair): pair is [string, string] => pair[1] !== undefined)
         .map(([field, value]) => [`${field}_hmac`, this.hmac(value)]),
     );
-    const line = {
-      time: new Date(this.now()).toISOString(),
+    const fields = {
       audit: entry.action,
       caller: entry.caller,
       app_id: entry.app,
@@ -69,6 +68,6 @@ export class AuditLog {
       outcome: entry.outcome,
       ...hashed,
     };
-    this.options.sink(JSON.stringify(line));
+    this.options.sink(fields, new Date(this.now()));
   }
 }

@@ -11,9 +11,9 @@ export interface AuditTrail {
   readonly destination: AuditDestination;
 }
 
-export function openAuditTrail(config: Config["audit"], logger: Pick<Logger, "warn">): AuditTrail {
+export function openAuditTrail(config: Config["audit"], logger: Logger): AuditTrail {
   const key = readAuditKey(config.key_file);
-  const destination = openAuditDestination(config.destination);
+  const destination = openAuditDestination(config.destination, logger);
   if (key === undefined) {
     logger.warn(
       "audit.key_file is not set: audit lines leave token values out, and CheckAuditValue cannot answer",
