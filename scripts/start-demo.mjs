@@ -6,7 +6,7 @@
 // (default 50051 and 8080; 0 lets every replica take any free port) for tests.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,8 @@ const grpcBase = clustered ? portFromEnv("WXTOKEN_DEMO_GRPC_PORT", 50051) : 5005
 const httpBase = clustered ? portFromEnv("WXTOKEN_DEMO_HTTP_PORT", 8080) : 8080;
 const secret = randomBytes(16).toString("hex");
 const store = mkdtempSync(join(tmpdir(), "wxtoken-demo-"));
+/** The demo's data key (store.encryption.key_files), made 0600 on the first start. */
+const sealKeyFile = join(root, ".wxtoken", "demo-seal.key");
 /** Every child process that has not exited yet. */
 const children = new Set();
 /** Replica number → the timer that starts it again. */
@@ -94,8 +96,19 @@ function essential(name, child) {
   });
 }
 
+/** Writes a fresh 32-byte data key to `file` (mode 0600) unless there is one. */
+function ensureSealKey(file) {
+  if (existsSync(file)) {
+    return;
+  }
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+  console.error(`made the demo's data key ${file} (mode 0600)`);
+}
+
 function replicaEnv(n, simUrl) {
   return {
+    WXTOKEN_DEMO_KEY_FILE: sealKeyFile,
     WXTOKEN_DEMO_WECHAT_URL: simUrl,
     WXTOKEN_DEMO_SECRET: secret,
     WXTOKEN_DEMO_STORE: store,
@@ -189,6 +202,7 @@ process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
 async function main() {
+  ensureSealKey(sealKeyFile);
   const sim = startChild([
     "packages/wechat-sim/dist/main.js",
     "--port",

@@ -8,12 +8,16 @@ import type { Config } from "./config/schema.js";
 import { asStartupError } from "./startup-error.js";
 import { EmbeddedStore } from "./store/embedded.js";
 import type { KvStore } from "./store/kv-store.js";
+import type { SealedStore } from "./store/sealed-store.js";
+import { sealStore } from "./store/store-sealing.js";
 
 export interface Backend {
   store: KvStore;
   coordinator: Coordinator;
   /** Disconnects of the store's watches since the start. */
   watchDisconnects: () => number;
+  /** The store when sealing is on (store.encryption), for ResealStore. */
+  sealed: SealedStore | undefined;
 }
 
 /** Unary etcd calls fail after this long, so an outage is noticed instead of waited out. */
@@ -31,6 +35,25 @@ export async function openBackend(
   replicaId: string,
   logger: Logger,
 ): Promise<Backend> {
+  const backend = await openStoreBackend(config, replicaId, logger);
+  try {
+    const { store, sealed } = await sealStore(backend.store, config.store.encryption, logger);
+    return { ...backend, store, sealed };
+  } catch (error) {
+    await backend.store.close();
+    throw asStartupError(
+      "store.encryption.key_files",
+      (config.store.encryption?.key_files ?? []).join(","),
+      error,
+    );
+  }
+}
+
+async function openStoreBackend(
+  config: Config,
+  replicaId: string,
+  logger: Logger,
+): Promise<Omit<Backend, "sealed">> {
   if (config.store.kind === "embedded") {
     const { path } = config.store;
     try {
@@ -43,15 +66,19 @@ export async function openBackend(
       throw asStartupError("store.path", path, error);
     }
   }
-  const [{ Etcd3 }, { EtcdStore }, { EtcdLeader }, { waitForEtcd }] = await Promise.all([
-    import("etcd3"),
-    import("./store/etcd.js"),
-    import("./cluster/etcd-leader.js"),
-    import("./store/etcd-startup.js"),
-  ]);
-  const { endpoints, prefix, lease_ttl_s, connect_timeout_s } = config.store.etcd;
+  const [{ Etcd3 }, { EtcdStore }, { EtcdLeader }, { waitForEtcd }, { etcdSecurity }] =
+    await Promise.all([
+      import("etcd3"),
+      import("./store/etcd.js"),
+      import("./cluster/etcd-leader.js"),
+      import("./store/etcd-startup.js"),
+      import("./store/etcd-client-options.js"),
+    ]);
+  const { endpoints, prefix, lease_ttl_s, connect_timeout_s, username } = config.store.etcd;
+  const security = etcdSecurity(config.store.etcd);
   const client = new Etcd3({
     hosts: endpoints,
+    ...security.options,
     defaultCallOptions: (context) =>
       context.isStream ? {} : { deadline: Date.now() + ETCD_CALL_DEADLINE_MS },
     faultHandling: {
@@ -65,6 +92,8 @@ export async function openBackend(
       prefix,
       attemptTimeoutMs: ETCD_START_ATTEMPT_MS,
       giveUpAfterMs: connect_timeout_s * 1000,
+      username,
+      diagnose: () => security.diagnose(),
       logger,
     });
   } catch (error) {

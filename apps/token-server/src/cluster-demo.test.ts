@@ -2,7 +2,7 @@
 // --cluster) as a child process, ListApps to find the leader, kill -9 (or kill) of its pid,
 // another replica leads while reads on the survivors keep answering, the stopped replica
 // comes back, and SIGINT stops the demo with every process it started.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -107,6 +107,8 @@ it.each([
     await demo.waitForOutput(/is running \(Ctrl-C stops it\)[\s\S]*demo caller key/, 30_000);
     const replicas = replicasIn(demo.output());
     expect(replicas.map((replica) => replica.id)).toEqual(["replica-1", "replica-2", "replica-3"]);
+    // The replicas seal under the demo's data key, made private on the first start.
+    expect(statSync(join(repoRoot, ".wxtoken", "demo-seal.key")).mode & 0o777).toBe(0o600);
     const [first] = replicas;
     if (first === undefined) {
       throw new Error("the demo printed no replica");

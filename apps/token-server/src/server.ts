@@ -9,6 +9,7 @@ import { ConfigReloader } from "./config/config-reloader.js";
 import type { Config } from "./config/schema.js";
 import type { CredentialManager } from "./core/credential-manager.js";
 import { metricsRoute } from "./observability/metrics-route.js";
+import { openAuditTrail } from "./security/audit-trail.js";
 import { createServiceGraph } from "./service-graph.js";
 import { failsAs } from "./startup-error.js";
 import { type RunningConnectServer, startConnectServer } from "./transport/connect.js";
@@ -47,7 +48,15 @@ export async function startTokenServer(
   options: TokenServerOptions = {},
 ): Promise<RunningTokenServer> {
   const replicaId = config.replica_id ?? `${hostname()}-${process.pid}`;
-  const { store, coordinator, watchDisconnects } = await openBackend(config, replicaId, logger);
+  const trail = openAuditTrail(config.audit, logger);
+  const { store, coordinator, watchDisconnects, sealed } = await openBackend(
+    config,
+    replicaId,
+    logger,
+  ).catch((error: unknown) => {
+    trail.destination.close();
+    throw error;
+  });
   const wechat = new WeChatClient({
     baseUrl: config.wechat.base_url,
     timeoutMs: config.wechat.timeout_ms,
@@ -59,6 +68,9 @@ export async function startTokenServer(
     upstream: wechat,
     logger,
     watchDisconnects,
+    audit: trail.audit,
+    auditTrail: trail.destination,
+    sealed,
   });
   const { bindings, metrics, onFailure } = graph;
   const reloader =
@@ -85,6 +97,7 @@ export async function startTokenServer(
     await wechat.close();
     await graph.flush();
     await store.close();
+    trail.destination.close();
   };
   try {
     await coordinator.start();

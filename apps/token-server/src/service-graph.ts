@@ -18,6 +18,10 @@ import { UpstreamGate } from "./core/upstream-gate.js";
 import { createGateway, type Gateway } from "./gateway/gateway.js";
 import { metricSources } from "./observability/metric-sources.js";
 import { Metrics } from "./observability/metrics.js";
+import type { AuditDestination } from "./security/audit-destination.js";
+import type { AuditLog } from "./security/audit-log.js";
+import { auditFailedCall } from "./security/audited-failures.js";
+import { auditedRefreshes } from "./security/audited-refreshes.js";
 import { AuthFailureLog } from "./security/auth-failure-log.js";
 import { CallerAuth } from "./security/caller-auth.js";
 import { AdminServiceImpl } from "./services/admin-service.js";
@@ -26,6 +30,7 @@ import { HealthServiceImpl } from "./services/health-service.js";
 import { MessageServiceImpl } from "./services/message-service.js";
 import { TokenServiceImpl } from "./services/token-service.js";
 import type { KvStore } from "./store/kv-store.js";
+import type { SealedStore } from "./store/sealed-store.js";
 import type { FailureObserver } from "./transport/failed-call.js";
 import { bindService, type ServiceBinding } from "./transport/service-binding.js";
 
@@ -38,6 +43,11 @@ export interface ServiceGraphDeps {
   logger: Logger;
   /** Disconnects of the store's watches, for the metric; none by default. */
   watchDisconnects?: () => number;
+  /** The audit trail (audit.destination, audit.key_file). */
+  audit: AuditLog;
+  auditTrail: Pick<AuditDestination, "search">;
+  /** The store when sealing is on, for ResealStore. */
+  sealed?: SealedStore | undefined;
 }
 
 export interface ServiceGraph {
@@ -70,11 +80,12 @@ const RESTART_KEYS = [
   "refresh",
   "gateway",
   "log",
+  "audit",
   "replica_id",
 ] as const;
 
 export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
-  const { config, store, coordinator, upstream, logger } = deps;
+  const { config, store, coordinator, upstream, logger, audit } = deps;
   const metrics = new Metrics();
   const leadMs = config.refresh.lead_s * 1000;
   const health = new StoreHealth({
@@ -97,7 +108,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     gate,
     forceGuard,
     coordinator,
-    observer: metrics,
+    observer: auditedRefreshes(metrics, audit),
     health,
     logger,
     timing: {
@@ -166,6 +177,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
           auth,
           shutdown: shutdown.signal,
           watchStreams: metrics.watchStreams,
+          audit,
         }),
       ),
       bindService(MessageService, new MessageServiceImpl({ manager, sender, auth, audit: logger })),
@@ -179,7 +191,9 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
           fingerprints,
           coordinator,
           auth,
-          audit: logger,
+          audit,
+          auditTrail: deps.auditTrail,
+          sealed: deps.sealed,
           revoked,
           forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
           shutdown: shutdown.signal,
@@ -192,12 +206,15 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     metrics,
     gateway,
     shutdown: shutdown.signal,
-    onFailure: ({ error, method, peer, requestHeader }) =>
+    onFailure: (call) => {
+      const { error, method, peer, requestHeader } = call;
       authFailures.observe(error, {
         method,
         peer,
         authorization: requestHeader.get("authorization"),
-      }),
+      });
+      auditFailedCall(audit, call, (authorization) => auth.callerOf(authorization)?.name);
+    },
     async start() {
       await holds.start();
       await revoked.start();

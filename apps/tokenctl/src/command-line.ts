@@ -17,6 +17,8 @@ export const FLAGS = {
   template: { type: "string" },
   data: { type: "string", multiple: true },
   "client-msg-id": { type: "string" },
+  value: { type: "string" },
+  reason: { type: "string" },
 } as const;
 
 /** The flags every command takes. */
@@ -51,7 +53,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
 }
 
 /** The value of a flag the command cannot do without. */
-export function requiredFlag(flags: Flags, name: "app" | "url" | "to" | "template"): string {
+export function requiredFlag(
+  flags: Flags,
+  name: "app" | "url" | "to" | "template" | "value" | "reason",
+): string {
   const value = flags[name];
   if (value === undefined || value === "") {
     throw new UsageError(`--${name} is required`);

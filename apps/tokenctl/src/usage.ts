@@ -11,6 +11,10 @@ commands:
   send-template  --app APP --to OPENID --template ID --data KEY=VALUE...
                  [--url URL] [--client-msg-id ID]      send a template message
   apps                                                 list every app's status (admin)
+  audit-check    --value V                             does V (a token found somewhere; - reads it
+                                                       from stdin) hash to an audit entry (admin)
+  reseal         --reason R                            seal every stored value under the first
+                                                       store.encryption key (admin)
 
 options:
   --server URL   wxtoken's HTTP (Connect) port; default http://127.0.0.1:8080

@@ -1,9 +1,12 @@
 // A real etcd (Debian's etcd-server) on free loopback ports with a temporary data dir,
 // alone or as a cluster of members, for tests and local runs.
-import { existsSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { promisify } from "node:util";
 import { freePorts } from "./free-port.js";
 import { type SpawnedProcess, spawnProcess } from "./spawn.js";
 import type { Teardown } from "./teardown.js";
@@ -16,6 +19,20 @@ export interface EtcdOptions {
   teardown?: Teardown;
   /** How long to wait for the cluster to be healthy, in ms. Default 15 s. */
   startTimeoutMs?: number;
+  /** Client TLS (https:// client URLs); peers stay on loopback http. */
+  tls?: EtcdTlsOptions;
+}
+
+export interface EtcdTlsOptions {
+  /** The CA that signed `certFile` and, with `client`, the client certificates etcd trusts. */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /**
+   * Clients must present a certificate signed by `caFile` (etcd's --client-cert-auth); this
+   * one is the test's own, for health checks and etcdctl.
+   */
+  client?: { certFile: string; keyFile: string };
 }
 
 export interface EtcdMember {
@@ -35,6 +52,8 @@ export interface EtcdCluster {
   readonly members: readonly EtcdMember[];
   /** Every member's client URL. */
   readonly endpoints: string[];
+  /** Runs `etcdctl` (API v3) against the cluster, over its TLS when it has one; its stdout. */
+  etcdctl(args: readonly string[]): Promise<string>;
   /** Stops every member and removes all data. */
   stop(): Promise<void>;
 }
@@ -55,20 +74,77 @@ export function findEtcd(): string {
   return found;
 }
 
-async function healthy(endpoint: string): Promise<boolean> {
-  const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1_000) });
-  const body = (await response.json()) as { health?: string };
-  return body.health === "true";
+/** GET `url` over https trusting `tls`'s CA (with its client certificate); the body. */
+function httpsGet(url: string, tls: EtcdTlsOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        ca: readFileSync(tls.caFile),
+        ...(tls.client !== undefined && {
+          cert: readFileSync(tls.client.certFile),
+          key: readFileSync(tls.client.keyFile),
+        }),
+        timeout: 1_000,
+      },
+      (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        response.on("end", () => resolve(body));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${url}: no answer within 1 s`)));
+    req.on("error", reject);
+    req.end();
+  });
 }
+
+async function healthy(endpoint: string, tls: EtcdTlsOptions | undefined): Promise<boolean> {
+  const text =
+    tls === undefined
+      ? await (await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1_000) })).text()
+      : await httpsGet(`${endpoint}/health`, tls);
+  return (JSON.parse(text) as { health?: string }).health === "true";
+}
+
+/** etcdctl's flags for the cluster's endpoints and TLS. */
+function etcdctlFlags(endpoints: readonly string[], tls: EtcdTlsOptions | undefined): string[] {
+  return [
+    `--endpoints=${endpoints.join(",")}`,
+    ...(tls === undefined ? [] : [`--cacert=${tls.caFile}`]),
+    ...(tls?.client === undefined
+      ? []
+      : [`--cert=${tls.client.certFile}`, `--key=${tls.client.keyFile}`]),
+  ];
+}
+
+const runFile = promisify(execFile);
 
 export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdCluster> {
   const size = options.members ?? 1;
   const binary = findEtcd();
   const root = await mkdtemp(join(tmpdir(), "wxtoken-etcd-"));
   const ports = await freePorts(size * 2);
+  const { tls } = options;
+  const scheme = tls === undefined ? "http" : "https";
+  const tlsFlags =
+    tls === undefined
+      ? []
+      : [
+          "--cert-file",
+          tls.certFile,
+          "--key-file",
+          tls.keyFile,
+          ...(tls.client === undefined
+            ? []
+            : ["--client-cert-auth", "--trusted-ca-file", tls.caFile]),
+        ];
   const specs = Array.from({ length: size }, (_, i) => ({
     name: `etcd${i}`,
-    clientUrl: `http://127.0.0.1:${ports[2 * i]}`,
+    clientUrl: `${scheme}://127.0.0.1:${ports[2 * i]}`,
     peerUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
     dataDir: join(root, `etcd${i}`),
   }));
@@ -106,6 +182,7 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdCluster>
           "zap",
           "--log-level",
           "error",
+          ...tlsFlags,
         ],
         { name: spec.name },
       );
@@ -121,7 +198,7 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdCluster>
       async restart() {
         await current.stop();
         current = spawnMember();
-        await waitFor(() => healthy(spec.clientUrl), {
+        await waitFor(() => healthy(spec.clientUrl, tls), {
           timeoutMs: options.startTimeoutMs ?? 15_000,
           description: `${spec.name} healthy after restart`,
         });
@@ -132,6 +209,20 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdCluster>
   const cluster: EtcdCluster = {
     members,
     endpoints: members.map((m) => m.endpoint),
+    async etcdctl(args) {
+      const { stdout } = await runFile(
+        "etcdctl",
+        [
+          ...etcdctlFlags(
+            members.map((m) => m.endpoint),
+            tls,
+          ),
+          ...args,
+        ],
+        { env: { ...process.env, ETCDCTL_API: "3" }, maxBuffer: 64 * 1024 * 1024 },
+      );
+      return stdout;
+    },
     async stop() {
       await Promise.all(members.map((m) => m.process().stop()));
       await rm(root, { recursive: true, force: true });
@@ -146,7 +237,7 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdCluster>
             if (!m.process().isRunning()) {
               throw new WaitAborted(`${m.name} exited: ${m.process().output().slice(-2000)}`);
             }
-            return healthy(m.endpoint);
+            return healthy(m.endpoint, tls);
           },
           { timeoutMs: options.startTimeoutMs ?? 15_000, description: `${m.name} healthy` },
         ),

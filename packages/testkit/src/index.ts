@@ -1,5 +1,5 @@
 // @wxtoken/testkit: what wxtoken's tests share.
-export type { EtcdCluster, EtcdMember, EtcdOptions } from "./etcd.js";
+export type { EtcdCluster, EtcdMember, EtcdOptions, EtcdTlsOptions } from "./etcd.js";
 export { findEtcd, startEtcd } from "./etcd.js";
 export type { FileFixture, FileHooks } from "./file-fixture.js";
 export { fileFixture } from "./file-fixture.js";
@@ -9,6 +9,12 @@ export type { ProcessExit, SpawnedProcess, SpawnOptions } from "./spawn.js";
 export { processExists, runningProcesses, spawnNode, spawnProcess } from "./spawn.js";
 export type { CleanupStep } from "./teardown.js";
 export { Teardown } from "./teardown.js";
+export type {
+  CertificatePair,
+  TestCertificateOptions,
+  TestCertificates,
+} from "./test-certificates.js";
+export { createTestCertificates } from "./test-certificates.js";
 export type {
   LaunchedTokenServer,
   TokenServerOptions,

@@ -106,6 +106,41 @@ describe("loadConfig", () => {
   });
 });
 
+describe("store.etcd's password", () => {
+  const apps = [{ app_id: "wxapp", secret: "${env:S}" }];
+  const etcdWith = (etcd: Record<string, unknown>) => ({
+    store: { kind: "etcd", etcd: { username: "wxtoken", ...etcd } },
+    apps,
+  });
+
+  it("comes from ${env:NAME} or password_file, relative to the config", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wxtoken-config-"));
+    writeFileSync(join(dir, "etcd-password"), "from-file\n");
+    const env = { S: "s", ETCD_PW: "from-env" };
+    expect(parseConfig(etcdWith({ password: "${env:ETCD_PW}" }), env).store.etcd.password).toBe(
+      "from-env",
+    );
+    expect(
+      parseConfig(etcdWith({ password_file: "etcd-password" }), env, dir).store.etcd.password,
+    ).toBe("from-file");
+  });
+
+  it("is refused as a literal, without quoting it", () => {
+    expect(() => parseConfig(etcdWith({ password: "literal-pw" }), { S: "s" })).toThrow(
+      /^config: store\.etcd\.password: must be \$\{env:NAME\} or replaced by password_file/,
+    );
+    expect(() => parseConfig(etcdWith({ password: "literal-pw" }), { S: "s" })).not.toThrow(
+      /literal-pw/,
+    );
+  });
+
+  it("goes with a username", () => {
+    expect(() =>
+      parseConfig({ store: { kind: "etcd", etcd: { password: "${env:S}" } }, apps }, { S: "s" }),
+    ).toThrow("config: store.etcd.username: must be set with the other");
+  });
+});
+
 describe("the repository's configs", () => {
   const secretFile = join(mkdtempSync(join(tmpdir(), "wxtoken-config-")), "secret");
   writeFileSync(secretFile, SECRET);
@@ -117,6 +152,7 @@ describe("the repository's configs", () => {
         WXTOKEN_DEMO_WECHAT_URL: "http://127.0.0.1:1",
         WXTOKEN_DEMO_SECRET: SECRET,
         WXTOKEN_DEMO_STORE: "/tmp/x",
+        WXTOKEN_DEMO_KEY_FILE: "/tmp/x.key",
       },
     ],
     [
@@ -128,6 +164,7 @@ describe("the repository's configs", () => {
         WXTOKEN_ETCD: "http://127.0.0.1:2379",
         WXTOKEN_DEMO_WECHAT_URL: "http://127.0.0.1:1",
         WXTOKEN_DEMO_SECRET: SECRET,
+        WXTOKEN_DEMO_KEY_FILE: "/tmp/x.key",
       },
     ],
   ])("%s is valid", (file, fileEnv) => {

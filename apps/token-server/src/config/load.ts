@@ -44,41 +44,87 @@ function substituteEnv(node: unknown, env: Env, path: PropertyKey[]): unknown {
   return node;
 }
 
-/** Every app's secret comes from `${env:NAME}` or `secret_file`, never from the file itself. */
+/** How one secret field is given: `${env:NAME}` in `field`, or the content of `fileField`. */
+interface SecretField {
+  /** The object's config key, e.g. `apps[0]`. */
+  key: string;
+  field: string;
+  fileField: string;
+  /** What the secret is, for the refusal of a literal, e.g. "AppSecrets". */
+  what: string;
+}
+
+/** `node` with `field` resolved from `${env:NAME}` (checked here) or read from `fileField`. */
+function resolveSecretField(
+  node: Record<string, unknown>,
+  { key, field, fileField, what }: SecretField,
+  env: Env,
+  baseDir: string,
+  files: string[],
+): Record<string, unknown> {
+  const { [field]: secret, [fileField]: secretFile, ...rest } = node;
+  if (secret !== undefined && secretFile !== undefined) {
+    throw new ConfigError(`config: ${key}: set either ${field} or ${fileField}, not both`);
+  }
+  if (secretFile !== undefined) {
+    if (typeof secretFile !== "string" || secretFile === "") {
+      throw new ConfigError(`config: ${key}.${fileField}: must be a file path`);
+    }
+    const file = resolve(baseDir, substituteEnv(secretFile, env, [key]) as string);
+    files.push(file);
+    try {
+      return { ...rest, [field]: readFileSync(file, "utf8").trim() };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      throw new ConfigError(`config: ${key}.${fileField}: cannot read ${file} (${code})`);
+    }
+  }
+  if (typeof secret === "string" && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(secret.trim())) {
+    throw new ConfigError(
+      `config: ${key}.${field}: must be \${env:NAME} or replaced by ${fileField}; ${what} do not belong in config files`,
+    );
+  }
+  return secret === undefined ? rest : { ...rest, [field]: secret };
+}
+
+const isRecord = (node: unknown): node is Record<string, unknown> =>
+  node !== null && typeof node === "object" && !Array.isArray(node);
+
+/**
+ * Every app's secret comes from `${env:NAME}` or `secret_file`, and the etcd password from
+ * `${env:NAME}` or `password_file`, never from the file itself.
+ */
 function resolveSecrets(raw: unknown, env: Env, baseDir: string, files: string[]): unknown {
-  if (raw === null || typeof raw !== "object" || !("apps" in raw) || !Array.isArray(raw.apps)) {
+  if (!isRecord(raw)) {
     return raw;
   }
-  const apps = raw.apps.map((app: unknown, i: number) => {
-    if (app === null || typeof app !== "object") {
-      return app;
-    }
-    const { secret, secret_file: secretFile, ...rest } = app as Record<string, unknown>;
-    const key = `apps[${i}]`;
-    if (secret !== undefined && secretFile !== undefined) {
-      throw new ConfigError(`config: ${key}: set either secret or secret_file, not both`);
-    }
-    if (secretFile !== undefined) {
-      if (typeof secretFile !== "string" || secretFile === "") {
-        throw new ConfigError(`config: ${key}.secret_file: must be a file path`);
-      }
-      const file = resolve(baseDir, substituteEnv(secretFile, env, [key]) as string);
-      files.push(file);
-      try {
-        return { ...rest, secret: readFileSync(file, "utf8").trim() };
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-        throw new ConfigError(`config: ${key}.secret_file: cannot read ${file} (${code})`);
-      }
-    }
-    if (typeof secret === "string" && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(secret.trim())) {
-      throw new ConfigError(
-        `config: ${key}.secret: must be \${env:NAME} or replaced by secret_file; AppSecrets do not belong in config files`,
-      );
-    }
-    return { ...rest, secret };
-  });
-  return { ...raw, apps };
+  const apps = Array.isArray(raw.apps)
+    ? raw.apps.map((app: unknown, i: number) =>
+        isRecord(app)
+          ? resolveSecretField(
+              app,
+              { key: `apps[${i}]`, field: "secret", fileField: "secret_file", what: "AppSecrets" },
+              env,
+              baseDir,
+              files,
+            )
+          : app,
+      )
+    : raw.apps;
+  const store = raw.store;
+  const etcd = isRecord(store) && isRecord(store.etcd) ? store.etcd : undefined;
+  const withApps = raw.apps === undefined ? raw : { ...raw, apps };
+  if (!isRecord(store) || etcd === undefined) {
+    return withApps;
+  }
+  const resolvedEtcd = resolveSecretField(
+    etcd,
+    { key: "store.etcd", field: "password", fileField: "password_file", what: "passwords" },
+    env,
+    baseDir,
+    files,
+  );
+  return { ...withApps, store: { ...store, etcd: resolvedEtcd } };
 }
 
 function formatIssues(error: z.ZodError): string {
@@ -104,8 +150,28 @@ function parseConfigFrom(raw: unknown, env: Env, baseDir: string, files: string[
     throw new ConfigError(formatIssues(result.error));
   }
   // Relative paths are relative to the config file, like secret_file.
-  result.data.store.path = resolve(baseDir, result.data.store.path);
-  return result.data;
+  const { data } = result;
+  data.store.path = resolve(baseDir, data.store.path);
+  if (data.store.encryption !== undefined) {
+    data.store.encryption.key_files = data.store.encryption.key_files.map((file) =>
+      resolve(baseDir, file),
+    );
+  }
+  const { tls } = data.store.etcd;
+  if (tls !== undefined) {
+    data.store.etcd.tls = {
+      ca_file: resolve(baseDir, tls.ca_file),
+      ...(tls.cert_file !== undefined && { cert_file: resolve(baseDir, tls.cert_file) }),
+      ...(tls.key_file !== undefined && { key_file: resolve(baseDir, tls.key_file) }),
+    };
+  }
+  if (data.audit.key_file !== undefined) {
+    data.audit.key_file = resolve(baseDir, data.audit.key_file);
+  }
+  if (data.audit.destination !== "stdout") {
+    data.audit.destination = resolve(baseDir, data.audit.destination);
+  }
+  return data;
 }
 
 /** Reads and validates the YAML config file at `path`. */

@@ -74,9 +74,40 @@ export const configSchema = z
             lease_ttl_s: z.number().int().min(1).max(60).default(5),
             /** How long a replica starting waits for etcd to answer before it exits 1. */
             connect_timeout_s: z.number().int().min(1).max(3_600).default(60),
+            /** Client TLS to etcd: the CA of etcd's certificate, and a client certificate for its client-cert auth. */
+            tls: z
+              .object({
+                ca_file: z.string().min(1),
+                cert_file: z.string().min(1).optional(),
+                key_file: z.string().min(1).optional(),
+              })
+              .strict()
+              .refine((tls) => (tls.cert_file === undefined) === (tls.key_file === undefined), {
+                message: "set cert_file and key_file together, or neither",
+              })
+              .optional(),
+            /** etcd's own authentication; the password is resolved from ${env:NAME} or password_file. */
+            username: z.string().min(1).optional(),
+            password: z.string().min(1).optional(),
           })
           .strict()
           .prefault({}),
+        /** Sealing at rest: key files of 32 random bytes; the first seals, every one opens. */
+        encryption: z
+          .object({
+            key_files: z.array(z.string().min(1)).min(1, "must list at least one key file"),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** The audit trail: where its lines go, and the key its token hashes (HMAC-SHA256) use. */
+    audit: z
+      .object({
+        /** "stdout" or a file path (appended to, created 0600). */
+        destination: z.string().min(1).default("stdout"),
+        key_file: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
@@ -129,6 +160,30 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const { etcd } = config.store;
+    const https = etcd.endpoints.some((endpoint) => endpoint.startsWith("https:"));
+    if (https && etcd.tls === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["store", "etcd", "tls", "ca_file"],
+        message: "is required for https endpoints: the CA that signed etcd's certificate",
+      });
+    }
+    if (!https && etcd.tls !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["store", "etcd", "endpoints"],
+        message: "must be https:// when store.etcd.tls is set",
+      });
+    }
+    if ((etcd.username === undefined) !== (etcd.password === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["store", "etcd", etcd.username === undefined ? "username" : "password"],
+        message:
+          "must be set with the other: store.etcd.username and password (or password_file) go together",
+      });
+    }
     const seen = new Set<string>();
     config.apps.forEach((app, i) => {
       if (seen.has(app.app_id)) {

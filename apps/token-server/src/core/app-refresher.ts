@@ -157,6 +157,12 @@ export class AppRefresher {
     try {
       const { credential, changed } = await this.fetchAndPublish(kind, cause);
       this.deps.observer.refreshed(this.appId, KIND_NAMES[kind], (this.now() - started) / 1000);
+      this.deps.observer.refreshEnded?.({
+        ...this.refreshOf(kind, cause),
+        outcome: "ok",
+        value: credential.value,
+        generation: credential.generation,
+      });
       if (changed) {
         this.schedule.fresh(kind, credential);
       } else if (cause.by === "schedule") {
@@ -169,8 +175,19 @@ export class AppRefresher {
       return credential;
     } catch (error) {
       this.recordFailure(kind, cause, error);
+      this.deps.observer.refreshEnded?.({ ...this.refreshOf(kind, cause), outcome: "failed" });
       throw error;
     }
+  }
+
+  /** The audit event's fields that say which refresh of `kind` this was. */
+  private refreshOf(kind: CredentialKind, cause: RefreshCause) {
+    return {
+      appId: this.appId,
+      kind: KIND_NAMES[kind],
+      by: cause.by,
+      staleValue: cause.by === "caller" ? cause.staleValue : undefined,
+    };
   }
 
   private refreshInBackground(kind: CredentialKind): void {

@@ -75,6 +75,15 @@ export class CallerAuth {
     return caller;
   }
 
+  /** The caller presenting `authorization`, or undefined: for the audit of a refused call. */
+  callerOf(authorization: string | null): Caller | undefined {
+    try {
+      return this.authenticate(authorization);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** PERMISSION_DENIED unless `caller` holds `permission` for `appId` (or for every app when omitted). */
   authorize(caller: Caller, permission: Permission, appId?: string): void {
     if (!caller.permissions.has(permission)) {

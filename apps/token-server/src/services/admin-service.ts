@@ -8,6 +8,8 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import {
   type AdminService,
   AppStatusSchema,
+  type CheckAuditValueRequest,
+  CheckAuditValueResponseSchema,
   type ClearQuotaRequest,
   ClearQuotaResponseSchema,
   CredentialKind,
@@ -17,6 +19,8 @@ import {
   type GetUpstreamQuotaRequest,
   GetUpstreamQuotaResponseSchema,
   ListAppsResponseSchema,
+  type ResealStoreRequest,
+  ResealStoreResponseSchema,
   ResolveMessageRequest_Resolution as Resolution,
   type ResolveMessageRequest,
   ResolveMessageResponseSchema,
@@ -27,7 +31,6 @@ import {
   UpstreamHoldSchema,
 } from "@wxtoken/api";
 import { CLEAR_QUOTA_MONTHLY_LIMIT } from "@wxtoken/wechat";
-import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
 import type { ConfigFingerprints } from "../core/config-fingerprints.js";
 import type { CredentialManager } from "../core/credential-manager.js";
@@ -35,7 +38,11 @@ import type { IdempotencyRecords } from "../core/idempotency.js";
 import type { RevokedTokens } from "../core/revoked-tokens.js";
 import type { StoreHealth } from "../core/store-health.js";
 import type { UsageCounter } from "../core/usage-counter.js";
+import type { AuditDestination } from "../security/audit-destination.js";
+import type { AuditLog } from "../security/audit-log.js";
+import { AuthFailure, authRefusal } from "../security/auth-failure.js";
 import type { Caller, CallerAuth } from "../security/caller-auth.js";
+import type { SealedStore } from "../store/sealed-store.js";
 import { upstreamErrorDetail } from "./status.js";
 import { invalid, requireAppId } from "./validation.js";
 
@@ -48,7 +55,11 @@ export interface AdminServiceDeps {
   coordinator: Coordinator;
   auth: CallerAuth;
   /** Receives one audit line per action. */
-  audit: Logger;
+  audit: AuditLog;
+  /** The audit trail, searched by CheckAuditValue. */
+  auditTrail: Pick<AuditDestination, "search">;
+  /** The sealed store, for ResealStore; undefined when sealing is off. */
+  sealed: SealedStore | undefined;
   /** Where RevokeLeakedToken names the leaked token, for the gateway to refuse it. */
   revoked: RevokedTokens;
   /** The wait between the two forced refreshes of RevokeLeakedToken (refresh.force_min_interval_s). */
@@ -83,20 +94,46 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
     return { caller, appId: request.appId };
   }
 
-  private audit(action: Action, name: string, fields: Record<string, unknown>): void {
-    this.deps.audit.info(
-      { audit: `admin.${name}`, caller: action.caller.name, app_id: action.appId, ...fields },
-      "admin action",
-    );
+  /** An action on the whole service: `admin` for every app. */
+  private serviceAction(context: HandlerContext): Caller {
+    const { auth } = this.deps;
+    const caller = auth.authenticate(context.requestHeader.get("authorization"));
+    auth.authorize(caller, "admin");
+    if (caller.apps !== "*") {
+      throw authRefusal(
+        `caller ${caller.name} may not act on the whole service: it needs admin for apps ["*"]`,
+        Code.PermissionDenied,
+        new AuthFailure("no_permission", caller.name),
+      );
+    }
+    return caller;
+  }
+
+  private audit(
+    action: Action,
+    name: string,
+    fields: Record<string, unknown>,
+    values: Record<string, string | undefined> = {},
+  ): void {
+    this.deps.audit.record({
+      caller: action.caller.name,
+      action: `admin.${name}`,
+      app: action.appId,
+      outcome: "ok",
+      values,
+      detail: fields,
+    });
   }
 
   async forceRefresh(request: ForceRefreshRequest, context: HandlerContext) {
     const action = this.action(context, request);
     const credential = await this.deps.manager.leaderOperations(action.appId).force();
-    this.audit(action, "force_refresh", {
-      reason: request.reason,
-      generation: Number(credential.generation),
-    });
+    this.audit(
+      action,
+      "force_refresh",
+      { reason: request.reason, generation: Number(credential.generation) },
+      { value: credential.value },
+    );
     return create(ForceRefreshResponseSchema, { credential });
   }
 
@@ -128,7 +165,12 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
       signal: AbortSignal.any([context.signal, this.deps.shutdown]),
     });
     const second = await operations.force();
-    this.audit(action, "revoke_leaked_token", { reason: request.reason, step: "done" });
+    this.audit(
+      action,
+      "revoke_leaked_token",
+      { reason: request.reason, step: "done" },
+      { first_value: first.value, value: second.value },
+    );
     yield create(RevokeLeakedTokenResponseSchema, { step: Step.DONE, credential: second });
   }
 
@@ -185,6 +227,59 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
       resolved,
     });
     return create(ResolveMessageResponseSchema, { resolved });
+  }
+
+  async checkAuditValue(request: CheckAuditValueRequest, context: HandlerContext) {
+    const caller = this.serviceAction(context);
+    if (request.value === "" || request.value.length > 4096) {
+      throw invalid("value", "must be the value to look for, 1 to 4096 characters");
+    }
+    const { audit, auditTrail } = this.deps;
+    const hmac = audit.hmac(request.value);
+    if (hmac === undefined) {
+      throw new ConnectError(
+        "audit.key_file is not set: the audit trail holds no token values to compare with",
+        Code.FailedPrecondition,
+      );
+    }
+    const matches = await auditTrail.search(hmac);
+    audit.record({
+      caller: caller.name,
+      action: "admin.check_audit_value",
+      outcome: "ok",
+      detail: { searched: matches !== undefined, entries: matches?.entries },
+    });
+    const at = (iso: string | undefined) =>
+      iso === undefined ? undefined : timestampFromMs(Date.parse(iso));
+    return create(CheckAuditValueResponseSchema, {
+      hmac,
+      searched: matches !== undefined,
+      entries: matches?.entries ?? 0,
+      firstAt: at(matches?.firstAt),
+      lastAt: at(matches?.lastAt),
+    });
+  }
+
+  async resealStore(request: ResealStoreRequest, context: HandlerContext) {
+    const caller = this.serviceAction(context);
+    if (request.reason.trim() === "" || request.reason.length > 256) {
+      throw invalid("reason", "must say why, in 1 to 256 characters");
+    }
+    const { sealed, audit } = this.deps;
+    if (sealed === undefined) {
+      throw new ConnectError(
+        "store.encryption.key_files is not set: the store is not sealed",
+        Code.FailedPrecondition,
+      );
+    }
+    const outcome = await sealed.reseal();
+    audit.record({
+      caller: caller.name,
+      action: "admin.reseal_store",
+      outcome: "ok",
+      detail: { reason: request.reason, ...outcome, sealing_key: sealed.sealingKey },
+    });
+    return create(ResealStoreResponseSchema, { ...outcome, sealingKey: sealed.sealingKey });
   }
 
   async listApps(_request: unknown, context: HandlerContext) {

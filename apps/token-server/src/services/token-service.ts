@@ -21,7 +21,9 @@ import type { Permission } from "../config/schema.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { CredentialSlot } from "../core/credential-slot.js";
 import { createNonce, jsSdkSignature, urlWithoutFragment } from "../core/js-sdk-signature.js";
+import type { AuditLog } from "../security/audit-log.js";
 import type { CallerAuth } from "../security/caller-auth.js";
+import { KIND_NAMES } from "../store/keys.js";
 import { PushStream } from "./push-stream.js";
 import { invalid, requireAppId, requireHttpUrl, requireKind } from "./validation.js";
 import { waitBudget } from "./wait-budget.js";
@@ -51,6 +53,8 @@ export interface TokenServiceDeps {
   shutdown: AbortSignal;
   /** Counts the open WatchToken streams. */
   watchStreams?: { inc(): void; dec(): void };
+  /** Receives one audit line per RefreshToken answered. */
+  audit: AuditLog;
   now?: () => number;
 }
 
@@ -122,11 +126,16 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     if (request.staleValue === "") {
       throw invalid("stale_value", "must be the value WeChat rejected");
     }
-    const outcome = await this.deps.manager.refreshStale(
-      slot,
-      request.staleValue.trim(),
-      context.signal,
-    );
+    const staleValue = request.staleValue.trim();
+    const outcome = await this.deps.manager.refreshStale(slot, staleValue, context.signal);
+    this.deps.audit.record({
+      caller: this.deps.auth.authenticate(context.requestHeader.get("authorization")).name,
+      action: "token.refresh",
+      app: request.appId,
+      outcome: "ok",
+      values: { value: outcome.credential.value, stale_value: staleValue },
+      detail: { kind: KIND_NAMES[request.kind], refreshed: outcome.refreshed },
+    });
     return create(RefreshTokenResponseSchema, outcome);
   }
 

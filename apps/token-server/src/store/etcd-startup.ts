@@ -1,10 +1,16 @@
 // Waiting for etcd at start: a replica without its store has nothing to serve, so it asks
 // etcd (a read of the prefix) until one answers, each try bounded, with a log line per
 // failed try and a growing pause between tries; past the startup budget it gives up with a
-// StartupError naming store.etcd.endpoints.
+// StartupError naming store.etcd.endpoints. A refusal of etcd's authentication does not
+// pass by waiting: it ends the start at once, naming store.etcd.username.
 import { setTimeout as delay } from "node:timers/promises";
 import { isBrokenCircuitError } from "cockatiel";
-import type { Etcd3 } from "etcd3";
+import {
+  type Etcd3,
+  EtcdAuthenticationFailedError,
+  EtcdInvalidAuthTokenError,
+  EtcdPermissionDeniedError,
+} from "etcd3";
 import type { Logger } from "pino";
 import { describeCause, RetryableStartupError, StartupError } from "../startup-error.js";
 
@@ -19,7 +25,38 @@ export interface EtcdStartupOptions {
   attemptTimeoutMs: number;
   /** No try starts after this long (store.etcd.connect_timeout_s). */
   giveUpAfterMs: number;
+  /** store.etcd.username, if any: named when etcd refuses the credentials. */
+  username?: string | undefined;
+  /** After a failed try: a StartupError when the cause is one waiting cannot cure (TLS). */
+  diagnose?: () => Promise<StartupError | undefined>;
   logger: Logger;
+}
+
+/** etcd's words for a request without (valid) credentials, as etcd3 passes them on. */
+const ETCD_AUTH_MESSAGE =
+  /etcdserver: (user name is empty|user name not found|authentication failed|permission denied|invalid auth token)/;
+
+/** The StartupError for a refusal of etcd's authentication, or undefined for other errors. */
+function authRefusal(error: unknown, username: string | undefined): StartupError | undefined {
+  const refused =
+    error instanceof EtcdAuthenticationFailedError ||
+    error instanceof EtcdInvalidAuthTokenError ||
+    error instanceof EtcdPermissionDeniedError ||
+    ETCD_AUTH_MESSAGE.test(error instanceof Error ? error.message : String(error));
+  if (!refused) {
+    return undefined;
+  }
+  return username === undefined
+    ? new StartupError(
+        "store.etcd.username",
+        "(not set)",
+        "etcd requires authentication: set store.etcd.username and password (or password_file)",
+      )
+    : new StartupError(
+        "store.etcd.username",
+        username,
+        `etcd refused the credentials or the user's role (${describeCause(error).split("\n")[0]}); check store.etcd.password and the role's permissions on store.etcd.prefix`,
+      );
 }
 
 /** The pause after failed try `attempt` (1, 2, ...): 1 s, 2 s, 4 s, then 5 s. */
@@ -72,6 +109,11 @@ export async function waitForEtcd(options: EtcdStartupOptions): Promise<void> {
       }
       return;
     } catch (error) {
+      const refusal = authRefusal(error, options.username);
+      const fatal = refusal ?? (await options.diagnose?.());
+      if (fatal !== undefined) {
+        throw fatal;
+      }
       cause = causeOf(error, attemptTimeoutMs, cause);
       const elapsed = Date.now() - startedAt;
       const pause = Math.min(pauseAfter(attempt), giveUpAfterMs - elapsed);

@@ -26,6 +26,8 @@ export const keys = {
   hold: (appId: string, endpoint: string) => `holds/${appId}/${encodeURIComponent(endpoint)}`,
   revokedTokens: "revoked-tokens/",
   revokedToken: (appId: string, tokenSha256: string) => `revoked-tokens/${appId}/${tokenSha256}`,
+  /** The etcd election's keys (etcd3's Election under the prefix): the coordinator's, not the store's values. */
+  election: "election/",
   /** Read to tell whether the store answers at all. */
   probe: "probe",
 };

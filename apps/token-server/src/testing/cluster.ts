@@ -18,6 +18,12 @@ export interface ClusterOptions {
   leaseTtlS?: number;
   etcdMembers?: number;
   sim?: Partial<SimulatorOptions>;
+  /** An etcd started by the test (with TLS, auth) instead of a plain one. */
+  etcd?: EtcdCluster;
+  /** Merged into every replica's store.etcd (tls, username, password_file). */
+  etcdConfig?: Record<string, unknown>;
+  /** Every replica's store.encryption. */
+  encryption?: { key_files: string[] };
 }
 
 export interface Replica extends TokenServerProcess {
@@ -32,7 +38,7 @@ export interface Cluster {
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { teardown } = options;
-  const etcd = await startEtcd({ members: options.etcdMembers ?? 1, teardown });
+  const etcd = options.etcd ?? (await startEtcd({ members: options.etcdMembers ?? 1, teardown }));
   const sim = await startSimulator({ apps: e2eSimApps, ...options.sim });
   teardown.add(() => sim.close());
   const replicas = await Promise.all(
@@ -48,7 +54,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
               endpoints: etcd.endpoints,
               prefix: "wxtoken-test/",
               lease_ttl_s: options.leaseTtlS ?? 2,
+              ...options.etcdConfig,
             },
+            ...(options.encryption !== undefined && { encryption: options.encryption }),
           },
         },
       });

@@ -2,7 +2,7 @@
 // coordinator, a scripted WeChat, and clients over connect's in-memory router transport
 // (no network). Everything it starts is stopped by the teardown.
 import { createHash } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
@@ -11,8 +11,10 @@ import type { Teardown } from "@wxtoken/testkit";
 import { pino } from "pino";
 import { SoloCoordinator } from "../cluster/solo.js";
 import { parseConfig } from "../config/load.js";
+import { openAuditTrail } from "../security/audit-trail.js";
 import { createServiceGraph, type ServiceGraph } from "../service-graph.js";
 import { EmbeddedStore } from "../store/embedded.js";
+import { sealStore } from "../store/store-sealing.js";
 import { connectRoutes } from "../transport/connect.js";
 import { FakeUpstream } from "./fake-upstream.js";
 
@@ -23,8 +25,13 @@ export const READER_KEY = "unit-reader-key";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
+/** The audit key of every harness (audit.key_file): tests compute HMACs with it. */
+export const AUDIT_KEY = Buffer.alloc(32, 7);
+
 export interface Harness {
   readonly graph: ServiceGraph;
+  /** The audit trail's file (audit.destination). */
+  readonly auditFile: string;
   readonly upstream: FakeUpstream;
   client<S extends DescService>(service: S): Client<S>;
 }
@@ -34,9 +41,13 @@ export async function startServices(
   teardown: Teardown,
   config: Record<string, unknown> = {},
 ): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), "wxtoken-unit-"));
+  const auditFile = join(dir, "audit.log");
+  writeFileSync(join(dir, "audit.key"), AUDIT_KEY.toString("base64"));
   const parsed = parseConfig(
     {
-      store: { path: mkdtempSync(join(tmpdir(), "wxtoken-unit-")) },
+      store: { path: join(dir, "store") },
+      audit: { destination: auditFile, key_file: join(dir, "audit.key") },
       refresh: { lead_s: 60, passive_min_interval_s: 0 },
       apps: [
         { app_id: STABLE_APP, secret: "${env:UNIT_SECRET}", mode: "stable", tickets: ["jsapi"] },
@@ -60,7 +71,13 @@ export async function startServices(
     },
     { UNIT_SECRET: "unit-app-secret" },
   );
-  const store = new EmbeddedStore(parsed.store.path);
+  const logger = pino({ level: "silent" });
+  const { store, sealed } = await sealStore(
+    new EmbeddedStore(parsed.store.path),
+    parsed.store.encryption,
+    logger,
+  );
+  const trail = openAuditTrail(parsed.audit, logger);
   const coordinator = new SoloCoordinator("unit");
   const upstream = new FakeUpstream();
   const graph = createServiceGraph({
@@ -68,7 +85,10 @@ export async function startServices(
     store,
     coordinator,
     upstream,
-    logger: pino({ level: "silent" }),
+    logger,
+    audit: trail.audit,
+    auditTrail: trail.destination,
+    sealed,
   });
   await coordinator.start();
   await graph.start();
@@ -77,9 +97,10 @@ export async function startServices(
     graph.stop();
     await graph.flush();
     await store.close();
+    trail.destination.close();
   });
   const transport = createRouterTransport(connectRoutes(graph.bindings));
-  return { graph, upstream, client: (service) => createClient(service, transport) };
+  return { graph, auditFile, upstream, client: (service) => createClient(service, transport) };
 }
 
 export const as = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });

@@ -1,8 +1,10 @@
 // Every tokenctl command by name.
 import type { Command } from "../command.js";
 import { apps } from "./apps.js";
+import { auditCheck } from "./audit-check.js";
 import { get } from "./get.js";
 import { refresh } from "./refresh.js";
+import { reseal } from "./reseal.js";
 import { sendTemplate } from "./send-template.js";
 import { sign } from "./sign.js";
 import { watch } from "./watch.js";
@@ -14,4 +16,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   sign,
   "send-template": sendTemplate,
   apps,
+  "audit-check": auditCheck,
+  reseal,
 };

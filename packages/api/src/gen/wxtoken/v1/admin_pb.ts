@@ -17,7 +17,139 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wxtoken/v1/admin.proto.
  */
 export const file_wxtoken_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChZ3eHRva2VuL3YxL2FkbWluLnByb3RvEgp3eHRva2VuLnYxIjUKE0ZvcmNlUmVmcmVzaFJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJCChRGb3JjZVJlZnJlc2hSZXNwb25zZRIqCgpjcmVkZW50aWFsGAEgASgLMhYud3h0b2tlbi52MS5DcmVkZW50aWFsIjoKGFJldm9rZUxlYWtlZFRva2VuUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIoECChlSZXZva2VMZWFrZWRUb2tlblJlc3BvbnNlEjgKBHN0ZXAYASABKA4yKi53eHRva2VuLnYxLlJldm9rZUxlYWtlZFRva2VuUmVzcG9uc2UuU3RlcBIqCgpjcmVkZW50aWFsGAIgASgLMhYud3h0b2tlbi52MS5DcmVkZW50aWFsEicKBHdhaXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iVQoEU3RlcBIUChBTVEVQX1VOU1BFQ0lGSUVEEAASFgoSU1RFUF9GSVJTVF9SRUZSRVNIEAESEAoMU1RFUF9XQUlUSU5HEAISDQoJU1RFUF9ET05FEAMiMwoRQ2xlYXJRdW90YVJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJEChJDbGVhclF1b3RhUmVzcG9uc2USFwoPdXNlZF90aGlzX21vbnRoGAEgASgNEhUKDW1vbnRobHlfbGltaXQYAiABKA0iOwoXR2V0VXBzdHJlYW1RdW90YVJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEhAKCGNnaV9wYXRoGAIgASgJIk0KGEdldFVwc3RyZWFtUXVvdGFSZXNwb25zZRITCgtkYWlseV9saW1pdBgBIAEoDRIMCgR1c2VkGAIgASgNEg4KBnJlbWFpbhgDIAEoDSL2AQoVUmVzb2x2ZU1lc3NhZ2VSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIVCg1jbGllbnRfbXNnX2lkGAIgASgJEkAKCnJlc29sdXRpb24YAyABKA4yLC53eHRva2VuLnYxLlJlc29sdmVNZXNzYWdlUmVxdWVzdC5SZXNvbHV0aW9uEg4KBm1zZ19pZBgEIAEoAxIOCgZyZWFzb24YBSABKAkiVAoKUmVzb2x1dGlvbhIaChZSRVNPTFVUSU9OX1VOU1BFQ0lGSUVEEAASEwoPUkVTT0xVVElPTl9TRU5UEAESFQoRUkVTT0xVVElPTl9SRVNFTkQQAiIqChZSZXNvbHZlTWVzc2FnZVJlc3BvbnNlEhAKCHJlc29sdmVkGAEgASgIIhEKD0xpc3RBcHBzUmVxdWVzdCKbAQoQTGlzdEFwcHNSZXNwb25zZRIjCgRhcHBzGAEgAygLMhUud3h0b2tlbi52MS5BcHBTdGF0dXMSEgoKcmVwbGljYV9pZBgCIAEoCRIRCglsZWFkZXJfaWQYAyABKAkSOwoXc3RvcmVfdW5yZWFjaGFibGVfc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvUCCglBcHBTdGF0dXMSDgoGYXBwX2lkGAEgASgJEiMKBG1vZGUYAiABKA4yFS53eHRva2VuLnYxLlRva2VuTW9kZRIxCgtjcmVkZW50aWFscxgDIAMoCzIcLnd4dG9rZW4udjEuQ3JlZGVudGlhbFN0YXR1cxIzCg9sYXN0X3JlZnJlc2hfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCmxhc3RfZXJyb3IYBSABKAsyGS53eHRva2VuLnYxLlVwc3RyZWFtRXJyb3ISMQoNbGFzdF9lcnJvcl9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUdXBzdHJlYW1fY2FsbHNfdG9kYXkYByABKA0SJwoFaG9sZHMYCCADKAsyGC53eHRva2VuLnYxLlVwc3RyZWFtSG9sZBIiChpjb25maWdfZGlmZmVyc19mcm9tX2xlYWRlchgJIAEoCCJsCgxVcHN0cmVhbUhvbGQSEAoIZW5kcG9pbnQYASABKAkSDwoHZXJyY29kZRgCIAEoBRIOCgZlcnJtc2cYAyABKAkSKQoFdW50aWwYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrABChBDcmVkZW50aWFsU3RhdHVzEigKBGtpbmQYASABKA4yGi53eHRva2VuLnYxLkNyZWRlbnRpYWxLaW5kEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdlbmVyYXRpb24YAyABKAQSLgoKZmV0Y2hlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqVgoJVG9rZW5Nb2RlEhoKFlRPS0VOX01PREVfVU5TUEVDSUZJRUQQABIVChFUT0tFTl9NT0RFX1NUQUJMRRABEhYKElRPS0VOX01PREVfQ0xBU1NJQxACMpsECgxBZG1pblNlcnZpY2USSgoITGlzdEFwcHMSGy53eHRva2VuLnYxLkxpc3RBcHBzUmVxdWVzdBocLnd4dG9rZW4udjEuTGlzdEFwcHNSZXNwb25zZSIDkAIBElEKDEZvcmNlUmVmcmVzaBIfLnd4dG9rZW4udjEuRm9yY2VSZWZyZXNoUmVxdWVzdBogLnd4dG9rZW4udjEuRm9yY2VSZWZyZXNoUmVzcG9uc2USYgoRUmV2b2tlTGVha2VkVG9rZW4SJC53eHRva2VuLnYxLlJldm9rZUxlYWtlZFRva2VuUmVxdWVzdBolLnd4dG9rZW4udjEuUmV2b2tlTGVha2VkVG9rZW5SZXNwb25zZTABEksKCkNsZWFyUXVvdGESHS53eHRva2VuLnYxLkNsZWFyUXVvdGFSZXF1ZXN0Gh4ud3h0b2tlbi52MS5DbGVhclF1b3RhUmVzcG9uc2USYgoQR2V0VXBzdHJlYW1RdW90YRIjLnd4dG9rZW4udjEuR2V0VXBzdHJlYW1RdW90YVJlcXVlc3QaJC53eHRva2VuLnYxLkdldFVwc3RyZWFtUXVvdGFSZXNwb25zZSIDkAIBElcKDlJlc29sdmVNZXNzYWdlEiEud3h0b2tlbi52MS5SZXNvbHZlTWVzc2FnZVJlcXVlc3QaIi53eHRva2VuLnYxLlJlc29sdmVNZXNzYWdlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_wxtoken_v1_token]);
+  fileDesc("ChZ3eHRva2VuL3YxL2FkbWluLnByb3RvEgp3eHRva2VuLnYxIicKFkNoZWNrQXVkaXRWYWx1ZVJlcXVlc3QSDQoFdmFsdWUYASABKAkipQEKF0NoZWNrQXVkaXRWYWx1ZVJlc3BvbnNlEgwKBGhtYWMYASABKAkSEAoIc2VhcmNoZWQYAiABKAgSDwoHZW50cmllcxgDIAEoDRIsCghmaXJzdF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHbGFzdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiJAoSUmVzZWFsU3RvcmVSZXF1ZXN0Eg4KBnJlYXNvbhgBIAEoCSJeChNSZXNlYWxTdG9yZVJlc3BvbnNlEhAKCHJlc2VhbGVkGAEgASgNEg8KB2N1cnJlbnQYAiABKA0SDwoHY2hhbmdlZBgDIAEoDRITCgtzZWFsaW5nX2tleRgEIAEoCSI1ChNGb3JjZVJlZnJlc2hSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiQgoURm9yY2VSZWZyZXNoUmVzcG9uc2USKgoKY3JlZGVudGlhbBgBIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbCI6ChhSZXZva2VMZWFrZWRUb2tlblJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKBAgoZUmV2b2tlTGVha2VkVG9rZW5SZXNwb25zZRI4CgRzdGVwGAEgASgOMioud3h0b2tlbi52MS5SZXZva2VMZWFrZWRUb2tlblJlc3BvbnNlLlN0ZXASKgoKY3JlZGVudGlhbBgCIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbBInCgR3YWl0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlUKBFN0ZXASFAoQU1RFUF9VTlNQRUNJRklFRBAAEhYKElNURVBfRklSU1RfUkVGUkVTSBABEhAKDFNURVBfV0FJVElORxACEg0KCVNURVBfRE9ORRADIjMKEUNsZWFyUXVvdGFSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiRAoSQ2xlYXJRdW90YVJlc3BvbnNlEhcKD3VzZWRfdGhpc19tb250aBgBIAEoDRIVCg1tb250aGx5X2xpbWl0GAIgASgNIjsKF0dldFVwc3RyZWFtUXVvdGFSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIQCghjZ2lfcGF0aBgCIAEoCSJNChhHZXRVcHN0cmVhbVF1b3RhUmVzcG9uc2USEwoLZGFpbHlfbGltaXQYASABKA0SDAoEdXNlZBgCIAEoDRIOCgZyZW1haW4YAyABKA0i9gEKFVJlc29sdmVNZXNzYWdlUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSFQoNY2xpZW50X21zZ19pZBgCIAEoCRJACgpyZXNvbHV0aW9uGAMgASgOMiwud3h0b2tlbi52MS5SZXNvbHZlTWVzc2FnZVJlcXVlc3QuUmVzb2x1dGlvbhIOCgZtc2dfaWQYBCABKAMSDgoGcmVhc29uGAUgASgJIlQKClJlc29sdXRpb24SGgoWUkVTT0xVVElPTl9VTlNQRUNJRklFRBAAEhMKD1JFU09MVVRJT05fU0VOVBABEhUKEVJFU09MVVRJT05fUkVTRU5EEAIiKgoWUmVzb2x2ZU1lc3NhZ2VSZXNwb25zZRIQCghyZXNvbHZlZBgBIAEoCCIRCg9MaXN0QXBwc1JlcXVlc3QimwEKEExpc3RBcHBzUmVzcG9uc2USIwoEYXBwcxgBIAMoCzIVLnd4dG9rZW4udjEuQXBwU3RhdHVzEhIKCnJlcGxpY2FfaWQYAiABKAkSEQoJbGVhZGVyX2lkGAMgASgJEjsKF3N0b3JlX3VucmVhY2hhYmxlX3NpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCL1AgoJQXBwU3RhdHVzEg4KBmFwcF9pZBgBIAEoCRIjCgRtb2RlGAIgASgOMhUud3h0b2tlbi52MS5Ub2tlbk1vZGUSMQoLY3JlZGVudGlhbHMYAyADKAsyHC53eHRva2VuLnYxLkNyZWRlbnRpYWxTdGF0dXMSMwoPbGFzdF9yZWZyZXNoX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgpsYXN0X2Vycm9yGAUgASgLMhkud3h0b2tlbi52MS5VcHN0cmVhbUVycm9yEjEKDWxhc3RfZXJyb3JfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKFHVwc3RyZWFtX2NhbGxzX3RvZGF5GAcgASgNEicKBWhvbGRzGAggAygLMhgud3h0b2tlbi52MS5VcHN0cmVhbUhvbGQSIgoaY29uZmlnX2RpZmZlcnNfZnJvbV9sZWFkZXIYCSABKAgibAoMVXBzdHJlYW1Ib2xkEhAKCGVuZHBvaW50GAEgASgJEg8KB2VycmNvZGUYAiABKAUSDgoGZXJybXNnGAMgASgJEikKBXVudGlsGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKwAQoQQ3JlZGVudGlhbFN0YXR1cxIoCgRraW5kGAEgASgOMhoud3h0b2tlbi52MS5DcmVkZW50aWFsS2luZBIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpnZW5lcmF0aW9uGAMgASgEEi4KCmZldGNoZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKlYKCVRva2VuTW9kZRIaChZUT0tFTl9NT0RFX1VOU1BFQ0lGSUVEEAASFQoRVE9LRU5fTU9ERV9TVEFCTEUQARIWChJUT0tFTl9NT0RFX0NMQVNTSUMQAjLMBQoMQWRtaW5TZXJ2aWNlEkoKCExpc3RBcHBzEhsud3h0b2tlbi52MS5MaXN0QXBwc1JlcXVlc3QaHC53eHRva2VuLnYxLkxpc3RBcHBzUmVzcG9uc2UiA5ACARJRCgxGb3JjZVJlZnJlc2gSHy53eHRva2VuLnYxLkZvcmNlUmVmcmVzaFJlcXVlc3QaIC53eHRva2VuLnYxLkZvcmNlUmVmcmVzaFJlc3BvbnNlEmIKEVJldm9rZUxlYWtlZFRva2VuEiQud3h0b2tlbi52MS5SZXZva2VMZWFrZWRUb2tlblJlcXVlc3QaJS53eHRva2VuLnYxLlJldm9rZUxlYWtlZFRva2VuUmVzcG9uc2UwARJLCgpDbGVhclF1b3RhEh0ud3h0b2tlbi52MS5DbGVhclF1b3RhUmVxdWVzdBoeLnd4dG9rZW4udjEuQ2xlYXJRdW90YVJlc3BvbnNlEmIKEEdldFVwc3RyZWFtUXVvdGESIy53eHRva2VuLnYxLkdldFVwc3RyZWFtUXVvdGFSZXF1ZXN0GiQud3h0b2tlbi52MS5HZXRVcHN0cmVhbVF1b3RhUmVzcG9uc2UiA5ACARJXCg5SZXNvbHZlTWVzc2FnZRIhLnd4dG9rZW4udjEuUmVzb2x2ZU1lc3NhZ2VSZXF1ZXN0GiIud3h0b2tlbi52MS5SZXNvbHZlTWVzc2FnZVJlc3BvbnNlEl8KD0NoZWNrQXVkaXRWYWx1ZRIiLnd4dG9rZW4udjEuQ2hlY2tBdWRpdFZhbHVlUmVxdWVzdBojLnd4dG9rZW4udjEuQ2hlY2tBdWRpdFZhbHVlUmVzcG9uc2UiA5ACARJOCgtSZXNlYWxTdG9yZRIeLnd4dG9rZW4udjEuUmVzZWFsU3RvcmVSZXF1ZXN0Gh8ud3h0b2tlbi52MS5SZXNlYWxTdG9yZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_wxtoken_v1_token]);
+
+/**
+ * CheckAuditValueRequest carries the value to look for.
+ *
+ * @generated from message wxtoken.v1.CheckAuditValueRequest
+ */
+export type CheckAuditValueRequest = Message<"wxtoken.v1.CheckAuditValueRequest"> & {
+  /**
+   * The token (or other secret) value, 1 to 4096 characters.
+   *
+   * @generated from field: string value = 1;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message wxtoken.v1.CheckAuditValueRequest.
+ * Use `create(CheckAuditValueRequestSchema)` to create a new message.
+ */
+export const CheckAuditValueRequestSchema: GenMessage<CheckAuditValueRequest> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_admin, 0);
+
+/**
+ * CheckAuditValueResponse says where the value's HMAC appears.
+ *
+ * @generated from message wxtoken.v1.CheckAuditValueResponse
+ */
+export type CheckAuditValueResponse = Message<"wxtoken.v1.CheckAuditValueResponse"> & {
+  /**
+   * "hmac-sha256:" and the HMAC in hex, exactly as audit lines write it: search other
+   * copies of the audit trail (a log store) for it.
+   *
+   * @generated from field: string hmac = 1;
+   */
+  hmac: string;
+
+  /**
+   * True when the server searched its audit file; false when it writes to stdout.
+   *
+   * @generated from field: bool searched = 2;
+   */
+  searched: boolean;
+
+  /**
+   * The audit entries holding the HMAC (0 when not searched).
+   *
+   * @generated from field: uint32 entries = 3;
+   */
+  entries: number;
+
+  /**
+   * The time of the first and of the last such entry.
+   *
+   * @generated from field: google.protobuf.Timestamp first_at = 4;
+   */
+  firstAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_at = 5;
+   */
+  lastAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message wxtoken.v1.CheckAuditValueResponse.
+ * Use `create(CheckAuditValueResponseSchema)` to create a new message.
+ */
+export const CheckAuditValueResponseSchema: GenMessage<CheckAuditValueResponse> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_admin, 1);
+
+/**
+ * ResealStoreRequest says why, for the audit log.
+ *
+ * @generated from message wxtoken.v1.ResealStoreRequest
+ */
+export type ResealStoreRequest = Message<"wxtoken.v1.ResealStoreRequest"> & {
+  /**
+   * Why; 1 to 256 characters.
+   *
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message wxtoken.v1.ResealStoreRequest.
+ * Use `create(ResealStoreRequestSchema)` to create a new message.
+ */
+export const ResealStoreRequestSchema: GenMessage<ResealStoreRequest> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_admin, 2);
+
+/**
+ * ResealStoreResponse counts what the reseal did.
+ *
+ * @generated from message wxtoken.v1.ResealStoreResponse
+ */
+export type ResealStoreResponse = Message<"wxtoken.v1.ResealStoreResponse"> & {
+  /**
+   * Values sealed again under the first key.
+   *
+   * @generated from field: uint32 resealed = 1;
+   */
+  resealed: number;
+
+  /**
+   * Values already sealed under it.
+   *
+   * @generated from field: uint32 current = 2;
+   */
+  current: number;
+
+  /**
+   * Values that changed while being resealed: a second call seals them.
+   *
+   * @generated from field: uint32 changed = 3;
+   */
+  changed: number;
+
+  /**
+   * The id (fingerprint) of the key everything is sealed under now.
+   *
+   * @generated from field: string sealing_key = 4;
+   */
+  sealingKey: string;
+};
+
+/**
+ * Describes the message wxtoken.v1.ResealStoreResponse.
+ * Use `create(ResealStoreResponseSchema)` to create a new message.
+ */
+export const ResealStoreResponseSchema: GenMessage<ResealStoreResponse> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_admin, 3);
 
 /**
  * ForceRefreshRequest names the app whose token to replace.
@@ -45,7 +177,7 @@ export type ForceRefreshRequest = Message<"wxtoken.v1.ForceRefreshRequest"> & {
  * Use `create(ForceRefreshRequestSchema)` to create a new message.
  */
 export const ForceRefreshRequestSchema: GenMessage<ForceRefreshRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 0);
+  messageDesc(file_wxtoken_v1_admin, 4);
 
 /**
  * ForceRefreshResponse carries the new token.
@@ -66,7 +198,7 @@ export type ForceRefreshResponse = Message<"wxtoken.v1.ForceRefreshResponse"> & 
  * Use `create(ForceRefreshResponseSchema)` to create a new message.
  */
 export const ForceRefreshResponseSchema: GenMessage<ForceRefreshResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 1);
+  messageDesc(file_wxtoken_v1_admin, 5);
 
 /**
  * RevokeLeakedTokenRequest names the app whose token leaked.
@@ -94,7 +226,7 @@ export type RevokeLeakedTokenRequest = Message<"wxtoken.v1.RevokeLeakedTokenRequ
  * Use `create(RevokeLeakedTokenRequestSchema)` to create a new message.
  */
 export const RevokeLeakedTokenRequestSchema: GenMessage<RevokeLeakedTokenRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 2);
+  messageDesc(file_wxtoken_v1_admin, 6);
 
 /**
  * RevokeLeakedTokenResponse is one step of the procedure.
@@ -129,7 +261,7 @@ export type RevokeLeakedTokenResponse = Message<"wxtoken.v1.RevokeLeakedTokenRes
  * Use `create(RevokeLeakedTokenResponseSchema)` to create a new message.
  */
 export const RevokeLeakedTokenResponseSchema: GenMessage<RevokeLeakedTokenResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 3);
+  messageDesc(file_wxtoken_v1_admin, 7);
 
 /**
  * Step is a stage of the procedure, in the order they happen.
@@ -170,7 +302,7 @@ export enum RevokeLeakedTokenResponse_Step {
  * Describes the enum wxtoken.v1.RevokeLeakedTokenResponse.Step.
  */
 export const RevokeLeakedTokenResponse_StepSchema: GenEnum<RevokeLeakedTokenResponse_Step> = /*@__PURE__*/
-  enumDesc(file_wxtoken_v1_admin, 3, 0);
+  enumDesc(file_wxtoken_v1_admin, 7, 0);
 
 /**
  * ClearQuotaRequest names the app whose quotas to reset.
@@ -198,7 +330,7 @@ export type ClearQuotaRequest = Message<"wxtoken.v1.ClearQuotaRequest"> & {
  * Use `create(ClearQuotaRequestSchema)` to create a new message.
  */
 export const ClearQuotaRequestSchema: GenMessage<ClearQuotaRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 4);
+  messageDesc(file_wxtoken_v1_admin, 8);
 
 /**
  * ClearQuotaResponse reports the monthly allowance.
@@ -226,7 +358,7 @@ export type ClearQuotaResponse = Message<"wxtoken.v1.ClearQuotaResponse"> & {
  * Use `create(ClearQuotaResponseSchema)` to create a new message.
  */
 export const ClearQuotaResponseSchema: GenMessage<ClearQuotaResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 5);
+  messageDesc(file_wxtoken_v1_admin, 9);
 
 /**
  * GetUpstreamQuotaRequest names the API.
@@ -254,7 +386,7 @@ export type GetUpstreamQuotaRequest = Message<"wxtoken.v1.GetUpstreamQuotaReques
  * Use `create(GetUpstreamQuotaRequestSchema)` to create a new message.
  */
 export const GetUpstreamQuotaRequestSchema: GenMessage<GetUpstreamQuotaRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 6);
+  messageDesc(file_wxtoken_v1_admin, 10);
 
 /**
  * GetUpstreamQuotaResponse is WeChat's answer.
@@ -289,7 +421,7 @@ export type GetUpstreamQuotaResponse = Message<"wxtoken.v1.GetUpstreamQuotaRespo
  * Use `create(GetUpstreamQuotaResponseSchema)` to create a new message.
  */
 export const GetUpstreamQuotaResponseSchema: GenMessage<GetUpstreamQuotaResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 7);
+  messageDesc(file_wxtoken_v1_admin, 11);
 
 /**
  * ResolveMessageRequest names the send and what the operator knows of it.
@@ -338,7 +470,7 @@ export type ResolveMessageRequest = Message<"wxtoken.v1.ResolveMessageRequest"> 
  * Use `create(ResolveMessageRequestSchema)` to create a new message.
  */
 export const ResolveMessageRequestSchema: GenMessage<ResolveMessageRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 8);
+  messageDesc(file_wxtoken_v1_admin, 12);
 
 /**
  * What became of the send.
@@ -370,7 +502,7 @@ export enum ResolveMessageRequest_Resolution {
  * Describes the enum wxtoken.v1.ResolveMessageRequest.Resolution.
  */
 export const ResolveMessageRequest_ResolutionSchema: GenEnum<ResolveMessageRequest_Resolution> = /*@__PURE__*/
-  enumDesc(file_wxtoken_v1_admin, 8, 0);
+  enumDesc(file_wxtoken_v1_admin, 12, 0);
 
 /**
  * ResolveMessageResponse says whether there was an unsettled send to resolve.
@@ -391,7 +523,7 @@ export type ResolveMessageResponse = Message<"wxtoken.v1.ResolveMessageResponse"
  * Use `create(ResolveMessageResponseSchema)` to create a new message.
  */
 export const ResolveMessageResponseSchema: GenMessage<ResolveMessageResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 9);
+  messageDesc(file_wxtoken_v1_admin, 13);
 
 /**
  * ListAppsRequest has no fields: every app the caller may see is listed.
@@ -406,7 +538,7 @@ export type ListAppsRequest = Message<"wxtoken.v1.ListAppsRequest"> & {
  * Use `create(ListAppsRequestSchema)` to create a new message.
  */
 export const ListAppsRequestSchema: GenMessage<ListAppsRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 10);
+  messageDesc(file_wxtoken_v1_admin, 14);
 
 /**
  * ListAppsResponse lists the apps in config order.
@@ -450,7 +582,7 @@ export type ListAppsResponse = Message<"wxtoken.v1.ListAppsResponse"> & {
  * Use `create(ListAppsResponseSchema)` to create a new message.
  */
 export const ListAppsResponseSchema: GenMessage<ListAppsResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 11);
+  messageDesc(file_wxtoken_v1_admin, 15);
 
 /**
  * AppStatus is one app's state.
@@ -529,7 +661,7 @@ export type AppStatus = Message<"wxtoken.v1.AppStatus"> & {
  * Use `create(AppStatusSchema)` to create a new message.
  */
 export const AppStatusSchema: GenMessage<AppStatus> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 12);
+  messageDesc(file_wxtoken_v1_admin, 16);
 
 /**
  * UpstreamHold is WeChat's "not before": an endpoint of the app that no replica calls
@@ -572,7 +704,7 @@ export type UpstreamHold = Message<"wxtoken.v1.UpstreamHold"> & {
  * Use `create(UpstreamHoldSchema)` to create a new message.
  */
 export const UpstreamHoldSchema: GenMessage<UpstreamHold> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 13);
+  messageDesc(file_wxtoken_v1_admin, 17);
 
 /**
  * CredentialStatus is the state of one kind of credential, without its value.
@@ -614,7 +746,7 @@ export type CredentialStatus = Message<"wxtoken.v1.CredentialStatus"> & {
  * Use `create(CredentialStatusSchema)` to create a new message.
  */
 export const CredentialStatusSchema: GenMessage<CredentialStatus> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 14);
+  messageDesc(file_wxtoken_v1_admin, 18);
 
 /**
  * TokenMode is how an app's access_token is fetched.
@@ -729,6 +861,33 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ResolveMessageRequestSchema;
     output: typeof ResolveMessageResponseSchema;
+  },
+  /**
+   * CheckAuditValue answers "was this value (a token found somewhere) one of ours, and
+   * when": it returns the value's HMAC-SHA256 under the audit key (`audit.key_file`), the
+   * form in which audit lines hold token values, and, when `audit.destination` is a file,
+   * how many of its entries hold it. The value is neither stored nor logged. Needs `admin`
+   * for every app; FAILED_PRECONDITION without an audit key.
+   *
+   * @generated from rpc wxtoken.v1.AdminService.CheckAuditValue
+   */
+  checkAuditValue: {
+    methodKind: "unary";
+    input: typeof CheckAuditValueRequestSchema;
+    output: typeof CheckAuditValueResponseSchema;
+  },
+  /**
+   * ResealStore seals every stored value again under the first key of
+   * `store.encryption.key_files` (after a key rotation), keeping each record's expiry; a
+   * value that changed meanwhile is counted in `changed` (run it again). Needs `admin` for
+   * every app; FAILED_PRECONDITION when sealing is off. Audit-logged with the reason.
+   *
+   * @generated from rpc wxtoken.v1.AdminService.ResealStore
+   */
+  resealStore: {
+    methodKind: "unary";
+    input: typeof ResealStoreRequestSchema;
+    output: typeof ResealStoreResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_wxtoken_v1_admin, 0);

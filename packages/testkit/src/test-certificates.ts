@@ -1,0 +1,119 @@
+// Certificates for tests, made with the openssl CLI: a CA, a server certificate for
+// 127.0.0.1 and localhost, and client certificates whose CN names the client (etcd's
+// client-cert auth takes the CN as the user). Everything lives in one temporary directory.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { Teardown } from "./teardown.js";
+
+const run = promisify(execFile);
+
+export interface CertificatePair {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export interface TestCertificates {
+  readonly dir: string;
+  readonly caFile: string;
+  readonly server: CertificatePair;
+  /** A client certificate with CN `name`, signed by the CA; made once per name. */
+  client(name: string): Promise<CertificatePair>;
+}
+
+export interface TestCertificateOptions {
+  /** Removes the directory when the teardown runs. */
+  teardown?: Teardown;
+}
+
+async function openssl(args: string[]): Promise<void> {
+  await run("openssl", args);
+}
+
+/** A key and a certificate for `subject` signed by the CA in `dir`, with `extensions`. */
+async function signed(dir: string, name: string, subject: string, extensions: string) {
+  const pair = { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
+  const csr = join(dir, `${name}.csr`);
+  const ext = join(dir, `${name}.ext`);
+  await writeFile(ext, extensions);
+  await openssl([
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    pair.keyFile,
+    "-out",
+    csr,
+    "-subj",
+    subject,
+  ]);
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    join(dir, "ca.crt"),
+    "-CAkey",
+    join(dir, "ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-out",
+    pair.certFile,
+    "-extfile",
+    ext,
+  ]);
+  return pair;
+}
+
+export async function createTestCertificates(
+  options: TestCertificateOptions = {},
+): Promise<TestCertificates> {
+  const dir = await mkdtemp(join(tmpdir(), "wxtoken-certs-"));
+  options.teardown?.add(() => rm(dir, { recursive: true, force: true }));
+  const caFile = join(dir, "ca.crt");
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    join(dir, "ca.key"),
+    "-out",
+    caFile,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=wxtoken test CA",
+  ]);
+  const server = await signed(
+    dir,
+    "server",
+    "/CN=localhost",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
+  );
+  const clients = new Map<string, Promise<CertificatePair>>();
+  return {
+    dir,
+    caFile,
+    server,
+    client(name) {
+      let pair = clients.get(name);
+      if (pair === undefined) {
+        pair = signed(dir, `client-${name}`, `/CN=${name}`, "extendedKeyUsage=clientAuth\n");
+        clients.set(name, pair);
+      }
+      return pair;
+    },
+  };
+}
