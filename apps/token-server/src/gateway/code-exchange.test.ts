@@ -98,5 +98,10 @@ describe("code exchange without the AppSecret", () => {
       expect(output).not.toContain(secret);
       expect(metrics).not.toContain(secret);
     }
+    // Each exchange, on either door, is in the audit trail with its caller.
+    const audited = output.split("\n").filter((line) => line.includes('"audit":"code.exchange"'));
+    expect(audited.filter((line) => line.includes('"via":"gateway"'))).toHaveLength(2);
+    expect(audited.filter((line) => line.includes('"via":"CodeService"'))).toHaveLength(2);
+    expect(audited.every((line) => line.includes('"caller":"coder"'))).toBe(true);
   });
 });

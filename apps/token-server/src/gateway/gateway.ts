@@ -7,6 +7,7 @@ import type { CodeExchanger } from "../core/code-exchanger.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { RevokedTokens } from "../core/revoked-tokens.js";
 import type { UpstreamGate } from "../core/upstream-gate.js";
+import type { AuditLog } from "../security/audit-log.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import { CodeExchangeEndpoints } from "./code-exchange-endpoints.js";
 import { EndpointLabels } from "./endpoint-labels.js";
@@ -29,6 +30,8 @@ export interface GatewayDeps {
   exchanger: CodeExchanger;
   /** Tokens named leaked: refused like unknown ones. */
   revoked: RevokedTokens;
+  /** The audit trail: token answers and code exchanges. */
+  audit: AuditLog;
   logger: Logger;
   /** wechat.base_url and wechat.timeout_ms */
   baseUrl: string;
@@ -60,8 +63,9 @@ interface Route {
 export function createGateway(deps: GatewayDeps): Gateway {
   const { manager, auth, logger } = deps;
   const tokens = new IssuedTokens(manager, deps.revoked);
-  const tokenEndpoints = new TokenEndpoints({ manager, auth, tokens, waitMs: WAIT_MS });
-  const codes = new CodeExchangeEndpoints({ exchanger: deps.exchanger, auth });
+  const { audit } = deps;
+  const tokenEndpoints = new TokenEndpoints({ manager, auth, tokens, audit, waitMs: WAIT_MS });
+  const codes = new CodeExchangeEndpoints({ exchanger: deps.exchanger, auth, audit });
   const proxy = new WeChatProxy({
     ...deps,
     tokens,

@@ -49,6 +49,13 @@ describe("the gateway's token endpoints", () => {
     });
     expect(field(stable, "access_token")).toBe(credential?.value);
     expect(tokenCalls()).toBe(before);
+    // Both answers are in the audit trail with the caller, the token never in clear.
+    const audited = stack.process
+      .output()
+      .split("\n")
+      .filter((line) => line.includes('"audit":"gateway.token"'));
+    expect(audited.filter((line) => line.includes('"caller":"reader"'))).toHaveLength(2);
+    expect(audited.join("\n")).not.toContain(credential?.value ?? "missing");
   });
 
   it("force_refresh replaces the current token with one upstream call for all askers", async () => {

@@ -8,6 +8,7 @@ import { TICKET_KINDS } from "../core/app-credentials.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { CredentialSlot } from "../core/credential-slot.js";
 import { UnknownAppError } from "../core/errors.js";
+import type { AuditLog } from "../security/audit-log.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import type { IssuedTokens } from "./issued-tokens.js";
 import { jsonObjectOf } from "./request-body.js";
@@ -17,6 +18,8 @@ export interface TokenEndpointsDeps {
   manager: CredentialManager;
   auth: CallerAuth;
   tokens: IssuedTokens;
+  /** One line per token answered, the token as its HMAC. */
+  audit: AuditLog;
   /** How long a call waits for a credential that is being fetched. */
   waitMs: number;
   now?: () => number;
@@ -114,6 +117,13 @@ export class TokenEndpoints {
     }
     const token = request.forceRefresh ? await this.refreshed(slot) : await this.current(slot);
     this.deps.tokens.remember(token);
+    this.deps.audit.record({
+      caller: caller.name,
+      action: request.forceRefresh ? "gateway.token_refresh" : "gateway.token",
+      app: appId,
+      outcome: "ok",
+      values: { value: token.value },
+    });
     return { access_token: token.value, expires_in: this.secondsLeft(token) };
   }
 
