@@ -7,6 +7,8 @@ export { freePort, freePorts } from "./free-port.js";
 export { rejectionOf } from "./rejection.js";
 export type { ProcessExit, SpawnedProcess, SpawnOptions } from "./spawn.js";
 export { processExists, runningProcesses, spawnNode, spawnProcess } from "./spawn.js";
+export type { Stack, StackOptions, StackUpstream } from "./stack.js";
+export { startStack } from "./stack.js";
 export type { CleanupStep } from "./teardown.js";
 export { Teardown } from "./teardown.js";
 export type {

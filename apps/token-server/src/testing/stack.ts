@@ -8,6 +8,8 @@ import {
   e2e,
   e2eRefresh,
   e2eSimApps,
+  type Stack as KitStack,
+  startStack as startKitStack,
   startTokenServerProcess,
   type TokenServerOptions,
   type TokenServerProcess,
@@ -30,17 +32,15 @@ export interface StackOptions extends TokenServerOptions {
   simulator?: Simulator;
 }
 
-export interface Stack extends TokenServerProcess {
-  readonly sim: Simulator;
-}
+export type Stack = KitStack<Simulator>;
 
-/** The simulator plus one token-server process using it. */
-export async function startStack(options: StackOptions): Promise<Stack> {
-  const sim = options.simulator ?? (await startSimulator({ apps: e2eSimApps, ...options.sim }));
-  if (options.simulator === undefined) {
-    options.teardown.add(() => sim.close());
-  }
-  return { sim, ...(await startTokenServerProcess(sim.url, options)) };
+/** The simulator plus one token-server process using it (testkit's stack). */
+export function startStack(options: StackOptions): Promise<Stack> {
+  return startKitStack({
+    ...options,
+    upstream: options.simulator,
+    startUpstream: () => startSimulator({ apps: e2eSimApps, ...options.sim }),
+  });
 }
 
 export type Front = "grpc" | "connect";

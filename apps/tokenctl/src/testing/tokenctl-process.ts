@@ -6,28 +6,27 @@ import { createWxTokenClient } from "@wxtoken/client";
 import {
   e2e,
   e2eSimApps,
+  type Stack as KitStack,
   type SpawnedProcess,
   spawnNode,
-  startTokenServerProcess,
+  startStack as startKitStack,
   type Teardown,
   type TokenServerOptions,
-  type TokenServerProcess,
 } from "@wxtoken/testkit";
 import { type Simulator, type SimulatorOptions, startSimulator } from "@wxtoken/wechat-sim";
 
 export const TOKENCTL_MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
 
-export interface Stack extends TokenServerProcess {
-  readonly sim: Simulator;
-}
+export type Stack = KitStack<Simulator>;
 
 /** The simulator plus one token-server process using it, both stopped by `teardown`. */
-export async function startStack(
+export function startStack(
   options: TokenServerOptions & { sim?: Partial<SimulatorOptions> },
 ): Promise<Stack> {
-  const sim = await startSimulator({ apps: e2eSimApps, ...options.sim });
-  options.teardown.add(() => sim.close());
-  return { sim, ...(await startTokenServerProcess(sim.url, options)) };
+  return startKitStack({
+    ...options,
+    startUpstream: () => startSimulator({ apps: e2eSimApps, ...options.sim }),
+  });
 }
 
 /** A stack and an admin SDK client over gRPC to its token-server, closed by `teardown`. */

@@ -4,7 +4,8 @@ import type { Interceptor } from "@connectrpc/connect";
 import {
   e2e,
   e2eSimApps,
-  startTokenServerProcess,
+  type Stack as KitStack,
+  startStack as startKitStack,
   type Teardown,
   type TokenServerOptions,
   type TokenServerProcess,
@@ -17,15 +18,11 @@ import {
   type WxTokenClientOptions,
 } from "../index.js";
 
-export interface Stack extends TokenServerProcess {
-  readonly sim: Simulator;
-}
+export type Stack = KitStack<Simulator>;
 
 /** The simulator plus one token-server process using it, both stopped by `teardown`. */
-export async function startStack(options: TokenServerOptions): Promise<Stack> {
-  const sim = await startSimulator({ apps: e2eSimApps });
-  options.teardown.add(() => sim.close());
-  return { sim, ...(await startTokenServerProcess(sim.url, options)) };
+export function startStack(options: TokenServerOptions): Promise<Stack> {
+  return startKitStack({ ...options, startUpstream: () => startSimulator({ apps: e2eSimApps }) });
 }
 
 export const TRANSPORTS: readonly TransportKind[] = ["grpc", "connect"];
