@@ -20,6 +20,7 @@ import { metricSources } from "./observability/metric-sources.js";
 import { Metrics } from "./observability/metrics.js";
 import type { AuditDestination } from "./security/audit-destination.js";
 import type { AuditLog } from "./security/audit-log.js";
+import { AuditedExchanges } from "./security/audited-exchanges.js";
 import { auditFailedCall } from "./security/audited-failures.js";
 import { auditedRefreshes } from "./security/audited-refreshes.js";
 import { AuthFailureLog } from "./security/auth-failure-log.js";
@@ -155,12 +156,15 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   const auth = new CallerAuth(config.callers);
   const authFailures = new AuthFailureLog({ logger, counter: metrics.authFailures });
   const revoked = new RevokedTokens(store);
-  const exchanger = new CodeExchanger({ app: (appId) => manager.app(appId), upstream, gate });
+  const exchanges = new AuditedExchanges(
+    new CodeExchanger({ app: (appId) => manager.app(appId), upstream, gate }),
+    audit,
+  );
   const gateway = createGateway({
     manager,
     gate,
     auth,
-    exchanger,
+    exchanges,
     revoked,
     audit,
     logger,
@@ -200,7 +204,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
           shutdown: shutdown.signal,
         }),
       ),
-      bindService(CodeService, new CodeServiceImpl({ exchanger, auth, audit })),
+      bindService(CodeService, new CodeServiceImpl({ exchanges, auth })),
       bindService(Health, new HealthServiceImpl(shutdown.signal)),
     ],
     manager,

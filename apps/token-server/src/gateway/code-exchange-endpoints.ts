@@ -1,16 +1,13 @@
 // GET /sns/jscode2session and GET /sns/oauth2/access_token with a wxtoken caller key as
 // `secret` (permission code.exchange): wxtoken calls WeChat with the real AppSecret and
 // answers with WeChat's fields. The answers hold secrets and are never logged.
-import type { CodeExchanger } from "../core/code-exchanger.js";
-import type { AuditLog } from "../security/audit-log.js";
+import type { AuditedExchanges, ExchangeRequest } from "../security/audited-exchanges.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import { GatewayRefusal } from "./wechat-answer.js";
 
 export interface CodeExchangeEndpointsDeps {
-  exchanger: CodeExchanger;
+  exchanges: AuditedExchanges;
   auth: CallerAuth;
-  /** One line per code exchanged, the secrets it returned as their HMACs. */
-  audit: AuditLog;
 }
 
 function param(query: URLSearchParams, name: string, missing: number): string {
@@ -26,16 +23,10 @@ export class CodeExchangeEndpoints {
 
   /** GET /sns/jscode2session?appid&secret=KEY&js_code&grant_type=authorization_code */
   async jscode2session(query: URLSearchParams): Promise<Record<string, unknown>> {
-    const { appId, caller } = this.authorize(query);
-    const session = await this.deps.exchanger.loginSession(appId, param(query, "js_code", 41008));
-    this.deps.audit.record({
-      caller,
-      action: "code.exchange",
-      app: appId,
-      outcome: "ok",
-      detail: { flow: "jscode2session", via: "gateway" },
-      values: { session_key: session.sessionKey },
-    });
+    const session = await this.deps.exchanges.loginSession(
+      this.authorize(query),
+      param(query, "js_code", 41008),
+    );
     return {
       openid: session.openid,
       session_key: session.sessionKey,
@@ -45,16 +36,10 @@ export class CodeExchangeEndpoints {
 
   /** GET /sns/oauth2/access_token?appid&secret=KEY&code&grant_type=authorization_code */
   async oauthAccessToken(query: URLSearchParams): Promise<Record<string, unknown>> {
-    const { appId, caller } = this.authorize(query);
-    const token = await this.deps.exchanger.oauthToken(appId, param(query, "code", 41008));
-    this.deps.audit.record({
-      caller,
-      action: "code.exchange",
-      app: appId,
-      outcome: "ok",
-      detail: { flow: "oauth2", via: "gateway" },
-      values: { access_token: token.accessToken, refresh_token: token.refreshToken },
-    });
+    const token = await this.deps.exchanges.oauthToken(
+      this.authorize(query),
+      param(query, "code", 41008),
+    );
     return {
       access_token: token.accessToken,
       expires_in: token.expiresIn,
@@ -65,8 +50,8 @@ export class CodeExchangeEndpoints {
     };
   }
 
-  /** The app id and the caller, once the key in `secret` may exchange codes for it. */
-  private authorize(query: URLSearchParams): { appId: string; caller: string } {
+  /** Who asks for which app, once the key in `secret` may exchange codes for it. */
+  private authorize(query: URLSearchParams): ExchangeRequest {
     if (param(query, "grant_type", 40002) !== "authorization_code") {
       throw new GatewayRefusal(40002, "invalid grant_type: grant_type must be authorization_code");
     }
@@ -74,6 +59,6 @@ export class CodeExchangeEndpoints {
     const { auth } = this.deps;
     const caller = auth.authenticate(`Bearer ${param(query, "secret", 41004)}`);
     auth.authorize(caller, "code.exchange", appId);
-    return { appId, caller: caller.name };
+    return { appId, caller: caller.name, via: "gateway" };
   }
 }

@@ -3,11 +3,11 @@
 // proxied. Each failure is answered in WeChat's shape (refusal-answer.ts); none crashes it.
 import { ENDPOINTS, redactUrl } from "@wxtoken/wechat";
 import type { Logger } from "pino";
-import type { CodeExchanger } from "../core/code-exchanger.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { RevokedTokens } from "../core/revoked-tokens.js";
 import type { UpstreamGate } from "../core/upstream-gate.js";
 import type { AuditLog } from "../security/audit-log.js";
+import type { AuditedExchanges } from "../security/audited-exchanges.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import { CodeExchangeEndpoints } from "./code-exchange-endpoints.js";
 import { EndpointLabels } from "./endpoint-labels.js";
@@ -27,10 +27,10 @@ export interface GatewayDeps {
   manager: CredentialManager;
   gate: UpstreamGate;
   auth: CallerAuth;
-  exchanger: CodeExchanger;
+  exchanges: AuditedExchanges;
   /** Tokens named leaked: refused like unknown ones. */
   revoked: RevokedTokens;
-  /** The audit trail: token answers and code exchanges. */
+  /** The audit trail: token answers. */
   audit: AuditLog;
   logger: Logger;
   /** wechat.base_url and wechat.timeout_ms */
@@ -65,7 +65,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const tokens = new IssuedTokens(manager, deps.revoked);
   const { audit } = deps;
   const tokenEndpoints = new TokenEndpoints({ manager, auth, tokens, audit, waitMs: WAIT_MS });
-  const codes = new CodeExchangeEndpoints({ exchanger: deps.exchanger, auth, audit });
+  const codes = new CodeExchangeEndpoints({ exchanges: deps.exchanges, auth });
   const proxy = new WeChatProxy({
     ...deps,
     tokens,

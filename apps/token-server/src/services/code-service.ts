@@ -9,16 +9,13 @@ import {
   type ExchangeOAuthCodeRequest,
   ExchangeOAuthCodeResponseSchema,
 } from "@wxtoken/api";
-import type { CodeExchanger } from "../core/code-exchanger.js";
-import type { AuditLog } from "../security/audit-log.js";
+import type { AuditedExchanges, ExchangeRequest } from "../security/audited-exchanges.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import { invalid, requireAppId } from "./validation.js";
 
 export interface CodeServiceDeps {
-  exchanger: CodeExchanger;
+  exchanges: AuditedExchanges;
   auth: CallerAuth;
-  /** One line per code exchanged, the secrets it returned as their HMACs. */
-  audit: AuditLog;
 }
 
 /** A login code WeChat could have issued. */
@@ -34,46 +31,28 @@ function requireCode(code: string, field: string): string {
 export class CodeServiceImpl implements ServiceImpl<typeof CodeService> {
   constructor(private readonly deps: CodeServiceDeps) {}
 
-  /** The caller's name, once it may exchange codes for `appId`. */
-  private authorize(appId: string, context: HandlerContext): string {
+  /** Who asks for `appId`, once it may exchange codes for it. */
+  private authorize(appId: string, context: HandlerContext): ExchangeRequest {
     const { auth } = this.deps;
     const caller = auth.authenticate(context.requestHeader.get("authorization"));
     requireAppId(appId);
     auth.authorize(caller, "code.exchange", appId);
-    return caller.name;
+    return { appId, caller: caller.name, via: "CodeService" };
   }
 
   async exchangeLoginCode(request: ExchangeLoginCodeRequest, context: HandlerContext) {
-    const caller = this.authorize(request.appId, context);
-    const session = await this.deps.exchanger.loginSession(
-      request.appId,
+    const session = await this.deps.exchanges.loginSession(
+      this.authorize(request.appId, context),
       requireCode(request.jsCode, "js_code"),
     );
-    this.deps.audit.record({
-      caller,
-      action: "code.exchange",
-      app: request.appId,
-      outcome: "ok",
-      detail: { flow: "jscode2session", via: "CodeService" },
-      values: { session_key: session.sessionKey },
-    });
     return create(ExchangeLoginCodeResponseSchema, session);
   }
 
   async exchangeOAuthCode(request: ExchangeOAuthCodeRequest, context: HandlerContext) {
-    const caller = this.authorize(request.appId, context);
-    const token = await this.deps.exchanger.oauthToken(
-      request.appId,
+    const token = await this.deps.exchanges.oauthToken(
+      this.authorize(request.appId, context),
       requireCode(request.code, "code"),
     );
-    this.deps.audit.record({
-      caller,
-      action: "code.exchange",
-      app: request.appId,
-      outcome: "ok",
-      detail: { flow: "oauth2", via: "CodeService" },
-      values: { access_token: token.accessToken, refresh_token: token.refreshToken },
-    });
     return create(ExchangeOAuthCodeResponseSchema, {
       ...token,
       expiresIn: BigInt(token.expiresIn),
