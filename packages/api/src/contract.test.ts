@@ -36,6 +36,8 @@ describe("wxtoken.v1 contract", () => {
       "/wxtoken.v1.AdminService/ClearQuota:unary",
       "/wxtoken.v1.AdminService/GetUpstreamQuota:unary",
       "/wxtoken.v1.AdminService/ResolveMessage:unary",
+      "/wxtoken.v1.AdminService/CheckAuditValue:unary",
+      "/wxtoken.v1.AdminService/ResealStore:unary",
     ]);
     expect(methods(CodeService)).toEqual([
       "/wxtoken.v1.CodeService/ExchangeLoginCode:unary",

@@ -1,7 +1,8 @@
 // Upstream calls per app, endpoint and UTC+8 day, kept in the store so that every replica
 // and the next leader count the same day. A call with a budget is counted durably before
-// it is made; every other call is counted in memory at once and written shortly after,
-// several calls in one write, so a burst of sends costs a write, not a write a send, and a
+// it is made; every other call is counted in memory at once and written shortly after
+// (FLUSH_WINDOW_MS), the calls of that window in one write, so a burst of sends or proxied
+// calls costs a write, not a write a call (an embedded store commits synchronously), and a
 // store outage loses no count (the write is retried with the next call or flush).
 import { beijingDate } from "@wxtoken/wechat";
 import type { Logger } from "pino";
@@ -19,6 +20,8 @@ export interface UsageCounterDeps {
 }
 
 const USAGE_TTL_MS = 3 * 24 * 3600 * 1000;
+/** Calls counted within this window share one write. */
+const FLUSH_WINDOW_MS = 20;
 
 function merge(into: DailyUsage, more: DailyUsage): DailyUsage {
   const merged = { ...into };
@@ -76,7 +79,7 @@ export class UsageCounter {
     const key = this.key(appId);
     this.pending.set(key, merge(this.pending.get(key) ?? {}, { [endpoint]: 1 }));
     if (this.flushing === undefined) {
-      this.flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      this.flushing = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_WINDOW_MS).unref())
         .then(() => this.flush())
         .finally(() => {
           this.flushing = undefined;
