@@ -2,21 +2,6 @@
 // printed in bench/RESULTS.md under "Missed targets" while that benchmark misses. Measured
 // with `node --cpu-prof` (and --trace-gc) on the server under the benchmark's own load.
 export const FINDINGS: Readonly<Record<string, string>> = {
-  gateway: [
-    "Not profiled yet; what was measured (2026-12-02, a 2-core machine shared with other test",
-    "runs, so runs of the same code vary: added p50 1.2–7.0 ms, req/s ratio 0.35–0.68× over three",
-    "`pnpm bench gateway` runs). The gate counts every proxied call (UsageCounter.record) and",
-    "writes the count after one turn of the event loop; on the embedded store that write is an",
-    "LMDB `transactionSync`, which blocks the server's event loop while it commits. At one request",
-    "in flight that is one synchronous commit per request: 300 sequential sends through the",
-    "proxy took 11.3 ms each, 3.9 ms with the counts written once per 100 ms (the same probe,",
-    "the same run; the simulator directly: 1.4–1.6 ms). Proposed next: write the proxy's counts",
-    "on a window (e.g. 100 ms) instead of per turn — tried, but a cluster test of the 45009 hold",
-    "(cluster-gate.test.ts) then failed in 3 runs of 3 (one more token call after the kill -9),",
-    "so it is left for the gate's owner to find why — then profile",
-    "the proxy under load (`node --cpu-prof`) for what remains: the per-call Prometheus",
-    "observation, the answer read whole for its errcode, and the stream pipeline back.",
-  ].join(" "),
   "get-token-grpc": [
     "Profile of the server under the same h2load load (3 runs of 5 s), compared with the bare",
     "server's profile per request: wxtoken spends 32.7 µs of CPU per call, bare grpc-js 28.2 µs.",

@@ -1,7 +1,7 @@
 // End to end: WeChat's token and ticket endpoints on the gateway, from memory with the true
 // remaining lifetime; force_refresh as one compare-and-refresh; WeChat-shaped refusals.
 import { CredentialKind } from "@wxtoken/api";
-import { Teardown } from "@wxtoken/testkit";
+import { Teardown, waitFor } from "@wxtoken/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   APP_ID,
@@ -50,11 +50,16 @@ describe("the gateway's token endpoints", () => {
     expect(field(stable, "access_token")).toBe(credential?.value);
     expect(tokenCalls()).toBe(before);
     // Both answers are in the audit trail with the caller, the token never in clear.
-    const audited = stack.process
-      .output()
-      .split("\n")
-      .filter((line) => line.includes('"audit":"gateway.token"'));
-    expect(audited.filter((line) => line.includes('"caller":"reader"'))).toHaveLength(2);
+    const audited = await waitFor(
+      () => {
+        const lines = stack.process
+          .output()
+          .split("\n")
+          .filter((line) => line.includes('"audit":"gateway.token","caller":"reader"'));
+        return lines.length === 2 ? lines : undefined;
+      },
+      { description: "two audit lines of the reader's token answers" },
+    );
     expect(audited.join("\n")).not.toContain(credential?.value ?? "missing");
   });
 

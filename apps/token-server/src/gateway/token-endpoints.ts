@@ -127,8 +127,12 @@ export class TokenEndpoints {
     return { access_token: token.value, expires_in: this.secondsLeft(token) };
   }
 
+  /** The current credential from memory; a timer only when there is none to wait for. */
   private current(slot: CredentialSlot): Promise<Credential> {
-    return this.deps.manager.waitForCurrent(slot, AbortSignal.timeout(this.deps.waitMs));
+    const current = slot.current();
+    return current === undefined
+      ? this.deps.manager.waitForCurrent(slot, AbortSignal.timeout(this.deps.waitMs))
+      : Promise.resolve(current);
   }
 
   /** The current token replaced: one upstream call for every concurrent asker. */

@@ -215,8 +215,12 @@ export class WeChatProxy {
     return slot;
   }
 
+  /** The current token from memory; a timer only when there is none to wait for. */
   private current(slot: CredentialSlot): Promise<Credential> {
-    return this.deps.manager.waitForCurrent(slot, AbortSignal.timeout(this.deps.waitMs));
+    const current = slot.current();
+    return current === undefined
+      ? this.deps.manager.waitForCurrent(slot, AbortSignal.timeout(this.deps.waitMs))
+      : Promise.resolve(current);
   }
 
   /** One call through the gate with `token`; WeChat's errcode answers come back as RefusedAnswer. */
@@ -286,7 +290,13 @@ export class WeChatProxy {
     }
   }
 
+  /** An answer read whole (JSON, checked for its errcode) in one write; any other streamed. */
   private async passBack(answer: Forwarded, response: GatewayResponse): Promise<void> {
+    if (Buffer.isBuffer(answer.body) && answer.body.length <= this.deps.maxBodyBytes) {
+      response.writeHead(answer.status, answer.headers);
+      response.end(answer.body);
+      return;
+    }
     response.writeHead(answer.status, answer.headers);
     const body = Buffer.isBuffer(answer.body) ? Readable.from([answer.body]) : answer.body;
     await pipeline(body, limited(this.deps.maxBodyBytes), response);
