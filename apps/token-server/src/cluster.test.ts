@@ -14,6 +14,7 @@ import {
   startCluster,
   tokenClient,
 } from "./testing/cluster.js";
+import { readContinuously } from "./testing/read-loop.js";
 import { APP_ID, clientFor, OTHER_APP_ID, transportFor } from "./testing/stack.js";
 
 const LEASE_TTL_S = 2;
@@ -24,34 +25,6 @@ afterEach(async () => {
   teardown = new Teardown();
 });
 afterAll(() => expect(runningProcesses()).toBe(0));
-
-/** GetToken on every survivor in a loop until stopped; returns the failures. */
-function readContinuously(replicas: Replica[], appId: string) {
-  let running = true;
-  const failures: string[] = [];
-  let reads = 0;
-  const loops = replicas.map(async (replica) => {
-    while (running) {
-      try {
-        const credential = await getToken(replica, appId);
-        if (credential.expiresAt === undefined || timestampMs(credential.expiresAt) <= Date.now()) {
-          failures.push(`${replica.id}: expired token`);
-        }
-        reads += 1;
-      } catch (error) {
-        failures.push(`${replica.id}: ${(error as Error).message}`);
-      }
-    }
-  });
-  return {
-    reads: () => reads,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      return failures;
-    },
-  };
-}
 
 describe("a three-replica cluster on etcd", () => {
   it("has exactly one replica calling WeChat, once per token lifetime", async () => {
@@ -86,7 +59,7 @@ describe("a three-replica cluster on etcd", () => {
     const survivors = cluster.replicas.filter((r) => r !== leader);
     await Promise.all(survivors.map((r) => getToken(r, APP_ID)));
     const callsBefore = cluster.sim.stats().calls;
-    const reader = readContinuously(survivors, APP_ID);
+    const reader = readContinuously(survivors, APP_ID, adminHeaders);
 
     leader.process.signal("SIGKILL");
     const next = await agreedLeader(cluster, survivors, (LEASE_TTL_S + 1) * 1000);
@@ -212,7 +185,7 @@ describe("a three-replica cluster on etcd", () => {
     if (member === undefined) {
       throw new Error("no etcd member");
     }
-    const reader = readContinuously(cluster.replicas, APP_ID);
+    const reader = readContinuously(cluster.replicas, APP_ID, adminHeaders);
     await member.stop();
     const outageStart = Date.now();
     // ListApps answers from memory on every replica, and says since when the store is gone.
