@@ -2,7 +2,8 @@
 // event loop and closing the log gives up on it; a reader that reads gets every line; and
 // redaction censors a secret that reaches a log call by mistake.
 import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Teardown } from "@wxtoken/testkit";
@@ -26,16 +27,10 @@ async function pipeTo(command: string): Promise<{ fd: number; readerDone: Promis
   const reader = spawn("sh", ["-c", `exec ${command} < ${fifo}`], { stdio: "ignore" });
   const readerDone = new Promise((resolve) => reader.once("exit", resolve));
   teardown.add(() => reader.kill("SIGKILL"));
-  // Opening for writing waits for the reader: the shell opens the other end.
-  const fd = openSync(fifo, "w");
-  teardown.add(() => {
-    try {
-      closeSync(fd);
-    } catch {
-      // Closed already by the destination that wrote everything.
-    }
-  });
-  return { fd, readerDone };
+  // Opening for writing waits for the reader: the shell opens the other end. The
+  // destination given the descriptor owns it and closes it: closing it here as well could
+  // close a later test's descriptor that reused the number.
+  return { fd: openSync(fifo, "w"), readerDone };
 }
 
 /** 4 MB of lines, far past what a pipe holds, a burst per turn of the event loop. */
@@ -54,6 +49,10 @@ describe("logDestination", () => {
     // A blocking destination would hang here (the test's timeout), a turn at a time.
     await flood(createLogger("info", destination));
     expect(await closeLog(destination, 300)).toBe(false);
+    // What the process's exit does in production: the destination and its descriptor go.
+    const closed = once(destination, "close");
+    destination.destroy();
+    await closed;
   });
 
   it("delivers every line to a reader that reads, and closes when it is written", async () => {
