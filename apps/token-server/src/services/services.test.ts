@@ -19,6 +19,7 @@ import {
   as,
   CLASSIC_APP,
   READER_KEY,
+  REFRESHER_KEY,
   STABLE_APP,
   startServices,
 } from "../testing/service-harness.js";
@@ -77,6 +78,27 @@ describe("TokenService", () => {
     );
     expect(replaced.refreshed).toBe(false);
     expect(upstream.count("token")).toBe(2);
+  });
+});
+
+describe("RefreshToken without token.read", () => {
+  it("refreshes, and tells the generation but not the new value", async () => {
+    const { client, upstream } = await startServices(teardown);
+    const tokens = client(TokenService);
+    const { credential } = await tokens.getToken(
+      { appId: CLASSIC_APP, kind: ACCESS },
+      as(ADMIN_KEY),
+    );
+    const refreshed = await tokens.refreshToken(
+      { appId: CLASSIC_APP, kind: ACCESS, staleValue: credential?.value ?? "" },
+      as(REFRESHER_KEY),
+    );
+    expect(refreshed.refreshed).toBe(true);
+    expect(refreshed.credential?.generation).toBe(2n);
+    expect(refreshed.credential?.value).toBe("");
+    expect(upstream.count("token")).toBe(2);
+    const read = await tokens.getToken({ appId: CLASSIC_APP, kind: ACCESS }, as(ADMIN_KEY));
+    expect(read.credential?.value).not.toBe(credential?.value);
   });
 });
 

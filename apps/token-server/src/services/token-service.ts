@@ -5,6 +5,7 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import {
   type Credential,
   CredentialKind,
+  CredentialSchema,
   type GetTokenRequest,
   type GetTokenResponse,
   GetTokenResponseSchema,
@@ -128,15 +129,20 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     }
     const staleValue = request.staleValue.trim();
     const outcome = await this.deps.manager.refreshStale(slot, staleValue, context.signal);
+    const caller = this.deps.auth.authenticate(context.requestHeader.get("authorization"));
     this.deps.audit.record({
-      caller: this.deps.auth.authenticate(context.requestHeader.get("authorization")).name,
+      caller: caller.name,
       action: "token.refresh",
       app: request.appId,
       outcome: "ok",
       values: { value: outcome.credential.value, stale_value: staleValue },
       detail: { kind: KIND_NAMES[request.kind], refreshed: outcome.refreshed },
     });
-    return create(RefreshTokenResponseSchema, outcome);
+    // A caller that may refresh but not read learns that it was done, not the new value.
+    const credential = caller.permissions.has("token.read")
+      ? outcome.credential
+      : create(CredentialSchema, { ...outcome.credential, value: "" });
+    return create(RefreshTokenResponseSchema, { ...outcome, credential });
   }
 
   watchToken(request: WatchTokenRequest, context: HandlerContext) {

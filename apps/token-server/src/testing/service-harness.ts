@@ -22,6 +22,7 @@ export const STABLE_APP = "wxunit00000000001";
 export const CLASSIC_APP = "wxunit00000000002";
 export const ADMIN_KEY = "unit-admin-key";
 export const READER_KEY = "unit-reader-key";
+export const REFRESHER_KEY = "unit-refresher-key";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -65,6 +66,12 @@ export async function startServices(
           key_sha256: sha256(READER_KEY),
           apps: [CLASSIC_APP],
           permissions: ["token.read"],
+        },
+        {
+          name: "refresher",
+          key_sha256: sha256(REFRESHER_KEY),
+          apps: [CLASSIC_APP],
+          permissions: ["token.refresh"],
         },
       ],
       ...config,

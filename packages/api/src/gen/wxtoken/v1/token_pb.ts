@@ -222,7 +222,9 @@ export const RefreshTokenRequestSchema: GenMessage<RefreshTokenRequest> = /*@__P
 export type RefreshTokenResponse = Message<"wxtoken.v1.RefreshTokenResponse"> & {
   /**
    * The credential that replaces `stale_value` (or the current one if it was replaced
-   * already); always set on success.
+   * already); always set on success. Its `value` is empty when the caller holds
+   * `token.refresh` but not `token.read` for the app: it learns the refresh happened and
+   * the new generation, not the token.
    *
    * @generated from field: wxtoken.v1.Credential credential = 1;
    */
