@@ -28,6 +28,9 @@ export interface TestCertificateOptions {
   teardown?: Teardown;
 }
 
+/** openssl arguments for a new P-256 key, unencrypted. */
+const NEW_P256_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+
 async function openssl(args: string[]): Promise<void> {
   await run("openssl", args);
 }
@@ -41,11 +44,7 @@ async function signed(dir: string, name: string, subject: string, extensions: st
   await openssl([
     "req",
     "-new",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
+    ...NEW_P256_KEY,
     "-keyout",
     pair.keyFile,
     "-out",
@@ -82,11 +81,7 @@ export async function createTestCertificates(
   await openssl([
     "req",
     "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
+    ...NEW_P256_KEY,
     "-keyout",
     join(dir, "ca.key"),
     "-out",
