@@ -11,7 +11,9 @@ import {
   type SpawnedProcess,
   startEtcd,
   Teardown,
+  tokenServerMain,
   unprivilegedUser,
+  unprivilegedUserCanRead,
 } from "@wxtoken/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddedStore } from "./store/embedded.js";
@@ -71,8 +73,20 @@ describe("a port in use", () => {
   );
 });
 
+/**
+ * The permission tests run the server as an unprivileged user, who must be able to read
+ * it: a checkout inside a private folder is not, and there they cannot run.
+ */
+const unprivilegedCanRun = unprivilegedUserCanRead(tokenServerMain);
+const asUnprivileged = unprivilegedCanRun ? it : it.skip;
+if (!unprivilegedCanRun) {
+  process.stderr.write(
+    `startup-failures: skipping the store.path permission tests: the unprivileged user cannot read ${tokenServerMain}\n`,
+  );
+}
+
 describe("store.path", () => {
-  it("permission denied: exits 1 naming the path", async () => {
+  asUnprivileged("permission denied: exits 1 naming the path", async () => {
     // The test kit's temporary directory is private to this user: another may not enter it.
     const dir = mkdtempSync(join(tmpdir(), "wxtoken-denied-"));
     const path = join(dir, "store");
@@ -83,7 +97,7 @@ describe("store.path", () => {
     });
   });
 
-  it("a read-only store directory: exits 1 naming the path", async () => {
+  asUnprivileged("a read-only store directory: exits 1 naming the path", async () => {
     const path = mkdtempSync(join(tmpdir(), "wxtoken-readonly-"));
     const store = new EmbeddedStore(path);
     await store.put("k", new TextEncoder().encode("kept"));

@@ -32,6 +32,6 @@ export {
   tokenServerMain,
 } from "./token-server-process.js";
 export type { ProcessUser } from "./unprivileged-user.js";
-export { unprivilegedUser } from "./unprivileged-user.js";
+export { unprivilegedUser, unprivilegedUserCanRead } from "./unprivileged-user.js";
 export type { WaitForOptions } from "./wait-for.js";
 export { WaitAborted, waitFor } from "./wait-for.js";
