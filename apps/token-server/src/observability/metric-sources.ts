@@ -68,6 +68,17 @@ export function metricSources({
           used: (await today(app.app_id))[tokenEndpoint(app)] ?? 0,
         })),
       ),
+    holds: () => {
+      const now = Date.now();
+      return manager.states().flatMap(({ app, holds }) =>
+        holds.map((hold) => ({
+          appId: app.app_id,
+          endpoint: hold.endpoint,
+          errcode: hold.errcode,
+          seconds: (hold.until - now) / 1000,
+        })),
+      );
+    },
     isLeader: () => coordinator.isLeader(),
     watchDisconnects,
     storeUnreachable: () => health.unreachableSince !== undefined,
