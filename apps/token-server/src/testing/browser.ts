@@ -36,7 +36,7 @@ export async function launchChromium(teardown: Teardown): Promise<BrowserContext
     executablePath: CHROMIUM,
     headless: true,
     args: FLAGS,
-    viewport: { width: 1280, height: 900 },
+    viewport: { width: 1280, height: 680 },
     locale: "en-US",
     timezoneId: "Asia/Shanghai",
   });
