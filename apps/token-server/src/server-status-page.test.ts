@@ -91,6 +91,8 @@ describe("the status page", () => {
 
     const browser = await launchChromium(teardown);
     const page = await browser.newPage();
+    const requested: string[] = [];
+    page.on("request", (request) => requested.push(request.url()));
     const response = await page.goto(`${stack.httpUrl}/status`);
     expect(response?.status()).toBe(200);
     expect(response?.headers()["content-security-policy"]).toBe(STATUS_PAGE_CSP);
@@ -130,7 +132,7 @@ describe("the status page", () => {
     expect(await rows.nth(1).locator("td").first().textContent()).toBe("access_token");
     expect(await rows.nth(2).locator("td").first().textContent()).toBe("jsapi_ticket");
     // Expires in: the simulator's 7200 s, less what has passed: "1h 59m".
-    expect(await rows.nth(1).locator("td").nth(2).textContent()).toMatch(/^1h 59m$/);
+    expect(await rows.nth(1).locator("td").nth(2).textContent()).toMatch(/^1h 5\dm$/);
     expect(await rows.nth(1).locator("td").nth(1).textContent()).toBe("1");
 
     // Today's calls against WeChat's limits, as the simulator counted them.
@@ -181,7 +183,19 @@ describe("the status page", () => {
     expect(await page.evaluate("sessionStorage.length")).toBe(1);
     expect(await browser.cookies()).toEqual([]);
     expect(consoleErrors).toEqual([]);
+    // Nothing but this server: the page, its script and style, and ListApps.
+    expect(new Set(requested.map((url) => url.replace(stack.httpUrl, "")))).toEqual(
+      new Set([
+        "/status",
+        "/status/status.js",
+        "/status/status.css",
+        "/wxtoken.v1.AdminService/ListApps",
+      ]),
+    );
     await page.screenshot({ path: artifactPath("status-page.png"), fullPage: true });
+
+    const posted = await fetch(`${stack.httpUrl}/status`, { method: "POST" });
+    expect(posted.status).toBe(405);
 
     // A wrong key entered later takes the data away.
     await enterKey(page, "still-not-a-key");

@@ -17,7 +17,8 @@ export const STATUS_PAGE_CSP = [
   "script-src 'self'",
   "style-src 'self'",
   "connect-src 'self'",
-  "img-src 'self'",
+  // The empty data: icon keeps browsers from asking for /favicon.ico (the WeChat gateway's).
+  "img-src 'self' data:",
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
