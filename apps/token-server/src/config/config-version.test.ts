@@ -1,12 +1,17 @@
-// The config version ListApps reports: the same for the same config, new when a secret or a
-// caller changes, and a refused reload flagged until the next applied one.
+// The config version ListApps reports: the same for the same config on any replica, new when
+// a secret or a caller changes, and a refused reload flagged until the next applied one.
 import { describe, expect, it } from "vitest";
 import { ConfigVersion } from "./config-version.js";
 import { parseConfig } from "./load.js";
 
-const config = (secret: string, callerApps: string[] = ["*"]) =>
+const config = (
+  secret: string,
+  callerApps: string[] = ["*"],
+  replica: Record<string, unknown> = {},
+) =>
   parseConfig(
     {
+      ...replica,
       apps: [{ app_id: "wxversion00000001", secret: "${env:SECRET}" }],
       callers: [
         { name: "admin", key_sha256: "a".repeat(64), apps: callerApps, permissions: ["admin"] },
@@ -25,6 +30,12 @@ describe("ConfigVersion", () => {
       version.version,
     );
     expect(version.loadedAt).toBe(1_000);
+    // What each replica sets for itself is not part of it.
+    const own = {
+      replica_id: "replica-2",
+      listen: { grpc: "127.0.0.1:50052", http: "127.0.0.1:8082" },
+    };
+    expect(new ConfigVersion(config("secret-one", ["*"], own)).version).toBe(version.version);
   });
 
   it("flags a refused reload until the next applied one", () => {

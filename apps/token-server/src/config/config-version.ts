@@ -1,7 +1,8 @@
 // Which config a replica serves, for ListApps and the status page: a short fingerprint of
 // the config in force, when it was applied, and whether the last reload was refused. The
-// fingerprint is a SHA-256 over the whole config (resolved secrets included, so a rotated
-// secret is a new version); 12 hex digits of it reveal nothing of a secret.
+// fingerprint is a SHA-256 over the config but the keys each replica sets for itself
+// (replica_id, listen), so replicas sharing a config show the same version; resolved secrets
+// are included (a rotated secret is a new version), and 12 hex digits reveal nothing of them.
 import { createHash } from "node:crypto";
 import type { Config } from "./schema.js";
 
@@ -14,7 +15,8 @@ export class ConfigVersion {
   }
 
   private static of(config: Config, loadedAt: number) {
-    const version = createHash("sha256").update(JSON.stringify(config)).digest("hex").slice(0, 12);
+    const { replica_id: _replicaId, listen: _listen, ...shared } = config;
+    const version = createHash("sha256").update(JSON.stringify(shared)).digest("hex").slice(0, 12);
     return { version, loadedAt };
   }
 

@@ -578,7 +578,8 @@ export type ListAppsResponse = Message<"wxtoken.v1.ListAppsResponse"> & {
 
   /**
    * A short fingerprint (the first 12 hex digits of a SHA-256) of the config this replica
-   * serves: equal on replicas that read the same config, new with every applied reload.
+   * serves, its own replica_id and listen left out: equal on replicas that share a config,
+   * new with every reload that changes it.
    *
    * @generated from field: string config_version = 20;
    */
