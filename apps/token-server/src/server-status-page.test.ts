@@ -202,5 +202,6 @@ describe("the status page", () => {
     await page.getByRole("alert").filter({ hasText: "unauthenticated" }).waitFor();
     expect(await page.getByRole("article").count()).toBe(0);
     expect(await page.content()).not.toContain(APP_ID);
+    await page.screenshot({ path: artifactPath("status-page-refused.png") });
   });
 });

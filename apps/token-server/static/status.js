@@ -332,6 +332,7 @@
       } else if (body.code === "unauthenticated" || body.code === "permission_denied") {
         retry = false;
         forgetKey();
+        hint.hidden = false;
         fail(`The key was refused (${body.code.replace("_", " ")}): ${body.message ?? ""}`);
       } else {
         fail(`ListApps failed (${body.code ?? response.status}): ${body.message ?? ""}; retrying`);
