@@ -183,3 +183,13 @@ def test_the_cache_survives_a_server_restart(harness: Harness, sim: Simulator, c
     pushed = cache.wait_for_generation(refreshed.credential.generation, timeout=WAIT)
     assert pushed.value == refreshed.credential.value != first.value
     assert cache.disconnects >= 1
+
+
+def test_tls_options_make_a_tls_channel(server: TokenServer, connect):
+    # The server's gRPC port is plaintext here: a client asked for TLS must not fall back.
+    client = connect(server.grpc_target, tls=True, timeout=5.0)
+
+    with pytest.raises(wxtoken.UnavailableError):
+        client.get_token(APP_ID)
+    with pytest.raises(ValueError, match="certificate_chain and private_key"):
+        wxtoken.Client(server.grpc_target, ADMIN_KEY, certificate_chain=b"-----BEGIN")
