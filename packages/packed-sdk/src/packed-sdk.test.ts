@@ -88,6 +88,9 @@ describe("the packed SDK", () => {
     expect(manifest.private).toBeUndefined();
     expect(manifest.license).toBe("MIT");
     expect(manifestText).not.toContain("workspace:");
+    // .pnpmfile.cjs (beforePacking) drops what only the workspace uses.
+    expect(manifest.devDependencies).toBeUndefined();
+    expect(manifest.scripts).toBeUndefined();
     for (const dependency of Object.keys(manifest.dependencies ?? {}).filter((d) =>
       d.startsWith("@wxtoken/"),
     )) {

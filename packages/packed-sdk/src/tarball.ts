@@ -12,6 +12,8 @@ export interface PackedManifest {
   bin?: Record<string, string>;
   exports?: Record<string, { types?: string; default?: string }>;
   dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  scripts?: Record<string, string>;
 }
 
 export interface Tarball {
