@@ -193,3 +193,17 @@ def test_tls_options_make_a_tls_channel(server: TokenServer, connect):
         client.get_token(APP_ID)
     with pytest.raises(ValueError, match="certificate_chain and private_key"):
         wxtoken.Client(server.grpc_target, ADMIN_KEY, certificate_chain=b"-----BEGIN")
+
+
+def test_a_quota_hold_carries_retry_after(harness: Harness, connect):
+    sim = harness.start_simulator()
+    sim.inject(endpoint=CLASSIC_TOKEN_PATH, appId=OTHER_APP_ID, errcode=45009, count=1000)
+    server = harness.start_token_server(harness.write_server_config(sim))
+    client = connect(server.grpc_target)
+
+    with pytest.raises(wxtoken.ResourceExhaustedError) as raised:
+        client.get_token(OTHER_APP_ID)
+
+    [upstream] = raised.value.upstream
+    assert (upstream.errcode, upstream.endpoint) == (45009, CLASSIC_TOKEN_PATH)
+    assert upstream.HasField("retry_after") and upstream.retry_after.seconds > 0

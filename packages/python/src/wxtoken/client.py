@@ -33,7 +33,10 @@ class Client:
 
     ``timeout`` bounds each unary call in seconds; a cached credential is used until
     ``freshness_margin`` seconds before it expires; token caches reconnect after a random
-    delay growing from ``reconnect_initial`` to ``reconnect_max`` seconds."""
+    delay growing from ``reconnect_initial`` to ``reconnect_max`` seconds.
+
+    ``tokens``, ``messages`` and ``admin`` are the raw stubs of TokenService, MessageService
+    and AdminService; pass ``metadata=client.metadata`` to their calls."""
 
     def __init__(
         self,
@@ -71,7 +74,6 @@ class Client:
         self._timeout = timeout
         self._freshness_margin = freshness_margin
         self.tokens = token_pb2_grpc.TokenServiceStub(self._channel)
-        """The raw TokenService stub (pass ``metadata=client.metadata``)."""
         self.messages = message_pb2_grpc.MessageServiceStub(self._channel)
         self.admin = admin_pb2_grpc.AdminServiceStub(self._channel)
         self._caches: Dict[Tuple[int, str], TokenCache] = {}
