@@ -68,6 +68,7 @@ class AdminServiceServicer(object):
 
   def ListApps(self, request, context):
     """ListApps returns the status of every configured app, as the answering replica sees it.
+    It needs `admin` or `status.read` (which allows this call only); never a token value.
     """
     context.set_code(grpc.StatusCode.UNIMPLEMENTED)
     context.set_details('Method not implemented!')
