@@ -60,7 +60,8 @@
   }
 
   const ms = (timestamp) => (timestamp === undefined ? undefined : Date.parse(timestamp));
-  const seconds = (d) => (d === undefined ? 0 : Number.parseFloat(d) * 1000);
+  /** A protobuf JSON Duration ("300s") in ms. */
+  const durationMs = (d) => (d === undefined ? 0 : Number.parseFloat(d) * 1000);
   const clock = (t) => new Date(t).toLocaleString();
 
   /** A time shown relative to now, with the exact time on hover. */
@@ -147,7 +148,7 @@
         ),
         fact("Replicas", replicas.length === 0 ? el("span", "muted", "unknown") : replicaList),
         fact("Config version", config),
-        fact("Refresh lead", duration(seconds(status.refreshLead))),
+        fact("Refresh lead", duration(durationMs(status.refreshLead))),
         fact("Store", store),
         fact("Updated", updated, el("span", "live", "live")),
       ),
@@ -286,7 +287,7 @@
   }
 
   function draw(status) {
-    const leadMs = seconds(status.refreshLead);
+    const leadMs = durationMs(status.refreshLead);
     drawCluster(status);
     const list = status.apps ?? [];
     apps.replaceChildren(
