@@ -14,28 +14,8 @@ export type { ErrcodeRule, ErrorClass } from "./errcode-catalog.js";
 export { classifyErrcode, ERRCODE_CATALOG } from "./errcode-catalog.js";
 export { transportFailure } from "./http-exchange.js";
 export type { SubscribeMessage, TemplateMessage } from "./messages.js";
-// Open Platform (第三方平台): the callback's message crypto and events.
-export type { CallbackFailure } from "./open-platform/callback-error.js";
-export { CallbackError } from "./open-platform/callback-error.js";
-export type { CallbackMessage, OpenedCallback } from "./open-platform/component-callback.js";
-export {
-  openComponentCallback,
-  sealComponentCallback,
-} from "./open-platform/component-callback.js";
-export type {
-  AuthorizationEvent,
-  ComponentEvent,
-  ComponentInfoType,
-  UnauthorizedEvent,
-  VerifyTicketEvent,
-} from "./open-platform/component-event.js";
-export {
-  COMPONENT_INFO_TYPES,
-  parseComponentEvent,
-  writeComponentEvent,
-} from "./open-platform/component-event.js";
-export type { MessageCryptoOptions, SignedParts } from "./open-platform/message-crypto.js";
-export { MessageCrypto } from "./open-platform/message-crypto.js";
+// Open Platform (第三方平台): the component client, the callback's crypto and events.
+export * from "./open-platform/index.js";
 export { redactUrl, scrubSecrets } from "./redact.js";
 export type {
   AccessToken,
