@@ -1,5 +1,6 @@
 // Which configured app a call is for, before it is processed (for stats and fault matching):
-// its appid parameter, else the owner of its access_token, valid or not.
+// its appid parameter, else the owner of its access_token, valid or not, else the platform of
+// its component_appid.
 import { param, type SimRequest } from "./request.js";
 import type { SimState } from "./sim-state.js";
 
@@ -9,5 +10,5 @@ export function callerApp(request: SimRequest, state: SimState): string | undefi
     return appid;
   }
   const token = request.query.get("access_token");
-  return token === null ? undefined : state.tokens.owner(token);
+  return token === null ? state.openPlatforms.callerOf(request) : state.tokens.owner(token);
 }

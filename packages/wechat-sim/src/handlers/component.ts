@@ -1,0 +1,152 @@
+// The Open Platform component endpoints (第三方平台): the component token, the ticket push
+// restart, clear_quota/v2, pre-auth codes, authorizations, authorizer tokens and their list.
+import { AUTHORIZER_LIST_MAX_COUNT, OPEN_PLATFORM_ENDPOINTS } from "@wxtoken/wechat";
+import { secondsLeft } from "../clock.js";
+import { CODE_TTL_MS } from "../open-platform/sim-platform.js";
+import { jsonReply } from "../reply.js";
+import { wechatError } from "../wechat-errors.js";
+import { checkComponentToken, checkPlatformSecret } from "./component-credentials.js";
+import type { Handler } from "./handler.js";
+
+const OK = { errcode: 0, errmsg: "ok" };
+
+/** POST api_component_token: a component token for the current or the previous ticket. */
+export const componentToken: Handler = (request, state) => {
+  const call = checkPlatformSecret(request, state, "component_appsecret");
+  if (!call.ok) {
+    return call.reply;
+  }
+  const { platform, body } = call.value;
+  const ticket = platform.checkTicket(body.component_verify_ticket, request.now);
+  if (!ticket.ok) {
+    return ticket.reply;
+  }
+  const token = platform.issueComponentToken(request.now);
+  state.stats.componentTokenIssued();
+  return jsonReply({
+    component_access_token: token.value,
+    expires_in: secondsLeft(token.expiresAt, request.now),
+  });
+};
+
+/** POST api_start_push_ticket: a ticket push follows shortly (not before the answer). */
+export const startPushTicket: Handler = (request, state) => {
+  const call = checkPlatformSecret(request, state, "component_secret");
+  if (!call.ok) {
+    return call.reply;
+  }
+  const { componentAppId } = call.value.platform;
+  setImmediate(() => void state.openPlatforms.pushTicket(componentAppId));
+  return jsonReply(OK);
+};
+
+/** POST component/clear_quota/v2: resets the platform's (or an authorizer's) daily quotas. */
+export const componentClearQuota: Handler = (request, state) => {
+  const call = checkPlatformSecret(request, state, "appsecret");
+  if (!call.ok) {
+    return call.reply;
+  }
+  const { appid } = call.value.body;
+  const target =
+    typeof appid === "string" && appid !== "" ? appid : call.value.platform.componentAppId;
+  return state.quotas.clear(target, request.now) ? jsonReply(OK) : wechatError(48006);
+};
+
+/** POST api_create_preauthcode. */
+export const createPreAuthCode: Handler = (request, state) => {
+  const call = checkComponentToken(request, state);
+  if (!call.ok) {
+    return call.reply;
+  }
+  const code = call.value.platform.createPreAuthCode(request.now);
+  return jsonReply({ pre_auth_code: code, expires_in: CODE_TTL_MS / 1000 });
+};
+
+/** POST api_query_auth: the authorization of a single-use authorization code. */
+export const queryAuth: Handler = (request, state) => {
+  const call = checkComponentToken(request, state);
+  if (!call.ok) {
+    return call.reply;
+  }
+  const auth = call.value.platform.queryAuth(call.value.body.authorization_code, request.now);
+  if (!auth.ok) {
+    return auth.reply;
+  }
+  const { authorizer, token } = auth.value;
+  state.stats.authorizerTokenIssued();
+  return jsonReply({
+    authorization_info: {
+      authorizer_appid: authorizer.app.appId,
+      authorizer_access_token: token.value,
+      expires_in: secondsLeft(token.expiresAt, request.now),
+      authorizer_refresh_token: authorizer.refreshToken,
+      func_info: authorizer.funcInfo.map((id) => ({ funcscope_category: { id } })),
+    },
+  });
+};
+
+/** POST api_authorizer_token: a new authorizer token for the current refresh token. */
+export const authorizerToken: Handler = (request, state) => {
+  const call = checkComponentToken(request, state);
+  if (!call.ok) {
+    return call.reply;
+  }
+  const { platform, body } = call.value;
+  const refreshed = platform.refreshAuthorizer(
+    body.authorizer_appid,
+    body.authorizer_refresh_token,
+    request.now,
+  );
+  if (!refreshed.ok) {
+    return refreshed.reply;
+  }
+  const { authorizer, token } = refreshed.value;
+  state.stats.authorizerTokenIssued();
+  return jsonReply({
+    authorizer_access_token: token.value,
+    expires_in: secondsLeft(token.expiresAt, request.now),
+    authorizer_refresh_token: authorizer.refreshToken,
+  });
+};
+
+/** POST api_get_authorizer_list: 40097 unless 0 ≤ offset and 1 ≤ count ≤ 500. */
+export const getAuthorizerList: Handler = (request, state) => {
+  const call = checkComponentToken(request, state);
+  if (!call.ok) {
+    return call.reply;
+  }
+  const { offset, count } = call.value.body;
+  if (
+    typeof offset !== "number" ||
+    !Number.isInteger(offset) ||
+    offset < 0 ||
+    typeof count !== "number" ||
+    !Number.isInteger(count) ||
+    count < 1 ||
+    count > AUTHORIZER_LIST_MAX_COUNT
+  ) {
+    return wechatError(40097);
+  }
+  const { total, page } = call.value.platform.authorizerList(offset, count);
+  return jsonReply({
+    total_count: total,
+    list: page.map((authorizer) => ({
+      authorizer_appid: authorizer.app.appId,
+      refresh_token: authorizer.refreshToken,
+      auth_time: authorizer.authTime,
+    })),
+  });
+};
+
+const E = OPEN_PLATFORM_ENDPOINTS;
+
+/** The component endpoints' routes; every one is a POST. */
+export const COMPONENT_ROUTES: [string, { method: "GET" | "POST"; handle: Handler }][] = [
+  [E.componentToken, { method: "POST", handle: componentToken }],
+  [E.startPushTicket, { method: "POST", handle: startPushTicket }],
+  [E.componentClearQuota, { method: "POST", handle: componentClearQuota }],
+  [E.createPreAuthCode, { method: "POST", handle: createPreAuthCode }],
+  [E.queryAuth, { method: "POST", handle: queryAuth }],
+  [E.authorizerToken, { method: "POST", handle: authorizerToken }],
+  [E.getAuthorizerList, { method: "POST", handle: getAuthorizerList }],
+];
