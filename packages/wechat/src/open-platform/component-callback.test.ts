@@ -108,6 +108,7 @@ describe("component callback", () => {
     const cases: [CallbackMessage, string][] = [
       [withQuery(message, "msg_signature", undefined), "msg_signature is missing"],
       [withQuery(message, "timestamp", ""), "timestamp is missing"],
+      [withQuery(message, "timestamp", "yesterday"), "timestamp must be Unix seconds"],
       [withQuery(message, "nonce", undefined), "nonce is missing"],
       [withQuery(message, "encrypt_type", "raw"), "encrypt_type must be aes"],
       [{ ...message, body: "<xml><AppId>wxcomponent1</AppId></xml>" }, "<Encrypt> is missing"],

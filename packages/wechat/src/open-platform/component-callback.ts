@@ -33,6 +33,9 @@ export function openComponentCallback(
   message: CallbackMessage,
 ): OpenedCallback {
   const timestamp = queryParam(message.query, "timestamp");
+  if (!/^\d{1,16}$/.test(timestamp)) {
+    throw new CallbackError("envelope", "the query's timestamp must be Unix seconds (digits)");
+  }
   const nonce = queryParam(message.query, "nonce");
   const msgSignature = queryParam(message.query, "msg_signature");
   const encryptType = message.query.get("encrypt_type");
