@@ -1,6 +1,5 @@
 // Which configured app a call is for, before it is processed (for stats and fault matching):
-// its appid parameter, else the owner of its access_token, valid or not, else the platform of
-// its component_appid.
+// its appid parameter, else the owner of its access_token, valid or not.
 import { param, type SimRequest } from "./request.js";
 import type { SimState } from "./sim-state.js";
 
@@ -10,5 +9,6 @@ export function callerApp(request: SimRequest, state: SimState): string | undefi
     return appid;
   }
   const token = request.query.get("access_token");
+  // A component call (Open Platform) has neither: its platform, by component_appid.
   return token === null ? state.openPlatforms.callerOf(request) : state.tokens.owner(token);
 }
