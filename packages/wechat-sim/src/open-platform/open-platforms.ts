@@ -1,9 +1,9 @@
 // Every simulated third-party platform, and what WeChat does on its own for them: the ticket
 // push every N seconds, and the events a test triggers (a push on demand, an account
 // authorizing or withdrawing). The in-process Simulator and the admin API both call these.
+import type { ComponentEvent } from "@wxtoken/wechat";
 import type { SimApp } from "../options.js";
-import type { SimRequest } from "../request.js";
-import { param } from "../request.js";
+import { param, type SimRequest } from "../request.js";
 import type { StatsRecorder } from "../stats.js";
 import type { TokenRegistry } from "../token-registry.js";
 import { type PushResult, pushEvent } from "./callback-pusher.js";
@@ -162,7 +162,7 @@ export class OpenPlatforms implements OpenPlatformControl {
     this.platform(componentAppId).callbackUrl = new URL(callbackUrl).href;
   }
 
-  private push(platform: SimPlatform, event: Parameters<typeof pushEvent>[1]): Promise<PushResult> {
+  private push(platform: SimPlatform, event: ComponentEvent): Promise<PushResult> {
     return pushEvent(platform, event, {
       stats: this.deps.stats,
       now: this.deps.now(),

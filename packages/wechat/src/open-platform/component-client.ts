@@ -3,8 +3,7 @@
 // API: the component token, pre-auth codes, authorizations, authorizer tokens and their list,
 // restarting the ticket push and clearing the platform's quota.
 import { AUTHORIZER_LIST_MAX_COUNT, OPEN_PLATFORM_ENDPOINTS } from "../endpoints.js";
-import type { AccessToken } from "../results.js";
-import { readNothing } from "../results.js";
+import { type AccessToken, readNothing } from "../results.js";
 import { checkTokenOf } from "../token-check.js";
 import { type CallOptions, type CallSpec, WeChatClient } from "../wechat-client.js";
 import {
