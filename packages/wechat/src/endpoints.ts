@@ -48,6 +48,8 @@ export const OPEN_PLATFORM_ENDPOINTS = {
   getAuthorizerList: "/cgi-bin/component/api_get_authorizer_list",
   startPushTicket: "/cgi-bin/component/api_start_push_ticket",
   componentClearQuota: "/cgi-bin/component/clear_quota/v2",
+  /** A Mini Program's login under the platform (GET, no AppSecret: the component token). */
+  componentJscode2session: "/sns/component/jscode2session",
 } as const;
 
 export type OpenPlatformEndpoint =

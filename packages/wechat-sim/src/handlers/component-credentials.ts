@@ -41,18 +41,24 @@ export function checkPlatformSecret(
 
 /**
  * 41001 without a component_access_token, 40001/42001 for a bad or expired one, 47001
- * without a JSON body, 41002/40013 when component_appid is missing or not the token's.
+ * without a JSON body (unless `from` is "query"), 41002/40013 when component_appid is missing
+ * or not the token's.
  */
-export function checkComponentToken(request: SimRequest, state: SimState): Checked<PlatformCall> {
+export function checkComponentToken(
+  request: SimRequest,
+  state: SimState,
+  options: { from: "json" | "query" } = { from: "json" },
+): Checked<PlatformCall> {
   const token = request.query.get("component_access_token");
   if (token === null || token === "") {
     return { ok: false, reply: wechatError(41001) };
   }
-  const body = jsonObject(request);
+  const body = options.from === "json" ? jsonObject(request) : {};
   if (body === undefined) {
     return { ok: false, reply: wechatError(47001) };
   }
-  const { component_appid: appId } = body;
+  const appId =
+    options.from === "json" ? body.component_appid : request.query.get("component_appid");
   if (typeof appId !== "string" || appId === "") {
     return { ok: false, reply: wechatError(41002) };
   }

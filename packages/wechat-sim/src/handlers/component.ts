@@ -1,8 +1,11 @@
 // The Open Platform component endpoints (第三方平台): the component token, the ticket push
-// restart, clear_quota/v2, pre-auth codes, authorizations, authorizer tokens and their list.
+// restart, clear_quota/v2, pre-auth codes, authorizations, authorizer tokens and their list,
+// and the login of an authorized Mini Program.
 import { AUTHORIZER_LIST_MAX_COUNT, OPEN_PLATFORM_ENDPOINTS } from "@wxtoken/wechat";
 import { secondsLeft } from "../clock.js";
+import { openIdOf } from "../login-codes.js";
 import { CODE_TTL_MS } from "../open-platform/sim-platform.js";
+import { randomToken } from "../random.js";
 import { jsonReply } from "../reply.js";
 import { wechatError } from "../wechat-errors.js";
 import { checkComponentToken, checkPlatformSecret } from "./component-credentials.js";
@@ -138,9 +141,41 @@ export const getAuthorizerList: Handler = (request, state) => {
   });
 };
 
+/**
+ * GET /sns/component/jscode2session: a login code of a Mini Program that authorizes the
+ * platform (61003 otherwise), single-use as on /sns/jscode2session.
+ */
+export const componentJscode2session: Handler = (request, state) => {
+  const call = checkComponentToken(request, state, { from: "query" });
+  if (!call.ok) {
+    return call.reply;
+  }
+  const { query } = request;
+  const appId = query.get("appid") ?? "";
+  if (call.value.platform.authorizerApp(appId) === undefined) {
+    return wechatError(61003);
+  }
+  if (query.get("grant_type") !== "authorization_code") {
+    return wechatError(40002);
+  }
+  const code = query.get("js_code") ?? "";
+  if (code === "") {
+    return wechatError(41008);
+  }
+  switch (state.codes.use(appId, code)) {
+    case "invalid":
+      return wechatError(40029);
+    case "used":
+      return wechatError(40163);
+    case "ok":
+      state.stats.codeExchanged();
+      return jsonReply({ openid: openIdOf(appId, code), session_key: randomToken(24) });
+  }
+};
+
 const E = OPEN_PLATFORM_ENDPOINTS;
 
-/** The component endpoints' routes; every one is a POST. */
+/** The component endpoints' routes. */
 export const COMPONENT_ROUTES: [string, { method: "GET" | "POST"; handle: Handler }][] = [
   [E.componentToken, { method: "POST", handle: componentToken }],
   [E.startPushTicket, { method: "POST", handle: startPushTicket }],
@@ -149,4 +184,5 @@ export const COMPONENT_ROUTES: [string, { method: "GET" | "POST"; handle: Handle
   [E.queryAuth, { method: "POST", handle: queryAuth }],
   [E.authorizerToken, { method: "POST", handle: authorizerToken }],
   [E.getAuthorizerList, { method: "POST", handle: getAuthorizerList }],
+  [E.componentJscode2session, { method: "GET", handle: componentJscode2session }],
 ];

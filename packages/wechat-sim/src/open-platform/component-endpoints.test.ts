@@ -262,6 +262,34 @@ describe("authorizations", () => {
   });
 });
 
+describe("/sns/component/jscode2session", () => {
+  it("logs a user of an authorized Mini Program in once per code; 61003 for others", async () => {
+    const { sim } = await start();
+    const token = await tokenFor(sim);
+    await authorized(sim, token);
+    const login = (appid: string, jsCode: string, componentToken = token) =>
+      call(sim, "/sns/component/jscode2session", {
+        query: {
+          appid,
+          js_code: jsCode,
+          grant_type: "authorization_code",
+          component_appid: PLATFORM.componentAppId,
+          component_access_token: componentToken,
+        },
+      });
+    const first = await login(AUTHORIZER, "code-1");
+    expect(text(first, "openid")).toMatch(/^o[\w-]{27}$/);
+    expect(text(first, "session_key")).not.toBe("");
+    expect(errcodeOf(await login(AUTHORIZER, "code-1"))).toBe(40163);
+    expect(errcodeOf(await login("wxnotauthorized01", "code-2"))).toBe(61003);
+    expect(errcodeOf(await login(AUTHORIZER, "code-3", "not-a-component-token"))).toBe(40001);
+    expect(sim.stats().codesExchanged).toBe(1);
+    expect(sim.stats().callsByApp[PLATFORM.componentAppId]?.["/sns/component/jscode2session"]).toBe(
+      4,
+    );
+  });
+});
+
 describe("api_get_authorizer_list", () => {
   it("pages the authorized accounts with their current refresh tokens; count is 1 to 500", async () => {
     const { sim } = await start();

@@ -174,6 +174,13 @@ describe("the authorization flow with OpenPlatformClient", () => {
       { appId: ACCOUNT.appId, accessToken: refreshed.accessToken },
     ]);
 
+    const login = await client.componentJscode2session(component, {
+      componentAppId: PLATFORM.componentAppId,
+      appId: ACCOUNT.appId,
+      jsCode: "wx-login-code-1",
+    });
+    expect(login.openid).toMatch(/^o/);
+
     const page = await client.getAuthorizerList(component, {
       ...CREDENTIALS,
       offset: 0,

@@ -190,6 +190,30 @@ describe("OpenPlatformClient", () => {
     });
   });
 
+  it("componentJscode2session sends the component token in place of an AppSecret", async () => {
+    const { server, client } = await start();
+    server.answerWith(answerJson({ openid: "oUser", session_key: "SESSION-KEY" }));
+    const session = await client.componentJscode2session(CAT, {
+      componentAppId: "wxcomponent1",
+      appId: "wxmini1",
+      jsCode: "CODE1",
+    });
+    expect(session).toEqual({ openid: "oUser", sessionKey: "SESSION-KEY", unionid: "" });
+    const request = onlyRequest(server);
+    expect(request).toMatchObject({
+      method: "GET",
+      path: "/sns/component/jscode2session",
+      body: "",
+    });
+    expect(Object.fromEntries(request.query)).toEqual({
+      appid: "wxmini1",
+      js_code: "CODE1",
+      grant_type: "authorization_code",
+      component_appid: "wxcomponent1",
+      component_access_token: CAT,
+    });
+  });
+
   it("still makes the Official Account calls, e.g. a template send with an authorizer token", async () => {
     const { server, client } = await start();
     server.answerWith(answerJson({ errcode: 0, errmsg: "ok", msgid: 7 }));

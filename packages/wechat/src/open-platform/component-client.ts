@@ -3,7 +3,7 @@
 // API: the component token, pre-auth codes, authorizations, authorizer tokens and their list,
 // restarting the ticket push and clearing the platform's quota.
 import { AUTHORIZER_LIST_MAX_COUNT, OPEN_PLATFORM_ENDPOINTS } from "../endpoints.js";
-import { type AccessToken, readNothing } from "../results.js";
+import { type AccessToken, type LoginSession, readLoginSession, readNothing } from "../results.js";
 import { checkTokenOf } from "../token-check.js";
 import { type CallOptions, type CallSpec, WeChatClient } from "../wechat-client.js";
 import {
@@ -176,6 +176,36 @@ export class OpenPlatformClient extends WeChatClient {
         appId: componentAppId,
         secrets: [componentSecret],
         read: readNothing,
+      },
+      opts,
+    );
+  }
+
+  /**
+   * GET /sns/component/jscode2session: an authorized Mini Program's wx.login code for the
+   * user's session, with the component token in place of the Mini Program's AppSecret.
+   */
+  async componentJscode2session(
+    componentToken: string,
+    req: { componentAppId: string; appId: string; jsCode: string },
+    opts?: CallOptions,
+  ): Promise<LoginSession> {
+    const endpoint = E.componentJscode2session;
+    const token = checkTokenOf(componentToken, "component_access_token", endpoint, false);
+    return this.call(
+      {
+        endpoint,
+        method: "GET",
+        query: {
+          appid: req.appId,
+          js_code: req.jsCode,
+          grant_type: "authorization_code",
+          component_appid: req.componentAppId,
+          component_access_token: token,
+        },
+        appId: req.appId,
+        secrets: [token],
+        read: readLoginSession,
       },
       opts,
     );
