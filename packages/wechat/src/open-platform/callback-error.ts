@@ -8,7 +8,9 @@
  * - "padding": the decrypted PKCS#7 padding is invalid (wrong key or corrupted).
  * - "length": the declared message length does not fit the plaintext.
  * - "app_id": the AppId inside is not this platform's.
- * - "event": the decrypted XML is not a known, well-formed event.
+ * - "event": the decrypted XML is not a well-formed event.
+ * - "unknown_event": an authentic, well-formed event of an InfoType not handled here (WeChat
+ *   pushes others, e.g. notify_third_fasteregister): answer "success" so it is not resent.
  */
 export type CallbackFailure =
   | "signature"
@@ -17,7 +19,8 @@ export type CallbackFailure =
   | "padding"
   | "length"
   | "app_id"
-  | "event";
+  | "event"
+  | "unknown_event";
 
 export class CallbackError extends Error {
   override readonly name = "CallbackError";

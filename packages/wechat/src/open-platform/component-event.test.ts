@@ -88,10 +88,6 @@ describe("parseComponentEvent", () => {
 
   it("refuses unknown and malformed events, naming the element, never the secrets", () => {
     const cases: [string, string][] = [
-      [
-        DOCUMENTED.ticket.replace("component_verify_ticket", "notify_third_fasteregister"),
-        "InfoType must be one of",
-      ],
       [DOCUMENTED.ticket.replace(/<InfoType>.*<\/InfoType>/, ""), "<InfoType> is missing"],
       [
         DOCUMENTED.ticket.replace(/<ComponentVerifyTicket>.*<\/ComponentVerifyTicket>/s, ""),
@@ -136,6 +132,19 @@ describe("parseComponentEvent", () => {
       expect(error.message).not.toContain(TICKET);
       expect(error.message).not.toContain(CODE);
     }
+  });
+});
+
+describe("parseComponentEvent with other InfoTypes", () => {
+  it("tells an unknown InfoType apart, naming it when it looks like one", () => {
+    const other = refusal(
+      DOCUMENTED.ticket.replace("component_verify_ticket", "notify_third_fasteregister"),
+    );
+    expect(other.failure).toBe("unknown_event");
+    expect(other.message).toContain("InfoType (notify_third_fasteregister) is not one of");
+    const odd = refusal(DOCUMENTED.ticket.replace("component_verify_ticket", "a&lt;b"));
+    expect(odd.failure).toBe("unknown_event");
+    expect(odd.message).toContain("InfoType is not one of");
   });
 });
 

@@ -54,7 +54,11 @@ export function parseComponentEvent(xml: string): ComponentEvent {
   const fields = new EventFields(readXmlFields(xml, "the decrypted message", "event"));
   const infoType = fields.text("InfoType");
   if (!isInfoType(infoType)) {
-    throw fields.refuse(`InfoType must be one of ${COMPONENT_INFO_TYPES.join(", ")}`);
+    const shown = /^[a-z_]{1,64}$/.test(infoType) ? ` (${infoType})` : "";
+    throw new CallbackError(
+      "unknown_event",
+      `the decrypted message: InfoType${shown} is not one of ${COMPONENT_INFO_TYPES.join(", ")}`,
+    );
   }
   const base = { componentAppId: fields.text("AppId"), createTime: fields.seconds("CreateTime") };
   switch (infoType) {
