@@ -2,6 +2,7 @@
 // restart, clear_quota/v2, pre-auth codes, authorizations, authorizer tokens and their list,
 // and the login of an authorized Mini Program.
 import { AUTHORIZER_LIST_MAX_COUNT, OPEN_PLATFORM_ENDPOINTS } from "@wxtoken/wechat";
+import { z } from "zod";
 import { secondsLeft } from "../clock.js";
 import { openIdOf } from "../login-codes.js";
 import { CODE_TTL_MS } from "../open-platform/sim-platform.js";
@@ -112,24 +113,22 @@ export const authorizerToken: Handler = (request, state) => {
   });
 };
 
+const listPaging = z.object({
+  offset: z.number().int().min(0),
+  count: z.number().int().min(1).max(AUTHORIZER_LIST_MAX_COUNT),
+});
+
 /** POST api_get_authorizer_list: 40097 unless 0 ≤ offset and 1 ≤ count ≤ 500. */
 export const getAuthorizerList: Handler = (request, state) => {
   const call = checkComponentToken(request, state);
   if (!call.ok) {
     return call.reply;
   }
-  const { offset, count } = call.value.body;
-  if (
-    typeof offset !== "number" ||
-    !Number.isInteger(offset) ||
-    offset < 0 ||
-    typeof count !== "number" ||
-    !Number.isInteger(count) ||
-    count < 1 ||
-    count > AUTHORIZER_LIST_MAX_COUNT
-  ) {
+  const paging = listPaging.safeParse(call.value.body);
+  if (!paging.success) {
     return wechatError(40097);
   }
+  const { offset, count } = paging.data;
   const { total, page } = call.value.platform.authorizerList(offset, count);
   return jsonReply({
     total_count: total,
