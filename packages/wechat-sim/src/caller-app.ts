@@ -9,5 +9,6 @@ export function callerApp(request: SimRequest, state: SimState): string | undefi
     return appid;
   }
   const token = request.query.get("access_token");
-  return token === null ? undefined : state.tokens.owner(token);
+  // A component call (Open Platform) has neither: its platform, by component_appid.
+  return token === null ? state.openPlatforms.callerOf(request) : state.tokens.owner(token);
 }

@@ -9,6 +9,7 @@ import {
   MINUTE_LIMITS,
 } from "@wxtoken/wechat";
 import { z } from "zod";
+import { openPlatformsSchema, type SimOpenPlatform } from "./open-platform/platform-options.js";
 
 export interface SimApp {
   appId: string;
@@ -48,6 +49,8 @@ export interface SimulatorOptions {
   clearQuotaMonthlyLimit?: number;
   /** Clock in ms, for unit tests; default Date.now. */
   now?: () => number;
+  /** Third-party platforms (开放平台), served on the same port; default none. */
+  openPlatforms?: SimOpenPlatform[];
 }
 
 const whole = z.number().int().min(0);
@@ -88,6 +91,7 @@ export const settingsObject = z.strictObject({
   forceDailyLimit: whole.default(FORCE_REFRESH_DAILY_LIMIT),
   forceMinIntervalS: whole.default(FORCE_REFRESH_MIN_INTERVAL_MS / 1000),
   clearQuotaMonthlyLimit: whole.default(CLEAR_QUOTA_MONTHLY_LIMIT),
+  openPlatforms: openPlatformsSchema,
 });
 
 export const settingsSchema = settingsObject.refine(

@@ -14,6 +14,8 @@ export type { ErrcodeRule, ErrorClass } from "./errcode-catalog.js";
 export { classifyErrcode, ERRCODE_CATALOG } from "./errcode-catalog.js";
 export { transportFailure } from "./http-exchange.js";
 export type { SubscribeMessage, TemplateMessage } from "./messages.js";
+// Open Platform (第三方平台): the component client, the callback's crypto and events.
+export * from "./open-platform/index.js";
 export { redactUrl, scrubSecrets } from "./redact.js";
 export type {
   AccessToken,
