@@ -13,10 +13,12 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { type CleartextServer, startCleartextServer } from "./cleartext-server.js";
+import { peerIdentitiesKey, socketIdentities } from "../security/peer-identity.js";
 import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
-import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
+import { type RunningHttpServer, startHttpServer } from "./http-server.js";
+import type { PortOptions } from "./port-options.js";
+import type { RpcObserver, ServiceBinding } from "./service-binding.js";
 
 /** The routes of `bindings`, for connect-node here and for a router transport in unit tests. */
 export function connectRoutes(bindings: readonly ServiceBinding[]) {
@@ -40,7 +42,7 @@ export function connectRoutes(bindings: readonly ServiceBinding[]) {
   };
 }
 
-export type { CleartextServer as RunningConnectServer };
+export type { RunningHttpServer as RunningConnectServer };
 
 /** The socket of each request, for the client's address and port should the call fail. */
 const peerSocket = createContextKey<Pick<Socket, "remoteAddress" | "remotePort"> | undefined>(
@@ -113,25 +115,27 @@ const RPC_PATH = /^\/[A-Za-z0-9_]+\.[A-Za-z0-9_.]+\//;
 const isRpcPath = (url: string) => RPC_PATH.test(url);
 
 export function startConnectServer(
-  host: string,
-  port: number,
+  options: PortOptions,
   bindings: readonly ServiceBinding[],
   observe: RpcObserver,
   extraRoutes: Readonly<Record<string, HttpRoute>>,
   onFailure: FailureObserver,
   /** Answers every path that is not an RPC's (the WeChat gateway); by default connect-node's 404. */
   fallback?: HttpRoute,
-): Promise<CleartextServer> {
+): Promise<RunningHttpServer> {
   const rpc = connectNodeAdapter({
     routes: connectRoutes(bindings),
-    readMaxBytes: READ_MAX_BYTES,
+    readMaxBytes: options.maxMessageBytes,
     // Unknown enum names are refused, not read as the default: protobuf-es refuses them
     // only with unknown fields (protobuf's own JSON rule), which are then refused too.
     jsonOptions: { ignoreUnknownFields: false },
     interceptors: [observing(observe, onFailure)],
-    contextValues: (request) => createContextValues().set(peerSocket, request.socket),
+    contextValues: (request) =>
+      createContextValues()
+        .set(peerSocket, request.socket)
+        .set(peerIdentitiesKey, socketIdentities(request.socket)),
   });
-  return startCleartextServer(host, port, (request, response) => {
+  return startHttpServer(options, (request, response) => {
     const url = request.url ?? "";
     const route = extraRoutes[url] ?? (fallback !== undefined && !isRpcPath(url) ? fallback : rpc);
     route(request, response);
