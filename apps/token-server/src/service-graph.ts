@@ -86,6 +86,7 @@ const RESTART_KEYS = [
   "gateway",
   "log",
   "audit",
+  "limits",
   "replica_id",
 ] as const;
 
