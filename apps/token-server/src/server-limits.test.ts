@@ -1,0 +1,195 @@
+// End to end, the resource limits tried as an attacker would (config `limits`, set low so
+// the test stays fast): connections that send nothing, a slowloris HTTP/1.1 request and an
+// HTTP/2 session that opens no stream are closed on both ports; a flood of idle
+// connections (also past the process's own file-descriptor limit, under prlimit) leaves
+// new callers answered; one caller's WatchToken streams stop at its limit with
+// RESOURCE_EXHAUSTED; a stream that never reads is ended once its buffer is full while a
+// reading stream goes on. Each refusal is counted in wxtoken_limit_refusals_total.
+import { once } from "node:events";
+import { connect, type Socket } from "node:net";
+import { Code, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { CredentialKind, TokenService } from "@wxtoken/api";
+import { Teardown, waitFor } from "@wxtoken/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectError } from "./testing/connect-error.js";
+import {
+  ADMIN_KEY,
+  APP_ID,
+  bearer,
+  clientFor,
+  OTHER_APP_ID,
+  OTHER_APP_KEY,
+  type Stack,
+  startStack,
+} from "./testing/stack.js";
+
+const ACCESS = CredentialKind.ACCESS_TOKEN;
+const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
+const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+const WATCH_LIMIT = 3;
+const teardown = new Teardown();
+afterAll(() => teardown.run(), 30_000);
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({
+    teardown,
+    config: {
+      limits: {
+        handshake_timeout_s: 1,
+        idle_timeout_s: 1,
+        max_connections: 20,
+        watch_streams_per_caller: WATCH_LIMIT,
+        stream_buffer_messages: 2,
+      },
+    },
+  });
+}, 30_000);
+
+const FRONTS = ["gRPC", "HTTP"] as const;
+const portOf = (front: (typeof FRONTS)[number]) =>
+  new URL(front === "gRPC" ? stack.grpcUrl : stack.httpUrl).port;
+
+/** A TCP connection to `port` on loopback, closed by the teardown. */
+async function open(port: string | number): Promise<Socket> {
+  const socket = connect(Number(port), "127.0.0.1");
+  socket.on("error", () => {});
+  teardown.add(() => socket.destroy());
+  await once(socket, "connect");
+  return socket;
+}
+
+const closed = (socket: Socket) =>
+  socket.closed ? Promise.resolve() : once(socket, "close").then(() => undefined);
+
+async function refusals(limit: string): Promise<number> {
+  const text = await (await fetch(`${stack.httpUrl}/metrics`)).text();
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith(`wxtoken_limit_refusals_total{limit="${limit}"} `));
+  return line === undefined ? 0 : Number(line.split(" ")[1]);
+}
+
+const getToken = (transport: Transport, appId = APP_ID) =>
+  clientFor(TokenService, transport).getToken(
+    { appId, kind: ACCESS },
+    { headers: bearer(ADMIN_KEY) },
+  );
+
+describe("idle and slow connections", () => {
+  it.each(FRONTS)("closes a connection that sends nothing (%s port)", async (front) => {
+    const socket = await open(portOf(front));
+    let received = 0;
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    await closed(socket);
+    expect(received).toBe(0);
+    expect(await refusals("handshake_timeout")).toBeGreaterThan(0);
+  });
+
+  it("closes a slowloris HTTP/1.1 request whose headers never finish", async () => {
+    const socket = await open(new URL(stack.httpUrl).port);
+    socket.write("GET /metrics HTTP/1.1\r\nHost: wxtoken\r\n");
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => {
+      answer += chunk.toString("latin1");
+    });
+    // One more header line now and then, never the blank line that ends them.
+    const trickle = setInterval(() => socket.write("X-Slow: 1\r\n"), 200);
+    teardown.add(() => clearInterval(trickle));
+    await closed(socket);
+    clearInterval(trickle);
+    expect(answer).not.toContain("wxtoken_");
+  });
+
+  it.each(FRONTS)("closes an HTTP/2 session that opens no stream (%s port)", async (front) => {
+    const socket = await open(portOf(front));
+    socket.write(Buffer.concat([Buffer.from(PREFACE, "latin1"), EMPTY_SETTINGS]));
+    const frames: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => frames.push(chunk));
+    await closed(socket);
+    // The server's SETTINGS, then its GOAWAY (type 7) when it closes the idle session.
+    expect(Buffer.concat(frames).includes(Buffer.from([7, 0, 0, 0, 0, 0]))).toBe(true);
+  });
+});
+
+describe("a flood of idle connections", () => {
+  it("leaves new callers answered on both ports", async () => {
+    const flood: Socket[] = [];
+    for (const front of FRONTS) {
+      for (let i = 0; i < 100; i += 1) {
+        flood.push(await open(portOf(front)));
+      }
+    }
+    const { credential: viaGrpc } = await getToken(createGrpcTransport({ baseUrl: stack.grpcUrl }));
+    const { credential: viaConnect } = await getToken(
+      createConnectTransport({ baseUrl: stack.httpUrl, httpVersion: "1.1" }),
+    );
+    expect(viaGrpc?.value).not.toBe("");
+    expect(viaConnect?.value).toBe(viaGrpc?.value);
+    expect(flood.filter((socket) => socket.closed).length).toBeGreaterThan(0);
+    expect(await refusals("max_connections")).toBeGreaterThan(0);
+  });
+
+  it("leaves new callers answered when the flood exceeds the process's file-descriptor limit", async () => {
+    // 256 descriptors: the default limits.max_connections keeps each port at 96 connections.
+    const limited = await startStack({ teardown, openFileLimit: 256 });
+    const flood: Socket[] = [];
+    for (const url of [limited.grpcUrl, limited.httpUrl]) {
+      for (let i = 0; i < 300; i += 1) {
+        flood.push(await open(new URL(url).port));
+      }
+    }
+    const { credential } = await getToken(createGrpcTransport({ baseUrl: limited.grpcUrl }));
+    expect(credential?.value).not.toBe("");
+    const viaConnect = await getToken(
+      createConnectTransport({ baseUrl: limited.httpUrl, httpVersion: "1.1" }),
+    );
+    expect(viaConnect.credential?.value).toBe(credential?.value);
+    expect(limited.process.output()).not.toMatch(/EMFILE|too many open files/i);
+  });
+});
+
+describe("WatchToken limits", () => {
+  it("stops one caller's streams at limits.watch_streams_per_caller, others unaffected", async () => {
+    const tokens = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }));
+    const cancels: AbortController[] = [];
+    const watch = (key: string, appId: string) => {
+      const cancel = new AbortController();
+      teardown.add(() => cancel.abort());
+      cancels.push(cancel);
+      return tokens
+        .watchToken({ appId, kind: ACCESS }, { headers: bearer(key), signal: cancel.signal })
+        [Symbol.asyncIterator]();
+    };
+    for (let i = 0; i < WATCH_LIMIT; i += 1) {
+      const stream = watch(ADMIN_KEY, APP_ID);
+      expect((await stream.next()).value?.credential?.value).toBeTruthy();
+    }
+    for (let i = 0; i < 3; i += 1) {
+      const refused = await connectError(watch(ADMIN_KEY, APP_ID).next());
+      expect(refused.code).toBe(Code.ResourceExhausted);
+      expect(refused.rawMessage).toContain("limits.watch_streams_per_caller = 3");
+    }
+    const other = watch(OTHER_APP_KEY, OTHER_APP_ID);
+    expect((await other.next()).value?.credential?.value).toBeTruthy();
+    expect(await refusals("watch_streams_per_caller")).toBe(3);
+    // Logged once for the caller in the minute, not once per refusal.
+    const lines = stack.process
+      .output()
+      .split("\n")
+      .filter((line) => line.includes('"limit":"watch_streams_per_caller"'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('"subject":"admin"');
+
+    // One stream ended: the caller may open another.
+    cancels[0]?.abort();
+    await waitFor(async () => {
+      const again = watch(ADMIN_KEY, APP_ID);
+      return (await again.next()).value?.credential?.value;
+    });
+  });
+});
