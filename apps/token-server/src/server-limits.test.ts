@@ -6,10 +6,12 @@
 // RESOURCE_EXHAUSTED; a stream that never reads is ended once its buffer is full while a
 // reading stream goes on. Each refusal is counted in wxtoken_limit_refusals_total.
 import { once } from "node:events";
+import * as http2 from "node:http2";
 import { connect, type Socket } from "node:net";
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { CredentialKind, TokenService } from "@wxtoken/api";
+import { CredentialKind, TokenService, WatchTokenRequestSchema } from "@wxtoken/api";
 import { Teardown, waitFor } from "@wxtoken/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectError } from "./testing/connect-error.js";
@@ -192,4 +194,104 @@ describe("WatchToken limits", () => {
       return (await again.next()).value?.credential?.value;
     });
   });
+});
+
+describe("a stream that never reads", () => {
+  /**
+   * A WatchToken call in gRPC framing over a raw HTTP/2 connection that lets the server
+   * send 1 KiB before the client reads, and whose response is not read until `drain`.
+   */
+  function stalledWatch(url: string, request: MessageInitShape<typeof WatchTokenRequestSchema>) {
+    const session = http2.connect(url, { settings: { initialWindowSize: 1_024 } });
+    session.on("error", () => {});
+    teardown.add(() => session.destroy());
+    const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, request));
+    const frame = Buffer.alloc(5 + body.length);
+    frame.writeUInt32BE(body.length, 1);
+    frame.set(body, 5);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/wxtoken.v1.TokenService/WatchToken",
+      "content-type": "application/grpc",
+      te: "trailers",
+      authorization: `Bearer ${OTHER_APP_KEY}`,
+    });
+    // The reset of a stalled stream may come before the test reads it.
+    stream.on("error", () => {});
+    stream.end(frame);
+    return {
+      /**
+       * Reads everything now; resolves when the stream has ended with the grpc-status and
+       * grpc-message of its trailers, if any, and the code of its RST_STREAM.
+       */
+      async drain() {
+        let trailers: http2.IncomingHttpHeaders = {};
+        stream.on("trailers", (received: http2.IncomingHttpHeaders) => {
+          trailers = received;
+        });
+        stream.resume();
+        if (!stream.closed) {
+          await once(stream, "close");
+        }
+        const message = trailers["grpc-message"];
+        return {
+          status: trailers["grpc-status"]?.toString(),
+          message: typeof message === "string" ? decodeURIComponent(message) : undefined,
+          reset: stream.rstCode,
+        };
+      },
+    };
+  }
+
+  it.each(FRONTS)(
+    "is ended once its buffer is full while a reading stream goes on (%s port)",
+    async (front) => {
+      const before = await refusals("stream_buffer_messages");
+      const request = { appId: OTHER_APP_ID, kind: ACCESS };
+      const cancel = new AbortController();
+      teardown.add(() => cancel.abort());
+      const reading = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }))
+        .watchToken(request, { headers: bearer(OTHER_APP_KEY), signal: cancel.signal })
+        [Symbol.asyncIterator]();
+      let current = (await reading.next()).value?.credential;
+      const stalled = stalledWatch(front === "gRPC" ? stack.grpcUrl : stack.httpUrl, request);
+
+      // Changes until the stalled stream's buffer is full, each one read by the other stream.
+      const admin = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }));
+      const change = async () => {
+        await admin.refreshToken(
+          { ...request, staleValue: current?.value ?? "" },
+          { headers: bearer(ADMIN_KEY) },
+        );
+        const next = (await reading.next()).value?.credential;
+        expect(next?.generation).toBeGreaterThan(current?.generation ?? 0n);
+        current = next;
+      };
+      let changes = 0;
+      while ((await refusals("stream_buffer_messages")) === before) {
+        await change();
+        changes += 1;
+        expect(changes).toBeLessThan(200);
+      }
+
+      const ended = await stalled.drain();
+      if (front === "gRPC") {
+        // Reading at last, the client gets what was buffered, then RESOURCE_EXHAUSTED.
+        expect(ended.status).toBe(String(Code.ResourceExhausted));
+        expect(ended.message).toContain("limits.stream_buffer_messages = 2");
+      } else {
+        // connect-node cannot send a status past what waits: the stream is reset with
+        // ENHANCE_YOUR_CALM, which gRPC clients read as RESOURCE_EXHAUSTED.
+        expect(ended.reset).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      }
+      const logged = stack.process
+        .output()
+        .split("\n")
+        .filter((line) => line.includes('"limit":"stream_buffer_messages"'));
+      expect(logged.some((line) => line.includes('"subject":"other"'))).toBe(true);
+      // The reading stream is still open: it gets the next change.
+      await change();
+      cancel.abort();
+    },
+  );
 });

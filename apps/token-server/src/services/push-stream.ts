@@ -5,14 +5,27 @@
 // services return it, transports consume it. What waits to be sent is bounded: a stream
 // whose client does not read ends with RESOURCE_EXHAUSTED once `bufferLimit` messages wait
 // (the client reconnects and gets the current value first, which is all it needs).
+import { type ConnectError, createContextKey } from "@connectrpc/connect";
 import { LimitExceeded, limitRefusal } from "./limit-exceeded.js";
 
 /** Pushes messages to `send` until the stream ends (resolves) or fails (rejects). */
 export type Pusher<T> = (send: (message: T) => void) => Promise<void>;
 
+/**
+ * How a transport that pulls (connect-node) ends a call whose buffer is full: it may be
+ * blocked writing to a client that does not read, and would never pull the error.
+ */
+export type StreamOverflow = (error: ConnectError) => void;
+
+export const streamOverflowKey = createContextKey<StreamOverflow>(() => {}, {
+  description: "ends a stream whose client does not read",
+});
+
 export interface PushStreamOptions {
   /** Messages that may wait for a client that does not read (limits.stream_buffer_messages). */
   bufferLimit: number;
+  /** Told when the buffer is full, for consumers that pull (see streamOverflowKey). */
+  onOverflow?: StreamOverflow;
 }
 
 export class PushStream<T> implements AsyncIterable<T> {
@@ -20,7 +33,7 @@ export class PushStream<T> implements AsyncIterable<T> {
 
   constructor(
     readonly run: Pusher<T>,
-    options: PushStreamOptions,
+    readonly options: PushStreamOptions,
   ) {
     this.bufferLimit = options.bufferLimit;
   }
@@ -45,7 +58,9 @@ export class PushStream<T> implements AsyncIterable<T> {
       queued.push(message);
       if (queued.length > this.bufferLimit) {
         queued.length = 0;
-        ended = { error: this.overflow() };
+        const error = this.overflow();
+        ended = { error };
+        this.options.onOverflow?.(error);
       }
       wake?.();
     }).then(

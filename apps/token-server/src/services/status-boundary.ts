@@ -35,7 +35,7 @@ function withStatusesReturned(result: unknown): unknown {
         stream.run(send).catch((error: unknown) => {
           throw toConnectError(error);
         }),
-      { bufferLimit: stream.bufferLimit },
+      stream.options,
     );
   }
   return isAsyncIterable(result) ? withStatusesIterated(result) : result;

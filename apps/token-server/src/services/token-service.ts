@@ -27,7 +27,7 @@ import type { CallerAuth } from "../security/caller-auth.js";
 import { peerIdentitiesOf } from "../security/peer-identity.js";
 import { KIND_NAMES } from "../store/keys.js";
 import { LimitExceeded, limitRefusal } from "./limit-exceeded.js";
-import { PushStream } from "./push-stream.js";
+import { PushStream, streamOverflowKey } from "./push-stream.js";
 import { invalid, requireAppId, requireHttpUrl, requireKind } from "./validation.js";
 import { waitBudget } from "./wait-budget.js";
 
@@ -163,7 +163,10 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
   watchToken(request: WatchTokenRequest, context: HandlerContext) {
     return new PushStream(
       (send: (response: WatchTokenResponse) => void) => this.followToken(request, context, send),
-      { bufferLimit: this.deps.streamBufferMessages },
+      {
+        bufferLimit: this.deps.streamBufferMessages,
+        onOverflow: context.values.get(streamOverflowKey),
+      },
     );
   }
 

@@ -1,7 +1,7 @@
 // The Connect, gRPC-Web and gRPC-over-h2c front door on connect-node, for browsers, curl
 // and scripts: the same ServiceImpls as the native gRPC server.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { Socket } from "node:net";
 import type { DescMethod } from "@bufbuild/protobuf";
 import {
@@ -14,6 +14,7 @@ import {
 } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { peerIdentitiesKey, socketIdentities } from "../security/peer-identity.js";
+import { streamOverflowKey } from "../services/push-stream.js";
 import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
 import { type RunningHttpServer, startHttpServer } from "./http-server.js";
@@ -77,6 +78,7 @@ function observing(observe: RpcObserver, onFailure: FailureObserver): Intercepto
       recorders.set(request.method, record);
     }
     const finished = record;
+    const endStalled = request.contextValues.get(streamOverflowKey);
     const failed = (error: unknown): ConnectError => {
       const failure = withEscapedMessage(ConnectError.from(error));
       const socket = request.contextValues.get(peerSocket);
@@ -88,6 +90,13 @@ function observing(observe: RpcObserver, onFailure: FailureObserver): Intercepto
       });
       return failure;
     };
+    if (request.method.methodKind === "server_streaming") {
+      // A stream whose client stops reading is reported like any failure, then ended.
+      request.contextValues.set(streamOverflowKey, (error) => {
+        failed(error);
+        endStalled(error);
+      });
+    }
     return next(request).then(
       (response) => {
         finished("OK", (performance.now() - startedAt) / 1000);
@@ -102,6 +111,19 @@ function observing(observe: RpcObserver, onFailure: FailureObserver): Intercepto
       },
     );
   };
+}
+
+/**
+ * Ends a call whose client does not read, freeing what waits for it: on HTTP/2 its stream
+ * is reset with ENHANCE_YOUR_CALM (which gRPC clients read as RESOURCE_EXHAUSTED), on
+ * HTTP/1.1 its connection is closed.
+ */
+function endStalledCall(request: IncomingMessage | Http2ServerRequest): void {
+  if ("stream" in request) {
+    request.stream.close(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+  } else {
+    request.socket.destroy();
+  }
 }
 
 /** A plain HTTP route served beside the RPCs, e.g. GET /metrics. */
@@ -133,7 +155,8 @@ export function startConnectServer(
     contextValues: (request) =>
       createContextValues()
         .set(peerSocket, request.socket)
-        .set(peerIdentitiesKey, socketIdentities(request.socket)),
+        .set(peerIdentitiesKey, socketIdentities(request.socket))
+        .set(streamOverflowKey, () => endStalledCall(request)),
   });
   return startHttpServer(options, (request, response) => {
     const url = request.url ?? "";
