@@ -48,7 +48,8 @@ const tokenClient = (front: Front) => clientFor(TokenService, transportFor(stack
 const adminClient = (front: Front) => clientFor(AdminService, transportFor(stack, front));
 
 beforeAll(async () => {
-  stack = await startStack({ teardown });
+  // One caller holds the 1000 streams of the push test: more than the default limit.
+  stack = await startStack({ teardown, config: { limits: { watch_streams_per_caller: 2_000 } } });
   processes.push(stack.process);
 });
 
