@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 const SETTLE_MS = 100;
 
 /** The content of `files`, hashed: an event that changed nothing is no change. */
-export function fingerprint(files: readonly string[]): string {
+function fingerprint(files: readonly string[]): string {
   const hash = createHash("sha256");
   for (const file of files) {
     try {
@@ -29,11 +29,29 @@ export class WatchedFiles {
   private settle: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly files: readonly string[],
+    private files: readonly string[],
     private readonly changed: () => void,
     private readonly logger: Pick<Logger, "warn">,
   ) {
     this.seen = fingerprint(files);
+  }
+
+  /** The files watched now. */
+  get watched(): readonly string[] {
+    return this.files;
+  }
+
+  /** Takes the files' content as seen: only a change after this one is told. */
+  markSeen(): void {
+    this.seen = fingerprint(this.files);
+  }
+
+  /** Watches `files` from now on, their content as seen. */
+  replace(files: readonly string[]): void {
+    this.stop();
+    this.files = files;
+    this.markSeen();
+    this.start();
   }
 
   start(): void {
@@ -45,7 +63,7 @@ export class WatchedFiles {
       } catch (error) {
         this.logger.warn(
           { folder, err: { message: (error as Error).message } },
-          "cannot watch the folder; a changed file there is not seen until restart",
+          "cannot watch the folder; a file changed there is not seen by itself",
         );
       }
     }
