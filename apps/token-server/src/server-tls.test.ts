@@ -4,6 +4,8 @@
 // rotated server certificate is served to the next connection while an open WatchToken
 // stream goes on; a non-loopback address without TLS does not start.
 import { copyFileSync, mkdtempSync, readFileSync, renameSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
@@ -134,6 +136,19 @@ async function servedFingerprint(client: ClientTls): Promise<string> {
   }
 }
 
+/** GETs `path` from the gateway on the HTTP port over TLS; WeChat's JSON answer. */
+async function gatewayGet(path: string, tls: ClientTls): Promise<Record<string, unknown>> {
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const request = httpsGet(`${httpUrl}${path}`, { ...tls, agent: false }, resolve);
+    request.once("error", reject);
+  });
+  let body = "";
+  for await (const chunk of response) {
+    body += String(chunk);
+  }
+  return JSON.parse(body) as Record<string, unknown>;
+}
+
 describe("TLS on both ports", () => {
   it.each(fronts)(
     "%s: serves a caller known by its SPIFFE ID, with no key",
@@ -191,6 +206,17 @@ describe("TLS on both ports", () => {
       expect(credential?.value).not.toBe("");
     },
   );
+
+  it("lets the WeChat gateway know a caller by its key and certificate together", async () => {
+    const billing = withCertificate(await certs.client("billing"));
+    const intruder = withCertificate(await certs.client("intruder"));
+    const path = `/cgi-bin/token?grant_type=client_credential&appid=${APP_ID}&secret=billing-key`;
+    const answer = await gatewayGet(path, billing);
+    expect(typeof answer.access_token).toBe("string");
+    const refused = await gatewayGet(path, intruder);
+    expect(refused.access_token).toBeUndefined();
+    expect(refused.errcode).not.toBe(0);
+  });
 
   it("serves a rotated certificate to new connections while a WatchToken stream stays open", async () => {
     const admin = withCertificate(await certs.client("admin"));
