@@ -6,10 +6,11 @@
 // RESOURCE_EXHAUSTED; a stream that never reads is ended once its buffer is full while a
 // reading stream goes on. Each refusal is counted in wxtoken_limit_refusals_total.
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import * as http2 from "node:http2";
 import { connect, type Socket } from "node:net";
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
-import { Code, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { CredentialKind, TokenService, WatchTokenRequestSchema } from "@wxtoken/api";
 import { Teardown, waitFor } from "@wxtoken/testkit";
@@ -294,4 +295,63 @@ describe("a stream that never reads", () => {
       cancel.abort();
     },
   );
+});
+
+describe("40,000 WatchToken requests from one caller", () => {
+  it("never hold more streams than the default limit, the rest refused, memory bounded", async () => {
+    const server = await startStack({ teardown });
+    const rss = () => {
+      const status = readFileSync(`/proc/${server.process.pid}/status`, "utf8");
+      return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) * 1024;
+    };
+    const openStreams = async () => {
+      const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+      return Number(/^wxtoken_watch_streams (\d+)$/m.exec(text)?.[1]);
+    };
+    const before = rss();
+    const cancel = new AbortController();
+    teardown.add(() => cancel.abort());
+    const request = { appId: APP_ID, kind: ACCESS };
+    const options = { headers: bearer(ADMIN_KEY), signal: cancel.signal };
+    // Ten connections, as the measured attack used; each call waits for its first answer.
+    const clients = Array.from({ length: 10 }, () =>
+      clientFor(TokenService, createGrpcTransport({ baseUrl: server.grpcUrl })),
+    );
+    const outcomes = new Map<string, number>();
+    const watchOnce = async (index: number) => {
+      const stream = clients[index % clients.length]
+        ?.watchToken(request, options)
+        [Symbol.asyncIterator]();
+      let outcome = "opened";
+      try {
+        await stream?.next();
+      } catch (error) {
+        // RESOURCE_EXHAUSTED is ours; REFUSED_STREAM is node's guard against a flood of
+        // streams on one connection (it then closes the connection, ending its streams).
+        const refused = ConnectError.from(error);
+        outcome = refused.rawMessage.includes("REFUSED_STREAM")
+          ? "refused_stream"
+          : Code[refused.code];
+      }
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    };
+    let mostOpen = 0;
+    for (let batch = 0; batch < 40; batch += 1) {
+      await Promise.all(Array.from({ length: 1_000 }, (_, i) => watchOnce(batch * 1_000 + i)));
+      mostOpen = Math.max(mostOpen, await openStreams());
+    }
+    expect(mostOpen).toBe(500);
+    expect([...outcomes.keys()].sort()).toEqual(
+      expect.arrayContaining(["ResourceExhausted", "opened"]),
+    );
+    expect(
+      [...outcomes.keys()].filter(
+        (k) => !["ResourceExhausted", "opened", "refused_stream"].includes(k),
+      ),
+    ).toEqual([]);
+    expect(outcomes.get("ResourceExhausted")).toBeGreaterThan(30_000);
+    // 500 open streams and tens of thousands of refusals: tens of MB, not the GB it took.
+    expect(rss() - before).toBeLessThan(200 * 1_048_576);
+    cancel.abort();
+  }, 120_000);
 });
