@@ -20,6 +20,8 @@ command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)   # test certificates (testkit)
+command -v prlimit >/dev/null 2>&1 || missing+=(util-linux) # a token-server under a low fd limit
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${missing[*]}"
