@@ -3,9 +3,12 @@
 // no caller are all refused; callers known by a SPIFFE ID or a CN get their tokens; a
 // rotated server certificate is served to the next connection while an open WatchToken
 // stream goes on; a non-loopback address without TLS does not start.
+
+import { once } from "node:events";
 import { copyFileSync, mkdtempSync, readFileSync, renameSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { get as httpsGet } from "node:https";
+import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
@@ -91,6 +94,8 @@ beforeAll(async () => {
         http: "127.0.0.1:0",
         tls: { cert_file: certFile, key_file: keyFile, client_ca_file: certs.caFile },
       },
+      // A client has 2 s for its handshake here (default 10 s): the test of one that sends nothing.
+      limits: { handshake_timeout_s: 2 },
       callers: [
         {
           name: "admin",
@@ -169,6 +174,19 @@ describe("TLS on both ports", () => {
     expect(error.message).not.toContain("token");
   });
 
+  it.each(["grpc", "http"] as const)(
+    "closes a %s port connection that never begins its handshake",
+    async (front) => {
+      const port = Number(new URL(front === "grpc" ? grpcUrl : httpUrl).port);
+      const socket = netConnect(port, "127.0.0.1");
+      socket.on("error", () => {});
+      teardown.add(() => socket.destroy());
+      await once(socket, "connect");
+      await once(socket, "close");
+      expect(socket.bytesRead).toBe(0);
+    },
+  );
+
   it.each(fronts)("%s: refuses a client without a certificate", async (_, transport) => {
     const error = await connectError(getToken(transport({ ca }), bearer(ADMIN_KEY)));
     expect(HANDSHAKE_REFUSED).toContain(error.code);
@@ -246,7 +264,7 @@ describe("TLS on both ports", () => {
       { description: "the rotated certificate served" },
     );
     expect(after).not.toBe(before);
-    expect(stack.process.output()).toContain("TLS certificate reloaded");
+    await stack.process.waitForOutput(/TLS certificate reloaded/, 10_000);
 
     // The stream opened before the rotation still delivers the next change.
     const next = stream.next();
