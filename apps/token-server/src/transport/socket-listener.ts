@@ -36,12 +36,10 @@ export async function listenSockets(
   protocols: readonly string[],
   onSocket: SocketHandler,
 ): Promise<SocketListener> {
-  const { host, port } = options;
-  const limits = options;
+  const { host, port, refusals } = options;
   const sockets = new Set<Socket>();
   /** Connections not yet accepted, oldest first, with their handshake deadline. */
   const pending = new Map<Socket, NodeJS.Timeout | undefined>();
-  const { refusals } = limits;
   const settle = (socket: Socket) => {
     clearTimeout(pending.get(socket));
     pending.delete(socket);
@@ -61,10 +59,10 @@ export async function listenSockets(
   // just before a deadline) must not wait for the peer's ACK.
   const listener = createServer({ noDelay: true }, (socket) => {
     socket.on("error", () => socket.destroy());
-    if (sockets.size >= limits.maxConnections) {
+    if (sockets.size >= options.maxConnections) {
       const [oldest] = pending.keys();
       const refused = oldest ?? socket;
-      refusals.refused("max_connections", peerOf(refused), { max: limits.maxConnections });
+      refusals.refused("max_connections", peerOf(refused), { max: options.maxConnections });
       refused.destroy();
       if (refused === socket) {
         return;
@@ -72,13 +70,13 @@ export async function listenSockets(
     }
     sockets.add(socket);
     const deadline =
-      limits.handshakeTimeoutMs > 0
+      options.handshakeTimeoutMs > 0
         ? setTimeout(() => {
             refusals.refused("handshake_timeout", peerOf(socket), {
-              timeout_ms: limits.handshakeTimeoutMs,
+              timeout_ms: options.handshakeTimeoutMs,
             });
             socket.destroy();
-          }, limits.handshakeTimeoutMs)
+          }, options.handshakeTimeoutMs)
         : undefined;
     pending.set(socket, deadline);
     const connection = connectionOf(socket);
