@@ -80,9 +80,12 @@ const grpcTransport = (tls: ClientTls): Transport =>
   createGrpcTransport({ baseUrl: grpcUrl, nodeOptions: tls });
 const connectTransport = (tls: ClientTls): Transport =>
   createConnectTransport({ baseUrl: httpUrl, httpVersion: "1.1", nodeOptions: tls });
+const connectH2Transport = (tls: ClientTls): Transport =>
+  createConnectTransport({ baseUrl: httpUrl, httpVersion: "2", nodeOptions: tls });
 const fronts = [
   ["native gRPC", grpcTransport],
   ["Connect over HTTP/1.1", connectTransport],
+  ["Connect over HTTP/2", connectH2Transport],
 ] as const;
 
 beforeAll(async () => {
@@ -169,7 +172,10 @@ describe("TLS on both ports", () => {
     const cleartext =
       transport === grpcTransport
         ? createGrpcTransport({ baseUrl: url })
-        : createConnectTransport({ baseUrl: url, httpVersion: "1.1" });
+        : createConnectTransport({
+            baseUrl: url,
+            httpVersion: transport === connectH2Transport ? "2" : "1.1",
+          });
     const error = await connectError(getToken(cleartext, bearer(ADMIN_KEY)));
     expect(error.message).not.toContain("token");
   });
