@@ -15,9 +15,14 @@ export const peerIdentitiesKey = createContextKey<PeerIdentities>(noPeerIdentiti
   description: "identities of the client certificate",
 });
 
-/** The call's certificate identities (none without mTLS). */
-export const peerIdentitiesOf = (context: HandlerContext): PeerIdentities =>
-  context.values.get(peerIdentitiesKey);
+/**
+ * The call's certificate identities (none without mTLS), read from its context values only
+ * when asked: a call authenticated by a key alone never creates them (the hot path).
+ */
+export const peerIdentitiesOf =
+  (context: HandlerContext): PeerIdentities =>
+  () =>
+    context.values.get(peerIdentitiesKey)();
 
 /** A SAN value as node prints it: plain, or JSON-quoted when it holds a comma or quote. */
 const unquote = (value: string) => (value.startsWith('"') ? (JSON.parse(value) as string) : value);

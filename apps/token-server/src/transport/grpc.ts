@@ -239,9 +239,11 @@ export interface RunningGrpcServer {
 }
 
 /**
- * Serves the bindings on `host`:`port`. The listener is ours, its connections injected into
- * grpc-js: grpc-js's own shutdown half-closes an idle client's socket and then waits for
- * that client forever.
+ * Serves the bindings on `options.host`:`options.port`. The listener is ours, its
+ * connections injected into grpc-js: grpc-js's own shutdown half-closes an idle client's
+ * socket and then waits for that client forever. Under TLS the handshake is ours too
+ * (TlsTerminator, reloading certificates) and grpc-js gets the TLS socket, so its auth
+ * context (the client's certificate) works as with its own SSL credentials.
  */
 export async function startGrpcServer(
   options: PortOptions,
