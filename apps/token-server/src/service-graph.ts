@@ -221,16 +221,18 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     gateway,
     shutdown: shutdown.signal,
     onFailure: (call) => {
-      const { error, method, peer, requestHeader } = call;
+      const { error, method, peer, requestHeader, peerIdentities } = call;
+      const callerOf = (authorization: string | null) =>
+        auth.callerOf(authorization, peerIdentities)?.name;
       authFailures.observe(error, {
         method,
         peer,
         authorization: requestHeader.get("authorization"),
       });
-      auditFailedCall(audit, call, (authorization) => auth.callerOf(authorization)?.name);
+      auditFailedCall(audit, call, callerOf);
       const exceeded = limitExceededOf(error);
       if (exceeded !== undefined) {
-        const caller = exceeded.caller ?? auth.callerOf(requestHeader.get("authorization"))?.name;
+        const caller = exceeded.caller ?? callerOf(requestHeader.get("authorization"));
         refusals.refused(exceeded.limit, caller ?? peer ?? "unknown", { method });
       }
     },

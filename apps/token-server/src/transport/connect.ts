@@ -86,6 +86,7 @@ function observing(observe: RpcObserver, onFailure: FailureObserver): Intercepto
         method: `${request.service.name}/${request.method.name}`,
         peer: socket && `${socket.remoteAddress}:${socket.remotePort}`,
         requestHeader: request.header,
+        peerIdentities: () => request.contextValues.get(peerIdentitiesKey)(),
         error: failure,
       });
       return failure;

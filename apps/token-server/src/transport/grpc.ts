@@ -14,6 +14,7 @@ import {
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
+import { peerIdentitiesOf } from "../security/peer-identity.js";
 import { PushStream } from "../services/push-stream.js";
 import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
@@ -83,6 +84,7 @@ function callScope(binding: ServiceBinding, method: DescMethod, watchers: CallWa
         method: name,
         peer: call.getPeer(),
         requestHeader: context.requestHeader,
+        peerIdentities: peerIdentitiesOf(context),
         error: connectError,
       });
       return grpcStatusFor(connectError, context.trailersToSend() ?? new Headers());
