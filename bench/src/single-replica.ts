@@ -6,9 +6,13 @@ import { type Simulator, startSimulator } from "@wxtoken/wechat-sim";
 /** Production's log level: the test kit's default, debug, would slow the hot paths. */
 export const BENCH_LOG = { level: "info" } as const;
 
-export async function startSingleReplica(teardown: Teardown) {
+/** `limits` overrides the server's config `limits` (a benchmark past the defaults). */
+export async function startSingleReplica(teardown: Teardown, limits: Record<string, number> = {}) {
   const sim: Simulator = await startSimulator({ apps: e2eSimApps });
   teardown.add(() => sim.close());
-  const server = await startTokenServerProcess(sim.url, { teardown, config: { log: BENCH_LOG } });
+  const server = await startTokenServerProcess(sim.url, {
+    teardown,
+    config: { log: BENCH_LOG, limits },
+  });
   return { sim, server };
 }

@@ -86,7 +86,8 @@ async function round(target: FanoutTarget): Promise<Record<string, number>> {
 export async function watchFanout(): Promise<BenchResult> {
   const teardown = new Teardown();
   try {
-    const { server } = await startSingleReplica(teardown);
+    // One caller holds every stream: past limits.watch_streams_per_caller's default.
+    const { server } = await startSingleReplica(teardown, { watch_streams_per_caller: STREAMS });
     const tokens = grpcClient(TokenService, server.grpcUrl, teardown);
     const request = { appId: APP_ID, kind: CredentialKind.ACCESS_TOKEN };
     let { credential } = await tokens.getToken(request, { headers: adminHeaders });

@@ -11,6 +11,10 @@ JSON API and tokenctl --json print them.
 On a failed call prints {"error": {"code", "message", "upstream": [...]}} on stderr and
 exits 2; "upstream" holds the wxtoken.v1.UpstreamError details (WeChat's errcode and
 errmsg), read from the grpc-status-details-bin trailer. Run ./generate.sh first.
+
+With --ca-file the channel is TLS (listen.tls); with --cert-file and --key-file it
+presents a client certificate (mTLS), and a caller known by its certificate
+(callers[].identity) needs no key.
 """
 
 import argparse
@@ -55,10 +59,33 @@ def parse_args():
         help="the caller key (default: $WXTOKEN_KEY)",
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="GetToken deadline, seconds")
+    parser.add_argument("--ca-file", help="TLS: the CA of the server's certificate (PEM)")
+    parser.add_argument("--cert-file", help="mTLS: a client certificate (PEM)")
+    parser.add_argument("--key-file", help="mTLS: the client certificate's private key (PEM)")
     args = parser.parse_args()
-    if not args.key:
-        parser.error("no caller key: pass --key KEY or set WXTOKEN_KEY")
+    if (args.cert_file is None) != (args.key_file is None):
+        parser.error("--cert-file and --key-file go together")
+    if args.cert_file is not None and args.ca_file is None:
+        parser.error("--cert-file needs --ca-file (TLS)")
+    if not args.key and args.cert_file is None:
+        parser.error("no caller key: pass --key KEY or set WXTOKEN_KEY (or --cert-file)")
     return args
+
+
+def read_file(path):
+    return None if path is None else Path(path).read_bytes()
+
+
+def open_channel(args):
+    """A TLS channel with --ca-file (and a client certificate with --cert-file), else cleartext."""
+    if args.ca_file is None:
+        return grpc.insecure_channel(args.target)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=read_file(args.ca_file),
+        private_key=read_file(args.key_file),
+        certificate_chain=read_file(args.cert_file),
+    )
+    return grpc.secure_channel(args.target, credentials)
 
 
 def upstream_errors(error):
@@ -86,10 +113,10 @@ def print_rpc(rpc, response):
 
 def main():
     args = parse_args()
-    # Every call carries the caller key as metadata.
-    metadata = (("authorization", f"Bearer {args.key}"),)
+    # Every call carries the caller key as metadata (none for a caller known by its certificate).
+    metadata = (("authorization", f"Bearer {args.key}"),) if args.key else ()
     kind = token_pb2.CredentialKind.Value(f"CREDENTIAL_KIND_{args.kind.upper()}")
-    with grpc.insecure_channel(args.target) as channel:
+    with open_channel(args) as channel:
         tokens = token_pb2_grpc.TokenServiceStub(channel)
         try:
             response = tokens.GetToken(

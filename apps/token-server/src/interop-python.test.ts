@@ -1,11 +1,20 @@
 // Interop: the Python example (examples/python: grpcio stubs generated from proto/ by its
 // generate.sh, run with Debian's /usr/bin/python3) against a real token-server over native
-// gRPC sees the same credential as a Connect client, and WeChat's errcode on a failure.
+// gRPC sees the same credential as a Connect client, and WeChat's errcode on a failure;
+// with grpc.ssl_channel_credentials it reads a token over TLS and over mTLS (known by its
+// certificate), and is refused by an mTLS port without a client certificate.
 import { once } from "node:events";
 import { join } from "node:path";
 import { CredentialKind, TokenService } from "@wxtoken/api";
-import { repoRoot, type SpawnedProcess, spawnProcess, Teardown } from "@wxtoken/testkit";
+import {
+  createTestCertificates,
+  repoRoot,
+  type SpawnedProcess,
+  spawnProcess,
+  Teardown,
+} from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "./security/caller-auth.js";
 import {
   ADMIN_KEY,
   APP_ID,
@@ -46,13 +55,17 @@ async function finished(spawned: SpawnedProcess): Promise<Finished> {
   return { code, stdout, stderr };
 }
 
-/** Starts client.py against `server`'s gRPC port with the admin key. */
-function startClientPy(server: Stack, args: string[]): SpawnedProcess {
+/** Starts client.py against `server`'s gRPC port with the admin key (unless `env` says otherwise). */
+function startClientPy(
+  server: Stack,
+  args: string[],
+  env: Record<string, string | undefined> = { WXTOKEN_KEY: ADMIN_KEY },
+): SpawnedProcess {
   const target = new URL(server.grpcUrl).host;
   return spawnProcess(PYTHON, [join(EXAMPLE, "client.py"), "--target", target, ...args], {
     teardown,
     name: "client.py",
-    env: { WXTOKEN_KEY: ADMIN_KEY },
+    env,
   });
 }
 
@@ -160,5 +173,87 @@ describe("the Python example (grpcio)", () => {
         upstream: [expect.objectContaining({ errcode: 40125, endpoint: "/cgi-bin/stable_token" })],
       },
     });
+  });
+});
+
+describe("the Python example over TLS (grpc.ssl_channel_credentials)", () => {
+  /** A stack serving TLS with the test CA's server certificate, mTLS with `clientCa`. */
+  async function tlsStack(clientCa: boolean) {
+    const certs = await createTestCertificates({ teardown });
+    const server = await startStack({
+      teardown,
+      config: {
+        listen: {
+          grpc: "127.0.0.1:0",
+          http: "127.0.0.1:0",
+          tls: {
+            cert_file: certs.server.certFile,
+            key_file: certs.server.keyFile,
+            ...(clientCa && { client_ca_file: certs.caFile }),
+          },
+        },
+        callers: [
+          {
+            name: "admin",
+            key_sha256: sha256Hex(ADMIN_KEY),
+            apps: ["*"],
+            permissions: ["token.read"],
+          },
+          ...(clientCa
+            ? [
+                {
+                  name: "python",
+                  identity: "CN=python",
+                  apps: [APP_ID],
+                  permissions: ["token.read"],
+                },
+              ]
+            : []),
+        ],
+      },
+    });
+    return { certs, server };
+  }
+
+  it("reads a token over TLS with the server's CA and a key", async () => {
+    const { certs, server } = await tlsStack(false);
+    const run = await finished(startClientPy(server, ["--app", APP_ID, "--ca-file", certs.caFile]));
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(printed(run.stdout)[0]?.credential.value).not.toBe("");
+  });
+
+  it("reads a token over mTLS as a caller known by its certificate, and is refused without one", async () => {
+    const { certs, server } = await tlsStack(true);
+    const python = await certs.client("python");
+    const withCertificate = await finished(
+      startClientPy(
+        server,
+        [
+          "--app",
+          APP_ID,
+          "--ca-file",
+          certs.caFile,
+          "--cert-file",
+          python.certFile,
+          "--key-file",
+          python.keyFile,
+        ],
+        { WXTOKEN_KEY: undefined },
+      ),
+    );
+    expect(withCertificate).toMatchObject({ code: 0, stderr: "" });
+    expect(printed(withCertificate.stdout).map(({ rpc }) => rpc)).toEqual([
+      "GetToken",
+      "WatchToken",
+    ]);
+
+    const without = await finished(
+      startClientPy(server, ["--app", APP_ID, "--ca-file", certs.caFile, "--timeout", "5"]),
+    );
+    expect(without.code).toBe(2);
+    expect(without.stdout).toBe("");
+    // grpc core logs the failed handshake on stderr before client.py's own last line.
+    const last = without.stderr.trimEnd().split("\n").at(-1) ?? "";
+    expect(JSON.parse(last)).toMatchObject({ error: { code: "UNAVAILABLE" } });
   });
 });

@@ -48,7 +48,12 @@ const tokenClient = (front: Front) => clientFor(TokenService, transportFor(stack
 const adminClient = (front: Front) => clientFor(AdminService, transportFor(stack, front));
 
 beforeAll(async () => {
-  stack = await startStack({ teardown });
+  // One caller holds the 1000 streams of the push test on one connection, and one more:
+  // more than the default limits.
+  stack = await startStack({
+    teardown,
+    config: { limits: { watch_streams_per_caller: 2_000, max_streams_per_connection: 2_000 } },
+  });
   processes.push(stack.process);
 });
 

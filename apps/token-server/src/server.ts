@@ -12,9 +12,12 @@ import { metricsRoute } from "./observability/metrics-route.js";
 import { statusPageRoutes } from "./observability/status-page.js";
 import { openAuditTrail } from "./security/audit-trail.js";
 import { createServiceGraph } from "./service-graph.js";
-import { failsAs } from "./startup-error.js";
+import { failsAs, StartupError } from "./startup-error.js";
 import { type RunningConnectServer, startConnectServer } from "./transport/connect.js";
+import { defaultMaxConnections } from "./transport/connection-budget.js";
 import { type RunningGrpcServer, startGrpcServer } from "./transport/grpc.js";
+import type { PortOptions } from "./transport/port-options.js";
+import { TlsTerminator } from "./transport/tls-terminator.js";
 
 export interface RunningTokenServer {
   readonly replicaId: string;
@@ -36,6 +39,30 @@ function splitHostPort(address: string): { host: string; port: number } {
   };
 }
 
+/** Whether `host` reaches only this machine. */
+const isLoopback = (host: string) =>
+  host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * Refuses to serve cleartext on an address other machines reach, unless
+ * listen.allow_plaintext says so: tokens and caller keys would cross the network in clear.
+ */
+function requireTlsBeyondLoopback(config: Config): void {
+  const { listen } = config;
+  if (listen.tls !== undefined || listen.allow_plaintext) {
+    return;
+  }
+  for (const key of ["grpc", "http"] as const) {
+    if (!isLoopback(splitHostPort(listen[key]).host)) {
+      throw new StartupError(
+        `listen.${key}`,
+        listen[key],
+        "will not serve tokens in cleartext beyond loopback: set listen.tls (cert_file, key_file), or listen.allow_plaintext: true behind a TLS-terminating proxy",
+      );
+    }
+  }
+}
+
 export interface TokenServerOptions {
   /** The config file, reloaded on SIGHUP and when it or a secret_file changes. */
   configPath?: string;
@@ -49,6 +76,9 @@ export async function startTokenServer(
   options: TokenServerOptions = {},
 ): Promise<RunningTokenServer> {
   const replicaId = config.replica_id ?? `${hostname()}-${process.pid}`;
+  requireTlsBeyondLoopback(config);
+  const tls =
+    config.listen.tls === undefined ? undefined : new TlsTerminator(config.listen.tls, logger);
   const trail = openAuditTrail(config.audit, logger);
   const { store, coordinator, watchDisconnects, sealed } = await openBackend(
     config,
@@ -98,6 +128,7 @@ export async function startTokenServer(
     // Resign first: another replica leads while this one drains.
     const resigned = coordinator.stop();
     reloader?.stop();
+    tls?.stop();
     graph.stop();
     await Promise.all([grpc?.close(graceMs), connect?.close(graceMs), resigned]);
     await wechat.close();
@@ -109,19 +140,27 @@ export async function startTokenServer(
     await coordinator.start();
     await graph.start();
     reloader?.start();
-    const grpcAddress = splitHostPort(config.listen.grpc);
-    const http = splitHostPort(config.listen.http);
+    tls?.start();
+    const { limits } = config;
+    const port = (address: string): PortOptions => ({
+      ...splitHostPort(address),
+      tls,
+      maxConnections: limits.max_connections ?? defaultMaxConnections(),
+      handshakeTimeoutMs: limits.handshake_timeout_s * 1000,
+      idleTimeoutMs: limits.idle_timeout_s * 1000,
+      maxStreamsPerConnection: limits.max_streams_per_connection,
+      maxMessageBytes: limits.max_message_bytes,
+      refusals: graph.refusals,
+    });
     grpc = await startGrpcServer(
-      grpcAddress.host,
-      grpcAddress.port,
+      port(config.listen.grpc),
       bindings,
       graph.shutdown,
       (method) => metrics.rpc("grpc", method),
       onFailure,
     ).catch(failsAs("listen.grpc", config.listen.grpc));
     connect = await startConnectServer(
-      http.host,
-      http.port,
+      port(config.listen.http),
       bindings,
       (method) => metrics.rpc("connect", method),
       { "/metrics": metricsRoute(metrics.registry), ...statusPageRoutes() },

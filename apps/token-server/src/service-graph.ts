@@ -17,6 +17,7 @@ import { RevokedTokens } from "./core/revoked-tokens.js";
 import { StoreHealth } from "./core/store-health.js";
 import { UpstreamGate } from "./core/upstream-gate.js";
 import { createGateway, type Gateway } from "./gateway/gateway.js";
+import { LimitRefusals } from "./observability/limit-refusals.js";
 import { metricSources } from "./observability/metric-sources.js";
 import { Metrics } from "./observability/metrics.js";
 import type { AuditDestination } from "./security/audit-destination.js";
@@ -29,6 +30,7 @@ import { CallerAuth } from "./security/caller-auth.js";
 import { AdminServiceImpl } from "./services/admin-service.js";
 import { CodeServiceImpl } from "./services/code-service.js";
 import { HealthServiceImpl } from "./services/health-service.js";
+import { limitExceededOf } from "./services/limit-exceeded.js";
 import { MessageServiceImpl } from "./services/message-service.js";
 import { TokenServiceImpl } from "./services/token-service.js";
 import type { KvStore } from "./store/kv-store.js";
@@ -56,6 +58,8 @@ export interface ServiceGraph {
   readonly bindings: ServiceBinding[];
   readonly manager: CredentialManager;
   readonly metrics: Metrics;
+  /** Counts and logs what the resource limits refuse. */
+  readonly refusals: LimitRefusals;
   /** The WeChat-compatible HTTP front door (token endpoints, code exchange, the proxy). */
   readonly gateway: Gateway;
   /** Told of every failed call, for the failed-authentication log. */
@@ -85,6 +89,7 @@ const RESTART_KEYS = [
   "gateway",
   "log",
   "audit",
+  "limits",
   "replica_id",
 ] as const;
 
@@ -160,6 +165,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   const shutdown = new AbortController();
   const auth = new CallerAuth(config.callers);
   const authFailures = new AuthFailureLog({ logger, counter: metrics.authFailures });
+  const refusals = new LimitRefusals({ logger, counter: metrics.limitRefusals });
   const revoked = new RevokedTokens(store);
   const exchanges = new AuditedExchanges(
     new CodeExchanger({ app: (appId) => manager.app(appId), upstream, gate }),
@@ -188,6 +194,8 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
           shutdown: shutdown.signal,
           watchStreams: metrics.watchStreams,
           audit,
+          watchStreamsPerCaller: config.limits.watch_streams_per_caller,
+          streamBufferMessages: config.limits.stream_buffer_messages,
         }),
       ),
       bindService(MessageService, new MessageServiceImpl({ manager, sender, auth, audit: logger })),
@@ -216,17 +224,25 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     ],
     manager,
     metrics,
+    refusals,
     gateway,
     shutdown: shutdown.signal,
     configVersion,
     onFailure: (call) => {
-      const { error, method, peer, requestHeader } = call;
+      const { error, method, peer, requestHeader, peerIdentities } = call;
+      const callerOf = (authorization: string | null) =>
+        auth.callerOf(authorization, peerIdentities)?.name;
       authFailures.observe(error, {
         method,
         peer,
         authorization: requestHeader.get("authorization"),
       });
-      auditFailedCall(audit, call, (authorization) => auth.callerOf(authorization)?.name);
+      auditFailedCall(audit, call, callerOf);
+      const exceeded = limitExceededOf(error);
+      if (exceeded !== undefined) {
+        const caller = exceeded.caller ?? callerOf(requestHeader.get("authorization"));
+        refusals.refused(exceeded.limit, caller ?? peer ?? "unknown", { method });
+      }
     },
     async start() {
       await holds.start();

@@ -7,6 +7,9 @@ export const FLAGS = {
   server: { type: "string", default: "http://127.0.0.1:8080" },
   transport: { type: "string", default: "connect" },
   key: { type: "string" },
+  "ca-file": { type: "string" },
+  "cert-file": { type: "string" },
+  "key-file": { type: "string" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
   app: { type: "string" },
@@ -22,7 +25,16 @@ export const FLAGS = {
 } as const;
 
 /** The flags every command takes. */
-export const COMMON_FLAGS = ["server", "transport", "key", "json", "help"] as const;
+export const COMMON_FLAGS = [
+  "server",
+  "transport",
+  "key",
+  "ca-file",
+  "cert-file",
+  "key-file",
+  "json",
+  "help",
+] as const;
 
 export type FlagName = keyof typeof FLAGS;
 

@@ -3,6 +3,7 @@
 // 1 usage, 2 server error.
 import { ConnectError } from "@connectrpc/connect";
 import { createWxTokenClient, type TransportKind } from "@wxtoken/client";
+import { clientTls } from "./client-tls.js";
 import type { Command } from "./command.js";
 import { COMMON_FLAGS, type Flags, parseCommandLine } from "./command-line.js";
 import { COMMANDS } from "./commands/index.js";
@@ -58,12 +59,20 @@ export async function runTokenctl(
       return ExitCode.ok;
     }
     const command = chosenCommand(name, flags);
+    const tls = clientTls(flags);
     const apiKey = flags.key ?? env.WXTOKEN_KEY ?? "";
-    if (apiKey === "") {
-      throw new UsageError("no caller key: pass --key KEY or set WXTOKEN_KEY");
+    if (apiKey === "" && tls?.cert === undefined) {
+      throw new UsageError(
+        "no caller key: pass --key KEY or set WXTOKEN_KEY (or --cert-file for a caller known by its certificate)",
+      );
     }
     const transport = transportKind(flags.transport);
-    const client = createWxTokenClient({ baseUrl: serverUrl(flags.server), apiKey, transport });
+    const client = createWxTokenClient({
+      baseUrl: serverUrl(flags.server),
+      ...(apiKey !== "" && { apiKey }),
+      transport,
+      ...(tls !== undefined && { tls }),
+    });
     if (transport === "connect") {
       connectServer = flags.server;
     }

@@ -21,6 +21,8 @@ options:
   --transport T  connect (default: the HTTP port) or grpc (the native gRPC port, e.g.
                  --transport grpc --server http://127.0.0.1:50051)
   --key KEY      the caller key; default $WXTOKEN_KEY
+  --ca-file F    TLS (an https:// --server): the CA of the server's certificate (PEM)
+  --cert-file F  mTLS: a client certificate (PEM), with --key-file F its private key
   --json         print the response as protobuf JSON (watch: one object per line)
   --help         print this text
 

@@ -10,16 +10,26 @@ import {
 import { AdminService, CredentialKind, MessageService, TokenService } from "@wxtoken/api";
 import { ExponentialBackoff } from "cockatiel";
 import { bearerAuth } from "./bearer-auth.js";
-import { type ClosableTransport, openTransport, type TransportKind } from "./closable-transport.js";
+import {
+  type ClientTls,
+  type ClosableTransport,
+  openTransport,
+  type TransportKind,
+} from "./closable-transport.js";
 import { TokenCache, type TokenCacheDeps } from "./token-cache.js";
 import { isTokenRejected, WeChatTokenRejected } from "./wechat-response.js";
 
 export interface WxTokenClientOptions {
   /** The port of the transport: the gRPC port for "grpc", the HTTP port for "connect". */
   baseUrl: string;
-  /** The caller key, sent as `authorization: Bearer <key>` with every call. */
-  apiKey: string;
+  /**
+   * The caller key, sent as `authorization: Bearer <key>` with every call; may be left out
+   * by a caller known by its client certificate (`tls.cert`, callers[].identity).
+   */
+  apiKey?: string;
   transport: TransportKind;
+  /** TLS to an https:// baseUrl: the server's CA and, for mTLS, a client certificate and key (PEM). */
+  tls?: ClientTls;
   /** Run after the key is added, outermost first. */
   interceptors?: Interceptor[];
   /** A cached credential is used until this long before it expires; default 10 s. */
@@ -40,18 +50,26 @@ export class WxTokenClient {
   private readonly caches = new Map<CredentialKind, Map<string, TokenCache>>();
 
   constructor(options: WxTokenClientOptions) {
-    if (options.apiKey.trim() === "") {
-      throw new Error("createWxTokenClient: apiKey must not be empty");
+    const { apiKey } = options;
+    if (apiKey === undefined ? options.tls?.cert === undefined : apiKey.trim() === "") {
+      throw new Error(
+        "createWxTokenClient: apiKey must not be empty (or give a client certificate in tls.cert)",
+      );
     }
     const refuseWhenClosed: Interceptor = (next) => (request) => {
       this.lifetime.signal.throwIfAborted();
       return next(request);
     };
-    this.connection = openTransport(options.transport, options.baseUrl, [
-      refuseWhenClosed,
-      bearerAuth(options.apiKey),
-      ...(options.interceptors ?? []),
-    ]);
+    this.connection = openTransport(
+      options.transport,
+      options.baseUrl,
+      [
+        refuseWhenClosed,
+        ...(apiKey === undefined ? [] : [bearerAuth(apiKey)]),
+        ...(options.interceptors ?? []),
+      ],
+      options.tls,
+    );
     const { transport } = this.connection;
     this.tokens = createClient(TokenService, transport);
     this.messages = createClient(MessageService, transport);

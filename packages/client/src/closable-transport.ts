@@ -16,6 +16,15 @@ import {
  */
 export type TransportKind = "grpc" | "connect";
 
+/** TLS to an https:// base URL: PEM contents (not paths). */
+export interface ClientTls {
+  /** The CA that signed the server's certificate; default: the system's CAs. */
+  ca?: string | Buffer;
+  /** A client certificate (mTLS), with its private key. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
 export interface ClosableTransport {
   readonly transport: Transport;
   /** Closes every connection and the streams on it. */
@@ -26,18 +35,25 @@ export function openTransport(
   kind: TransportKind,
   baseUrl: string,
   interceptors: Interceptor[],
+  tls: ClientTls = {},
 ): ClosableTransport {
+  const https = new URL(baseUrl).protocol === "https:";
+  if (!https && Object.keys(tls).length > 0) {
+    throw new Error("createWxTokenClient: tls needs an https:// baseUrl");
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new Error("createWxTokenClient: tls.cert and tls.key go together");
+  }
   if (kind === "grpc") {
-    const sessionManager = new Http2SessionManager(baseUrl);
+    const sessionManager = new Http2SessionManager(baseUrl, undefined, https ? tls : undefined);
     return {
       transport: createGrpcTransport({ baseUrl, sessionManager, interceptors }),
       close: () => sessionManager.abort(),
     };
   }
-  const agent =
-    new URL(baseUrl).protocol === "https:"
-      ? new HttpsAgent({ keepAlive: true })
-      : new HttpAgent({ keepAlive: true });
+  const agent = https
+    ? new HttpsAgent({ keepAlive: true, ...tls })
+    : new HttpAgent({ keepAlive: true });
   return {
     transport: createConnectTransport({
       baseUrl,

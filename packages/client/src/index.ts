@@ -2,7 +2,7 @@
 // Connect, token caches kept hot by WatchToken, and refresh-and-retry-once for WeChat calls.
 export type { WxTokenClient, WxTokenClientOptions } from "./client.js";
 export { createWxTokenClient, DEFAULT_FRESHNESS_MARGIN_MS } from "./client.js";
-export type { TransportKind } from "./closable-transport.js";
+export type { ClientTls, TransportKind } from "./closable-transport.js";
 export type { TokenCache, TokenCacheEvents } from "./token-cache.js";
 export type {
   TokenRejectedErrcode,

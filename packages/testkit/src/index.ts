@@ -13,6 +13,7 @@ export type { CleanupStep } from "./teardown.js";
 export { Teardown } from "./teardown.js";
 export type {
   CertificatePair,
+  ClientCertificateOptions,
   TestCertificateOptions,
   TestCertificates,
 } from "./test-certificates.js";

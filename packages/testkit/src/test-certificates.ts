@@ -1,6 +1,7 @@
 // Certificates for tests, made with the openssl CLI: a CA, a server certificate for
-// 127.0.0.1 and localhost, and client certificates whose CN names the client (etcd's
-// client-cert auth takes the CN as the user). Everything lives in one temporary directory.
+// 127.0.0.1 and localhost (and more of them, for a rotation), and client certificates whose
+// CN names the client (etcd's client-cert auth takes the CN as the user), with a URI SAN
+// (a SPIFFE ID) when asked. Everything lives in one temporary directory.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,7 +21,14 @@ export interface TestCertificates {
   readonly caFile: string;
   readonly server: CertificatePair;
   /** A client certificate with CN `name`, signed by the CA; made once per name. */
-  client(name: string): Promise<CertificatePair>;
+  client(name: string, options?: ClientCertificateOptions): Promise<CertificatePair>;
+  /** Another server certificate for 127.0.0.1 and localhost, signed by the CA (a rotation). */
+  newServer(name: string): Promise<CertificatePair>;
+}
+
+export interface ClientCertificateOptions {
+  /** A URI SAN, e.g. a SPIFFE ID. */
+  uri?: string;
 }
 
 export interface TestCertificateOptions {
@@ -91,21 +99,26 @@ export async function createTestCertificates(
     "-subj",
     "/CN=wxtoken test CA",
   ]);
-  const server = await signed(
-    dir,
-    "server",
-    "/CN=localhost",
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
-  );
+  const newServer = (name: string) =>
+    signed(
+      dir,
+      name,
+      "/CN=localhost",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
+    );
+  const server = await newServer("server");
   const clients = new Map<string, Promise<CertificatePair>>();
   return {
     dir,
     caFile,
     server,
-    client(name) {
+    newServer,
+    client(name, clientOptions = {}) {
       let pair = clients.get(name);
       if (pair === undefined) {
-        pair = signed(dir, `client-${name}`, `/CN=${name}`, "extendedKeyUsage=clientAuth\n");
+        const san =
+          clientOptions.uri === undefined ? "" : `subjectAltName=URI:${clientOptions.uri}\n`;
+        pair = signed(dir, `client-${name}`, `/CN=${name}`, `${san}extendedKeyUsage=clientAuth\n`);
         clients.set(name, pair);
       }
       return pair;

@@ -4,8 +4,9 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { execPath } from "node:process";
 import { fileURLToPath } from "node:url";
-import { type SpawnedProcess, spawnNode } from "./spawn.js";
+import { type SpawnedProcess, spawnNode, spawnProcess } from "./spawn.js";
 import type { Teardown } from "./teardown.js";
 import type { ProcessUser } from "./unprivileged-user.js";
 
@@ -51,6 +52,8 @@ export interface TokenServerOptions {
   storePath?: string;
   /** Runs the server as this user; its config is then made readable to everyone. */
   user?: ProcessUser;
+  /** Starts the server under `prlimit --nofile=N:N`: at most N open file descriptors. */
+  openFileLimit?: number;
 }
 
 /** A token-server process just spawned: it may still be starting, or failing to. */
@@ -110,12 +113,27 @@ export function launchTokenServerProcess(
     chmodSync(dir, 0o755);
     chmodSync(configPath, 0o644);
   }
-  const process = spawnNode(tokenServerMain, ["--config", configPath], {
+  const spawnOptions = {
     teardown: options.teardown,
     name: "token-server",
     env: { E2E_SECRET: e2e.secret, E2E_OTHER_SECRET: e2e.otherSecret },
     user: options.user,
-  });
+  };
+  const args = ["--config", configPath];
+  // prlimit sets the limit and then execs node: the process stopped is the server itself.
+  const process =
+    options.openFileLimit === undefined
+      ? spawnNode(tokenServerMain, args, spawnOptions)
+      : spawnProcess(
+          "prlimit",
+          [
+            `--nofile=${options.openFileLimit}:${options.openFileLimit}`,
+            execPath,
+            tokenServerMain,
+            ...args,
+          ],
+          spawnOptions,
+        );
   return { process, storePath, configPath };
 }
 

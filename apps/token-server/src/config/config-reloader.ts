@@ -2,12 +2,10 @@
 // on disk (their folders are watched, so an editor's or Kubernetes' atomic replace is
 // seen). The new config is validated whole: a bad one is refused, logged with the key and
 // the rule, and the old one keeps serving; a good one is handed to `apply`.
-import { createHash } from "node:crypto";
-import { type FSWatcher, readFileSync, watch } from "node:fs";
-import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { ConfigError, loadConfigFiles } from "./load.js";
 import type { Config } from "./schema.js";
+import { WatchedFiles } from "./watched-files.js";
 
 export interface ConfigReloaderDeps {
   path: string;
@@ -20,74 +18,22 @@ export interface ConfigReloaderDeps {
   logger: Logger;
 }
 
-/** File events within this many ms make one reload. */
-const SETTLE_MS = 100;
-
-/** The content of `files`, hashed: an event that changed nothing reloads nothing. */
-function fingerprint(files: readonly string[]): string {
-  const hash = createHash("sha256");
-  for (const file of files) {
-    try {
-      hash.update(readFileSync(file));
-    } catch {
-      hash.update(`missing:${file}`);
-    }
-    hash.update("\0");
-  }
-  return hash.digest("hex");
-}
-
 export class ConfigReloader {
-  private files: readonly string[];
-  private seen: string;
-  private watchers: FSWatcher[] = [];
-  private settle: NodeJS.Timeout | undefined;
+  private readonly files: WatchedFiles;
   private readonly onHangup = () => this.reload("SIGHUP");
 
   constructor(private readonly deps: ConfigReloaderDeps) {
-    this.files = deps.files;
-    this.seen = fingerprint(deps.files);
+    this.files = new WatchedFiles(deps.files, () => this.reload("file change"), deps.logger);
   }
 
   start(): void {
     process.on("SIGHUP", this.onHangup);
-    this.watch();
+    this.files.start();
   }
 
   stop(): void {
     process.off("SIGHUP", this.onHangup);
-    clearTimeout(this.settle);
-    for (const watcher of this.watchers.splice(0)) {
-      watcher.close();
-    }
-  }
-
-  private watch(): void {
-    for (const watcher of this.watchers.splice(0)) {
-      watcher.close();
-    }
-    for (const folder of new Set(this.files.map((file) => dirname(file)))) {
-      try {
-        const watcher = watch(folder, () => this.changed());
-        watcher.on("error", () => watcher.close());
-        this.watchers.push(watcher);
-      } catch (error) {
-        this.deps.logger.warn(
-          { folder, err: { message: (error as Error).message } },
-          "cannot watch the config's folder; SIGHUP still reloads",
-        );
-      }
-    }
-  }
-
-  private changed(): void {
-    clearTimeout(this.settle);
-    this.settle = setTimeout(() => {
-      if (fingerprint(this.files) !== this.seen) {
-        this.reload("file change");
-      }
-    }, SETTLE_MS);
-    this.settle.unref();
+    this.files.stop();
   }
 
   /** Reads, validates and applies the config now; returns whether it was applied. */
@@ -95,17 +41,17 @@ export class ConfigReloader {
     const { logger } = this.deps;
     try {
       const { config, files } = loadConfigFiles(this.deps.path);
-      this.seen = fingerprint(files);
-      if (files.join("\n") !== this.files.join("\n")) {
-        this.files = files;
-        this.watch();
+      if (files.join("\n") === this.files.watched.join("\n")) {
+        this.files.markSeen();
+      } else {
+        this.files.replace(files);
       }
       this.deps.apply(config);
       this.deps.loaded(true);
       logger.info({ trigger }, "config reloaded");
       return true;
     } catch (error) {
-      this.seen = fingerprint(this.files);
+      this.files.markSeen();
       this.deps.loaded(false);
       const problems =
         error instanceof ConfigError ? error.message.split("\n") : [(error as Error).message];

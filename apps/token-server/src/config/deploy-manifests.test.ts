@@ -284,7 +284,11 @@ describe("deploy/k8s", () => {
     const config = parseConfig(parseYaml(configText), env, configMount?.mountPath);
     expect(config.replica_id).toBe(POD_NAME);
     expect(config.store.kind).toBe("etcd");
-    expect(config.listen).toEqual({ grpc: "0.0.0.0:50051", http: "0.0.0.0:8080" });
+    expect(config.listen).toEqual({
+      grpc: "0.0.0.0:50051",
+      http: "0.0.0.0:8080",
+      allow_plaintext: true,
+    });
     expect(config.apps.length).toBeGreaterThan(0);
     const secrets = new Set(Object.values(secret.stringData));
     expect(config.apps.filter((app) => !secrets.has(app.secret))).toEqual([]);

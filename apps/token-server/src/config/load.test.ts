@@ -26,12 +26,42 @@ function errorOf(run: () => unknown): ConfigError {
 describe("parseConfig", () => {
   it("fills the defaults of ARCHITECTURE §6 and resolves ${env:NAME}", () => {
     const config = parseConfig(minimal(), env, "/etc/wxtoken");
-    expect(config.listen).toEqual({ grpc: "127.0.0.1:50051", http: "127.0.0.1:8080" });
+    expect(config.listen).toEqual({
+      grpc: "127.0.0.1:50051",
+      http: "127.0.0.1:8080",
+      allow_plaintext: false,
+    });
+    expect(config.limits).toEqual({
+      handshake_timeout_s: 10,
+      idle_timeout_s: 300,
+      max_streams_per_connection: 1_000,
+      watch_streams_per_caller: 500,
+      stream_buffer_messages: 64,
+      max_message_bytes: 1_048_576,
+    });
     expect(config.store.kind).toBe("embedded");
     expect(config.store.path).toBe("/etc/wxtoken/.wxtoken/store");
     expect(config.store.etcd.lease_ttl_s).toBe(5);
     expect(config.refresh.lead_s).toBe(300);
     expect(config.apps[0]).toMatchObject({ secret: SECRET, mode: "stable", tickets: [] });
+  });
+
+  it("reads listen.tls files relative to the config", () => {
+    const config = parseConfig(
+      {
+        ...minimal(),
+        listen: {
+          tls: { cert_file: "tls.crt", key_file: "/keys/tls.key", client_ca_file: "ca.crt" },
+        },
+      },
+      env,
+      "/etc/wxtoken",
+    );
+    expect(config.listen.tls).toEqual({
+      cert_file: "/etc/wxtoken/tls.crt",
+      key_file: "/keys/tls.key",
+      client_ca_file: "/etc/wxtoken/ca.crt",
+    });
   });
 
   it("reads secret_file relative to the config and trims it", () => {
@@ -66,6 +96,29 @@ describe("parseConfig", () => {
     [
       { apps: [...minimal().apps, ...minimal().apps] },
       "config: apps[1].app_id: is configured twice",
+    ],
+    [
+      { ...minimal(), callers: [{ name: "a", apps: ["*"], permissions: ["admin"] }] },
+      "config: callers[0].key_sha256: must set key_sha256, identity, or both",
+    ],
+    [
+      {
+        ...minimal(),
+        callers: [{ name: "a", identity: "orders", apps: ["*"], permissions: ["admin"] }],
+      },
+      "config: callers[0].identity: must be CN=<common name> or a URI",
+    ],
+    [
+      {
+        ...minimal(),
+        callers: [{ name: "a", identity: "CN=orders", apps: ["*"], permissions: ["admin"] }],
+      },
+      "config: callers[0].identity: needs listen.tls.client_ca_file",
+    ],
+    [{ ...minimal(), listen: { tls: { cert_file: "tls.crt" } } }, "config: listen.tls.key_file:"],
+    [
+      { ...minimal(), limits: { watch_streams_per_caller: 0 } },
+      "config: limits.watch_streams_per_caller:",
     ],
   ])("rejects a bad config naming the key: %#", (raw, message) => {
     const error = errorOf(() => parseConfig(raw, env));

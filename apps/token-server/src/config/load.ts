@@ -165,6 +165,16 @@ function parseConfigFrom(raw: unknown, env: Env, baseDir: string, files: string[
       ...(tls.key_file !== undefined && { key_file: resolve(baseDir, tls.key_file) }),
     };
   }
+  const listenTls = data.listen.tls;
+  if (listenTls !== undefined) {
+    data.listen.tls = {
+      cert_file: resolve(baseDir, listenTls.cert_file),
+      key_file: resolve(baseDir, listenTls.key_file),
+      ...(listenTls.client_ca_file !== undefined && {
+        client_ca_file: resolve(baseDir, listenTls.client_ca_file),
+      }),
+    };
+  }
   if (data.audit.key_file !== undefined) {
     data.audit.key_file = resolve(baseDir, data.audit.key_file);
   }

@@ -48,9 +48,64 @@ const callerSchema = z
     name: z.string().min(1, "must not be empty"),
     key_sha256: z
       .string()
-      .regex(/^[0-9a-f]{64}$/, "must be the lowercase hex SHA-256 of the caller's key"),
+      .regex(/^[0-9a-f]{64}$/, "must be the lowercase hex SHA-256 of the caller's key")
+      .optional(),
+    /**
+     * The caller's client-certificate identity (mTLS): "CN=<common name>" matches the
+     * subject's CN, anything else a URI SAN (e.g. a SPIFFE ID). With key_sha256 too, the
+     * caller needs both.
+     */
+    identity: z
+      .string()
+      .regex(
+        /^(CN=.+|[A-Za-z][A-Za-z0-9+.-]*:\S+)$/,
+        "must be CN=<common name> or a URI such as spiffe://example.org/ns/app/sa/orders",
+      )
+      .optional(),
     apps: z.array(z.string().min(1)).min(1, "must list app ids or '*'"),
     permissions: z.array(z.enum(PERMISSIONS)).min(1, "must grant at least one permission"),
+  })
+  .strict()
+  .refine((caller) => caller.key_sha256 !== undefined || caller.identity !== undefined, {
+    message: "must set key_sha256, identity, or both",
+    path: ["key_sha256"],
+  });
+
+/** A number of seconds a limit allows; 0 turns the limit off. */
+const seconds = (fallback: number) => z.number().min(0).max(86_400).default(fallback);
+
+/** Bounds on what one client can hold: see docs/operations.md "Limits". */
+const limitsSchema = z
+  .object({
+    /** A connection must finish its TLS handshake and first request headers within this. */
+    handshake_timeout_s: seconds(10),
+    /** A connection with no call in progress is closed after this long. */
+    idle_timeout_s: seconds(300),
+    /** Open connections per port; unset: what the file-descriptor limit leaves, at most 10000. */
+    max_connections: z.number().int().min(1).max(1_000_000).optional(),
+    /** Concurrent calls (HTTP/2 streams) per connection. */
+    max_streams_per_connection: z.number().int().min(1).max(100_000).default(1_000),
+    /** Concurrent WatchToken streams per caller. */
+    watch_streams_per_caller: z.number().int().min(1).max(1_000_000).default(500),
+    /** Messages queued for a stream that does not read, before it ends with RESOURCE_EXHAUSTED. */
+    stream_buffer_messages: z.number().int().min(1).max(100_000).default(64),
+    /** The largest request message, in bytes. */
+    max_message_bytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .max(64 * 1_048_576)
+      .default(1_048_576),
+  })
+  .strict()
+  .prefault({});
+
+/** Server TLS for both ports; with client_ca_file, clients must present a certificate. */
+const listenTlsSchema = z
+  .object({
+    cert_file: z.string().min(1),
+    key_file: z.string().min(1),
+    client_ca_file: z.string().min(1).optional(),
   })
   .strict();
 
@@ -61,6 +116,9 @@ export const configSchema = z
       .object({
         grpc: hostPort.default("127.0.0.1:50051"),
         http: hostPort.default("127.0.0.1:8080"),
+        tls: listenTlsSchema.optional(),
+        /** Serve without TLS on a non-loopback address (behind a TLS-terminating proxy, say). */
+        allow_plaintext: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -156,6 +214,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    limits: limitsSchema,
     apps: z.array(appSchema).min(1, "must configure at least one app"),
     callers: z.array(callerSchema).default([]),
   })
@@ -197,6 +256,14 @@ export const configSchema = z
       seen.add(app.app_id);
     });
     config.callers.forEach((caller, i) => {
+      if (caller.identity !== undefined && config.listen.tls?.client_ca_file === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["callers", i, "identity"],
+          message:
+            "needs listen.tls.client_ca_file: only a verified client certificate has an identity",
+        });
+      }
       caller.apps.forEach((appId, j) => {
         if (appId !== "*" && !seen.has(appId)) {
           ctx.addIssue({
@@ -212,3 +279,5 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type AppConfig = Config["apps"][number];
 export type CallerConfig = Config["callers"][number];
+export type ListenTlsConfig = NonNullable<Config["listen"]["tls"]>;
+export type LimitsConfig = Config["limits"];

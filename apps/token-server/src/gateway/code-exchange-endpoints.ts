@@ -3,6 +3,7 @@
 // answers with WeChat's fields. The answers hold secrets and are never logged.
 import type { AuditedExchanges, ExchangeRequest } from "../security/audited-exchanges.js";
 import type { CallerAuth } from "../security/caller-auth.js";
+import type { PeerIdentities } from "../security/peer-identity.js";
 import { GatewayRefusal } from "./wechat-answer.js";
 
 export interface CodeExchangeEndpointsDeps {
@@ -22,9 +23,12 @@ export class CodeExchangeEndpoints {
   constructor(private readonly deps: CodeExchangeEndpointsDeps) {}
 
   /** GET /sns/jscode2session?appid&secret=KEY&js_code&grant_type=authorization_code */
-  async jscode2session(query: URLSearchParams): Promise<Record<string, unknown>> {
+  async jscode2session(
+    query: URLSearchParams,
+    peer: PeerIdentities,
+  ): Promise<Record<string, unknown>> {
     const session = await this.deps.exchanges.loginSession(
-      this.authorize(query),
+      this.authorize(query, peer),
       param(query, "js_code", 41008),
     );
     return {
@@ -35,9 +39,12 @@ export class CodeExchangeEndpoints {
   }
 
   /** GET /sns/oauth2/access_token?appid&secret=KEY&code&grant_type=authorization_code */
-  async oauthAccessToken(query: URLSearchParams): Promise<Record<string, unknown>> {
+  async oauthAccessToken(
+    query: URLSearchParams,
+    peer: PeerIdentities,
+  ): Promise<Record<string, unknown>> {
     const token = await this.deps.exchanges.oauthToken(
-      this.authorize(query),
+      this.authorize(query, peer),
       param(query, "code", 41008),
     );
     return {
@@ -51,13 +58,13 @@ export class CodeExchangeEndpoints {
   }
 
   /** Who asks for which app, once the key in `secret` may exchange codes for it. */
-  private authorize(query: URLSearchParams): ExchangeRequest {
+  private authorize(query: URLSearchParams, peer: PeerIdentities): ExchangeRequest {
     if (param(query, "grant_type", 40002) !== "authorization_code") {
       throw new GatewayRefusal(40002, "invalid grant_type: grant_type must be authorization_code");
     }
     const appId = param(query, "appid", 41002);
     const { auth } = this.deps;
-    const caller = auth.authenticate(`Bearer ${param(query, "secret", 41004)}`);
+    const caller = auth.authenticate(`Bearer ${param(query, "secret", 41004)}`, peer);
     auth.authorize(caller, "code.exchange", appId);
     return { appId, caller: caller.name, via: "gateway" };
   }

@@ -9,6 +9,7 @@ import type { UpstreamGate } from "../core/upstream-gate.js";
 import type { AuditLog } from "../security/audit-log.js";
 import type { AuditedExchanges } from "../security/audited-exchanges.js";
 import type { CallerAuth } from "../security/caller-auth.js";
+import { socketIdentities } from "../security/peer-identity.js";
 import { CodeExchangeEndpoints } from "./code-exchange-endpoints.js";
 import { EndpointLabels } from "./endpoint-labels.js";
 import { IssuedTokens } from "./issued-tokens.js";
@@ -47,6 +48,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** The identities of the call's client certificate (mTLS), for callers known by one. */
+const peerOf = (request: GatewayRequest) => socketIdentities(request.socket);
+
 /** How long a call waits for a credential being fetched. */
 const WAIT_MS = 10_000;
 
@@ -73,18 +77,27 @@ export function createGateway(deps: GatewayDeps): Gateway {
     waitMs: WAIT_MS,
   });
   const routes = new Map<string, Route>([
-    [ENDPOINTS.classicToken, { method: "GET", answer: (q) => tokenEndpoints.classicToken(q) }],
+    [
+      ENDPOINTS.classicToken,
+      { method: "GET", answer: (q, request) => tokenEndpoints.classicToken(q, peerOf(request)) },
+    ],
     [
       ENDPOINTS.stableToken,
       {
         method: "POST",
         answer: async (_q, request) =>
-          tokenEndpoints.stableToken(await readBody(request, deps.maxBodyBytes)),
+          tokenEndpoints.stableToken(await readBody(request, deps.maxBodyBytes), peerOf(request)),
       },
     ],
     [ENDPOINTS.ticket, { method: "GET", answer: (q) => tokenEndpoints.ticket(q) }],
-    [ENDPOINTS.jscode2session, { method: "GET", answer: (q) => codes.jscode2session(q) }],
-    [ENDPOINTS.oauthAccessToken, { method: "GET", answer: (q) => codes.oauthAccessToken(q) }],
+    [
+      ENDPOINTS.jscode2session,
+      { method: "GET", answer: (q, request) => codes.jscode2session(q, peerOf(request)) },
+    ],
+    [
+      ENDPOINTS.oauthAccessToken,
+      { method: "GET", answer: (q, request) => codes.oauthAccessToken(q, peerOf(request)) },
+    ],
   ]);
 
   const answerCall = async (request: GatewayRequest, response: GatewayResponse) => {

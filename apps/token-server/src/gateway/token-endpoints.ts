@@ -10,6 +10,7 @@ import type { CredentialSlot } from "../core/credential-slot.js";
 import { UnknownAppError } from "../core/errors.js";
 import type { AuditLog } from "../security/audit-log.js";
 import type { CallerAuth } from "../security/caller-auth.js";
+import type { PeerIdentities } from "../security/peer-identity.js";
 import type { IssuedTokens } from "./issued-tokens.js";
 import { jsonObjectOf } from "./request-body.js";
 import { GatewayRefusal } from "./wechat-answer.js";
@@ -31,6 +32,8 @@ interface TokenRequest {
   appid: unknown;
   secret: unknown;
   forceRefresh: unknown;
+  /** The client certificate's identities (mTLS). */
+  peer: PeerIdentities;
 }
 
 const INVALID_TOKEN = 40001;
@@ -54,23 +57,25 @@ export class TokenEndpoints {
   }
 
   /** GET /cgi-bin/token?grant_type=client_credential&appid=APP&secret=KEY */
-  classicToken(query: URLSearchParams): Promise<Record<string, unknown>> {
+  classicToken(query: URLSearchParams, peer: PeerIdentities): Promise<Record<string, unknown>> {
     return this.token({
       grantType: query.get("grant_type"),
       appid: query.get("appid"),
       secret: query.get("secret"),
       forceRefresh: false,
+      peer,
     });
   }
 
   /** POST /cgi-bin/stable_token {grant_type, appid, secret, force_refresh} */
-  stableToken(body: Buffer): Promise<Record<string, unknown>> {
+  stableToken(body: Buffer, peer: PeerIdentities): Promise<Record<string, unknown>> {
     const json = jsonObjectOf(body);
     return this.token({
       grantType: json.grant_type,
       appid: json.appid,
       secret: json.secret,
       forceRefresh: json.force_refresh ?? false,
+      peer,
     });
   }
 
@@ -109,7 +114,7 @@ export class TokenEndpoints {
     if (typeof request.forceRefresh !== "boolean") {
       throw new GatewayRefusal(40097, "invalid args: force_refresh must be true or false");
     }
-    const caller = auth.authenticate(`Bearer ${key}`);
+    const caller = auth.authenticate(`Bearer ${key}`, request.peer);
     auth.authorize(caller, request.forceRefresh ? "token.refresh" : "token.read", appId);
     const slot = manager.slot(appId, CredentialKind.ACCESS_TOKEN);
     if (slot === undefined) {

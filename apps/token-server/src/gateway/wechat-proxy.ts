@@ -16,6 +16,7 @@ import type { CredentialSlot } from "../core/credential-slot.js";
 import { UnknownAppError } from "../core/errors.js";
 import type { UpstreamGate } from "../core/upstream-gate.js";
 import type { CallerAuth } from "../security/caller-auth.js";
+import { socketIdentities } from "../security/peer-identity.js";
 import type { EndpointLabels } from "./endpoint-labels.js";
 import type { IssuedTokens } from "./issued-tokens.js";
 import { readBody } from "./request-body.js";
@@ -196,7 +197,7 @@ export class WeChatProxy {
       }
     } else if (authorization !== undefined) {
       const { auth } = this.deps;
-      const caller = auth.authenticate(authorization);
+      const caller = auth.authenticate(authorization, socketIdentities(request.socket));
       appId = url.searchParams.get("appid") ?? "";
       if (appId === "") {
         throw new GatewayRefusal(41002, "appid missing: a call with a bearer key names its app");

@@ -61,6 +61,12 @@ export class Metrics implements CoreObserver {
     help: "refresh.lead_s: a credential is refreshed when this or less of its life is left",
     registers: [this.registry],
   });
+  readonly limitRefusals = new Counter({
+    name: "wxtoken_limit_refusals_total",
+    help: "Connections and calls refused or ended by a resource limit (config limits.*), by limit",
+    labelNames: ["limit"] as const,
+    registers: [this.registry],
+  });
   readonly configReloadSuccessful = new Gauge({
     name: "wxtoken_config_last_reload_successful",
     help: "1 when the config in force is the file's (the last reload succeeded), else 0",
@@ -68,7 +74,7 @@ export class Metrics implements CoreObserver {
   });
   readonly authFailures = new Counter({
     name: "wxtoken_auth_failures_total",
-    help: "Calls refused by caller authentication, by reason (missing_key, unknown_key, no_permission)",
+    help: "Calls refused by caller authentication, by reason (missing_key, unknown_key, unknown_identity, wrong_identity, no_permission)",
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });

@@ -2,8 +2,17 @@
 // ConnectError's cause: never sent to the client, read by the failure log.
 import { type Code, ConnectError } from "@connectrpc/connect";
 
-/** No "Bearer <key>", a key no caller has, or a caller without the permission for the app. */
-export type AuthFailureReason = "missing_key" | "unknown_key" | "no_permission";
+/**
+ * No "Bearer <key>" (nor a certificate identity), a key no caller has, a client certificate
+ * whose identity no caller has or that is not the key's caller's, or a caller without the
+ * permission for the app.
+ */
+export type AuthFailureReason =
+  | "missing_key"
+  | "unknown_key"
+  | "unknown_identity"
+  | "wrong_identity"
+  | "no_permission";
 
 export class AuthFailure {
   constructor(

@@ -1,7 +1,10 @@
-// CallerAuth: bearer keys checked against their SHA-256, permissions and app scopes.
+// CallerAuth: bearer keys checked against their SHA-256, certificate identities (alone or
+// with a key), permissions and app scopes; identities read from a client certificate.
+import type { PeerCertificate } from "node:tls";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { CallerAuth, sha256Hex } from "./caller-auth.js";
+import { certificateIdentities } from "./peer-identity.js";
 
 const auth = new CallerAuth([
   { name: "orders", key_sha256: sha256Hex("k-orders"), apps: ["wx1"], permissions: ["token.read"] },
@@ -45,5 +48,61 @@ describe("CallerAuth", () => {
     const ops = auth.authenticate("Bearer k-ops");
     expect(codeOf(() => auth.authorize(ops, "admin", "wx9"))).toBeUndefined();
     expect(auth.canSee(orders, "wx2")).toBe(false);
+  });
+
+  it("knows a caller by its certificate identity alone, or by its key and certificate together", () => {
+    const mtls = new CallerAuth([
+      {
+        name: "billing",
+        identity: "spiffe://example.org/billing",
+        apps: ["*"],
+        permissions: ["token.read"],
+      },
+      {
+        name: "orders",
+        identity: "CN=orders",
+        key_sha256: sha256Hex("k-orders"),
+        apps: ["*"],
+        permissions: ["token.read"],
+      },
+    ]);
+    const presenting =
+      (...identities: string[]) =>
+      () =>
+        identities;
+    expect(mtls.authenticate(null, presenting("CN=x", "spiffe://example.org/billing")).name).toBe(
+      "billing",
+    );
+    expect(mtls.authenticate("Bearer k-orders", presenting("CN=orders")).name).toBe("orders");
+    // The key without its certificate, and the certificate without its key.
+    expect(codeOf(() => mtls.authenticate("Bearer k-orders", presenting("CN=other")))).toBe(
+      Code.Unauthenticated,
+    );
+    expect(codeOf(() => mtls.authenticate(null, presenting("CN=orders")))).toBe(
+      Code.Unauthenticated,
+    );
+    try {
+      mtls.authenticate(null, presenting("CN=intruder"));
+    } catch (error) {
+      expect(ConnectError.from(error).rawMessage).toBe(
+        "the client certificate (CN=intruder) is not a configured caller",
+      );
+    }
+  });
+});
+
+describe("certificateIdentities", () => {
+  it("reads the subject's CN and every URI SAN, quoted or not", () => {
+    const certificate = {
+      subject: { CN: "orders" },
+      subjectaltname:
+        'DNS:orders.internal, URI:spiffe://example.org/ns/a/sa/orders, URI:"https://x.example/a,b"',
+    } as unknown as PeerCertificate;
+    expect(certificateIdentities(certificate)).toEqual([
+      "CN=orders",
+      "spiffe://example.org/ns/a/sa/orders",
+      "https://x.example/a,b",
+    ]);
+    expect(certificateIdentities(undefined)).toEqual([]);
   });
 });

@@ -46,6 +46,7 @@ import type { AuditDestination } from "../security/audit-destination.js";
 import type { AuditLog } from "../security/audit-log.js";
 import { AuthFailure, authRefusal } from "../security/auth-failure.js";
 import type { Caller, CallerAuth } from "../security/caller-auth.js";
+import { peerIdentitiesOf } from "../security/peer-identity.js";
 import type { SealedStore } from "../store/sealed-store.js";
 import { upstreamErrorDetail } from "./status.js";
 import { invalid, requireAppId } from "./validation.js";
@@ -87,7 +88,10 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
 
   private action(context: HandlerContext, request: { appId: string; reason?: string }): Action {
     const { auth, manager } = this.deps;
-    const caller = auth.authenticate(context.requestHeader.get("authorization"));
+    const caller = auth.authenticate(
+      context.requestHeader.get("authorization"),
+      peerIdentitiesOf(context),
+    );
     requireAppId(request.appId);
     auth.authorize(caller, "admin", request.appId);
     if (manager.app(request.appId) === undefined) {
@@ -105,7 +109,10 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
   /** An action on the whole service: `admin` for every app. */
   private serviceAction(context: HandlerContext): Caller {
     const { auth } = this.deps;
-    const caller = auth.authenticate(context.requestHeader.get("authorization"));
+    const caller = auth.authenticate(
+      context.requestHeader.get("authorization"),
+      peerIdentitiesOf(context),
+    );
     auth.authorize(caller, "admin");
     if (caller.apps !== "*") {
       throw authRefusal(
@@ -293,7 +300,10 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
   async listApps(_request: unknown, context: HandlerContext) {
     const { auth, manager, usage: counter, health, fingerprints, coordinator } = this.deps;
     const unreachableSince = health.unreachableSince;
-    const caller = auth.authenticate(context.requestHeader.get("authorization"));
+    const caller = auth.authenticate(
+      context.requestHeader.get("authorization"),
+      peerIdentitiesOf(context),
+    );
     auth.authorize(caller, ["admin", "status.read"]);
     const states = manager.states().filter((state) => auth.canSee(caller, state.app.app_id));
     const differing =

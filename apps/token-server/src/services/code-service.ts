@@ -11,6 +11,7 @@ import {
 } from "@wxtoken/api";
 import type { AuditedExchanges, ExchangeRequest } from "../security/audited-exchanges.js";
 import type { CallerAuth } from "../security/caller-auth.js";
+import { peerIdentitiesOf } from "../security/peer-identity.js";
 import { invalid, requireAppId } from "./validation.js";
 
 export interface CodeServiceDeps {
@@ -34,7 +35,10 @@ export class CodeServiceImpl implements ServiceImpl<typeof CodeService> {
   /** Who asks for `appId`, once it may exchange codes for it. */
   private authorize(appId: string, context: HandlerContext): ExchangeRequest {
     const { auth } = this.deps;
-    const caller = auth.authenticate(context.requestHeader.get("authorization"));
+    const caller = auth.authenticate(
+      context.requestHeader.get("authorization"),
+      peerIdentitiesOf(context),
+    );
     requireAppId(appId);
     auth.authorize(caller, "code.exchange", appId);
     return { appId, caller: caller.name, via: "CodeService" };

@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { MessageSender, Outgoing } from "../core/message-sender.js";
 import type { CallerAuth } from "../security/caller-auth.js";
+import { peerIdentitiesOf } from "../security/peer-identity.js";
 import { subscribeMessageOf, templateMessageOf } from "./message-validation.js";
 import { toConnectError } from "./status.js";
 import { requireAppId } from "./validation.js";
@@ -42,7 +43,10 @@ export class MessageServiceImpl implements ServiceImpl<typeof MessageService> {
     toOutgoing: (r: Request) => Outgoing,
   ) {
     const { auth, manager, sender, audit } = this.deps;
-    const caller = auth.authenticate(context.requestHeader.get("authorization"));
+    const caller = auth.authenticate(
+      context.requestHeader.get("authorization"),
+      peerIdentitiesOf(context),
+    );
     requireAppId(request.appId);
     auth.authorize(caller, "message.send", request.appId);
     if (manager.app(request.appId) === undefined) {

@@ -30,10 +30,12 @@ function withStatusesReturned(result: unknown): unknown {
   }
   if (result instanceof PushStream) {
     const stream: PushStream<unknown> = result;
-    return new PushStream((send) =>
-      stream.run(send).catch((error: unknown) => {
-        throw toConnectError(error);
-      }),
+    return new PushStream(
+      (send) =>
+        stream.run(send).catch((error: unknown) => {
+          throw toConnectError(error);
+        }),
+      stream.options,
     );
   }
   return isAsyncIterable(result) ? withStatusesIterated(result) : result;

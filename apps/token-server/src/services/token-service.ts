@@ -24,8 +24,10 @@ import type { CredentialSlot } from "../core/credential-slot.js";
 import { createNonce, jsSdkSignature, urlWithoutFragment } from "../core/js-sdk-signature.js";
 import type { AuditLog } from "../security/audit-log.js";
 import type { CallerAuth } from "../security/caller-auth.js";
+import { peerIdentitiesOf } from "../security/peer-identity.js";
 import { KIND_NAMES } from "../store/keys.js";
-import { PushStream } from "./push-stream.js";
+import { LimitExceeded, limitRefusal } from "./limit-exceeded.js";
+import { PushStream, streamOverflowKey } from "./push-stream.js";
 import { invalid, requireAppId, requireHttpUrl, requireKind } from "./validation.js";
 import { waitBudget } from "./wait-budget.js";
 
@@ -56,6 +58,10 @@ export interface TokenServiceDeps {
   watchStreams?: { inc(): void; dec(): void };
   /** Receives one audit line per RefreshToken answered. */
   audit: AuditLog;
+  /** WatchToken streams one caller may hold open (limits.watch_streams_per_caller). */
+  watchStreamsPerCaller: number;
+  /** Messages that may wait for a stream that does not read (limits.stream_buffer_messages). */
+  streamBufferMessages: number;
   now?: () => number;
 }
 
@@ -72,6 +78,9 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     create(WatchTokenResponseSchema, { credential }),
   );
 
+  /** Open WatchToken streams by caller name. */
+  private readonly watching = new Map<string, number>();
+
   constructor(private readonly deps: TokenServiceDeps) {
     this.now = deps.now ?? Date.now;
   }
@@ -83,7 +92,10 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     appId: string,
     kind: CredentialKind,
   ): CredentialSlot {
-    const caller = this.deps.auth.authenticate(context.requestHeader.get("authorization"));
+    const caller = this.deps.auth.authenticate(
+      context.requestHeader.get("authorization"),
+      peerIdentitiesOf(context),
+    );
     requireAppId(appId);
     requireKind(kind);
     this.deps.auth.authorize(caller, permission, appId);
@@ -129,7 +141,10 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     }
     const staleValue = request.staleValue.trim();
     const outcome = await this.deps.manager.refreshStale(slot, staleValue, context.signal);
-    const caller = this.deps.auth.authenticate(context.requestHeader.get("authorization"));
+    const caller = this.deps.auth.authenticate(
+      context.requestHeader.get("authorization"),
+      peerIdentitiesOf(context),
+    );
     this.deps.audit.record({
       caller: caller.name,
       action: "token.refresh",
@@ -146,8 +161,12 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
   }
 
   watchToken(request: WatchTokenRequest, context: HandlerContext) {
-    return new PushStream((send: (response: WatchTokenResponse) => void) =>
-      this.followToken(request, context, send),
+    return new PushStream(
+      (send: (response: WatchTokenResponse) => void) => this.followToken(request, context, send),
+      {
+        bufferLimit: this.deps.streamBufferMessages,
+        onOverflow: context.values.get(streamOverflowKey),
+      },
     );
   }
 
@@ -161,7 +180,13 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     this.deps.watchStreams?.inc();
     try {
       const slot = this.slotFor(context, "token.read", request.appId, request.kind);
-      await this.deps.manager.follow(slot, signal, (credential) => send(this.pushFor(credential)));
+      const caller = this.deps.auth.authenticate(
+        context.requestHeader.get("authorization"),
+        peerIdentitiesOf(context),
+      );
+      await this.watchedBy(caller.name, () =>
+        this.deps.manager.follow(slot, signal, (credential) => send(this.pushFor(credential))),
+      );
     } catch (error) {
       if (this.deps.shutdown.aborted) {
         return;
@@ -169,6 +194,29 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
       throw error;
     } finally {
       this.deps.watchStreams?.dec();
+    }
+  }
+
+  /** Runs `follow` as one of `caller`'s WatchToken streams, or RESOURCE_EXHAUSTED past its limit. */
+  private async watchedBy(caller: string, follow: () => Promise<void>): Promise<void> {
+    const open = this.watching.get(caller) ?? 0;
+    const limit = this.deps.watchStreamsPerCaller;
+    if (open >= limit) {
+      throw limitRefusal(
+        `caller ${caller} has ${open} WatchToken streams open, its limit (limits.watch_streams_per_caller = ${limit}): one stream per credential is enough`,
+        new LimitExceeded("watch_streams_per_caller", caller),
+      );
+    }
+    this.watching.set(caller, open + 1);
+    try {
+      await follow();
+    } finally {
+      const left = (this.watching.get(caller) ?? 1) - 1;
+      if (left === 0) {
+        this.watching.delete(caller);
+      } else {
+        this.watching.set(caller, left);
+      }
     }
   }
 

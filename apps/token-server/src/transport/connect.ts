@@ -1,7 +1,7 @@
 // The Connect, gRPC-Web and gRPC-over-h2c front door on connect-node, for browsers, curl
 // and scripts: the same ServiceImpls as the native gRPC server.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { Socket } from "node:net";
 import type { DescMethod } from "@bufbuild/protobuf";
 import {
@@ -13,10 +13,13 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { type CleartextServer, startCleartextServer } from "./cleartext-server.js";
+import { peerIdentitiesKey, socketIdentities } from "../security/peer-identity.js";
+import { streamOverflowKey } from "../services/push-stream.js";
 import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
-import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
+import { type RunningHttpServer, startHttpServer } from "./http-server.js";
+import type { PortOptions } from "./port-options.js";
+import type { RpcObserver, ServiceBinding } from "./service-binding.js";
 
 /** The routes of `bindings`, for connect-node here and for a router transport in unit tests. */
 export function connectRoutes(bindings: readonly ServiceBinding[]) {
@@ -40,7 +43,7 @@ export function connectRoutes(bindings: readonly ServiceBinding[]) {
   };
 }
 
-export type { CleartextServer as RunningConnectServer };
+export type { RunningHttpServer as RunningConnectServer };
 
 /** The socket of each request, for the client's address and port should the call fail. */
 const peerSocket = createContextKey<Pick<Socket, "remoteAddress" | "remotePort"> | undefined>(
@@ -75,6 +78,7 @@ function observing(observe: RpcObserver, onFailure: FailureObserver): Intercepto
       recorders.set(request.method, record);
     }
     const finished = record;
+    const endStalled = request.contextValues.get(streamOverflowKey);
     const failed = (error: unknown): ConnectError => {
       const failure = withEscapedMessage(ConnectError.from(error));
       const socket = request.contextValues.get(peerSocket);
@@ -82,10 +86,18 @@ function observing(observe: RpcObserver, onFailure: FailureObserver): Intercepto
         method: `${request.service.name}/${request.method.name}`,
         peer: socket && `${socket.remoteAddress}:${socket.remotePort}`,
         requestHeader: request.header,
+        peerIdentities: () => request.contextValues.get(peerIdentitiesKey)(),
         error: failure,
       });
       return failure;
     };
+    if (request.method.methodKind === "server_streaming") {
+      // A stream whose client stops reading is reported like any failure, then ended.
+      request.contextValues.set(streamOverflowKey, (error) => {
+        failed(error);
+        endStalled(error);
+      });
+    }
     return next(request).then(
       (response) => {
         finished("OK", (performance.now() - startedAt) / 1000);
@@ -102,6 +114,19 @@ function observing(observe: RpcObserver, onFailure: FailureObserver): Intercepto
   };
 }
 
+/**
+ * Ends a call whose client does not read, freeing what waits for it: on HTTP/2 its stream
+ * is reset with ENHANCE_YOUR_CALM (which gRPC clients read as RESOURCE_EXHAUSTED), on
+ * HTTP/1.1 its connection is closed.
+ */
+function endStalledCall(request: IncomingMessage | Http2ServerRequest): void {
+  if ("stream" in request) {
+    request.stream.close(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+  } else {
+    request.socket.destroy();
+  }
+}
+
 /** A plain HTTP route served beside the RPCs, e.g. GET /metrics. */
 export type HttpRoute = (
   request: IncomingMessage | Http2ServerRequest,
@@ -113,25 +138,28 @@ const RPC_PATH = /^\/[A-Za-z0-9_]+\.[A-Za-z0-9_.]+\//;
 const isRpcPath = (url: string) => RPC_PATH.test(url);
 
 export function startConnectServer(
-  host: string,
-  port: number,
+  options: PortOptions,
   bindings: readonly ServiceBinding[],
   observe: RpcObserver,
   extraRoutes: Readonly<Record<string, HttpRoute>>,
   onFailure: FailureObserver,
   /** Answers every path that is not an RPC's (the WeChat gateway); by default connect-node's 404. */
   fallback?: HttpRoute,
-): Promise<CleartextServer> {
+): Promise<RunningHttpServer> {
   const rpc = connectNodeAdapter({
     routes: connectRoutes(bindings),
-    readMaxBytes: READ_MAX_BYTES,
+    readMaxBytes: options.maxMessageBytes,
     // Unknown enum names are refused, not read as the default: protobuf-es refuses them
     // only with unknown fields (protobuf's own JSON rule), which are then refused too.
     jsonOptions: { ignoreUnknownFields: false },
     interceptors: [observing(observe, onFailure)],
-    contextValues: (request) => createContextValues().set(peerSocket, request.socket),
+    contextValues: (request) =>
+      createContextValues()
+        .set(peerSocket, request.socket)
+        .set(peerIdentitiesKey, socketIdentities(request.socket))
+        .set(streamOverflowKey, () => endStalledCall(request)),
   });
-  return startCleartextServer(host, port, (request, response) => {
+  return startHttpServer(options, (request, response) => {
     const url = request.url ?? "";
     const route = extraRoutes[url] ?? (fallback !== undefined && !isRpcPath(url) ? fallback : rpc);
     route(request, response);

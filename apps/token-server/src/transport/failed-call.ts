@@ -1,6 +1,7 @@
 // What either front door tells of a call that failed, for whoever watches failures
 // (failed authentications are logged and counted from these).
 import type { ConnectError } from "@connectrpc/connect";
+import type { PeerIdentities } from "../security/peer-identity.js";
 
 export interface FailedCall {
   /** "Service/Method", e.g. "TokenService/GetToken". */
@@ -8,6 +9,8 @@ export interface FailedCall {
   /** The client's address and port, if the transport knows them. */
   readonly peer: string | undefined;
   readonly requestHeader: Headers;
+  /** The identities of the client's certificate (mTLS), read when asked. */
+  readonly peerIdentities?: PeerIdentities;
   readonly error: ConnectError;
 }
 

@@ -10,6 +10,7 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 import type { ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import { certificateIdentities, peerIdentitiesKey } from "../security/peer-identity.js";
 import type { GrpcRequest } from "./grpc-request.js";
 import { MetadataHeaders } from "./metadata-headers.js";
 
@@ -96,7 +97,13 @@ export class GrpcHandlerContext implements HandlerContext {
   }
 
   get values(): ContextValues {
-    this.contextValues ??= createContextValues();
+    if (this.contextValues === undefined) {
+      let identities: readonly string[] | undefined;
+      this.contextValues = createContextValues().set(peerIdentitiesKey, () => {
+        identities ??= certificateIdentities(this.call.getAuthContext().sslPeerCertificate);
+        return identities;
+      });
+    }
     return this.contextValues;
   }
 

@@ -14,14 +14,17 @@ import {
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
+import { peerIdentitiesOf } from "../security/peer-identity.js";
 import { PushStream } from "../services/push-stream.js";
 import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
 import { type GrpcRequest, messageOf, parseGrpcRequest } from "./grpc-request.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
+import type { PortOptions } from "./port-options.js";
+import { sniffProtocol } from "./protocol-sniffer.js";
 import { addReflection } from "./reflection.js";
-import { READ_MAX_BYTES, type RpcObserver, type ServiceBinding } from "./service-binding.js";
+import type { RpcObserver, ServiceBinding } from "./service-binding.js";
 import { listenSockets } from "./socket-listener.js";
 
 function sendHeaders(call: GrpcCall, context: GrpcHandlerContext): void {
@@ -81,6 +84,7 @@ function callScope(binding: ServiceBinding, method: DescMethod, watchers: CallWa
         method: name,
         peer: call.getPeer(),
         requestHeader: context.requestHeader,
+        peerIdentities: peerIdentitiesOf(context),
         error: connectError,
       });
       return grpcStatusFor(connectError, context.trailersToSend() ?? new Headers());
@@ -149,8 +153,8 @@ function serverStreamingHandler(
       const stream = spec.impl(messageOf(call.request), context);
       if (stream instanceof PushStream) {
         // Pushed messages are written as they come: what is pushed is small and rare (one
-        // message per change), so it is left to grpc-js to buffer for a slow reader.
-        await stream.run(send);
+        // message per change). grpc-js buffers for a slow reader, up to the stream's limit.
+        await pushTo(call, stream, send);
       } else {
         for await (const response of stream) {
           if (!send(response)) {
@@ -169,6 +173,29 @@ function serverStreamingHandler(
       finish(code);
     }
   };
+}
+
+/**
+ * Runs `stream`, writing each message with `send`; ends with RESOURCE_EXHAUSTED when more
+ * than the stream's buffer limit wait for a client that does not read.
+ */
+function pushTo(
+  call: grpc.ServerWritableStream<GrpcRequest, Message>,
+  stream: PushStream<MessageInitShape<DescMessage>>,
+  send: (response: MessageInitShape<DescMessage>) => boolean,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let overflowed = false;
+    stream
+      .run((response) => {
+        if (overflowed || send(response) || call.writableLength <= stream.bufferLimit) {
+          return;
+        }
+        overflowed = true;
+        reject(stream.overflow());
+      })
+      .then(resolve, reject);
+  });
 }
 
 /** A grpc-js service definition and its handlers for one binding. */
@@ -214,20 +241,23 @@ export interface RunningGrpcServer {
 }
 
 /**
- * Serves the bindings on `host`:`port`. The listener is ours, its connections injected into
- * grpc-js: grpc-js's own shutdown half-closes an idle client's socket and then waits for
- * that client forever.
+ * Serves the bindings on `options.host`:`options.port`. The listener is ours, its
+ * connections injected into grpc-js: grpc-js's own shutdown half-closes an idle client's
+ * socket and then waits for that client forever. Under TLS the handshake is ours too
+ * (TlsTerminator, reloading certificates) and grpc-js gets the TLS socket, so its auth
+ * context (the client's certificate) works as with its own SSL credentials.
  */
 export async function startGrpcServer(
-  host: string,
-  port: number,
+  options: PortOptions,
   bindings: readonly ServiceBinding[],
   shutdown: AbortSignal,
   observe: RpcObserver,
   onFailure: FailureObserver,
 ): Promise<RunningGrpcServer> {
   const server = new grpc.Server({
-    "grpc.max_receive_message_length": READ_MAX_BYTES,
+    "grpc.max_receive_message_length": options.maxMessageBytes,
+    "grpc.max_concurrent_streams": options.maxStreamsPerConnection,
+    ...(options.idleTimeoutMs > 0 && { "grpc.max_connection_idle_ms": options.idleTimeoutMs }),
     "grpc.keepalive_permit_without_calls": 1,
     // Channelz (per-call bookkeeping for debugging tools) costs on every call; we do not serve it.
     "grpc.enable_channelz": 0,
@@ -241,7 +271,17 @@ export async function startGrpcServer(
     bindings.map((binding) => binding.service),
   );
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  const listener = await listenSockets(host, port, (socket) => injector.injectConnection(socket));
+  const listener = await listenSockets(options, ["h2"], (socket, accepted) => {
+    if (options.tls !== undefined) {
+      injector.injectConnection(socket);
+      return;
+    }
+    // Cleartext: handed over once its first bytes (the HTTP/2 preface) have come.
+    sniffProtocol(socket, () => {
+      accepted();
+      injector.injectConnection(socket);
+    });
+  });
   return {
     port: listener.port,
     close(graceMs) {

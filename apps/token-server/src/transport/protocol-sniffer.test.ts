@@ -4,7 +4,8 @@ import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
 import { Teardown } from "@wxtoken/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { startCleartextServer } from "./cleartext-server.js";
+import { testPortOptions } from "../testing/port-options.js";
+import { startHttpServer } from "./http-server.js";
 import { type CleartextProtocol, sniffProtocol } from "./protocol-sniffer.js";
 
 const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -76,7 +77,7 @@ describe("sniffProtocol", () => {
 
 describe("the cleartext port", () => {
   it("serves HTTP/2 to a client that writes the preface in two writes", async () => {
-    const server = await startCleartextServer("127.0.0.1", 0, (_request, response) => {
+    const server = await startHttpServer(testPortOptions(), (_request, response) => {
       response.end("ok");
     });
     teardown.add(() => server.close(0));

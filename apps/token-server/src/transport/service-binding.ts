@@ -13,9 +13,6 @@ export function bindService<S extends DescService>(
   return createServiceImplSpec<S>(service, withStatuses(service, impl));
 }
 
-/** Largest request either transport reads, in bytes. */
-export const READ_MAX_BYTES = 1024 * 1024;
-
 /**
  * Asked once per method ("Service/Method"), at setup; what it returns is told of every
  * finished call of that method: the status code's name ("OK", "NotFound", ...) and seconds.

@@ -1,0 +1,357 @@
+// End to end, the resource limits tried as an attacker would (config `limits`, set low so
+// the test stays fast): connections that send nothing, a slowloris HTTP/1.1 request and an
+// HTTP/2 session that opens no stream are closed on both ports; a flood of idle
+// connections (also past the process's own file-descriptor limit, under prlimit) leaves
+// new callers answered; one caller's WatchToken streams stop at its limit with
+// RESOURCE_EXHAUSTED; a stream that never reads is ended once its buffer is full while a
+// reading stream goes on. Each refusal is counted in wxtoken_limit_refusals_total.
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import * as http2 from "node:http2";
+import { connect, type Socket } from "node:net";
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { CredentialKind, TokenService, WatchTokenRequestSchema } from "@wxtoken/api";
+import { Teardown, waitFor } from "@wxtoken/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectError } from "./testing/connect-error.js";
+import {
+  ADMIN_KEY,
+  APP_ID,
+  bearer,
+  clientFor,
+  OTHER_APP_ID,
+  OTHER_APP_KEY,
+  type Stack,
+  startStack,
+} from "./testing/stack.js";
+
+const ACCESS = CredentialKind.ACCESS_TOKEN;
+const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
+const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+const WATCH_LIMIT = 3;
+const teardown = new Teardown();
+afterAll(() => teardown.run(), 30_000);
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({
+    teardown,
+    config: {
+      limits: {
+        handshake_timeout_s: 1,
+        idle_timeout_s: 1,
+        max_connections: 20,
+        watch_streams_per_caller: WATCH_LIMIT,
+        stream_buffer_messages: 2,
+      },
+    },
+  });
+}, 30_000);
+
+const FRONTS = ["gRPC", "HTTP"] as const;
+const portOf = (front: (typeof FRONTS)[number]) =>
+  new URL(front === "gRPC" ? stack.grpcUrl : stack.httpUrl).port;
+
+/** A TCP connection to `port` on loopback, closed by the teardown. */
+async function open(port: string | number): Promise<Socket> {
+  const socket = connect(Number(port), "127.0.0.1");
+  socket.on("error", () => {});
+  teardown.add(() => socket.destroy());
+  await once(socket, "connect");
+  return socket;
+}
+
+const closed = (socket: Socket) =>
+  socket.closed ? Promise.resolve() : once(socket, "close").then(() => undefined);
+
+async function refusals(limit: string): Promise<number> {
+  const text = await (await fetch(`${stack.httpUrl}/metrics`)).text();
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith(`wxtoken_limit_refusals_total{limit="${limit}"} `));
+  return line === undefined ? 0 : Number(line.split(" ")[1]);
+}
+
+const getToken = (transport: Transport, appId = APP_ID) =>
+  clientFor(TokenService, transport).getToken(
+    { appId, kind: ACCESS },
+    { headers: bearer(ADMIN_KEY) },
+  );
+
+describe("idle and slow connections", () => {
+  it.each(FRONTS)("closes a connection that sends nothing (%s port)", async (front) => {
+    const socket = await open(portOf(front));
+    let received = 0;
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    await closed(socket);
+    expect(received).toBe(0);
+    expect(await refusals("handshake_timeout")).toBeGreaterThan(0);
+  });
+
+  it("closes a slowloris HTTP/1.1 request whose headers never finish", async () => {
+    const socket = await open(new URL(stack.httpUrl).port);
+    socket.write("GET /metrics HTTP/1.1\r\nHost: wxtoken\r\n");
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => {
+      answer += chunk.toString("latin1");
+    });
+    // One more header line now and then, never the blank line that ends them.
+    const trickle = setInterval(() => socket.write("X-Slow: 1\r\n"), 200);
+    teardown.add(() => clearInterval(trickle));
+    await closed(socket);
+    clearInterval(trickle);
+    expect(answer).not.toContain("wxtoken_");
+  });
+
+  it.each(FRONTS)("closes an HTTP/2 session that opens no stream (%s port)", async (front) => {
+    const socket = await open(portOf(front));
+    socket.write(Buffer.concat([Buffer.from(PREFACE, "latin1"), EMPTY_SETTINGS]));
+    const frames: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => frames.push(chunk));
+    await closed(socket);
+    // The server's SETTINGS, then its GOAWAY (type 7) when it closes the idle session.
+    expect(Buffer.concat(frames).includes(Buffer.from([7, 0, 0, 0, 0, 0]))).toBe(true);
+  });
+});
+
+describe("a flood of idle connections", () => {
+  it("leaves new callers answered on both ports", async () => {
+    const flood: Socket[] = [];
+    for (const front of FRONTS) {
+      for (let i = 0; i < 100; i += 1) {
+        flood.push(await open(portOf(front)));
+      }
+    }
+    const { credential: viaGrpc } = await getToken(createGrpcTransport({ baseUrl: stack.grpcUrl }));
+    const { credential: viaConnect } = await getToken(
+      createConnectTransport({ baseUrl: stack.httpUrl, httpVersion: "1.1" }),
+    );
+    expect(viaGrpc?.value).not.toBe("");
+    expect(viaConnect?.value).toBe(viaGrpc?.value);
+    expect(flood.filter((socket) => socket.closed).length).toBeGreaterThan(0);
+    expect(await refusals("max_connections")).toBeGreaterThan(0);
+  });
+
+  it("leaves new callers answered when the flood exceeds the process's file-descriptor limit", async () => {
+    // 256 descriptors: the default limits.max_connections keeps each port at 96 connections.
+    const limited = await startStack({ teardown, openFileLimit: 256 });
+    const flood: Socket[] = [];
+    for (const url of [limited.grpcUrl, limited.httpUrl]) {
+      for (let i = 0; i < 300; i += 1) {
+        flood.push(await open(new URL(url).port));
+      }
+    }
+    const { credential } = await getToken(createGrpcTransport({ baseUrl: limited.grpcUrl }));
+    expect(credential?.value).not.toBe("");
+    const viaConnect = await getToken(
+      createConnectTransport({ baseUrl: limited.httpUrl, httpVersion: "1.1" }),
+    );
+    expect(viaConnect.credential?.value).toBe(credential?.value);
+    expect(limited.process.output()).not.toMatch(/EMFILE|too many open files/i);
+  });
+});
+
+describe("WatchToken limits", () => {
+  it("stops one caller's streams at limits.watch_streams_per_caller, others unaffected", async () => {
+    const tokens = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }));
+    const cancels: AbortController[] = [];
+    const watch = (key: string, appId: string) => {
+      const cancel = new AbortController();
+      teardown.add(() => cancel.abort());
+      cancels.push(cancel);
+      return tokens
+        .watchToken({ appId, kind: ACCESS }, { headers: bearer(key), signal: cancel.signal })
+        [Symbol.asyncIterator]();
+    };
+    for (let i = 0; i < WATCH_LIMIT; i += 1) {
+      const stream = watch(ADMIN_KEY, APP_ID);
+      expect((await stream.next()).value?.credential?.value).toBeTruthy();
+    }
+    for (let i = 0; i < 3; i += 1) {
+      const refused = await connectError(watch(ADMIN_KEY, APP_ID).next());
+      expect(refused.code).toBe(Code.ResourceExhausted);
+      expect(refused.rawMessage).toContain("limits.watch_streams_per_caller = 3");
+    }
+    const other = watch(OTHER_APP_KEY, OTHER_APP_ID);
+    expect((await other.next()).value?.credential?.value).toBeTruthy();
+    expect(await refusals("watch_streams_per_caller")).toBe(3);
+    // Logged once for the caller in the minute, not once per refusal.
+    const lines = stack.process
+      .output()
+      .split("\n")
+      .filter((line) => line.includes('"limit":"watch_streams_per_caller"'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('"subject":"admin"');
+
+    // One stream ended: the caller may open another.
+    cancels[0]?.abort();
+    await waitFor(async () => {
+      const again = watch(ADMIN_KEY, APP_ID);
+      return (await again.next()).value?.credential?.value;
+    });
+  });
+});
+
+describe("a stream that never reads", () => {
+  /**
+   * A WatchToken call in gRPC framing over a raw HTTP/2 connection that lets the server
+   * send 1 KiB before the client reads, and whose response is not read until `drain`.
+   */
+  function stalledWatch(url: string, request: MessageInitShape<typeof WatchTokenRequestSchema>) {
+    const session = http2.connect(url, { settings: { initialWindowSize: 1_024 } });
+    session.on("error", () => {});
+    teardown.add(() => session.destroy());
+    const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, request));
+    const frame = Buffer.alloc(5 + body.length);
+    frame.writeUInt32BE(body.length, 1);
+    frame.set(body, 5);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/wxtoken.v1.TokenService/WatchToken",
+      "content-type": "application/grpc",
+      te: "trailers",
+      authorization: `Bearer ${OTHER_APP_KEY}`,
+    });
+    // The reset of a stalled stream may come before the test reads it.
+    stream.on("error", () => {});
+    stream.end(frame);
+    return {
+      /**
+       * Reads everything now; resolves when the stream has ended with the grpc-status and
+       * grpc-message of its trailers, if any, and the code of its RST_STREAM.
+       */
+      async drain() {
+        let trailers: http2.IncomingHttpHeaders = {};
+        stream.on("trailers", (received: http2.IncomingHttpHeaders) => {
+          trailers = received;
+        });
+        stream.resume();
+        if (!stream.closed) {
+          await once(stream, "close");
+        }
+        const message = trailers["grpc-message"];
+        return {
+          status: trailers["grpc-status"]?.toString(),
+          message: typeof message === "string" ? decodeURIComponent(message) : undefined,
+          reset: stream.rstCode,
+        };
+      },
+    };
+  }
+
+  it.each(FRONTS)(
+    "is ended once its buffer is full while a reading stream goes on (%s port)",
+    async (front) => {
+      const before = await refusals("stream_buffer_messages");
+      const request = { appId: OTHER_APP_ID, kind: ACCESS };
+      const cancel = new AbortController();
+      teardown.add(() => cancel.abort());
+      const reading = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }))
+        .watchToken(request, { headers: bearer(OTHER_APP_KEY), signal: cancel.signal })
+        [Symbol.asyncIterator]();
+      let current = (await reading.next()).value?.credential;
+      const stalled = stalledWatch(front === "gRPC" ? stack.grpcUrl : stack.httpUrl, request);
+
+      // Changes until the stalled stream's buffer is full, each one read by the other stream.
+      const admin = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }));
+      const change = async () => {
+        await admin.refreshToken(
+          { ...request, staleValue: current?.value ?? "" },
+          { headers: bearer(ADMIN_KEY) },
+        );
+        const next = (await reading.next()).value?.credential;
+        expect(next?.generation).toBeGreaterThan(current?.generation ?? 0n);
+        current = next;
+      };
+      let changes = 0;
+      while ((await refusals("stream_buffer_messages")) === before) {
+        await change();
+        changes += 1;
+        expect(changes).toBeLessThan(200);
+      }
+
+      const ended = await stalled.drain();
+      if (front === "gRPC") {
+        // Reading at last, the client gets what was buffered, then RESOURCE_EXHAUSTED.
+        expect(ended.status).toBe(String(Code.ResourceExhausted));
+        expect(ended.message).toContain("limits.stream_buffer_messages = 2");
+      } else {
+        // connect-node cannot send a status past what waits: the stream is reset with
+        // ENHANCE_YOUR_CALM, which gRPC clients read as RESOURCE_EXHAUSTED.
+        expect(ended.reset).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      }
+      const logged = stack.process
+        .output()
+        .split("\n")
+        .filter((line) => line.includes('"limit":"stream_buffer_messages"'));
+      expect(logged.some((line) => line.includes('"subject":"other"'))).toBe(true);
+      // The reading stream is still open: it gets the next change.
+      await change();
+      cancel.abort();
+    },
+  );
+});
+
+describe("40,000 WatchToken requests from one caller", () => {
+  it("never hold more streams than the default limit, the rest refused, memory bounded", async () => {
+    const server = await startStack({ teardown });
+    const rss = () => {
+      const status = readFileSync(`/proc/${server.process.pid}/status`, "utf8");
+      return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) * 1024;
+    };
+    const openStreams = async () => {
+      const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+      return Number(/^wxtoken_watch_streams (\d+)$/m.exec(text)?.[1]);
+    };
+    const before = rss();
+    const cancel = new AbortController();
+    teardown.add(() => cancel.abort());
+    const request = { appId: APP_ID, kind: ACCESS };
+    const options = { headers: bearer(ADMIN_KEY), signal: cancel.signal };
+    // Ten connections, as the measured attack used; each call waits for its first answer.
+    const clients = Array.from({ length: 10 }, () =>
+      clientFor(TokenService, createGrpcTransport({ baseUrl: server.grpcUrl })),
+    );
+    const outcomes = new Map<string, number>();
+    const watchOnce = async (index: number) => {
+      const stream = clients[index % clients.length]
+        ?.watchToken(request, options)
+        [Symbol.asyncIterator]();
+      let outcome = "opened";
+      try {
+        await stream?.next();
+      } catch (error) {
+        // RESOURCE_EXHAUSTED is ours; REFUSED_STREAM is node's guard against a flood of
+        // streams on one connection (it then closes the connection, ending its streams).
+        const refused = ConnectError.from(error);
+        outcome = refused.rawMessage.includes("REFUSED_STREAM")
+          ? "refused_stream"
+          : Code[refused.code];
+      }
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    };
+    let mostOpen = 0;
+    for (let batch = 0; batch < 40; batch += 1) {
+      await Promise.all(Array.from({ length: 1_000 }, (_, i) => watchOnce(batch * 1_000 + i)));
+      mostOpen = Math.max(mostOpen, await openStreams());
+    }
+    expect(mostOpen).toBe(500);
+    expect([...outcomes.keys()].sort()).toEqual(
+      expect.arrayContaining(["ResourceExhausted", "opened"]),
+    );
+    expect(
+      [...outcomes.keys()].filter(
+        (k) => !["ResourceExhausted", "opened", "refused_stream"].includes(k),
+      ),
+    ).toEqual([]);
+    expect(outcomes.get("ResourceExhausted")).toBeGreaterThan(30_000);
+    // 500 open streams and tens of thousands of refusals: tens of MB, not the GB it took.
+    expect(rss() - before).toBeLessThan(200 * 1_048_576);
+    cancel.abort();
+  }, 120_000);
+});

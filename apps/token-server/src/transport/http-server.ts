@@ -1,0 +1,120 @@
+// One port for HTTP/1.1 and HTTP/2, in cleartext or TLS. In cleartext each connection goes
+// to the HTTP/1.1 or the HTTP/2 server by its first bytes (the HTTP/2 preface, h2c with
+// prior knowledge, or not); under TLS by the protocol ALPN agreed (h2 or http/1.1). Bounds:
+// an HTTP/1.1 request's headers must arrive within the handshake timeout (slowloris), an
+// HTTP/2 session without a stream open is closed after the idle timeout, and a session has
+// at most so many concurrent streams.
+import {
+  createServer as createHttp1Server,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+} from "node:http2";
+import type { TLSSocket } from "node:tls";
+import type { PortOptions } from "./port-options.js";
+import { sniffProtocol } from "./protocol-sniffer.js";
+import { listenSockets } from "./socket-listener.js";
+
+export type RequestHandler = (
+  request: IncomingMessage | Http2ServerRequest,
+  response: ServerResponse | Http2ServerResponse,
+) => void;
+
+export interface RunningHttpServer {
+  readonly port: number;
+  /**
+   * Closes the listener and sends every HTTP/2 session a GOAWAY (idle HTTP/1.1 connections
+   * close at once); after `graceMs`, destroys every connection still open.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+/** How often node checks HTTP/1.1 header deadlines, at most (its default is 30 s). */
+const MAX_HEADER_CHECK_MS = 1_000;
+
+/** Closes `session` once it has had no stream open for `idleMs`. */
+function closeWhenIdle(session: Http2Session, idleMs: number): void {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(() => session.close(), idleMs);
+  };
+  session.on("stream", (stream) => {
+    open += 1;
+    clearTimeout(timer);
+    stream.once("close", () => {
+      open -= 1;
+      if (open === 0 && !session.closed) {
+        arm();
+      }
+    });
+  });
+  session.once("close", () => clearTimeout(timer));
+  arm();
+}
+
+export async function startHttpServer(
+  options: PortOptions,
+  handler: RequestHandler,
+): Promise<RunningHttpServer> {
+  const headersTimeout = options.handshakeTimeoutMs;
+  const http1 = createHttp1Server(
+    {
+      ...(headersTimeout > 0 && {
+        headersTimeout,
+        connectionsCheckingInterval: Math.min(MAX_HEADER_CHECK_MS, headersTimeout),
+      }),
+    },
+    handler,
+  );
+  // node checks header deadlines only on a server that says it listens; this one is fed
+  // connections by our listener.
+  http1.emit("listening");
+  const http2 = createHttp2Server(
+    { settings: { maxConcurrentStreams: options.maxStreamsPerConnection } },
+    handler,
+  );
+  const sessions = new Set<Http2Session>();
+  http2.on("session", (session: Http2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    if (options.idleTimeoutMs > 0) {
+      closeWhenIdle(session, options.idleTimeoutMs);
+    }
+  });
+  const listener = await listenSockets(options, ["h2", "http/1.1"], (socket, accepted) => {
+    if (options.tls !== undefined) {
+      const secured = socket as TLSSocket;
+      (secured.alpnProtocol === "h2" ? http2 : http1).emit("connection", secured);
+      return;
+    }
+    sniffProtocol(socket, (protocol) => {
+      accepted();
+      if (protocol === "http2") {
+        // The HTTP/2 session takes the bytes put back, then reads the socket's handle
+        // itself: the socket must stay paused, or its stream would read them first.
+        http2.emit("connection", socket);
+      } else {
+        http1.emit("connection", socket);
+        socket.resume();
+      }
+    });
+  });
+  return {
+    port: listener.port,
+    close(graceMs) {
+      const closed = listener.close(graceMs);
+      for (const session of sessions) {
+        session.close();
+      }
+      http1.closeIdleConnections();
+      http1.close();
+      return closed;
+    },
+  };
+}
