@@ -7,7 +7,7 @@ import type { Coordinator } from "./cluster/coordinator.js";
 import type { Config } from "./config/schema.js";
 import { CodeExchanger, type CodeUpstream } from "./core/code-exchanger.js";
 import { ConfigFingerprints } from "./core/config-fingerprints.js";
-import type { CredentialUpstream } from "./core/credential-fetcher.js";
+import type { CredentialUpstream, WecomUpstream } from "./core/credential-fetcher.js";
 import { CredentialManager } from "./core/credential-manager.js";
 import { ForceGuard } from "./core/force-guard.js";
 import { IdempotencyRecords } from "./core/idempotency.js";
@@ -15,6 +15,7 @@ import { MessageSender, type MessageUpstream } from "./core/message-sender.js";
 import { RevokedTokens } from "./core/revoked-tokens.js";
 import { StoreHealth } from "./core/store-health.js";
 import { UpstreamGate } from "./core/upstream-gate.js";
+import { wecomApps } from "./core/wecom-apps.js";
 import { createGateway, type Gateway } from "./gateway/gateway.js";
 import { metricSources } from "./observability/metric-sources.js";
 import { Metrics } from "./observability/metrics.js";
@@ -41,6 +42,8 @@ export interface ServiceGraphDeps {
   coordinator: Coordinator;
   /** WeChat: @wxtoken/wechat's client, or a fake in unit tests. */
   upstream: CredentialUpstream & MessageUpstream & CodeUpstream;
+  /** WeCom's calls, on wechat.wecom_base_url. */
+  wecomUpstream: WecomUpstream;
   logger: Logger;
   /** Disconnects of the store's watches, for the metric; none by default. */
   watchDisconnects?: () => number;
@@ -104,7 +107,9 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   });
   const manager = new CredentialManager({
     apps: config.apps,
+    wecom: wecomApps(config.wecom),
     upstream,
+    wecomUpstream: deps.wecomUpstream,
     store,
     gate,
     forceGuard,
@@ -228,9 +233,9 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       await fingerprints.publish(config.apps);
     },
     apply(next) {
-      const changes = manager.reconfigure(next.apps);
-      for (const { app } of [...changes.removed, ...changes.changed]) {
-        sender.forget(app.app_id);
+      const changes = manager.reconfigure(next.apps, wecomApps(next.wecom));
+      for (const { key } of [...changes.removed, ...changes.changed]) {
+        sender.forget(key);
       }
       auth.replace(next.callers);
       void fingerprints.publish(next.apps);
@@ -246,9 +251,9 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       current = next;
       logger.info(
         {
-          added: changes.added.map(({ app }) => app.app_id),
-          removed: changes.removed.map(({ app }) => app.app_id),
-          changed: changes.changed.map(({ app }) => app.app_id),
+          added: changes.added.map(({ key }) => key),
+          removed: changes.removed.map(({ key }) => key),
+          changed: changes.changed.map(({ key }) => key),
         },
         "apps reconfigured",
       );

@@ -18,6 +18,7 @@ import {
   ForceRefreshResponseSchema,
   type GetUpstreamQuotaRequest,
   GetUpstreamQuotaResponseSchema,
+  HourlyLimitUsageSchema,
   ListAppsResponseSchema,
   type ResealStoreRequest,
   ResealStoreResponseSchema,
@@ -33,7 +34,9 @@ import {
 import { CLEAR_QUOTA_MONTHLY_LIMIT } from "@wxtoken/wechat";
 import type { Coordinator } from "../cluster/coordinator.js";
 import type { ConfigFingerprints } from "../core/config-fingerprints.js";
+import { ownerOf } from "../core/credential-identity.js";
 import type { CredentialManager } from "../core/credential-manager.js";
+import type { EndpointHourlyLimit } from "../core/credential-source.js";
 import type { IdempotencyRecords } from "../core/idempotency.js";
 import type { RevokedTokens } from "../core/revoked-tokens.js";
 import type { StoreHealth } from "../core/store-health.js";
@@ -287,46 +290,63 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
     const unreachableSince = health.unreachableSince;
     const caller = auth.authenticate(context.requestHeader.get("authorization"));
     auth.authorize(caller, "admin");
-    const states = manager.states().filter((state) => auth.canSee(caller, state.app.app_id));
+    const states = manager.states().filter((state) => auth.canSee(caller, state.key));
     const differing =
       unreachableSince === undefined
         ? await fingerprints.differFromLeader(coordinator.leaderId())
         : new Set<string>();
     const apps = await Promise.all(
-      states.map(async ({ app, slots, lastFailure, lastRefreshAt, holds }) => {
-        // During a store outage, the counts this replica knows: no I/O that would wait.
-        const usage =
-          unreachableSince === undefined
-            ? await counter.today(app.app_id)
-            : counter.knownToday(app.app_id);
-        return create(AppStatusSchema, {
-          appId: app.app_id,
-          mode: app.mode === "stable" ? TokenMode.STABLE : TokenMode.CLASSIC,
-          credentials: slots.map((slot) => {
-            const latest = slot.latest();
-            return create(CredentialStatusSchema, {
-              kind: slot.kind,
-              expiresAt: latest?.expiresAt,
-              fetchedAt: latest?.fetchedAt,
-              generation: latest?.generation ?? 0n,
-            });
-          }),
-          lastRefreshAt: lastRefreshAt === undefined ? undefined : timestampFromMs(lastRefreshAt),
-          lastError: lastFailure === undefined ? undefined : upstreamErrorDetail(lastFailure.error),
-          lastErrorAt:
-            lastFailure === undefined ? undefined : timestampFromMs(lastFailure.at.getTime()),
-          upstreamCallsToday: Object.values(usage).reduce((sum, calls) => sum + calls, 0),
-          holds: holds.map((hold) =>
-            create(UpstreamHoldSchema, {
-              endpoint: hold.endpoint,
-              errcode: hold.errcode,
-              errmsg: hold.errmsg,
-              until: timestampFromMs(hold.until),
+      states.map(
+        async ({
+          key,
+          identity,
+          config,
+          slots,
+          lastFailure,
+          lastRefreshAt,
+          holds,
+          hourlyLimits,
+        }) => {
+          // During a store outage, the counts this replica knows: no I/O that would wait.
+          const usage =
+            unreachableSince === undefined ? await counter.today(key) : counter.knownToday(key);
+          return create(AppStatusSchema, {
+            appId: identity.family === "official_account" ? identity.appId : "",
+            owner: ownerOf(identity),
+            mode:
+              config.family !== "official_account"
+                ? TokenMode.UNSPECIFIED
+                : config.app.mode === "stable"
+                  ? TokenMode.STABLE
+                  : TokenMode.CLASSIC,
+            hourlyLimits: await hourlyUsage(counter, hourlyLimits, unreachableSince === undefined),
+            credentials: slots.map((slot) => {
+              const latest = slot.latest();
+              return create(CredentialStatusSchema, {
+                kind: slot.kind,
+                expiresAt: latest?.expiresAt,
+                fetchedAt: latest?.fetchedAt,
+                generation: latest?.generation ?? 0n,
+              });
             }),
-          ),
-          configDiffersFromLeader: differing.has(app.app_id),
-        });
-      }),
+            lastRefreshAt: lastRefreshAt === undefined ? undefined : timestampFromMs(lastRefreshAt),
+            lastError:
+              lastFailure === undefined ? undefined : upstreamErrorDetail(lastFailure.error),
+            lastErrorAt:
+              lastFailure === undefined ? undefined : timestampFromMs(lastFailure.at.getTime()),
+            upstreamCallsToday: Object.values(usage).reduce((sum, calls) => sum + calls, 0),
+            holds: holds.map((hold) =>
+              create(UpstreamHoldSchema, {
+                endpoint: hold.endpoint,
+                errcode: hold.errcode,
+                errmsg: hold.errmsg,
+                until: timestampFromMs(hold.until),
+              }),
+            ),
+            configDiffersFromLeader: differing.has(key),
+          });
+        },
+      ),
     );
     return create(ListAppsResponseSchema, {
       apps,
@@ -336,4 +356,22 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
         unreachableSince === undefined ? undefined : timestampFromMs(unreachableSince),
     });
   }
+}
+
+/** This clock hour's use of each hourly limit; during a store outage, only the limits. */
+async function hourlyUsage(
+  counter: UsageCounter,
+  limits: readonly EndpointHourlyLimit[],
+  storeReachable: boolean,
+) {
+  return Promise.all(
+    limits.map(async ({ endpoint, scope, over, limit }) =>
+      create(HourlyLimitUsageSchema, {
+        endpoint,
+        scope: over,
+        limit,
+        used: storeReachable ? ((await counter.thisHour(scope))[endpoint] ?? 0) : 0,
+      }),
+    ),
+  );
 }
