@@ -174,6 +174,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     audit,
     logger,
     baseUrl: config.wechat.base_url,
+    wecomBaseUrl: config.wechat.wecom_base_url,
     timeoutMs: config.wechat.timeout_ms,
     maxBodyBytes: config.gateway.max_body_bytes,
   });

@@ -44,6 +44,8 @@ export interface AppRefresherDeps {
 export class AppRefresher {
   private readonly now: () => number;
   private readonly flights = new SingleFlight<CredentialKind, Credential>();
+  /** Why the refresh under way of each kind runs. */
+  private readonly causes = new Map<CredentialKind, RefreshCause>();
   private readonly schedule: RefreshSchedule;
   private running = false;
 
@@ -138,6 +140,16 @@ export class AppRefresher {
   refresh(kind: CredentialKind, cause: RefreshCause): Promise<Credential> {
     const running = this.flights.current(kind);
     if (running !== undefined && cause.by !== "schedule") {
+      const runningCause = this.causes.get(kind);
+      if (
+        cause.by === "caller" &&
+        runningCause?.by === "caller" &&
+        runningCause.staleValue === cause.staleValue
+      ) {
+        // Another caller's refresh of the same rejected value did all a refresh can (a
+        // family whose token call answers with the same value until it expires: WeCom).
+        return running;
+      }
       // A refresh that ends with the rejected value itself does not answer a caller, and
       // an operator's refresh forces a new value: each starts the next one.
       const again = () => this.refresh(kind, cause);
@@ -147,7 +159,10 @@ export class AppRefresher {
             credential.value === cause.staleValue ? again() : credential,
           );
     }
-    return this.flights.run(kind, () => this.run(kind, cause));
+    return this.flights.run(kind, () => {
+      this.causes.set(kind, cause);
+      return this.run(kind, cause).finally(() => this.causes.delete(kind));
+    });
   }
 
   private async run(kind: CredentialKind, cause: RefreshCause): Promise<Credential> {

@@ -33,8 +33,9 @@ export interface GatewayDeps {
   /** The audit trail: token answers. */
   audit: AuditLog;
   logger: Logger;
-  /** wechat.base_url and wechat.timeout_ms */
+  /** wechat.base_url, wechat.wecom_base_url and wechat.timeout_ms */
   baseUrl: string;
+  wecomBaseUrl: string;
   timeoutMs: number;
   /** gateway.max_body_bytes */
   maxBodyBytes: number;
