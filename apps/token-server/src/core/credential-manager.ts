@@ -22,7 +22,12 @@ import {
 } from "./credential-registry.js";
 import type { CredentialSlot } from "./credential-slot.js";
 import type { EndpointHourlyLimit, SourceConfig } from "./credential-source.js";
-import { NotLeaderError, type SlotFailure, UnknownAppError } from "./errors.js";
+import {
+  CredentialUnavailableError,
+  NotLeaderError,
+  type SlotFailure,
+  UnknownAppError,
+} from "./errors.js";
 import type { ForceGuard } from "./force-guard.js";
 import type { Hold } from "./hold-book.js";
 import { OutageFallback } from "./outage-fallback.js";
@@ -273,6 +278,19 @@ export class CredentialManager {
         }
       } catch (held) {
         return Promise.reject(held);
+      }
+      // A ticket needs a token: a token failure that will not be retried soon ends the wait.
+      const token = entry.slots.get(CredentialKind.ACCESS_TOKEN);
+      const failure = token?.failure;
+      if (slot !== token && token?.current() === undefined && failure?.blocking === true) {
+        return Promise.reject(
+          new CredentialUnavailableError(
+            slot.appId,
+            slot.kind,
+            failure,
+            "no access_token to fetch the ticket with",
+          ),
+        );
       }
     }
     return slot.waitForCurrent(signal);
