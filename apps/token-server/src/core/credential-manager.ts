@@ -13,7 +13,7 @@ import type { KvStore } from "../store/kv-store.js";
 import type { AdminOperations } from "./admin-operations.js";
 import type { CoreObserver } from "./core-observer.js";
 import type { CredentialUpstream, WecomUpstream } from "./credential-fetcher.js";
-import type { CredentialIdentity } from "./credential-identity.js";
+import { type CredentialIdentity, credentialKey } from "./credential-identity.js";
 import { CredentialPublisher } from "./credential-publisher.js";
 import {
   CredentialRegistry,
@@ -166,7 +166,7 @@ export class CredentialManager {
 
   private applyStored(bytes: Uint8Array): void {
     const credential = decodeCredential(bytes);
-    this.slot(credential.appId, credential.kind)?.apply(credential);
+    this.slot(credentialKey(credential), credential.kind)?.apply(credential);
   }
 
   /** Starts or stops this replica's refreshers and its service of followers' requests. */
@@ -195,7 +195,7 @@ export class CredentialManager {
     appId: string,
     kind: CredentialKind,
     staleSha256: string,
-  ): Promise<unknown> {
+  ): Promise<Credential | undefined> {
     const entry = this.registry.get(appId);
     const latest = entry?.slots.get(kind)?.latest();
     if (entry === undefined || latest === undefined || sha256Hex(latest.value) !== staleSha256) {

@@ -2,7 +2,9 @@
 // writes a request key (once per stale value, however many callers), the leader watches
 // those keys and refreshes with single flight. The follower answers as soon as the new
 // credential arrives through its own watch, or as soon as the leader writes why the
-// refresh failed (a hold, a budget, a refused force ...): never at the caller's deadline.
+// refresh failed (a hold, a budget, a refused force ...) or that it answered with the
+// same value (WeCom's gettoken and tickets do until they expire): never at the caller's
+// deadline.
 import { createHash } from "node:crypto";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import type { Logger } from "pino";
@@ -18,6 +20,12 @@ interface RefreshRequest {
   staleSha256: string;
   from: string;
 }
+
+/** The leader's outcome of a request that did not bring a new value. */
+type Outcome = FailureRecord | { readonly unchanged: true };
+
+const isUnchanged = (outcome: Outcome): outcome is { readonly unchanged: true } =>
+  "unchanged" in outcome;
 
 /** A request, and the outcome of a failed one, outlive a leader change, but not by much. */
 const REQUEST_TTL_MS = 30_000;
@@ -44,18 +52,24 @@ export class RefreshRequests {
     const outcomeKey = keys.refreshOutcome(slot.appId, kind, staleSha256);
     const stop = new AbortController();
     const waiting = AbortSignal.any([signal, stop.signal]);
-    const failed = new Promise<never>((_, reject) => {
+    const answered = new Promise<Credential>((resolve, reject) => {
       const unsubscribe = this.store.watch(outcomeKey, (event) => {
-        if (event.type === "put" && event.entry.key === outcomeKey) {
-          reject(failureOf(decodeJson<FailureRecord>(event.entry.value)));
+        if (event.type !== "put" || event.entry.key !== outcomeKey) {
+          return;
+        }
+        const outcome = decodeJson<Outcome>(event.entry.value);
+        if (isUnchanged(outcome)) {
+          slot.waitForCurrent(waiting).then(resolve, reject);
+        } else {
+          reject(failureOf(outcome));
         }
       });
       waiting.addEventListener("abort", unsubscribe, { once: true });
     });
-    failed.catch(() => undefined);
+    answered.catch(() => undefined);
     try {
       await this.write(slot, staleSha256);
-      return await Promise.race([slot.waitForReplacement(staleValue, waiting), failed]);
+      return await Promise.race([slot.waitForReplacement(staleValue, waiting), answered]);
     } finally {
       stop.abort();
     }
@@ -88,7 +102,11 @@ export class RefreshRequests {
    * stops serving.
    */
   serve(
-    refresh: (appId: string, kind: CredentialKind, staleSha256: string) => Promise<unknown>,
+    refresh: (
+      appId: string,
+      kind: CredentialKind,
+      staleSha256: string,
+    ) => Promise<Credential | undefined>,
   ): Unsubscribe {
     const handle = (key: string, bytes: Uint8Array) => {
       const request = decodeJson<RefreshRequest>(bytes);
@@ -96,14 +114,20 @@ export class RefreshRequests {
         { app_id: request.appId, from: request.from },
         "refresh requested by a follower",
       );
+      const outcomeKey = keys.refreshOutcome(
+        request.appId,
+        KIND_NAMES[request.kind],
+        request.staleSha256,
+      );
+      const answer = (outcome: Outcome) =>
+        this.store.put(outcomeKey, encodeJson(outcome), { ttlMs: REQUEST_TTL_MS });
       refresh(request.appId, request.kind, request.staleSha256)
-        .catch((error: unknown) =>
-          this.store.put(
-            keys.refreshOutcome(request.appId, KIND_NAMES[request.kind], request.staleSha256),
-            encodeJson(failureRecord(error)),
-            { ttlMs: REQUEST_TTL_MS },
-          ),
+        .then((credential) =>
+          credential !== undefined && sha256Hex(credential.value) === request.staleSha256
+            ? answer({ unchanged: true })
+            : undefined,
         )
+        .catch((error: unknown) => answer(failureRecord(error)))
         .catch(() => undefined) // the refresher records and logs its failures
         .finally(() => this.store.delete(key).catch(() => undefined));
     };
