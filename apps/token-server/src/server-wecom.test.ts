@@ -5,9 +5,11 @@
 // which IP to trust; access per agent; the proxy forwards a WeCom token's calls to WeCom.
 // Every count is the simulator's.
 import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { CredentialKind, UpstreamErrorSchema } from "@wxtoken/api";
-import { e2eSimApps, Teardown, waitFor } from "@wxtoken/testkit";
+import { e2e, e2eSimApps, Teardown, waitFor } from "@wxtoken/testkit";
 import { type Simulator, startSimulator } from "@wxtoken/wechat-sim";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectError } from "./testing/connect-error.js";
@@ -16,6 +18,7 @@ import {
   AGENT_THREE,
   AGENT_THREE_KEY,
   AGENT_TWO,
+  CONTACTS_SECRET,
   CORP_ID,
   owner,
   simApp,
@@ -275,5 +278,56 @@ describe("WeCom", () => {
     // WeCom's 301002 (the token of another agent) comes back as WeCom gave it.
     expect((await send(AGENT_THREE)).errcode).toBe(301002);
     expect(calls(stack.sim, AGENT_TWO, "/cgi-bin/message/send")).toBe(2);
+  });
+
+  it("reloads wecom[] on SIGHUP: a named secret added costs one call, a removed agent's streams end; no secret or token is logged", async () => {
+    const stack = await startWecomStack();
+    const three = tokensOf(stack).watchToken(
+      { owner: owner(AGENT_THREE), kind: ACCESS },
+      { headers },
+    );
+    const stream = three[Symbol.asyncIterator]();
+    const threeToken = (await stream.next()).value?.credential?.value ?? "";
+    expect(threeToken).toBeTruthy();
+
+    const secretFile = join(dirname(stack.configPath), "contacts-secret");
+    writeFileSync(secretFile, `${CONTACTS_SECRET}\n`);
+    const config = JSON.parse(readFileSync(stack.configPath, "utf8")) as {
+      wecom: { agents: unknown[]; secrets?: unknown[] }[];
+      callers: unknown[];
+    };
+    // Agent three goes, and with it the caller granted only agent three.
+    config.callers = config.callers.slice(0, 1);
+    const [corp] = config.wecom;
+    if (corp === undefined) {
+      throw new Error("no corp in the config");
+    }
+    corp.agents = corp.agents.slice(0, 1);
+    corp.secrets = [{ name: "contacts", secret_file: secretFile }];
+    writeFileSync(stack.configPath, JSON.stringify(config, null, 2));
+    stack.process.signal("SIGHUP");
+
+    const ended = await connectError(stream.next());
+    expect(ended.code).toBe(Code.NotFound);
+    const contacts = await waitFor(
+      () =>
+        tokensOf(stack)
+          .getToken({ owner: owner("contacts"), kind: ACCESS }, { headers })
+          .then(({ credential }) => credential?.value)
+          .catch(() => undefined),
+      { description: "the contacts secret's first token" },
+    );
+    expect(contacts).toBeTruthy();
+    expect(stack.sim.stats().callsByApp[`wecom:${CORP_ID}:contacts`]).toEqual({ [GETTOKEN]: 1 });
+    const output = stack.process.output();
+    for (const secret of [
+      e2e.secret,
+      e2e.otherSecret,
+      CONTACTS_SECRET,
+      threeToken,
+      contacts ?? "",
+    ]) {
+      expect(output).not.toContain(secret);
+    }
   });
 });

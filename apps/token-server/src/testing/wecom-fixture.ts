@@ -10,6 +10,8 @@ import type { SimulatorOptions } from "@wxtoken/wechat-sim";
 export const CORP_ID = "wwe2e00000000000c1";
 export const AGENT_TWO = 1000002;
 export const AGENT_THREE = 1000003;
+/** The contacts secret (no agent id): the simulator knows it; the config adds it on reload. */
+export const CONTACTS_SECRET = "e2e-wecom-contacts-secret-93be";
 /** token.read and token.refresh on agent three only ("wecom:CORP:1000003"). */
 export const AGENT_THREE_KEY = "e2e-wecom-agent-three-key-5a1f";
 
@@ -24,6 +26,7 @@ export function simCorp(options: { trustedIps?: string[] } = {}): SimulatorOptio
       secrets: [
         { agentId: AGENT_TWO, secret: e2e.secret, trustedIps: options.trustedIps },
         { agentId: AGENT_THREE, secret: e2e.otherSecret },
+        { name: "contacts", secret: CONTACTS_SECRET },
       ],
     },
   ];
@@ -65,8 +68,8 @@ export function wecomConfig(simUrl: string): Record<string, unknown> {
   };
 }
 
-/** A request's owner naming agent `agentId` of the corp. */
-export function owner(agentId: number): CredentialOwner {
+/** A request's owner naming agent `agentId` (or a named secret) of the corp. */
+export function owner(agentId: number | string): CredentialOwner {
   return create(CredentialOwnerSchema, {
     owner: {
       case: "wecom",
