@@ -8,7 +8,7 @@ import type { Config } from "./config/schema.js";
 import { CodeExchanger, type CodeUpstream } from "./core/code-exchanger.js";
 import { ConfigFingerprints } from "./core/config-fingerprints.js";
 import type { CredentialUpstream, WecomUpstream } from "./core/credential-fetcher.js";
-import { CredentialManager } from "./core/credential-manager.js";
+import { CredentialManager, sourceConfigs } from "./core/credential-manager.js";
 import { ForceGuard } from "./core/force-guard.js";
 import { IdempotencyRecords } from "./core/idempotency.js";
 import { MessageSender, type MessageUpstream } from "./core/message-sender.js";
@@ -231,7 +231,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       await revoked.start();
       health.start();
       await manager.start();
-      await fingerprints.publish(config.apps);
+      await fingerprints.publish(sourceConfigs(config.apps, wecomApps(config.wecom)));
     },
     apply(next) {
       const changes = manager.reconfigure(next.apps, wecomApps(next.wecom));
@@ -239,7 +239,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
         sender.forget(key);
       }
       auth.replace(next.callers);
-      void fingerprints.publish(next.apps);
+      void fingerprints.publish(sourceConfigs(next.apps, wecomApps(next.wecom)));
       const needRestart = RESTART_KEYS.filter(
         (key) => JSON.stringify(next[key]) !== JSON.stringify(current[key]),
       );
