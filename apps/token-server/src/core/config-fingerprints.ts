@@ -4,10 +4,10 @@
 // it reveals nothing of a secret.
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import { configKey } from "./credential-registry.js";
-import type { SourceConfig } from "./credential-source.js";
 import { decodeJson, encodeJson, keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
+import { configKey } from "./credential-registry.js";
+import type { SourceConfig } from "./credential-source.js";
 
 /** Credential key (an AppID, a WeCom app's "wecom:...") → fingerprint of its config. */
 type Fingerprints = Record<string, string>;
@@ -26,7 +26,9 @@ export class ConfigFingerprints {
 
   /** Records this replica's apps of every family (at start and after every reload). */
   async publish(configs: readonly SourceConfig[]): Promise<void> {
-    this.own = Object.fromEntries(configs.map((config) => [configKey(config), fingerprint(config)]));
+    this.own = Object.fromEntries(
+      configs.map((config) => [configKey(config), fingerprint(config)]),
+    );
     try {
       await this.store.put(keys.configFingerprints(this.replicaId), encodeJson(this.own));
     } catch (error) {
