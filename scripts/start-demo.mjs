@@ -252,6 +252,9 @@ With a gRPC client (grpcurl; the schema comes from server reflection):
 
 List the apps and see who leads (admin; "leaderId" names the leading replica):
 ${listAppsCommand(first.httpPort)}
+
+Or open the status page in a browser and enter the demo caller key:
+  http://127.0.0.1:${first.httpPort}/status
 ${
   clustered
     ? `

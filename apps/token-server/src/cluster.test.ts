@@ -11,6 +11,7 @@ import {
   getToken,
   leaderSeenBy,
   type Replica,
+  replicasSeenBy,
   startCluster,
   tokenClient,
 } from "./testing/cluster.js";
@@ -73,10 +74,20 @@ describe("a three-replica cluster on etcd", () => {
     const cluster = await startCluster({ teardown, leaseTtlS: 5 });
     const leader = await agreedLeader(cluster, cluster.replicas);
     const survivors = cluster.replicas.filter((r) => r !== leader);
+    const ids = (replicas: Replica[]) => JSON.stringify(replicas.map((r) => r.id).sort());
+    await waitFor(
+      async () =>
+        JSON.stringify(await replicasSeenBy(survivors[0] ?? leader)) === ids(cluster.replicas),
+      {
+        description: "ListApps naming the three replicas in the election",
+      },
+    );
     const stopped = leader.process.stop("SIGTERM");
     await agreedLeader(cluster, survivors, 1_000);
     expect((await stopped).code).toBe(0);
     expect(leader.process.output()).toMatch(/"msg":"resigned"/);
+    // The resigned replica leaves the election at once, not when its lease (5 s) expires.
+    expect(JSON.stringify(await replicasSeenBy(survivors[1] ?? leader))).toBe(ids(survivors));
   });
 
   it("rejects the write of a leader deposed while stopped, keeps the new leader's value, and steps it down", async () => {

@@ -1,7 +1,8 @@
 // End to end, config reload: SIGHUP with an app added starts it with one upstream call and
 // leaves the others alone; an app removed ends its WatchToken streams with NOT_FOUND; a
 // secret_file rewritten is used by the next call and clears the config error the old
-// secret caused; a broken config is refused and the old one keeps serving.
+// secret caused; a broken config is refused and the old one keeps serving, and ListApps says
+// so (its config version moves only with a config applied).
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +14,7 @@ import { connectError } from "./testing/connect-error.js";
 import {
   ADMIN_KEY,
   APP_ID,
+  adminOf,
   bearer,
   OTHER_APP_ID,
   SECRET,
@@ -130,6 +132,8 @@ describe("config reload", () => {
     await client.getToken({ appId: APP_ID, kind: ACCESS }, { headers });
     await client.getToken({ appId: OTHER_APP_ID, kind: ACCESS }, { headers });
     expect(await metric(stack, "wxtoken_config_last_reload_successful")).toBe(1);
+    const started = await adminOf(stack).listApps({}, { headers });
+    expect(started.configReloadRefused).toBe(false);
 
     rewriteConfig(stack, (config) => {
       config.apps = [{ ...STABLE_APP, mode: "sometimes" }, CLASSIC_APP];
@@ -140,5 +144,19 @@ describe("config reload", () => {
     expect(await metric(stack, "wxtoken_config_last_reload_successful")).toBe(0);
     await client.getToken({ appId: APP_ID, kind: ACCESS }, { headers });
     await client.getToken({ appId: OTHER_APP_ID, kind: ACCESS }, { headers });
+    const refused = await adminOf(stack).listApps({}, { headers });
+    expect(refused.configReloadRefused).toBe(true);
+    expect(refused.configVersion).toBe(started.configVersion);
+    expect(refused.configLoadedAt).toEqual(started.configLoadedAt);
+
+    rewriteConfig(stack, (config) => {
+      config.apps = [STABLE_APP, { ...CLASSIC_APP, daily_budget: 100 }];
+    });
+    stack.process.signal("SIGHUP");
+    await stack.process.waitForOutput(/"msg":"config reloaded"/);
+    const applied = await adminOf(stack).listApps({}, { headers });
+    expect(applied.configReloadRefused).toBe(false);
+    expect(applied.configVersion).not.toBe(started.configVersion);
+    expect(applied.apps.find((app) => app.appId === OTHER_APP_ID)?.budget?.dailyBudget).toBe(100);
   });
 });

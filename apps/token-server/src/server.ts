@@ -9,6 +9,7 @@ import { ConfigReloader } from "./config/config-reloader.js";
 import type { Config } from "./config/schema.js";
 import type { CredentialManager } from "./core/credential-manager.js";
 import { metricsRoute } from "./observability/metrics-route.js";
+import { statusPageRoutes } from "./observability/status-page.js";
 import { openAuditTrail } from "./security/audit-trail.js";
 import { createServiceGraph } from "./service-graph.js";
 import { failsAs } from "./startup-error.js";
@@ -85,7 +86,12 @@ export async function startTokenServer(
           path: options.configPath,
           files: options.configFiles ?? [options.configPath],
           apply: (next) => graph.apply(next),
-          loaded: (successful) => metrics.configReloadSuccessful.set(successful ? 1 : 0),
+          loaded: (successful) => {
+            metrics.configReloadSuccessful.set(successful ? 1 : 0);
+            if (!successful) {
+              graph.configVersion.reloadRefused();
+            }
+          },
           logger,
         });
   metrics.configReloadSuccessful.set(1);
@@ -123,7 +129,7 @@ export async function startTokenServer(
       http.port,
       bindings,
       (method) => metrics.rpc("connect", method),
-      { "/metrics": metricsRoute(metrics.registry) },
+      { "/metrics": metricsRoute(metrics.registry), ...statusPageRoutes() },
       onFailure,
       (request, response) => graph.gateway.handle(request, response),
     ).catch(failsAs("listen.http", config.listen.http));

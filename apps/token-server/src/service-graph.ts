@@ -4,6 +4,7 @@
 import { AdminService, CodeService, Health, MessageService, TokenService } from "@wxtoken/api";
 import type { Logger } from "pino";
 import type { Coordinator } from "./cluster/coordinator.js";
+import { ConfigVersion } from "./config/config-version.js";
 import type { Config } from "./config/schema.js";
 import { CodeExchanger, type CodeUpstream } from "./core/code-exchanger.js";
 import { ConfigFingerprints } from "./core/config-fingerprints.js";
@@ -64,6 +65,8 @@ export interface ServiceGraph {
   readonly onFailure: FailureObserver;
   /** Aborts when the graph stops: open streams end cleanly. */
   readonly shutdown: AbortSignal;
+  /** The config in force (ListApps); `apply` updates it, a refused reload is told to it. */
+  readonly configVersion: ConfigVersion;
   /** Starts the core; the coordinator must have started. */
   start(): Promise<void>;
   /** Applies a reloaded config (see ConfigReloader). */
@@ -91,6 +94,7 @@ const RESTART_KEYS = [
 export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   const { config, store, coordinator, upstream, logger, audit } = deps;
   const metrics = new Metrics();
+  metrics.refreshLead.set(config.refresh.lead_s);
   const leadMs = config.refresh.lead_s * 1000;
   const health = new StoreHealth({
     store,
@@ -157,6 +161,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     logger,
   });
   const fingerprints = new ConfigFingerprints(store, coordinator.replicaId, logger);
+  const configVersion = new ConfigVersion(config);
   const shutdown = new AbortController();
   const auth = new CallerAuth(config.callers);
   const authFailures = new AuthFailureLog({ logger, counter: metrics.authFailures });
@@ -208,6 +213,8 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
           revoked,
           forceMinIntervalMs: config.refresh.force_min_interval_s * 1000,
           shutdown: shutdown.signal,
+          configVersion,
+          leadMs,
         }),
       ),
       bindService(CodeService, new CodeServiceImpl({ exchanges, auth })),
@@ -217,6 +224,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     metrics,
     gateway,
     shutdown: shutdown.signal,
+    configVersion,
     onFailure: (call) => {
       const { error, method, peer, requestHeader } = call;
       authFailures.observe(error, {
@@ -250,6 +258,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
         );
       }
       current = next;
+      configVersion.applied(next);
       logger.info(
         {
           added: changes.added.map(({ key }) => key),

@@ -8,6 +8,8 @@ export interface Coordinator {
   /** The leading replica's id, or undefined while none leads. */
   leaderId(): string | undefined;
   isLeader(): boolean;
+  /** The ids of the replicas taking part in the election (the leader among them), sorted. */
+  candidates(): Promise<string[]>;
   /** Calls `listener` whenever this replica gains (true) or loses (false) leadership. */
   onLeadershipChange(listener: (leading: boolean) => void): () => void;
   start(): Promise<void>;

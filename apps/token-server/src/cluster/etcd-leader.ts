@@ -34,11 +34,14 @@ export class EtcdLeader implements Coordinator {
   private backoff: IBackoff<unknown> | undefined;
   private readonly retries = new Set<NodeJS.Timeout>();
   private stopped = false;
+  /** Where the candidates' campaign keys live (etcd3's Election layout). */
+  private readonly campaignPrefix: string;
 
   constructor(private readonly options: EtcdLeaderOptions) {
     this.replicaId = options.replicaId;
     this.logger = options.logger;
     this.election = options.client.namespace(options.prefix).election(ELECTION, options.leaseTtlS);
+    this.campaignPrefix = `${options.prefix}election/${ELECTION}/`;
   }
 
   leaderId(): string | undefined {
@@ -49,6 +52,11 @@ export class EtcdLeader implements Coordinator {
     return this.fence !== undefined;
   }
 
+  async candidates(): Promise<string[]> {
+    const campaigns = await this.options.client.getAll().prefix(this.campaignPrefix).strings();
+    return [...new Set(Object.values(campaigns))].sort();
+  }
+
   onLeadershipChange(listener: (leading: boolean) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -56,10 +64,7 @@ export class EtcdLeader implements Coordinator {
 
   async start(): Promise<void> {
     // Any change among the candidates may change who leads: read it again at once.
-    const watcher = await this.options.client
-      .watch()
-      .prefix(`${this.options.prefix}election/${ELECTION}/`)
-      .create();
+    const watcher = await this.options.client.watch().prefix(this.campaignPrefix).create();
     watcher.on("put", () => this.checkLeader(this.campaign));
     watcher.on("delete", () => this.checkLeader(this.campaign));
     watcher.on("error", (error) =>

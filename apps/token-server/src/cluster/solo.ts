@@ -16,6 +16,10 @@ export class SoloCoordinator implements Coordinator {
     return this.leading;
   }
 
+  async candidates(): Promise<string[]> {
+    return [this.replicaId];
+  }
+
   onLeadershipChange(listener: (leading: boolean) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -178,6 +178,6 @@ describe("the repository's configs", () => {
     );
     const copy = join(dirname(secretFile), "production.yaml");
     writeFileSync(copy, text);
-    expect(loadConfig(copy, { WX_OA_SECRET: SECRET }).callers).toHaveLength(2);
+    expect(loadConfig(copy, { WX_OA_SECRET: SECRET }).callers).toHaveLength(3);
   });
 });

@@ -12,6 +12,7 @@ export const PERMISSIONS = [
   "admin",
   "code.exchange",
   "wechat.call",
+  "status.read",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -72,6 +72,17 @@ export function metricSources({
           used: (await today(app.app_id))[tokenEndpoint(app)] ?? 0,
         })),
       ),
+    holds: () => {
+      const now = Date.now();
+      return manager.states().flatMap(({ key, holds }) =>
+        holds.map((hold) => ({
+          appId: key,
+          endpoint: hold.endpoint,
+          errcode: hold.errcode,
+          seconds: (hold.until - now) / 1000,
+        })),
+      );
+    },
     isLeader: () => coordinator.isLeader(),
     watchDisconnects,
     storeUnreachable: () => health.unreachableSince !== undefined,

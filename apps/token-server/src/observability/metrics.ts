@@ -11,6 +11,8 @@ export interface MetricSources {
   quota(): Promise<{ appId: string; endpoint: string; used: number; limit: number | undefined }[]>;
   /** Each app's daily budget and the share of it used. */
   budgets(): Promise<{ appId: string; budget: number; used: number }[]>;
+  /** The upstream holds in force, with the seconds until each lifts. */
+  holds(): { appId: string; endpoint: string; errcode: number; seconds: number }[];
   isLeader(): boolean;
   /** Disconnects of the store's watches since the start. */
   watchDisconnects(): number;
@@ -54,6 +56,11 @@ export class Metrics implements CoreObserver {
     buckets: RPC_BUCKETS,
     registers: [this.registry],
   });
+  readonly refreshLead = new Gauge({
+    name: "wxtoken_refresh_lead_seconds",
+    help: "refresh.lead_s: a credential is refreshed when this or less of its life is left",
+    registers: [this.registry],
+  });
   readonly configReloadSuccessful = new Gauge({
     name: "wxtoken_config_last_reload_successful",
     help: "1 when the config in force is the file's (the last reload succeeded), else 0",
@@ -83,6 +90,18 @@ export class Metrics implements CoreObserver {
         this.reset();
         for (const { appId, kind, seconds } of sources.secondsLeft()) {
           this.set({ app_id: appId, kind }, seconds);
+        }
+      },
+    });
+    new Gauge({
+      name: "wxtoken_upstream_hold_seconds_left",
+      help: "Seconds until an upstream hold lifts, by app, endpoint and the errcode that caused it",
+      labelNames: ["app_id", "endpoint", "errcode"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { appId, endpoint, errcode, seconds } of sources.holds()) {
+          this.set({ app_id: appId, endpoint, errcode: String(errcode) }, seconds);
         }
       },
     });

@@ -84,11 +84,16 @@ export class CallerAuth {
     }
   }
 
-  /** PERMISSION_DENIED unless `caller` holds `permission` for `appId` (or for every app when omitted). */
-  authorize(caller: Caller, permission: Permission, appId?: string): void {
-    if (!caller.permissions.has(permission)) {
+  /**
+   * PERMISSION_DENIED unless `caller` holds `permission` (or one of a list) for `appId` (or
+   * for every app when omitted).
+   */
+  authorize(caller: Caller, permission: Permission | readonly Permission[], appId?: string): void {
+    const accepted: readonly Permission[] =
+      typeof permission === "string" ? [permission] : permission;
+    if (!accepted.some((one) => caller.permissions.has(one))) {
       throw authRefusal(
-        `caller ${caller.name} lacks the permission ${permission}`,
+        `caller ${caller.name} lacks the permission ${accepted.join(" or ")}`,
         Code.PermissionDenied,
         new AuthFailure("no_permission", caller.name),
       );

@@ -14,6 +14,7 @@ import {
   ClearQuotaResponseSchema,
   CredentialKind,
   CredentialStatusSchema,
+  EndpointUsageSchema,
   type ForceRefreshRequest,
   ForceRefreshResponseSchema,
   type GetUpstreamQuotaRequest,
@@ -29,10 +30,13 @@ import {
   RevokeLeakedTokenResponseSchema,
   RevokeLeakedTokenResponse_Step as Step,
   TokenMode,
+  UpstreamBudgetSchema,
   UpstreamHoldSchema,
 } from "@wxtoken/api";
-import { CLEAR_QUOTA_MONTHLY_LIMIT } from "@wxtoken/wechat";
+import { CLEAR_QUOTA_MONTHLY_LIMIT, DAILY_LIMITS } from "@wxtoken/wechat";
 import type { Coordinator } from "../cluster/coordinator.js";
+import type { ConfigVersion } from "../config/config-version.js";
+import { dailyBudget, tokenEndpoint } from "../core/app-credentials.js";
 import type { ConfigFingerprints } from "../core/config-fingerprints.js";
 import { ownerOf } from "../core/credential-identity.js";
 import type { CredentialManager } from "../core/credential-manager.js";
@@ -69,6 +73,10 @@ export interface AdminServiceDeps {
   forceMinIntervalMs: number;
   /** Aborts when the server shuts down. */
   shutdown: AbortSignal;
+  /** The config in force: its version, when it was applied, whether a reload was refused. */
+  configVersion: ConfigVersion;
+  /** refresh.lead_s, in ms. */
+  leadMs: number;
 }
 
 /** An admin action on one app: authenticated, authorized, validated. */
@@ -289,7 +297,7 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
     const { auth, manager, usage: counter, health, fingerprints, coordinator } = this.deps;
     const unreachableSince = health.unreachableSince;
     const caller = auth.authenticate(context.requestHeader.get("authorization"));
-    auth.authorize(caller, "admin");
+    auth.authorize(caller, ["admin", "status.read"]);
     const states = manager.states().filter((state) => auth.canSee(caller, state.key));
     const differing =
       unreachableSince === undefined
@@ -335,6 +343,24 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
             lastErrorAt:
               lastFailure === undefined ? undefined : timestampFromMs(lastFailure.at.getTime()),
             upstreamCallsToday: Object.values(usage).reduce((sum, calls) => sum + calls, 0),
+            usage: Object.entries(usage)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([endpoint, calls]) =>
+                create(EndpointUsageSchema, {
+                  endpoint,
+                  calls,
+                  dailyLimit: DAILY_LIMITS.get(endpoint) ?? 0,
+                }),
+              ),
+            // An Official Account's own cap on its token endpoint; other families have none.
+            budget:
+              config.family === "official_account"
+                ? create(UpstreamBudgetSchema, {
+                    endpoint: tokenEndpoint(config.app),
+                    dailyBudget: dailyBudget(config.app),
+                    used: usage[tokenEndpoint(config.app)] ?? 0,
+                  })
+                : undefined,
             holds: holds.map((hold) =>
               create(UpstreamHoldSchema, {
                 endpoint: hold.endpoint,
@@ -348,12 +374,20 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
         },
       ),
     );
+    const { configVersion } = this.deps;
     return create(ListAppsResponseSchema, {
       apps,
       replicaId: coordinator.replicaId,
       leaderId: coordinator.leaderId() ?? "",
       storeUnreachableSince:
         unreachableSince === undefined ? undefined : timestampFromMs(unreachableSince),
+      configVersion: configVersion.version,
+      configLoadedAt: timestampFromMs(configVersion.loadedAt),
+      configReloadRefused: configVersion.lastReloadRefused,
+      // During a store outage, no read that would wait.
+      replicas:
+        unreachableSince === undefined ? await coordinator.candidates().catch(() => []) : [],
+      refreshLead: durationFromMs(this.deps.leadMs),
     });
   }
 }

@@ -21,6 +21,7 @@ import {
   READER_KEY,
   REFRESHER_KEY,
   STABLE_APP,
+  STATUS_KEY,
   startServices,
 } from "../testing/service-harness.js";
 
@@ -130,6 +131,48 @@ describe("MessageService", () => {
 });
 
 describe("AdminService", () => {
+  it("lets a status.read key list its apps, with usage, budget and config, and call nothing else", async () => {
+    const { client, upstream } = await startServices(teardown);
+    const admin = client(AdminService);
+    await client(TokenService).getToken({ appId: CLASSIC_APP, kind: ACCESS }, as(ADMIN_KEY));
+    const status = await admin.listApps({}, as(STATUS_KEY));
+    expect(status.apps.map((app) => app.appId)).toEqual([CLASSIC_APP]);
+    const [classic] = status.apps;
+    expect(classic?.usage).toEqual([
+      expect.objectContaining({
+        endpoint: "/cgi-bin/token",
+        calls: upstream.count("token"),
+        dailyLimit: 2000,
+      }),
+    ]);
+    expect(classic?.budget).toEqual(
+      expect.objectContaining({
+        endpoint: "/cgi-bin/token",
+        dailyBudget: 1600,
+        used: upstream.count("token"),
+      }),
+    );
+    expect(status.configVersion).toMatch(/^[0-9a-f]{12}$/);
+    expect(status.configLoadedAt).toBeDefined();
+    expect(status.configReloadRefused).toBe(false);
+    expect(status.replicas).toEqual(["unit"]);
+    expect(Number(status.refreshLead?.seconds)).toBe(60);
+    const refused = await Promise.all([
+      connectError(admin.forceRefresh({ appId: CLASSIC_APP, reason: "r" }, as(STATUS_KEY))),
+      connectError(
+        admin.getUpstreamQuota({ appId: CLASSIC_APP, cgiPath: "/cgi-bin/token" }, as(STATUS_KEY)),
+      ),
+      connectError(admin.clearQuota({ appId: CLASSIC_APP, reason: "r" }, as(STATUS_KEY))),
+      connectError(admin.checkAuditValue({ value: "x" }, as(STATUS_KEY))),
+      connectError(
+        client(TokenService).getToken({ appId: CLASSIC_APP, kind: ACCESS }, as(STATUS_KEY)),
+      ),
+    ]);
+    expect(refused.map((error) => error.code)).toEqual(Array(5).fill(Code.PermissionDenied));
+    const reader = await connectError(admin.listApps({}, as(READER_KEY)));
+    expect(reader.rawMessage).toBe("caller reader lacks the permission admin or status.read");
+  });
+
   it("lifts a 45009 hold with ClearQuota, counting only accepted clears", async () => {
     const { client, upstream } = await startServices(teardown);
     const admin = client(AdminService);

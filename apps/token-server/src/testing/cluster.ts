@@ -77,6 +77,12 @@ export async function leaderSeenBy(replica: Replica): Promise<string> {
     .leaderId;
 }
 
+/** The replicas in the election as `replica` sees them (ListApps' `replicas`). */
+export async function replicasSeenBy(replica: Replica): Promise<string[]> {
+  return (await clientFor(AdminService, transportFor(replica, "connect")).listApps({}, { headers }))
+    .replicas;
+}
+
 export function tokenClient(replica: Replica) {
   return clientFor(TokenService, transportFor(replica, "grpc"));
 }

@@ -23,6 +23,8 @@ export const CLASSIC_APP = "wxunit00000000002";
 export const ADMIN_KEY = "unit-admin-key";
 export const READER_KEY = "unit-reader-key";
 export const REFRESHER_KEY = "unit-refresher-key";
+/** status.read on CLASSIC_APP only. */
+export const STATUS_KEY = "unit-status-key";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -72,6 +74,12 @@ export async function startServices(
           key_sha256: sha256(REFRESHER_KEY),
           apps: [CLASSIC_APP],
           permissions: ["token.refresh"],
+        },
+        {
+          name: "status-board",
+          key_sha256: sha256(STATUS_KEY),
+          apps: [CLASSIC_APP],
+          permissions: ["status.read"],
         },
       ],
       ...config,

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wxtoken/v1/admin.proto.
  */
 export const file_wxtoken_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChZ3eHRva2VuL3YxL2FkbWluLnByb3RvEgp3eHRva2VuLnYxIicKFkNoZWNrQXVkaXRWYWx1ZVJlcXVlc3QSDQoFdmFsdWUYASABKAkipQEKF0NoZWNrQXVkaXRWYWx1ZVJlc3BvbnNlEgwKBGhtYWMYASABKAkSEAoIc2VhcmNoZWQYAiABKAgSDwoHZW50cmllcxgDIAEoDRIsCghmaXJzdF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHbGFzdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiJAoSUmVzZWFsU3RvcmVSZXF1ZXN0Eg4KBnJlYXNvbhgBIAEoCSJeChNSZXNlYWxTdG9yZVJlc3BvbnNlEhAKCHJlc2VhbGVkGAEgASgNEg8KB2N1cnJlbnQYAiABKA0SDwoHY2hhbmdlZBgDIAEoDRITCgtzZWFsaW5nX2tleRgEIAEoCSI1ChNGb3JjZVJlZnJlc2hSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiQgoURm9yY2VSZWZyZXNoUmVzcG9uc2USKgoKY3JlZGVudGlhbBgBIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbCI6ChhSZXZva2VMZWFrZWRUb2tlblJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKBAgoZUmV2b2tlTGVha2VkVG9rZW5SZXNwb25zZRI4CgRzdGVwGAEgASgOMioud3h0b2tlbi52MS5SZXZva2VMZWFrZWRUb2tlblJlc3BvbnNlLlN0ZXASKgoKY3JlZGVudGlhbBgCIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbBInCgR3YWl0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlUKBFN0ZXASFAoQU1RFUF9VTlNQRUNJRklFRBAAEhYKElNURVBfRklSU1RfUkVGUkVTSBABEhAKDFNURVBfV0FJVElORxACEg0KCVNURVBfRE9ORRADIjMKEUNsZWFyUXVvdGFSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiRAoSQ2xlYXJRdW90YVJlc3BvbnNlEhcKD3VzZWRfdGhpc19tb250aBgBIAEoDRIVCg1tb250aGx5X2xpbWl0GAIgASgNIjsKF0dldFVwc3RyZWFtUXVvdGFSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIQCghjZ2lfcGF0aBgCIAEoCSJNChhHZXRVcHN0cmVhbVF1b3RhUmVzcG9uc2USEwoLZGFpbHlfbGltaXQYASABKA0SDAoEdXNlZBgCIAEoDRIOCgZyZW1haW4YAyABKA0i9gEKFVJlc29sdmVNZXNzYWdlUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSFQoNY2xpZW50X21zZ19pZBgCIAEoCRJACgpyZXNvbHV0aW9uGAMgASgOMiwud3h0b2tlbi52MS5SZXNvbHZlTWVzc2FnZVJlcXVlc3QuUmVzb2x1dGlvbhIOCgZtc2dfaWQYBCABKAMSDgoGcmVhc29uGAUgASgJIlQKClJlc29sdXRpb24SGgoWUkVTT0xVVElPTl9VTlNQRUNJRklFRBAAEhMKD1JFU09MVVRJT05fU0VOVBABEhUKEVJFU09MVVRJT05fUkVTRU5EEAIiKgoWUmVzb2x2ZU1lc3NhZ2VSZXNwb25zZRIQCghyZXNvbHZlZBgBIAEoCCIRCg9MaXN0QXBwc1JlcXVlc3QimwEKEExpc3RBcHBzUmVzcG9uc2USIwoEYXBwcxgBIAMoCzIVLnd4dG9rZW4udjEuQXBwU3RhdHVzEhIKCnJlcGxpY2FfaWQYAiABKAkSEQoJbGVhZGVyX2lkGAMgASgJEjsKF3N0b3JlX3VucmVhY2hhYmxlX3NpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLWAwoJQXBwU3RhdHVzEg4KBmFwcF9pZBgBIAEoCRIjCgRtb2RlGAIgASgOMhUud3h0b2tlbi52MS5Ub2tlbk1vZGUSMQoLY3JlZGVudGlhbHMYAyADKAsyHC53eHRva2VuLnYxLkNyZWRlbnRpYWxTdGF0dXMSMwoPbGFzdF9yZWZyZXNoX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgpsYXN0X2Vycm9yGAUgASgLMhkud3h0b2tlbi52MS5VcHN0cmVhbUVycm9yEjEKDWxhc3RfZXJyb3JfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKFHVwc3RyZWFtX2NhbGxzX3RvZGF5GAcgASgNEicKBWhvbGRzGAggAygLMhgud3h0b2tlbi52MS5VcHN0cmVhbUhvbGQSIgoaY29uZmlnX2RpZmZlcnNfZnJvbV9sZWFkZXIYCSABKAgSKgoFb3duZXIYCiABKAsyGy53eHRva2VuLnYxLkNyZWRlbnRpYWxPd25lchIzCg1ob3VybHlfbGltaXRzGAsgAygLMhwud3h0b2tlbi52MS5Ib3VybHlMaW1pdFVzYWdlIlAKEEhvdXJseUxpbWl0VXNhZ2USEAoIZW5kcG9pbnQYASABKAkSDQoFc2NvcGUYAiABKAkSDAoEdXNlZBgDIAEoDRINCgVsaW1pdBgEIAEoDSJsCgxVcHN0cmVhbUhvbGQSEAoIZW5kcG9pbnQYASABKAkSDwoHZXJyY29kZRgCIAEoBRIOCgZlcnJtc2cYAyABKAkSKQoFdW50aWwYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrABChBDcmVkZW50aWFsU3RhdHVzEigKBGtpbmQYASABKA4yGi53eHRva2VuLnYxLkNyZWRlbnRpYWxLaW5kEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdlbmVyYXRpb24YAyABKAQSLgoKZmV0Y2hlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqVgoJVG9rZW5Nb2RlEhoKFlRPS0VOX01PREVfVU5TUEVDSUZJRUQQABIVChFUT0tFTl9NT0RFX1NUQUJMRRABEhYKElRPS0VOX01PREVfQ0xBU1NJQxACMswFCgxBZG1pblNlcnZpY2USSgoITGlzdEFwcHMSGy53eHRva2VuLnYxLkxpc3RBcHBzUmVxdWVzdBocLnd4dG9rZW4udjEuTGlzdEFwcHNSZXNwb25zZSIDkAIBElEKDEZvcmNlUmVmcmVzaBIfLnd4dG9rZW4udjEuRm9yY2VSZWZyZXNoUmVxdWVzdBogLnd4dG9rZW4udjEuRm9yY2VSZWZyZXNoUmVzcG9uc2USYgoRUmV2b2tlTGVha2VkVG9rZW4SJC53eHRva2VuLnYxLlJldm9rZUxlYWtlZFRva2VuUmVxdWVzdBolLnd4dG9rZW4udjEuUmV2b2tlTGVha2VkVG9rZW5SZXNwb25zZTABEksKCkNsZWFyUXVvdGESHS53eHRva2VuLnYxLkNsZWFyUXVvdGFSZXF1ZXN0Gh4ud3h0b2tlbi52MS5DbGVhclF1b3RhUmVzcG9uc2USYgoQR2V0VXBzdHJlYW1RdW90YRIjLnd4dG9rZW4udjEuR2V0VXBzdHJlYW1RdW90YVJlcXVlc3QaJC53eHRva2VuLnYxLkdldFVwc3RyZWFtUXVvdGFSZXNwb25zZSIDkAIBElcKDlJlc29sdmVNZXNzYWdlEiEud3h0b2tlbi52MS5SZXNvbHZlTWVzc2FnZVJlcXVlc3QaIi53eHRva2VuLnYxLlJlc29sdmVNZXNzYWdlUmVzcG9uc2USXwoPQ2hlY2tBdWRpdFZhbHVlEiIud3h0b2tlbi52MS5DaGVja0F1ZGl0VmFsdWVSZXF1ZXN0GiMud3h0b2tlbi52MS5DaGVja0F1ZGl0VmFsdWVSZXNwb25zZSIDkAIBEk4KC1Jlc2VhbFN0b3JlEh4ud3h0b2tlbi52MS5SZXNlYWxTdG9yZVJlcXVlc3QaHy53eHRva2VuLnYxLlJlc2VhbFN0b3JlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_wxtoken_v1_token]);
+  fileDesc("ChZ3eHRva2VuL3YxL2FkbWluLnByb3RvEgp3eHRva2VuLnYxIicKFkNoZWNrQXVkaXRWYWx1ZVJlcXVlc3QSDQoFdmFsdWUYASABKAkipQEKF0NoZWNrQXVkaXRWYWx1ZVJlc3BvbnNlEgwKBGhtYWMYASABKAkSEAoIc2VhcmNoZWQYAiABKAgSDwoHZW50cmllcxgDIAEoDRIsCghmaXJzdF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHbGFzdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiJAoSUmVzZWFsU3RvcmVSZXF1ZXN0Eg4KBnJlYXNvbhgBIAEoCSJeChNSZXNlYWxTdG9yZVJlc3BvbnNlEhAKCHJlc2VhbGVkGAEgASgNEg8KB2N1cnJlbnQYAiABKA0SDwoHY2hhbmdlZBgDIAEoDRITCgtzZWFsaW5nX2tleRgEIAEoCSI1ChNGb3JjZVJlZnJlc2hSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiQgoURm9yY2VSZWZyZXNoUmVzcG9uc2USKgoKY3JlZGVudGlhbBgBIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbCI6ChhSZXZva2VMZWFrZWRUb2tlblJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKBAgoZUmV2b2tlTGVha2VkVG9rZW5SZXNwb25zZRI4CgRzdGVwGAEgASgOMioud3h0b2tlbi52MS5SZXZva2VMZWFrZWRUb2tlblJlc3BvbnNlLlN0ZXASKgoKY3JlZGVudGlhbBgCIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbBInCgR3YWl0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlUKBFN0ZXASFAoQU1RFUF9VTlNQRUNJRklFRBAAEhYKElNURVBfRklSU1RfUkVGUkVTSBABEhAKDFNURVBfV0FJVElORxACEg0KCVNURVBfRE9ORRADIjMKEUNsZWFyUXVvdGFSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiRAoSQ2xlYXJRdW90YVJlc3BvbnNlEhcKD3VzZWRfdGhpc19tb250aBgBIAEoDRIVCg1tb250aGx5X2xpbWl0GAIgASgNIjsKF0dldFVwc3RyZWFtUXVvdGFSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIQCghjZ2lfcGF0aBgCIAEoCSJNChhHZXRVcHN0cmVhbVF1b3RhUmVzcG9uc2USEwoLZGFpbHlfbGltaXQYASABKA0SDAoEdXNlZBgCIAEoDRIOCgZyZW1haW4YAyABKA0i9gEKFVJlc29sdmVNZXNzYWdlUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSFQoNY2xpZW50X21zZ19pZBgCIAEoCRJACgpyZXNvbHV0aW9uGAMgASgOMiwud3h0b2tlbi52MS5SZXNvbHZlTWVzc2FnZVJlcXVlc3QuUmVzb2x1dGlvbhIOCgZtc2dfaWQYBCABKAMSDgoGcmVhc29uGAUgASgJIlQKClJlc29sdXRpb24SGgoWUkVTT0xVVElPTl9VTlNQRUNJRklFRBAAEhMKD1JFU09MVVRJT05fU0VOVBABEhUKEVJFU09MVVRJT05fUkVTRU5EEAIiKgoWUmVzb2x2ZU1lc3NhZ2VSZXNwb25zZRIQCghyZXNvbHZlZBgBIAEoCCIRCg9MaXN0QXBwc1JlcXVlc3QiywIKEExpc3RBcHBzUmVzcG9uc2USIwoEYXBwcxgBIAMoCzIVLnd4dG9rZW4udjEuQXBwU3RhdHVzEhIKCnJlcGxpY2FfaWQYAiABKAkSEQoJbGVhZGVyX2lkGAMgASgJEjsKF3N0b3JlX3VucmVhY2hhYmxlX3NpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5jb25maWdfdmVyc2lvbhgUIAEoCRI0ChBjb25maWdfbG9hZGVkX2F0GBUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIdChVjb25maWdfcmVsb2FkX3JlZnVzZWQYFiABKAgSEAoIcmVwbGljYXMYFyADKAkSLwoMcmVmcmVzaF9sZWFkGBggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIqwECglBcHBTdGF0dXMSDgoGYXBwX2lkGAEgASgJEiMKBG1vZGUYAiABKA4yFS53eHRva2VuLnYxLlRva2VuTW9kZRIxCgtjcmVkZW50aWFscxgDIAMoCzIcLnd4dG9rZW4udjEuQ3JlZGVudGlhbFN0YXR1cxIzCg9sYXN0X3JlZnJlc2hfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCmxhc3RfZXJyb3IYBSABKAsyGS53eHRva2VuLnYxLlVwc3RyZWFtRXJyb3ISMQoNbGFzdF9lcnJvcl9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUdXBzdHJlYW1fY2FsbHNfdG9kYXkYByABKA0SJwoFaG9sZHMYCCADKAsyGC53eHRva2VuLnYxLlVwc3RyZWFtSG9sZBIiChpjb25maWdfZGlmZmVyc19mcm9tX2xlYWRlchgJIAEoCBIoCgV1c2FnZRgUIAMoCzIZLnd4dG9rZW4udjEuRW5kcG9pbnRVc2FnZRIqCgZidWRnZXQYFSABKAsyGi53eHRva2VuLnYxLlVwc3RyZWFtQnVkZ2V0EioKBW93bmVyGB4gASgLMhsud3h0b2tlbi52MS5DcmVkZW50aWFsT3duZXISMwoNaG91cmx5X2xpbWl0cxgfIAMoCzIcLnd4dG9rZW4udjEuSG91cmx5TGltaXRVc2FnZSJFCg1FbmRwb2ludFVzYWdlEhAKCGVuZHBvaW50GAEgASgJEg0KBWNhbGxzGAIgASgNEhMKC2RhaWx5X2xpbWl0GAMgASgNIkYKDlVwc3RyZWFtQnVkZ2V0EhAKCGVuZHBvaW50GAEgASgJEhQKDGRhaWx5X2J1ZGdldBgCIAEoDRIMCgR1c2VkGAMgASgNIlAKEEhvdXJseUxpbWl0VXNhZ2USEAoIZW5kcG9pbnQYASABKAkSDQoFc2NvcGUYAiABKAkSDAoEdXNlZBgDIAEoDRINCgVsaW1pdBgEIAEoDSJsCgxVcHN0cmVhbUhvbGQSEAoIZW5kcG9pbnQYASABKAkSDwoHZXJyY29kZRgCIAEoBRIOCgZlcnJtc2cYAyABKAkSKQoFdW50aWwYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrABChBDcmVkZW50aWFsU3RhdHVzEigKBGtpbmQYASABKA4yGi53eHRva2VuLnYxLkNyZWRlbnRpYWxLaW5kEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdlbmVyYXRpb24YAyABKAQSLgoKZmV0Y2hlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqVgoJVG9rZW5Nb2RlEhoKFlRPS0VOX01PREVfVU5TUEVDSUZJRUQQABIVChFUT0tFTl9NT0RFX1NUQUJMRRABEhYKElRPS0VOX01PREVfQ0xBU1NJQxACMswFCgxBZG1pblNlcnZpY2USSgoITGlzdEFwcHMSGy53eHRva2VuLnYxLkxpc3RBcHBzUmVxdWVzdBocLnd4dG9rZW4udjEuTGlzdEFwcHNSZXNwb25zZSIDkAIBElEKDEZvcmNlUmVmcmVzaBIfLnd4dG9rZW4udjEuRm9yY2VSZWZyZXNoUmVxdWVzdBogLnd4dG9rZW4udjEuRm9yY2VSZWZyZXNoUmVzcG9uc2USYgoRUmV2b2tlTGVha2VkVG9rZW4SJC53eHRva2VuLnYxLlJldm9rZUxlYWtlZFRva2VuUmVxdWVzdBolLnd4dG9rZW4udjEuUmV2b2tlTGVha2VkVG9rZW5SZXNwb25zZTABEksKCkNsZWFyUXVvdGESHS53eHRva2VuLnYxLkNsZWFyUXVvdGFSZXF1ZXN0Gh4ud3h0b2tlbi52MS5DbGVhclF1b3RhUmVzcG9uc2USYgoQR2V0VXBzdHJlYW1RdW90YRIjLnd4dG9rZW4udjEuR2V0VXBzdHJlYW1RdW90YVJlcXVlc3QaJC53eHRva2VuLnYxLkdldFVwc3RyZWFtUXVvdGFSZXNwb25zZSIDkAIBElcKDlJlc29sdmVNZXNzYWdlEiEud3h0b2tlbi52MS5SZXNvbHZlTWVzc2FnZVJlcXVlc3QaIi53eHRva2VuLnYxLlJlc29sdmVNZXNzYWdlUmVzcG9uc2USXwoPQ2hlY2tBdWRpdFZhbHVlEiIud3h0b2tlbi52MS5DaGVja0F1ZGl0VmFsdWVSZXF1ZXN0GiMud3h0b2tlbi52MS5DaGVja0F1ZGl0VmFsdWVSZXNwb25zZSIDkAIBEk4KC1Jlc2VhbFN0b3JlEh4ud3h0b2tlbi52MS5SZXNlYWxTdG9yZVJlcXVlc3QaHy53eHRva2VuLnYxLlJlc2VhbFN0b3JlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_wxtoken_v1_token]);
 
 /**
  * CheckAuditValueRequest carries the value to look for.
@@ -575,6 +575,45 @@ export type ListAppsResponse = Message<"wxtoken.v1.ListAppsResponse"> & {
    * @generated from field: google.protobuf.Timestamp store_unreachable_since = 4;
    */
   storeUnreachableSince?: Timestamp | undefined;
+
+  /**
+   * A short fingerprint (the first 12 hex digits of a SHA-256) of the config this replica
+   * serves, its own replica_id and listen left out: equal on replicas that share a config,
+   * new with every reload that changes it.
+   *
+   * @generated from field: string config_version = 20;
+   */
+  configVersion: string;
+
+  /**
+   * When that config was applied: at start or by the last successful reload.
+   *
+   * @generated from field: google.protobuf.Timestamp config_loaded_at = 21;
+   */
+  configLoadedAt?: Timestamp | undefined;
+
+  /**
+   * True after a reload was refused (the file did not validate): the config in force is
+   * older than the file. False again after the next successful reload.
+   *
+   * @generated from field: bool config_reload_refused = 22;
+   */
+  configReloadRefused: boolean;
+
+  /**
+   * The replicas taking part in the leader election (the leader among them), in id order;
+   * only this replica with the embedded store. Empty when the store cannot be read.
+   *
+   * @generated from field: repeated string replicas = 23;
+   */
+  replicas: string[];
+
+  /**
+   * `refresh.lead_s`: a credential is refreshed when this or less of its life is left.
+   *
+   * @generated from field: google.protobuf.Duration refresh_lead = 24;
+   */
+  refreshLead?: Duration | undefined;
 };
 
 /**
@@ -656,9 +695,24 @@ export type AppStatus = Message<"wxtoken.v1.AppStatus"> & {
   configDiffersFromLeader: boolean;
 
   /**
+   * Today's upstream calls (UTC+8 day) by endpoint, cluster-wide, with WeChat's daily limit
+   * of each, in endpoint order. Their sum is upstream_calls_today.
+   *
+   * @generated from field: repeated wxtoken.v1.EndpointUsage usage = 20;
+   */
+  usage: EndpointUsage[];
+
+  /**
+   * The app's daily budget of token calls (`apps[].daily_budget`) and today's use of it.
+   *
+   * @generated from field: wxtoken.v1.UpstreamBudget budget = 21;
+   */
+  budget?: UpstreamBudget | undefined;
+
+  /**
    * Set for a WeCom app (app_id is then empty and mode unspecified).
    *
-   * @generated from field: wxtoken.v1.CredentialOwner owner = 10;
+   * @generated from field: wxtoken.v1.CredentialOwner owner = 30;
    */
   owner?: CredentialOwner | undefined;
 
@@ -666,7 +720,7 @@ export type AppStatus = Message<"wxtoken.v1.AppStatus"> & {
    * The calls counted this clock hour against an hourly limit (WeCom's tickets), each
    * with its limit.
    *
-   * @generated from field: repeated wxtoken.v1.HourlyLimitUsage hourly_limits = 11;
+   * @generated from field: repeated wxtoken.v1.HourlyLimitUsage hourly_limits = 31;
    */
   hourlyLimits: HourlyLimitUsage[];
 };
@@ -677,6 +731,76 @@ export type AppStatus = Message<"wxtoken.v1.AppStatus"> & {
  */
 export const AppStatusSchema: GenMessage<AppStatus> = /*@__PURE__*/
   messageDesc(file_wxtoken_v1_admin, 16);
+
+/**
+ * EndpointUsage is today's count of the calls to one WeChat endpoint for an app.
+ *
+ * @generated from message wxtoken.v1.EndpointUsage
+ */
+export type EndpointUsage = Message<"wxtoken.v1.EndpointUsage"> & {
+  /**
+   * The path, e.g. "/cgi-bin/stable_token".
+   *
+   * @generated from field: string endpoint = 1;
+   */
+  endpoint: string;
+
+  /**
+   * Calls made today (UTC+8 day), cluster-wide.
+   *
+   * @generated from field: uint32 calls = 2;
+   */
+  calls: number;
+
+  /**
+   * WeChat's daily limit of the endpoint; 0 where wxtoken does not know it.
+   *
+   * @generated from field: uint32 daily_limit = 3;
+   */
+  dailyLimit: number;
+};
+
+/**
+ * Describes the message wxtoken.v1.EndpointUsage.
+ * Use `create(EndpointUsageSchema)` to create a new message.
+ */
+export const EndpointUsageSchema: GenMessage<EndpointUsage> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_admin, 17);
+
+/**
+ * UpstreamBudget is an app's own cap on its token endpoint, below WeChat's limit.
+ *
+ * @generated from message wxtoken.v1.UpstreamBudget
+ */
+export type UpstreamBudget = Message<"wxtoken.v1.UpstreamBudget"> & {
+  /**
+   * The token endpoint it caps ("/cgi-bin/stable_token" or "/cgi-bin/token").
+   *
+   * @generated from field: string endpoint = 1;
+   */
+  endpoint: string;
+
+  /**
+   * Calls allowed per day; past it only an operator's ForceRefresh calls the endpoint.
+   *
+   * @generated from field: uint32 daily_budget = 2;
+   */
+  dailyBudget: number;
+
+  /**
+   * Calls made today (UTC+8 day), cluster-wide.
+   *
+   * @generated from field: uint32 used = 3;
+   */
+  used: number;
+};
+
+/**
+ * Describes the message wxtoken.v1.UpstreamBudget.
+ * Use `create(UpstreamBudgetSchema)` to create a new message.
+ */
+export const UpstreamBudgetSchema: GenMessage<UpstreamBudget> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_admin, 18);
 
 /**
  * HourlyLimitUsage is one hourly limit of an endpoint and how much of it this clock
@@ -719,7 +843,7 @@ export type HourlyLimitUsage = Message<"wxtoken.v1.HourlyLimitUsage"> & {
  * Use `create(HourlyLimitUsageSchema)` to create a new message.
  */
 export const HourlyLimitUsageSchema: GenMessage<HourlyLimitUsage> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 17);
+  messageDesc(file_wxtoken_v1_admin, 19);
 
 /**
  * UpstreamHold is WeChat's "not before": an endpoint of the app that no replica calls
@@ -762,7 +886,7 @@ export type UpstreamHold = Message<"wxtoken.v1.UpstreamHold"> & {
  * Use `create(UpstreamHoldSchema)` to create a new message.
  */
 export const UpstreamHoldSchema: GenMessage<UpstreamHold> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 18);
+  messageDesc(file_wxtoken_v1_admin, 20);
 
 /**
  * CredentialStatus is the state of one kind of credential, without its value.
@@ -804,7 +928,7 @@ export type CredentialStatus = Message<"wxtoken.v1.CredentialStatus"> & {
  * Use `create(CredentialStatusSchema)` to create a new message.
  */
 export const CredentialStatusSchema: GenMessage<CredentialStatus> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_admin, 19);
+  messageDesc(file_wxtoken_v1_admin, 21);
 
 /**
  * TokenMode is how an app's access_token is fetched.
@@ -851,6 +975,7 @@ export const TokenModeSchema: GenEnum<TokenMode> = /*@__PURE__*/
 export const AdminService: GenService<{
   /**
    * ListApps returns the status of every configured app, as the answering replica sees it.
+   * It needs `admin` or `status.read` (which allows this call only); never a token value.
    *
    * @generated from rpc wxtoken.v1.AdminService.ListApps
    */
