@@ -1,6 +1,10 @@
-// The simulator's own HTTP API under /__sim/ (stats, reset, faults), for tests whose
-// simulator runs in another process. Its calls are not counted in the stats.
+// The simulator's own HTTP API under /__sim/ (stats, reset, faults, Open Platform events), for
+// tests whose simulator runs in another process. Its calls are not counted in the stats.
 import { parseFault } from "./faults.js";
+import {
+  OPEN_PLATFORM_ADMIN_PREFIX,
+  openPlatformAdminAnswer,
+} from "./open-platform/admin-routes.js";
 import { jsonReply, type Reply } from "./reply.js";
 import type { SimState } from "./sim-state.js";
 
@@ -23,7 +27,15 @@ function injectFault(body: string, state: SimState): Reply {
   }
 }
 
-export function adminAnswer(method: string, path: string, body: string, state: SimState): Reply {
+export function adminAnswer(
+  method: string,
+  path: string,
+  body: string,
+  state: SimState,
+): Reply | Promise<Reply> {
+  if (path.startsWith(OPEN_PLATFORM_ADMIN_PREFIX)) {
+    return openPlatformAdminAnswer(method, path, body, state);
+  }
   switch (`${method} ${path}`) {
     case "GET /__sim/stats":
       return jsonReply(state.stats.snapshot());

@@ -14,5 +14,6 @@ export function callerApp(request: SimRequest, state: SimState): string | undefi
     return state.wecom.bySecret(corpId, request.query.get("corpsecret") ?? "")?.owner;
   }
   const token = request.query.get("access_token");
-  return token === null ? undefined : state.tokens.owner(token);
+  // A component call (Open Platform) has neither: its platform, by component_appid.
+  return token === null ? state.openPlatforms.callerOf(request) : state.tokens.owner(token);
 }

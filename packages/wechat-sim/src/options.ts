@@ -10,6 +10,7 @@ import {
   WECOM_HOURLY_LIMITS,
 } from "@wxtoken/wechat";
 import { z } from "zod";
+import { openPlatformsSchema, type SimOpenPlatform } from "./open-platform/platform-options.js";
 
 export interface SimApp {
   appId: string;
@@ -72,6 +73,8 @@ export interface SimulatorOptions {
   wecomAppHourlyTicketLimit?: number;
   /** Clock in ms, for unit tests; default Date.now. */
   now?: () => number;
+  /** Third-party platforms (开放平台), served on the same port; default none. */
+  openPlatforms?: SimOpenPlatform[];
 }
 
 const whole = z.number().int().min(0);
@@ -138,6 +141,7 @@ export const settingsObject = z.strictObject({
   forceDailyLimit: whole.default(FORCE_REFRESH_DAILY_LIMIT),
   forceMinIntervalS: whole.default(FORCE_REFRESH_MIN_INTERVAL_MS / 1000),
   clearQuotaMonthlyLimit: whole.default(CLEAR_QUOTA_MONTHLY_LIMIT),
+  openPlatforms: openPlatformsSchema,
 });
 
 export const settingsSchema = settingsObject

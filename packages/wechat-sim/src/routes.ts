@@ -20,6 +20,7 @@ import {
 import { classicToken } from "./handlers/classic-token.js";
 import { clearQuota } from "./handlers/clear-quota.js";
 import { jscode2session, oauthAccessToken } from "./handlers/code-exchange.js";
+import { COMPONENT_ROUTES } from "./handlers/component.js";
 import { getTicket } from "./handlers/get-ticket.js";
 import type { Handler } from "./handlers/handler.js";
 import { getMedia, uploadMedia } from "./handlers/media.js";
@@ -43,6 +44,7 @@ interface Route {
 }
 
 const ROUTES: ReadonlyMap<string, Route> = new Map([
+  ...COMPONENT_ROUTES,
   [TOKEN_PATH, { method: "GET", handle: classicToken }],
   [STABLE_TOKEN_PATH, { method: "POST", handle: stableToken }],
   [TICKET_PATH, { method: "GET", handle: getTicket }],

@@ -71,7 +71,7 @@ export class SimServer {
     const method = request.method ?? "GET";
     const url = new URL(request.url ?? "/", "http://wechat-sim");
     if (url.pathname.startsWith(ADMIN_PREFIX)) {
-      send(response, adminAnswer(method, url.pathname, body.toString("utf8"), this.state));
+      send(response, await adminAnswer(method, url.pathname, body.toString("utf8"), this.state));
       return;
     }
     const { state } = this;

@@ -5,6 +5,7 @@ import { FaultQueue } from "./faults.js";
 import { ForceGuard } from "./force-guard.js";
 import { LoginCodes } from "./login-codes.js";
 import { MediaStore } from "./media-store.js";
+import { OpenPlatforms } from "./open-platform/open-platforms.js";
 import type { ResolvedOptions, SimApp } from "./options.js";
 import { QuotaBook } from "./quota.js";
 import { StatsRecorder } from "./stats.js";
@@ -27,6 +28,8 @@ export class SimState {
   readonly media = new MediaStore();
   readonly stats = new StatsRecorder();
   private lastMsgId = FIRST_MSG_ID - 1;
+  /** Third-party platforms (开放平台): tickets, component and authorizer tokens, pushes. */
+  readonly openPlatforms: OpenPlatforms;
 
   constructor(readonly options: ResolvedOptions) {
     this.apps = new Map(options.apps.map((app) => [app.appId, app]));
@@ -47,6 +50,12 @@ export class SimState {
       clearsPerMonth: options.clearQuotaMonthlyLimit,
     });
     this.force = new ForceGuard(options.forceDailyLimit, options.forceMinIntervalS * 1000);
+    this.openPlatforms = new OpenPlatforms(options.openPlatforms, {
+      tokens: this.tokens,
+      apps: this.apps,
+      stats: this.stats,
+      now: options.now,
+    });
   }
 
   nextMsgId(): number {

@@ -2,6 +2,7 @@
 // fault injection at hand.
 import { isIPv6 } from "node:net";
 import { parseFault, type SimFault } from "./faults.js";
+import type { OpenPlatformControl } from "./open-platform/open-platforms.js";
 import { resolveOptions, type SimulatorOptions } from "./options.js";
 import { SimServer } from "./server.js";
 import { SimState } from "./sim-state.js";
@@ -17,6 +18,8 @@ export interface Simulator {
   inject(fault: SimFault): void;
   /** Closes the server and all keep-alive sockets. */
   close(): Promise<void>;
+  /** Makes WeChat push tickets and authorization events to the third-party platforms. */
+  readonly openPlatform: OpenPlatformControl;
 }
 
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
@@ -24,6 +27,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const state = new SimState(resolved);
   const server = new SimServer(state);
   const port = await server.listen(resolved.host, resolved.port);
+  state.openPlatforms.start();
   const host = isIPv6(resolved.host) ? `[${resolved.host}]` : resolved.host;
   return {
     url: `http://${host}:${port}`,
@@ -31,6 +35,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     stats: () => state.stats.snapshot(),
     reset: () => state.reset(),
     inject: (fault) => state.faults.add(parseFault(fault)),
-    close: () => server.close(),
+    close: () => {
+      state.openPlatforms.stop();
+      return server.close();
+    },
+    openPlatform: state.openPlatforms,
   };
 }

@@ -30,6 +30,26 @@ export interface SimStats {
   mediaUploaded: number;
   /** Successful sends, in order. */
   messages: DeliveredMessage[];
+  /** Open Platform: component_access_tokens issued (api_component_token). */
+  componentTokensIssued: number;
+  /** Open Platform: authorizer_access_tokens issued (api_query_auth, api_authorizer_token). */
+  authorizerTokensIssued: number;
+  /** Open Platform: every push to a platform's callback (tickets, authorization events), in order. */
+  callbackPushes: CallbackPush[];
+}
+
+/** One push of an encrypted event to a third-party platform's callback URL. */
+export interface CallbackPush {
+  componentAppId: string;
+  infoType: "component_verify_ticket" | "authorized" | "updateauthorized" | "unauthorized";
+  /** "" for a ticket. */
+  authorizerAppId: string;
+  /** The callback answered HTTP 200 with the text "success". */
+  delivered: boolean;
+  /** Its HTTP status; 0 when it did not answer. */
+  status: number;
+  /** Its answer (at most 200 characters), or why there was none. */
+  answer: string;
 }
 
 function emptyStats(): SimStats {
@@ -42,6 +62,9 @@ function emptyStats(): SimStats {
     codesExchanged: 0,
     mediaUploaded: 0,
     messages: [],
+    componentTokensIssued: 0,
+    authorizerTokensIssued: 0,
+    callbackPushes: [],
   };
 }
 
@@ -77,6 +100,18 @@ export class StatsRecorder {
 
   delivered(message: DeliveredMessage): void {
     this.stats.messages.push(message);
+  }
+
+  componentTokenIssued(): void {
+    this.stats.componentTokensIssued += 1;
+  }
+
+  authorizerTokenIssued(): void {
+    this.stats.authorizerTokensIssued += 1;
+  }
+
+  pushed(push: CallbackPush): void {
+    this.stats.callbackPushes.push(push);
   }
 
   /** A copy: later calls do not change it. */

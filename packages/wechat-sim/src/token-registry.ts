@@ -12,7 +12,8 @@ export interface TokenSettings {
   tokenLength: number;
 }
 
-type TokenKind = "classic" | "stable";
+/** "classic", "stable", or another family's own kind (e.g. an Open Platform's tokens). */
+type TokenKind = string;
 
 export type TokenStatus = "valid" | "invalidated" | "expired";
 
@@ -35,17 +36,33 @@ export class TokenRegistry {
 
   /** Classic mode: a new token; the previous one stays valid `overlapMs`, older ones stop now. */
   issueClassic(appId: string, now: number): Served {
-    const previous = this.liveTokens(appId, "classic");
+    return this.issueRotating(appId, "classic", now);
+  }
+
+  /**
+   * A new token of `kind` for `appId` (classic, or e.g. an Open Platform's component or
+   * authorizer tokens): the previous one of that kind stays valid `overlapMs`, older ones stop now.
+   */
+  issueRotating(appId: string, kind: TokenKind, now: number): Served {
+    const previous = this.liveTokens(appId, kind);
     const latest = previous.at(-1);
     for (const value of previous) {
       this.invalidate(value, value === latest ? now + this.settings.overlapMs : now);
     }
     const fresh = this.issue(appId, now);
     this.live.set(
-      liveKey(appId, "classic"),
+      liveKey(appId, kind),
       latest === undefined ? [fresh.value] : [latest, fresh.value],
     );
     return { ...fresh, issued: true };
+  }
+
+  /** Every token of `kind` for `appId` stops working now (e.g. an unauthorization). */
+  revoke(appId: string, kind: TokenKind, now: number): void {
+    for (const value of this.liveTokens(appId, kind)) {
+      this.invalidate(value, now);
+    }
+    this.live.set(liveKey(appId, kind), []);
   }
 
   /** Stable normal mode: the current token, or a new one in its last renew window. */

@@ -30,6 +30,13 @@ const ERRMSG = {
   45011: "api minute-quota reach limit, must slower, retry next minute",
   47001: "data format error",
   47003: "argument invalid!",
+  // The Open Platform's (第三方平台) texts.
+  61003: "component is not authorized by this account",
+  61005: "component ticket is expired",
+  61006: "component ticket is invalid",
+  61009: "code is invalid",
+  61010: "code is expired",
+  61023: "refresh_token is invalid",
   48006: "forbid to clear quota because of reaching the limit",
   76003: "invalid cgi_path",
   76021: "cgi_path not found, please check",

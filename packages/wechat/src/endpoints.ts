@@ -61,3 +61,22 @@ export const FORCE_REFRESH_MIN_INTERVAL_MS = 30_000;
 
 /** A stable token is renewed by WeChat in its last this-many ms; old and new overlap then. */
 export const STABLE_RENEW_WINDOW_MS = 300_000;
+
+/** The Open Platform (第三方平台) component API, on api.weixin.qq.com. */
+export const OPEN_PLATFORM_ENDPOINTS = {
+  componentToken: "/cgi-bin/component/api_component_token",
+  createPreAuthCode: "/cgi-bin/component/api_create_preauthcode",
+  queryAuth: "/cgi-bin/component/api_query_auth",
+  authorizerToken: "/cgi-bin/component/api_authorizer_token",
+  getAuthorizerList: "/cgi-bin/component/api_get_authorizer_list",
+  startPushTicket: "/cgi-bin/component/api_start_push_ticket",
+  componentClearQuota: "/cgi-bin/component/clear_quota/v2",
+  /** A Mini Program's login under the platform (GET, no AppSecret: the component token). */
+  componentJscode2session: "/sns/component/jscode2session",
+} as const;
+
+export type OpenPlatformEndpoint =
+  (typeof OPEN_PLATFORM_ENDPOINTS)[keyof typeof OPEN_PLATFORM_ENDPOINTS];
+
+/** api_get_authorizer_list returns at most this many authorizers a page. */
+export const AUTHORIZER_LIST_MAX_COUNT = 500;

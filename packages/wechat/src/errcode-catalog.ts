@@ -48,6 +48,32 @@ const RULES: ErrcodeRule[] = [
   { errcode: 41002, errorClass: "config", meaning: "AppID missing" },
   { errcode: 41004, errorClass: "config", meaning: "AppSecret missing" },
   { errcode: 40164, errorClass: "config", meaning: "caller IP not on the whitelist" },
+  // Open Platform (第三方平台): none is retried; open-platform/component-errcodes.ts says what to do.
+  {
+    errcode: 61004,
+    errorClass: "config",
+    meaning: "Open Platform: caller IP not registered with the platform",
+  },
+  {
+    errcode: 61005,
+    errorClass: "config",
+    meaning: "Open Platform: component_verify_ticket expired (wait for the next push)",
+  },
+  {
+    errcode: 61006,
+    errorClass: "config",
+    meaning: "Open Platform: component_verify_ticket invalid (wait for the next push)",
+  },
+  {
+    errcode: 61023,
+    errorClass: "config",
+    meaning: "Open Platform: authorizer_refresh_token invalid (the account must re-authorize)",
+  },
+  {
+    errcode: 61003,
+    errorClass: "config",
+    meaning: "Open Platform: the account has not authorized this platform",
+  },
   {
     errcode: 45009,
     errorClass: "hold",

@@ -21,6 +21,8 @@ export {
 } from "./errcode-catalog.js";
 export { transportFailure } from "./http-exchange.js";
 export type { SubscribeMessage, TemplateMessage } from "./messages.js";
+// Open Platform (第三方平台): the component client, the callback's crypto and events.
+export * from "./open-platform/index.js";
 export { redactUrl, scrubSecrets } from "./redact.js";
 export type {
   AccessToken,

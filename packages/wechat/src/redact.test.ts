@@ -19,6 +19,23 @@ describe("redactUrl", () => {
     );
   });
 
+  it("masks the Open Platform's tokens, secrets, refresh tokens and ticket", () => {
+    expect(
+      redactUrl(
+        "http://h/cgi-bin/component/api_query_auth?component_access_token=CAT&component_appid=wxc",
+      ),
+    ).toBe(
+      "http://h/cgi-bin/component/api_query_auth?component_access_token=***&component_appid=wxc",
+    );
+    expect(
+      redactUrl(
+        "x?authorizer_access_token=A&component_appsecret=S&authorizer_refresh_token=R&refresh_token=Q&component_verify_ticket=T",
+      ),
+    ).toBe(
+      "x?authorizer_access_token=***&component_appsecret=***&authorizer_refresh_token=***&refresh_token=***&component_verify_ticket=***",
+    );
+  });
+
   it("leaves a URL without secrets unchanged", () => {
     const url = "http://127.0.0.1:1/cgi-bin/stable_token";
     expect(redactUrl(url)).toBe(url);

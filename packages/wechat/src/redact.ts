@@ -1,9 +1,11 @@
 // Keeps AppSecrets and tokens out of URLs and texts that are logged or put in errors.
 
 const MASK = "***";
-const SECRET_PARAM = /\b(access_token|appsecret|secret)=[^&#\s]*/gi;
+/** Also the Open Platform's component_access_token, component_appsecret and refresh tokens. */
+const SECRET_PARAM =
+  /\b((?:component_|authorizer_)?access_token|(?:component_)?appsecret|(?:component_)?secret|(?:authorizer_)?refresh_token|component_verify_ticket)=[^&#\s]*/gi;
 
-/** Replaces the values of access_token, secret and appsecret query params with "***". */
+/** Replaces the values of token, secret and ticket query params (see SECRET_PARAM) with "***". */
 export function redactUrl(url: string): string {
   return url.replace(SECRET_PARAM, `$1=${MASK}`);
 }

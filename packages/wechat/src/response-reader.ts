@@ -107,6 +107,17 @@ export class ResponseReader {
     return new ResponseReader(value, this.endpoint, `${this.prefix}${field}.`);
   }
 
+  /** An array of objects (e.g. func_info), each read with the same rules; [] when absent. */
+  objects(field: string): ResponseReader[] {
+    const value = this.fields[field] ?? [];
+    if (!Array.isArray(value) || !value.every(isObject)) {
+      throw this.malformed(`${this.prefix}${field} is not an array of objects`);
+    }
+    return value.map(
+      (item, index) => new ResponseReader(item, this.endpoint, `${this.prefix}${field}[${index}].`),
+    );
+  }
+
   private malformed(problem: string): WeChatError {
     return malformed(this.endpoint, problem);
   }

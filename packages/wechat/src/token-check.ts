@@ -1,7 +1,15 @@
 // Validates tokens and tickets: a stray space in a token breaks every call made with it.
 import { WeChatError } from "./wechat-error.js";
 
-export type TokenName = "access_token" | "ticket";
+export type TokenName =
+  | "access_token"
+  | "ticket"
+  // The Open Platform's (第三方平台) tokens and codes.
+  | "component_access_token"
+  | "authorizer_access_token"
+  | "authorizer_refresh_token"
+  | "refresh_token"
+  | "pre_auth_code";
 
 /**
  * Trims surrounding whitespace; throws WeChatError kind "invalid_token" (class "retry",

@@ -58,7 +58,7 @@ export interface WeChatClientOptions {
 }
 
 /** Everything that differs between two WeChat calls. */
-interface CallSpec<T> {
+export interface CallSpec<T> {
   endpoint: string;
   method: "GET" | "POST";
   /** Checked, then sent first in the query string (never in the body). */
@@ -309,7 +309,8 @@ export class WeChatClient {
     return this.agent.close();
   }
 
-  private async call<T>(spec: CallSpec<T>, opts: CallOptions = {}): Promise<T> {
+  /** Makes one call; subclasses (OpenPlatformClient) add their calls through it. */
+  protected async call<T>(spec: CallSpec<T>, opts: CallOptions = {}): Promise<T> {
     const { endpoint } = spec;
     const started = performance.now();
     let url = `${this.baseUrl}${endpoint}`;

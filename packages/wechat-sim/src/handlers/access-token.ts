@@ -20,7 +20,10 @@ export function authenticate(request: SimRequest, state: SimState): Checked<Call
   if (found?.status === "expired") {
     return { ok: false, reply: wechatError(42001) };
   }
-  const app = found?.status === "valid" ? state.apps.get(found.appId) : undefined;
+  const app =
+    found?.status === "valid"
+      ? (state.apps.get(found.appId) ?? state.openPlatforms.authorizerApp(found.appId))
+      : undefined;
   if (app === undefined) {
     return { ok: false, reply: wechatError(40001) };
   }
