@@ -330,4 +330,40 @@ describe("WeCom", () => {
       expect(output).not.toContain(secret);
     }
   });
+
+  it("answers WeCom's gettoken and ticket paths on the gateway from memory, a caller key as corpsecret", async () => {
+    const stack = await startWecomStack();
+    const gateway = async (path: string, query: Record<string, string>) => {
+      const url = new URL(path, stack.httpUrl);
+      for (const [name, value] of Object.entries(query)) {
+        url.searchParams.set(name, value);
+      }
+      return (await (await fetch(url)).json()) as Record<string, unknown>;
+    };
+    const three = (await read(stack, AGENT_THREE, ACCESS)).credential?.value;
+    const two = (await read(stack, AGENT_TWO, ACCESS)).credential?.value;
+    const agentTicket = (await read(stack, AGENT_TWO, AGENT_TICKET)).credential?.value;
+    const calledBefore =
+      calls(stack.sim, AGENT_TWO, GETTOKEN) + calls(stack.sim, AGENT_THREE, GETTOKEN);
+
+    // A key granted one app of the corp stands for it, as a WeCom SDK sends its secret.
+    const own = await gateway(GETTOKEN, { corpid: CORP_ID, corpsecret: AGENT_THREE_KEY });
+    expect(own).toMatchObject({ errcode: 0, errmsg: "ok", access_token: three });
+    // A key granted every app names one with agentid.
+    const ambiguous = await gateway(GETTOKEN, { corpid: CORP_ID, corpsecret: ADMIN_KEY });
+    expect(ambiguous.errcode).toBe(40013);
+    const named = await gateway(GETTOKEN, {
+      corpid: CORP_ID,
+      corpsecret: ADMIN_KEY,
+      agentid: String(AGENT_TWO),
+    });
+    expect(named.access_token).toBe(two);
+    const ticket = await gateway(AGENT, { access_token: String(two), type: "agent_config" });
+    expect(ticket).toMatchObject({ errcode: 0, ticket: agentTicket });
+    const noCorpTicket = await gateway(JSAPI, { access_token: String(three) });
+    expect(noCorpTicket.errcode).toBe(40097);
+    expect(calls(stack.sim, AGENT_TWO, GETTOKEN) + calls(stack.sim, AGENT_THREE, GETTOKEN)).toBe(
+      calledBefore,
+    );
+  });
 });
