@@ -263,6 +263,14 @@ describe("WeCom", () => {
     );
     expect(both.code).toBe(Code.InvalidArgument);
     expect(both.rawMessage).toContain("app_id: must be empty when owner is set");
+    const keyAsAppId = await connectError(
+      tokensOf(stack).getToken(
+        { appId: `wecom:${CORP_ID}:${AGENT_TWO}`, kind: ACCESS },
+        { headers },
+      ),
+    );
+    expect(keyAsAppId.code).toBe(Code.InvalidArgument);
+    expect(keyAsAppId.rawMessage).toContain("owner.wecom");
   });
 
   it("forwards a WeCom token's calls to WeCom through the gateway, with the agent's current token", async () => {
@@ -365,5 +373,23 @@ describe("WeCom", () => {
     expect(calls(stack.sim, AGENT_TWO, GETTOKEN) + calls(stack.sim, AGENT_THREE, GETTOKEN)).toBe(
       calledBefore,
     );
+  });
+
+  it("refreshes the token once and retries when WeCom answers a ticket call with 40014 or 42001", async () => {
+    const simulator = await startSimulator({ apps: e2eSimApps, wecom: simCorp() });
+    teardown.add(() => simulator.close());
+    for (const [errcode, agentId] of [
+      [40014, AGENT_TWO],
+      [42001, AGENT_THREE],
+    ] as const) {
+      simulator.inject({ endpoint: AGENT, appId: simApp(agentId), errcode });
+    }
+    const stack = await startStack({ teardown, simulator, config: wecomConfig(simulator.url) });
+    for (const agentId of [AGENT_TWO, AGENT_THREE]) {
+      expect((await read(stack, agentId, AGENT_TICKET)).credential?.value).toBeTruthy();
+      // The rejected call, one token refresh, the retry.
+      expect(calls(stack.sim, agentId, AGENT)).toBe(2);
+      expect(calls(stack.sim, agentId, GETTOKEN)).toBe(2);
+    }
   });
 });

@@ -59,6 +59,9 @@ export function requireIdentity(request: {
   const owner = request.owner?.owner;
   if (owner === undefined || owner.case === undefined) {
     const appId = requireAppId(request.appId);
+    if (appId.includes(":")) {
+      throw invalid("app_id", "must be an AppID; a WeCom app is named by owner.wecom");
+    }
     const identity: CredentialIdentity = { family: "official_account", appId };
     return { identity, key: appId, field: "app_id", description: describeIdentity(identity) };
   }
