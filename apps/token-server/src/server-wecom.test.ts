@@ -373,6 +373,10 @@ describe("WeCom", () => {
     expect(calls(stack.sim, AGENT_TWO, GETTOKEN) + calls(stack.sim, AGENT_THREE, GETTOKEN)).toBe(
       calledBefore,
     );
+    // The caller keys sent as corpsecret are never logged (nor audited) as they are.
+    for (const key of [AGENT_THREE_KEY, ADMIN_KEY]) {
+      expect(stack.process.output()).not.toContain(key);
+    }
   });
 
   it("refreshes the token once and retries when WeCom answers a ticket call with 40014 or 42001", async () => {
