@@ -3,7 +3,9 @@
 // reads and refreshes spread over the replicas stays inside WeCom's hourly limits (the
 // counters are cluster-wide), and a kill -9 of the leader costs no call while the
 // credentials are valid. Counted by the simulator.
-import { CredentialKind } from "@wxtoken/api";
+import { createHash } from "node:crypto";
+import { Code } from "@connectrpc/connect";
+import { CredentialKind, UpstreamErrorSchema } from "@wxtoken/api";
 import { runningProcesses, Teardown, waitFor } from "@wxtoken/testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
@@ -13,6 +15,7 @@ import {
   startCluster,
   tokenClient,
 } from "./testing/cluster.js";
+import { connectError } from "./testing/connect-error.js";
 import {
   AGENT_THREE,
   AGENT_TWO,
@@ -109,5 +112,63 @@ describe("WeCom on three replicas", () => {
     });
     expect(await read(next, AGENT_TWO, ACCESS)).toBe(first?.two);
     expect(counts()).toEqual(afterStorm);
+
+    // Every live replica signs both configs with the tickets the simulator issued.
+    const simTicket = async (path: string, query: string) => {
+      const url = `${cluster.sim.url}${path}?access_token=${encodeURIComponent(first?.two ?? "")}${query}`;
+      return String(((await (await fetch(url)).json()) as { ticket: unknown }).ticket);
+    };
+    const corpTicket = await simTicket("/cgi-bin/get_jsapi_ticket", "");
+    const agentTicket = await simTicket("/cgi-bin/ticket/get", "&type=agent_config");
+    const url = "https://oa.example.com/page";
+    for (const replica of survivors) {
+      for (const [agentConfig, ticket] of [
+        [false, corpTicket],
+        [true, agentTicket],
+      ] as const) {
+        const signed = await tokenClient(replica).signJsSdk(
+          { owner: owner(AGENT_TWO), url, agentConfig },
+          { headers: adminHeaders },
+        );
+        const plain = `jsapi_ticket=${ticket}&noncestr=${signed.nonceStr}&timestamp=${signed.timestamp}&url=${url}`;
+        expect(signed.signature).toBe(createHash("sha1").update(plain).digest("hex"));
+      }
+    }
+  });
+
+  it("stops at 60020 on the leader and tells every replica's caller which IP to trust", async () => {
+    const cluster = await startCluster({
+      teardown,
+      sim: { wecom: simCorp({ trustedIps: ["203.0.113.7"] }) },
+      config: wecomConfig,
+    });
+    const leader = await agreedLeader(cluster, cluster.replicas);
+    const refused = await connectError(
+      tokenClient(leader).getToken(
+        { owner: owner(AGENT_TWO), kind: ACCESS },
+        { headers: adminHeaders },
+      ),
+    );
+    expect(refused.code).toBe(Code.FailedPrecondition);
+    expect(refused.rawMessage).toContain("add 127.0.0.1 to the trusted IPs");
+    const gettoken = () => cluster.sim.stats().callsByApp[simApp(AGENT_TWO)]?.["/cgi-bin/gettoken"];
+    expect(gettoken()).toBe(1);
+    // A follower's caller asks the leader, which passes WeCom's answer on without calling.
+    const follower = cluster.replicas.find((replica) => replica !== leader) as Replica;
+    const asked = await connectError(
+      tokenClient(follower).refreshToken(
+        { owner: owner(AGENT_TWO), kind: ACCESS, staleValue: "a-token-wecom-rejected" },
+        { headers: adminHeaders, timeoutMs: 10_000 },
+      ),
+    );
+    expect(asked.code).toBe(Code.FailedPrecondition);
+    expect(asked.findDetails(UpstreamErrorSchema)[0]?.errcode).toBe(60020);
+    expect(asked.rawMessage).toContain("add 127.0.0.1 to the trusted IPs");
+    expect(gettoken()).toBe(1);
+    // Agent three, trusted, is served everywhere.
+    for (const replica of cluster.replicas) {
+      expect(await read(replica, AGENT_THREE, ACCESS)).toBeTruthy();
+    }
+    expect(gettoken()).toBe(1);
   });
 });

@@ -197,7 +197,13 @@ export class CredentialManager {
     staleSha256: string,
   ): Promise<Credential | undefined> {
     const entry = this.registry.get(appId);
-    const latest = entry?.slots.get(kind)?.latest();
+    const slot = entry?.slots.get(kind);
+    const latest = slot?.latest();
+    if (latest === undefined && slot?.failure?.blocking === true) {
+      // Never fetched, for a reason that will not pass by itself (a configuration error):
+      // the follower's caller hears it now, not at its deadline.
+      throw slot.failure.error;
+    }
     if (entry === undefined || latest === undefined || sha256Hex(latest.value) !== staleSha256) {
       return undefined;
     }
