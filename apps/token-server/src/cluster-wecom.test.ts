@@ -16,6 +16,7 @@ import {
   tokenClient,
 } from "./testing/cluster.js";
 import { connectError } from "./testing/connect-error.js";
+import { readContinuously } from "./testing/read-loop.js";
 import {
   AGENT_THREE,
   AGENT_TWO,
@@ -170,5 +171,44 @@ describe("WeCom on three replicas", () => {
       expect(await read(replica, AGENT_THREE, ACCESS)).toBeTruthy();
     }
     expect(gettoken()).toBe(1);
+  });
+
+  it("keeps serving each agent's token through an etcd outage of two lifetimes, fetched per replica", async () => {
+    const cluster = await startCluster({
+      teardown,
+      sim: { tokenTtlS: 4, renewWindowS: 3, wecom: simCorp() },
+      config: (simUrl) => {
+        const config = wecomConfig(simUrl);
+        // Tokens only: a ticket is the leader's alone, counted durably per hour.
+        const [corp] = config.wecom as { agents: { tickets?: string[] }[] }[];
+        for (const agent of corp?.agents ?? []) {
+          agent.tickets = [];
+        }
+        return config;
+      },
+    });
+    await agreedLeader(cluster, cluster.replicas);
+    for (const replica of cluster.replicas) {
+      await read(replica, AGENT_TWO, ACCESS);
+    }
+    const member = cluster.etcd.members[0];
+    if (member === undefined) {
+      throw new Error("no etcd member");
+    }
+    const reader = readContinuously(cluster.replicas, owner(AGENT_TWO), adminHeaders);
+    await member.stop();
+    const outageStart = Date.now();
+    await waitFor(() => Date.now() - outageStart > 8_000, {
+      timeoutMs: 10_000,
+      intervalMs: 200,
+      description: "two lifetimes",
+    });
+    await member.restart();
+    expect(await reader.stop()).toEqual([]);
+    expect(
+      cluster.replicas.some((r) =>
+        /fetched a WeCom token for this replica only/.test(r.process.output()),
+      ),
+    ).toBe(true);
   });
 });

@@ -11,7 +11,12 @@ import { KIND_NAMES } from "../store/keys.js";
 import { dailyBudget, kindsOf, ticketTypeOf, tokenEndpoint } from "./app-credentials.js";
 import type { CredentialIdentity } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
-import type { CredentialSource, EndpointHourlyLimit, TokenFetch } from "./credential-source.js";
+import type {
+  CredentialSource,
+  EndpointHourlyLimit,
+  ReplicaFetch,
+  TokenFetch,
+} from "./credential-source.js";
 import { ForceRefusedError } from "./errors.js";
 import type { ForceGuard } from "./force-guard.js";
 import type { UpstreamGate } from "./upstream-gate.js";
@@ -72,6 +77,23 @@ export class CredentialFetcher implements CredentialSource {
 
   hourlyLimits(): EndpointHourlyLimit[] {
     return [];
+  }
+
+  /** Stable mode only: a normal stable_token call invalidates nothing; a classic one would. */
+  replicaFetch(): ReplicaFetch | undefined {
+    if (this.app().mode !== "stable") {
+      return undefined;
+    }
+    return {
+      what: "stable token",
+      fetch: async () => {
+        const { app_id: appId, secret } = this.app();
+        const token = await this.deps.gate.call({ appId, endpoint: ENDPOINTS.stableToken }, () =>
+          this.deps.upstream.stableToken({ appId, secret }),
+        );
+        return fetchedToken(token);
+      },
+    };
   }
 
   /** In stable mode normal calls answer with the rejected value: only a forced call replaces it. */

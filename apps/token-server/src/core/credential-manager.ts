@@ -111,15 +111,8 @@ export class CredentialManager {
     this.fallback =
       deps.outageFallback === true
         ? new OutageFallback({
-            apps: () =>
-              this.registry
-                .all()
-                .flatMap(({ config }) =>
-                  config.family === "official_account" ? [config.app] : [],
-                ),
-            slot: (appId) => this.registry.get(appId)?.slots.get(CredentialKind.ACCESS_TOKEN),
-            upstream: deps.upstream,
-            gate: deps.gate,
+            sources: () => this.registry.all().map(({ source }) => source),
+            slot: (key) => this.registry.get(key)?.slots.get(CredentialKind.ACCESS_TOKEN),
             publisher,
             health: deps.health,
             logger: deps.logger,

@@ -28,6 +28,13 @@ export interface EndpointHourlyLimit {
   readonly limit: number;
 }
 
+/** A token fetch a replica may make for itself while the store is unreachable. */
+export interface ReplicaFetch {
+  /** What it fetches, for the log: "stable token", "WeCom token". */
+  readonly what: string;
+  fetch(): Promise<Fetched>;
+}
+
 export interface CredentialSource {
   readonly identity: CredentialIdentity;
   /** identityKey(identity). */
@@ -43,6 +50,11 @@ export interface CredentialSource {
    * the call that replaces it (a forced stable_token), or `fetched` where nothing can.
    */
   replaceRejected(staleValue: string, fetched: Fetched): Promise<Fetched>;
+  /**
+   * The token call a replica may make for itself while the store is unreachable: one that
+   * invalidates no other replica's token and needs no durable count; undefined where none.
+   */
+  replicaFetch(): ReplicaFetch | undefined;
   /** The hourly limits on the endpoints of the kinds kept (none for most families). */
   hourlyLimits(): EndpointHourlyLimit[];
   /** One call for the ticket of `kind` with `accessToken`. */

@@ -9,7 +9,7 @@ import { KIND_NAMES } from "../store/keys.js";
 import { fetchedToken, type WecomUpstream } from "./credential-fetcher.js";
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
-import type { CredentialSource, EndpointHourlyLimit } from "./credential-source.js";
+import type { CredentialSource, EndpointHourlyLimit, ReplicaFetch } from "./credential-source.js";
 import type { UpstreamGate } from "./upstream-gate.js";
 import { WECOM_TICKET_KINDS, type WecomAppConfig } from "./wecom-apps.js";
 
@@ -58,6 +58,11 @@ export class WecomSource implements CredentialSource {
       () => this.deps.wecomUpstream.wecomToken({ corpId, secret }),
     );
     return fetchedToken(token);
+  }
+
+  /** gettoken invalidates no other token, and is counted in memory: any replica may call it. */
+  replicaFetch(): ReplicaFetch {
+    return { what: "WeCom token", fetch: () => this.accessToken() };
   }
 
   /** gettoken answers with the same token until it expires: nothing else replaces it. */
