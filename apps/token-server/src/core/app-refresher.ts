@@ -179,11 +179,18 @@ export class AppRefresher {
       if (changed) {
         this.schedule.fresh(kind, credential);
       } else if (cause.by === "schedule") {
+        const atExpiry = this.source.sameValueUntilExpiry;
         this.deps.logger.info(
           { app_id: this.appId, kind: KIND_NAMES[kind] },
-          "WeChat answered with the value held: its renew window has not begun; trying again inside it",
+          atExpiry
+            ? "WeChat answered with the value held: it renews it only once expired; trying again then"
+            : "WeChat answered with the value held: its renew window has not begun; trying again inside it",
         );
-        this.schedule.unchanged(kind, credential);
+        if (atExpiry) {
+          this.schedule.atExpiry(kind, credential);
+        } else {
+          this.schedule.unchanged(kind, credential);
+        }
       }
       return credential;
     } catch (error) {

@@ -56,6 +56,8 @@ export const fetchedToken = (token: AccessToken): Fetched => ({
 export class CredentialFetcher implements CredentialSource {
   readonly identity: CredentialIdentity;
   readonly key: string;
+  /** Stable tokens and tickets renew in their last window, before they expire. */
+  readonly sameValueUntilExpiry = false;
 
   constructor(
     /** The app's current config: a reload may change its secret between two calls. */

@@ -39,6 +39,11 @@ export interface CredentialSource {
   readonly identity: CredentialIdentity;
   /** identityKey(identity). */
   readonly key: string;
+  /**
+   * True when the family answers with the same value until it expires (WeCom's gettoken
+   * and tickets): an unchanged answer is tried again at its expiry, not sooner.
+   */
+  readonly sameValueUntilExpiry: boolean;
   /** The access_token first, then the tickets the config keeps. */
   kinds(): CredentialKind[];
   /** The endpoints whose holds keep `kind` from coming (its own and the token's). */
