@@ -368,6 +368,12 @@ describe("WeCom", () => {
     expect(named.access_token).toBe(two);
     const ticket = await gateway(AGENT, { access_token: String(two), type: "agent_config" });
     expect(ticket).toMatchObject({ errcode: 0, ticket: agentTicket });
+    const classic = await gateway("/cgi-bin/token", {
+      grant_type: "client_credential",
+      appid: `wecom:${CORP_ID}:${AGENT_TWO}`,
+      secret: ADMIN_KEY,
+    });
+    expect(classic.errcode).toBe(40013);
     const noCorpTicket = await gateway(JSAPI, { access_token: String(three) });
     expect(noCorpTicket.errcode).toBe(40097);
     expect(calls(stack.sim, AGENT_TWO, GETTOKEN) + calls(stack.sim, AGENT_THREE, GETTOKEN)).toBe(

@@ -172,6 +172,12 @@ export class TokenEndpoints {
       throw new GatewayRefusal(40002, "invalid grant_type: grant_type must be client_credential");
     }
     const appId = required(request.appid, "appid", 41002);
+    if (appId.includes(":")) {
+      throw new GatewayRefusal(
+        40013,
+        "invalid appid: a WeCom app's token comes from /cgi-bin/gettoken",
+      );
+    }
     const key = required(request.secret, "secret", 41004);
     if (typeof request.forceRefresh !== "boolean") {
       throw new GatewayRefusal(40097, "invalid args: force_refresh must be true or false");
