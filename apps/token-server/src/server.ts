@@ -92,11 +92,16 @@ export async function startTokenServer(
     baseUrl: config.wechat.base_url,
     timeoutMs: config.wechat.timeout_ms,
   });
+  const wecom = new WeChatClient({
+    baseUrl: config.wechat.wecom_base_url,
+    timeoutMs: config.wechat.timeout_ms,
+  });
   const graph = createServiceGraph({
     config,
     store,
     coordinator,
     upstream: wechat,
+    wecomUpstream: wecom,
     logger,
     watchDisconnects,
     audit: trail.audit,
@@ -131,7 +136,7 @@ export async function startTokenServer(
     tls?.stop();
     graph.stop();
     await Promise.all([grpc?.close(graceMs), connect?.close(graceMs), resigned]);
-    await wechat.close();
+    await Promise.all([wechat.close(), wecom.close()]);
     await graph.flush();
     await store.close();
     trail.destination.close();

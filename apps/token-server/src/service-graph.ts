@@ -8,14 +8,15 @@ import { ConfigVersion } from "./config/config-version.js";
 import type { Config } from "./config/schema.js";
 import { CodeExchanger, type CodeUpstream } from "./core/code-exchanger.js";
 import { ConfigFingerprints } from "./core/config-fingerprints.js";
-import type { CredentialUpstream } from "./core/credential-fetcher.js";
-import { CredentialManager } from "./core/credential-manager.js";
+import type { CredentialUpstream, WecomUpstream } from "./core/credential-fetcher.js";
+import { CredentialManager, sourceConfigs } from "./core/credential-manager.js";
 import { ForceGuard } from "./core/force-guard.js";
 import { IdempotencyRecords } from "./core/idempotency.js";
 import { MessageSender, type MessageUpstream } from "./core/message-sender.js";
 import { RevokedTokens } from "./core/revoked-tokens.js";
 import { StoreHealth } from "./core/store-health.js";
 import { UpstreamGate } from "./core/upstream-gate.js";
+import { wecomApps } from "./core/wecom-apps.js";
 import { createGateway, type Gateway } from "./gateway/gateway.js";
 import { LimitRefusals } from "./observability/limit-refusals.js";
 import { metricSources } from "./observability/metric-sources.js";
@@ -44,6 +45,8 @@ export interface ServiceGraphDeps {
   coordinator: Coordinator;
   /** WeChat: @wxtoken/wechat's client, or a fake in unit tests. */
   upstream: CredentialUpstream & MessageUpstream & CodeUpstream;
+  /** WeCom's calls, on wechat.wecom_base_url. */
+  wecomUpstream: WecomUpstream;
   logger: Logger;
   /** Disconnects of the store's watches, for the metric; none by default. */
   watchDisconnects?: () => number;
@@ -113,7 +116,9 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   });
   const manager = new CredentialManager({
     apps: config.apps,
+    wecom: wecomApps(config.wecom),
     upstream,
+    wecomUpstream: deps.wecomUpstream,
     store,
     gate,
     forceGuard,
@@ -180,6 +185,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     audit,
     logger,
     baseUrl: config.wechat.base_url,
+    wecomBaseUrl: config.wechat.wecom_base_url,
     timeoutMs: config.wechat.timeout_ms,
     maxBodyBytes: config.gateway.max_body_bytes,
   });
@@ -249,15 +255,15 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       await revoked.start();
       health.start();
       await manager.start();
-      await fingerprints.publish(config.apps);
+      await fingerprints.publish(sourceConfigs(config.apps, wecomApps(config.wecom)));
     },
     apply(next) {
-      const changes = manager.reconfigure(next.apps);
-      for (const { app } of [...changes.removed, ...changes.changed]) {
-        sender.forget(app.app_id);
+      const changes = manager.reconfigure(next.apps, wecomApps(next.wecom));
+      for (const { key } of [...changes.removed, ...changes.changed]) {
+        sender.forget(key);
       }
       auth.replace(next.callers);
-      void fingerprints.publish(next.apps);
+      void fingerprints.publish(sourceConfigs(next.apps, wecomApps(next.wecom)));
       const needRestart = RESTART_KEYS.filter(
         (key) => JSON.stringify(next[key]) !== JSON.stringify(current[key]),
       );
@@ -271,9 +277,9 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       configVersion.applied(next);
       logger.info(
         {
-          added: changes.added.map(({ app }) => app.app_id),
-          removed: changes.removed.map(({ app }) => app.app_id),
-          changed: changes.changed.map(({ app }) => app.app_id),
+          added: changes.added.map(({ key }) => key),
+          removed: changes.removed.map(({ key }) => key),
+          changed: changes.changed.map(({ key }) => key),
         },
         "apps reconfigured",
       );

@@ -1,6 +1,7 @@
 // tokenctl's command line (node:util parseArgs): the command, then the flags of every
 // command; each command says which flags it takes.
 import { parseArgs } from "node:util";
+import { type CredentialTarget, credentialTarget } from "@wxtoken/client";
 import { UsageError } from "./usage.js";
 
 export const FLAGS = {
@@ -22,6 +23,7 @@ export const FLAGS = {
   "client-msg-id": { type: "string" },
   value: { type: "string" },
   reason: { type: "string" },
+  "agent-config": { type: "boolean" },
 } as const;
 
 /** The flags every command takes. */
@@ -74,4 +76,15 @@ export function requiredFlag(
     throw new UsageError(`--${name} is required`);
   }
   return value;
+}
+
+/** --app as a request names it: an AppID, or a WeCom app "wecom:CORP_ID:APP". */
+export function targetFlag(flags: Flags): CredentialTarget {
+  try {
+    return credentialTarget(requiredFlag(flags, "app"));
+  } catch (error) {
+    throw error instanceof UsageError
+      ? error
+      : new UsageError(`--app: ${(error as Error).message}`);
+  }
 }

@@ -6,6 +6,7 @@ const KINDS: Record<string, CredentialKind> = {
   access_token: CredentialKind.ACCESS_TOKEN,
   jsapi_ticket: CredentialKind.JSAPI_TICKET,
   wx_card_ticket: CredentialKind.WX_CARD_TICKET,
+  agent_config_ticket: CredentialKind.AGENT_CONFIG_TICKET,
 };
 
 export function kindFlag(name = "access_token"): CredentialKind {

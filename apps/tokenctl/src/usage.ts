@@ -7,7 +7,8 @@ commands:
   watch          --app APP [--kind KIND]               print every change until Ctrl-C
   refresh        --app APP [--kind KIND] [--stale V]   report V (default: the current value) as
                                                        rejected by WeChat; print its replacement
-  sign           --app APP --url URL                   sign a page for the JS-SDK (wx.config)
+  sign           --app APP --url URL [--agent-config]  sign a page for the JS-SDK (wx.config; a
+                                                       WeCom app's wx.agentConfig with the flag)
   send-template  --app APP --to OPENID --template ID --data KEY=VALUE...
                  [--url URL] [--client-msg-id ID]      send a template message
   apps                                                 list every app's status (admin)
@@ -26,7 +27,10 @@ options:
   --json         print the response as protobuf JSON (watch: one object per line)
   --help         print this text
 
-KIND is access_token (default), jsapi_ticket or wx_card_ticket.
+APP is an AppID, or a WeCom app: wecom:CORP_ID:AGENT_ID (or wecom:CORP_ID:NAME for a
+named secret such as contacts).
+KIND is access_token (default), jsapi_ticket, wx_card_ticket or agent_config_ticket (WeCom;
+a WeCom app's jsapi_ticket is the corp's).
 exit codes: 0 ok, 1 usage, 2 server error (with WeChat's errcode when there is one)`;
 
 /** A command line that cannot be run; its message is shown above the usage. */

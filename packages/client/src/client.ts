@@ -85,7 +85,10 @@ export class WxTokenClient {
     };
   }
 
-  /** The cache of an app's credential of one kind: one per app and kind, watching from now on. */
+  /**
+   * The cache of an app's credential of one kind: one per app and kind, watching from now
+   * on. `appId` is an AppID or a WeCom app's "wecom:CORP_ID:APP" (wecomTarget()).
+   */
   tokenCache(appId: string, kind: CredentialKind = CredentialKind.ACCESS_TOKEN): TokenCache {
     let byApp = this.caches.get(kind);
     if (byApp === undefined) {

@@ -6,6 +6,7 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import type { Credential, CredentialKind, TokenService } from "@wxtoken/api";
 import type { ExponentialBackoff, IBackoff } from "cockatiel";
+import { credentialTarget } from "./credential-target.js";
 
 export interface TokenCacheEvents {
   /** A new credential: the first, a pushed change, or a newer one from GetToken or RefreshToken. */
@@ -90,7 +91,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> {
   /** Reports `staleValue` as rejected by WeChat (RefreshToken); returns the credential to use. */
   async refresh(staleValue: string): Promise<Credential> {
     const { credential } = await this.deps.tokens.refreshToken(
-      { appId: this.appId, kind: this.kind, staleValue },
+      { ...credentialTarget(this.appId), kind: this.kind, staleValue },
       { signal: this.deps.lifetime },
     );
     return this.offered(credential, "RefreshToken");
@@ -98,7 +99,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> {
 
   private async fetch(): Promise<string> {
     const { credential } = await this.deps.tokens.getToken(
-      { appId: this.appId, kind: this.kind },
+      { ...credentialTarget(this.appId), kind: this.kind },
       { signal: this.deps.lifetime },
     );
     return this.offered(credential, "GetToken").value;
@@ -138,7 +139,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> {
   /** Follows WatchToken until the client closes, reconnecting after every end or error. */
   private async watch(): Promise<void> {
     const signal = this.watching;
-    const request = { appId: this.appId, kind: this.kind };
+    const request = { ...credentialTarget(this.appId), kind: this.kind };
     let backoff: IBackoff<unknown> | undefined;
     while (!signal.aborted) {
       let error: ConnectError | undefined;

@@ -36,6 +36,37 @@ describe("loadConfigFile", () => {
     });
   });
 
+  it("reads WeCom corps: agents and named secrets, trusted IPs and the hourly limits", async () => {
+    const path = await tempFile(
+      teardown,
+      "sim.yaml",
+      [
+        "wecom_app_hourly_ticket_limit: 5",
+        "wecom:",
+        "  - corp_id: ww1",
+        "    secrets:",
+        "      - agent_id: 1000002",
+        `        secret: ${SECRET}`,
+        "        trusted_ips: [203.0.113.7]",
+        "      - name: contacts",
+        "        secret: contacts-secret",
+      ].join("\n"),
+    );
+    expect(await loadConfigFile(path)).toMatchObject({
+      wecomAppHourlyTicketLimit: 5,
+      wecomCorpHourlyTicketLimit: 400,
+      wecom: [
+        {
+          corpId: "ww1",
+          secrets: [
+            { agentId: 1000002, secret: SECRET, trustedIps: ["203.0.113.7"] },
+            { name: "contacts", secret: "contacts-secret" },
+          ],
+        },
+      ],
+    });
+  });
+
   it("reads JSON, and a file without apps", async () => {
     const path = await tempFile(teardown, "sim.json", JSON.stringify({ renew_window_s: 2 }));
     expect(await loadConfigFile(path)).toMatchObject({ renewWindowS: 2, apps: [] });

@@ -13,3 +13,8 @@ export const JSCODE2SESSION_PATH = ENDPOINTS.jscode2session;
 export const OAUTH_ACCESS_TOKEN_PATH = ENDPOINTS.oauthAccessToken;
 export const MEDIA_UPLOAD_PATH = ENDPOINTS.mediaUpload;
 export const MEDIA_GET_PATH = ENDPOINTS.mediaGet;
+export const WECOM_TOKEN_PATH = ENDPOINTS.wecomToken;
+export const WECOM_JSAPI_TICKET_PATH = ENDPOINTS.wecomJsapiTicket;
+export const WECOM_AGENT_TICKET_PATH = ENDPOINTS.wecomAgentTicket;
+/** WeCom's app message send: the simulator's WeCom call beyond tokens (for the proxy). */
+export const WECOM_MESSAGE_SEND_PATH = "/cgi-bin/message/send";

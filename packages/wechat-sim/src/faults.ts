@@ -11,7 +11,7 @@ export interface SimFault {
   endpoint: string;
   /** The next N matching calls (default 1). */
   count?: number;
-  /** Only calls for this app (by appid param or by token owner). */
+  /** Only calls for this app (by appid param or by token owner; a WeCom app: "wecom:CORP_ID:AGENT_OR_NAME"). */
   appId?: string;
   /** Answer {"errcode":N,"errmsg":"... rid: <id>"} instead of processing. */
   errcode?: number;

@@ -7,6 +7,7 @@ import {
   FORCE_REFRESH_DAILY_LIMIT,
   FORCE_REFRESH_MIN_INTERVAL_MS,
   MINUTE_LIMITS,
+  WECOM_HOURLY_LIMITS,
 } from "@wxtoken/wechat";
 import { z } from "zod";
 import { openPlatformsSchema, type SimOpenPlatform } from "./open-platform/platform-options.js";
@@ -21,8 +22,27 @@ export interface SimApp {
   unsubscribedUsers?: string[];
 }
 
+/** A WeCom (企业微信) secret of a corp: an app (agent) with its id, or a named secret (contacts ...). */
+export interface SimWecomSecret {
+  /** The agent id, e.g. 1000002; unset for a secret without one. */
+  agentId?: number;
+  /** A secret without an agent id is named, e.g. "contacts"; default the agent id. */
+  name?: string;
+  secret: string;
+  /** If set, only calls from these IPs get a token (others: 60020, naming the IP). */
+  trustedIps?: string[];
+}
+
+export interface SimWecomCorp {
+  corpId: string;
+  secrets: SimWecomSecret[];
+}
+
 export interface SimulatorOptions {
-  apps: SimApp[];
+  /** Official Accounts and Mini Programs (at least one app or one WeCom corp). */
+  apps?: SimApp[];
+  /** WeCom corps, served on the same port (gettoken and the tickets have their own paths). */
+  wecom?: SimWecomCorp[];
   /** Default "127.0.0.1". */
   host?: string;
   /** Default 0 (any free port). */
@@ -47,6 +67,10 @@ export interface SimulatorOptions {
   forceMinIntervalS?: number;
   /** Default 10. */
   clearQuotaMonthlyLimit?: number;
+  /** WeCom corp jsapi_ticket calls a corp may make per clock hour; default 400 (45009 past it). */
+  wecomCorpHourlyTicketLimit?: number;
+  /** WeCom ticket calls an app may make per clock hour and endpoint; default 100. */
+  wecomAppHourlyTicketLimit?: number;
   /** Clock in ms, for unit tests; default Date.now. */
   now?: () => number;
   /** Third-party platforms (开放平台), served on the same port; default none. */
@@ -71,11 +95,37 @@ export const appSchema = z.strictObject({
   unsubscribedUsers: z.array(z.string()).optional(),
 });
 
+const wecomSecretSchema = z
+  .strictObject({
+    agentId: z.number().int().min(1).optional(),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]*$/)
+      .optional(),
+    secret: z.string().min(1),
+    trustedIps: z.array(z.string().min(1)).optional(),
+  })
+  .refine((secret) => secret.agentId !== undefined || secret.name !== undefined, {
+    message: "a secret needs an agentId or a name",
+  });
+
+export const wecomCorpSchema = z.strictObject({
+  corpId: z.string().min(1),
+  secrets: z.array(wecomSecretSchema).min(1),
+});
+
 /** The settings' fields, without the checks across fields. */
 export const settingsObject = z.strictObject({
+  wecom: z.array(wecomCorpSchema).default([]),
+  wecomCorpHourlyTicketLimit: whole.default(
+    WECOM_HOURLY_LIMITS.get(ENDPOINTS.wecomJsapiTicket)?.perCorp ?? 0,
+  ),
+  wecomAppHourlyTicketLimit: whole.default(
+    WECOM_HOURLY_LIMITS.get(ENDPOINTS.wecomAgentTicket)?.perApp ?? 0,
+  ),
   apps: z
     .array(appSchema)
-    .min(1)
+    .default([])
     .refine((apps) => new Set(apps.map((app) => app.appId)).size === apps.length, {
       message: "app ids must be unique",
     }),
@@ -94,10 +144,15 @@ export const settingsObject = z.strictObject({
   openPlatforms: openPlatformsSchema,
 });
 
-export const settingsSchema = settingsObject.refine(
-  (settings) => settings.renewWindowS < settings.tokenTtlS,
-  { message: "must be less than the token lifetime", path: ["renewWindowS"] },
-);
+export const settingsSchema = settingsObject
+  .refine((settings) => settings.renewWindowS < settings.tokenTtlS, {
+    message: "must be less than the token lifetime",
+    path: ["renewWindowS"],
+  })
+  .refine((settings) => settings.apps.length > 0 || settings.wecom.length > 0, {
+    message: "must list at least one app (or a WeCom corp)",
+    path: ["apps"],
+  });
 
 export type Settings = z.output<typeof settingsSchema>;
 

@@ -14,6 +14,8 @@ export interface SimRequest {
   contentType: string;
   /** The body's bytes as received. */
   bytes: Buffer;
+  /** The caller's IP address as WeCom's trusted-IP check sees it ("" when unknown). */
+  ip: string;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -26,6 +28,7 @@ export function toSimRequest(
   url: URL,
   contentType: string,
   bytes: Buffer,
+  ip = "",
 ): SimRequest {
   const body = bytes.toString("utf8");
   const isForm = contentType.includes("application/x-www-form-urlencoded");
@@ -38,6 +41,7 @@ export function toSimRequest(
     form: new URLSearchParams(isForm ? body : ""),
     contentType,
     bytes,
+    ip: ip.replace(/^::ffff:/, ""),
   };
 }
 

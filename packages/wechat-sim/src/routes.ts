@@ -12,6 +12,10 @@ import {
   TEMPLATE_SEND_PATH,
   TICKET_PATH,
   TOKEN_PATH,
+  WECOM_AGENT_TICKET_PATH,
+  WECOM_JSAPI_TICKET_PATH,
+  WECOM_MESSAGE_SEND_PATH,
+  WECOM_TOKEN_PATH,
 } from "./endpoints.js";
 import { classicToken } from "./handlers/classic-token.js";
 import { clearQuota } from "./handlers/clear-quota.js";
@@ -23,6 +27,12 @@ import { getMedia, uploadMedia } from "./handlers/media.js";
 import { getQuota } from "./handlers/quota-get.js";
 import { sendSubscribeMessage, sendTemplateMessage } from "./handlers/send-message.js";
 import { stableToken } from "./handlers/stable-token.js";
+import {
+  wecomAgentTicket,
+  wecomJsapiTicket,
+  wecomMessageSend,
+  wecomToken,
+} from "./handlers/wecom.js";
 import type { Reply } from "./reply.js";
 import type { SimRequest } from "./request.js";
 import type { SimState } from "./sim-state.js";
@@ -46,6 +56,10 @@ const ROUTES: ReadonlyMap<string, Route> = new Map([
   [OAUTH_ACCESS_TOKEN_PATH, { method: "GET", handle: oauthAccessToken }],
   [MEDIA_UPLOAD_PATH, { method: "POST", handle: uploadMedia }],
   [MEDIA_GET_PATH, { method: "GET", handle: getMedia }],
+  [WECOM_TOKEN_PATH, { method: "GET", handle: wecomToken }],
+  [WECOM_JSAPI_TICKET_PATH, { method: "GET", handle: wecomJsapiTicket }],
+  [WECOM_AGENT_TICKET_PATH, { method: "GET", handle: wecomAgentTicket }],
+  [WECOM_MESSAGE_SEND_PATH, { method: "POST", handle: wecomMessageSend }],
 ]);
 
 export function answer(request: SimRequest, state: SimState): Reply | Promise<Reply> {

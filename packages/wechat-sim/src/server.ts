@@ -81,6 +81,7 @@ export class SimServer {
       url,
       request.headers["content-type"] ?? "",
       body,
+      request.socket.remoteAddress,
     );
     const appId = callerApp(call, state);
     state.stats.call(call.path, appId);

@@ -1,4 +1,4 @@
-// Everything a running simulator remembers: its apps, tokens, tickets, quotas, pending
+// Everything a running simulator remembers: its apps, WeCom corps, tokens, tickets, quotas, pending
 // faults, stats, message ids, used login codes and media. Tokens and quotas outlive a reset; stats and faults do not.
 import { STABLE_TOKEN_PATH, TOKEN_PATH } from "./endpoints.js";
 import { FaultQueue } from "./faults.js";
@@ -11,12 +11,14 @@ import { QuotaBook } from "./quota.js";
 import { StatsRecorder } from "./stats.js";
 import { TicketRegistry } from "./ticket-registry.js";
 import { TokenRegistry } from "./token-registry.js";
+import { WecomCorps } from "./wecom-corps.js";
 
 /** WeChat's template message ids look like this one and grow. */
 const FIRST_MSG_ID = 200_228_332;
 
 export class SimState {
   readonly apps: ReadonlyMap<string, SimApp>;
+  readonly wecom: WecomCorps;
   readonly tokens: TokenRegistry;
   readonly tickets: TicketRegistry;
   readonly quotas: QuotaBook;
@@ -31,6 +33,7 @@ export class SimState {
 
   constructor(readonly options: ResolvedOptions) {
     this.apps = new Map(options.apps.map((app) => [app.appId, app]));
+    this.wecom = new WecomCorps(options);
     this.tokens = new TokenRegistry({
       ttlMs: options.tokenTtlS * 1000,
       overlapMs: options.overlapS * 1000,

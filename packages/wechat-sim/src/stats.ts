@@ -18,9 +18,9 @@ export interface DeliveredMessage {
 export interface SimStats {
   /** Endpoint path -> calls (all outcomes, faults included). */
   calls: Record<string, number>;
-  /** appId -> endpoint -> calls. */
+  /** appId (a WeCom app: "wecom:CORP_ID:AGENT_OR_NAME") -> endpoint -> calls. */
   callsByApp: Record<string, Record<string, number>>;
-  /** New access_tokens, all apps and modes. */
+  /** New access_tokens, all apps and modes (WeCom apps' included). */
   tokensIssued: number;
   tokensIssuedByApp: Record<string, number>;
   ticketsIssued: number;

@@ -40,6 +40,11 @@ const ERRMSG = {
   48006: "forbid to clear quota because of reaching the limit",
   76003: "invalid cgi_path",
   76021: "cgi_path not found, please check",
+  // WeCom's texts.
+  40014: "invalid access_token",
+  45033: "api concurrent out of limit",
+  60020: "not allow to access from your ip",
+  301002: "api forbidden, access_token and agentid mismatch",
 } as const;
 
 type WechatErrcode = keyof typeof ERRMSG;

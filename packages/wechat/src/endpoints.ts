@@ -14,6 +14,12 @@ export const ENDPOINTS = {
   oauthAccessToken: "/sns/oauth2/access_token",
   mediaUpload: "/cgi-bin/media/upload",
   mediaGet: "/cgi-bin/media/get",
+  /** WeCom (企业微信), on qyapi.weixin.qq.com: an agent's or a named secret's token. */
+  wecomToken: "/cgi-bin/gettoken",
+  /** WeCom: the corp jsapi_ticket (wx.config, appId = corp id). */
+  wecomJsapiTicket: "/cgi-bin/get_jsapi_ticket",
+  /** WeCom: the agent ticket, `?type=agent_config` (wx.agentConfig). */
+  wecomAgentTicket: "/cgi-bin/ticket/get",
 } as const;
 
 export type Endpoint = (typeof ENDPOINTS)[keyof typeof ENDPOINTS];
@@ -28,6 +34,23 @@ export const DAILY_LIMITS: ReadonlyMap<string, number> = new Map([
 export const MINUTE_LIMITS: ReadonlyMap<string, number> = new Map([
   [ENDPOINTS.stableToken, 10_000],
 ]);
+
+/** WeCom's endpoints: their errcodes read differently (see the errcode catalog). */
+export const WECOM_ENDPOINTS: ReadonlySet<string> = new Set([
+  ENDPOINTS.wecomToken,
+  ENDPOINTS.wecomJsapiTicket,
+  ENDPOINTS.wecomAgentTicket,
+]);
+
+/**
+ * WeCom's hourly limits on its ticket endpoints, per clock hour: the corp jsapi_ticket 400
+ * a corp and 100 an app (agent), the agent ticket 100 an app.
+ */
+export const WECOM_HOURLY_LIMITS: ReadonlyMap<string, { perCorp?: number; perApp: number }> =
+  new Map([
+    [ENDPOINTS.wecomJsapiTicket, { perCorp: 400, perApp: 100 }],
+    [ENDPOINTS.wecomAgentTicket, { perApp: 100 }],
+  ]);
 
 /** clear_quota/v2 calls WeChat allows per app per month. */
 export const CLEAR_QUOTA_MONTHLY_LIMIT = 10;

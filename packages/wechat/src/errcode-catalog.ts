@@ -1,5 +1,6 @@
 // The errcode catalog: what each WeChat errcode means and how wxtoken reacts to it.
 import { nextBeijingMidnight } from "./beijing-time.js";
+import { WECOM_ENDPOINTS } from "./endpoints.js";
 
 /**
  * - "retry": transient, retry with backoff.
@@ -22,6 +23,7 @@ export interface ErrcodeRule {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 
+const untilNextHour = (now: Date): number => HOUR_MS - (now.getTime() % HOUR_MS);
 const untilNextMinute = (now: Date): number => MINUTE_MS - (now.getTime() % MINUTE_MS);
 const untilBeijingMidnight = (now: Date): number =>
   nextBeijingMidnight(now).getTime() - now.getTime();
@@ -103,6 +105,23 @@ const RULES: ErrcodeRule[] = [
     meaning: "admin refused this IP (1 h)",
     holdMs: fixed(HOUR_MS),
   },
+  // WeCom (企业微信) codes that no Official Account endpoint answers.
+  {
+    errcode: 60020,
+    errorClass: "config",
+    meaning: "WeCom: the calling IP is not among the app's trusted IPs",
+  },
+  {
+    errcode: 301002,
+    errorClass: "caller",
+    meaning: "WeCom: the access_token belongs to another app (agent) of the corp",
+  },
+  {
+    errcode: 45033,
+    errorClass: "hold",
+    meaning: "WeCom: too many concurrent calls",
+    holdMs: fixed(MINUTE_MS),
+  },
   { errcode: 40003, errorClass: "caller", meaning: "invalid openid" },
   { errcode: 40007, errorClass: "caller", meaning: "invalid media_id" },
   { errcode: 40029, errorClass: "caller", meaning: "invalid login code" },
@@ -118,13 +137,41 @@ const RULES: ErrcodeRule[] = [
   { errcode: 76022, errorClass: "caller", meaning: "cgi_path not allowed" },
 ];
 
-export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeRule> = new Map(
-  RULES.map((rule) => [rule.errcode, Object.freeze(rule)]),
-);
+/** Where WeCom's token and ticket endpoints give a code another meaning. */
+const WECOM_RULES: ErrcodeRule[] = [
+  // On gettoken 40001 is the corpsecret, not a token: retrying cannot help.
+  { errcode: 40001, errorClass: "config", meaning: "WeCom: invalid corpsecret" },
+  { errcode: 40013, errorClass: "config", meaning: "WeCom: invalid corpid" },
+  {
+    errcode: 45009,
+    errorClass: "hold",
+    meaning: "WeCom: call frequency limit reached (hourly for tickets)",
+    holdMs: untilNextHour,
+  },
+];
 
-/** The rule for any errcode; unknown codes are class "retry" with meaning "unknown errcode". */
-export function classifyErrcode(errcode: number): ErrcodeRule {
+const catalog = (rules: ErrcodeRule[]): ReadonlyMap<number, ErrcodeRule> =>
+  new Map(rules.map((rule) => [rule.errcode, Object.freeze(rule)]));
+
+export const ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeRule> = catalog(RULES);
+
+/** WeCom's token and ticket endpoints' own readings, over ERRCODE_CATALOG. */
+export const WECOM_ERRCODE_CATALOG: ReadonlyMap<number, ErrcodeRule> = catalog(WECOM_RULES);
+
+/**
+ * The rule for any errcode, as `endpoint` answers it (WeCom's token and ticket endpoints
+ * read some codes differently); unknown codes are class "retry", "unknown errcode".
+ */
+export function classifyErrcode(errcode: number, endpoint = ""): ErrcodeRule {
   return (
+    (WECOM_ENDPOINTS.has(endpoint) ? WECOM_ERRCODE_CATALOG.get(errcode) : undefined) ??
     ERRCODE_CATALOG.get(errcode) ?? { errcode, errorClass: "retry", meaning: "unknown errcode" }
   );
+}
+
+const FROM_IP = /\bfrom ip:\s*([0-9a-fA-F.:]+)/;
+
+/** The IP WeCom's 60020 errmsg names ("..., from ip: 1.2.3.4, ..."), or undefined. */
+export function untrustedIpOf(errmsg: string): string | undefined {
+  return FROM_IP.exec(errmsg)?.[1];
 }

@@ -9,9 +9,16 @@ export {
   FORCE_REFRESH_MIN_INTERVAL_MS,
   MINUTE_LIMITS,
   STABLE_RENEW_WINDOW_MS,
+  WECOM_ENDPOINTS,
+  WECOM_HOURLY_LIMITS,
 } from "./endpoints.js";
 export type { ErrcodeRule, ErrorClass } from "./errcode-catalog.js";
-export { classifyErrcode, ERRCODE_CATALOG } from "./errcode-catalog.js";
+export {
+  classifyErrcode,
+  ERRCODE_CATALOG,
+  untrustedIpOf,
+  WECOM_ERRCODE_CATALOG,
+} from "./errcode-catalog.js";
 export { transportFailure } from "./http-exchange.js";
 export type { SubscribeMessage, TemplateMessage } from "./messages.js";
 // Open Platform (第三方平台): the component client, the callback's crypto and events.

@@ -36,6 +36,12 @@ describe("redactUrl", () => {
     );
   });
 
+  it("masks WeCom's corpsecret and keeps the corpid", () => {
+    expect(redactUrl("http://h/cgi-bin/gettoken?corpid=ww1&corpsecret=AGENT-SECRET")).toBe(
+      "http://h/cgi-bin/gettoken?corpid=ww1&corpsecret=***",
+    );
+  });
+
   it("leaves a URL without secrets unchanged", () => {
     const url = "http://127.0.0.1:1/cgi-bin/stable_token";
     expect(redactUrl(url)).toBe(url);

@@ -1,9 +1,12 @@
 // Keeps AppSecrets and tokens out of URLs and texts that are logged or put in errors.
 
 const MASK = "***";
-/** Also the Open Platform's component_access_token, component_appsecret and refresh tokens. */
+/**
+ * Also the Open Platform's component_access_token, component_appsecret and refresh tokens,
+ * and WeCom's corpsecret.
+ */
 const SECRET_PARAM =
-  /\b((?:component_|authorizer_)?access_token|(?:component_)?appsecret|(?:component_)?secret|(?:authorizer_)?refresh_token|component_verify_ticket)=[^&#\s]*/gi;
+  /\b((?:component_|authorizer_)?access_token|(?:component_)?appsecret|(?:component_|corp)?secret|(?:authorizer_)?refresh_token|component_verify_ticket)=[^&#\s]*/gi;
 
 /** Replaces the values of token, secret and ticket query params (see SECRET_PARAM) with "***". */
 export function redactUrl(url: string): string {

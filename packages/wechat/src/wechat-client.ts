@@ -144,6 +144,48 @@ export class WeChatClient {
     );
   }
 
+  /**
+   * WeCom GET /cgi-bin/gettoken: the token of one secret of a corp (an agent's, or the
+   * contacts' ...); the same token until it expires. Call it on a client whose baseUrl is
+   * WeCom's host.
+   */
+  wecomToken(req: { corpId: string; secret: string }, opts?: CallOptions): Promise<AccessToken> {
+    const { corpId, secret } = req;
+    return this.call(
+      {
+        endpoint: ENDPOINTS.wecomToken,
+        method: "GET",
+        query: { corpid: corpId, corpsecret: secret },
+        appId: corpId,
+        secrets: [secret],
+        read: readAccessToken,
+      },
+      opts,
+    );
+  }
+
+  /** WeCom GET /cgi-bin/get_jsapi_ticket: the corp jsapi_ticket, for wx.config. */
+  wecomJsapiTicket(accessToken: string, opts?: CallOptions): Promise<Ticket> {
+    return this.call(
+      { endpoint: ENDPOINTS.wecomJsapiTicket, method: "GET", accessToken, read: readTicket },
+      opts,
+    );
+  }
+
+  /** WeCom GET /cgi-bin/ticket/get?type=agent_config: the agent ticket, for wx.agentConfig. */
+  wecomAgentTicket(accessToken: string, opts?: CallOptions): Promise<Ticket> {
+    return this.call(
+      {
+        endpoint: ENDPOINTS.wecomAgentTicket,
+        method: "GET",
+        accessToken,
+        query: { type: "agent_config" },
+        read: readTicket,
+      },
+      opts,
+    );
+  }
+
   /** GET /sns/jscode2session: a mini program's wx.login code for the user's session. */
   jscode2session(
     req: { appId: string; secret: string; jsCode: string },

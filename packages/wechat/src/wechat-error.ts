@@ -1,5 +1,5 @@
 // WeChatError: every failure of a WeChat call, classified by the errcode catalog.
-import { classifyErrcode, type ErrorClass } from "./errcode-catalog.js";
+import { classifyErrcode, type ErrorClass, untrustedIpOf } from "./errcode-catalog.js";
 import { redactUrl } from "./redact.js";
 
 export type FailureKind =
@@ -31,6 +31,14 @@ export interface WeChatErrorInit {
 
 const RID = /\brid:\s*([\w-]+)/;
 
+/** What an operator must do about a configuration errcode, where the answer says it. */
+function adviceFor(errcode: number, errmsg: string): string {
+  const ip = errcode === 60020 ? untrustedIpOf(errmsg) : undefined;
+  return ip === undefined
+    ? ""
+    : `add ${ip} to the trusted IPs of the WeCom app in its admin console`;
+}
+
 export class WeChatError extends Error {
   override readonly name = "WeChatError";
   readonly kind: FailureKind;
@@ -50,13 +58,19 @@ export class WeChatError extends Error {
   readonly requestSent: boolean;
   /** True when wxtoken refused the call during a hold on this errcode: WeChat was not called. */
   readonly held: boolean;
+  /** What an operator must do, where the answer says it (60020: the IP to trust); "" otherwise. */
+  readonly advice: string;
 
   constructor(init: WeChatErrorInit) {
     const errcode = init.errcode ?? 0;
     const errmsg = redactUrl(init.errmsg);
-    const rule = init.kind === "errcode" ? classifyErrcode(errcode) : undefined;
+    const rule = init.kind === "errcode" ? classifyErrcode(errcode, init.endpoint) : undefined;
     const what = rule ? `errcode ${errcode} (${rule.meaning})` : init.kind;
-    super(`WeChat ${init.endpoint || "token check"}: ${what}: ${errmsg}`);
+    const advice = init.kind === "errcode" ? adviceFor(errcode, errmsg) : "";
+    super(
+      `WeChat ${init.endpoint || "token check"}: ${what}: ${errmsg}${advice === "" ? "" : ` (${advice})`}`,
+    );
+    this.advice = advice;
     this.kind = init.kind;
     this.errcode = errcode;
     this.errmsg = errmsg;

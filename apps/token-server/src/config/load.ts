@@ -91,29 +91,54 @@ const isRecord = (node: unknown): node is Record<string, unknown> =>
   node !== null && typeof node === "object" && !Array.isArray(node);
 
 /**
- * Every app's secret comes from `${env:NAME}` or `secret_file`, and the etcd password from
+ * Every app's and WeCom secret's secret comes from `${env:NAME}` or `secret_file`, and the etcd password from
  * `${env:NAME}` or `password_file`, never from the file itself.
  */
 function resolveSecrets(raw: unknown, env: Env, baseDir: string, files: string[]): unknown {
   if (!isRecord(raw)) {
     return raw;
   }
-  const apps = Array.isArray(raw.apps)
-    ? raw.apps.map((app: unknown, i: number) =>
-        isRecord(app)
-          ? resolveSecretField(
-              app,
-              { key: `apps[${i}]`, field: "secret", fileField: "secret_file", what: "AppSecrets" },
-              env,
-              baseDir,
-              files,
-            )
-          : app,
-      )
-    : raw.apps;
+  const withSecret = (node: unknown, key: string, what: string): unknown =>
+    isRecord(node)
+      ? resolveSecretField(
+          node,
+          { key, field: "secret", fileField: "secret_file", what },
+          env,
+          baseDir,
+          files,
+        )
+      : node;
+  const eachOf = (list: unknown, each: (node: unknown, i: number) => unknown): unknown =>
+    Array.isArray(list) ? list.map(each) : list;
+  const apps = eachOf(raw.apps, (app, i) => withSecret(app, `apps[${i}]`, "AppSecrets"));
+  const wecom = eachOf(raw.wecom, (corp, i) =>
+    isRecord(corp)
+      ? {
+          ...corp,
+          ...(corp.agents === undefined
+            ? {}
+            : {
+                agents: eachOf(corp.agents, (agent, j) =>
+                  withSecret(agent, `wecom[${i}].agents[${j}]`, "WeCom secrets"),
+                ),
+              }),
+          ...(corp.secrets === undefined
+            ? {}
+            : {
+                secrets: eachOf(corp.secrets, (secret, j) =>
+                  withSecret(secret, `wecom[${i}].secrets[${j}]`, "WeCom secrets"),
+                ),
+              }),
+        }
+      : corp,
+  );
   const store = raw.store;
   const etcd = isRecord(store) && isRecord(store.etcd) ? store.etcd : undefined;
-  const withApps = raw.apps === undefined ? raw : { ...raw, apps };
+  const withApps = {
+    ...raw,
+    ...(raw.apps === undefined ? {} : { apps }),
+    ...(raw.wecom === undefined ? {} : { wecom }),
+  };
   if (!isRecord(store) || etcd === undefined) {
     return withApps;
   }

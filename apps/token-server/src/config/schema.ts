@@ -43,6 +43,52 @@ const appSchema = z
   })
   .strict();
 
+/** The tickets a WeCom app may keep: the corp jsapi_ticket (wx.config) and the agent ticket (wx.agentConfig). */
+export const WECOM_TICKET_TYPES = ["jsapi", "agent_config"] as const;
+export type WecomTicketType = (typeof WECOM_TICKET_TYPES)[number];
+
+const wecomSecret = {
+  /** Resolved from `${env:NAME}` or `secret_file` by the loader; never a literal. */
+  secret: z.string().min(1, "must not be empty"),
+};
+
+const wecomCorpSchema = z
+  .object({
+    corp_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_-]"),
+    /** The corp's apps (agents), each with its own secret and token. */
+    agents: z
+      .array(
+        z
+          .object({
+            agent_id: z.number().int().min(1).max(2_147_483_647),
+            ...wecomSecret,
+            tickets: z.array(z.enum(WECOM_TICKET_TYPES)).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** Secrets without an agent id (contacts, customer contact ...), named by the user. */
+    secrets: z
+      .array(
+        z
+          .object({
+            name: z
+              .string()
+              .regex(
+                /^[a-z][a-z0-9_-]{0,63}$/,
+                "must be 1-64 characters of [a-z0-9_-] starting with a letter (agent ids are numbers)",
+              ),
+            ...wecomSecret,
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict()
+  .refine((corp) => corp.agents.length + corp.secrets.length > 0, {
+    message: "must list at least one of agents and secrets",
+  });
+
 const callerSchema = z
   .object({
     name: z.string().min(1, "must not be empty"),
@@ -62,6 +108,10 @@ const callerSchema = z
         "must be CN=<common name> or a URI such as spiffe://example.org/ns/app/sa/orders",
       )
       .optional(),
+    /**
+     * What the caller may use: AppIDs, "wecom:CORP_ID:AGENT_ID" or "wecom:CORP_ID:NAME" (a
+     * WeCom app or named secret), "wecom:CORP_ID:*" (every one of the corp), or "*".
+     */
     apps: z.array(z.string().min(1)).min(1, "must list app ids or '*'"),
     permissions: z.array(z.enum(PERMISSIONS)).min(1, "must grant at least one permission"),
   })
@@ -173,6 +223,8 @@ export const configSchema = z
     wechat: z
       .object({
         base_url: z.url().default("https://api.weixin.qq.com"),
+        /** WeCom's host, for the WeCom apps' tokens, tickets and proxied calls. */
+        wecom_base_url: z.url().default("https://qyapi.weixin.qq.com"),
         timeout_ms: z.number().int().min(100).max(60_000).default(5_000),
       })
       .strict()
@@ -215,7 +267,9 @@ export const configSchema = z
       .strict()
       .prefault({}),
     limits: limitsSchema,
-    apps: z.array(appSchema).min(1, "must configure at least one app"),
+    apps: z.array(appSchema).default([]),
+    /** WeCom (企业微信) corps, their apps (agents) and named secrets. */
+    wecom: z.array(wecomCorpSchema).default([]),
     callers: z.array(callerSchema).default([]),
   })
   .strict()
@@ -244,7 +298,38 @@ export const configSchema = z
           "must be set with the other: store.etcd.username and password (or password_file) go together",
       });
     }
+    if (config.apps.length === 0 && config.wecom.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apps"],
+        message: "must configure at least one app (or a WeCom corp under wecom)",
+      });
+    }
     const seen = new Set<string>();
+    const claim = (key: string, path: (string | number)[], message: string) => {
+      if (seen.has(key)) {
+        ctx.addIssue({ code: "custom", path, message });
+      }
+      seen.add(key);
+    };
+    config.wecom.forEach((corp, i) => {
+      const prefix = `wecom:${corp.corp_id}:`;
+      claim(`${prefix}*`, ["wecom", i, "corp_id"], "is configured twice");
+      corp.agents.forEach((agent, j) => {
+        claim(
+          `${prefix}${agent.agent_id}`,
+          ["wecom", i, "agents", j, "agent_id"],
+          "is configured twice in this corp",
+        );
+      });
+      corp.secrets.forEach((secret, j) => {
+        claim(
+          `${prefix}${secret.name}`,
+          ["wecom", i, "secrets", j, "name"],
+          "is configured twice in this corp",
+        );
+      });
+    });
     config.apps.forEach((app, i) => {
       if (seen.has(app.app_id)) {
         ctx.addIssue({
@@ -281,3 +366,4 @@ export type AppConfig = Config["apps"][number];
 export type CallerConfig = Config["callers"][number];
 export type ListenTlsConfig = NonNullable<Config["listen"]["tls"]>;
 export type LimitsConfig = Config["limits"];
+export type WecomCorpConfig = Config["wecom"][number];

@@ -1,4 +1,4 @@
-// The leader's refreshing of one app's credentials: what starts a refresh (the schedule, a
+// The leader's refreshing of one identity's credentials (any family's source): what starts a refresh (the schedule, a
 // caller's rejected value, an operator), single flight per kind, and what a failure does
 // to the schedule. Only a refresh the schedule started reschedules on failure; a caller's
 // or an operator's refresh that is refused leaves the schedule as it was.
@@ -6,14 +6,12 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import { WeChatError } from "@wxtoken/wechat";
 import type { Logger } from "pino";
-import type { AppConfig } from "../config/schema.js";
 import { decodeCredential, KIND_NAMES, keys } from "../store/keys.js";
 import { FencedOutError, type KvStore } from "../store/kv-store.js";
-import { kindsOf, ticketTypeOf } from "./app-credentials.js";
 import type { CoreObserver } from "./core-observer.js";
-import type { CredentialFetcher } from "./credential-fetcher.js";
 import type { CredentialPublisher, Fetched, Published } from "./credential-publisher.js";
 import type { CredentialSlot } from "./credential-slot.js";
+import type { CredentialSource } from "./credential-source.js";
 import {
   BudgetExhaustedError,
   CredentialUnavailableError,
@@ -31,7 +29,6 @@ export type RefreshCause =
   | { readonly by: "operator" };
 
 export interface AppRefresherDeps {
-  fetcher: CredentialFetcher;
   publisher: CredentialPublisher;
   /** The store the credentials are loaded from at start. */
   store: KvStore;
@@ -47,11 +44,13 @@ export interface AppRefresherDeps {
 export class AppRefresher {
   private readonly now: () => number;
   private readonly flights = new SingleFlight<CredentialKind, Credential>();
+  /** Why the refresh under way of each kind runs. */
+  private readonly causes = new Map<CredentialKind, RefreshCause>();
   private readonly schedule: RefreshSchedule;
   private running = false;
 
   constructor(
-    private readonly app: () => AppConfig,
+    private readonly source: CredentialSource,
     private readonly slots: ReadonlyMap<CredentialKind, CredentialSlot>,
     private readonly deps: AppRefresherDeps,
   ) {
@@ -71,8 +70,9 @@ export class AppRefresher {
     });
   }
 
+  /** The identity's key (an Official Account's AppID). */
   get appId(): string {
-    return this.app().app_id;
+    return this.source.key;
   }
 
   slot(kind: CredentialKind): CredentialSlot {
@@ -84,7 +84,7 @@ export class AppRefresher {
   }
 
   private ticketKinds(): CredentialKind[] {
-    return kindsOf(this.app()).filter((kind) => kind !== CredentialKind.ACCESS_TOKEN);
+    return this.source.kinds().filter((kind) => kind !== CredentialKind.ACCESS_TOKEN);
   }
 
   /**
@@ -94,7 +94,7 @@ export class AppRefresher {
   async start(): Promise<void> {
     this.running = true;
     this.schedule.start();
-    for (const kind of kindsOf(this.app())) {
+    for (const kind of this.source.kinds()) {
       const stored = await this.deps.store.get(keys.credential(this.appId, kind));
       if (stored !== undefined) {
         this.slot(kind).apply(decodeCredential(stored.value));
@@ -130,7 +130,7 @@ export class AppRefresher {
 
   /** The app's config changed: failures it caused are forgotten and every kind resumes. */
   configChanged(): void {
-    for (const kind of kindsOf(this.app())) {
+    for (const kind of this.source.kinds()) {
       this.slot(kind).clearFailure();
       this.resume(kind);
     }
@@ -140,6 +140,16 @@ export class AppRefresher {
   refresh(kind: CredentialKind, cause: RefreshCause): Promise<Credential> {
     const running = this.flights.current(kind);
     if (running !== undefined && cause.by !== "schedule") {
+      const runningCause = this.causes.get(kind);
+      if (
+        cause.by === "caller" &&
+        runningCause?.by === "caller" &&
+        runningCause.staleValue === cause.staleValue
+      ) {
+        // Another caller's refresh of the same rejected value did all a refresh can (a
+        // family whose token call answers with the same value until it expires: WeCom).
+        return running;
+      }
       // A refresh that ends with the rejected value itself does not answer a caller, and
       // an operator's refresh forces a new value: each starts the next one.
       const again = () => this.refresh(kind, cause);
@@ -149,7 +159,10 @@ export class AppRefresher {
             credential.value === cause.staleValue ? again() : credential,
           );
     }
-    return this.flights.run(kind, () => this.run(kind, cause));
+    return this.flights.run(kind, () => {
+      this.causes.set(kind, cause);
+      return this.run(kind, cause).finally(() => this.causes.delete(kind));
+    });
   }
 
   private async run(kind: CredentialKind, cause: RefreshCause): Promise<Credential> {
@@ -166,11 +179,18 @@ export class AppRefresher {
       if (changed) {
         this.schedule.fresh(kind, credential);
       } else if (cause.by === "schedule") {
+        const atExpiry = this.source.sameValueUntilExpiry;
         this.deps.logger.info(
           { app_id: this.appId, kind: KIND_NAMES[kind] },
-          "WeChat answered with the value held: its renew window has not begun; trying again inside it",
+          atExpiry
+            ? "WeChat answered with the value held: it renews it only once expired; trying again then"
+            : "WeChat answered with the value held: its renew window has not begun; trying again inside it",
         );
-        this.schedule.unchanged(kind, credential);
+        if (atExpiry) {
+          this.schedule.atExpiry(kind, credential);
+        } else {
+          this.schedule.unchanged(kind, credential);
+        }
       }
       return credential;
     } catch (error) {
@@ -223,25 +243,16 @@ export class AppRefresher {
     if (kind !== CredentialKind.ACCESS_TOKEN) {
       return this.deps.publisher.publish(slot, await this.fetchTicket(kind));
     }
-    const { fetcher } = this.deps;
-    let fetched = await fetcher.accessToken({ operator: cause.by === "operator" });
-    if (
-      cause.by === "caller" &&
-      this.app().mode === "stable" &&
-      fetched.value === cause.staleValue
-    ) {
-      // Normal mode answered with the rejected value: only a forced call replaces it.
-      fetched = await fetcher.forcedToken();
+    const { source } = this;
+    let fetched = await source.accessToken({ operator: cause.by === "operator" });
+    if (cause.by === "caller") {
+      fetched = await source.replaceRejected(cause.staleValue, fetched);
     }
     return this.deps.publisher.publish(slot, fetched);
   }
 
   /** A ticket with the current token; on a rejected token, one passive refresh and one retry. */
   private async fetchTicket(kind: CredentialKind): Promise<Fetched> {
-    const type = ticketTypeOf(this.app(), kind);
-    if (type === undefined) {
-      throw new Error(`app ${this.appId} has no ${KIND_NAMES[kind]} configured`);
-    }
     const tokenSlot = this.slot(CredentialKind.ACCESS_TOKEN);
     const token = tokenSlot.current();
     if (token === undefined) {
@@ -253,13 +264,13 @@ export class AppRefresher {
       );
     }
     try {
-      return await this.deps.fetcher.ticket(type, token.value);
+      return await this.source.ticket(kind, token.value);
     } catch (error) {
       if (!(error instanceof WeChatError) || error.errorClass !== "refresh_and_retry_once") {
         throw error;
       }
       const fresh = await this.refreshStale(CredentialKind.ACCESS_TOKEN, token.value);
-      return this.deps.fetcher.ticket(type, fresh.value);
+      return this.source.ticket(kind, fresh.value);
     }
   }
 

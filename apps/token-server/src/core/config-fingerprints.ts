@@ -4,15 +4,16 @@
 // it reveals nothing of a secret.
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import type { AppConfig } from "../config/schema.js";
 import { decodeJson, encodeJson, keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
+import { configKey } from "./credential-registry.js";
+import type { SourceConfig } from "./credential-source.js";
 
-/** App id → fingerprint of its config. */
+/** Credential key (an AppID, a WeCom app's "wecom:...") → fingerprint of its config. */
 type Fingerprints = Record<string, string>;
 
-const fingerprint = (app: AppConfig) =>
-  createHash("sha256").update(JSON.stringify(app)).digest("hex");
+const fingerprint = (config: SourceConfig) =>
+  createHash("sha256").update(JSON.stringify(config.app)).digest("hex");
 
 export class ConfigFingerprints {
   private own: Fingerprints = {};
@@ -23,9 +24,11 @@ export class ConfigFingerprints {
     private readonly logger: Logger,
   ) {}
 
-  /** Records this replica's apps (at start and after every reload). */
-  async publish(apps: readonly AppConfig[]): Promise<void> {
-    this.own = Object.fromEntries(apps.map((app) => [app.app_id, fingerprint(app)]));
+  /** Records this replica's apps of every family (at start and after every reload). */
+  async publish(configs: readonly SourceConfig[]): Promise<void> {
+    this.own = Object.fromEntries(
+      configs.map((config) => [configKey(config), fingerprint(config)]),
+    );
     try {
       await this.store.put(keys.configFingerprints(this.replicaId), encodeJson(this.own));
     } catch (error) {

@@ -1,12 +1,22 @@
-// How an app's credentials are fetched from WeChat, each call through the upstream gate:
-// the access_token in stable mode (normal, or forced within the durable force guard) or
-// classic mode, and tickets with a token.
+// The Official Account (and Mini Program) credential source: how an app's credentials are
+// fetched from WeChat, each call through the upstream gate: the access_token in stable
+// mode (normal, or forced within the durable force guard) or classic mode, and tickets
+// with a token.
+import { CredentialKind } from "@wxtoken/api";
 import type { AccessToken, ApiQuota, Ticket, TicketType } from "@wxtoken/wechat";
 import { ENDPOINTS } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { AppConfig } from "../config/schema.js";
-import { dailyBudget, tokenEndpoint } from "./app-credentials.js";
+import { KIND_NAMES } from "../store/keys.js";
+import { dailyBudget, kindsOf, ticketTypeOf, tokenEndpoint } from "./app-credentials.js";
+import type { CredentialIdentity } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
+import type {
+  CredentialSource,
+  EndpointHourlyLimit,
+  ReplicaFetch,
+  TokenFetch,
+} from "./credential-source.js";
 import { ForceRefusedError } from "./errors.js";
 import type { ForceGuard } from "./force-guard.js";
 import type { UpstreamGate } from "./upstream-gate.js";
@@ -24,6 +34,13 @@ export interface CredentialUpstream {
   getTicket(accessToken: string, type: TicketType): Promise<Ticket>;
 }
 
+/** The part of @wxtoken/wechat's client that fetches WeCom's credentials, on WeCom's host. */
+export interface WecomUpstream {
+  wecomToken(request: { corpId: string; secret: string }): Promise<AccessToken>;
+  wecomJsapiTicket(accessToken: string): Promise<Ticket>;
+  wecomAgentTicket(accessToken: string): Promise<Ticket>;
+}
+
 export interface CredentialFetcherDeps {
   upstream: CredentialUpstream;
   gate: UpstreamGate;
@@ -31,22 +48,62 @@ export interface CredentialFetcherDeps {
   logger: Logger;
 }
 
-export interface TokenFetch {
-  /** An operator's forced refresh: past the budget, and forced in stable mode. */
-  readonly operator?: boolean;
-}
-
-const fetchedToken = (token: AccessToken): Fetched => ({
+export const fetchedToken = (token: AccessToken): Fetched => ({
   value: token.accessToken,
   expiresIn: token.expiresIn,
 });
 
-export class CredentialFetcher {
+export class CredentialFetcher implements CredentialSource {
+  readonly identity: CredentialIdentity;
+  readonly key: string;
+  /** Stable tokens and tickets renew in their last window, before they expire. */
+  readonly sameValueUntilExpiry = false;
+
   constructor(
     /** The app's current config: a reload may change its secret between two calls. */
     private readonly app: () => AppConfig,
     private readonly deps: CredentialFetcherDeps,
-  ) {}
+  ) {
+    this.key = app().app_id;
+    this.identity = { family: "official_account", appId: this.key };
+  }
+
+  kinds(): CredentialKind[] {
+    return kindsOf(this.app());
+  }
+
+  endpointsOf(kind: CredentialKind): string[] {
+    const token = tokenEndpoint(this.app());
+    return kind === CredentialKind.ACCESS_TOKEN ? [token] : [token, ENDPOINTS.ticket];
+  }
+
+  hourlyLimits(): EndpointHourlyLimit[] {
+    return [];
+  }
+
+  /** Stable mode only: a normal stable_token call invalidates nothing; a classic one would. */
+  replicaFetch(): ReplicaFetch | undefined {
+    if (this.app().mode !== "stable") {
+      return undefined;
+    }
+    return {
+      what: "stable token",
+      fetch: async () => {
+        const { app_id: appId, secret } = this.app();
+        const token = await this.deps.gate.call({ appId, endpoint: ENDPOINTS.stableToken }, () =>
+          this.deps.upstream.stableToken({ appId, secret }),
+        );
+        return fetchedToken(token);
+      },
+    };
+  }
+
+  /** In stable mode normal calls answer with the rejected value: only a forced call replaces it. */
+  replaceRejected(staleValue: string, fetched: Fetched): Promise<Fetched> {
+    return this.app().mode === "stable" && fetched.value === staleValue
+      ? this.forcedToken()
+      : Promise.resolve(fetched);
+  }
 
   /** One access_token call: normal stable, or classic (each classic call issues a new token). */
   async accessToken(options: TokenFetch = {}): Promise<Fetched> {
@@ -92,7 +149,11 @@ export class CredentialFetcher {
   }
 
   /** One ticket call with `accessToken`. */
-  async ticket(type: TicketType, accessToken: string): Promise<Fetched> {
+  async ticket(kind: CredentialKind, accessToken: string): Promise<Fetched> {
+    const type = ticketTypeOf(this.app(), kind);
+    if (type === undefined) {
+      throw new Error(`app ${this.key} has no ${KIND_NAMES[kind]} configured`);
+    }
     const ticket = await this.deps.gate.call(
       { appId: this.app().app_id, endpoint: ENDPOINTS.ticket },
       () => this.deps.upstream.getTicket(accessToken, type),

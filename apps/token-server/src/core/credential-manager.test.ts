@@ -61,6 +61,7 @@ async function start(
       },
     ],
     upstream,
+    wecomUpstream: upstream,
     store,
     gate,
     forceGuard,

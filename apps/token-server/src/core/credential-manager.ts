@@ -5,16 +5,15 @@
 import { once } from "node:events";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
-import { ENDPOINTS } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
 import type { AppConfig } from "../config/schema.js";
 import { decodeCredential, keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
 import type { AdminOperations } from "./admin-operations.js";
-import { tokenEndpoint } from "./app-credentials.js";
 import type { CoreObserver } from "./core-observer.js";
-import type { CredentialUpstream } from "./credential-fetcher.js";
+import type { CredentialUpstream, WecomUpstream } from "./credential-fetcher.js";
+import { type CredentialIdentity, credentialKey } from "./credential-identity.js";
 import { CredentialPublisher } from "./credential-publisher.js";
 import {
   CredentialRegistry,
@@ -22,7 +21,13 @@ import {
   type RegistryChanges,
 } from "./credential-registry.js";
 import type { CredentialSlot } from "./credential-slot.js";
-import { NotLeaderError, type SlotFailure, UnknownAppError } from "./errors.js";
+import type { EndpointHourlyLimit, SourceConfig } from "./credential-source.js";
+import {
+  CredentialUnavailableError,
+  NotLeaderError,
+  type SlotFailure,
+  UnknownAppError,
+} from "./errors.js";
 import type { ForceGuard } from "./force-guard.js";
 import type { Hold } from "./hold-book.js";
 import { OutageFallback } from "./outage-fallback.js";
@@ -30,10 +35,15 @@ import { RefreshRequests, sha256Hex } from "./refresh-requests.js";
 import type { RefreshTiming } from "./refresh-schedule.js";
 import type { StoreHealth } from "./store-health.js";
 import type { UpstreamGate } from "./upstream-gate.js";
+import type { WecomAppConfig } from "./wecom-apps.js";
 
 export interface CredentialManagerDeps {
   apps: readonly AppConfig[];
+  /** The WeCom apps (wecomApps(config.wecom)). */
+  wecom?: readonly WecomAppConfig[];
   upstream: CredentialUpstream;
+  /** WeCom's calls, on WeCom's host (wechat.wecom_base_url). */
+  wecomUpstream: WecomUpstream;
   store: KvStore;
   gate: UpstreamGate;
   forceGuard: ForceGuard;
@@ -57,7 +67,10 @@ export interface RefreshOutcome {
 }
 
 export interface AppState {
-  app: AppConfig;
+  /** The identity's key (an Official Account's AppID). */
+  key: string;
+  identity: CredentialIdentity;
+  config: SourceConfig;
   slots: CredentialSlot[];
   /** The most recent failure among the app's slots. */
   lastFailure: SlotFailure | undefined;
@@ -65,6 +78,19 @@ export interface AppState {
   lastRefreshAt: number | undefined;
   /** The holds in force on the app's endpoints. */
   holds: Hold[];
+  /** The hourly limits on its endpoints (WeCom's tickets). */
+  hourlyLimits: EndpointHourlyLimit[];
+}
+
+/** Every identity a config lists, Official Accounts first. */
+export function sourceConfigs(
+  apps: readonly AppConfig[],
+  wecom: readonly WecomAppConfig[] = [],
+): SourceConfig[] {
+  return [
+    ...apps.map((app) => ({ family: "official_account", app }) as const),
+    ...wecom.map((app) => ({ family: "wecom", app }) as const),
+  ];
 }
 
 export class CredentialManager {
@@ -80,15 +106,13 @@ export class CredentialManager {
     const leaderStore = deps.coordinator.leaderStore(deps.store);
     const publisher = new CredentialPublisher({ ...deps, store: leaderStore });
     this.registry = new CredentialRegistry({ ...deps, store: leaderStore, publisher });
-    this.registry.apply(deps.apps);
+    this.registry.apply(sourceConfigs(deps.apps, deps.wecom));
     this.requests = new RefreshRequests(deps.store, deps.coordinator.replicaId, deps.logger);
     this.fallback =
       deps.outageFallback === true
         ? new OutageFallback({
-            apps: () => this.registry.all().map(({ app }) => app),
-            slot: (appId) => this.registry.get(appId)?.slots.get(CredentialKind.ACCESS_TOKEN),
-            upstream: deps.upstream,
-            gate: deps.gate,
+            sources: () => this.registry.all().map(({ source }) => source),
+            slot: (key) => this.registry.get(key)?.slots.get(CredentialKind.ACCESS_TOKEN),
             publisher,
             health: deps.health,
             logger: deps.logger,
@@ -98,12 +122,18 @@ export class CredentialManager {
         : undefined;
   }
 
-  /** The app's config, or undefined if it is not configured. */
+  /** The Official Account app's config, or undefined if it is not configured. */
   app(appId: string): AppConfig | undefined {
-    return this.registry.get(appId)?.app;
+    const config = this.registry.get(appId)?.config;
+    return config?.family === "official_account" ? config.app : undefined;
   }
 
-  /** The slot of an app and kind, or undefined if the app has no such credential. */
+  /** The config of the identity with `key` (any family), or undefined. */
+  source(key: string): SourceConfig | undefined {
+    return this.registry.get(key)?.config;
+  }
+
+  /** The slot of an identity (by key) and kind, or undefined if it has no such credential. */
   slot(appId: string, kind: CredentialKind): CredentialSlot | undefined {
     return this.registry.get(appId)?.slots.get(kind);
   }
@@ -129,7 +159,7 @@ export class CredentialManager {
 
   private applyStored(bytes: Uint8Array): void {
     const credential = decodeCredential(bytes);
-    this.slot(credential.appId, credential.kind)?.apply(credential);
+    this.slot(credentialKey(credential), credential.kind)?.apply(credential);
   }
 
   /** Starts or stops this replica's refreshers and its service of followers' requests. */
@@ -158,9 +188,15 @@ export class CredentialManager {
     appId: string,
     kind: CredentialKind,
     staleSha256: string,
-  ): Promise<unknown> {
+  ): Promise<Credential | undefined> {
     const entry = this.registry.get(appId);
-    const latest = entry?.slots.get(kind)?.latest();
+    const slot = entry?.slots.get(kind);
+    const latest = slot?.latest();
+    if (latest === undefined && slot?.failure?.blocking === true) {
+      // Never fetched, for a reason that will not pass by itself (a configuration error):
+      // the follower's caller hears it now, not at its deadline.
+      throw slot.failure.error;
+    }
     if (entry === undefined || latest === undefined || sha256Hex(latest.value) !== staleSha256) {
       return undefined;
     }
@@ -180,8 +216,8 @@ export class CredentialManager {
    * removed ones stop and their watchers end, changed ones use their new config from the
    * next upstream call and forget the failures the old one caused.
    */
-  reconfigure(apps: readonly AppConfig[]): RegistryChanges {
-    const changes = this.registry.apply(apps);
+  reconfigure(apps: readonly AppConfig[], wecom: readonly WecomAppConfig[] = []): RegistryChanges {
+    const changes = this.registry.apply(sourceConfigs(apps, wecom));
     for (const { refresher, slots } of changes.removed) {
       refresher.stop();
       for (const slot of slots.values()) {
@@ -209,7 +245,11 @@ export class CredentialManager {
     if (!this.leading) {
       throw new NotLeaderError(this.deps.coordinator.leaderId());
     }
-    return this.registered(appId).operations;
+    const { operations } = this.registered(appId);
+    if (operations === undefined) {
+      throw new UnknownAppError(appId);
+    }
+    return operations;
   }
 
   private registered(appId: string): Registered {
@@ -231,16 +271,25 @@ export class CredentialManager {
     }
     const entry = this.registry.get(slot.appId);
     if (entry !== undefined) {
-      const endpoints = [tokenEndpoint(entry.app)];
-      if (slot.kind !== CredentialKind.ACCESS_TOKEN) {
-        endpoints.push(ENDPOINTS.ticket);
-      }
       try {
-        for (const endpoint of endpoints) {
+        for (const endpoint of entry.source.endpointsOf(slot.kind)) {
           this.deps.gate.holds.check(slot.appId, endpoint);
         }
       } catch (held) {
         return Promise.reject(held);
+      }
+      // A ticket needs a token: a token failure that will not be retried soon ends the wait.
+      const token = entry.slots.get(CredentialKind.ACCESS_TOKEN);
+      const failure = token?.failure;
+      if (slot !== token && token?.current() === undefined && failure?.blocking === true) {
+        return Promise.reject(
+          new CredentialUnavailableError(
+            slot.appId,
+            slot.kind,
+            failure,
+            "no access_token to fetch the ticket with",
+          ),
+        );
       }
     }
     return slot.waitForCurrent(signal);
@@ -268,7 +317,9 @@ export class CredentialManager {
     }
     if (slot.kind === CredentialKind.ACCESS_TOKEN) {
       // A hold every replica knows of answers here, without asking the leader.
-      this.deps.gate.holds.check(slot.appId, tokenEndpoint(entry.app));
+      for (const endpoint of entry.source.endpointsOf(CredentialKind.ACCESS_TOKEN)) {
+        this.deps.gate.holds.check(slot.appId, endpoint);
+      }
     }
     return { credential: await this.requests.ask(slot, staleValue, signal), refreshed: true };
   }
@@ -317,7 +368,7 @@ export class CredentialManager {
 
   /** Every app's state, in config order. */
   states(): AppState[] {
-    return this.registry.all().map(({ app, slots }) => {
+    return this.registry.all().map(({ key, identity, config, slots, source }) => {
       const all = [...slots.values()];
       const failures = all.map((s) => s.failure).filter((f): f is SlotFailure => f !== undefined);
       const fetched = all
@@ -325,11 +376,14 @@ export class CredentialManager {
         .filter((t) => t !== undefined)
         .map((t) => timestampMs(t));
       return {
-        app,
+        key,
+        identity,
+        config,
         slots: all,
         lastFailure: failures.sort((a, b) => b.at.getTime() - a.at.getTime())[0],
         lastRefreshAt: fetched.length === 0 ? undefined : Math.max(...fetched),
-        holds: this.deps.gate.holds.activeFor(app.app_id),
+        holds: this.deps.gate.holds.activeFor(key),
+        hourlyLimits: source.hourlyLimits(),
       };
     });
   }

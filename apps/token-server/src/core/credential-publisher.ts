@@ -7,6 +7,7 @@ import { type Credential, CredentialSchema } from "@wxtoken/api";
 import type { Logger } from "pino";
 import { decodeCredential, encodeCredential, KIND_NAMES, keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
+import { ownerOf } from "./credential-identity.js";
 import type { CredentialSlot } from "./credential-slot.js";
 
 /** A value fresh from WeChat and its lifetime in seconds. */
@@ -38,8 +39,10 @@ export class CredentialPublisher {
   /** The credential `fetched` makes of `slot`, one generation above `floor` and the slot's. */
   next(slot: CredentialSlot, fetched: Fetched, floor?: Credential): Credential {
     const now = this.now();
+    const owner = ownerOf(slot.identity);
     return create(CredentialSchema, {
-      appId: slot.appId,
+      appId: owner === undefined ? slot.appId : "",
+      owner,
       kind: slot.kind,
       value: fetched.value,
       fetchedAt: timestampFromMs(now),

@@ -1,91 +1,149 @@
 // The credential registry: every identity whose credentials this replica keeps (today the
-// configured apps; later the authorizers of a third-party platform, which no config lists),
-// each with its slots, its refresher and its admin operations. It changes at run time: a
-// reload applies the difference between the old and the new config.
+// configured Official Account apps and WeCom apps; later the authorizers of a third-party
+// platform, which no config lists), by its key (core/credential-identity.ts), each with
+// its source, slots, refresher and, for an Official Account, its admin operations. It
+// changes at run time: a reload applies the difference between the old and the new config.
 import type { CredentialKind } from "@wxtoken/api";
 import type { AppConfig } from "../config/schema.js";
 import { AdminOperations, type AdminOperationsDeps } from "./admin-operations.js";
-import { kindsOf } from "./app-credentials.js";
 import { AppRefresher, type AppRefresherDeps } from "./app-refresher.js";
 import { CredentialFetcher, type CredentialFetcherDeps } from "./credential-fetcher.js";
+import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import { CredentialSlot } from "./credential-slot.js";
+import type { CredentialSource, SourceConfig } from "./credential-source.js";
+import type { WecomAppConfig } from "./wecom-apps.js";
+import { WecomSource, type WecomSourceDeps } from "./wecom-source.js";
 
-/** What a registered identity is: its config (replaced on reload), slots and workers. */
+/** What a registered identity is: its config (replaced on reload), source, slots and workers. */
 export interface Registered {
-  app: AppConfig;
+  config: SourceConfig;
+  readonly key: string;
+  readonly identity: CredentialIdentity;
+  readonly source: CredentialSource;
   readonly slots: ReadonlyMap<CredentialKind, CredentialSlot>;
   readonly refresher: AppRefresher;
-  readonly operations: AdminOperations;
+  /** An Official Account's operator actions; undefined for other families. */
+  readonly operations: AdminOperations | undefined;
 }
 
 export interface RegistryChanges {
   readonly added: Registered[];
   readonly removed: Registered[];
-  /** Apps whose config changed (a secret, the mode, a budget ...). */
+  /** Identities whose config changed (a secret, the mode, a budget ...). */
   readonly changed: Registered[];
 }
 
-export type CredentialRegistryDeps = Omit<AppRefresherDeps, "fetcher"> &
+export type CredentialRegistryDeps = AppRefresherDeps &
   CredentialFetcherDeps &
+  WecomSourceDeps &
   AdminOperationsDeps;
 
-const sameConfig = (a: AppConfig, b: AppConfig) => JSON.stringify(a) === JSON.stringify(b);
+/** The key of the identity a config describes. */
+export function configKey(config: SourceConfig): string {
+  return config.family === "official_account"
+    ? identityKey({ family: "official_account", appId: config.app.app_id })
+    : identityKey({ family: "wecom", corpId: config.app.corp_id, app: config.app.app });
+}
+
+const sameConfig = (a: SourceConfig, b: SourceConfig) => JSON.stringify(a) === JSON.stringify(b);
 
 export class CredentialRegistry {
   private readonly entries = new Map<string, Registered>();
 
   constructor(private readonly deps: CredentialRegistryDeps) {}
 
-  get(appId: string): Registered | undefined {
-    return this.entries.get(appId);
+  get(key: string): Registered | undefined {
+    return this.entries.get(key);
   }
 
   all(): Registered[] {
     return [...this.entries.values()];
   }
 
-  private register(app: AppConfig): Registered {
+  /** The family's source of `config`, reading the entry's current config on every call. */
+  private sourceOf(config: SourceConfig, current: () => SourceConfig): CredentialSource {
+    if (config.family === "official_account") {
+      return new CredentialFetcher(() => officialAccountOf(current()), this.deps);
+    }
+    return new WecomSource(() => wecomOf(current()), this.deps);
+  }
+
+  private register(config: SourceConfig): Registered {
+    // The entry's config once registered (a reload replaces it), `config` until then.
+    let registered: Registered | undefined;
+    const current = () => registered?.config ?? config;
+    const source = this.sourceOf(config, current);
     const slots = new Map(
-      kindsOf(app).map((kind) => [kind, new CredentialSlot(app.app_id, kind, this.deps.now)]),
+      source
+        .kinds()
+        .map((kind) => [
+          kind,
+          new CredentialSlot(source.key, kind, this.deps.now, source.identity),
+        ]),
     );
-    const config = () => entry.app;
-    const fetcher = new CredentialFetcher(config, this.deps);
-    const refresher = new AppRefresher(config, slots, { ...this.deps, fetcher });
+    const refresher = new AppRefresher(source, slots, this.deps);
     const entry: Registered = {
-      app,
+      config,
+      key: source.key,
+      identity: source.identity,
+      source,
       slots,
       refresher,
-      operations: new AdminOperations(config, refresher, this.deps),
+      operations:
+        config.family === "official_account"
+          ? new AdminOperations(() => officialAccountOf(current()), refresher, this.deps)
+          : undefined,
     };
-    this.entries.set(app.app_id, entry);
+    registered = entry;
+    this.entries.set(source.key, entry);
     return entry;
   }
 
   /**
-   * Makes the registry hold exactly `apps`. An app whose kinds changed is replaced (its
-   * slots are new); one whose other settings changed keeps its slots and takes the new
+   * Makes the registry hold exactly `configs`. An identity whose kinds changed is replaced
+   * (its slots are new); one whose other settings changed keeps its slots and takes the new
    * config from its next upstream call.
    */
-  apply(apps: readonly AppConfig[]): RegistryChanges {
-    const wanted = new Map(apps.map((app) => [app.app_id, app]));
-    const removed = this.all().filter(({ app }) => {
-      const next = wanted.get(app.app_id);
-      return next === undefined || kindsOf(next).join() !== kindsOf(app).join();
+  apply(configs: readonly SourceConfig[]): RegistryChanges {
+    const wanted = new Map(configs.map((config) => [configKey(config), config]));
+    const kindsOf = (config: SourceConfig) =>
+      this.sourceOf(config, () => config)
+        .kinds()
+        .join();
+    const removed = this.all().filter(({ key, config }) => {
+      const next = wanted.get(key);
+      return next === undefined || kindsOf(next) !== kindsOf(config);
     });
     for (const entry of removed) {
-      this.entries.delete(entry.app.app_id);
+      this.entries.delete(entry.key);
     }
     const added: Registered[] = [];
     const changed: Registered[] = [];
-    for (const app of apps) {
-      const entry = this.entries.get(app.app_id);
+    for (const [key, config] of wanted) {
+      const entry = this.entries.get(key);
       if (entry === undefined) {
-        added.push(this.register(app));
-      } else if (!sameConfig(entry.app, app)) {
-        entry.app = app;
+        added.push(this.register(config));
+      } else if (!sameConfig(entry.config, config)) {
+        entry.config = config;
         changed.push(entry);
       }
     }
     return { added, removed, changed };
   }
+}
+
+/** The config of an Official Account entry, which stays one for the entry's life. */
+function officialAccountOf(config: SourceConfig): AppConfig {
+  if (config.family !== "official_account") {
+    throw new Error(`a ${config.family} config where an Official Account's was expected`);
+  }
+  return config.app;
+}
+
+/** The config of a WeCom entry, which stays one for the entry's life. */
+function wecomOf(config: SourceConfig): WecomAppConfig {
+  if (config.family !== "wecom") {
+    throw new Error(`a ${config.family} config where a WeCom app's was expected`);
+  }
+  return config.app;
 }

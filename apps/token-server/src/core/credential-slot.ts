@@ -1,8 +1,9 @@
-// One credential of one app and kind in memory: the current value, the waiters for the
+// One credential of one identity (its key: an app's AppID, a WeCom app's "wecom:...") and kind in memory: the current value, the waiters for the
 // first one, the subscribers to changes, and the last upstream failure.
 
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Credential, CredentialKind } from "@wxtoken/api";
+import type { CredentialIdentity } from "./credential-identity.js";
 import { CredentialUnavailableError, type SlotFailure } from "./errors.js";
 
 export type Unsubscribe = () => void;
@@ -22,11 +23,18 @@ export class CredentialSlot {
   private readonly closeListeners = new Set<() => void>();
   private closed = false;
 
+  /** Whose credential it is; an Official Account's by default. */
+  readonly identity: CredentialIdentity;
+
   constructor(
+    /** The identity's key (core/credential-identity.ts): an Official Account's AppID. */
     readonly appId: string,
     readonly kind: CredentialKind,
     private readonly now: () => number = Date.now,
-  ) {}
+    identity?: CredentialIdentity,
+  ) {
+    this.identity = identity ?? { family: "official_account", appId };
+  }
 
   /** The current credential if it has not expired. */
   current(): Credential | undefined {

@@ -1,25 +1,21 @@
-// When the store cannot be reached and a stable-mode token nears its expiry (less than
-// three quarters of the lead left: the leader would have refreshed by then), this replica
-// fetches the token for itself (normal mode invalidates nothing), at most once per app per
-// quarter lead (30 s at most), and says so in the log. Classic mode never does: each fetch
-// there would invalidate every other replica's token.
+// When the store cannot be reached and a token nears its expiry (less than three quarters
+// of the lead left: the leader would have refreshed by then), this replica fetches the
+// token for itself where its source allows it (a stable-mode app: normal mode invalidates
+// nothing; a WeCom app: gettoken neither), at most once per app per quarter lead (30 s at
+// most), and says so in the log. Classic mode never does: each fetch there would
+// invalidate every other replica's token. Every call passes the gate (its source's).
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { ENDPOINTS } from "@wxtoken/wechat";
 import type { Logger } from "pino";
-import type { AppConfig } from "../config/schema.js";
-import type { CredentialUpstream } from "./credential-fetcher.js";
 import type { CredentialPublisher } from "./credential-publisher.js";
 import type { CredentialSlot } from "./credential-slot.js";
+import type { CredentialSource } from "./credential-source.js";
 import type { StoreHealth } from "./store-health.js";
-import type { UpstreamGate } from "./upstream-gate.js";
 
 export interface OutageFallbackDeps {
-  /** The apps configured now. */
-  apps: () => readonly AppConfig[];
-  slot: (appId: string) => CredentialSlot | undefined;
-  upstream: CredentialUpstream;
-  /** Every call passes the gate: a hold refuses it, and it is counted (written once the store is back). */
-  gate: UpstreamGate;
+  /** The sources registered now, every family's. */
+  sources: () => readonly CredentialSource[];
+  /** The access_token slot of a source's key. */
+  slot: (key: string) => CredentialSlot | undefined;
   publisher: CredentialPublisher;
   health: StoreHealth;
   logger: Logger;
@@ -49,14 +45,17 @@ export class OutageFallback {
     clearInterval(this.timer);
   }
 
-  /** Stable apps whose token is gone or has less than 3/4 of the lead left, and may try now. */
-  private due(): AppConfig[] {
+  /** Sources that may fetch per replica whose token is gone or has < 3/4 of the lead left. */
+  private due(): CredentialSource[] {
     const now = this.now();
-    return this.deps.apps().filter((app) => {
-      if (app.mode !== "stable" || now - (this.lastAttempt.get(app.app_id) ?? 0) < this.retryMs) {
+    return this.deps.sources().filter((source) => {
+      if (
+        source.replicaFetch() === undefined ||
+        now - (this.lastAttempt.get(source.key) ?? 0) < this.retryMs
+      ) {
         return false;
       }
-      const expiresAt = this.deps.slot(app.app_id)?.latest()?.expiresAt;
+      const expiresAt = this.deps.slot(source.key)?.latest()?.expiresAt;
       return expiresAt === undefined || timestampMs(expiresAt) - now < (this.deps.leadMs * 3) / 4;
     });
   }
@@ -71,33 +70,29 @@ export class OutageFallback {
       if (await this.deps.health.probe()) {
         return;
       }
-      await Promise.all(due.map((app) => this.fetchForThisReplica(app)));
+      await Promise.all(due.map((source) => this.fetchForThisReplica(source)));
     } finally {
       this.checking = false;
     }
   }
 
-  private async fetchForThisReplica(app: AppConfig): Promise<void> {
-    this.lastAttempt.set(app.app_id, this.now());
-    const slot = this.deps.slot(app.app_id);
-    if (slot === undefined) {
+  private async fetchForThisReplica(source: CredentialSource): Promise<void> {
+    this.lastAttempt.set(source.key, this.now());
+    const slot = this.deps.slot(source.key);
+    const replicaFetch = source.replicaFetch();
+    if (slot === undefined || replicaFetch === undefined) {
       return;
     }
     try {
-      const token = await this.deps.gate.call(
-        { appId: app.app_id, endpoint: ENDPOINTS.stableToken },
-        () => this.deps.upstream.stableToken({ appId: app.app_id, secret: app.secret }),
-      );
-      slot.applyLocal(
-        this.deps.publisher.next(slot, { value: token.accessToken, expiresIn: token.expiresIn }),
-      );
+      const fetched = await replicaFetch.fetch();
+      slot.applyLocal(this.deps.publisher.next(slot, fetched));
       this.deps.logger.warn(
-        { app_id: app.app_id, expires_in_s: token.expiresIn },
-        "store unreachable near expiry: fetched a stable token for this replica only",
+        { app_id: source.key, expires_in_s: fetched.expiresIn },
+        `store unreachable near expiry: fetched a ${replicaFetch.what} for this replica only`,
       );
     } catch (error) {
       this.deps.logger.error(
-        { app_id: app.app_id, err: { message: (error as Error).message } },
+        { app_id: source.key, err: { message: (error as Error).message } },
         "store unreachable near expiry, and fetching a token for this replica failed",
       );
     }

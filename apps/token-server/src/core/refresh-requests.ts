@@ -2,8 +2,11 @@
 // writes a request key (once per stale value, however many callers), the leader watches
 // those keys and refreshes with single flight. The follower answers as soon as the new
 // credential arrives through its own watch, or as soon as the leader writes why the
-// refresh failed (a hold, a budget, a refused force ...): never at the caller's deadline.
+// refresh failed (a hold, a budget, a refused force ...) or that it answered with the
+// same value (WeCom's gettoken and tickets do until they expire): never at the caller's
+// deadline.
 import { createHash } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import type { Logger } from "pino";
 import { decodeJson, encodeJson, KIND_NAMES, keys } from "../store/keys.js";
@@ -19,6 +22,15 @@ interface RefreshRequest {
   from: string;
 }
 
+/** The leader's outcome of a request that did not bring a new value. */
+type Outcome = FailureRecord | { readonly unchanged: true };
+
+const isUnchanged = (outcome: Outcome): outcome is { readonly unchanged: true } =>
+  "unchanged" in outcome;
+
+/** How often a follower reads the outcome key while it waits. */
+const POLL_MS = 250;
+
 /** A request, and the outcome of a failed one, outlive a leader change, but not by much. */
 const REQUEST_TTL_MS = 30_000;
 
@@ -27,6 +39,8 @@ export const sha256Hex = (text: string): string => createHash("sha256").update(t
 export class RefreshRequests {
   /** Requests being written, by app, kind and stale value: one write however many callers. */
   private readonly asking = new Map<string, Promise<void>>();
+  /** Reads of an outcome key under way, by key: one however many callers wait. */
+  private readonly polls = new Map<string, Promise<Outcome | undefined>>();
 
   constructor(
     private readonly store: KvStore,
@@ -44,24 +58,57 @@ export class RefreshRequests {
     const outcomeKey = keys.refreshOutcome(slot.appId, kind, staleSha256);
     const stop = new AbortController();
     const waiting = AbortSignal.any([signal, stop.signal]);
-    const failed = new Promise<never>((_, reject) => {
+    const settle = (outcome: Outcome): Promise<Credential> =>
+      isUnchanged(outcome) ? slot.waitForCurrent(waiting) : Promise.reject(failureOf(outcome));
+    const watched = new Promise<Outcome>((resolve) => {
       const unsubscribe = this.store.watch(outcomeKey, (event) => {
         if (event.type === "put" && event.entry.key === outcomeKey) {
-          reject(failureOf(decodeJson<FailureRecord>(event.entry.value)));
+          resolve(decodeJson<Outcome>(event.entry.value));
         }
       });
       waiting.addEventListener("abort", unsubscribe, { once: true });
     });
-    failed.catch(() => undefined);
     try {
-      await this.write(slot, staleSha256);
-      return await Promise.race([slot.waitForReplacement(staleValue, waiting), failed]);
+      await this.write(slot, staleSha256, outcomeKey);
+      // The watch may start after the leader answered (etcd watches start asynchronously):
+      // the outcome key is also read until it holds this round's answer.
+      const read = this.polled(outcomeKey, waiting).then((outcome) => outcome ?? watched);
+      const answered = Promise.race([watched, read]).then(settle);
+      return await Promise.race([slot.waitForReplacement(staleValue, waiting), answered]);
     } finally {
       stop.abort();
     }
   }
 
-  private write(slot: CredentialSlot, staleSha256: string): Promise<void> {
+  /**
+   * The outcome stored at `key`, read every POLL_MS until there is one (shared per key);
+   * undefined when none came while a request lives.
+   */
+  private polled(key: string, signal: AbortSignal): Promise<Outcome | undefined> {
+    let poll = this.polls.get(key);
+    if (poll === undefined) {
+      const until = Date.now() + REQUEST_TTL_MS;
+      poll = (async () => {
+        while (Date.now() < until) {
+          const entry = await this.store.get(key).catch(() => undefined);
+          if (entry !== undefined) {
+            return decodeJson<Outcome>(entry.value);
+          }
+          await delay(POLL_MS, undefined, { ref: false });
+        }
+        return undefined;
+      })().finally(() => this.polls.delete(key));
+      this.polls.set(key, poll);
+    }
+    const aborted = new Promise<never>((_, reject) => {
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    aborted.catch(() => undefined);
+    return Promise.race([poll, aborted]);
+  }
+
+  /** Writes the request, once however many callers; an earlier round's outcome goes first. */
+  private write(slot: CredentialSlot, staleSha256: string, outcomeKey: string): Promise<void> {
     const id = `${slot.appId}/${slot.kind}/${staleSha256}`;
     let asked = this.asking.get(id);
     if (asked === undefined) {
@@ -72,9 +119,16 @@ export class RefreshRequests {
         from: this.replicaId,
       };
       asked = this.store
-        .put(keys.refreshRequest(slot.appId, KIND_NAMES[slot.kind]), encodeJson(request), {
-          ttlMs: REQUEST_TTL_MS,
-        })
+        .delete(outcomeKey)
+        .then(() =>
+          this.store.put(
+            keys.refreshRequest(slot.appId, KIND_NAMES[slot.kind]),
+            encodeJson(request),
+            {
+              ttlMs: REQUEST_TTL_MS,
+            },
+          ),
+        )
         .then(() => undefined)
         .finally(() => this.asking.delete(id));
       this.asking.set(id, asked);
@@ -88,7 +142,11 @@ export class RefreshRequests {
    * stops serving.
    */
   serve(
-    refresh: (appId: string, kind: CredentialKind, staleSha256: string) => Promise<unknown>,
+    refresh: (
+      appId: string,
+      kind: CredentialKind,
+      staleSha256: string,
+    ) => Promise<Credential | undefined>,
   ): Unsubscribe {
     const handle = (key: string, bytes: Uint8Array) => {
       const request = decodeJson<RefreshRequest>(bytes);
@@ -96,14 +154,20 @@ export class RefreshRequests {
         { app_id: request.appId, from: request.from },
         "refresh requested by a follower",
       );
+      const outcomeKey = keys.refreshOutcome(
+        request.appId,
+        KIND_NAMES[request.kind],
+        request.staleSha256,
+      );
+      const answer = (outcome: Outcome) =>
+        this.store.put(outcomeKey, encodeJson(outcome), { ttlMs: REQUEST_TTL_MS });
       refresh(request.appId, request.kind, request.staleSha256)
-        .catch((error: unknown) =>
-          this.store.put(
-            keys.refreshOutcome(request.appId, KIND_NAMES[request.kind], request.staleSha256),
-            encodeJson(failureRecord(error)),
-            { ttlMs: REQUEST_TTL_MS },
-          ),
+        .then((credential) =>
+          credential !== undefined && sha256Hex(credential.value) === request.staleSha256
+            ? answer({ unchanged: true })
+            : undefined,
         )
+        .catch((error: unknown) => answer(failureRecord(error)))
         .catch(() => undefined) // the refresher records and logs its failures
         .finally(() => this.store.delete(key).catch(() => undefined));
     };

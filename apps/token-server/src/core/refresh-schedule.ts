@@ -6,6 +6,9 @@ import type { Credential, CredentialKind } from "@wxtoken/api";
 import { STABLE_RENEW_WINDOW_MS } from "@wxtoken/wechat";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
 
+/** How long after a value's expiry a family that renews only then is asked again. */
+const EXPIRY_MARGIN_MS = 1_000;
+
 export interface RefreshTiming {
   /** Refresh when this many ms (or fewer) are left. */
   leadMs: number;
@@ -85,6 +88,15 @@ export class RefreshSchedule {
     const window = Math.min(this.deps.timing.leadMs, STABLE_RENEW_WINDOW_MS);
     const insideWindow = expiresAtMs(credential) - window / 2 - this.now();
     this.after(kind, Math.max(this.refreshDelay(credential), insideWindow, this.nextBackoff(kind)));
+  }
+
+  /**
+   * Schedules the next try after an unchanged answer from a family that renews a value
+   * only once it expired: just after its expiry, never sooner than the backoff.
+   */
+  atExpiry(kind: CredentialKind, credential: Credential): void {
+    const afterExpiry = expiresAtMs(credential) + EXPIRY_MARGIN_MS - this.now();
+    this.after(kind, Math.max(afterExpiry, this.nextBackoff(kind)));
   }
 
   /** Schedules a retry after a retryable failure, with exponential backoff. */

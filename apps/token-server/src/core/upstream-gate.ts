@@ -1,7 +1,9 @@
 // THE UPSTREAM GATE: every WeChat call wxtoken makes passes here. For each call it refuses
 // at once while a hold covers the app and endpoint; counts the call per app, endpoint and
 // UTC+8 day (durably first, and against the daily budget, when the call has one); makes
-// it; records the hold the answer calls for; and reports the call to the observer.
+// it; records the hold the answer calls for; and reports the call to the observer. A call
+// with hourly limits (WeCom's tickets) is also counted durably per clock hour in each of
+// its scopes, and refused here, before WeChat would refuse it.
 import { nextBeijingMidnight, WeChatError } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { KvStore } from "../store/kv-store.js";
@@ -15,6 +17,13 @@ export interface UpstreamCall {
   readonly endpoint: string;
   /** Calls of this endpoint allowed today; past it the call is refused (BudgetExhaustedError). */
   readonly budget?: number;
+  /** Limits per clock hour, each counted over its scope (a key, or a WeCom corp's "wecom:CORP"). */
+  readonly hourly?: readonly HourlyLimit[];
+}
+
+export interface HourlyLimit {
+  readonly scope: string;
+  readonly limit: number;
 }
 
 export interface UpstreamGateDeps {
@@ -56,6 +65,9 @@ export class UpstreamGate {
   async call<T>(upstream: UpstreamCall, call: () => Promise<T>): Promise<T> {
     const { appId, endpoint, budget } = upstream;
     this.deps.holds.check(appId, endpoint);
+    for (const hourly of upstream.hourly ?? []) {
+      await this.reserveHourly(endpoint, hourly);
+    }
     if (budget === undefined) {
       this.deps.usage.record(appId, endpoint);
     } else {
@@ -77,6 +89,16 @@ export class UpstreamGate {
         await this.deps.holds.record(appId, failure);
       }
       throw error;
+    }
+  }
+
+  private async reserveHourly(endpoint: string, { scope, limit }: HourlyLimit): Promise<void> {
+    const count = await this.deps.usage.reserveHourly(scope, endpoint, limit);
+    if (count === undefined) {
+      throw new BudgetExhaustedError(
+        `${scope} has made its ${limit} calls to ${endpoint} allowed this clock hour; none is made until the next hour`,
+        { retryAfterMs: this.deps.usage.untilNextHour() },
+      );
     }
   }
 

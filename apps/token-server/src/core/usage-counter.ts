@@ -20,6 +20,8 @@ export interface UsageCounterDeps {
 }
 
 const USAGE_TTL_MS = 3 * 24 * 3600 * 1000;
+const HOUR_MS = 3_600_000;
+const HOURLY_TTL_MS = 2 * HOUR_MS;
 /** Calls counted within this window share one write. */
 const FLUSH_WINDOW_MS = 20;
 
@@ -72,6 +74,40 @@ export class UsageCounter {
     return usage === undefined
       ? undefined
       : (usage[endpoint] ?? 0) + (this.pending.get(key)?.[endpoint] ?? 0);
+  }
+
+  /** The current clock hour, as hourly keys name it ("2026-12-02T04", UTC). */
+  private hour(): string {
+    return new Date(this.now()).toISOString().slice(0, 13);
+  }
+
+  /**
+   * Counts one call of `endpoint` against an hourly limit of `scope` before it is made,
+   * durably (cluster-wide); returns this hour's count, or undefined (nothing counted: do
+   * not call) when `limit` calls were counted already this clock hour.
+   */
+  async reserveHourly(scope: string, endpoint: string, limit: number): Promise<number | undefined> {
+    const usage = await updateEntry<DailyUsage>(
+      this.deps.store,
+      keys.hourlyUsage(scope, this.hour()),
+      decodeJson,
+      encodeJson,
+      (current = {}) =>
+        (current[endpoint] ?? 0) >= limit ? undefined : merge(current, { [endpoint]: 1 }),
+      { ttlMs: HOURLY_TTL_MS },
+    );
+    return usage?.[endpoint];
+  }
+
+  /** This clock hour's calls per endpoint counted against `scope`'s hourly limits. */
+  async thisHour(scope: string): Promise<DailyUsage> {
+    const entry = await this.deps.store.get(keys.hourlyUsage(scope, this.hour()));
+    return entry === undefined ? {} : decodeJson<DailyUsage>(entry.value);
+  }
+
+  /** Ms until the next clock hour, when hourly limits start again. */
+  untilNextHour(): number {
+    return HOUR_MS - (this.now() % HOUR_MS);
   }
 
   /** Counts one call of `endpoint`, written to the store shortly after. */

@@ -1,6 +1,7 @@
 // The WeChat-compatible front door on listen.http, beside the Connect routes: WeChat's token
 // and ticket endpoints answered from memory, the code exchanges, and every other path
 // proxied. Each failure is answered in WeChat's shape (refusal-answer.ts); none crashes it.
+import { CredentialKind } from "@wxtoken/api";
 import { ENDPOINTS, redactUrl } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { CredentialManager } from "../core/credential-manager.js";
@@ -34,8 +35,9 @@ export interface GatewayDeps {
   /** The audit trail: token answers. */
   audit: AuditLog;
   logger: Logger;
-  /** wechat.base_url and wechat.timeout_ms */
+  /** wechat.base_url, wechat.wecom_base_url and wechat.timeout_ms */
   baseUrl: string;
+  wecomBaseUrl: string;
   timeoutMs: number;
   /** gateway.max_body_bytes */
   maxBodyBytes: number;
@@ -90,6 +92,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
       },
     ],
     [ENDPOINTS.ticket, { method: "GET", answer: (q) => tokenEndpoints.ticket(q) }],
+    [
+      ENDPOINTS.wecomToken,
+      { method: "GET", answer: (q, request) => tokenEndpoints.wecomToken(q, peerOf(request)) },
+    ],
+    [
+      ENDPOINTS.wecomJsapiTicket,
+      {
+        method: "GET",
+        answer: (q) => tokenEndpoints.wecomTicket(q, CredentialKind.JSAPI_TICKET),
+      },
+    ],
+    [
+      ENDPOINTS.wecomAgentTicket,
+      {
+        method: "GET",
+        answer: (q) => tokenEndpoints.wecomTicket(q, CredentialKind.AGENT_CONFIG_TICKET),
+      },
+    ],
     [
       ENDPOINTS.jscode2session,
       { method: "GET", answer: (q, request) => codes.jscode2session(q, peerOf(request)) },

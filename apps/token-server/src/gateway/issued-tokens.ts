@@ -1,14 +1,16 @@
-// The access_tokens wxtoken issued, by value: which app each belongs to and until when it is
+// The access_tokens wxtoken issued, by value: which app (any family's) each belongs to and until when it is
 // valid. A token is known once a slot held it (apps configured at start are followed; one
 // added by a reload from when the gateway first sees its token current);
 // one past its own expiry, or named leaked by RevokeLeakedToken, is not (the proxy refuses
 // it with 40001).
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
+import { credentialKey } from "../core/credential-identity.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { RevokedTokens } from "../core/revoked-tokens.js";
 
 interface Issued {
+  /** The key of the identity it was issued for (an AppID, a WeCom app's "wecom:..."). */
   readonly appId: string;
   readonly expiresAtMs: number;
 }
@@ -41,7 +43,7 @@ export class IssuedTokens {
       this.prune();
     }
     this.known.set(credential.value, {
-      appId: credential.appId,
+      appId: credentialKey(credential),
       expiresAtMs: timestampMs(credential.expiresAt),
     });
   }
@@ -54,7 +56,7 @@ export class IssuedTokens {
     const issued = this.known.get(token) ?? this.findCurrent(token);
     return issued !== undefined &&
       issued.expiresAtMs > this.now() &&
-      this.manager.app(issued.appId) !== undefined
+      this.manager.source(issued.appId) !== undefined
       ? issued.appId
       : undefined;
   }

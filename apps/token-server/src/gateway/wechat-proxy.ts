@@ -1,6 +1,7 @@
 // The transparent WeChat API proxy: a call with `access_token=T` of a token wxtoken issued
 // (or `Authorization: Bearer KEY` with `appid=X`, permission wechat.call) is forwarded
-// through the upstream gate with the app's CURRENT token; method, query, body and content
+// through the upstream gate with the app's CURRENT token, to WeChat's host or, for a WeCom
+// app's token, to WeCom's; method, query, body and content
 // type as they came, the answer's status, headers and bytes back as they were, streamed.
 // 40001/40014/42001 (refused, not executed): one compare-and-refresh, exactly one retry.
 // Nothing is resent after a timeout or a reset.
@@ -30,6 +31,8 @@ export interface WeChatProxyDeps {
   labels: EndpointLabels;
   /** wechat.base_url */
   baseUrl: string;
+  /** wechat.wecom_base_url: where a WeCom app's calls go. */
+  wecomBaseUrl: string;
   /** wechat.timeout_ms: until WeChat's answer starts, and between two of its chunks. */
   timeoutMs: number;
   /** gateway.max_body_bytes, for the request and for the answer. */
@@ -132,9 +135,11 @@ function limited(max: number): Transform {
 export class WeChatProxy {
   private readonly agent: Agent;
   private readonly baseUrl: string;
+  private readonly wecomBaseUrl: string;
 
   constructor(private readonly deps: WeChatProxyDeps) {
     this.baseUrl = deps.baseUrl.replace(/\/+$/, "");
+    this.wecomBaseUrl = deps.wecomBaseUrl.replace(/\/+$/, "");
     this.agent = new Agent({
       keepAliveTimeout: 4_000,
       headersTimeout: deps.timeoutMs,
@@ -235,7 +240,10 @@ export class WeChatProxy {
     const endpoint = this.deps.labels.of(url.pathname);
     try {
       return await this.deps.gate.call({ appId: slot.appId, endpoint }, () =>
-        this.exchange(request, url, body, endpoint, token.value),
+        this.exchange(request, url, body, endpoint, {
+          token: token.value,
+          host: slot.identity.family === "wecom" ? this.wecomBaseUrl : this.baseUrl,
+        }),
       );
     } catch (error) {
       if (error instanceof RefusedAnswer) {
@@ -250,10 +258,10 @@ export class WeChatProxy {
     url: URL,
     body: Buffer,
     endpoint: string,
-    token: string,
+    { token, host }: { token: string; host: string },
   ): Promise<Forwarded> {
     const { timeoutMs, maxBodyBytes } = this.deps;
-    const target = `${this.baseUrl}${url.pathname}?${withToken(url.search.slice(1), token)}`;
+    const target = `${host}${url.pathname}?${withToken(url.search.slice(1), token)}`;
     const contentType = request.headers["content-type"];
     const method = request.method ?? "GET";
     const never = new AbortController().signal;

@@ -26,21 +26,25 @@ export function metricSources({
   coordinator,
   watchDisconnects,
 }: MetricSourceDeps): MetricSources {
-  const apps = () => manager.states().map(({ app }) => app);
+  const apps = () =>
+    manager
+      .states()
+      .flatMap(({ config }) => (config.family === "official_account" ? [config.app] : []));
+  const keys = () => manager.states().map(({ key }) => key);
   const today = (appId: string) =>
     health.unreachableSince === undefined
       ? usage.today(appId)
       : Promise.resolve(usage.knownToday(appId));
   return {
     secondsLeft: () =>
-      manager.states().flatMap(({ app, slots }) =>
+      manager.states().flatMap(({ key, slots }) =>
         slots.flatMap((slot) => {
           const expiresAt = slot.latest()?.expiresAt;
           return expiresAt === undefined
             ? []
             : [
                 {
-                  appId: app.app_id,
+                  appId: key,
                   kind: KIND_NAMES[slot.kind],
                   seconds: (timestampMs(expiresAt) - Date.now()) / 1000,
                 },
@@ -50,9 +54,9 @@ export function metricSources({
     quota: async () =>
       (
         await Promise.all(
-          apps().map(async (app) =>
-            Object.entries(await today(app.app_id)).map(([endpoint, used]) => ({
-              appId: app.app_id,
+          keys().map(async (key) =>
+            Object.entries(await today(key)).map(([endpoint, used]) => ({
+              appId: key,
               endpoint,
               used,
               limit: DAILY_LIMITS.get(endpoint),
@@ -70,9 +74,9 @@ export function metricSources({
       ),
     holds: () => {
       const now = Date.now();
-      return manager.states().flatMap(({ app, holds }) =>
+      return manager.states().flatMap(({ key, holds }) =>
         holds.map((hold) => ({
-          appId: app.app_id,
+          appId: key,
           endpoint: hold.endpoint,
           errcode: hold.errcode,
           seconds: (hold.until - now) / 1000,

@@ -170,7 +170,7 @@ export class CallerAuth {
         new AuthFailure("no_permission", caller.name),
       );
     }
-    if (appId !== undefined && caller.apps !== "*" && !caller.apps.has(appId)) {
+    if (appId !== undefined && !this.canSee(caller, appId)) {
       throw authRefusal(
         `caller ${caller.name} may not use app ${appId}`,
         Code.PermissionDenied,
@@ -179,8 +179,16 @@ export class CallerAuth {
     }
   }
 
-  /** Whether `caller` may see `appId` at all. */
+  /**
+   * Whether `caller` may see the credentials of `appId` (a key: an AppID, or a family's
+   * "wecom:CORP:APP") at all: listed exactly, or under a listed "FAMILY:ID:*", or "*".
+   */
   canSee(caller: Caller, appId: string): boolean {
-    return caller.apps === "*" || caller.apps.has(appId);
+    if (caller.apps === "*" || caller.apps.has(appId)) {
+      return true;
+    }
+    const { apps } = caller;
+    const parts = appId.split(":");
+    return parts.slice(1).some((_, i) => apps.has(`${parts.slice(0, i + 1).join(":")}:*`));
   }
 }

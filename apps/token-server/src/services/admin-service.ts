@@ -19,6 +19,7 @@ import {
   ForceRefreshResponseSchema,
   type GetUpstreamQuotaRequest,
   GetUpstreamQuotaResponseSchema,
+  HourlyLimitUsageSchema,
   ListAppsResponseSchema,
   type ResealStoreRequest,
   ResealStoreResponseSchema,
@@ -37,7 +38,9 @@ import type { Coordinator } from "../cluster/coordinator.js";
 import type { ConfigVersion } from "../config/config-version.js";
 import { dailyBudget, tokenEndpoint } from "../core/app-credentials.js";
 import type { ConfigFingerprints } from "../core/config-fingerprints.js";
+import { ownerOf } from "../core/credential-identity.js";
 import type { CredentialManager } from "../core/credential-manager.js";
+import type { EndpointHourlyLimit } from "../core/credential-source.js";
 import type { IdempotencyRecords } from "../core/idempotency.js";
 import type { RevokedTokens } from "../core/revoked-tokens.js";
 import type { StoreHealth } from "../core/store-health.js";
@@ -305,60 +308,81 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
       peerIdentitiesOf(context),
     );
     auth.authorize(caller, ["admin", "status.read"]);
-    const states = manager.states().filter((state) => auth.canSee(caller, state.app.app_id));
+    const states = manager.states().filter((state) => auth.canSee(caller, state.key));
     const differing =
       unreachableSince === undefined
         ? await fingerprints.differFromLeader(coordinator.leaderId())
         : new Set<string>();
     const apps = await Promise.all(
-      states.map(async ({ app, slots, lastFailure, lastRefreshAt, holds }) => {
-        // During a store outage, the counts this replica knows: no I/O that would wait.
-        const usage =
-          unreachableSince === undefined
-            ? await counter.today(app.app_id)
-            : counter.knownToday(app.app_id);
-        return create(AppStatusSchema, {
-          appId: app.app_id,
-          mode: app.mode === "stable" ? TokenMode.STABLE : TokenMode.CLASSIC,
-          credentials: slots.map((slot) => {
-            const latest = slot.latest();
-            return create(CredentialStatusSchema, {
-              kind: slot.kind,
-              expiresAt: latest?.expiresAt,
-              fetchedAt: latest?.fetchedAt,
-              generation: latest?.generation ?? 0n,
-            });
-          }),
-          lastRefreshAt: lastRefreshAt === undefined ? undefined : timestampFromMs(lastRefreshAt),
-          lastError: lastFailure === undefined ? undefined : upstreamErrorDetail(lastFailure.error),
-          lastErrorAt:
-            lastFailure === undefined ? undefined : timestampFromMs(lastFailure.at.getTime()),
-          upstreamCallsToday: Object.values(usage).reduce((sum, calls) => sum + calls, 0),
-          usage: Object.entries(usage)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([endpoint, calls]) =>
-              create(EndpointUsageSchema, {
-                endpoint,
-                calls,
-                dailyLimit: DAILY_LIMITS.get(endpoint) ?? 0,
+      states.map(
+        async ({
+          key,
+          identity,
+          config,
+          slots,
+          lastFailure,
+          lastRefreshAt,
+          holds,
+          hourlyLimits,
+        }) => {
+          // During a store outage, the counts this replica knows: no I/O that would wait.
+          const usage =
+            unreachableSince === undefined ? await counter.today(key) : counter.knownToday(key);
+          return create(AppStatusSchema, {
+            appId: identity.family === "official_account" ? identity.appId : "",
+            owner: ownerOf(identity),
+            mode:
+              config.family !== "official_account"
+                ? TokenMode.UNSPECIFIED
+                : config.app.mode === "stable"
+                  ? TokenMode.STABLE
+                  : TokenMode.CLASSIC,
+            hourlyLimits: await hourlyUsage(counter, hourlyLimits, unreachableSince === undefined),
+            credentials: slots.map((slot) => {
+              const latest = slot.latest();
+              return create(CredentialStatusSchema, {
+                kind: slot.kind,
+                expiresAt: latest?.expiresAt,
+                fetchedAt: latest?.fetchedAt,
+                generation: latest?.generation ?? 0n,
+              });
+            }),
+            lastRefreshAt: lastRefreshAt === undefined ? undefined : timestampFromMs(lastRefreshAt),
+            lastError:
+              lastFailure === undefined ? undefined : upstreamErrorDetail(lastFailure.error),
+            lastErrorAt:
+              lastFailure === undefined ? undefined : timestampFromMs(lastFailure.at.getTime()),
+            upstreamCallsToday: Object.values(usage).reduce((sum, calls) => sum + calls, 0),
+            usage: Object.entries(usage)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([endpoint, calls]) =>
+                create(EndpointUsageSchema, {
+                  endpoint,
+                  calls,
+                  dailyLimit: DAILY_LIMITS.get(endpoint) ?? 0,
+                }),
+              ),
+            // An Official Account's own cap on its token endpoint; other families have none.
+            budget:
+              config.family === "official_account"
+                ? create(UpstreamBudgetSchema, {
+                    endpoint: tokenEndpoint(config.app),
+                    dailyBudget: dailyBudget(config.app),
+                    used: usage[tokenEndpoint(config.app)] ?? 0,
+                  })
+                : undefined,
+            holds: holds.map((hold) =>
+              create(UpstreamHoldSchema, {
+                endpoint: hold.endpoint,
+                errcode: hold.errcode,
+                errmsg: hold.errmsg,
+                until: timestampFromMs(hold.until),
               }),
             ),
-          budget: create(UpstreamBudgetSchema, {
-            endpoint: tokenEndpoint(app),
-            dailyBudget: dailyBudget(app),
-            used: usage[tokenEndpoint(app)] ?? 0,
-          }),
-          holds: holds.map((hold) =>
-            create(UpstreamHoldSchema, {
-              endpoint: hold.endpoint,
-              errcode: hold.errcode,
-              errmsg: hold.errmsg,
-              until: timestampFromMs(hold.until),
-            }),
-          ),
-          configDiffersFromLeader: differing.has(app.app_id),
-        });
-      }),
+            configDiffersFromLeader: differing.has(key),
+          });
+        },
+      ),
     );
     const { configVersion } = this.deps;
     return create(ListAppsResponseSchema, {
@@ -376,4 +400,22 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
       refreshLead: durationFromMs(this.deps.leadMs),
     });
   }
+}
+
+/** This clock hour's use of each hourly limit; during a store outage, only the limits. */
+async function hourlyUsage(
+  counter: UsageCounter,
+  limits: readonly EndpointHourlyLimit[],
+  storeReachable: boolean,
+) {
+  return Promise.all(
+    limits.map(async ({ endpoint, scope, over, limit }) =>
+      create(HourlyLimitUsageSchema, {
+        endpoint,
+        scope: over,
+        limit,
+        used: storeReachable ? ((await counter.thisHour(scope))[endpoint] ?? 0) : 0,
+      }),
+    ),
+  );
 }

@@ -42,6 +42,7 @@ export const ERRCODE_CODES: ReadonlyMap<number, Code> = new Map([
   // Quotas: the caller's retry after retry_after will work.
   [45009, Code.ResourceExhausted],
   [45011, Code.ResourceExhausted],
+  [45033, Code.ResourceExhausted],
   // Preconditions on the user's side, not a malformed request.
   [43004, Code.FailedPrecondition],
   [43101, Code.FailedPrecondition],
@@ -86,9 +87,13 @@ function retryAfter(ms: number | undefined) {
 export function upstreamConnectError(error: WeChatError, context: string): ConnectError {
   const code = codeForUpstream(error);
   const errcode = error.errcode === 0 ? error.kind : `errcode ${error.errcode}`;
-  return new ConnectError(`${context}: WeChat ${errcode}: ${error.errmsg}`, code, undefined, [
-    { desc: UpstreamErrorSchema, value: upstreamErrorDetail(error) },
-  ]);
+  const advice = error.advice === "" ? "" : `; ${error.advice}`;
+  return new ConnectError(
+    `${context}: WeChat ${errcode}: ${error.errmsg}${advice}`,
+    code,
+    undefined,
+    [{ desc: UpstreamErrorSchema, value: upstreamErrorDetail(error) }],
+  );
 }
 
 /** A refusal's status, with its retry time as an UpstreamError detail (errcode 0). */

@@ -5,6 +5,7 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import {
   type Credential,
   CredentialKind,
+  type CredentialOwner,
   CredentialSchema,
   type GetTokenRequest,
   type GetTokenResponse,
@@ -28,7 +29,7 @@ import { peerIdentitiesOf } from "../security/peer-identity.js";
 import { KIND_NAMES } from "../store/keys.js";
 import { LimitExceeded, limitRefusal } from "./limit-exceeded.js";
 import { PushStream, streamOverflowKey } from "./push-stream.js";
-import { invalid, requireAppId, requireHttpUrl, requireKind } from "./validation.js";
+import { invalid, requireHttpUrl, requireIdentity, requireKind } from "./validation.js";
 import { waitBudget } from "./wait-budget.js";
 
 /** How long a call without a deadline waits for an app's first credential. */
@@ -85,27 +86,33 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Authenticates, validates, authorizes and finds the slot; errors name the field. */
+  /**
+   * Authenticates, validates, authorizes and finds the slot of the request's app_id or
+   * owner; errors name the field.
+   */
   private slotFor(
     context: HandlerContext,
     permission: Permission,
-    appId: string,
+    request: { appId: string; owner?: CredentialOwner | undefined },
     kind: CredentialKind,
   ): CredentialSlot {
     const caller = this.deps.auth.authenticate(
       context.requestHeader.get("authorization"),
       peerIdentitiesOf(context),
     );
-    requireAppId(appId);
+    const named = requireIdentity(request);
     requireKind(kind);
-    this.deps.auth.authorize(caller, permission, appId);
-    if (this.deps.manager.app(appId) === undefined) {
-      throw new ConnectError(`app_id: app ${appId} is not configured`, Code.NotFound);
+    this.deps.auth.authorize(caller, permission, named.key);
+    if (this.deps.manager.source(named.key) === undefined) {
+      throw new ConnectError(
+        `${named.field}: ${named.description} is not configured`,
+        Code.NotFound,
+      );
     }
-    const slot = this.deps.manager.slot(appId, kind);
+    const slot = this.deps.manager.slot(named.key, kind);
     if (slot === undefined) {
       throw new ConnectError(
-        `kind: app ${appId} has no ${CredentialKind[kind]} configured`,
+        `kind: ${named.description} has no ${CredentialKind[kind]} configured`,
         Code.NotFound,
       );
     }
@@ -126,7 +133,7 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     context: HandlerContext,
   ): GetTokenResponse | Promise<GetTokenResponse> {
     const credential = this.current(
-      this.slotFor(context, "token.read", request.appId, request.kind),
+      this.slotFor(context, "token.read", request, request.kind),
       context,
     );
     return credential instanceof Promise
@@ -135,7 +142,7 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
   }
 
   async refreshToken(request: RefreshTokenRequest, context: HandlerContext) {
-    const slot = this.slotFor(context, "token.refresh", request.appId, request.kind);
+    const slot = this.slotFor(context, "token.refresh", request, request.kind);
     if (request.staleValue === "") {
       throw invalid("stale_value", "must be the value WeChat rejected");
     }
@@ -148,7 +155,7 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     this.deps.audit.record({
       caller: caller.name,
       action: "token.refresh",
-      app: request.appId,
+      app: slot.appId,
       outcome: "ok",
       values: { value: outcome.credential.value, stale_value: staleValue },
       detail: { kind: KIND_NAMES[request.kind], refreshed: outcome.refreshed },
@@ -179,7 +186,7 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     const signal = AbortSignal.any([context.signal, this.deps.shutdown]);
     this.deps.watchStreams?.inc();
     try {
-      const slot = this.slotFor(context, "token.read", request.appId, request.kind);
+      const slot = this.slotFor(context, "token.read", request, request.kind);
       const caller = this.deps.auth.authenticate(
         context.requestHeader.get("authorization"),
         peerIdentitiesOf(context),
@@ -220,14 +227,26 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     }
   }
 
+  /**
+   * wx.config with the jsapi_ticket (an Official Account's, or a WeCom corp's: appId = the
+   * corp id), or with agent_config wx.agentConfig with a WeCom app's agent ticket.
+   */
   async signJsSdk(request: SignJsSdkRequest, context: HandlerContext) {
-    const slot = this.slotFor(context, "token.read", request.appId, CredentialKind.JSAPI_TICKET);
+    const wecom = request.owner?.owner.case === "wecom" ? request.owner.owner.value : undefined;
+    if (request.agentConfig && wecom === undefined) {
+      throw invalid("agent_config", "needs owner.wecom: only a WeCom app has an agent ticket");
+    }
+    const kind = request.agentConfig
+      ? CredentialKind.AGENT_CONFIG_TICKET
+      : CredentialKind.JSAPI_TICKET;
+    const slot = this.slotFor(context, "token.read", request, kind);
     requireHttpUrl(request.url, "url");
     const ticket = await this.current(slot, context);
     const timestamp = Math.floor(this.now() / 1000);
     const nonceStr = createNonce();
     return create(SignJsSdkResponseSchema, {
-      appId: request.appId,
+      appId: wecom?.corpId ?? request.appId,
+      owner: request.owner,
       timestamp: BigInt(timestamp),
       nonceStr,
       signature: jsSdkSignature(ticket.value, nonceStr, timestamp, request.url),

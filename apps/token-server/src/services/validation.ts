@@ -1,6 +1,11 @@
 // Request validation shared by the services: each failure names the field and the rule.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { CredentialKind } from "@wxtoken/api";
+import { CredentialKind, type CredentialOwner } from "@wxtoken/api";
+import {
+  type CredentialIdentity,
+  describeIdentity,
+  identityKey,
+} from "../core/credential-identity.js";
 import { hasControlCharacter } from "../security/control-characters.js";
 
 export function invalid(field: string, rule: string): ConnectError {
@@ -21,13 +26,65 @@ const KINDS = new Set([
   CredentialKind.ACCESS_TOKEN,
   CredentialKind.JSAPI_TICKET,
   CredentialKind.WX_CARD_TICKET,
+  CredentialKind.AGENT_CONFIG_TICKET,
 ]);
 
 export function requireKind(kind: CredentialKind): CredentialKind {
   if (!KINDS.has(kind)) {
-    throw invalid("kind", "must be ACCESS_TOKEN, JSAPI_TICKET or WX_CARD_TICKET");
+    throw invalid(
+      "kind",
+      "must be ACCESS_TOKEN, JSAPI_TICKET, WX_CARD_TICKET or AGENT_CONFIG_TICKET",
+    );
   }
   return kind;
+}
+
+const WECOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Whose credential a request names, checked, with the field that named it. */
+export interface NamedIdentity {
+  readonly identity: CredentialIdentity;
+  readonly key: string;
+  /** The request field that named it, for errors: "app_id" or "owner.wecom". */
+  readonly field: string;
+  /** How errors name it: "app wx...", "WeCom app ww...:1000002". */
+  readonly description: string;
+}
+
+/** The identity of a request's app_id or owner: exactly one of them is set. */
+export function requireIdentity(request: {
+  appId: string;
+  owner?: CredentialOwner | undefined;
+}): NamedIdentity {
+  const owner = request.owner?.owner;
+  if (owner === undefined || owner.case === undefined) {
+    const appId = requireAppId(request.appId);
+    if (appId.includes(":")) {
+      throw invalid("app_id", "must be an AppID; a WeCom app is named by owner.wecom");
+    }
+    const identity: CredentialIdentity = { family: "official_account", appId };
+    return { identity, key: appId, field: "app_id", description: describeIdentity(identity) };
+  }
+  if (request.appId !== "") {
+    throw invalid("app_id", "must be empty when owner is set (set one of them)");
+  }
+  const { corpId, app } = owner.value;
+  if (!WECOM_ID.test(corpId)) {
+    throw invalid("owner.wecom.corp_id", "must be 1-64 characters of [A-Za-z0-9_-]");
+  }
+  if (!WECOM_ID.test(app)) {
+    throw invalid(
+      "owner.wecom.app",
+      "must be the agent id or the secret's name, 1-64 characters of [A-Za-z0-9_-]",
+    );
+  }
+  const identity: CredentialIdentity = { family: "wecom", corpId, app };
+  return {
+    identity,
+    key: identityKey(identity),
+    field: "owner.wecom",
+    description: describeIdentity(identity),
+  };
 }
 
 /** A % that does not start a percent escape of two hex digits. */

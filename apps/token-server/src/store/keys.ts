@@ -7,12 +7,19 @@ export const KIND_NAMES: Record<CredentialKind, string> = {
   [CredentialKind.ACCESS_TOKEN]: "access_token",
   [CredentialKind.JSAPI_TICKET]: "jsapi_ticket",
   [CredentialKind.WX_CARD_TICKET]: "wx_card_ticket",
+  [CredentialKind.AGENT_CONFIG_TICKET]: "agent_config_ticket",
 };
 
+/**
+ * Every `appId` below is a credential key (core/credential-identity.ts): an Official
+ * Account's AppID, as it always was, or a family's prefixed key ("wecom:CORP:APP").
+ */
 export const keys = {
   credentials: "credentials/",
   credential: (appId: string, kind: CredentialKind) => `credentials/${appId}/${KIND_NAMES[kind]}`,
   usage: (appId: string, day: string) => `usage/${appId}/${day}`,
+  /** Calls counted against an hourly limit (WeCom's tickets); `scope` a key or a corp's "wecom:CORP". */
+  hourlyUsage: (scope: string, hour: string) => `hourly-usage/${scope}/${hour}`,
   forceGuard: (appId: string) => `force/${appId}`,
   clearQuota: (appId: string, month: string) => `clear-quota/${appId}/${month}`,
   sendRecord: (appId: string, clientMsgIdHash: string) => `sends/${appId}/${clientMsgIdHash}`,

@@ -24,6 +24,8 @@ export interface ClusterOptions {
   etcdConfig?: Record<string, unknown>;
   /** Every replica's store.encryption. */
   encryption?: { key_files: string[] };
+  /** More config keys for every replica, given the simulator's URL (wecom, callers ...). */
+  config?: (simUrl: string) => Record<string, unknown>;
 }
 
 export interface Replica extends TokenServerProcess {
@@ -47,6 +49,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const server = await startTokenServerProcess(sim.url, {
         teardown,
         config: {
+          ...options.config?.(sim.url),
           replica_id: id,
           store: {
             kind: "etcd",

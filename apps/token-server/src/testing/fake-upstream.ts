@@ -23,6 +23,9 @@ const PATHS = {
   subscribe_send: ENDPOINTS.subscribeSend,
   jscode2session: ENDPOINTS.jscode2session,
   oauth_access_token: ENDPOINTS.oauthAccessToken,
+  wecom_token: ENDPOINTS.wecomToken,
+  wecom_jsapi_ticket: ENDPOINTS.wecomJsapiTicket,
+  wecom_agent_ticket: ENDPOINTS.wecomAgentTicket,
 };
 
 export class FakeUpstream implements CredentialUpstream, MessageUpstream, CodeUpstream {
@@ -82,6 +85,21 @@ export class FakeUpstream implements CredentialUpstream, MessageUpstream, CodeUp
   async getApiQuota(accessToken: string) {
     await this.answer({ endpoint: "quota", accessToken });
     return { dailyLimit: 100, used: this.calls.length, remain: 100 - this.calls.length };
+  }
+
+  async wecomToken() {
+    const { value, expiresIn } = await this.answer({ endpoint: "wecom_token" });
+    return { accessToken: value, expiresIn };
+  }
+
+  async wecomJsapiTicket(accessToken: string) {
+    const { value, expiresIn } = await this.answer({ endpoint: "wecom_jsapi_ticket", accessToken });
+    return { ticket: value, expiresIn };
+  }
+
+  async wecomAgentTicket(accessToken: string) {
+    const { value, expiresIn } = await this.answer({ endpoint: "wecom_agent_ticket", accessToken });
+    return { ticket: value, expiresIn };
   }
 
   async getTicket(accessToken: string) {

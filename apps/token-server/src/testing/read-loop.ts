@@ -3,7 +3,7 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { CredentialKind, TokenService } from "@wxtoken/api";
+import { CredentialKind, type CredentialOwner, TokenService } from "@wxtoken/api";
 
 /** A replica to read from: its name and its native gRPC port. */
 export interface ReadTarget {
@@ -18,11 +18,13 @@ export interface ReadLoop {
   stop(): Promise<string[]>;
 }
 
+/** Reads the access_token of `app`: an AppID, or the owner of another family's credential. */
 export function readContinuously(
   targets: readonly ReadTarget[],
-  appId: string,
+  app: string | CredentialOwner,
   headers: Record<string, string>,
 ): ReadLoop {
+  const named = typeof app === "string" ? { appId: app } : { owner: app };
   let running = true;
   let reads = 0;
   const failures: string[] = [];
@@ -31,7 +33,7 @@ export function readContinuously(
     while (running) {
       try {
         const { credential } = await tokens.getToken(
-          { appId, kind: CredentialKind.ACCESS_TOKEN },
+          { ...named, kind: CredentialKind.ACCESS_TOKEN },
           { headers, timeoutMs: 5_000 },
         );
         if (

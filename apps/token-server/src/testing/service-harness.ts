@@ -100,6 +100,7 @@ export async function startServices(
     store,
     coordinator,
     upstream,
+    wecomUpstream: upstream,
     logger,
     audit: trail.audit,
     auditTrail: trail.destination,

@@ -2,6 +2,7 @@
 // and which replica leads.
 import { type AppStatus, ListAppsResponseSchema, TokenMode } from "@wxtoken/api";
 import type { Command } from "../command.js";
+import { ownerName } from "../credential-fields.js";
 import { kindName } from "../credential-kind.js";
 import { fieldLines, time } from "../output.js";
 import { upstreamErrorText } from "../upstream-error.js";
@@ -9,7 +10,7 @@ import { upstreamErrorText } from "../upstream-error.js";
 function appLines(app: AppStatus): string[] {
   const error = app.lastError;
   return [
-    app.appId,
+    ownerName(app),
     ...fieldLines([
       ["mode", TokenMode[app.mode].toLowerCase()],
       ...app.credentials.map((credential): [string, string] => [
@@ -22,6 +23,10 @@ function appLines(app: AppStatus): string[] {
         error === undefined ? "-" : `${upstreamErrorText(error)} at ${time(app.lastErrorAt)}`,
       ],
       ["upstream_calls_today", app.upstreamCallsToday.toString()],
+      ...app.hourlyLimits.map(({ endpoint, scope, used, limit }): [string, string] => [
+        `${endpoint} this hour`,
+        `${used} of ${limit} (${scope})`,
+      ]),
     ]).map((line) => `  ${line}`),
   ];
 }

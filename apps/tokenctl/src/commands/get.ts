@@ -1,7 +1,7 @@
 // tokenctl get: an app's current credential, its value included (printing it is the point).
 import { GetTokenResponseSchema } from "@wxtoken/api";
 import type { Command } from "../command.js";
-import { requiredFlag } from "../command-line.js";
+import { targetFlag } from "../command-line.js";
 import { credentialFields } from "../credential-fields.js";
 import { kindFlag } from "../credential-kind.js";
 import { fieldLines } from "../output.js";
@@ -9,7 +9,7 @@ import { fieldLines } from "../output.js";
 export const get: Command = {
   flags: ["app", "kind"],
   async run({ client, flags, output }) {
-    const request = { appId: requiredFlag(flags, "app"), kind: kindFlag(flags.kind) };
+    const request = { ...targetFlag(flags), kind: kindFlag(flags.kind) };
     const response = await client.tokens.getToken(request);
     output.print(GetTokenResponseSchema, response, () =>
       fieldLines([

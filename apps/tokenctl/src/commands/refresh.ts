@@ -2,7 +2,7 @@
 // the credential that replaces it.
 import { RefreshTokenResponseSchema } from "@wxtoken/api";
 import type { Command } from "../command.js";
-import { requiredFlag } from "../command-line.js";
+import { targetFlag } from "../command-line.js";
 import { credentialFields } from "../credential-fields.js";
 import { kindFlag } from "../credential-kind.js";
 import { fieldLines } from "../output.js";
@@ -10,7 +10,7 @@ import { fieldLines } from "../output.js";
 export const refresh: Command = {
   flags: ["app", "kind", "stale"],
   async run({ client, flags, output }) {
-    const request = { appId: requiredFlag(flags, "app"), kind: kindFlag(flags.kind) };
+    const request = { ...targetFlag(flags), kind: kindFlag(flags.kind) };
     const staleValue =
       flags.stale ?? (await client.tokens.getToken(request)).credential?.value ?? "";
     const response = await client.tokens.refreshToken({ ...request, staleValue });

@@ -1,19 +1,24 @@
-// tokenctl sign: a JS-SDK wx.config signature for a page, computed by the server.
+// tokenctl sign: a JS-SDK wx.config (or, for a WeCom app with --agent-config,
+// wx.agentConfig) signature for a page, computed by the server.
 import { SignJsSdkResponseSchema } from "@wxtoken/api";
 import type { Command } from "../command.js";
-import { requiredFlag } from "../command-line.js";
+import { requiredFlag, targetFlag } from "../command-line.js";
 import { fieldLines } from "../output.js";
 
 export const sign: Command = {
-  flags: ["app", "url"],
+  flags: ["app", "url", "agent-config"],
   async run({ client, flags, output }) {
     const response = await client.tokens.signJsSdk({
-      appId: requiredFlag(flags, "app"),
+      ...targetFlag(flags),
       url: requiredFlag(flags, "url"),
+      agentConfig: flags["agent-config"] === true,
     });
     output.print(SignJsSdkResponseSchema, response, () =>
       fieldLines([
         ["app_id", response.appId],
+        ...(response.owner?.owner.case === "wecom"
+          ? [["agent", response.owner.owner.value.app] as [string, string]]
+          : []),
         ["url", response.url],
         ["timestamp", response.timestamp.toString()],
         ["nonce_str", response.nonceStr],

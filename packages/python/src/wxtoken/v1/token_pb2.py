@@ -22,7 +22,7 @@ DESCRIPTOR = _descriptor.FileDescriptor(
   name='wxtoken/v1/token.proto',
   package='wxtoken.v1',
   syntax='proto3',
-  serialized_pb=_b('\n\x16wxtoken/v1/token.proto\x12\nwxtoken.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x01\n\nCredential\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12\r\n\x05value\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nfetched_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngeneration\x18\x06 \x01(\x04\"\x7f\n\rUpstreamError\x12\x0f\n\x07\x65rrcode\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrmsg\x18\x02 \x01(\t\x12\x0b\n\x03rid\x18\x03 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x04 \x01(\t\x12.\n\x0bretry_after\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"K\n\x0fGetTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\">\n\x10GetTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\"d\n\x13RefreshTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12\x13\n\x0bstale_value\x18\x03 \x01(\t\"U\n\x14RefreshTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\x12\x11\n\trefreshed\x18\x02 \x01(\x08\"M\n\x11WatchTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\"@\n\x12WatchTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\"/\n\x10SignJsSdkRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\"i\n\x11SignJsSdkResponse\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\ttimestamp\x18\x02 \x01(\x03\x12\x11\n\tnonce_str\x18\x03 \x01(\t\x12\x11\n\tsignature\x18\x04 \x01(\t\x12\x0b\n\x03url\x18\x05 \x01(\t*\x99\x01\n\x0e\x43redentialKind\x12\x1f\n\x1b\x43REDENTIAL_KIND_UNSPECIFIED\x10\x00\x12 \n\x1c\x43REDENTIAL_KIND_ACCESS_TOKEN\x10\x01\x12 \n\x1c\x43REDENTIAL_KIND_JSAPI_TICKET\x10\x02\x12\"\n\x1e\x43REDENTIAL_KIND_WX_CARD_TICKET\x10\x03\x32\xc6\x02\n\x0cTokenService\x12J\n\x08GetToken\x12\x1b.wxtoken.v1.GetTokenRequest\x1a\x1c.wxtoken.v1.GetTokenResponse\"\x03\x90\x02\x01\x12Q\n\x0cRefreshToken\x12\x1f.wxtoken.v1.RefreshTokenRequest\x1a .wxtoken.v1.RefreshTokenResponse\x12M\n\nWatchToken\x12\x1d.wxtoken.v1.WatchTokenRequest\x1a\x1e.wxtoken.v1.WatchTokenResponse0\x01\x12H\n\tSignJsSdk\x12\x1c.wxtoken.v1.SignJsSdkRequest\x1a\x1d.wxtoken.v1.SignJsSdkResponseb\x06proto3')
+  serialized_pb=_b('\n\x16wxtoken/v1/token.proto\x12\nwxtoken.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"A\n\x0f\x43redentialOwner\x12%\n\x05wecom\x18\x01 \x01(\x0b\x32\x14.wxtoken.v1.WecomAppH\x00\x42\x07\n\x05owner\"(\n\x08WecomApp\x12\x0f\n\x07\x63orp_id\x18\x01 \x01(\t\x12\x0b\n\x03\x61pp\x18\x02 \x01(\t\"\xf5\x01\n\nCredential\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12\r\n\x05value\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nfetched_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngeneration\x18\x06 \x01(\x04\x12*\n\x05owner\x18\x07 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"\x7f\n\rUpstreamError\x12\x0f\n\x07\x65rrcode\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrmsg\x18\x02 \x01(\t\x12\x0b\n\x03rid\x18\x03 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x04 \x01(\t\x12.\n\x0bretry_after\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"w\n\x0fGetTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\">\n\x10GetTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\"\x90\x01\n\x13RefreshTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12\x13\n\x0bstale_value\x18\x03 \x01(\t\x12*\n\x05owner\x18\x04 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"U\n\x14RefreshTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\x12\x11\n\trefreshed\x18\x02 \x01(\x08\"y\n\x11WatchTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"@\n\x12WatchTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\"q\n\x10SignJsSdkRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\x12\x14\n\x0c\x61gent_config\x18\x04 \x01(\x08\"\x95\x01\n\x11SignJsSdkResponse\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\ttimestamp\x18\x02 \x01(\x03\x12\x11\n\tnonce_str\x18\x03 \x01(\t\x12\x11\n\tsignature\x18\x04 \x01(\t\x12\x0b\n\x03url\x18\x05 \x01(\t\x12*\n\x05owner\x18\x06 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner*\xc2\x01\n\x0e\x43redentialKind\x12\x1f\n\x1b\x43REDENTIAL_KIND_UNSPECIFIED\x10\x00\x12 \n\x1c\x43REDENTIAL_KIND_ACCESS_TOKEN\x10\x01\x12 \n\x1c\x43REDENTIAL_KIND_JSAPI_TICKET\x10\x02\x12\"\n\x1e\x43REDENTIAL_KIND_WX_CARD_TICKET\x10\x03\x12\'\n#CREDENTIAL_KIND_AGENT_CONFIG_TICKET\x10\x04\x32\xc6\x02\n\x0cTokenService\x12J\n\x08GetToken\x12\x1b.wxtoken.v1.GetTokenRequest\x1a\x1c.wxtoken.v1.GetTokenResponse\"\x03\x90\x02\x01\x12Q\n\x0cRefreshToken\x12\x1f.wxtoken.v1.RefreshTokenRequest\x1a .wxtoken.v1.RefreshTokenResponse\x12M\n\nWatchToken\x12\x1d.wxtoken.v1.WatchTokenRequest\x1a\x1e.wxtoken.v1.WatchTokenResponse0\x01\x12H\n\tSignJsSdk\x12\x1c.wxtoken.v1.SignJsSdkRequest\x1a\x1d.wxtoken.v1.SignJsSdkResponseb\x06proto3')
   ,
   dependencies=[google_dot_protobuf_dot_duration__pb2.DESCRIPTOR,google_dot_protobuf_dot_timestamp__pb2.DESCRIPTOR,])
 
@@ -48,11 +48,15 @@ _CREDENTIALKIND = _descriptor.EnumDescriptor(
       name='CREDENTIAL_KIND_WX_CARD_TICKET', index=3, number=3,
       options=None,
       type=None),
+    _descriptor.EnumValueDescriptor(
+      name='CREDENTIAL_KIND_AGENT_CONFIG_TICKET', index=4, number=4,
+      options=None,
+      type=None),
   ],
   containing_type=None,
   options=None,
-  serialized_start=1068,
-  serialized_end=1221,
+  serialized_start=1465,
+  serialized_end=1659,
 )
 _sym_db.RegisterEnumDescriptor(_CREDENTIALKIND)
 
@@ -61,7 +65,80 @@ CREDENTIAL_KIND_UNSPECIFIED = 0
 CREDENTIAL_KIND_ACCESS_TOKEN = 1
 CREDENTIAL_KIND_JSAPI_TICKET = 2
 CREDENTIAL_KIND_WX_CARD_TICKET = 3
+CREDENTIAL_KIND_AGENT_CONFIG_TICKET = 4
 
+
+
+_CREDENTIALOWNER = _descriptor.Descriptor(
+  name='CredentialOwner',
+  full_name='wxtoken.v1.CredentialOwner',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='wecom', full_name='wxtoken.v1.CredentialOwner.wecom', index=0,
+      number=1, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+    _descriptor.OneofDescriptor(
+      name='owner', full_name='wxtoken.v1.CredentialOwner.owner',
+      index=0, containing_type=None, fields=[]),
+  ],
+  serialized_start=103,
+  serialized_end=168,
+)
+
+
+_WECOMAPP = _descriptor.Descriptor(
+  name='WecomApp',
+  full_name='wxtoken.v1.WecomApp',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='corp_id', full_name='wxtoken.v1.WecomApp.corp_id', index=0,
+      number=1, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='app', full_name='wxtoken.v1.WecomApp.app', index=1,
+      number=2, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=170,
+  serialized_end=210,
+)
 
 
 _CREDENTIAL = _descriptor.Descriptor(
@@ -113,6 +190,13 @@ _CREDENTIAL = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='owner', full_name='wxtoken.v1.Credential.owner', index=6,
+      number=7, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -125,8 +209,8 @@ _CREDENTIAL = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=104,
-  serialized_end=305,
+  serialized_start=213,
+  serialized_end=458,
 )
 
 
@@ -184,8 +268,8 @@ _UPSTREAMERROR = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=307,
-  serialized_end=434,
+  serialized_start=460,
+  serialized_end=587,
 )
 
 
@@ -210,6 +294,13 @@ _GETTOKENREQUEST = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='owner', full_name='wxtoken.v1.GetTokenRequest.owner', index=2,
+      number=3, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -222,8 +313,8 @@ _GETTOKENREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=436,
-  serialized_end=511,
+  serialized_start=589,
+  serialized_end=708,
 )
 
 
@@ -253,8 +344,8 @@ _GETTOKENRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=513,
-  serialized_end=575,
+  serialized_start=710,
+  serialized_end=772,
 )
 
 
@@ -286,6 +377,13 @@ _REFRESHTOKENREQUEST = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='owner', full_name='wxtoken.v1.RefreshTokenRequest.owner', index=3,
+      number=4, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -298,8 +396,8 @@ _REFRESHTOKENREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=577,
-  serialized_end=677,
+  serialized_start=775,
+  serialized_end=919,
 )
 
 
@@ -336,8 +434,8 @@ _REFRESHTOKENRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=679,
-  serialized_end=764,
+  serialized_start=921,
+  serialized_end=1006,
 )
 
 
@@ -362,6 +460,13 @@ _WATCHTOKENREQUEST = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='owner', full_name='wxtoken.v1.WatchTokenRequest.owner', index=2,
+      number=3, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -374,8 +479,8 @@ _WATCHTOKENREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=766,
-  serialized_end=843,
+  serialized_start=1008,
+  serialized_end=1129,
 )
 
 
@@ -405,8 +510,8 @@ _WATCHTOKENRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=845,
-  serialized_end=909,
+  serialized_start=1131,
+  serialized_end=1195,
 )
 
 
@@ -431,6 +536,20 @@ _SIGNJSSDKREQUEST = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='owner', full_name='wxtoken.v1.SignJsSdkRequest.owner', index=2,
+      number=3, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='agent_config', full_name='wxtoken.v1.SignJsSdkRequest.agent_config', index=3,
+      number=4, type=8, cpp_type=7, label=1,
+      has_default_value=False, default_value=False,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -443,8 +562,8 @@ _SIGNJSSDKREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=911,
-  serialized_end=958,
+  serialized_start=1197,
+  serialized_end=1310,
 )
 
 
@@ -490,6 +609,13 @@ _SIGNJSSDKRESPONSE = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='owner', full_name='wxtoken.v1.SignJsSdkResponse.owner', index=5,
+      number=6, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -502,20 +628,32 @@ _SIGNJSSDKRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=960,
-  serialized_end=1065,
+  serialized_start=1313,
+  serialized_end=1462,
 )
 
+_CREDENTIALOWNER.fields_by_name['wecom'].message_type = _WECOMAPP
+_CREDENTIALOWNER.oneofs_by_name['owner'].fields.append(
+  _CREDENTIALOWNER.fields_by_name['wecom'])
+_CREDENTIALOWNER.fields_by_name['wecom'].containing_oneof = _CREDENTIALOWNER.oneofs_by_name['owner']
 _CREDENTIAL.fields_by_name['kind'].enum_type = _CREDENTIALKIND
 _CREDENTIAL.fields_by_name['expires_at'].message_type = google_dot_protobuf_dot_timestamp__pb2._TIMESTAMP
 _CREDENTIAL.fields_by_name['fetched_at'].message_type = google_dot_protobuf_dot_timestamp__pb2._TIMESTAMP
+_CREDENTIAL.fields_by_name['owner'].message_type = _CREDENTIALOWNER
 _UPSTREAMERROR.fields_by_name['retry_after'].message_type = google_dot_protobuf_dot_duration__pb2._DURATION
 _GETTOKENREQUEST.fields_by_name['kind'].enum_type = _CREDENTIALKIND
+_GETTOKENREQUEST.fields_by_name['owner'].message_type = _CREDENTIALOWNER
 _GETTOKENRESPONSE.fields_by_name['credential'].message_type = _CREDENTIAL
 _REFRESHTOKENREQUEST.fields_by_name['kind'].enum_type = _CREDENTIALKIND
+_REFRESHTOKENREQUEST.fields_by_name['owner'].message_type = _CREDENTIALOWNER
 _REFRESHTOKENRESPONSE.fields_by_name['credential'].message_type = _CREDENTIAL
 _WATCHTOKENREQUEST.fields_by_name['kind'].enum_type = _CREDENTIALKIND
+_WATCHTOKENREQUEST.fields_by_name['owner'].message_type = _CREDENTIALOWNER
 _WATCHTOKENRESPONSE.fields_by_name['credential'].message_type = _CREDENTIAL
+_SIGNJSSDKREQUEST.fields_by_name['owner'].message_type = _CREDENTIALOWNER
+_SIGNJSSDKRESPONSE.fields_by_name['owner'].message_type = _CREDENTIALOWNER
+DESCRIPTOR.message_types_by_name['CredentialOwner'] = _CREDENTIALOWNER
+DESCRIPTOR.message_types_by_name['WecomApp'] = _WECOMAPP
 DESCRIPTOR.message_types_by_name['Credential'] = _CREDENTIAL
 DESCRIPTOR.message_types_by_name['UpstreamError'] = _UPSTREAMERROR
 DESCRIPTOR.message_types_by_name['GetTokenRequest'] = _GETTOKENREQUEST
@@ -528,6 +666,20 @@ DESCRIPTOR.message_types_by_name['SignJsSdkRequest'] = _SIGNJSSDKREQUEST
 DESCRIPTOR.message_types_by_name['SignJsSdkResponse'] = _SIGNJSSDKRESPONSE
 DESCRIPTOR.enum_types_by_name['CredentialKind'] = _CREDENTIALKIND
 _sym_db.RegisterFileDescriptor(DESCRIPTOR)
+
+CredentialOwner = _reflection.GeneratedProtocolMessageType('CredentialOwner', (_message.Message,), dict(
+  DESCRIPTOR = _CREDENTIALOWNER,
+  __module__ = 'wxtoken.v1.token_pb2'
+  # @@protoc_insertion_point(class_scope:wxtoken.v1.CredentialOwner)
+  ))
+_sym_db.RegisterMessage(CredentialOwner)
+
+WecomApp = _reflection.GeneratedProtocolMessageType('WecomApp', (_message.Message,), dict(
+  DESCRIPTOR = _WECOMAPP,
+  __module__ = 'wxtoken.v1.token_pb2'
+  # @@protoc_insertion_point(class_scope:wxtoken.v1.WecomApp)
+  ))
+_sym_db.RegisterMessage(WecomApp)
 
 Credential = _reflection.GeneratedProtocolMessageType('Credential', (_message.Message,), dict(
   DESCRIPTOR = _CREDENTIAL,
@@ -607,8 +759,8 @@ _TOKENSERVICE = _descriptor.ServiceDescriptor(
   file=DESCRIPTOR,
   index=0,
   options=None,
-  serialized_start=1224,
-  serialized_end=1550,
+  serialized_start=1662,
+  serialized_end=1988,
   methods=[
   _descriptor.MethodDescriptor(
     name='GetToken',

@@ -15,7 +15,68 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wxtoken/v1/token.proto.
  */
 export const file_wxtoken_v1_token: GenFile = /*@__PURE__*/
-  fileDesc("ChZ3eHRva2VuL3YxL3Rva2VuLnByb3RvEgp3eHRva2VuLnYxIskBCgpDcmVkZW50aWFsEg4KBmFwcF9pZBgBIAEoCRIoCgRraW5kGAIgASgOMhoud3h0b2tlbi52MS5DcmVkZW50aWFsS2luZBINCgV2YWx1ZRgDIAEoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpmZXRjaGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpnZW5lcmF0aW9uGAYgASgEIn8KDVVwc3RyZWFtRXJyb3ISDwoHZXJyY29kZRgBIAEoBRIOCgZlcnJtc2cYAiABKAkSCwoDcmlkGAMgASgJEhAKCGVuZHBvaW50GAQgASgJEi4KC3JldHJ5X2FmdGVyGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIksKD0dldFRva2VuUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLnd4dG9rZW4udjEuQ3JlZGVudGlhbEtpbmQiPgoQR2V0VG9rZW5SZXNwb25zZRIqCgpjcmVkZW50aWFsGAEgASgLMhYud3h0b2tlbi52MS5DcmVkZW50aWFsImQKE1JlZnJlc2hUb2tlblJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEigKBGtpbmQYAiABKA4yGi53eHRva2VuLnYxLkNyZWRlbnRpYWxLaW5kEhMKC3N0YWxlX3ZhbHVlGAMgASgJIlUKFFJlZnJlc2hUb2tlblJlc3BvbnNlEioKCmNyZWRlbnRpYWwYASABKAsyFi53eHRva2VuLnYxLkNyZWRlbnRpYWwSEQoJcmVmcmVzaGVkGAIgASgIIk0KEVdhdGNoVG9rZW5SZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIoCgRraW5kGAIgASgOMhoud3h0b2tlbi52MS5DcmVkZW50aWFsS2luZCJAChJXYXRjaFRva2VuUmVzcG9uc2USKgoKY3JlZGVudGlhbBgBIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbCIvChBTaWduSnNTZGtSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRILCgN1cmwYAiABKAkiaQoRU2lnbkpzU2RrUmVzcG9uc2USDgoGYXBwX2lkGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoAxIRCglub25jZV9zdHIYAyABKAkSEQoJc2lnbmF0dXJlGAQgASgJEgsKA3VybBgFIAEoCSqZAQoOQ3JlZGVudGlhbEtpbmQSHwobQ1JFREVOVElBTF9LSU5EX1VOU1BFQ0lGSUVEEAASIAocQ1JFREVOVElBTF9LSU5EX0FDQ0VTU19UT0tFThABEiAKHENSRURFTlRJQUxfS0lORF9KU0FQSV9USUNLRVQQAhIiCh5DUkVERU5USUFMX0tJTkRfV1hfQ0FSRF9USUNLRVQQAzLGAgoMVG9rZW5TZXJ2aWNlEkoKCEdldFRva2VuEhsud3h0b2tlbi52MS5HZXRUb2tlblJlcXVlc3QaHC53eHRva2VuLnYxLkdldFRva2VuUmVzcG9uc2UiA5ACARJRCgxSZWZyZXNoVG9rZW4SHy53eHRva2VuLnYxLlJlZnJlc2hUb2tlblJlcXVlc3QaIC53eHRva2VuLnYxLlJlZnJlc2hUb2tlblJlc3BvbnNlEk0KCldhdGNoVG9rZW4SHS53eHRva2VuLnYxLldhdGNoVG9rZW5SZXF1ZXN0Gh4ud3h0b2tlbi52MS5XYXRjaFRva2VuUmVzcG9uc2UwARJICglTaWduSnNTZGsSHC53eHRva2VuLnYxLlNpZ25Kc1Nka1JlcXVlc3QaHS53eHRva2VuLnYxLlNpZ25Kc1Nka1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChZ3eHRva2VuL3YxL3Rva2VuLnByb3RvEgp3eHRva2VuLnYxIkEKD0NyZWRlbnRpYWxPd25lchIlCgV3ZWNvbRgBIAEoCzIULnd4dG9rZW4udjEuV2Vjb21BcHBIAEIHCgVvd25lciIoCghXZWNvbUFwcBIPCgdjb3JwX2lkGAEgASgJEgsKA2FwcBgCIAEoCSL1AQoKQ3JlZGVudGlhbBIOCgZhcHBfaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLnd4dG9rZW4udjEuQ3JlZGVudGlhbEtpbmQSDQoFdmFsdWUYAyABKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZmV0Y2hlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZ2VuZXJhdGlvbhgGIAEoBBIqCgVvd25lchgHIAEoCzIbLnd4dG9rZW4udjEuQ3JlZGVudGlhbE93bmVyIn8KDVVwc3RyZWFtRXJyb3ISDwoHZXJyY29kZRgBIAEoBRIOCgZlcnJtc2cYAiABKAkSCwoDcmlkGAMgASgJEhAKCGVuZHBvaW50GAQgASgJEi4KC3JldHJ5X2FmdGVyGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIncKD0dldFRva2VuUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLnd4dG9rZW4udjEuQ3JlZGVudGlhbEtpbmQSKgoFb3duZXIYAyABKAsyGy53eHRva2VuLnYxLkNyZWRlbnRpYWxPd25lciI+ChBHZXRUb2tlblJlc3BvbnNlEioKCmNyZWRlbnRpYWwYASABKAsyFi53eHRva2VuLnYxLkNyZWRlbnRpYWwikAEKE1JlZnJlc2hUb2tlblJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEigKBGtpbmQYAiABKA4yGi53eHRva2VuLnYxLkNyZWRlbnRpYWxLaW5kEhMKC3N0YWxlX3ZhbHVlGAMgASgJEioKBW93bmVyGAQgASgLMhsud3h0b2tlbi52MS5DcmVkZW50aWFsT3duZXIiVQoUUmVmcmVzaFRva2VuUmVzcG9uc2USKgoKY3JlZGVudGlhbBgBIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbBIRCglyZWZyZXNoZWQYAiABKAgieQoRV2F0Y2hUb2tlblJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEigKBGtpbmQYAiABKA4yGi53eHRva2VuLnYxLkNyZWRlbnRpYWxLaW5kEioKBW93bmVyGAMgASgLMhsud3h0b2tlbi52MS5DcmVkZW50aWFsT3duZXIiQAoSV2F0Y2hUb2tlblJlc3BvbnNlEioKCmNyZWRlbnRpYWwYASABKAsyFi53eHRva2VuLnYxLkNyZWRlbnRpYWwicQoQU2lnbkpzU2RrUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSCwoDdXJsGAIgASgJEioKBW93bmVyGAMgASgLMhsud3h0b2tlbi52MS5DcmVkZW50aWFsT3duZXISFAoMYWdlbnRfY29uZmlnGAQgASgIIpUBChFTaWduSnNTZGtSZXNwb25zZRIOCgZhcHBfaWQYASABKAkSEQoJdGltZXN0YW1wGAIgASgDEhEKCW5vbmNlX3N0chgDIAEoCRIRCglzaWduYXR1cmUYBCABKAkSCwoDdXJsGAUgASgJEioKBW93bmVyGAYgASgLMhsud3h0b2tlbi52MS5DcmVkZW50aWFsT3duZXIqwgEKDkNyZWRlbnRpYWxLaW5kEh8KG0NSRURFTlRJQUxfS0lORF9VTlNQRUNJRklFRBAAEiAKHENSRURFTlRJQUxfS0lORF9BQ0NFU1NfVE9LRU4QARIgChxDUkVERU5USUFMX0tJTkRfSlNBUElfVElDS0VUEAISIgoeQ1JFREVOVElBTF9LSU5EX1dYX0NBUkRfVElDS0VUEAMSJwojQ1JFREVOVElBTF9LSU5EX0FHRU5UX0NPTkZJR19USUNLRVQQBDLGAgoMVG9rZW5TZXJ2aWNlEkoKCEdldFRva2VuEhsud3h0b2tlbi52MS5HZXRUb2tlblJlcXVlc3QaHC53eHRva2VuLnYxLkdldFRva2VuUmVzcG9uc2UiA5ACARJRCgxSZWZyZXNoVG9rZW4SHy53eHRva2VuLnYxLlJlZnJlc2hUb2tlblJlcXVlc3QaIC53eHRva2VuLnYxLlJlZnJlc2hUb2tlblJlc3BvbnNlEk0KCldhdGNoVG9rZW4SHS53eHRva2VuLnYxLldhdGNoVG9rZW5SZXF1ZXN0Gh4ud3h0b2tlbi52MS5XYXRjaFRva2VuUmVzcG9uc2UwARJICglTaWduSnNTZGsSHC53eHRva2VuLnYxLlNpZ25Kc1Nka1JlcXVlc3QaHS53eHRva2VuLnYxLlNpZ25Kc1Nka1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+
+/**
+ * CredentialOwner names whose credential it is, for the families other than Official
+ * Accounts and Mini Programs (those are named by `app_id`). Exactly one field is set;
+ * later families (Open Platform components and authorizers, WeCom suites) add theirs.
+ *
+ * @generated from message wxtoken.v1.CredentialOwner
+ */
+export type CredentialOwner = Message<"wxtoken.v1.CredentialOwner"> & {
+  /**
+   * Which family the owner belongs to.
+   *
+   * @generated from oneof wxtoken.v1.CredentialOwner.owner
+   */
+  owner: {
+    /**
+     * A WeCom (企业微信) app of a corp, or a named secret without an agent id.
+     *
+     * @generated from field: wxtoken.v1.WecomApp wecom = 1;
+     */
+    value: WecomApp;
+    case: "wecom";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message wxtoken.v1.CredentialOwner.
+ * Use `create(CredentialOwnerSchema)` to create a new message.
+ */
+export const CredentialOwnerSchema: GenMessage<CredentialOwner> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_token, 0);
+
+/**
+ * WecomApp is one secret of a WeCom corp: every app (agent) has its own secret and its
+ * own token, and so do the contacts and customer-contact secrets, which have no agent id.
+ *
+ * @generated from message wxtoken.v1.WecomApp
+ */
+export type WecomApp = Message<"wxtoken.v1.WecomApp"> & {
+  /**
+   * The corp id (企业ID), e.g. "ww1234567890abcdef", 1 to 64 characters.
+   *
+   * @generated from field: string corp_id = 1;
+   */
+  corpId: string;
+
+  /**
+   * The agent id in decimal (e.g. "1000002") for an app, or the configured name of a
+   * secret without an agent id (e.g. "contacts"), 1 to 64 characters.
+   *
+   * @generated from field: string app = 2;
+   */
+  app: string;
+};
+
+/**
+ * Describes the message wxtoken.v1.WecomApp.
+ * Use `create(WecomAppSchema)` to create a new message.
+ */
+export const WecomAppSchema: GenMessage<WecomApp> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_token, 1);
 
 /**
  * Credential is one value of one kind for one app, as WeChat issued it.
@@ -24,7 +85,8 @@ export const file_wxtoken_v1_token: GenFile = /*@__PURE__*/
  */
 export type Credential = Message<"wxtoken.v1.Credential"> & {
   /**
-   * The WeChat AppID the credential belongs to, e.g. "wx1234567890abcdef".
+   * The WeChat AppID the credential belongs to, e.g. "wx1234567890abcdef". Empty when
+   * `owner` names it instead.
    *
    * @generated from field: string app_id = 1;
    */
@@ -67,6 +129,14 @@ export type Credential = Message<"wxtoken.v1.Credential"> & {
    * @generated from field: uint64 generation = 6;
    */
   generation: bigint;
+
+  /**
+   * Whose credential it is when it is not an Official Account's or Mini Program's (a
+   * WeCom app's ...); unset for those.
+   *
+   * @generated from field: wxtoken.v1.CredentialOwner owner = 7;
+   */
+  owner?: CredentialOwner | undefined;
 };
 
 /**
@@ -74,7 +144,7 @@ export type Credential = Message<"wxtoken.v1.Credential"> & {
  * Use `create(CredentialSchema)` to create a new message.
  */
 export const CredentialSchema: GenMessage<Credential> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 0);
+  messageDesc(file_wxtoken_v1_token, 2);
 
 /**
  * UpstreamError is attached as an error detail to every status caused by a WeChat
@@ -126,7 +196,7 @@ export type UpstreamError = Message<"wxtoken.v1.UpstreamError"> & {
  * Use `create(UpstreamErrorSchema)` to create a new message.
  */
 export const UpstreamErrorSchema: GenMessage<UpstreamError> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 1);
+  messageDesc(file_wxtoken_v1_token, 3);
 
 /**
  * GetTokenRequest names the credential to read.
@@ -136,6 +206,7 @@ export const UpstreamErrorSchema: GenMessage<UpstreamError> = /*@__PURE__*/
 export type GetTokenRequest = Message<"wxtoken.v1.GetTokenRequest"> & {
   /**
    * The WeChat AppID, 1 to 64 characters, configured in wxtoken. Unknown: NOT_FOUND.
+   * Empty when `owner` is set.
    *
    * @generated from field: string app_id = 1;
    */
@@ -148,6 +219,14 @@ export type GetTokenRequest = Message<"wxtoken.v1.GetTokenRequest"> & {
    * @generated from field: wxtoken.v1.CredentialKind kind = 2;
    */
   kind: CredentialKind;
+
+  /**
+   * The owner of a credential of another family (a WeCom app ...), instead of app_id:
+   * exactly one of app_id and owner is set.
+   *
+   * @generated from field: wxtoken.v1.CredentialOwner owner = 3;
+   */
+  owner?: CredentialOwner | undefined;
 };
 
 /**
@@ -155,7 +234,7 @@ export type GetTokenRequest = Message<"wxtoken.v1.GetTokenRequest"> & {
  * Use `create(GetTokenRequestSchema)` to create a new message.
  */
 export const GetTokenRequestSchema: GenMessage<GetTokenRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 2);
+  messageDesc(file_wxtoken_v1_token, 4);
 
 /**
  * GetTokenResponse carries the current credential.
@@ -176,7 +255,7 @@ export type GetTokenResponse = Message<"wxtoken.v1.GetTokenResponse"> & {
  * Use `create(GetTokenResponseSchema)` to create a new message.
  */
 export const GetTokenResponseSchema: GenMessage<GetTokenResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 3);
+  messageDesc(file_wxtoken_v1_token, 5);
 
 /**
  * RefreshTokenRequest reports a value WeChat rejected.
@@ -185,7 +264,7 @@ export const GetTokenResponseSchema: GenMessage<GetTokenResponse> = /*@__PURE__*
  */
 export type RefreshTokenRequest = Message<"wxtoken.v1.RefreshTokenRequest"> & {
   /**
-   * The WeChat AppID, 1 to 64 characters.
+   * The WeChat AppID, 1 to 64 characters; empty when `owner` is set.
    *
    * @generated from field: string app_id = 1;
    */
@@ -205,6 +284,14 @@ export type RefreshTokenRequest = Message<"wxtoken.v1.RefreshTokenRequest"> & {
    * @generated from field: string stale_value = 3;
    */
   staleValue: string;
+
+  /**
+   * The owner of a credential of another family (a WeCom app ...), instead of app_id:
+   * exactly one of app_id and owner is set.
+   *
+   * @generated from field: wxtoken.v1.CredentialOwner owner = 4;
+   */
+  owner?: CredentialOwner | undefined;
 };
 
 /**
@@ -212,7 +299,7 @@ export type RefreshTokenRequest = Message<"wxtoken.v1.RefreshTokenRequest"> & {
  * Use `create(RefreshTokenRequestSchema)` to create a new message.
  */
 export const RefreshTokenRequestSchema: GenMessage<RefreshTokenRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 4);
+  messageDesc(file_wxtoken_v1_token, 6);
 
 /**
  * RefreshTokenResponse carries the credential to use from now on.
@@ -244,7 +331,7 @@ export type RefreshTokenResponse = Message<"wxtoken.v1.RefreshTokenResponse"> & 
  * Use `create(RefreshTokenResponseSchema)` to create a new message.
  */
 export const RefreshTokenResponseSchema: GenMessage<RefreshTokenResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 5);
+  messageDesc(file_wxtoken_v1_token, 7);
 
 /**
  * WatchTokenRequest names the credential to follow.
@@ -253,7 +340,7 @@ export const RefreshTokenResponseSchema: GenMessage<RefreshTokenResponse> = /*@_
  */
 export type WatchTokenRequest = Message<"wxtoken.v1.WatchTokenRequest"> & {
   /**
-   * The WeChat AppID, 1 to 64 characters.
+   * The WeChat AppID, 1 to 64 characters; empty when `owner` is set.
    *
    * @generated from field: string app_id = 1;
    */
@@ -265,6 +352,14 @@ export type WatchTokenRequest = Message<"wxtoken.v1.WatchTokenRequest"> & {
    * @generated from field: wxtoken.v1.CredentialKind kind = 2;
    */
   kind: CredentialKind;
+
+  /**
+   * The owner of a credential of another family (a WeCom app ...), instead of app_id:
+   * exactly one of app_id and owner is set.
+   *
+   * @generated from field: wxtoken.v1.CredentialOwner owner = 3;
+   */
+  owner?: CredentialOwner | undefined;
 };
 
 /**
@@ -272,7 +367,7 @@ export type WatchTokenRequest = Message<"wxtoken.v1.WatchTokenRequest"> & {
  * Use `create(WatchTokenRequestSchema)` to create a new message.
  */
 export const WatchTokenRequestSchema: GenMessage<WatchTokenRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 6);
+  messageDesc(file_wxtoken_v1_token, 8);
 
 /**
  * WatchTokenResponse is one message of the stream.
@@ -295,7 +390,7 @@ export type WatchTokenResponse = Message<"wxtoken.v1.WatchTokenResponse"> & {
  * Use `create(WatchTokenResponseSchema)` to create a new message.
  */
 export const WatchTokenResponseSchema: GenMessage<WatchTokenResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 7);
+  messageDesc(file_wxtoken_v1_token, 9);
 
 /**
  * SignJsSdkRequest names the page to sign for.
@@ -304,7 +399,8 @@ export const WatchTokenResponseSchema: GenMessage<WatchTokenResponse> = /*@__PUR
  */
 export type SignJsSdkRequest = Message<"wxtoken.v1.SignJsSdkRequest"> & {
   /**
-   * The WeChat AppID (an Official Account with a jsapi ticket configured).
+   * The WeChat AppID (an Official Account with a jsapi ticket configured); empty when
+   * `owner` is set.
    *
    * @generated from field: string app_id = 1;
    */
@@ -317,6 +413,22 @@ export type SignJsSdkRequest = Message<"wxtoken.v1.SignJsSdkRequest"> & {
    * @generated from field: string url = 2;
    */
   url: string;
+
+  /**
+   * A WeCom app instead of app_id: its config must keep the ticket signed with.
+   *
+   * @generated from field: wxtoken.v1.CredentialOwner owner = 3;
+   */
+  owner?: CredentialOwner | undefined;
+
+  /**
+   * WeCom only: sign for wx.agentConfig with the app's agent ticket (the response's
+   * app_id is the corp id, owner names the agent id). False: wx.config with the corp
+   * jsapi_ticket, appId = the corp id.
+   *
+   * @generated from field: bool agent_config = 4;
+   */
+  agentConfig: boolean;
 };
 
 /**
@@ -324,7 +436,7 @@ export type SignJsSdkRequest = Message<"wxtoken.v1.SignJsSdkRequest"> & {
  * Use `create(SignJsSdkRequestSchema)` to create a new message.
  */
 export const SignJsSdkRequestSchema: GenMessage<SignJsSdkRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 8);
+  messageDesc(file_wxtoken_v1_token, 10);
 
 /**
  * SignJsSdkResponse holds what the page passes to wx.config.
@@ -333,7 +445,8 @@ export const SignJsSdkRequestSchema: GenMessage<SignJsSdkRequest> = /*@__PURE__*
  */
 export type SignJsSdkResponse = Message<"wxtoken.v1.SignJsSdkResponse"> & {
   /**
-   * The AppID, for wx.config's appId.
+   * The AppID, for wx.config's appId; for a WeCom app the corp id (wx.config's appId,
+   * wx.agentConfig's corpid).
    *
    * @generated from field: string app_id = 1;
    */
@@ -366,6 +479,13 @@ export type SignJsSdkResponse = Message<"wxtoken.v1.SignJsSdkResponse"> & {
    * @generated from field: string url = 5;
    */
   url: string;
+
+  /**
+   * The request's owner, for a WeCom app (its `app` is wx.agentConfig's agentid).
+   *
+   * @generated from field: wxtoken.v1.CredentialOwner owner = 6;
+   */
+  owner?: CredentialOwner | undefined;
 };
 
 /**
@@ -373,7 +493,7 @@ export type SignJsSdkResponse = Message<"wxtoken.v1.SignJsSdkResponse"> & {
  * Use `create(SignJsSdkResponseSchema)` to create a new message.
  */
 export const SignJsSdkResponseSchema: GenMessage<SignJsSdkResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 9);
+  messageDesc(file_wxtoken_v1_token, 11);
 
 /**
  * CredentialKind names what a credential is.
@@ -408,6 +528,15 @@ export enum CredentialKind {
    * @generated from enum value: CREDENTIAL_KIND_WX_CARD_TICKET = 3;
    */
   WX_CARD_TICKET = 3,
+
+  /**
+   * WeCom only: the agent ticket (ticket/get?type=agent_config) for wx.agentConfig. A
+   * WeCom app's CREDENTIAL_KIND_JSAPI_TICKET is the corp jsapi_ticket (get_jsapi_ticket)
+   * for wx.config.
+   *
+   * @generated from enum value: CREDENTIAL_KIND_AGENT_CONFIG_TICKET = 4;
+   */
+  AGENT_CONFIG_TICKET = 4,
 }
 
 /**

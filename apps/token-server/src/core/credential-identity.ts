@@ -1,0 +1,73 @@
+// Whose credentials these are: an identity names a family and that family's ids, and has
+// one stable string key that the registry, the store's keys, the gate's counters and holds,
+// metric labels and the access check all use. An Official Account's (or Mini Program's)
+// key is its AppID, as it always was, so stored data keeps its keys across an upgrade;
+// every other family's key starts with the family's prefix and a colon, which no AppID
+// contains: "wecom:CORP_ID:APP" for a WeCom app (APP its agent id or secret name). Open
+// Platform adds "component:..." and "authorizer:PLATFORM:APPID" here.
+import { create } from "@bufbuild/protobuf";
+import {
+  type Credential,
+  type CredentialOwner,
+  CredentialOwnerSchema,
+  WecomAppSchema,
+} from "@wxtoken/api";
+
+export type CredentialIdentity =
+  | { readonly family: "official_account"; readonly appId: string }
+  | { readonly family: "wecom"; readonly corpId: string; readonly app: string };
+
+export type Family = CredentialIdentity["family"];
+
+/** The identity's stable key (see the file's header). */
+export function identityKey(identity: CredentialIdentity): string {
+  switch (identity.family) {
+    case "official_account":
+      return identity.appId;
+    case "wecom":
+      return `wecom:${identity.corpId}:${identity.app}`;
+  }
+}
+
+/** How logs and errors name it: "app wx...", "WeCom app ww...:1000002". */
+export function describeIdentity(identity: CredentialIdentity): string {
+  switch (identity.family) {
+    case "official_account":
+      return `app ${identity.appId}`;
+    case "wecom":
+      return `WeCom app ${identity.corpId}:${identity.app}`;
+  }
+}
+
+/** The proto owner of a credential of this identity; undefined for an Official Account. */
+export function ownerOf(identity: CredentialIdentity): CredentialOwner | undefined {
+  switch (identity.family) {
+    case "official_account":
+      return undefined;
+    case "wecom":
+      return create(CredentialOwnerSchema, {
+        owner: {
+          case: "wecom",
+          value: create(WecomAppSchema, { corpId: identity.corpId, app: identity.app }),
+        },
+      });
+  }
+}
+
+/** The identity a request or credential names: its owner if set, else its app_id. */
+export function identityOf(named: {
+  appId: string;
+  owner?: CredentialOwner | undefined;
+}): CredentialIdentity {
+  const owner = named.owner?.owner;
+  switch (owner?.case) {
+    case "wecom":
+      return { family: "wecom", corpId: owner.value.corpId, app: owner.value.app };
+    case undefined:
+      return { family: "official_account", appId: named.appId };
+  }
+}
+
+/** The key of the identity a stored credential names. */
+export const credentialKey = (credential: Credential): string =>
+  identityKey(identityOf(credential));
