@@ -1,9 +1,13 @@
 // Traces, in process: a token-server with otel.endpoint set and an in-memory exporter in
 // place of OTLP, the simulator for WeChat. An RPC carrying a W3C traceparent (gRPC metadata
 // or an HTTP header) gives a server span in that trace, and the WeChat call it causes a
-// child span of it. Without otel.endpoint no tracer provider is registered.
+// child span of it. Without otel.endpoint no tracer provider is registered. And a
+// token-server process exports its spans over OTLP/HTTP to a collector at otel.endpoint.
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
@@ -21,7 +25,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "./config/schema.js";
 import { startTokenServer } from "./server.js";
-import { bearer, type Front } from "./testing/stack.js";
+import { bearer, clientFor, type Front, startStack, transportFor } from "./testing/stack.js";
 
 const STABLE = "/cgi-bin/stable_token";
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -179,5 +183,72 @@ describe("traces", () => {
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual(["otel", "endpoint"]);
     expect(parsed.error?.issues[0]?.message).toContain("must be an http:// or https:// URL");
+  });
+
+  it("a token-server process exports its spans over OTLP/HTTP to otel.endpoint", async () => {
+    // A collector's OTLP/HTTP traces endpoint: every request's path, content type and body.
+    const received: { path: string; type: string; body: string }[] = [];
+    const collector = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => {
+        body += chunk.toString("utf8");
+      });
+      request.on("end", () => {
+        received.push({
+          path: request.url ?? "",
+          type: request.headers["content-type"] ?? "",
+          body,
+        });
+        response.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    collector.listen(0, "127.0.0.1");
+    await once(collector, "listening");
+    teardown.add(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+    const { port } = collector.address() as AddressInfo;
+    const stack = await startStack({
+      teardown,
+      config: { otel: { endpoint: `http://127.0.0.1:${port}/v1/traces` } },
+    });
+    const request = { appId: e2e.appId, kind: CredentialKind.ACCESS_TOKEN };
+    for (const front of ["grpc", "connect"] as const) {
+      await clientFor(TokenService, transportFor(stack, front)).getToken(request, { headers });
+    }
+    // At SIGTERM the server sends what it still holds.
+    expect(await stack.process.stop()).toMatchObject({ code: 0 });
+
+    expect(received.length).toBeGreaterThan(0);
+    expect(
+      received.every(
+        ({ path, type }) => path === "/v1/traces" && type.startsWith("application/json"),
+      ),
+    ).toBe(true);
+    interface OtlpSpan {
+      traceId: string;
+      parentSpanId?: string;
+      name: string;
+    }
+    const exports = received.map(
+      ({ body }) =>
+        JSON.parse(body) as {
+          resourceSpans: {
+            resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+            scopeSpans: { spans: OtlpSpan[] }[];
+          }[];
+        },
+    );
+    const resources = exports.flatMap((e) => e.resourceSpans);
+    expect(
+      resources[0]?.resource.attributes.find(({ key }) => key === "service.name")?.value,
+    ).toEqual({ stringValue: "wxtoken" });
+    const getTokens = resources
+      .flatMap((r) => r.scopeSpans.flatMap((scope) => scope.spans))
+      .filter((span) => span.name === "wxtoken.v1.TokenService/GetToken");
+    // One per front door, both in the caller's trace.
+    expect(getTokens).toHaveLength(2);
+    for (const span of getTokens) {
+      expect(span).toMatchObject({ traceId: TRACE_ID, parentSpanId: PARENT_SPAN_ID });
+    }
+    expect(received.map(({ body }) => body).join("")).not.toContain(e2e.adminKey);
   });
 });
