@@ -154,5 +154,7 @@ describe("tokenctl", () => {
     // token once, through /cgi-bin/stable_token.
     expect(text).toMatch(/^ {2}\/cgi-bin\/stable_token today +1 of [1-9]\d*$/m);
     expect(text).toMatch(/^refresh_lead +\d+ s$/m);
+    // The budget: 80% of WeChat's 500,000 a day by default, used by that call.
+    expect(text).toMatch(/^ {2}budget \/cgi-bin\/stable_token +[1-9]\d* of 400000 today$/m);
   });
 });
