@@ -158,6 +158,31 @@ describe("traces", () => {
     expect(span?.attributes["rpc.grpc.status_code"]).toBe(5); // NOT_FOUND
   });
 
+  it.each<Front>(["grpc", "connect"])(
+    "a WatchToken stream (%s) is served with tracing on, its span covering its start",
+    async (front) => {
+      const exporter = new InMemorySpanExporter();
+      const { tokens } = await startServer(
+        { endpoint: "http://127.0.0.1:9/v1/traces" },
+        new SimpleSpanProcessor({ exporter }),
+      );
+      const stop = new AbortController();
+      const stream = tokens(front).watchToken(
+        { appId: e2e.appId, kind: CredentialKind.ACCESS_TOKEN },
+        { headers, signal: stop.signal },
+      );
+      for await (const response of stream) {
+        expect(response.credential?.value).not.toBe("");
+        break;
+      }
+      stop.abort();
+      const [span] = exporter
+        .getFinishedSpans()
+        .filter((s) => s.name === "wxtoken.v1.TokenService/WatchToken");
+      expect(span?.spanContext().traceId).toBe(TRACE_ID);
+    },
+  );
+
   it("registers no tracer provider without otel.endpoint, and unregisters its own at stop", async () => {
     const { server, tokens } = await startServer({});
     expect(recording()).toBe(false);
