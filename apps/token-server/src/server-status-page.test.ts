@@ -5,7 +5,8 @@
 // value ever reaches the page. A screenshot is saved under test-artifacts/.
 import { createHash } from "node:crypto";
 import { CredentialKind } from "@wxtoken/api";
-import { Teardown, waitFor } from "@wxtoken/testkit";
+import { e2eSimApps, Teardown, waitFor } from "@wxtoken/testkit";
+import { startSimulator } from "@wxtoken/wechat-sim";
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { STATUS_PAGE_CSP } from "./observability/status-page.js";
@@ -21,6 +22,14 @@ import {
   startStack,
   tokensOf,
 } from "./testing/stack.js";
+import {
+  AGENT_TWO,
+  CORP_ID,
+  owner,
+  simApp,
+  simCorp,
+  wecomConfig,
+} from "./testing/wecom-fixture.js";
 
 const STATUS_KEY = "e2e-status-key-5a0f";
 const STABLE = "/cgi-bin/stable_token";
@@ -203,5 +212,78 @@ describe("the status page", () => {
     expect(await page.getByRole("article").count()).toBe(0);
     expect(await page.content()).not.toContain(APP_ID);
     await page.screenshot({ path: artifactPath("status-page-refused.png") });
+  });
+
+  it("shows a WeCom app by its corp and agent, with this hour's calls against its hourly limits", async () => {
+    const simulator = await startSimulator({ apps: e2eSimApps, wecom: simCorp() });
+    teardown.add(() => simulator.close());
+    const stack = await startStack({ teardown, simulator, config: wecomConfig(simulator.url) });
+    const request = { owner: owner(AGENT_TWO) };
+    const values = await Promise.all(
+      [
+        CredentialKind.ACCESS_TOKEN,
+        CredentialKind.JSAPI_TICKET,
+        CredentialKind.AGENT_CONFIG_TICKET,
+      ].map(
+        async (kind) =>
+          (await tokensOf(stack).getToken({ ...request, kind }, { headers })).credential?.value ??
+          "",
+      ),
+    );
+    expect(values.every((value) => value.length > 10)).toBe(true);
+    const agentCalls = (endpoint: string) =>
+      simulator.stats().callsByApp[simApp(AGENT_TWO)]?.[endpoint] ?? 0;
+    expect(agentCalls("/cgi-bin/ticket/get")).toBe(1);
+    expect(agentCalls("/cgi-bin/get_jsapi_ticket")).toBe(1);
+
+    const browser = await launchChromium(teardown);
+    const page = await browser.newPage();
+    await page.goto(`${stack.httpUrl}/status`);
+    await enterKey(page, ADMIN_KEY);
+    const name = `wecom:${CORP_ID}:${AGENT_TWO}`;
+    const app = appCard(page, name);
+    await app.waitFor();
+    expect(await app.getByRole("heading").first().textContent()).toBe(`${name}WeCom`);
+    const facts = (await app.locator("dl").first().textContent()) ?? "";
+    expect(facts).toContain(`Corp${CORP_ID}`);
+    expect(facts).toContain(`Agent${AGENT_TWO}`);
+    const rows = app.getByRole("row");
+    expect(await rows.nth(1).locator("td").first().textContent()).toBe("access_token");
+    expect(await app.getByRole("cell", { name: "agent_config_ticket" }).count()).toBe(1);
+
+    // This hour's calls against WeCom's hourly limits, one bar each, as the simulator
+    // counted them: the agent ticket per app (100), the corp ticket per corp (400) and per
+    // app (100).
+    expect(await app.getByRole("heading", { name: "This hour" }).isVisible()).toBe(true);
+    expect(await barOf(page, name, "/cgi-bin/ticket/get per app this hour")).toEqual({
+      used: agentCalls("/cgi-bin/ticket/get"),
+      limit: 100,
+    });
+    expect(await barOf(page, name, "/cgi-bin/get_jsapi_ticket per corp this hour")).toEqual({
+      used: agentCalls("/cgi-bin/get_jsapi_ticket"),
+      limit: 400,
+    });
+    expect(await barOf(page, name, "/cgi-bin/get_jsapi_ticket per app this hour")).toEqual({
+      used: agentCalls("/cgi-bin/get_jsapi_ticket"),
+      limit: 100,
+    });
+    // The other agent, whose ticket the leader fetched on its own, shows its own count.
+    const threeName = `wecom:${CORP_ID}:1000003`;
+    const three = appCard(page, threeName);
+    expect(await three.getByRole("heading").first().textContent()).toBe(`${threeName}WeCom`);
+    const threeCalls = () => simulator.stats().callsByApp[threeName]?.["/cgi-bin/ticket/get"] ?? 0;
+    await waitFor(
+      async () =>
+        (await barOf(page, threeName, "/cgi-bin/ticket/get per app this hour")).used ===
+        threeCalls(),
+      { description: "the page showing the simulator's count of agent three's ticket calls" },
+    );
+    expect(threeCalls()).toBeGreaterThan(0);
+
+    const html = await page.content();
+    for (const value of values) {
+      expect(html).not.toContain(value);
+    }
+    await page.screenshot({ path: artifactPath("status-page-wecom.png"), fullPage: true });
   });
 });

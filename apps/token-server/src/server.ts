@@ -10,6 +10,7 @@ import type { Config } from "./config/schema.js";
 import type { CredentialManager } from "./core/credential-manager.js";
 import { metricsRoute } from "./observability/metrics-route.js";
 import { statusPageRoutes } from "./observability/status-page.js";
+import { Tracing, type TracingOptions } from "./observability/tracing.js";
 import { openAuditTrail } from "./security/audit-trail.js";
 import { createServiceGraph } from "./service-graph.js";
 import { failsAs, StartupError } from "./startup-error.js";
@@ -18,6 +19,7 @@ import { defaultMaxConnections } from "./transport/connection-budget.js";
 import { type RunningGrpcServer, startGrpcServer } from "./transport/grpc.js";
 import type { PortOptions } from "./transport/port-options.js";
 import { TlsTerminator } from "./transport/tls-terminator.js";
+import { tracedBinding } from "./transport/traced-binding.js";
 
 export interface RunningTokenServer {
   readonly replicaId: string;
@@ -68,6 +70,8 @@ export interface TokenServerOptions {
   configPath?: string;
   /** The files the config was read from (see loadConfigFiles). */
   configFiles?: readonly string[];
+  /** With otel.endpoint: replaces the OTLP exporter (tests: an in-memory one). */
+  spanProcessor?: TracingOptions["spanProcessor"];
 }
 
 export async function startTokenServer(
@@ -96,6 +100,7 @@ export async function startTokenServer(
     baseUrl: config.wechat.wecom_base_url,
     timeoutMs: config.wechat.timeout_ms,
   });
+  const tracing = Tracing.start(config.otel, { spanProcessor: options.spanProcessor });
   const graph = createServiceGraph({
     config,
     store,
@@ -107,8 +112,13 @@ export async function startTokenServer(
     audit: trail.audit,
     auditTrail: trail.destination,
     sealed,
+    upstreamTracer: tracing,
   });
-  const { bindings, metrics, onFailure } = graph;
+  const { metrics, onFailure } = graph;
+  const bindings =
+    tracing === undefined
+      ? graph.bindings
+      : graph.bindings.map((binding) => tracedBinding(binding, tracing));
   const reloader =
     options.configPath === undefined
       ? undefined
@@ -140,6 +150,7 @@ export async function startTokenServer(
     await graph.flush();
     await store.close();
     trail.destination.close();
+    await tracing?.shutdown();
   };
   try {
     await coordinator.start();

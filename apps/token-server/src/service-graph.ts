@@ -16,6 +16,7 @@ import { MessageSender, type MessageUpstream } from "./core/message-sender.js";
 import { RevokedTokens } from "./core/revoked-tokens.js";
 import { StoreHealth } from "./core/store-health.js";
 import { UpstreamGate } from "./core/upstream-gate.js";
+import type { UpstreamTracer } from "./core/upstream-tracer.js";
 import { wecomApps } from "./core/wecom-apps.js";
 import { createGateway, type Gateway } from "./gateway/gateway.js";
 import { LimitRefusals } from "./observability/limit-refusals.js";
@@ -55,6 +56,8 @@ export interface ServiceGraphDeps {
   auditTrail: Pick<AuditDestination, "search">;
   /** The store when sealing is on, for ResealStore. */
   sealed?: SealedStore | undefined;
+  /** Traces each WeChat call (otel.endpoint); none by default. */
+  upstreamTracer?: UpstreamTracer | undefined;
 }
 
 export interface ServiceGraph {
@@ -94,6 +97,7 @@ const RESTART_KEYS = [
   "audit",
   "limits",
   "replica_id",
+  "otel",
 ] as const;
 
 export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
@@ -107,7 +111,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     intervalMs: Math.min(1_000, leadMs / 8),
     timeoutMs: Math.min(1_000, leadMs / 8),
   });
-  const gate = UpstreamGate.on(store, { observer: metrics, logger });
+  const gate = UpstreamGate.on(store, { observer: metrics, logger, tracer: deps.upstreamTracer });
   const { holds, usage } = gate;
   // The force guard and clear_quota counts are the leader's alone: fenced.
   const forceGuard = new ForceGuard(coordinator.leaderStore(store), {

@@ -38,6 +38,7 @@
     CREDENTIAL_KIND_ACCESS_TOKEN: "access_token",
     CREDENTIAL_KIND_JSAPI_TICKET: "jsapi_ticket",
     CREDENTIAL_KIND_WX_CARD_TICKET: "wx_card_ticket",
+    CREDENTIAL_KIND_AGENT_CONFIG_TICKET: "agent_config_ticket",
   };
   const MODE_NAMES = { TOKEN_MODE_STABLE: "stable", TOKEN_MODE_CLASSIC: "classic" };
   const number = new Intl.NumberFormat("en");
@@ -240,12 +241,49 @@
     return section;
   }
 
+  /** A WeCom app's owner ({corpId, app}), or undefined for a WeChat AppID. */
+  const wecomOf = (app) => app.owner?.wecom;
+
+  /** The app as a request names it: its AppID, or "wecom:CORP_ID:APP". */
+  function appName(app) {
+    const wecom = wecomOf(app);
+    return wecom === undefined
+      ? (app.appId ?? "")
+      : `wecom:${wecom.corpId ?? ""}:${wecom.app ?? ""}`;
+  }
+
+  /** This clock hour's calls against each hourly limit (WeCom's tickets), as bars. */
+  function drawHourly(app) {
+    const limits = app.hourlyLimits ?? [];
+    if (limits.length === 0) {
+      return undefined;
+    }
+    const section = el("div", "quota hourly");
+    for (const limit of limits) {
+      const endpoint = limit.endpoint ?? "";
+      const scope = limit.scope ?? "";
+      section.append(
+        bar(
+          `${endpoint} per ${scope} this hour`,
+          limit.used ?? 0,
+          limit.limit ?? 0,
+          `${scope} · ${endpoint}`,
+        ),
+      );
+    }
+    return el("div", "", el("h3", "", "This hour"), section);
+  }
+
   function drawApp(app, leadMs) {
+    const wecom = wecomOf(app);
+    const name = appName(app);
     const title = el(
       "h2",
       "",
-      app.appId,
-      el("span", "badge", MODE_NAMES[app.mode] ?? "unknown mode"),
+      name,
+      wecom === undefined
+        ? el("span", "badge", MODE_NAMES[app.mode] ?? "unknown mode")
+        : el("span", "badge", "WeCom"),
       (app.holds ?? []).length > 0 ? el("span", "badge bad", "held") : undefined,
       app.configDiffersFromLeader
         ? el("span", "badge warn", "config differs from the leader's")
@@ -266,6 +304,12 @@
     const facts = el(
       "dl",
       "facts small",
+      ...(wecom === undefined
+        ? []
+        : [
+            fact("Corp", el("code", "", wecom.corpId ?? "")),
+            fact("Agent", el("code", "", wecom.app ?? "")),
+          ]),
       fact("Last refresh", when(app.lastRefreshAt)),
       fact("Last error", lastError),
       fact("Upstream calls today", number.format(app.upstreamCallsToday ?? 0)),
@@ -279,10 +323,10 @@
         "div",
         "columns",
         el("div", "", drawCredentials(app, leadMs), drawHolds(app)),
-        el("div", "", el("h3", "", "Today (UTC+8)"), drawQuota(app)),
+        el("div", "", el("h3", "", "Today (UTC+8)"), drawQuota(app), drawHourly(app)),
       ),
     );
-    article.setAttribute("aria-label", `app ${app.appId}`);
+    article.setAttribute("aria-label", `app ${name}`);
     return article;
   }
 

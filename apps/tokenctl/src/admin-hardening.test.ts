@@ -48,9 +48,15 @@ describe("tokenctl audit-check and reseal", () => {
     expect(found).toMatch(
       /^[1-9]\d* audit (entry holds|entries hold) this value\nhmac +hmac-sha256:[0-9a-f]{64}\nfirst_at /,
     );
-    expect(await tokenctl("audit-check", "--value", "never-issued")).toMatch(
-      /^0 audit entries hold this value\n/,
-    );
+    // A value may begin with "-" (tokens do): taken as the value, with or without "=".
+    for (const value of ["never-issued", "-never-issued", "--never-issued"]) {
+      expect(await tokenctl("audit-check", "--value", value)).toMatch(
+        /^0 audit entries hold this value\n/,
+      );
+      expect(await tokenctl("audit-check", `--value=${value}`)).toMatch(
+        /^0 audit entries hold this value\n/,
+      );
+    }
     expect(await tokenctl("reseal", "--reason", "drill")).toMatch(
       /^every value is sealed under key [0-9a-f]{8}\nresealed +0\ncurrent +[1-9]/,
     );

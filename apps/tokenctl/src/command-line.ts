@@ -1,70 +1,101 @@
-// tokenctl's command line (node:util parseArgs): the command, then the flags of every
-// command; each command says which flags it takes.
-import { parseArgs } from "node:util";
+// tokenctl's flags, one table: what each takes, its help text, and which are common to every
+// command. The commander program (program.ts) is built from it, so the help cannot drift.
 import { type CredentialTarget, credentialTarget } from "@wxtoken/client";
+import { KIND_NAMES } from "./credential-kind.js";
 import { UsageError } from "./usage.js";
 
-export const FLAGS = {
-  server: { type: "string", default: "http://127.0.0.1:8080" },
-  transport: { type: "string", default: "connect" },
-  key: { type: "string" },
-  "ca-file": { type: "string" },
-  "cert-file": { type: "string" },
-  "key-file": { type: "string" },
-  json: { type: "boolean", default: false },
-  help: { type: "boolean", short: "h", default: false },
-  app: { type: "string" },
-  kind: { type: "string" },
-  stale: { type: "string" },
-  url: { type: "string" },
-  to: { type: "string" },
-  template: { type: "string" },
-  data: { type: "string", multiple: true },
-  "client-msg-id": { type: "string" },
-  value: { type: "string" },
-  reason: { type: "string" },
-  "agent-config": { type: "boolean" },
-} as const;
+export const DEFAULT_SERVER = "http://127.0.0.1:8080";
 
-/** The flags every command takes. */
-export const COMMON_FLAGS = [
-  "server",
-  "transport",
-  "key",
-  "ca-file",
-  "cert-file",
-  "key-file",
-  "json",
-  "help",
-] as const;
+interface FlagSpec {
+  /** The value's placeholder in the help; a flag without one is a switch. */
+  readonly value?: string;
+  /** The flag may be repeated; its values are collected in order. */
+  readonly multiple?: boolean;
+  /** Taken by every command (shown under "Global Options"). */
+  readonly common?: boolean;
+  readonly description: string;
+}
+
+export const FLAGS = {
+  server: {
+    value: "URL",
+    common: true,
+    description:
+      `wxtoken's port: http:// or https:// for Connect on the HTTP port (listen.http), grpc:// ` +
+      `or grpcs:// for native gRPC on the gRPC port (listen.grpc); default ${DEFAULT_SERVER}`,
+  },
+  transport: {
+    value: "T",
+    common: true,
+    description:
+      "connect or grpc; an http(s):// --server speaks connect unless this says grpc, a " +
+      "grpc(s):// one speaks grpc",
+  },
+  key: { value: "KEY", common: true, description: "the caller key; default $WXTOKEN_KEY" },
+  "ca-file": {
+    value: "F",
+    common: true,
+    description: "TLS (https:// or grpcs://): the CA of the server's certificate (PEM)",
+  },
+  "cert-file": {
+    value: "F",
+    common: true,
+    description: "mTLS: a client certificate (PEM), with --key-file its private key",
+  },
+  "key-file": { value: "F", common: true, description: "mTLS: the client certificate's key" },
+  json: {
+    common: true,
+    description: "print the response as protobuf JSON (watch: one object per line)",
+  },
+  app: {
+    value: "APP",
+    description:
+      "(required) an AppID, or a WeCom app: wecom:CORP_ID:AGENT_ID (wecom:CORP_ID:NAME for a " +
+      "named secret such as contacts)",
+  },
+  kind: {
+    value: "KIND",
+    description:
+      `${KIND_NAMES.join(", ")}; default access_token (a WeCom app's jsapi_ticket is the ` +
+      "corp's; agent_config_ticket is WeCom's)",
+  },
+  stale: {
+    value: "V",
+    description:
+      "the value WeChat rejected; default the current one (--stale=V for one starting with -)",
+  },
+  url: { value: "URL", description: "the page's URL (sign: required; send-template: the link)" },
+  to: { value: "OPENID", description: "(required) the recipient's OpenID" },
+  template: { value: "ID", description: "(required) the template's ID" },
+  data: {
+    value: "KEY=VALUE",
+    multiple: true,
+    description: "(required, repeated) a template keyword and its value",
+  },
+  "client-msg-id": {
+    value: "ID",
+    description: "an ID that makes the send idempotent: a repeat is not sent again",
+  },
+  value: {
+    value: "V",
+    description: "(required) the value to look for; - reads it from stdin (out of ps and history)",
+  },
+  reason: { value: "R", description: "(required) why, for the audit trail" },
+  "agent-config": {
+    description: "sign for a WeCom app's wx.agentConfig instead of wx.config",
+  },
+} as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
 
-function parse(argv: string[]) {
-  return parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: true });
-}
+type FlagValue<Spec> = Spec extends { multiple: true }
+  ? string[]
+  : Spec extends { value: string }
+    ? string
+    : boolean;
 
-export type Flags = ReturnType<typeof parse>["values"];
-
-export interface CommandLine {
-  /** The first positional argument; undefined when there is none. */
-  command: string | undefined;
-  flags: Flags;
-}
-
-export function parseCommandLine(argv: string[]): CommandLine {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const [command, extra] = parsed.positionals;
-  if (extra !== undefined) {
-    throw new UsageError(`unexpected argument '${extra}'`);
-  }
-  return { command, flags: parsed.values };
-}
+/** The flags given on the command line; a flag not given is absent. */
+export type Flags = { [Name in FlagName]?: FlagValue<(typeof FLAGS)[Name]> };
 
 /** The value of a flag the command cannot do without. */
 export function requiredFlag(

@@ -1,4 +1,5 @@
-// What a tokenctl command is: the flags it takes besides the common ones, and what it does.
+// What a tokenctl command is: what it does in a line, the flags it takes besides the common
+// ones, and how it runs.
 import type { WxTokenClient } from "@wxtoken/client";
 import type { FlagName, Flags } from "./command-line.js";
 import type { Output } from "./output.js";
@@ -10,6 +11,8 @@ export interface CommandContext {
 }
 
 export interface Command {
+  /** One line for the help. */
+  readonly summary: string;
   readonly flags: readonly FlagName[];
   run(context: CommandContext): Promise<void>;
 }

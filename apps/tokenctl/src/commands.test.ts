@@ -61,6 +61,20 @@ describe("tokenctl", () => {
     expect(run.stdout).toContain(`value       ${credential.value}\n`);
   });
 
+  it.each([
+    ["grpc://", () => fixture.value.stack.grpcUrl.replace("http://", "grpc://")],
+    ["http://", () => fixture.value.stack.httpUrl],
+  ])("get and apps reach the server by a %s --server", async (_scheme, server) => {
+    const credential = await current(e2e.appId);
+    const get = await runTokenctl(["get", "--app", e2e.appId, "--server", server()], teardown);
+    expect(get).toMatchObject({ code: 0, stderr: "" });
+    expect(get.stdout).toContain(`value       ${credential.value}\n`);
+    const apps = await runTokenctl(["apps", "--json", "--server", server()], teardown);
+    expect(apps).toMatchObject({ code: 0, stderr: "" });
+    const listed = JSON.parse(apps.stdout) as { apps: { appId: string }[] };
+    expect(listed.apps.map((app) => app.appId)).toEqual([e2e.appId, e2e.otherAppId]);
+  });
+
   it("refresh replaces the current value, or a given stale one only once", async () => {
     const before = await current(e2e.otherAppId);
     const text = await tokenctl("refresh", "--app", e2e.otherAppId);
@@ -133,6 +147,14 @@ describe("tokenctl", () => {
     const text = await tokenctl("apps");
     expect(text).toMatch(new RegExp(`^${e2e.appId}\\n  mode +stable\\n  access_token +generation`));
     expect(text).toContain(`  jsapi_ticket `);
-    expect(text).toMatch(/^replica (\S+), leader \1\n$/m);
+    expect(text).toMatch(
+      /^replica (\S+), leader \1\nreplicas +\1\nconfig_version +[0-9a-f]{12}, loaded at \d{4}-/m,
+    );
+    // Today's calls by endpoint against WeChat's daily limit: the stable app fetched its
+    // token once, through /cgi-bin/stable_token.
+    expect(text).toMatch(/^ {2}\/cgi-bin\/stable_token today +1 of [1-9]\d*$/m);
+    expect(text).toMatch(/^refresh_lead +\d+ s$/m);
+    // The budget: 80% of WeChat's 500,000 a day by default, used by that call.
+    expect(text).toMatch(/^ {2}budget \/cgi-bin\/stable_token +[1-9]\d* of 400000 today$/m);
   });
 });

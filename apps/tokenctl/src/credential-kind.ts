@@ -9,14 +9,17 @@ const KINDS: Record<string, CredentialKind> = {
   agent_config_ticket: CredentialKind.AGENT_CONFIG_TICKET,
 };
 
+/** The names --kind takes. */
+export const KIND_NAMES = Object.keys(KINDS);
+
 export function kindFlag(name = "access_token"): CredentialKind {
   const kind = KINDS[name];
   if (kind === undefined) {
-    throw new UsageError(`--kind must be one of ${Object.keys(KINDS).join(", ")}`);
+    throw new UsageError(`--kind must be one of ${KIND_NAMES.join(", ")}`);
   }
   return kind;
 }
 
 export function kindName(kind: CredentialKind): string {
-  return Object.keys(KINDS).find((name) => KINDS[name] === kind) ?? `kind ${kind}`;
+  return KIND_NAMES.find((name) => KINDS[name] === kind) ?? `kind ${kind}`;
 }

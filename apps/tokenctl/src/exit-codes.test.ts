@@ -5,6 +5,17 @@ import { e2e, fileFixture, freePort } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runTokenctl, startStack } from "./testing/tokenctl-process.js";
 
+const COMMANDS = [
+  "get",
+  "watch",
+  "refresh",
+  "sign",
+  "send-template",
+  "apps",
+  "audit-check",
+  "reseal",
+];
+
 const stack = fileFixture({ beforeAll, afterEach, afterAll }, (teardown) =>
   startStack({ teardown }),
 );
@@ -17,7 +28,57 @@ describe("tokenctl exit codes", () => {
   it("prints the usage and exits 0 for --help", async () => {
     const run = await runTokenctl(["--help"], teardown);
     expect(run).toMatchObject({ code: 0, stderr: "" });
-    expect(run.stdout).toMatch(/^usage: tokenctl COMMAND/);
+    expect(run.stdout).toMatch(/^Usage: tokenctl COMMAND/);
+    for (const command of COMMANDS) {
+      expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    }
+  });
+
+  // Each command's help is built from the flags it takes: every flag it parses is listed,
+  // the common ones under "Global Options", and none it would refuse.
+  it.each([
+    ["get", ["--app <APP>", "--kind <KIND>"]],
+    ["watch", ["--app <APP>", "--kind <KIND>"]],
+    ["refresh", ["--app <APP>", "--kind <KIND>", "--stale <V>"]],
+    ["sign", ["--app <APP>", "--url <URL>", "--agent-config"]],
+    [
+      "send-template",
+      [
+        "--app <APP>",
+        "--to <OPENID>",
+        "--template <ID>",
+        "--data <KEY=VALUE>",
+        "--client-msg-id <ID>",
+        "--url <URL>",
+      ],
+    ],
+    ["apps", []],
+    ["audit-check", ["--value <V>"]],
+    ["reseal", ["--reason <R>"]],
+  ])("prints %s's help with its own flags for --help and help COMMAND", async (command, flags) => {
+    const run = await runTokenctl([command, "--help"], teardown);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toMatch(new RegExp(`^Usage: tokenctl ${command} `));
+    const [own = "", global = ""] = run.stdout.split("Global Options:");
+    const listed = (text: string) =>
+      [...text.matchAll(/^ {2}(--[a-z-]+(?: <[^>]+>)?)/gm)].map(([, flag]) => flag);
+    expect(listed(own).sort()).toEqual([...flags].sort());
+    expect(listed(global)).toEqual([
+      "--server <URL>",
+      "--transport <T>",
+      "--key <KEY>",
+      "--ca-file <F>",
+      "--cert-file <F>",
+      "--key-file <F>",
+      "--json",
+    ]);
+    expect((await runTokenctl(["help", command], teardown)).stdout).toBe(run.stdout);
+    // A flag of another command is refused, with this command's help.
+    const other = command === "refresh" ? "--to" : "--stale";
+    const refused = await runTokenctl([command, other, "x"], teardown);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${command} does not take ${other}`);
+    expect(refused.stderr).toContain(`Usage: tokenctl ${command} `);
   });
 
   it.each([
@@ -25,7 +86,7 @@ describe("tokenctl exit codes", () => {
     [["fetch"], "unknown command 'fetch'"],
     [["get"], "--app is required"],
     [["get", "--app", e2e.appId, "--kind", "ticket"], "--kind must be one of access_token,"],
-    [["get", "--app", e2e.appId, "--nope"], "Unknown option '--nope'"],
+    [["get", "--app", e2e.appId, "--nope"], "unknown option '--nope'"],
     [["get", "--app", e2e.appId, "extra"], "unexpected argument 'extra'"],
     [["apps", "--app", e2e.appId], "apps does not take --app"],
     [["sign", "--app", e2e.appId], "--url is required"],
@@ -36,12 +97,16 @@ describe("tokenctl exit codes", () => {
     ],
     [["apps", "--server", "127.0.0.1:8080"], "--server must be an http:// or https:// URL"],
     [["apps", "--transport", "h3"], "--transport must be connect or grpc, got 'h3'"],
+    [
+      ["apps", "--server", "grpc://127.0.0.1:50051", "--transport", "connect"],
+      "--transport connect does not go with a grpc:// --server",
+    ],
   ])("exits 1 for %j", async (args, message) => {
     const run = await runTokenctl(args, teardown);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain(message);
-    expect(run.stderr).toContain("usage: tokenctl COMMAND");
+    expect(run.stderr).toContain("Usage: tokenctl ");
   });
 
   it("exits 1 without a caller key", async () => {

@@ -1,3 +1,3 @@
 // @wxtoken/tokenctl: the wxtoken command-line client, also callable from code.
+export { helpText } from "./program.js";
 export { ExitCode, runTokenctl } from "./tokenctl.js";
-export { USAGE } from "./usage.js";

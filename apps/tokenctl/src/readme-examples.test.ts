@@ -30,6 +30,7 @@ function forStack(args: string[]): string[] {
     arg
       .replace(DEMO_APP_ID, e2e.appId)
       .replace("http://127.0.0.1:50051", stack.value.grpcUrl)
+      .replace("grpc://127.0.0.1:50051", stack.value.grpcUrl.replace("http://", "grpc://"))
       .replace("http://127.0.0.1:8080", stack.value.httpUrl),
   );
   return swapped.includes("--server") ? swapped : [...swapped, "--server", stack.value.httpUrl];

@@ -76,6 +76,30 @@ describe("tokenctl over TLS", () => {
     },
   );
 
+  it("gets a token from the native gRPC port named grpcs://", async () => {
+    const { certs, client, grpcsUrl } = fixture.value;
+    const run = await runTokenctl(
+      [
+        "get",
+        "--app",
+        e2e.appId,
+        "--server",
+        grpcsUrl.replace("https://", "grpcs://"),
+        "--ca-file",
+        certs.caFile,
+        "--cert-file",
+        client.certFile,
+        "--key-file",
+        client.keyFile,
+      ],
+      teardown,
+      { WXTOKEN_KEY: undefined },
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^app_id +${e2e.appId}\\n`));
+  });
+
   it("is refused without a client certificate", async () => {
     const { certs, httpsUrl } = fixture.value;
     const run = await runTokenctl(

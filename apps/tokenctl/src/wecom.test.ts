@@ -65,7 +65,10 @@ describe("tokenctl with WeCom apps", () => {
 
     const apps = await run("apps");
     expect(apps.stdout).toContain(`${AGENT}\n`);
-    expect(apps.stdout).toContain("/cgi-bin/ticket/get this hour  1 of 100 (app)");
+    expect(apps.stdout).toMatch(/^ {2}\/cgi-bin\/ticket\/get this hour +1 of 100 \(app\)$/m);
+    expect(apps.stdout).toMatch(
+      new RegExp(`^${AGENT}\\n {2}wecom_corp +${CORP_ID}\\n {2}wecom_agent +1000002\\n`, "m"),
+    );
 
     const bad = await run("get", "--app", "wecom:only-a-corp");
     expect(bad.code).toBe(1);

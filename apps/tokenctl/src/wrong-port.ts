@@ -14,6 +14,7 @@ export function wrongPortHint(error: ConnectError, server: string): string | und
   }
   return (
     `${server} does not speak HTTP/1.1: it looks like wxtoken's native gRPC port (listen.grpc). ` +
-    "Pass --transport grpc to call it, or --server with the HTTP port (listen.http, e.g. http://127.0.0.1:8080)"
+    "Pass --transport grpc (or --server grpc://HOST:PORT) to call it, or --server with the HTTP port " +
+    "(listen.http, e.g. http://127.0.0.1:8080)"
   );
 }

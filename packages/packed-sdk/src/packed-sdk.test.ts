@@ -152,7 +152,7 @@ describe("the packed SDK", () => {
       join(consumer, "node_modules", "@wxtoken", "tokenctl", "dist", "main.js"),
       "--help",
     ]);
-    expect(help.stdout).toContain("usage: tokenctl");
+    expect(help.stdout).toContain("Usage: tokenctl");
   });
 
   it("runs the README's SDK snippet against a running token-server", async () => {

@@ -28,6 +28,10 @@ OTHER_APP_ID = "wxe2e0000000000002"
 SECRET = "e2e-app-secret-7f3a9c"
 OTHER_SECRET = "e2e-app-secret-other-41d2"
 ADMIN_KEY = "e2e-admin-key-9b1d"
+# A WeCom corp with two agents (each its own secret), for start_simulator(wecom=True).
+CORP_ID = "wwpy000000000000c1"
+AGENT_TWO = 1000002
+AGENT_THREE = 1000003
 
 
 def free_port() -> int:
@@ -162,22 +166,44 @@ class Harness:
     processes: List[Process] = field(default_factory=list)
     dirs: List[tempfile.TemporaryDirectory] = field(default_factory=list)
 
-    def start_simulator(self, apps: Optional[Dict[str, str]] = None) -> Simulator:
+    def start_simulator(
+        self, apps: Optional[Dict[str, str]] = None, *, wecom: bool = False
+    ) -> Simulator:
+        """The simulator with ``apps`` (default: the two e2e apps), and with ``wecom`` the
+        corp CORP_ID whose agents AGENT_TWO and AGENT_THREE have SECRET and OTHER_SECRET."""
         apps = apps if apps is not None else {APP_ID: SECRET, OTHER_APP_ID: OTHER_SECRET}
         args = ["node", str(SIM_MAIN), "--port", "0"]
         for app_id, secret in apps.items():
             args += ["--app", f"{app_id}:{secret}"]
+        if wecom:
+            corp = {
+                "corp_id": CORP_ID,
+                "secrets": [
+                    {"agent_id": AGENT_TWO, "secret": SECRET},
+                    {"agent_id": AGENT_THREE, "secret": OTHER_SECRET},
+                ],
+            }
+            args += ["--config", str(self._write_json("sim.yaml", {"wecom": [corp]}))]
         process = self._spawn("wechat-sim", args)
         url = process.wait_for_output(r"wechat-sim listening on (\S+)").group(1)
         return Simulator(process, url)
 
-    def write_server_config(
-        self, sim: Simulator, *, grpc_port: int = 0, http_port: int = 0
-    ) -> Path:
-        """A token-server config (JSON is YAML) for ``sim``'s two apps and an admin key."""
+    def _write_json(self, name: str, content: Dict[str, Any]) -> Path:
+        """``content`` as JSON (which is YAML) in a new temp dir; the path of the file."""
         directory = tempfile.TemporaryDirectory(prefix="wxtoken-py-")
         self.dirs.append(directory)
-        config = {
+        path = Path(directory.name) / name
+        path.write_text(json.dumps(content, indent=2))
+        return path
+
+    def write_server_config(
+        self, sim: Simulator, *, grpc_port: int = 0, http_port: int = 0, wecom: bool = False
+    ) -> Path:
+        """A token-server config (JSON is YAML) for ``sim``'s two apps and an admin key, and
+        with ``wecom`` the simulator's WeCom corp (agent two with its agent_config ticket)."""
+        directory = tempfile.TemporaryDirectory(prefix="wxtoken-py-")
+        self.dirs.append(directory)
+        config: Dict[str, Any] = {
             "listen": {"grpc": f"127.0.0.1:{grpc_port}", "http": f"127.0.0.1:{http_port}"},
             "store": {"kind": "embedded", "path": str(Path(directory.name) / "store")},
             "wechat": {"base_url": sim.url, "timeout_ms": 2000},
@@ -200,6 +226,21 @@ class Harness:
                 }
             ],
         }
+        if wecom:
+            config["wechat"]["wecom_base_url"] = sim.url
+            config["wecom"] = [
+                {
+                    "corp_id": CORP_ID,
+                    "agents": [
+                        {
+                            "agent_id": AGENT_TWO,
+                            "secret": "${env:E2E_SECRET}",
+                            "tickets": ["agent_config"],
+                        },
+                        {"agent_id": AGENT_THREE, "secret": "${env:E2E_OTHER_SECRET}"},
+                    ],
+                }
+            ]
         path = Path(directory.name) / "config.yaml"
         path.write_text(json.dumps(config, indent=2))
         return path

@@ -266,6 +266,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** OpenTelemetry traces: exported over OTLP/HTTP when `endpoint` is set; off when not. */
+    otel: z
+      .object({
+        /** The collector's OTLP/HTTP traces URL, e.g. http://otel-collector:4318/v1/traces. */
+        endpoint: z
+          .url({
+            protocol: /^https?$/,
+            error: "must be an http:// or https:// URL, e.g. http://otel-collector:4318/v1/traces",
+          })
+          .optional(),
+        /** The service.name of the spans. */
+        service_name: z.string().min(1, "must not be empty").default("wxtoken"),
+      })
+      .strict()
+      .prefault({}),
     limits: limitsSchema,
     apps: z.array(appSchema).default([]),
     /** WeCom (企业微信) corps, their apps (agents) and named secrets. */

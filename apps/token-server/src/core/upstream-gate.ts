@@ -3,13 +3,15 @@
 // UTC+8 day (durably first, and against the daily budget, when the call has one); makes
 // it; records the hold the answer calls for; and reports the call to the observer. A call
 // with hourly limits (WeCom's tickets) is also counted durably per clock hour in each of
-// its scopes, and refused here, before WeChat would refuse it.
+// its scopes, and refused here, before WeChat would refuse it. With a tracer (otel.endpoint)
+// the call itself is traced.
 import { nextBeijingMidnight, WeChatError } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { KvStore } from "../store/kv-store.js";
 import type { CoreObserver } from "./core-observer.js";
 import { BudgetExhaustedError } from "./errors.js";
 import { HoldBook } from "./hold-book.js";
+import type { UpstreamTracer } from "./upstream-tracer.js";
 import { UsageCounter } from "./usage-counter.js";
 
 export interface UpstreamCall {
@@ -31,6 +33,8 @@ export interface UpstreamGateDeps {
   usage: UsageCounter;
   observer: CoreObserver;
   logger: Logger;
+  /** Traces each call made; none unless otel.endpoint is set. */
+  tracer?: UpstreamTracer | undefined;
   now?: () => number;
 }
 
@@ -74,7 +78,8 @@ export class UpstreamGate {
       await this.reserve(upstream, budget);
     }
     try {
-      const result = await call();
+      const { tracer } = this.deps;
+      const result = await (tracer === undefined ? call() : tracer.traceUpstream(upstream, call));
       this.deps.observer.upstreamCall({ appId, endpoint, outcome: "ok", errcode: 0 });
       return result;
     } catch (error) {

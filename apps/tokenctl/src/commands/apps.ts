@@ -1,43 +1,116 @@
-// tokenctl apps: every configured app's mode, credentials, calls today and last error,
-// and which replica leads.
-import { type AppStatus, ListAppsResponseSchema, TokenMode } from "@wxtoken/api";
+// tokenctl apps: every configured app (a WeChat AppID or a WeCom app with its corp and
+// agent) with its mode, credentials, holds, today's calls by endpoint against WeChat's
+// limits, its budget, this hour's hourly limits and last error; then the replica that
+// answered, the leader, the replicas and the config version.
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import {
+  type AppStatus,
+  type ListAppsResponse,
+  ListAppsResponseSchema,
+  TokenMode,
+} from "@wxtoken/api";
 import type { Command } from "../command.js";
 import { ownerName } from "../credential-fields.js";
 import { kindName } from "../credential-kind.js";
 import { fieldLines, time } from "../output.js";
 import { upstreamErrorText } from "../upstream-error.js";
 
+type Field = [label: string, value: string];
+
+function ownerFields(app: AppStatus): Field[] {
+  const owner = app.owner?.owner;
+  return owner?.case === "wecom"
+    ? [
+        ["wecom_corp", owner.value.corpId],
+        ["wecom_agent", owner.value.app],
+      ]
+    : [["mode", TokenMode[app.mode].toLowerCase()]];
+}
+
+function limitFields(app: AppStatus): Field[] {
+  const budget = app.budget;
+  return [
+    ["upstream_calls_today", app.upstreamCallsToday.toString()],
+    ...app.usage.map(
+      ({ endpoint, calls, dailyLimit }): Field => [
+        `${endpoint} today`,
+        dailyLimit === 0 ? `${calls}` : `${calls} of ${dailyLimit}`,
+      ],
+    ),
+    ...(budget === undefined || budget.dailyBudget === 0
+      ? []
+      : [[`budget ${budget.endpoint}`, `${budget.used} of ${budget.dailyBudget} today`] as Field]),
+    ...app.hourlyLimits.map(
+      ({ endpoint, scope, used, limit }): Field => [
+        `${endpoint} this hour`,
+        `${used} of ${limit} (${scope})`,
+      ],
+    ),
+  ];
+}
+
 function appLines(app: AppStatus): string[] {
   const error = app.lastError;
   return [
     ownerName(app),
     ...fieldLines([
-      ["mode", TokenMode[app.mode].toLowerCase()],
-      ...app.credentials.map((credential): [string, string] => [
-        kindName(credential.kind),
-        `generation ${credential.generation}, expires_at ${time(credential.expiresAt)}`,
-      ]),
+      ...ownerFields(app),
+      ...app.credentials.map(
+        (credential): Field => [
+          kindName(credential.kind),
+          `generation ${credential.generation}, expires_at ${time(credential.expiresAt)}`,
+        ],
+      ),
+      ...app.holds.map(
+        (hold): Field => [
+          `hold ${hold.endpoint}`,
+          `errcode ${hold.errcode} until ${time(hold.until)}`,
+        ],
+      ),
       ["last_refresh_at", time(app.lastRefreshAt)],
       [
         "last_error",
         error === undefined ? "-" : `${upstreamErrorText(error)} at ${time(app.lastErrorAt)}`,
       ],
-      ["upstream_calls_today", app.upstreamCallsToday.toString()],
-      ...app.hourlyLimits.map(({ endpoint, scope, used, limit }): [string, string] => [
-        `${endpoint} this hour`,
-        `${used} of ${limit} (${scope})`,
-      ]),
+      ...limitFields(app),
+      ...(app.configDiffersFromLeader
+        ? [["config", "differs from the leader's: reconcile the files"] as Field]
+        : []),
     ]).map((line) => `  ${line}`),
   ];
 }
 
+function clusterLines(response: ListAppsResponse): string[] {
+  const leader = response.leaderId === "" ? "none" : response.leaderId;
+  return [
+    `replica ${response.replicaId}, leader ${leader}`,
+    ...fieldLines([
+      ["replicas", response.replicas.length === 0 ? "-" : response.replicas.join(", ")],
+      [
+        "config_version",
+        `${response.configVersion || "-"}, loaded at ${time(response.configLoadedAt)}${
+          response.configReloadRefused ? " (the last reload was refused)" : ""
+        }`,
+      ],
+      [
+        "refresh_lead",
+        response.refreshLead === undefined ? "-" : `${durationMs(response.refreshLead) / 1000} s`,
+      ],
+      ...(response.storeUnreachableSince === undefined
+        ? []
+        : [["store_unreachable_since", time(response.storeUnreachableSince)] as Field]),
+    ]),
+  ];
+}
+
 export const apps: Command = {
+  summary: "list every app's status: credentials, usage, limits, owners, replicas (admin)",
   flags: [],
   async run({ client, output }) {
     const response = await client.admin.listApps({});
     output.print(ListAppsResponseSchema, response, () => [
       ...response.apps.flatMap(appLines),
-      `replica ${response.replicaId}, leader ${response.leaderId === "" ? "none" : response.leaderId}`,
+      ...clusterLines(response),
     ]);
   },
 };

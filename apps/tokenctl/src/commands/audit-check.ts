@@ -7,6 +7,7 @@ import { requiredFlag } from "../command-line.js";
 import { fieldLines, time } from "../output.js";
 
 export const auditCheck: Command = {
+  summary: "does a value (a token found somewhere) hash to an audit entry (admin)",
   flags: ["value"],
   async run({ client, flags, output }) {
     const given = requiredFlag(flags, "value");

@@ -7,6 +7,7 @@ import { kindFlag } from "../credential-kind.js";
 import { fieldLines } from "../output.js";
 
 export const get: Command = {
+  summary: "print the current credential, value included",
   flags: ["app", "kind"],
   async run({ client, flags, output }) {
     const request = { ...targetFlag(flags), kind: kindFlag(flags.kind) };

@@ -6,6 +6,7 @@ import { requiredFlag } from "../command-line.js";
 import { fieldLines } from "../output.js";
 
 export const reseal: Command = {
+  summary: "seal every stored value under the first store.encryption key (admin)",
   flags: ["reason"],
   async run({ client, flags, output }) {
     const response = await client.admin.resealStore({ reason: requiredFlag(flags, "reason") });

@@ -21,6 +21,7 @@ function templateData(pairs: readonly string[]): Record<string, { value: string 
 }
 
 export const sendTemplate: Command = {
+  summary: "send a template message",
   flags: ["app", "to", "template", "data", "url", "client-msg-id"],
   async run({ client, flags, output }) {
     const response = await client.messages.sendTemplateMessage({

@@ -6,6 +6,8 @@ import { requiredFlag, targetFlag } from "../command-line.js";
 import { fieldLines } from "../output.js";
 
 export const sign: Command = {
+  summary:
+    "sign a page for the JS-SDK (wx.config; a WeCom app's wx.agentConfig with --agent-config)",
   flags: ["app", "url", "agent-config"],
   async run({ client, flags, output }) {
     const response = await client.tokens.signJsSdk({

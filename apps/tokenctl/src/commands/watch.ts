@@ -10,6 +10,7 @@ import { kindFlag } from "../credential-kind.js";
 import { note } from "../output.js";
 
 export const watch: Command = {
+  summary: "print every change of a credential until Ctrl-C (values not shown)",
   flags: ["app", "kind"],
   async run({ client, flags, output }) {
     const cache = client.tokenCache(requiredFlag(flags, "app"), kindFlag(flags.kind));

@@ -4,6 +4,7 @@
 from wxtoken.backoff import ExponentialBackoff
 from wxtoken.client import (
     ACCESS_TOKEN,
+    AGENT_CONFIG_TICKET,
     DEFAULT_FRESHNESS_MARGIN,
     DEFAULT_TIMEOUT,
     JSAPI_TICKET,
@@ -22,6 +23,7 @@ from wxtoken.errors import (
     UnavailableError,
     WxTokenError,
 )
+from wxtoken.target import CredentialOwner, parse_target, wecom_owner
 from wxtoken.token_cache import Credential, TokenCache
 from wxtoken.wechat_response import (
     TOKEN_REJECTED_ERRCODES,
@@ -33,9 +35,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ACCESS_TOKEN",
+    "AGENT_CONFIG_TICKET",
     "CancelledError",
     "Client",
     "Credential",
+    "CredentialOwner",
     "DEFAULT_FRESHNESS_MARGIN",
     "DEFAULT_TIMEOUT",
     "DeadlineExceededError",
@@ -54,4 +58,6 @@ __all__ = [
     "WeChatTokenRejected",
     "WxTokenError",
     "is_token_rejected",
+    "parse_target",
+    "wecom_owner",
 ]

@@ -11,6 +11,7 @@ import grpc
 
 from wxtoken.backoff import ExponentialBackoff
 from wxtoken.errors import from_rpc_error
+from wxtoken.target import CredentialOwner, request_target
 from wxtoken.token_cache import Credential, TokenCache
 from wxtoken.v1 import admin_pb2_grpc, message_pb2_grpc, token_pb2, token_pb2_grpc
 from wxtoken.wechat_response import WeChatTokenRejected, is_token_rejected
@@ -20,6 +21,7 @@ T = TypeVar("T")
 ACCESS_TOKEN = token_pb2.CREDENTIAL_KIND_ACCESS_TOKEN
 JSAPI_TICKET = token_pb2.CREDENTIAL_KIND_JSAPI_TICKET
 WX_CARD_TICKET = token_pb2.CREDENTIAL_KIND_WX_CARD_TICKET
+AGENT_CONFIG_TICKET = token_pb2.CREDENTIAL_KIND_AGENT_CONFIG_TICKET
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_FRESHNESS_MARGIN = 10.0
@@ -36,7 +38,11 @@ class Client:
     delay growing from ``reconnect_initial`` to ``reconnect_max`` seconds.
 
     ``tokens``, ``messages`` and ``admin`` are the raw stubs of TokenService, MessageService
-    and AdminService; pass ``metadata=client.metadata`` to their calls."""
+    and AdminService; pass ``metadata=client.metadata`` to their calls.
+
+    Every method naming a credential takes ``app_id``: a WeChat AppID, or a WeCom app as
+    "wecom:CORP_ID:AGENT_ID" (or "wecom:CORP_ID:NAME" for a named secret); or, instead,
+    ``owner=wecom_owner(corp_id, agent_id)``."""
 
     def __init__(
         self,
@@ -57,7 +63,13 @@ class Client:
         if (certificate_chain is None) != (private_key is None):
             raise ValueError("Client: certificate_chain and private_key go together")
         self._backoff = ExponentialBackoff(reconnect_initial, reconnect_max)
-        options = [("grpc.max_reconnect_backoff_ms", int(reconnect_max * 1000))]
+        options = [
+            ("grpc.max_reconnect_backoff_ms", int(reconnect_max * 1000)),
+            # Connections of its own: a new Client does not inherit the backoff of another
+            # one's failed connection to the same server (gRPC shares them by default), and
+            # so reaches a server that just restarted at once.
+            ("grpc.use_local_subchannel_pool", 1),
+        ]
         wants_tls = tls if tls is not None else (
             root_certificates is not None or certificate_chain is not None
         )
@@ -85,49 +97,78 @@ class Client:
         """The call metadata carrying the caller key, for calls made with the raw stubs."""
         return self._metadata
 
-    def get_token(self, app_id: str, kind: int = ACCESS_TOKEN) -> Credential:
+    def get_token(
+        self,
+        app_id: Optional[str] = None,
+        kind: int = ACCESS_TOKEN,
+        *,
+        owner: Optional[CredentialOwner] = None,
+    ) -> Credential:
         """GetToken: the app's current credential of ``kind`` from the server."""
-        request = token_pb2.GetTokenRequest(app_id=app_id, kind=kind)
+        _, target = request_target(app_id, owner)
+        request = token_pb2.GetTokenRequest(**target, kind=kind)
         return self._unary(self.tokens.GetToken, request).credential
 
     def refresh_token(
-        self, app_id: str, stale_value: str, kind: int = ACCESS_TOKEN
+        self,
+        app_id: Optional[str],
+        stale_value: str,
+        kind: int = ACCESS_TOKEN,
+        *,
+        owner: Optional[CredentialOwner] = None,
     ) -> token_pb2.RefreshTokenResponse:
         """RefreshToken: reports ``stale_value`` as rejected by WeChat; the response carries
         the credential to use and whether this call caused (or joined) a refresh."""
-        request = token_pb2.RefreshTokenRequest(app_id=app_id, kind=kind, stale_value=stale_value)
+        _, target = request_target(app_id, owner)
+        request = token_pb2.RefreshTokenRequest(**target, kind=kind, stale_value=stale_value)
         return self._unary(self.tokens.RefreshToken, request)
 
-    def token_cache(self, app_id: str, kind: int = ACCESS_TOKEN) -> TokenCache:
+    def token_cache(
+        self,
+        app_id: Optional[str] = None,
+        kind: int = ACCESS_TOKEN,
+        *,
+        owner: Optional[CredentialOwner] = None,
+    ) -> TokenCache:
         """The cache of an app's credential of ``kind``: one per app and kind, watching from
         its first use until close()."""
+        name, _ = request_target(app_id, owner)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the wxtoken client was closed")
-            cache = self._caches.get((kind, app_id))
+            cache = self._caches.get((kind, name))
             if cache is None:
                 cache = TokenCache(
                     self.tokens,
                     app_id,
                     kind,
+                    owner=owner,
                     metadata=self._metadata,
                     timeout=self._timeout,
                     freshness_margin=self._freshness_margin,
                     backoff=self._backoff,
                 )
-                self._caches[(kind, app_id)] = cache
+                self._caches[(kind, name)] = cache
             return cache
 
-    def get_access_token(self, app_id: str) -> str:
+    def get_access_token(
+        self, app_id: Optional[str] = None, *, owner: Optional[CredentialOwner] = None
+    ) -> str:
         """The app's access_token: from its cache while fresh, else from GetToken."""
-        return self.token_cache(app_id).get()
+        return self.token_cache(app_id, owner=owner).get()
 
-    def with_access_token(self, app_id: str, fn: Callable[[str], T]) -> T:
+    def with_access_token(
+        self,
+        app_id: Optional[str],
+        fn: Callable[[str], T],
+        *,
+        owner: Optional[CredentialOwner] = None,
+    ) -> T:
         """Runs ``fn`` with the app's access_token. If WeChat rejected it (``fn`` returns a
         mapping whose errcode is 40001, 40014 or 42001, or raises WeChatTokenRejected),
         reports the token with RefreshToken and runs ``fn`` once more with its replacement,
         returning (or raising) whatever that gives."""
-        cache = self.token_cache(app_id)
+        cache = self.token_cache(app_id, owner=owner)
         access_token = cache.get()
         try:
             result = fn(access_token)

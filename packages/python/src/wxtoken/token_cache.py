@@ -12,6 +12,7 @@ import grpc
 
 from wxtoken.backoff import ExponentialBackoff
 from wxtoken.errors import WxTokenError, from_rpc_error
+from wxtoken.target import CredentialOwner, request_target
 from wxtoken.v1 import token_pb2, token_pb2_grpc
 
 Credential = token_pb2.Credential
@@ -41,15 +42,17 @@ class TokenCache:
     def __init__(
         self,
         tokens: token_pb2_grpc.TokenServiceStub,
-        app_id: str,
+        app_id: Optional[str],
         kind: int,
         *,
+        owner: Optional[CredentialOwner] = None,
         metadata: Sequence[Tuple[str, str]],
         timeout: float,
         freshness_margin: float,
         backoff: ExponentialBackoff,
     ) -> None:
-        self.app_id = app_id
+        # app_id: the AppID, or "wecom:CORP_ID:APP" for a WeCom app.
+        self.app_id, self._target = request_target(app_id, owner)
         self.kind = kind
         self._tokens = tokens
         self._metadata = tuple(metadata)
@@ -63,7 +66,7 @@ class TokenCache:
         self._stream: Optional[grpc.Future] = None
         self._disconnects = 0
         self._thread = threading.Thread(
-            target=self._watch, name=f"wxtoken-watch-{app_id}", daemon=True
+            target=self._watch, name=f"wxtoken-watch-{self.app_id}", daemon=True
         )
         self._thread.start()
 
@@ -117,7 +120,7 @@ class TokenCache:
             credential = self._credential
         if credential is not None and time.time() < _expires_at(credential) - self._freshness_margin:
             return credential.value
-        request = token_pb2.GetTokenRequest(app_id=self.app_id, kind=self.kind)
+        request = token_pb2.GetTokenRequest(**self._target, kind=self.kind)
         response = self._unary(self._tokens.GetToken, request)
         self._update(response.credential, authoritative=False)
         return response.credential.value
@@ -126,7 +129,7 @@ class TokenCache:
         """Reports ``stale_value`` as rejected by WeChat (RefreshToken); returns the credential
         to use from now on."""
         request = token_pb2.RefreshTokenRequest(
-            app_id=self.app_id, kind=self.kind, stale_value=stale_value
+            **self._target, kind=self.kind, stale_value=stale_value
         )
         response = self._unary(self._tokens.RefreshToken, request)
         self._update(response.credential, authoritative=False)
@@ -165,7 +168,7 @@ class TokenCache:
 
     def _open_stream(self):
         """A new WatchToken call, or None once the cache is closed."""
-        request = token_pb2.WatchTokenRequest(app_id=self.app_id, kind=self.kind)
+        request = token_pb2.WatchTokenRequest(**self._target, kind=self.kind)
         with self._changed:
             if self._closed.is_set():
                 return None
