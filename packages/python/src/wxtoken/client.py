@@ -60,7 +60,13 @@ class Client:
         if (certificate_chain is None) != (private_key is None):
             raise ValueError("Client: certificate_chain and private_key go together")
         self._backoff = ExponentialBackoff(reconnect_initial, reconnect_max)
-        options = [("grpc.max_reconnect_backoff_ms", int(reconnect_max * 1000))]
+        options = [
+            ("grpc.max_reconnect_backoff_ms", int(reconnect_max * 1000)),
+            # Connections of its own: grpcio otherwise shares them between channels to the same
+            # target, and a new Client would fail at once while another one's connection
+            # waits out its reconnect backoff (e.g. just after a server restart).
+            ("grpc.use_local_subchannel_pool", 1),
+        ]
         wants_tls = tls if tls is not None else (
             root_certificates is not None or certificate_chain is not None
         )
