@@ -1,20 +1,19 @@
 #!/usr/bin/env python3
-"""A wxtoken client with grpcio: GetToken, then WatchToken, over native gRPC.
+"""wxtoken from Python with the `wxtoken` package (packages/python): GetToken, then a token
+cache that a WatchToken stream keeps hot.
 
-Prints one JSON object per line on stdout:
-  {"rpc": "GetToken", "response": {...}}
-  {"rpc": "WatchToken", "response": {...}}   the stream's first message (the current
-                                             credential), then one per change with --watch N
-Messages are in protobuf JSON (camelCase names, 64-bit integers as strings), as Connect's
-JSON API and tokenctl --json print them.
+Prints one JSON object per line on stdout, messages in protobuf JSON (camelCase names,
+64-bit integers as strings), as Connect's JSON API and tokenctl --json print them:
+  {"rpc": "GetToken", "response": {"credential": {...}}}
+  {"rpc": "WatchToken", "response": {"credential": {...}}}   the cache's first credential
+      (the stream's first message: the current one), then one per change with --watch N
 
 On a failed call prints {"error": {"code", "message", "upstream": [...]}} on stderr and
-exits 2; "upstream" holds the wxtoken.v1.UpstreamError details (WeChat's errcode and
-errmsg), read from the grpc-status-details-bin trailer. Run ./generate.sh first.
+exits 2; "upstream" holds the wxtoken.v1.UpstreamError details (WeChat's errcode, errmsg).
 
-With --ca-file the channel is TLS (listen.tls); with --cert-file and --key-file it
-presents a client certificate (mTLS), and a caller known by its certificate
-(callers[].identity) needs no key.
+With --ca-file the channel is TLS (listen.tls); with --cert-file and --key-file it presents a
+client certificate (mTLS), and a caller known by its certificate (callers[].identity) needs
+no key.
 """
 
 import argparse
@@ -23,20 +22,23 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "gen"))
+# The package from this checkout, so that no install is needed (`pip install
+# ./packages/python` works as well).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "packages" / "python" / "src"))
 
 try:
-    import grpc
+    import wxtoken
     from google.protobuf import json_format
-    from google.rpc import status_pb2
-    from wxtoken.v1 import token_pb2, token_pb2_grpc
 except ImportError as missing:
     sys.exit(
-        f"client.py: {missing}. Install Debian's python3-grpcio and python3-grpc-tools "
-        "(or grpcio and grpcio-tools with pip), then run ./generate.sh"
+        f"client.py: {missing}. Install Debian's python3-grpcio (or grpcio and protobuf with pip)"
     )
 
-KINDS = ("access_token", "jsapi_ticket", "wx_card_ticket")
+KINDS = {
+    "access_token": wxtoken.ACCESS_TOKEN,
+    "jsapi_ticket": wxtoken.JSAPI_TICKET,
+    "wx_card_ticket": wxtoken.WX_CARD_TICKET,
+}
 
 
 def parse_args():
@@ -51,7 +53,7 @@ def parse_args():
         type=int,
         default=0,
         metavar="N",
-        help="after the stream's first message, print N changes before exiting",
+        help="after the cache's first credential, print N changes before exiting",
     )
     parser.add_argument(
         "--key",
@@ -65,80 +67,55 @@ def parse_args():
     args = parser.parse_args()
     if (args.cert_file is None) != (args.key_file is None):
         parser.error("--cert-file and --key-file go together")
-    if args.cert_file is not None and args.ca_file is None:
-        parser.error("--cert-file needs --ca-file (TLS)")
     if not args.key and args.cert_file is None:
         parser.error("no caller key: pass --key KEY or set WXTOKEN_KEY (or --cert-file)")
     return args
 
 
-def read_file(path):
+def read_pem(path):
     return None if path is None else Path(path).read_bytes()
-
-
-def open_channel(args):
-    """A TLS channel with --ca-file (and a client certificate with --cert-file), else cleartext."""
-    if args.ca_file is None:
-        return grpc.insecure_channel(args.target)
-    credentials = grpc.ssl_channel_credentials(
-        root_certificates=read_file(args.ca_file),
-        private_key=read_file(args.key_file),
-        certificate_chain=read_file(args.cert_file),
-    )
-    return grpc.secure_channel(args.target, credentials)
-
-
-def upstream_errors(error):
-    """The wxtoken.v1.UpstreamError details of a failed call.
-
-    gRPC carries rich error details in the grpc-status-details-bin trailer: a serialized
-    google.rpc.Status whose `details` are google.protobuf.Any messages.
-    """
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            status = status_pb2.Status.FromString(value)
-            for detail in status.details:
-                upstream = token_pb2.UpstreamError()
-                if detail.Unpack(upstream):
-                    yield upstream
 
 
 def print_line(stream, value):
     print(json.dumps(value), file=stream, flush=True)
 
 
-def print_rpc(rpc, response):
-    print_line(sys.stdout, {"rpc": rpc, "response": json_format.MessageToDict(response)})
+def print_credential(rpc, credential):
+    response = {"credential": json_format.MessageToDict(credential)}
+    print_line(sys.stdout, {"rpc": rpc, "response": response})
 
 
 def main():
     args = parse_args()
-    # Every call carries the caller key as metadata (none for a caller known by its certificate).
-    metadata = (("authorization", f"Bearer {args.key}"),) if args.key else ()
-    kind = token_pb2.CredentialKind.Value(f"CREDENTIAL_KIND_{args.kind.upper()}")
-    with open_channel(args) as channel:
-        tokens = token_pb2_grpc.TokenServiceStub(channel)
-        try:
-            response = tokens.GetToken(
-                token_pb2.GetTokenRequest(app_id=args.app, kind=kind),
-                metadata=metadata,
-                timeout=args.timeout,
-            )
-            print_rpc("GetToken", response)
+    kind = KINDS[args.kind]
+    try:
+        # TLS when a CA or a client certificate is given; the key goes in the authorization
+        # metadata of every call (none for a caller known by its certificate).
+        with wxtoken.Client(
+            args.target,
+            args.key or None,
+            root_certificates=read_pem(args.ca_file),
+            certificate_chain=read_pem(args.cert_file),
+            private_key=read_pem(args.key_file),
+            timeout=args.timeout,
+        ) as wx:
+            credential = wx.get_token(args.app, kind)
+            print_credential("GetToken", credential)
 
-            stream = tokens.WatchToken(
-                token_pb2.WatchTokenRequest(app_id=args.app, kind=kind), metadata=metadata
-            )
-            for received, message in enumerate(stream):
-                print_rpc("WatchToken", message)
-                if received == args.watch:
-                    stream.cancel()
-                    break
-        except grpc.RpcError as error:
-            upstream = [json_format.MessageToDict(detail) for detail in upstream_errors(error)]
-            failure = {"code": error.code().name, "message": error.details(), "upstream": upstream}
-            print_line(sys.stderr, {"error": failure})
-            return 2
+            # One WatchToken stream on a background thread keeps the cache hot (reconnecting
+            # with backoff); wx.get_access_token(app) would read it from memory.
+            cache = wx.token_cache(args.app, kind)
+            credential = cache.wait()
+            print_credential("WatchToken", credential)
+            for _ in range(args.watch):
+                credential = cache.wait_for_generation(credential.generation + 1)
+                print_credential("WatchToken", credential)
+    except wxtoken.WxTokenError as error:
+        # error.upstream: the UpstreamError details of the grpc-status-details-bin trailer.
+        upstream = [json_format.MessageToDict(detail) for detail in error.upstream]
+        failure = {"code": error.code.name, "message": error.message, "upstream": upstream}
+        print_line(sys.stderr, {"error": failure})
+        return 2
     return 0
 
 

@@ -195,6 +195,16 @@ def test_tls_options_make_a_tls_channel(server: TokenServer, connect):
         wxtoken.Client(server.grpc_target, ADMIN_KEY, certificate_chain=b"-----BEGIN")
 
 
+def test_only_a_client_certificate_goes_without_a_key(server: TokenServer):
+    # A caller known by its certificate (callers[].identity) sends no authorization metadata;
+    # examples/python's interop test reads a token that way over mTLS.
+    with pytest.raises(ValueError, match="api_key is required without a client certificate"):
+        wxtoken.Client(server.grpc_target)
+    pem = {"certificate_chain": b"-----BEGIN", "private_key": b"-----BEGIN"}
+    with wxtoken.Client(server.grpc_target, **pem) as client:
+        assert client.metadata == ()
+
+
 def test_a_quota_hold_carries_retry_after(harness: Harness, connect):
     sim = harness.start_simulator()
     sim.inject(endpoint=CLASSIC_TOKEN_PATH, appId=OTHER_APP_ID, errcode=45009, count=1000)

@@ -29,7 +29,8 @@ DEFAULT_FRESHNESS_MARGIN = 10.0
 
 class Client:
     """Calls wxtoken's native gRPC port (``listen.grpc``) at ``target`` ("host:port") with the
-    caller key ``api_key``. TLS is used when any of ``root_certificates`` (PEM bytes of the
+    caller key ``api_key`` (None for a caller known by its client certificate,
+    ``callers[].identity``). TLS is used when any of ``root_certificates`` (PEM bytes of the
     CA; None: the system's), ``certificate_chain`` and ``private_key`` (the client
     certificate for mTLS) is given, or when ``tls=True``.
 
@@ -47,7 +48,7 @@ class Client:
     def __init__(
         self,
         target: str,
-        api_key: str,
+        api_key: Optional[str] = None,
         *,
         root_certificates: Optional[bytes] = None,
         certificate_chain: Optional[bytes] = None,
@@ -58,7 +59,9 @@ class Client:
         reconnect_initial: float = 0.2,
         reconnect_max: float = 30.0,
     ) -> None:
-        if not api_key.strip():
+        if api_key is None and certificate_chain is None:
+            raise ValueError("Client: api_key is required without a client certificate")
+        if api_key is not None and not api_key.strip():
             raise ValueError("Client: api_key must not be empty")
         if (certificate_chain is None) != (private_key is None):
             raise ValueError("Client: certificate_chain and private_key go together")
@@ -82,7 +85,9 @@ class Client:
             self._channel = grpc.secure_channel(target, credentials, options=options)
         else:
             self._channel = grpc.insecure_channel(target, options=options)
-        self._metadata: Tuple[Tuple[str, str], ...] = (("authorization", f"Bearer {api_key}"),)
+        self._metadata: Tuple[Tuple[str, str], ...] = (
+            (("authorization", f"Bearer {api_key}"),) if api_key is not None else ()
+        )
         self._timeout = timeout
         self._freshness_margin = freshness_margin
         self.tokens = token_pb2_grpc.TokenServiceStub(self._channel)
