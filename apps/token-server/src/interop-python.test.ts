@@ -13,6 +13,7 @@ import {
   type SpawnedProcess,
   spawnProcess,
   Teardown,
+  tlsListen,
 } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "./security/caller-auth.js";
@@ -178,15 +179,7 @@ describe("the Python example over TLS (grpc.ssl_channel_credentials)", () => {
     const server = await startStack({
       teardown,
       config: {
-        listen: {
-          grpc: "127.0.0.1:0",
-          http: "127.0.0.1:0",
-          tls: {
-            cert_file: certs.server.certFile,
-            key_file: certs.server.keyFile,
-            ...(clientCa && { client_ca_file: certs.caFile }),
-          },
-        },
+        listen: tlsListen(certs, { mutualTls: clientCa }),
         callers: [
           {
             name: "admin",

@@ -2,7 +2,7 @@
 // --key-file (a caller known by its certificate needs no key); without a client
 // certificate the server refuses it (exit 2), and an unreadable file is a usage error.
 import { createHash } from "node:crypto";
-import { createTestCertificates, e2e, fileFixture } from "@wxtoken/testkit";
+import { createTestCertificates, e2e, fileFixture, tlsListen } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runTokenctl, startStack } from "./testing/tokenctl-process.js";
 
@@ -12,15 +12,7 @@ const fixture = fileFixture({ beforeAll, afterEach, afterAll }, async (teardown)
   const stack = await startStack({
     teardown,
     config: {
-      listen: {
-        grpc: "127.0.0.1:0",
-        http: "127.0.0.1:0",
-        tls: {
-          cert_file: certs.server.certFile,
-          key_file: certs.server.keyFile,
-          client_ca_file: certs.caFile,
-        },
-      },
+      listen: tlsListen(certs, { mutualTls: true }),
       callers: [
         {
           name: "ops",

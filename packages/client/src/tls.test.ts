@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConnectError } from "@connectrpc/connect";
 import { CredentialKind } from "@wxtoken/api";
-import { createTestCertificates, e2e, fileFixture } from "@wxtoken/testkit";
+import { createTestCertificates, e2e, fileFixture, tlsListen } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { clientFor, clientOptions, startStack, TRANSPORTS } from "./testing/stack.js";
 
@@ -20,15 +20,7 @@ const stack = fileFixture({ beforeAll, afterEach, afterAll }, async (teardown) =
   const server = await startStack({
     teardown,
     config: {
-      listen: {
-        grpc: "127.0.0.1:0",
-        http: "127.0.0.1:0",
-        tls: {
-          cert_file: certs.server.certFile,
-          key_file: certs.server.keyFile,
-          client_ca_file: certs.caFile,
-        },
-      },
+      listen: tlsListen(certs, { mutualTls: true }),
       callers: [
         {
           name: "admin",

@@ -17,7 +17,7 @@ export type {
   TestCertificateOptions,
   TestCertificates,
 } from "./test-certificates.js";
-export { createTestCertificates } from "./test-certificates.js";
+export { createTestCertificates, tlsListen } from "./test-certificates.js";
 export type {
   LaunchedTokenServer,
   TokenServerOptions,

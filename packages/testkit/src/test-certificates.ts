@@ -125,3 +125,22 @@ export async function createTestCertificates(
     },
   };
 }
+
+/** What `tlsListen` asks of the server. */
+export interface TlsListenOptions {
+  /** Clients must present a certificate signed by the test CA (listen.tls.client_ca_file). */
+  mutualTls: boolean;
+}
+
+/** A token-server's `listen` config on free loopback ports, serving TLS with `certs.server`. */
+export function tlsListen(certs: TestCertificates, options: TlsListenOptions) {
+  return {
+    grpc: "127.0.0.1:0",
+    http: "127.0.0.1:0",
+    tls: {
+      cert_file: certs.server.certFile,
+      key_file: certs.server.keyFile,
+      ...(options.mutualTls && { client_ca_file: certs.caFile }),
+    },
+  };
+}
