@@ -6,7 +6,6 @@
 // same value (WeCom's gettoken and tickets do until they expire): never at the caller's
 // deadline.
 import { createHash } from "node:crypto";
-import { setTimeout as delay } from "node:timers/promises";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import type { Logger } from "pino";
 import { decodeJson, encodeJson, KIND_NAMES, keys } from "../store/keys.js";
@@ -28,9 +27,6 @@ type Outcome = FailureRecord | { readonly unchanged: true };
 const isUnchanged = (outcome: Outcome): outcome is { readonly unchanged: true } =>
   "unchanged" in outcome;
 
-/** How often a follower reads the outcome key while it waits. */
-const POLL_MS = 250;
-
 /** A request, and the outcome of a failed one, outlive a leader change, but not by much. */
 const REQUEST_TTL_MS = 30_000;
 
@@ -38,9 +34,7 @@ export const sha256Hex = (text: string): string => createHash("sha256").update(t
 
 export class RefreshRequests {
   /** Requests being written, by app, kind and stale value: one write however many callers. */
-  private readonly asking = new Map<string, Promise<void>>();
-  /** Reads of an outcome key under way, by key: one however many callers wait. */
-  private readonly polls = new Map<string, Promise<Outcome | undefined>>();
+  private readonly asking = new Map<string, Promise<bigint>>();
 
   constructor(
     private readonly store: KvStore,
@@ -54,26 +48,14 @@ export class RefreshRequests {
    */
   async ask(slot: CredentialSlot, staleValue: string, signal: AbortSignal): Promise<Credential> {
     const staleSha256 = sha256Hex(staleValue);
-    const kind = KIND_NAMES[slot.kind];
-    const outcomeKey = keys.refreshOutcome(slot.appId, kind, staleSha256);
+    const outcomeKey = keys.refreshOutcome(slot.appId, KIND_NAMES[slot.kind], staleSha256);
     const stop = new AbortController();
     const waiting = AbortSignal.any([signal, stop.signal]);
-    const settle = (outcome: Outcome): Promise<Credential> =>
-      isUnchanged(outcome) ? slot.waitForCurrent(waiting) : Promise.reject(failureOf(outcome));
-    const watched = new Promise<Outcome>((resolve) => {
-      const unsubscribe = this.store.watch(outcomeKey, (event) => {
-        if (event.type === "put" && event.entry.key === outcomeKey) {
-          resolve(decodeJson<Outcome>(event.entry.value));
-        }
-      });
-      waiting.addEventListener("abort", unsubscribe, { once: true });
-    });
     try {
-      await this.write(slot, staleSha256, outcomeKey);
-      // The watch may start after the leader answered (etcd watches start asynchronously):
-      // the outcome key is also read until it holds this round's answer.
-      const read = this.polled(outcomeKey, waiting).then((outcome) => outcome ?? watched);
-      const answered = Promise.race([watched, read]).then(settle);
+      const asked = await this.write(slot, staleSha256, outcomeKey);
+      const answered = this.outcome(outcomeKey, asked, waiting).then((outcome) =>
+        isUnchanged(outcome) ? slot.waitForCurrent(waiting) : Promise.reject(failureOf(outcome)),
+      );
       return await Promise.race([slot.waitForReplacement(staleValue, waiting), answered]);
     } finally {
       stop.abort();
@@ -81,34 +63,29 @@ export class RefreshRequests {
   }
 
   /**
-   * The outcome stored at `key`, read every POLL_MS until there is one (shared per key);
-   * undefined when none came while a request lives.
+   * The leader's outcome at `key`, written after the request at revision `asked`: the watch
+   * starts from there, so an answer given before it was established is not missed.
    */
-  private polled(key: string, signal: AbortSignal): Promise<Outcome | undefined> {
-    let poll = this.polls.get(key);
-    if (poll === undefined) {
-      const until = Date.now() + REQUEST_TTL_MS;
-      poll = (async () => {
-        while (Date.now() < until) {
-          const entry = await this.store.get(key).catch(() => undefined);
-          if (entry !== undefined) {
-            return decodeJson<Outcome>(entry.value);
+  private outcome(key: string, asked: bigint, signal: AbortSignal): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      const unsubscribe = this.store.watch(
+        key,
+        (event) => {
+          if (event.type === "put" && event.entry.key === key) {
+            resolve(decodeJson<Outcome>(event.entry.value));
           }
-          await delay(POLL_MS, undefined, { ref: false });
-        }
-        return undefined;
-      })().finally(() => this.polls.delete(key));
-      this.polls.set(key, poll);
-    }
-    const aborted = new Promise<never>((_, reject) => {
-      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+        },
+        { fromRevision: asked + 1n },
+      );
+      signal.addEventListener("abort", unsubscribe, { once: true });
     });
-    aborted.catch(() => undefined);
-    return Promise.race([poll, aborted]);
   }
 
-  /** Writes the request, once however many callers; an earlier round's outcome goes first. */
-  private write(slot: CredentialSlot, staleSha256: string, outcomeKey: string): Promise<void> {
+  /**
+   * Writes the request, once however many callers; an earlier round's outcome goes first.
+   * Resolves to the request's revision.
+   */
+  private write(slot: CredentialSlot, staleSha256: string, outcomeKey: string): Promise<bigint> {
     const id = `${slot.appId}/${slot.kind}/${staleSha256}`;
     let asked = this.asking.get(id);
     if (asked === undefined) {
@@ -129,7 +106,12 @@ export class RefreshRequests {
             },
           ),
         )
-        .then(() => undefined)
+        .then((revision) => {
+          if (revision === undefined) {
+            throw new Error("the refresh request was not written");
+          }
+          return revision;
+        })
         .finally(() => this.asking.delete(id));
       this.asking.set(id, asked);
     }

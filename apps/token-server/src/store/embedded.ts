@@ -6,7 +6,14 @@ import { EventEmitter } from "node:events";
 import { accessSync, chmodSync, constants, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Database, open, type RootDatabase, type RootDatabaseOptionsWithPath } from "lmdb";
-import type { KvEntry, KvEvent, KvStore, PutOptions, Unsubscribe } from "./kv-store.js";
+import type {
+  KvEntry,
+  KvEvent,
+  KvStore,
+  PutOptions,
+  Unsubscribe,
+  WatchOptions,
+} from "./kv-store.js";
 import { checkStoreFiles, markStoreFormat } from "./store-format.js";
 import { lockStore, type StoreLock } from "./store-lock.js";
 
@@ -93,6 +100,10 @@ export class EmbeddedStore implements KvStore {
   }
 
   async list(prefix: string): Promise<KvEntry[]> {
+    return this.listSync(prefix);
+  }
+
+  private listSync(prefix: string): KvEntry[] {
     const entries: KvEntry[] = [];
     for (const { key, value } of this.records.getRange({ start: prefix })) {
       if (!key.startsWith(prefix)) {
@@ -141,7 +152,11 @@ export class EmbeddedStore implements KvStore {
     }
   }
 
-  watch(prefix: string, listener: (event: KvEvent) => void): Unsubscribe {
+  watch(
+    prefix: string,
+    listener: (event: KvEvent) => void,
+    options: WatchOptions = {},
+  ): Unsubscribe {
     const filtered = (event: KvEvent) => {
       const key = event.type === "put" ? event.entry.key : event.key;
       if (key.startsWith(prefix)) {
@@ -149,6 +164,15 @@ export class EmbeddedStore implements KvStore {
       }
     };
     this.events.on("event", filtered);
+    const { fromRevision } = options;
+    if (fromRevision !== undefined) {
+      // No history here: what was written since, as it is now, told before any later change.
+      for (const entry of this.listSync(prefix)) {
+        if (entry.revision >= fromRevision) {
+          listener({ type: "put", entry });
+        }
+      }
+    }
     return () => this.events.off("event", filtered);
   }
 

@@ -11,6 +11,7 @@ import {
   type KvStore,
   type PutOptions,
   type Unsubscribe,
+  type WatchOptions,
 } from "./kv-store.js";
 import { WatchConnection } from "./watch-connection.js";
 
@@ -103,12 +104,18 @@ export class EtcdStore implements KvStore {
       .exec();
   }
 
-  watch(prefix: string, listener: (event: KvEvent) => void): Unsubscribe {
+  watch(
+    prefix: string,
+    listener: (event: KvEvent) => void,
+    options: WatchOptions = {},
+  ): Unsubscribe {
     let watcher: Watcher | undefined;
     let cancelled = false;
-    this.client
-      .watch()
-      .prefix(this.prefix + prefix)
+    const builder = this.client.watch().prefix(this.prefix + prefix);
+    if (options.fromRevision !== undefined) {
+      builder.startRevision(String(options.fromRevision));
+    }
+    builder
       .create()
       .then((created) => {
         watcher = created;

@@ -16,7 +16,7 @@ export function fencedStore(store: KvStore, currentFence: () => Fence | undefine
     put: (key: string, value: Uint8Array, options: PutOptions = {}) =>
       store.put(key, value, { ...options, fence: fence() }),
     delete: (key) => store.delete(key),
-    watch: (prefix, listener) => store.watch(prefix, listener),
+    watch: (prefix, listener, options) => store.watch(prefix, listener, options),
     close: () => store.close(),
   };
 }

@@ -34,6 +34,16 @@ export type KvEvent =
 
 export type Unsubscribe = () => void;
 
+export interface WatchOptions {
+  /**
+   * Also tell of the changes from this revision on that came before the watch started: an
+   * etcd watch is established asynchronously, and a change made meanwhile (an answer to a
+   * request just written at `fromRevision - 1`) would otherwise be missed. The embedded
+   * store keeps no history: it tells of each key's current value if written since.
+   */
+  fromRevision?: bigint;
+}
+
 export interface KvStore {
   get(key: string): Promise<KvEntry | undefined>;
   /** Every live entry whose key starts with `prefix`, in key order. */
@@ -42,7 +52,7 @@ export interface KvStore {
   put(key: string, value: Uint8Array, options?: PutOptions): Promise<bigint | undefined>;
   delete(key: string): Promise<void>;
   /** Calls `listener` for every later change under `prefix`, in revision order. */
-  watch(prefix: string, listener: (event: KvEvent) => void): Unsubscribe;
+  watch(prefix: string, listener: (event: KvEvent) => void, options?: WatchOptions): Unsubscribe;
   close(): Promise<void>;
 }
 

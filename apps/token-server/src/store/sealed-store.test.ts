@@ -112,7 +112,7 @@ describe("SealedStore", () => {
     const spy: KvStore = {
       get: (key) => inner.get(key),
       delete: (key) => inner.delete(key),
-      watch: (prefix, listener) => inner.watch(prefix, listener),
+      watch: (prefix, listener, options) => inner.watch(prefix, listener, options),
       list: (prefix) => inner.list(prefix),
       put: (key, value, options = {}) => {
         puts.push(options);

@@ -6,7 +6,14 @@ import type { Logger } from "pino";
 import { StartupError } from "../startup-error.js";
 import { type DataKeys, KEY_FILES } from "./data-keys.js";
 import { keys as storeKeys } from "./keys.js";
-import type { KvEntry, KvEvent, KvStore, PutOptions, Unsubscribe } from "./kv-store.js";
+import type {
+  KvEntry,
+  KvEvent,
+  KvStore,
+  PutOptions,
+  Unsubscribe,
+  WatchOptions,
+} from "./kv-store.js";
 import { isSealed, open, seal, sealedKeyName } from "./seal.js";
 
 /** What a reseal did. */
@@ -82,24 +89,28 @@ export class SealedStore implements KvStore {
   }
 
   /** A value that does not open is logged (never its bytes) and not passed on. */
-  watch(prefix: string, listener: (event: KvEvent) => void): Unsubscribe {
-    return this.inner.watch(prefix, (event) => {
-      if (event.type === "delete") {
-        listener(event);
-        return;
-      }
-      let entry: KvEntry;
-      try {
-        entry = this.opened(event.entry);
-      } catch (error) {
-        this.logger.error(
-          { key: event.entry.key, revision: String(event.entry.revision) },
-          `${KEY_FILES}: ${(error as Error).message}; the change is ignored`,
-        );
-        return;
-      }
-      listener({ type: "put", entry });
-    });
+  watch(prefix: string, listener: (event: KvEvent) => void, options?: WatchOptions): Unsubscribe {
+    return this.inner.watch(
+      prefix,
+      (event) => {
+        if (event.type === "delete") {
+          listener(event);
+          return;
+        }
+        let entry: KvEntry;
+        try {
+          entry = this.opened(event.entry);
+        } catch (error) {
+          this.logger.error(
+            { key: event.entry.key, revision: String(event.entry.revision) },
+            `${KEY_FILES}: ${(error as Error).message}; the change is ignored`,
+          );
+          return;
+        }
+        listener({ type: "put", entry });
+      },
+      options,
+    );
   }
 
   close(): Promise<void> {

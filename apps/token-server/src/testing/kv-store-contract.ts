@@ -71,6 +71,22 @@ export function kvStoreContract(open: () => Promise<StoreUnderTest>): void {
     expect(await store.get("w/1")).toBeUndefined();
   });
 
+  it("tells a watch from a revision of what was written there before it started", async () => {
+    const { store } = subject;
+    const before = await store.put("from/0", bytes("older"));
+    const asked = await store.put("from/1", bytes("written before the watch"));
+    const events: KvEvent[] = [];
+    const unsubscribe = store.watch("from/", (event) => events.push(event), {
+      fromRevision: asked,
+    });
+    await store.put("from/2", bytes("after"));
+    await expect
+      .poll(() => events.map((event) => (event.type === "put" ? event.entry.key : event.key)))
+      .toEqual(["from/1", "from/2"]);
+    expect(before).toBeLessThan(asked ?? 0n);
+    unsubscribe();
+  });
+
   it("forgets a record after its TTL", async () => {
     const { store } = subject;
     await store.put("ttl/1", bytes("short"), { ttlMs: 1_000 });
