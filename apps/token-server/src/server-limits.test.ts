@@ -84,7 +84,7 @@ const loggedRefusals = (limit: string) =>
     .split("\n")
     .filter((line) => line.includes(`"limit":"${limit}"`));
 
-const getToken = (transport: Transport, appId = APP_ID) =>
+const getToken = (transport: Transport, appId: string = APP_ID) =>
   clientFor(TokenService, transport).getToken(
     { appId, kind: ACCESS },
     { headers: bearer(ADMIN_KEY) },
@@ -304,6 +304,24 @@ describe("a stream that never reads", () => {
       cancel.abort();
     },
   );
+});
+
+describe("message size", () => {
+  it("refuses a request larger than limits.max_message_bytes on the gRPC port, counted and logged once", async () => {
+    const before = await refusals("max_message_bytes");
+    const transport = createGrpcTransport({ baseUrl: stack.grpcUrl });
+    for (let i = 0; i < 2; i += 1) {
+      const refused = await connectError(getToken(transport, "x".repeat(1_100_000)));
+      expect(refused.code).toBe(Code.ResourceExhausted);
+      expect(refused.rawMessage).toContain("limits.max_message_bytes = 1048576");
+    }
+    expect(await refusals("max_message_bytes")).toBe(before + 2);
+    const logged = loggedRefusals("max_message_bytes");
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('"subject":"127.0.0.1"');
+    // The server answers afterwards, on the same connection.
+    expect((await getToken(transport)).credential?.value).not.toBe("");
+  });
 });
 
 describe("streams per connection", () => {

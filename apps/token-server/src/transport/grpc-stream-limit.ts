@@ -3,10 +3,8 @@
 // RESOURCE_EXHAUSTED naming the limit, counted and logged (once per peer and minute).
 import * as grpc from "@grpc/grpc-js";
 import { ConnectionStreams } from "./connection-streams.js";
+import { addressOf } from "./peer-address.js";
 import type { PortOptions } from "./port-options.js";
-
-/** A peer's address without its port ("127.0.0.1:5000" → "127.0.0.1"). */
-const addressOf = (peer: string) => peer.replace(/:\d+$/, "");
 
 export function streamLimitInterceptor(options: PortOptions): grpc.ServerInterceptor {
   // A connection is known by its peer's address and port.
