@@ -32,6 +32,7 @@ const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
 const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
 const WATCH_LIMIT = 3;
+const STREAMS_PER_CONNECTION = 8;
 const teardown = new Teardown();
 afterAll(() => teardown.run(), 30_000);
 
@@ -46,6 +47,7 @@ beforeAll(async () => {
         max_connections: 20,
         watch_streams_per_caller: WATCH_LIMIT,
         stream_buffer_messages: 2,
+        max_streams_per_connection: STREAMS_PER_CONNECTION,
       },
     },
   });
@@ -75,7 +77,14 @@ async function refusals(limit: string): Promise<number> {
   return line === undefined ? 0 : Number(line.split(" ")[1]);
 }
 
-const getToken = (transport: Transport, appId = APP_ID) =>
+/** The server's log lines about `limit`. */
+const loggedRefusals = (limit: string) =>
+  stack.process
+    .output()
+    .split("\n")
+    .filter((line) => line.includes(`"limit":"${limit}"`));
+
+const getToken = (transport: Transport, appId: string = APP_ID) =>
   clientFor(TokenService, transport).getToken(
     { appId, kind: ACCESS },
     { headers: bearer(ADMIN_KEY) },
@@ -293,6 +302,113 @@ describe("a stream that never reads", () => {
       // The reading stream is still open: it gets the next change.
       await change();
       cancel.abort();
+    },
+  );
+});
+
+describe("message size", () => {
+  it("refuses a request larger than limits.max_message_bytes on the gRPC port, counted and logged once", async () => {
+    const before = await refusals("max_message_bytes");
+    const transport = createGrpcTransport({ baseUrl: stack.grpcUrl });
+    for (let i = 0; i < 2; i += 1) {
+      const refused = await connectError(getToken(transport, "x".repeat(1_100_000)));
+      expect(refused.code).toBe(Code.ResourceExhausted);
+      expect(refused.rawMessage).toContain("limits.max_message_bytes = 1048576");
+    }
+    expect(await refusals("max_message_bytes")).toBe(before + 2);
+    const logged = loggedRefusals("max_message_bytes");
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('"subject":"127.0.0.1"');
+    // The server answers afterwards, on the same connection.
+    expect((await getToken(transport)).credential?.value).not.toBe("");
+  });
+});
+
+describe("streams per connection", () => {
+  it.each(FRONTS)(
+    "refuses the calls past limits.max_streams_per_connection on one connection, counted (%s port)",
+    async (front) => {
+      const before = await refusals("max_streams_per_connection");
+      const session = http2.connect(front === "gRPC" ? stack.grpcUrl : stack.httpUrl);
+      session.on("error", () => {});
+      teardown.add(() => session.destroy());
+      // Calls whose request never ends: each holds its stream open.
+      const streams = Array.from({ length: STREAMS_PER_CONNECTION + 2 }, () => {
+        const stream = session.request(
+          {
+            ":method": "POST",
+            ":path": "/wxtoken.v1.TokenService/WatchToken",
+            "content-type": "application/grpc",
+            te: "trailers",
+            authorization: `Bearer ${OTHER_APP_KEY}`,
+          },
+          { endStream: false },
+        );
+        stream.on("error", () => {});
+        const answer = new Promise<{ status?: string; message?: string; reset: number }>(
+          (resolve) => {
+            const answered = (headers: http2.IncomingHttpHeaders) => {
+              const message = headers["grpc-message"];
+              resolve({
+                status: headers["grpc-status"]?.toString(),
+                message: typeof message === "string" ? decodeURIComponent(message) : undefined,
+                reset: stream.rstCode ?? 0,
+              });
+            };
+            // A status at once (trailers-only), or a reset.
+            stream.on("response", (headers) => {
+              if (headers["grpc-status"] !== undefined) {
+                answered(headers);
+              }
+            });
+            stream.on("close", () => answered({}));
+          },
+        );
+        stream.resume();
+        return { stream, answer };
+      });
+      // The two past the limit end at once; the others stay open.
+      const refused = await Promise.all(streams.slice(STREAMS_PER_CONNECTION).map((s) => s.answer));
+      for (const answer of refused) {
+        if (front === "gRPC") {
+          expect(answer.status).toBe(String(Code.ResourceExhausted));
+          expect(answer.message).toContain(
+            `limits.max_streams_per_connection = ${STREAMS_PER_CONNECTION}`,
+          );
+        } else {
+          expect(answer.reset).toBe(http2.constants.NGHTTP2_REFUSED_STREAM);
+        }
+      }
+      const held = streams.slice(0, STREAMS_PER_CONNECTION);
+      expect(held.every(({ stream }) => !stream.closed)).toBe(true);
+      expect(await refusals("max_streams_per_connection")).toBe(before + 2);
+      // Once one call ends, the connection may open another.
+      streams[0]?.stream.close();
+      await streams[0]?.answer;
+      // The server learns of the reset before the next call's HEADERS arrive: same connection, in order.
+      const again = session.request({
+        ":method": "POST",
+        ":path": "/wxtoken.v1.TokenService/GetToken",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      again.end(Buffer.alloc(5));
+      let answered: http2.IncomingHttpHeaders = {};
+      again.on("response", (headers) => {
+        answered = headers;
+      });
+      again.on("trailers", (trailers) => {
+        answered = { ...answered, ...trailers };
+      });
+      again.resume();
+      await once(again, "close");
+      // Refused for its missing key, not for the limit.
+      expect(answered["grpc-status"]).toBe(String(Code.Unauthenticated));
+      session.destroy();
+      // Logged once for the peer in the minute, whatever the port and the count.
+      expect(loggedRefusals("max_streams_per_connection")).toHaveLength(1);
+      const { credential } = await getToken(createGrpcTransport({ baseUrl: stack.grpcUrl }));
+      expect(credential?.value).not.toBe("");
     },
   );
 });

@@ -8,7 +8,8 @@ export type LimitName =
   | "handshake_timeout"
   | "watch_streams_per_caller"
   | "stream_buffer_messages"
-  | "max_message_bytes";
+  | "max_message_bytes"
+  | "max_streams_per_connection";
 
 export interface LimitRefusalsOptions {
   logger: Pick<Logger, "warn">;

@@ -21,6 +21,8 @@ import type { FailureObserver } from "./failed-call.js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
 import { type GrpcRequest, messageOf, parseGrpcRequest } from "./grpc-request.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
+import { streamLimitInterceptor } from "./grpc-stream-limit.js";
+import { messageSizeLimit } from "./message-size-limit.js";
 import type { PortOptions } from "./port-options.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
 import { addReflection } from "./reflection.js";
@@ -256,7 +258,10 @@ export async function startGrpcServer(
 ): Promise<RunningGrpcServer> {
   const server = new grpc.Server({
     "grpc.max_receive_message_length": options.maxMessageBytes,
-    "grpc.max_concurrent_streams": options.maxStreamsPerConnection,
+    // Our patch of grpc-js: names the limit in its answer, and counts the refusal.
+    "grpc-node.on_message_too_large": messageSizeLimit(options),
+    // limits.max_streams_per_connection is ours (counted), not HTTP/2's SETTINGS (silent).
+    interceptors: [streamLimitInterceptor(options)],
     ...(options.idleTimeoutMs > 0 && { "grpc.max_connection_idle_ms": options.idleTimeoutMs }),
     "grpc.keepalive_permit_without_calls": 1,
     // Channelz (per-call bookkeeping for debugging tools) costs on every call; we do not serve it.

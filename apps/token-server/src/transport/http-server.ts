@@ -3,19 +3,21 @@
 // prior knowledge, or not); under TLS by the protocol ALPN agreed (h2 or http/1.1). Bounds:
 // an HTTP/1.1 request's headers must arrive within the handshake timeout (slowloris), an
 // HTTP/2 session without a stream open is closed after the idle timeout, and a session has
-// at most so many concurrent streams.
+// at most so many concurrent streams (one past it is refused with REFUSED_STREAM, counted).
 import {
   createServer as createHttp1Server,
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
 import {
+  constants,
   createServer as createHttp2Server,
   type Http2ServerRequest,
   type Http2ServerResponse,
   type Http2Session,
 } from "node:http2";
 import type { TLSSocket } from "node:tls";
+import { ConnectionStreams } from "./connection-streams.js";
 import type { PortOptions } from "./port-options.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
 import { listenSockets } from "./socket-listener.js";
@@ -75,10 +77,25 @@ export async function startHttpServer(
   // node checks header deadlines only on a server that says it listens; this one is fed
   // connections by our listener.
   http1.emit("listening");
-  const http2 = createHttp2Server(
-    { settings: { maxConcurrentStreams: options.maxStreamsPerConnection } },
-    handler,
-  );
+  // limits.max_streams_per_connection is counted here, not set as HTTP/2's
+  // SETTINGS_MAX_CONCURRENT_STREAMS: node refuses streams past that one silently.
+  const streams = new ConnectionStreams<Http2Session>(options.maxStreamsPerConnection);
+  const http2 = createHttp2Server((request, response) => {
+    const { stream } = request;
+    const session = stream.session;
+    const release = session === undefined ? undefined : streams.admit(session);
+    if (release === undefined) {
+      options.refusals.refused(
+        "max_streams_per_connection",
+        session?.socket?.remoteAddress ?? "unknown",
+        { max: streams.max },
+      );
+      stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    stream.once("close", release);
+    handler(request, response);
+  });
   const sessions = new Set<Http2Session>();
   http2.on("session", (session: Http2Session) => {
     sessions.add(session);

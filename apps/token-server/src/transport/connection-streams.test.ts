@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { ConnectionStreams } from "./connection-streams.js";
+
+describe("ConnectionStreams", () => {
+  it("admits `max` calls per connection, each connection on its own", () => {
+    const streams = new ConnectionStreams<string>(2);
+    const first = streams.admit("a");
+    expect(streams.admit("a")).toBeDefined();
+    expect(streams.admit("a")).toBeUndefined();
+    expect(streams.admit("b")).toBeDefined();
+    first?.();
+    expect(streams.admit("a")).toBeDefined();
+    expect(streams.admit("a")).toBeUndefined();
+  });
+
+  it("releases a call once, however often its release is called", () => {
+    const streams = new ConnectionStreams<string>(2);
+    const release = streams.admit("a");
+    streams.admit("a");
+    release?.();
+    release?.();
+    expect(streams.admit("a")).toBeDefined();
+    expect(streams.admit("a")).toBeUndefined();
+  });
+
+  it("names the limit in its refusal", () => {
+    expect(new ConnectionStreams<string>(7).refusal()).toContain(
+      "limits.max_streams_per_connection = 7",
+    );
+  });
+});
