@@ -7,6 +7,7 @@ import type { Coordinator } from "./cluster/coordinator.js";
 import { ConfigVersion } from "./config/config-version.js";
 import type { Config } from "./config/schema.js";
 import { CodeExchanger, type CodeUpstream } from "./core/code-exchanger.js";
+import type { OpenPlatformUpstream } from "./core/component-source.js";
 import { ConfigFingerprints } from "./core/config-fingerprints.js";
 import type { CredentialUpstream, WecomUpstream } from "./core/credential-fetcher.js";
 import { CredentialManager, sourceConfigs } from "./core/credential-manager.js";
@@ -47,6 +48,8 @@ export interface ServiceGraphDeps {
   upstream: CredentialUpstream & MessageUpstream & CodeUpstream;
   /** WeCom's calls, on wechat.wecom_base_url. */
   wecomUpstream: WecomUpstream;
+  /** The Open Platform's calls, on wechat.base_url. */
+  openPlatformUpstream: OpenPlatformUpstream;
   logger: Logger;
   /** Disconnects of the store's watches, for the metric; none by default. */
   watchDisconnects?: () => number;
@@ -117,8 +120,10 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   const manager = new CredentialManager({
     apps: config.apps,
     wecom: wecomApps(config.wecom),
+    openPlatforms: config.open_platforms,
     upstream,
     wecomUpstream: deps.wecomUpstream,
+    openPlatformUpstream: deps.openPlatformUpstream,
     store,
     gate,
     forceGuard,
@@ -255,15 +260,19 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       await revoked.start();
       health.start();
       await manager.start();
-      await fingerprints.publish(sourceConfigs(config.apps, wecomApps(config.wecom)));
+      await fingerprints.publish(
+        sourceConfigs(config.apps, wecomApps(config.wecom), config.open_platforms),
+      );
     },
     apply(next) {
-      const changes = manager.reconfigure(next.apps, wecomApps(next.wecom));
+      const changes = manager.reconfigure(next.apps, wecomApps(next.wecom), next.open_platforms);
       for (const { key } of [...changes.removed, ...changes.changed]) {
         sender.forget(key);
       }
       auth.replace(next.callers);
-      void fingerprints.publish(sourceConfigs(next.apps, wecomApps(next.wecom)));
+      void fingerprints.publish(
+        sourceConfigs(next.apps, wecomApps(next.wecom), next.open_platforms),
+      );
       const needRestart = RESTART_KEYS.filter(
         (key) => JSON.stringify(next[key]) !== JSON.stringify(current[key]),
       );

@@ -101,11 +101,11 @@ const openPlatformSchema = z
     /** The component_appsecret; `${env:NAME}` or `secret_file`, never a literal. */
     secret: z.string().min(1, "must not be empty"),
     /** The message verification Token; `${env:NAME}` or `token_file`. */
-    token: z.string().min(1, "must not be empty"),
+    token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, "must be 3 to 32 letters or digits"),
     /** The 43-character EncodingAESKey; `${env:NAME}` or `encoding_aes_key_file`. */
     encoding_aes_key: z
       .string()
-      .regex(/^[A-Za-z0-9+/]{43}$/, "must be the 43-character EncodingAESKey"),
+      .regex(/^[A-Za-z0-9]{43}$/, "must be the 43-character EncodingAESKey (letters and digits)"),
     /** The tickets kept for every authorizer, besides its authorizer_access_token. */
     tickets: z.array(z.enum(TICKET_TYPES)).default([]),
     /**
