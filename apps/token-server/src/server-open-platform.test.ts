@@ -3,20 +3,30 @@
 // a refresh stores the rotated refresh token (the simulator refuses the old one) and the
 // next refresh succeeds after a restart; `unauthorized` ends the authorizer. Counts are the
 // simulator's.
+import { Code } from "@connectrpc/connect";
 import { CredentialKind } from "@wxtoken/api";
 import { e2eSimApps, Teardown, waitFor } from "@wxtoken/testkit";
+import {
+  type ComponentEvent,
+  MessageCrypto,
+  OPEN_PLATFORM_ENDPOINTS,
+  sealComponentCallback,
+} from "@wxtoken/wechat";
 import { type Simulator, startSimulator } from "@wxtoken/wechat-sim";
 import { afterEach, describe, expect, it } from "vitest";
+import { connectError } from "./testing/connect-error.js";
 import {
   AUTHORIZER_APP_ID,
   authorizerOwner,
   COMPONENT_APP_ID,
   callbackUrl,
   componentOwner,
+  ENCODING_AES_KEY,
+  MESSAGE_TOKEN,
   openPlatformConfig,
   simPlatforms,
 } from "./testing/open-platform-fixture.js";
-import { ADMIN_KEY, bearer, type Stack, startStack, tokensOf } from "./testing/stack.js";
+import { ADMIN_KEY, adminOf, bearer, type Stack, startStack, tokensOf } from "./testing/stack.js";
 
 const ACCESS = CredentialKind.ACCESS_TOKEN;
 const headers = bearer(ADMIN_KEY);
@@ -46,6 +56,77 @@ const componentToken = (stack: Stack) =>
   tokensOf(stack).getToken({ owner: componentOwner(), kind: ACCESS }, { headers });
 const authorizerToken = (stack: Stack) =>
   tokensOf(stack).getToken({ owner: authorizerOwner(), kind: ACCESS }, { headers });
+const refreshAuthorizer = (stack: Stack, staleValue: string) =>
+  tokensOf(stack).refreshToken({ owner: authorizerOwner(), kind: ACCESS, staleValue }, { headers });
+
+/** A ticket pushed and a component token bought with it; then the platform authorized. */
+async function authorizedPlatform(sim: Simulator, stack: Stack): Promise<string> {
+  expect((await sim.openPlatform.pushTicket(COMPONENT_APP_ID)).push.delivered).toBe(true);
+  await componentToken(stack);
+  const authorized = await sim.openPlatform.authorize({
+    componentAppId: COMPONENT_APP_ID,
+    authorizerAppId: AUTHORIZER_APP_ID,
+  });
+  expect(authorized.push.delivered).toBe(true);
+  const token = (await authorizerToken(stack)).credential?.value;
+  expect(token).toBeTruthy();
+  return token ?? "";
+}
+
+/** The simulator's current refresh token of the authorizer (api_get_authorizer_list). */
+async function simRefreshToken(sim: Simulator, stack: Stack): Promise<string> {
+  const component = (await componentToken(stack)).credential?.value ?? "";
+  const url = new URL(OPEN_PLATFORM_ENDPOINTS.getAuthorizerList, sim.url);
+  url.searchParams.set("component_access_token", component);
+  const answer = (await (
+    await fetch(url, {
+      method: "POST",
+      body: JSON.stringify({ component_appid: COMPONENT_APP_ID, offset: 0, count: 500 }),
+    })
+  ).json()) as { list: { authorizer_appid: string; refresh_token: string }[] };
+  const entry = answer.list.find((e) => e.authorizer_appid === AUTHORIZER_APP_ID);
+  expect(entry?.refresh_token).toBeTruthy();
+  return entry?.refresh_token ?? "";
+}
+
+interface Posted {
+  readonly status: number;
+  readonly answer: string;
+  /** What was sent, to send it again. */
+  readonly sent: { query: URLSearchParams; body: string };
+}
+
+/** POSTs a sealed message to the callback as it is. */
+async function postSealed(stack: Stack, sent: Posted["sent"]): Promise<Posted> {
+  const url = new URL(callbackUrl(stack.httpUrl));
+  url.search = sent.query.toString();
+  const response = await fetch(url, { method: "POST", body: sent.body });
+  return { status: response.status, answer: await response.text(), sent };
+}
+
+/** POSTs `event` sealed with `crypto` (the platform's by default), its signature tampered if asked. */
+function postEvent(
+  stack: Stack,
+  event: ComponentEvent,
+  options: { crypto?: MessageCrypto; tamper?: boolean } = {},
+): Promise<Posted> {
+  const crypto =
+    options.crypto ??
+    new MessageCrypto({
+      appId: COMPONENT_APP_ID,
+      token: MESSAGE_TOKEN,
+      encodingAesKey: ENCODING_AES_KEY,
+    });
+  const sealed = sealComponentCallback(crypto, event, {
+    timestamp: String(Math.floor(Date.now() / 1000)),
+    nonce: String(Math.floor(Math.random() * 1e9)),
+  });
+  if (options.tamper === true) {
+    const signature = sealed.query.get("msg_signature") ?? "";
+    sealed.query.set("msg_signature", `${signature[0] === "0" ? "1" : "0"}${signature.slice(1)}`);
+  }
+  return postSealed(stack, sealed);
+}
 
 describe("Open Platform", () => {
   it("buys one component token with a pushed ticket and serves an authorizer after `authorized`", async () => {
@@ -70,5 +151,118 @@ describe("Open Platform", () => {
     });
     // The token api_query_auth brought is the one served: no api_authorizer_token call.
     expect(sim.stats().authorizerTokensIssued).toBe(1);
+  });
+
+  it("stores the rotated refresh token: the next refresh succeeds after a restart, and watchers see each token", async () => {
+    const { sim, stack } = await startPlatformStack();
+    const first = await authorizedPlatform(sim, stack);
+    const cancel = new AbortController();
+    const stream = tokensOf(stack)
+      .watchToken({ owner: authorizerOwner(), kind: ACCESS }, { headers, signal: cancel.signal })
+      [Symbol.asyncIterator]();
+    expect((await stream.next()).value?.credential?.value).toBe(first);
+
+    const second = (await refreshAuthorizer(stack, first)).credential?.value;
+    expect(second).toBeTruthy();
+    expect(second).not.toBe(first);
+    expect((await stream.next()).value?.credential?.value).toBe(second);
+    expect(sim.stats().authorizerTokensIssued).toBe(2);
+    cancel.abort();
+
+    // Restarted on the same store: no ticket, no component token call, the same tokens.
+    const componentCalls = sim.stats().componentTokensIssued;
+    await stack.process.stop();
+    const restarted = await startPlatformStack({ simulator: sim, storePath: stack.storePath });
+    expect((await authorizerToken(restarted.stack)).credential?.value).toBe(second);
+    // The simulator refuses every refresh token but the newest: this one was stored.
+    const third = (await refreshAuthorizer(restarted.stack, second ?? "")).credential?.value;
+    expect(third).toBeTruthy();
+    expect(third).not.toBe(second);
+    expect(sim.stats().authorizerTokensIssued).toBe(3);
+    expect(sim.stats().componentTokensIssued).toBe(componentCalls);
+  });
+
+  it("ends the authorizer on `unauthorized`: streams end NOT_FOUND, reads NOT_FOUND", async () => {
+    const { sim, stack } = await startPlatformStack();
+    const first = await authorizedPlatform(sim, stack);
+    const stream = tokensOf(stack)
+      .watchToken({ owner: authorizerOwner(), kind: ACCESS }, { headers })
+      [Symbol.asyncIterator]();
+    expect((await stream.next()).value?.credential?.value).toBe(first);
+    const calls = sim.stats().authorizerTokensIssued;
+    const withdrawn = await sim.openPlatform.unauthorize({
+      componentAppId: COMPONENT_APP_ID,
+      authorizerAppId: AUTHORIZER_APP_ID,
+    });
+    expect(withdrawn.push.delivered).toBe(true);
+    expect((await connectError(stream.next())).code).toBe(Code.NotFound);
+    expect((await connectError(authorizerToken(stack))).code).toBe(Code.NotFound);
+    expect(sim.stats().authorizerTokensIssued).toBe(calls);
+  });
+
+  it("refuses a tampered signature, a wrong AppId inside and a replay, storing nothing", async () => {
+    const { sim, stack } = await startPlatformStack();
+    const { ticket } = await sim.openPlatform.pushTicket(COMPONENT_APP_ID);
+    const component = (await componentToken(stack)).credential?.value ?? "";
+    const forged = (componentAppId: string): ComponentEvent => ({
+      infoType: "component_verify_ticket",
+      componentAppId,
+      createTime: Math.floor(Date.now() / 1000) + 60,
+      ticket: "forged-ticket-value",
+    });
+    const tampered = await postEvent(stack, forged(COMPONENT_APP_ID), { tamper: true });
+    expect(tampered.status).toBe(400);
+    const otherCrypto = new MessageCrypto({
+      appId: "wxanotherplatform1",
+      token: MESSAGE_TOKEN,
+      encodingAesKey: ENCODING_AES_KEY,
+    });
+    const wrongAppId = await postEvent(stack, forged("wxanotherplatform1"), {
+      crypto: otherCrypto,
+    });
+    expect(wrongAppId.status).toBe(400);
+    // A genuine message (the simulator's own ticket) once, then the same message again.
+    const genuine: ComponentEvent = {
+      infoType: "component_verify_ticket",
+      componentAppId: COMPONENT_APP_ID,
+      createTime: Math.floor(Date.now() / 1000),
+      ticket,
+    };
+    const once = await postEvent(stack, genuine);
+    expect(once).toMatchObject({ status: 200, answer: "success" });
+    const replayed = await postSealed(stack, once.sent);
+    expect(replayed.status).toBe(400);
+    // The stored ticket is still the simulator's: a new component token is bought with it.
+    const renewed = await tokensOf(stack).refreshToken(
+      { owner: componentOwner(), kind: ACCESS, staleValue: component },
+      { headers },
+    );
+    expect(renewed.credential?.value).not.toBe(component);
+    expect(sim.stats().componentTokensIssued).toBe(2);
+    const log = stack.process.output();
+    expect(log).toContain('"failure":"signature"');
+    expect(log).toContain('"failure":"app_id"');
+    expect(log).toContain("seen before (a replay)");
+    expect(log).not.toContain("forged-ticket-value");
+  });
+
+  it("never shows a refresh token or ticket in a log line, a metric or ListApps", async () => {
+    const { sim, stack } = await startPlatformStack();
+    const { ticket } = await sim.openPlatform.pushTicket(COMPONENT_APP_ID);
+    const first = await authorizedPlatform(sim, stack);
+    await refreshAuthorizer(stack, first);
+    const refreshToken = await simRefreshToken(sim, stack);
+    const { apps } = await adminOf(stack).listApps({}, { headers });
+    expect(apps.some((app) => app.owner?.owner.case === "authorizer")).toBe(true);
+    const metrics = await (await fetch(`${stack.httpUrl}/metrics`)).text();
+    for (const text of [
+      stack.process.output(),
+      metrics,
+      JSON.stringify(apps, (_k, v) => (typeof v === "bigint" ? String(v) : v)),
+    ]) {
+      expect(text).not.toContain(refreshToken);
+      expect(text).not.toContain(ticket);
+      expect(text).not.toContain("refreshtoken@@@");
+    }
   });
 });
