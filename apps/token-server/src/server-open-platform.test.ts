@@ -265,4 +265,22 @@ describe("Open Platform", () => {
       expect(text).not.toContain("refreshtoken@@@");
     }
   });
+
+  it("asks WeChat to push a ticket when none is stored at start, and tells the ticket's age", async () => {
+    const { sim, stack } = await startPlatformStack();
+    const asked = () => sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.startPushTicket] ?? 0;
+    await waitFor(() => asked() === 1 || undefined, {
+      description: "one api_start_push_ticket call",
+    });
+    await stack.process.waitForOutput(/no component_verify_ticket stored: asking WeChat/);
+    await sim.openPlatform.pushTicket(COMPONENT_APP_ID);
+    await componentToken(stack);
+    const metrics = await (await fetch(`${stack.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(
+      new RegExp(
+        `wxtoken_open_platform_ticket_age_seconds\\{component_app_id="${COMPONENT_APP_ID}"\\} \\d`,
+      ),
+    );
+    expect(asked()).toBe(1);
+  });
 });

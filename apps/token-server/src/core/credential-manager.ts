@@ -31,12 +31,13 @@ import {
 } from "./errors.js";
 import type { ForceGuard } from "./force-guard.js";
 import type { Hold } from "./hold-book.js";
-import { decodeAuthorizer, OpenPlatformRecords } from "./open-platform-records.js";
+import { decodeAuthorizer, decodeTicket, OpenPlatformRecords } from "./open-platform-records.js";
 import { OpenPlatforms } from "./open-platforms.js";
 import { OutageFallback } from "./outage-fallback.js";
 import { RefreshRequests, sha256Hex } from "./refresh-requests.js";
 import type { RefreshTiming } from "./refresh-schedule.js";
 import type { StoreHealth } from "./store-health.js";
+import { TicketWatchdog } from "./ticket-watchdog.js";
 import type { UpstreamGate } from "./upstream-gate.js";
 import type { WecomAppConfig } from "./wecom-apps.js";
 
@@ -138,6 +139,8 @@ export class CredentialManager {
   private readonly authorizers = new Map<string, KnownAuthorizer>();
   /** Third-party platforms at run time: callbacks, authorization, reconciliation. */
   readonly openPlatforms: OpenPlatforms;
+  /** The platforms' tickets: their ages, and a push asked for when none comes. */
+  readonly ticketWatchdog: TicketWatchdog;
 
   constructor(private readonly deps: CredentialManagerDeps) {
     // Everything the refreshers write is a leader write: fenced.
@@ -156,6 +159,15 @@ export class CredentialManager {
       gate: deps.gate,
       upstream: deps.openPlatformUpstream,
       componentToken,
+      logger: deps.logger,
+      now: deps.now,
+    });
+    this.ticketWatchdog = new TicketWatchdog({
+      platforms: () => this.configured.openPlatforms,
+      records: this.openPlatforms.records,
+      gate: deps.gate,
+      upstream: deps.openPlatformUpstream,
+      isLeader: () => this.leading,
       logger: deps.logger,
       now: deps.now,
     });
@@ -231,7 +243,8 @@ export class CredentialManager {
   }
 
   /** Starts or resumes the component token of a platform whose ticket just arrived. */
-  private ticketArrived(componentAppId: string): void {
+  private ticketArrived(componentAppId: string, receivedAt: number): void {
+    this.ticketWatchdog.arrived(componentAppId, receivedAt);
     const entry = this.registry.get(componentKey(componentAppId));
     if (this.leading && entry?.slots.get(CredentialKind.ACCESS_TOKEN)?.current() === undefined) {
       entry?.refresher.configChanged();
@@ -250,7 +263,10 @@ export class CredentialManager {
       }),
       this.deps.store.watch(keys.componentTickets, (event) => {
         if (event.type === "put") {
-          this.ticketArrived(event.entry.key.slice(keys.componentTickets.length));
+          this.ticketArrived(
+            event.entry.key.slice(keys.componentTickets.length),
+            decodeTicket(event.entry.value).receivedAt,
+          );
         }
       }),
     );
@@ -276,6 +292,7 @@ export class CredentialManager {
     );
     this.lead(this.deps.coordinator.isLeader());
     this.fallback?.start();
+    void this.ticketWatchdog.start();
   }
 
   private applyStored(bytes: Uint8Array): void {
@@ -329,6 +346,7 @@ export class CredentialManager {
       unsubscribe();
     }
     this.fallback?.stop();
+    this.ticketWatchdog.stop();
     this.lead(false);
   }
 

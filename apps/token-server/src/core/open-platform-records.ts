@@ -37,6 +37,8 @@ export interface AuthorizerRecord {
   readonly pending?: PendingToken;
 }
 
+export const decodeTicket = (bytes: Uint8Array) => decodeJson<StoredTicket>(bytes);
+
 export const decodeAuthorizer = (bytes: Uint8Array) => decodeJson<AuthorizerRecord>(bytes);
 
 export class OpenPlatformRecords {
@@ -44,7 +46,7 @@ export class OpenPlatformRecords {
 
   async ticket(componentAppId: string): Promise<StoredTicket | undefined> {
     const entry = await this.store.get(keys.componentTicket(componentAppId));
-    return entry === undefined ? undefined : decodeJson<StoredTicket>(entry.value);
+    return entry === undefined ? undefined : decodeTicket(entry.value);
   }
 
   /** Stores `ticket` unless a later one is stored; true when it was stored. */
@@ -52,7 +54,7 @@ export class OpenPlatformRecords {
     const written = await updateEntry(
       this.store,
       keys.componentTicket(componentAppId),
-      (bytes) => decodeJson<StoredTicket>(bytes),
+      decodeTicket,
       encodeJson,
       (current) =>
         current !== undefined && current.createTime > ticket.createTime ? undefined : ticket,
