@@ -283,4 +283,35 @@ describe("Open Platform", () => {
     );
     expect(asked()).toBe(1);
   });
+
+  it("on 61023 reconciles once, marks the authorizer for re-authorization and calls no more", async () => {
+    const { sim, stack } = await startPlatformStack();
+    const first = await authorizedPlatform(sim, stack);
+    // The account withdraws while the callback is unreachable: wxtoken does not hear of it.
+    await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, "http://127.0.0.1:9/unreachable");
+    const withdrawn = await sim.openPlatform.unauthorize({
+      componentAppId: COMPONENT_APP_ID,
+      authorizerAppId: AUTHORIZER_APP_ID,
+    });
+    expect(withdrawn.push.delivered).toBe(false);
+    const calls = (endpoint: string) => sim.stats().calls[endpoint] ?? 0;
+    const refreshes = calls(OPEN_PLATFORM_ENDPOINTS.authorizerToken);
+
+    const refused = await connectError(refreshAuthorizer(stack, first));
+    expect(refused.code).toBe(Code.FailedPrecondition);
+    expect(refused.message).toContain("61023");
+    expect(calls(OPEN_PLATFORM_ENDPOINTS.authorizerToken)).toBe(refreshes + 1);
+    expect(calls(OPEN_PLATFORM_ENDPOINTS.getAuthorizerList)).toBe(1);
+    // Needs re-authorization: no longer served, and nothing more is asked of WeChat.
+    await waitFor(
+      async () =>
+        (await connectError(authorizerToken(stack)).catch(() => undefined))?.code ===
+          Code.NotFound || undefined,
+      { description: "the authorizer no longer served" },
+    );
+    expect((await connectError(refreshAuthorizer(stack, first))).code).toBe(Code.NotFound);
+    expect(calls(OPEN_PLATFORM_ENDPOINTS.authorizerToken)).toBe(refreshes + 1);
+    expect(calls(OPEN_PLATFORM_ENDPOINTS.getAuthorizerList)).toBe(1);
+    expect(stack.process.output()).toContain('"gone":1');
+  });
 });
