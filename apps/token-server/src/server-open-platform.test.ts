@@ -4,7 +4,7 @@
 // next refresh succeeds after a restart; `unauthorized` ends the authorizer. Counts are the
 // simulator's.
 import { Code } from "@connectrpc/connect";
-import { CredentialKind } from "@wxtoken/api";
+import { AuthorizerState, CredentialKind } from "@wxtoken/api";
 import { e2eSimApps, Teardown, waitFor } from "@wxtoken/testkit";
 import {
   type ComponentEvent,
@@ -24,9 +24,18 @@ import {
   ENCODING_AES_KEY,
   MESSAGE_TOKEN,
   openPlatformConfig,
+  PLATFORM_KEY,
   simPlatforms,
 } from "./testing/open-platform-fixture.js";
-import { ADMIN_KEY, adminOf, bearer, type Stack, startStack, tokensOf } from "./testing/stack.js";
+import {
+  ADMIN_KEY,
+  adminOf,
+  bearer,
+  platformsOf,
+  type Stack,
+  startStack,
+  tokensOf,
+} from "./testing/stack.js";
 
 const ACCESS = CredentialKind.ACCESS_TOKEN;
 const headers = bearer(ADMIN_KEY);
@@ -313,5 +322,87 @@ describe("Open Platform", () => {
     expect(calls(OPEN_PLATFORM_ENDPOINTS.authorizerToken)).toBe(refreshes + 1);
     expect(calls(OPEN_PLATFORM_ENDPOINTS.getAuthorizerList)).toBe(1);
     expect(stack.process.output()).toContain('"gone":1');
+    const { authorizers } = await platformsOf(stack).listAuthorizers(
+      { componentAppId: COMPONENT_APP_ID },
+      { headers: bearer(PLATFORM_KEY) },
+    );
+    expect(authorizers).toMatchObject([
+      {
+        authorizerAppId: AUTHORIZER_APP_ID,
+        state: AuthorizerState.NEEDS_REAUTHORIZATION,
+      },
+    ]);
+    expect(authorizers[0]?.lastError).toContain("authorize again");
+  });
+
+  it("OpenPlatformService: authorization URLs, an auth_code completed, authorizers listed and reconciled", async () => {
+    const { sim, stack } = await startPlatformStack();
+    const platforms = platformsOf(stack);
+    const platformHeaders = { headers: bearer(PLATFORM_KEY) };
+    await sim.openPlatform.pushTicket(COMPONENT_APP_ID);
+    await componentToken(stack);
+    const urls = await platforms.createAuthorizationUrl(
+      {
+        componentAppId: COMPONENT_APP_ID,
+        redirectUri: "https://saas.example.com/authorized",
+        authType: 3,
+        bizAppId: AUTHORIZER_APP_ID,
+      },
+      platformHeaders,
+    );
+    const pc = new URL(urls.pcUrl);
+    expect(pc.searchParams.get("component_appid")).toBe(COMPONENT_APP_ID);
+    expect(pc.searchParams.get("biz_appid")).toBe(AUTHORIZER_APP_ID);
+    const preAuthCode = pc.searchParams.get("pre_auth_code") ?? "";
+    expect(urls.mobileUrl).toContain(`pre_auth_code=${encodeURIComponent(preAuthCode)}`);
+    expect(urls.mobileUrl.endsWith("#wechat_redirect")).toBe(true);
+
+    // The administrator authorizes with the pre-auth code; the event never arrives, the
+    // redirect's auth_code completes it.
+    await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, "http://127.0.0.1:9/unreachable");
+    const { authorizationCode } = await sim.openPlatform.authorize({
+      componentAppId: COMPONENT_APP_ID,
+      authorizerAppId: AUTHORIZER_APP_ID,
+      funcInfo: [1, 15],
+      preAuthCode,
+    });
+    const completed = await platforms.completeAuthorization(
+      { componentAppId: COMPONENT_APP_ID, authCode: authorizationCode },
+      platformHeaders,
+    );
+    expect(completed.authorizer).toMatchObject({
+      authorizerAppId: AUTHORIZER_APP_ID,
+      state: AuthorizerState.AUTHORIZED,
+      funcInfo: [1, 15],
+    });
+    const token = (await authorizerToken(stack)).credential;
+    expect(token?.value).toBeTruthy();
+    const { authorizers } = await platforms.listAuthorizers(
+      { componentAppId: COMPONENT_APP_ID },
+      platformHeaders,
+    );
+    expect(authorizers).toHaveLength(1);
+    expect(authorizers[0]?.tokenExpiresAt).toEqual(token?.expiresAt);
+    const refreshToken = await simRefreshToken(sim, stack);
+    expect(
+      JSON.stringify(authorizers, (_k, v) => (typeof v === "bigint" ? String(v) : v)),
+    ).not.toContain(refreshToken);
+
+    expect(
+      await platforms.reconcileAuthorizers({ componentAppId: COMPONENT_APP_ID }, platformHeaders),
+    ).toMatchObject({ total: 1, added: 0, updated: 0, gone: 0 });
+    // Bad input names the field; another platform is NOT_FOUND; a reader lacks the permission.
+    const bad = await connectError(
+      platforms.createAuthorizationUrl(
+        { componentAppId: COMPONENT_APP_ID, redirectUri: "not a url", authType: 0, bizAppId: "" },
+        platformHeaders,
+      ),
+    );
+    expect(bad.code).toBe(Code.InvalidArgument);
+    expect(bad.message).toContain("redirect_uri");
+    expect(
+      (await connectError(platforms.listAuthorizers({ componentAppId: "wxunknown" }, { headers })))
+        .code,
+    ).toBe(Code.NotFound);
   });
 });

@@ -1,7 +1,14 @@
 // The service graph: the core (gate, credentials, sends), security and the transport-free
 // services, built from a config over a store, a coordinator and WeChat. server.ts puts the
 // transports in front of it; unit tests put a router transport and a fake WeChat.
-import { AdminService, CodeService, Health, MessageService, TokenService } from "@wxtoken/api";
+import {
+  AdminService,
+  CodeService,
+  Health,
+  MessageService,
+  OpenPlatformService,
+  TokenService,
+} from "@wxtoken/api";
 import type { Logger } from "pino";
 import type { Coordinator } from "./cluster/coordinator.js";
 import { ConfigVersion } from "./config/config-version.js";
@@ -34,6 +41,7 @@ import { CodeServiceImpl } from "./services/code-service.js";
 import { HealthServiceImpl } from "./services/health-service.js";
 import { limitExceededOf } from "./services/limit-exceeded.js";
 import { MessageServiceImpl } from "./services/message-service.js";
+import { OpenPlatformServiceImpl } from "./services/open-platform-service.js";
 import { TokenServiceImpl } from "./services/token-service.js";
 import type { KvStore } from "./store/kv-store.js";
 import type { SealedStore } from "./store/sealed-store.js";
@@ -231,6 +239,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
         }),
       ),
       bindService(CodeService, new CodeServiceImpl({ exchanges, auth })),
+      bindService(OpenPlatformService, new OpenPlatformServiceImpl({ manager, auth })),
       bindService(Health, new HealthServiceImpl(shutdown.signal)),
     ],
     manager,

@@ -69,7 +69,7 @@ export function openPlatformConfig(
       {
         name: "platform",
         key_sha256: sha256Hex(PLATFORM_KEY),
-        apps: [`authorizer:${COMPONENT_APP_ID}:*`],
+        apps: [`component:${COMPONENT_APP_ID}`, `authorizer:${COMPONENT_APP_ID}:*`],
         permissions: ["token.read", "token.refresh", "open_platform.admin"],
       },
     ],
