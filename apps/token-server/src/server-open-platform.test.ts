@@ -15,6 +15,7 @@ import {
 import { type Simulator, startSimulator } from "@wxtoken/wechat-sim";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectError } from "./testing/connect-error.js";
+import { wx } from "./testing/gateway-stack.js";
 import {
   AUTHORIZER_APP_ID,
   authorizerOwner,
@@ -160,6 +161,18 @@ describe("Open Platform", () => {
     });
     // The token api_query_auth brought is the one served: no api_authorizer_token call.
     expect(sim.stats().authorizerTokensIssued).toBe(1);
+
+    // The gateway's proxy forwards a call made with the authorizer's token.
+    const sent = await wx(stack, "/cgi-bin/message/template/send", {
+      query: { access_token: first?.value ?? "" },
+      json: {
+        touser: "oUser0000000000000000000001A",
+        template_id: "tpl-authorizer",
+        data: { first: { value: "hello" } },
+      },
+    });
+    expect(sent.body).toMatchObject({ errcode: 0 });
+    expect(sim.stats().messages.at(-1)?.accessToken).toBe(first?.value);
   });
 
   it("stores the rotated refresh token: the next refresh succeeds after a restart, and watchers see each token", async () => {
