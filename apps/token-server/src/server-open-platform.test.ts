@@ -3,6 +3,10 @@
 // a refresh stores the rotated refresh token (the simulator refuses the old one) and the
 // next refresh succeeds after a restart; `unauthorized` ends the authorizer. Counts are the
 // simulator's.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { AuthorizerState, CredentialKind } from "@wxtoken/api";
 import { e2eSimApps, Teardown, waitFor } from "@wxtoken/testkit";
@@ -44,7 +48,7 @@ const teardown = new Teardown();
 afterEach(() => teardown.run());
 
 async function startPlatformStack(
-  options: { simulator?: Simulator; storePath?: string } = {},
+  options: { simulator?: Simulator; storePath?: string; config?: Record<string, unknown> } = {},
 ): Promise<{ sim: Simulator; stack: Stack }> {
   const sim =
     options.simulator ??
@@ -56,7 +60,7 @@ async function startPlatformStack(
     teardown,
     simulator: sim,
     storePath: options.storePath,
-    config: openPlatformConfig(),
+    config: { ...openPlatformConfig(), ...options.config },
   });
   await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(stack.httpUrl));
   return { sim, stack };
@@ -268,8 +272,16 @@ describe("Open Platform", () => {
     expect(log).not.toContain("forged-ticket-value");
   });
 
-  it("never shows a refresh token or ticket in a log line, a metric or ListApps", async () => {
-    const { sim, stack } = await startPlatformStack();
+  it("never shows a refresh token or ticket in a log line, a metric, ListApps or the sealed store", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wxtoken-op-sealed-"));
+    const keyFile = join(dir, "data.key");
+    writeFileSync(keyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
+    const storePath = join(dir, "store");
+    const { sim, stack } = await startPlatformStack({
+      config: {
+        store: { kind: "embedded", path: storePath, encryption: { key_files: [keyFile] } },
+      },
+    });
     const { ticket } = await sim.openPlatform.pushTicket(COMPONENT_APP_ID);
     const first = await authorizedPlatform(sim, stack);
     await refreshAuthorizer(stack, first);
@@ -285,6 +297,10 @@ describe("Open Platform", () => {
       expect(text).not.toContain(refreshToken);
       expect(text).not.toContain(ticket);
       expect(text).not.toContain("refreshtoken@@@");
+    }
+    const stored = readFileSync(join(storePath, "data.mdb"));
+    for (const secret of [refreshToken, ticket, first]) {
+      expect(stored.includes(Buffer.from(secret))).toBe(false);
     }
   });
 
