@@ -434,4 +434,16 @@ describe("Open Platform", () => {
         .code,
     ).toBe(Code.NotFound);
   });
+
+  it("refreshes the component token once when WeChat refuses it during an authorizer refresh", async () => {
+    const { sim, stack } = await startPlatformStack();
+    const first = await authorizedPlatform(sim, stack);
+    const components = sim.stats().componentTokensIssued;
+    sim.inject({ endpoint: OPEN_PLATFORM_ENDPOINTS.authorizerToken, errcode: 40001 });
+    const next = (await refreshAuthorizer(stack, first)).credential?.value;
+    expect(next).toBeTruthy();
+    expect(next).not.toBe(first);
+    expect(sim.stats().componentTokensIssued).toBe(components + 1);
+    expect(sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.authorizerToken]).toBe(2);
+  });
 });

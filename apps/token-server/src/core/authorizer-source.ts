@@ -11,6 +11,7 @@ import {
   ENDPOINTS,
   OPEN_PLATFORM_ENDPOINTS,
   type TicketType,
+  WeChatError,
 } from "@wxtoken/wechat";
 import type { OpenPlatformConfig } from "../config/schema.js";
 import { KIND_NAMES } from "../store/keys.js";
@@ -32,6 +33,8 @@ export interface AuthorizerSourceDeps {
   records: OpenPlatformRecords;
   /** The platform's current component_access_token, if any. */
   componentToken(componentAppId: string): string | undefined;
+  /** A new component_access_token for one WeChat refused (compare-and-refresh). */
+  refreshComponentToken(componentAppId: string, staleValue: string): Promise<string>;
   /** One api_get_authorizer_list reconciliation of the platform (after a 61023). */
   reconcile(componentAppId: string): Promise<void>;
   now?: () => number;
@@ -89,16 +92,24 @@ export class AuthorizerSource implements CredentialSource {
         `platform ${this.componentAppId} has no component_access_token yet`,
       );
     }
-    try {
-      const answer = await this.deps.gate.call(
+    const call = (token: string) =>
+      this.deps.gate.call(
         { appId: this.key, endpoint: OPEN_PLATFORM_ENDPOINTS.authorizerToken },
         () =>
-          this.deps.openPlatformUpstream.authorizerToken(componentToken, {
+          this.deps.openPlatformUpstream.authorizerToken(token, {
             componentAppId: this.componentAppId,
             authorizerAppId: this.authorizerAppId,
             refreshToken: record.refreshToken,
           }),
       );
+    try {
+      const answer = await call(componentToken).catch(async (error: unknown) => {
+        // The component token was refused (40001/42001): one refresh of it, one retry.
+        if (!(error instanceof WeChatError) || error.errorClass !== "refresh_and_retry_once") {
+          throw error;
+        }
+        return call(await this.deps.refreshComponentToken(this.componentAppId, componentToken));
+      });
       // The rotated refresh token first: a crash after this write loses only an access token.
       const stored = await records.updateAuthorizer(
         this.componentAppId,

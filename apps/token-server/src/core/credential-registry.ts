@@ -14,6 +14,7 @@ import { CredentialFetcher, type CredentialFetcherDeps } from "./credential-fetc
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import { CredentialSlot } from "./credential-slot.js";
 import type { CredentialSource, SourceConfig } from "./credential-source.js";
+import { UnknownAppError } from "./errors.js";
 import type { WecomAppConfig } from "./wecom-apps.js";
 import { WecomSource, type WecomSourceDeps } from "./wecom-source.js";
 
@@ -41,7 +42,7 @@ export type CredentialRegistryDeps = AppRefresherDeps &
   WecomSourceDeps &
   AdminOperationsDeps &
   ComponentSourceDeps &
-  Omit<AuthorizerSourceDeps, "componentToken">;
+  Omit<AuthorizerSourceDeps, "componentToken" | "refreshComponentToken">;
 
 /** The key of the identity a config describes. */
 export function configKey(config: SourceConfig): string {
@@ -93,6 +94,14 @@ export class CredentialRegistry {
               .get(componentKey(componentAppId))
               ?.slots.get(CredentialKind.ACCESS_TOKEN)
               ?.current()?.value,
+          refreshComponentToken: async (componentAppId, staleValue) => {
+            const component = this.entries.get(componentKey(componentAppId));
+            if (component === undefined) {
+              throw new UnknownAppError(componentKey(componentAppId));
+            }
+            return (await component.refresher.refreshStale(CredentialKind.ACCESS_TOKEN, staleValue))
+              .value;
+          },
         });
     }
   }
