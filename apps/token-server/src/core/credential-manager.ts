@@ -14,7 +14,7 @@ import type { AdminOperations } from "./admin-operations.js";
 import { componentKey, type OpenPlatformUpstream } from "./component-source.js";
 import type { CoreObserver } from "./core-observer.js";
 import type { CredentialUpstream, WecomUpstream } from "./credential-fetcher.js";
-import { type CredentialIdentity, credentialKey } from "./credential-identity.js";
+import { type CredentialIdentity, credentialKey, identityKey } from "./credential-identity.js";
 import { CredentialPublisher } from "./credential-publisher.js";
 import {
   CredentialRegistry,
@@ -101,6 +101,8 @@ export interface ConfiguredSources {
 export interface KnownAuthorizer {
   readonly componentAppId: string;
   readonly authorizerAppId: string;
+  /** Tells a new refresh token from the one held, without keeping it here. */
+  readonly refreshTokenSha256?: string;
 }
 
 /**
@@ -224,14 +226,25 @@ export class CredentialManager {
 
   /** Follows an authorizer's record: registered while authorized, removed otherwise. */
   private applyAuthorizer(key: string, known: KnownAuthorizer | undefined): void {
-    const had = this.authorizers.has(key);
+    const before = this.authorizers.get(key);
     if (known === undefined) {
       this.authorizers.delete(key);
     } else {
       this.authorizers.set(key, known);
     }
-    if (had !== (known !== undefined)) {
+    if ((before === undefined) !== (known === undefined)) {
       this.applyRegistry();
+    } else if (
+      known !== undefined &&
+      before?.refreshTokenSha256 !== known.refreshTokenSha256 &&
+      this.leading
+    ) {
+      // A new refresh token (a reconciliation's, a re-authorization's): a token stopped by
+      // a configuration error (61023) tries again, once per new refresh token.
+      const entry = this.registry.get(identityKey({ family: "authorizer", ...known }));
+      if (entry?.slots.get(CredentialKind.ACCESS_TOKEN)?.failure?.blocking === true) {
+        entry.refresher.configChanged();
+      }
     }
   }
 
@@ -239,7 +252,12 @@ export class CredentialManager {
     const record = decodeAuthorizer(bytes);
     const { componentAppId, authorizerAppId } = record;
     const key = `${componentAppId}/${authorizerAppId}`;
-    return [key, record.status === "authorized" ? { componentAppId, authorizerAppId } : undefined];
+    return [
+      key,
+      record.status === "authorized"
+        ? { componentAppId, authorizerAppId, refreshTokenSha256: sha256Hex(record.refreshToken) }
+        : undefined,
+    ];
   }
 
   /** Starts or resumes the component token of a platform whose ticket just arrived. */
