@@ -3,7 +3,7 @@
 // a refresh stores the rotated refresh token (the simulator refuses the old one) and the
 // next refresh succeeds after a restart; `unauthorized` ends the authorizer. Counts are the
 // simulator's.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -165,6 +165,26 @@ describe("Open Platform", () => {
     });
     // The token api_query_auth brought is the one served: no api_authorizer_token call.
     expect(sim.stats().authorizerTokensIssued).toBe(1);
+
+    // The platform's tickets for its authorizers: SignJsSdk signs with the authorizer's.
+    const signed = await tokensOf(stack).signJsSdk(
+      { owner: authorizerOwner(), url: "https://shop.example.com/page" },
+      { headers },
+    );
+    const jsapi = (
+      await tokensOf(stack).getToken(
+        { owner: authorizerOwner(), kind: CredentialKind.JSAPI_TICKET },
+        { headers },
+      )
+    ).credential?.value;
+    expect(signed.appId).toBe(AUTHORIZER_APP_ID);
+    expect(signed.signature).toBe(
+      createHash("sha1")
+        .update(
+          `jsapi_ticket=${jsapi}&noncestr=${signed.nonceStr}&timestamp=${signed.timestamp}&url=https://shop.example.com/page`,
+        )
+        .digest("hex"),
+    );
 
     // The gateway's proxy forwards a call made with the authorizer's token.
     const sent = await wx(stack, "/cgi-bin/message/template/send", {
