@@ -466,4 +466,49 @@ describe("Open Platform", () => {
     expect(sim.stats().componentTokensIssued).toBe(components + 1);
     expect(sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.authorizerToken]).toBe(2);
   });
+
+  it("follows open_platforms on reload: a platform removed is not served, added back serves what is stored", async () => {
+    const { sim, stack } = await startPlatformStack();
+    const first = await authorizedPlatform(sim, stack);
+    const component = (await componentToken(stack)).credential?.value;
+    const rewrite = (change: (config: Record<string, unknown>) => void) => {
+      const config = JSON.parse(readFileSync(stack.configPath, "utf8")) as Record<string, unknown>;
+      change(config);
+      writeFileSync(stack.configPath, JSON.stringify(config, null, 2));
+      stack.process.signal("SIGHUP");
+    };
+    const counts = () => ({ ...sim.stats().calls });
+    // Every credential fetched (the authorizer's jsapi_ticket follows its token).
+    await tokensOf(stack).getToken(
+      { owner: authorizerOwner(), kind: CredentialKind.JSAPI_TICKET },
+      { headers },
+    );
+    const before = counts();
+    const platforms = readFileSync(stack.configPath, "utf8");
+    rewrite((config) => {
+      config.open_platforms = [];
+      config.callers = [(config.callers as unknown[])[0]];
+    });
+    await waitFor(
+      async () =>
+        (await connectError(authorizerToken(stack)).catch(() => undefined))?.code ===
+          Code.NotFound || undefined,
+      { description: "the authorizer no longer served" },
+    );
+    expect((await connectError(componentToken(stack))).code).toBe(Code.NotFound);
+    const pushed = await sim.openPlatform.pushTicket(COMPONENT_APP_ID);
+    expect(pushed.push).toMatchObject({ delivered: false, status: 404 });
+
+    rewrite((config) => {
+      Object.assign(config, JSON.parse(platforms));
+    });
+    await waitFor(async () => (await authorizerToken(stack).catch(() => undefined)) && true, {
+      description: "the authorizer served again",
+    });
+    expect((await authorizerToken(stack)).credential?.value).toBe(first);
+    expect((await componentToken(stack)).credential?.value).toBe(component);
+    const { [OPEN_PLATFORM_ENDPOINTS.startPushTicket]: _asked, ...after } = counts();
+    const { [OPEN_PLATFORM_ENDPOINTS.startPushTicket]: _before, ...expected } = before;
+    expect(after).toEqual(expected);
+  });
 });
