@@ -1,9 +1,9 @@
-// The credential registry: every identity whose credentials this replica keeps (today the
-// configured Official Account apps and WeCom apps; later the authorizers of a third-party
-// platform, which no config lists), by its key (core/credential-identity.ts), each with
-// its source, slots, refresher and, for an Official Account, its admin operations. It
-// changes at run time: a reload applies the difference between the old and the new config.
-
+// The credential registry: every identity whose credentials this replica keeps (the
+// configured Official Account apps, WeCom apps and third-party platforms, and the
+// platforms' authorizers, which no config lists: the store's records register them), by
+// its key (core/credential-identity.ts), each with its source, slots, refresher and, for an
+// Official Account, its admin operations. It changes at run time: a reload applies the
+// difference between the old and the new config, an authorizer's record its own.
 import { CredentialKind } from "@wxtoken/api";
 import type { AppConfig, OpenPlatformConfig } from "../config/schema.js";
 import { AdminOperations, type AdminOperationsDeps } from "./admin-operations.js";

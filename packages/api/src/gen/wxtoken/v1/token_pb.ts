@@ -20,7 +20,7 @@ export const file_wxtoken_v1_token: GenFile = /*@__PURE__*/
 /**
  * CredentialOwner names whose credential it is, for the families other than Official
  * Accounts and Mini Programs (those are named by `app_id`). Exactly one field is set;
- * later families (Open Platform components and authorizers, WeCom suites) add theirs.
+ * later families (WeCom suites) add theirs.
  *
  * @generated from message wxtoken.v1.CredentialOwner
  */
