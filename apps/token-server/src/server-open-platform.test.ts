@@ -197,6 +197,13 @@ describe("Open Platform", () => {
     });
     expect(sent.body).toMatchObject({ errcode: 0 });
     expect(sim.stats().messages.at(-1)?.accessToken).toBe(first?.value);
+    // And one made with the component token (component_access_token=).
+    const preAuth = await wx(stack, OPEN_PLATFORM_ENDPOINTS.createPreAuthCode, {
+      query: { component_access_token: component?.value ?? "" },
+      json: { component_appid: COMPONENT_APP_ID },
+    });
+    expect(preAuth.body).toMatchObject({ pre_auth_code: expect.stringMatching(/.+/) });
+    expect(sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.createPreAuthCode]).toBe(1);
   });
 
   it("stores the rotated refresh token: the next refresh succeeds after a restart, and watchers see each token", async () => {
