@@ -518,4 +518,31 @@ describe("Open Platform", () => {
     const { [OPEN_PLATFORM_ENDPOINTS.startPushTicket]: _before, ...expected } = before;
     expect(after).toEqual(expected);
   });
+
+  it("answers 503 to an authorization it cannot apply yet, and applies WeChat's retry of it", async () => {
+    const { sim, stack } = await startPlatformStack();
+    await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, "http://127.0.0.1:9/unreachable");
+    const { authorizationCode } = await sim.openPlatform.authorize({
+      componentAppId: COMPONENT_APP_ID,
+      authorizerAppId: AUTHORIZER_APP_ID,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    // No ticket, so no component token: the exchange cannot be made yet.
+    const early = await postEvent(stack, {
+      infoType: "authorized",
+      componentAppId: COMPONENT_APP_ID,
+      createTime: now,
+      authorizerAppId: AUTHORIZER_APP_ID,
+      authorizationCode,
+      authorizationCodeExpiresAt: now + 600,
+      preAuthCode: "",
+    });
+    expect(early.status).toBe(503);
+    await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(stack.httpUrl));
+    await sim.openPlatform.pushTicket(COMPONENT_APP_ID);
+    await componentToken(stack);
+    const retried = await postSealed(stack, early.sent);
+    expect(retried).toMatchObject({ status: 200, answer: "success" });
+    expect((await authorizerToken(stack)).credential?.value).toBeTruthy();
+  });
 });

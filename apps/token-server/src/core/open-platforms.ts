@@ -11,6 +11,7 @@ import {
   type AuthorizationEvent,
   CallbackError,
   type CallbackMessage,
+  type ComponentEvent,
   MessageCrypto,
   OPEN_PLATFORM_ENDPOINTS,
   openComponentCallback,
@@ -34,12 +35,7 @@ const AUTHORIZER_KINDS = [
 ];
 
 /** What a callback did, for the log and the tests. */
-export type CallbackOutcome =
-  | "ticket_stored"
-  | "ticket_older"
-  | "authorized"
-  | "unauthorized"
-  | "ignored";
+export type CallbackOutcome = "ticket_stored" | "ticket_older" | "authorized" | "unauthorized";
 
 /** What a reconciliation changed. */
 export interface Reconciliation {
@@ -102,7 +98,20 @@ export class OpenPlatforms {
     if (!(await this.records.firstSight(componentAppId, opened.msgSignature, 2 * windowMs))) {
       throw new CallbackError("envelope", "this msg_signature was seen before (a replay)");
     }
-    const { event } = opened;
+    try {
+      return await this.apply(platform, opened.event);
+    } catch (error) {
+      // Not applied: WeChat's retry of this very message must not be refused as a replay.
+      await this.deps.store.delete(keys.callbackSeen(componentAppId, opened.msgSignature));
+      throw error;
+    }
+  }
+
+  private async apply(
+    platform: OpenPlatformConfig,
+    event: ComponentEvent,
+  ): Promise<CallbackOutcome> {
+    const componentAppId = platform.component_app_id;
     switch (event.infoType) {
       case "component_verify_ticket": {
         const stored = await this.records.putTicket(componentAppId, {

@@ -2,7 +2,8 @@
 // POST /open-platform/COMPONENT_APPID/callback, one path per platform. A message that is
 // authentic, this platform's, inside the time window and not seen before is applied and
 // answered "success" (so is an authentic event of a kind not handled here); any other is
-// refused with 400, nothing stored, and a log line naming the rule (never a secret).
+// refused with 400, nothing stored, and a log line naming the rule (never a secret). One
+// that could not be applied is answered 503 so that WeChat pushes it again.
 
 import { CallbackError } from "@wxtoken/wechat";
 import type { Logger } from "pino";
@@ -68,7 +69,13 @@ export class OpenPlatformCallback {
         answer(response, 404, "no such platform");
         return;
       }
-      throw error;
+      // Authentic but not applied (no component token yet, WeChat or the store failed):
+      // not "success", so WeChat pushes it again, and its signature is not kept as seen.
+      this.deps.logger.error(
+        { ...log, err: { name: (error as Error).name, message: (error as Error).message } },
+        "Open Platform callback not applied: WeChat will push it again",
+      );
+      answer(response, 503, "not applied; push again");
     }
   }
 }
