@@ -251,6 +251,15 @@ describe("Open Platform", () => {
     expect((await connectError(stream.next())).code).toBe(Code.NotFound);
     expect((await connectError(authorizerToken(stack))).code).toBe(Code.NotFound);
     expect(sim.stats().authorizerTokensIssued).toBe(calls);
+    // The event is kept in its status.
+    const { authorizers } = await platformsOf(stack).listAuthorizers(
+      { componentAppId: COMPONENT_APP_ID },
+      { headers },
+    );
+    expect(authorizers).toMatchObject([
+      { authorizerAppId: AUTHORIZER_APP_ID, state: AuthorizerState.UNAUTHORIZED },
+    ]);
+    expect(authorizers[0]?.tokenExpiresAt).toBeUndefined();
   });
 
   it("refuses a tampered signature, a wrong AppId inside and a replay, storing nothing", async () => {
