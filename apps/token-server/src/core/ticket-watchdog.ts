@@ -21,7 +21,7 @@ export interface TicketWatchdogDeps {
   platforms: () => readonly OpenPlatformConfig[];
   records: OpenPlatformRecords;
   gate: UpstreamGate;
-  upstream: OpenPlatformUpstream;
+  upstream: Pick<OpenPlatformUpstream, "startPushTicket">;
   isLeader: () => boolean;
   logger: Logger;
   now?: () => number;
