@@ -239,7 +239,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
         }),
       ),
       bindService(CodeService, new CodeServiceImpl({ exchanges, auth })),
-      bindService(OpenPlatformService, new OpenPlatformServiceImpl({ manager, auth })),
+      bindService(OpenPlatformService, new OpenPlatformServiceImpl({ manager, auth, audit })),
       bindService(Health, new HealthServiceImpl(shutdown.signal)),
     ],
     manager,

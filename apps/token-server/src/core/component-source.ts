@@ -27,6 +27,7 @@ export type OpenPlatformUpstream = Pick<
   | "authorizerToken"
   | "getAuthorizerList"
   | "startPushTicket"
+  | "componentClearQuota"
 >;
 
 /** The platform's AppID and AppSecret, as the calls that need the secret take them. */

@@ -161,6 +161,7 @@ export class CredentialManager {
       gate: deps.gate,
       upstream: deps.openPlatformUpstream,
       componentToken,
+      forceGuard: deps.forceGuard,
       logger: deps.logger,
       now: deps.now,
     });
@@ -417,6 +418,17 @@ export class CredentialManager {
         slot.apply(decodeCredential(stored.value));
       }
     }
+  }
+
+  /** A third-party platform's clear_quota (see OpenPlatforms.clearQuota); the leader's alone. */
+  clearComponentQuota(
+    componentAppId: string,
+    authorizerAppId: string | undefined,
+  ): Promise<number> {
+    if (!this.leading) {
+      throw new NotLeaderError(this.deps.coordinator.leaderId());
+    }
+    return this.openPlatforms.clearQuota(componentAppId, authorizerAppId);
   }
 
   /**

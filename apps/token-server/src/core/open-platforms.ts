@@ -11,6 +11,7 @@ import {
   type AuthorizationEvent,
   CallbackError,
   type CallbackMessage,
+  CLEAR_QUOTA_MONTHLY_LIMIT,
   type ComponentEvent,
   MessageCrypto,
   OPEN_PLATFORM_ENDPOINTS,
@@ -20,9 +21,15 @@ import type { Logger } from "pino";
 import type { OpenPlatformConfig } from "../config/schema.js";
 import { keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
-import { componentKey, type OpenPlatformUpstream } from "./component-source.js";
+import { QUOTA_ERRCODES } from "./admin-operations.js";
+import {
+  componentCredentials,
+  componentKey,
+  type OpenPlatformUpstream,
+} from "./component-source.js";
 import { identityKey } from "./credential-identity.js";
-import { ComponentTokenMissingError, UnknownAppError } from "./errors.js";
+import { ClearQuotaRefusedError, ComponentTokenMissingError, UnknownAppError } from "./errors.js";
+import type { ForceGuard } from "./force-guard.js";
 import { type AuthorizerRecord, OpenPlatformRecords } from "./open-platform-records.js";
 import type { UpstreamGate } from "./upstream-gate.js";
 
@@ -53,6 +60,8 @@ export interface OpenPlatformsDeps {
   upstream: OpenPlatformUpstream;
   /** The platform's current component_access_token, if any. */
   componentToken: (componentAppId: string) => string | undefined;
+  /** The leader's monthly clear_quota counts. */
+  forceGuard: ForceGuard;
   logger: Logger;
   now?: () => number;
 }
@@ -277,6 +286,32 @@ export class OpenPlatforms {
       "authorizers reconciled",
     );
     return outcome;
+  }
+
+  /**
+   * component clear_quota for the platform itself or one authorizer, within WeChat's 10 a
+   * month (counted per platform or authorizer); lifts the quota holds. The leader's alone.
+   */
+  async clearQuota(componentAppId: string, authorizerAppId: string | undefined): Promise<number> {
+    const platform = this.platform(componentAppId);
+    const key =
+      authorizerAppId === undefined
+        ? componentKey(componentAppId)
+        : identityKey({ family: "authorizer", componentAppId, authorizerAppId });
+    if ((await this.deps.forceGuard.clearQuotaUsed(key)) >= CLEAR_QUOTA_MONTHLY_LIMIT) {
+      throw new ClearQuotaRefusedError(
+        `${key} has used this month's ${CLEAR_QUOTA_MONTHLY_LIMIT} clear_quota calls`,
+      );
+    }
+    await this.deps.gate.call({ appId: key, endpoint: E.componentClearQuota }, () =>
+      this.deps.upstream.componentClearQuota({
+        ...componentCredentials(platform),
+        authorizerAppId,
+      }),
+    );
+    const used = await this.deps.forceGuard.countClearQuota(key);
+    await this.deps.gate.holds.lift(key, QUOTA_ERRCODES);
+    return used;
   }
 
   private requireComponentToken(componentAppId: string): string {

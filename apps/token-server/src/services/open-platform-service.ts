@@ -9,6 +9,8 @@ import {
   AuthorizerState,
   type AuthorizerStatus,
   AuthorizerStatusSchema,
+  type ClearComponentQuotaRequest,
+  ClearComponentQuotaResponseSchema,
   type CompleteAuthorizationRequest,
   CompleteAuthorizationResponseSchema,
   type CreateAuthorizationUrlRequest,
@@ -20,7 +22,12 @@ import {
   type ReconcileAuthorizersRequest,
   ReconcileAuthorizersResponseSchema,
 } from "@wxtoken/api";
-import { type AuthType, mobileAuthorizationUrl, pcAuthorizationUrl } from "@wxtoken/wechat";
+import {
+  type AuthType,
+  CLEAR_QUOTA_MONTHLY_LIMIT,
+  mobileAuthorizationUrl,
+  pcAuthorizationUrl,
+} from "@wxtoken/wechat";
 import { componentKey } from "../core/component-source.js";
 import { identityKey } from "../core/credential-identity.js";
 import type { CredentialManager } from "../core/credential-manager.js";
@@ -28,6 +35,7 @@ import type {
   AuthorizerRecord,
   AuthorizerStatus as StoredStatus,
 } from "../core/open-platform-records.js";
+import type { AuditLog } from "../security/audit-log.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import { hasControlCharacter } from "../security/control-characters.js";
 import { peerIdentitiesOf } from "../security/peer-identity.js";
@@ -36,6 +44,8 @@ import { invalid, requireHttpUrl } from "./validation.js";
 export interface OpenPlatformServiceDeps {
   manager: CredentialManager;
   auth: CallerAuth;
+  /** Receives one audit line per operator action. */
+  audit: AuditLog;
   now?: () => number;
 }
 
@@ -63,6 +73,14 @@ export class OpenPlatformServiceImpl implements ServiceImpl<typeof OpenPlatformS
 
   /** The platform asked about, once the caller may administer it. */
   private authorize(componentAppId: string, context: HandlerContext): string {
+    return this.authorized(componentAppId, context).componentAppId;
+  }
+
+  /** The platform asked about and the caller, once it may administer the platform. */
+  private authorized(
+    componentAppId: string,
+    context: HandlerContext,
+  ): { componentAppId: string; caller: string } {
     const { auth } = this.deps;
     const caller = auth.authenticate(
       context.requestHeader.get("authorization"),
@@ -70,7 +88,7 @@ export class OpenPlatformServiceImpl implements ServiceImpl<typeof OpenPlatformS
     );
     const id = requirePlatformId(componentAppId);
     auth.authorize(caller, "open_platform.admin", componentKey(id));
-    return id;
+    return { componentAppId: id, caller: caller.name };
   }
 
   async createAuthorizationUrl(request: CreateAuthorizationUrlRequest, context: HandlerContext) {
@@ -122,6 +140,39 @@ export class OpenPlatformServiceImpl implements ServiceImpl<typeof OpenPlatformS
     const componentAppId = this.authorize(request.componentAppId, context);
     const outcome = await this.deps.manager.openPlatforms.reconcile(componentAppId);
     return create(ReconcileAuthorizersResponseSchema, outcome);
+  }
+
+  async clearQuota(request: ClearComponentQuotaRequest, context: HandlerContext) {
+    const { componentAppId, caller } = this.authorized(request.componentAppId, context);
+    if (request.authorizerAppId !== "" && !APP_ID.test(request.authorizerAppId)) {
+      throw invalid(
+        "authorizer_app_id",
+        "must be empty (the platform's own quota) or an AppID, 1-64 characters of [A-Za-z0-9_-]",
+      );
+    }
+    const reason = request.reason.trim();
+    if (reason === "" || reason.length > 256 || hasControlCharacter(reason)) {
+      throw invalid("reason", "must say why, 1 to 256 characters without control characters");
+    }
+    const usedThisMonth = await this.deps.manager.clearComponentQuota(
+      componentAppId,
+      request.authorizerAppId === "" ? undefined : request.authorizerAppId,
+    );
+    this.deps.audit.record({
+      caller,
+      action: "open_platform.clear_quota",
+      app: componentKey(componentAppId),
+      outcome: "ok",
+      detail: {
+        authorizer_app_id: request.authorizerAppId,
+        reason,
+        used_this_month: usedThisMonth,
+      },
+    });
+    return create(ClearComponentQuotaResponseSchema, {
+      usedThisMonth,
+      monthlyLimit: CLEAR_QUOTA_MONTHLY_LIMIT,
+    });
   }
 
   /** What a caller may see of an authorizer: everything but its refresh token. */

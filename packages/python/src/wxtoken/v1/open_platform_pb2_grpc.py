@@ -39,6 +39,11 @@ class OpenPlatformServiceStub(object):
         request_serializer=wxtoken_dot_v1_dot_open__platform__pb2.ReconcileAuthorizersRequest.SerializeToString,
         response_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.ReconcileAuthorizersResponse.FromString,
         )
+    self.ClearQuota = channel.unary_unary(
+        '/wxtoken.v1.OpenPlatformService/ClearQuota',
+        request_serializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaRequest.SerializeToString,
+        response_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaResponse.FromString,
+        )
 
 
 class OpenPlatformServiceServicer(object):
@@ -81,6 +86,16 @@ class OpenPlatformServiceServicer(object):
     context.set_details('Method not implemented!')
     raise NotImplementedError('Method not implemented!')
 
+  def ClearQuota(self, request, context):
+    """ClearQuota resets the daily API quota of the platform itself or of one authorizer with
+    the platform's credentials (/cgi-bin/component/clear_quota/v2), at most 10 times a
+    month each (counted by wxtoken, refused past it with RESOURCE_EXHAUSTED), and lifts the
+    45009/45011 holds. Only the leader acts: a follower answers FAILED_PRECONDITION naming it.
+    """
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details('Method not implemented!')
+    raise NotImplementedError('Method not implemented!')
+
 
 def add_OpenPlatformServiceServicer_to_server(servicer, server):
   rpc_method_handlers = {
@@ -103,6 +118,11 @@ def add_OpenPlatformServiceServicer_to_server(servicer, server):
           servicer.ReconcileAuthorizers,
           request_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.ReconcileAuthorizersRequest.FromString,
           response_serializer=wxtoken_dot_v1_dot_open__platform__pb2.ReconcileAuthorizersResponse.SerializeToString,
+      ),
+      'ClearQuota': grpc.unary_unary_rpc_method_handler(
+          servicer.ClearQuota,
+          request_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaRequest.FromString,
+          response_serializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaResponse.SerializeToString,
       ),
   }
   generic_handler = grpc.method_handlers_generic_handler(

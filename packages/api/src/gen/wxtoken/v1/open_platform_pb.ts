@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wxtoken/v1/open_platform.proto.
  */
 export const file_wxtoken_v1_open_platform: GenFile = /*@__PURE__*/
-  fileDesc("Ch53eHRva2VuL3YxL29wZW5fcGxhdGZvcm0ucHJvdG8SCnd4dG9rZW4udjEidgodQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlcXVlc3QSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIUCgxyZWRpcmVjdF91cmkYAiABKAkSEQoJYXV0aF90eXBlGAMgASgFEhIKCmJpel9hcHBfaWQYBCABKAkidAoeQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlc3BvbnNlEg4KBnBjX3VybBgBIAEoCRISCgptb2JpbGVfdXJsGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIksKHENvbXBsZXRlQXV0aG9yaXphdGlvblJlcXVlc3QSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIRCglhdXRoX2NvZGUYAiABKAkiUQodQ29tcGxldGVBdXRob3JpemF0aW9uUmVzcG9uc2USMAoKYXV0aG9yaXplchgBIAEoCzIcLnd4dG9rZW4udjEuQXV0aG9yaXplclN0YXR1cyIyChZMaXN0QXV0aG9yaXplcnNSZXF1ZXN0EhgKEGNvbXBvbmVudF9hcHBfaWQYASABKAkiTAoXTGlzdEF1dGhvcml6ZXJzUmVzcG9uc2USMQoLYXV0aG9yaXplcnMYASADKAsyHC53eHRva2VuLnYxLkF1dGhvcml6ZXJTdGF0dXMigwIKEEF1dGhvcml6ZXJTdGF0dXMSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIZChFhdXRob3JpemVyX2FwcF9pZBgCIAEoCRIqCgVzdGF0ZRgDIAEoDjIbLnd4dG9rZW4udjEuQXV0aG9yaXplclN0YXRlEjEKDWF1dGhvcml6ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWZ1bmNfaW5mbxgFIAMoBRI0ChB0b2tlbl9leHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsYXN0X2Vycm9yGAcgASgJIjcKG1JlY29uY2lsZUF1dGhvcml6ZXJzUmVxdWVzdBIYChBjb21wb25lbnRfYXBwX2lkGAEgASgJIlsKHFJlY29uY2lsZUF1dGhvcml6ZXJzUmVzcG9uc2USDQoFdG90YWwYASABKAUSDQoFYWRkZWQYAiABKAUSDwoHdXBkYXRlZBgDIAEoBRIMCgRnb25lGAQgASgFKqMBCg9BdXRob3JpemVyU3RhdGUSIAocQVVUSE9SSVpFUl9TVEFURV9VTlNQRUNJRklFRBAAEh8KG0FVVEhPUklaRVJfU1RBVEVfQVVUSE9SSVpFRBABEioKJkFVVEhPUklaRVJfU1RBVEVfTkVFRFNfUkVBVVRIT1JJWkFUSU9OEAISIQodQVVUSE9SSVpFUl9TVEFURV9VTkFVVEhPUklaRUQQAzK7AwoTT3BlblBsYXRmb3JtU2VydmljZRJvChZDcmVhdGVBdXRob3JpemF0aW9uVXJsEikud3h0b2tlbi52MS5DcmVhdGVBdXRob3JpemF0aW9uVXJsUmVxdWVzdBoqLnd4dG9rZW4udjEuQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlc3BvbnNlEmwKFUNvbXBsZXRlQXV0aG9yaXphdGlvbhIoLnd4dG9rZW4udjEuQ29tcGxldGVBdXRob3JpemF0aW9uUmVxdWVzdBopLnd4dG9rZW4udjEuQ29tcGxldGVBdXRob3JpemF0aW9uUmVzcG9uc2USWgoPTGlzdEF1dGhvcml6ZXJzEiIud3h0b2tlbi52MS5MaXN0QXV0aG9yaXplcnNSZXF1ZXN0GiMud3h0b2tlbi52MS5MaXN0QXV0aG9yaXplcnNSZXNwb25zZRJpChRSZWNvbmNpbGVBdXRob3JpemVycxInLnd4dG9rZW4udjEuUmVjb25jaWxlQXV0aG9yaXplcnNSZXF1ZXN0Gigud3h0b2tlbi52MS5SZWNvbmNpbGVBdXRob3JpemVyc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch53eHRva2VuL3YxL29wZW5fcGxhdGZvcm0ucHJvdG8SCnd4dG9rZW4udjEidgodQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlcXVlc3QSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIUCgxyZWRpcmVjdF91cmkYAiABKAkSEQoJYXV0aF90eXBlGAMgASgFEhIKCmJpel9hcHBfaWQYBCABKAkidAoeQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlc3BvbnNlEg4KBnBjX3VybBgBIAEoCRISCgptb2JpbGVfdXJsGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIksKHENvbXBsZXRlQXV0aG9yaXphdGlvblJlcXVlc3QSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIRCglhdXRoX2NvZGUYAiABKAkiUQodQ29tcGxldGVBdXRob3JpemF0aW9uUmVzcG9uc2USMAoKYXV0aG9yaXplchgBIAEoCzIcLnd4dG9rZW4udjEuQXV0aG9yaXplclN0YXR1cyIyChZMaXN0QXV0aG9yaXplcnNSZXF1ZXN0EhgKEGNvbXBvbmVudF9hcHBfaWQYASABKAkiTAoXTGlzdEF1dGhvcml6ZXJzUmVzcG9uc2USMQoLYXV0aG9yaXplcnMYASADKAsyHC53eHRva2VuLnYxLkF1dGhvcml6ZXJTdGF0dXMigwIKEEF1dGhvcml6ZXJTdGF0dXMSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIZChFhdXRob3JpemVyX2FwcF9pZBgCIAEoCRIqCgVzdGF0ZRgDIAEoDjIbLnd4dG9rZW4udjEuQXV0aG9yaXplclN0YXRlEjEKDWF1dGhvcml6ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWZ1bmNfaW5mbxgFIAMoBRI0ChB0b2tlbl9leHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsYXN0X2Vycm9yGAcgASgJIjcKG1JlY29uY2lsZUF1dGhvcml6ZXJzUmVxdWVzdBIYChBjb21wb25lbnRfYXBwX2lkGAEgASgJIlsKHFJlY29uY2lsZUF1dGhvcml6ZXJzUmVzcG9uc2USDQoFdG90YWwYASABKAUSDQoFYWRkZWQYAiABKAUSDwoHdXBkYXRlZBgDIAEoBRIMCgRnb25lGAQgASgFImEKGkNsZWFyQ29tcG9uZW50UXVvdGFSZXF1ZXN0EhgKEGNvbXBvbmVudF9hcHBfaWQYASABKAkSGQoRYXV0aG9yaXplcl9hcHBfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJIk0KG0NsZWFyQ29tcG9uZW50UXVvdGFSZXNwb25zZRIXCg91c2VkX3RoaXNfbW9udGgYASABKA0SFQoNbW9udGhseV9saW1pdBgCIAEoDSqjAQoPQXV0aG9yaXplclN0YXRlEiAKHEFVVEhPUklaRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIfChtBVVRIT1JJWkVSX1NUQVRFX0FVVEhPUklaRUQQARIqCiZBVVRIT1JJWkVSX1NUQVRFX05FRURTX1JFQVVUSE9SSVpBVElPThACEiEKHUFVVEhPUklaRVJfU1RBVEVfVU5BVVRIT1JJWkVEEAMymgQKE09wZW5QbGF0Zm9ybVNlcnZpY2USbwoWQ3JlYXRlQXV0aG9yaXphdGlvblVybBIpLnd4dG9rZW4udjEuQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlcXVlc3QaKi53eHRva2VuLnYxLkNyZWF0ZUF1dGhvcml6YXRpb25VcmxSZXNwb25zZRJsChVDb21wbGV0ZUF1dGhvcml6YXRpb24SKC53eHRva2VuLnYxLkNvbXBsZXRlQXV0aG9yaXphdGlvblJlcXVlc3QaKS53eHRva2VuLnYxLkNvbXBsZXRlQXV0aG9yaXphdGlvblJlc3BvbnNlEloKD0xpc3RBdXRob3JpemVycxIiLnd4dG9rZW4udjEuTGlzdEF1dGhvcml6ZXJzUmVxdWVzdBojLnd4dG9rZW4udjEuTGlzdEF1dGhvcml6ZXJzUmVzcG9uc2USaQoUUmVjb25jaWxlQXV0aG9yaXplcnMSJy53eHRva2VuLnYxLlJlY29uY2lsZUF1dGhvcml6ZXJzUmVxdWVzdBooLnd4dG9rZW4udjEuUmVjb25jaWxlQXV0aG9yaXplcnNSZXNwb25zZRJdCgpDbGVhclF1b3RhEiYud3h0b2tlbi52MS5DbGVhckNvbXBvbmVudFF1b3RhUmVxdWVzdBonLnd4dG9rZW4udjEuQ2xlYXJDb21wb25lbnRRdW90YVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * CreateAuthorizationUrlRequest names the platform and where WeChat sends the administrator back.
@@ -303,6 +303,69 @@ export const ReconcileAuthorizersResponseSchema: GenMessage<ReconcileAuthorizers
   messageDesc(file_wxtoken_v1_open_platform, 8);
 
 /**
+ * ClearComponentQuotaRequest names whose quota to reset.
+ *
+ * @generated from message wxtoken.v1.ClearComponentQuotaRequest
+ */
+export type ClearComponentQuotaRequest = Message<"wxtoken.v1.ClearComponentQuotaRequest"> & {
+  /**
+   * The platform's component_appid.
+   *
+   * @generated from field: string component_app_id = 1;
+   */
+  componentAppId: string;
+
+  /**
+   * An authorizer's AppID; empty for the platform's own quota.
+   *
+   * @generated from field: string authorizer_app_id = 2;
+   */
+  authorizerAppId: string;
+
+  /**
+   * Why, for the audit log; required, at most 256 characters.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message wxtoken.v1.ClearComponentQuotaRequest.
+ * Use `create(ClearComponentQuotaRequestSchema)` to create a new message.
+ */
+export const ClearComponentQuotaRequestSchema: GenMessage<ClearComponentQuotaRequest> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_open_platform, 9);
+
+/**
+ * ClearComponentQuotaResponse reports the monthly allowance.
+ *
+ * @generated from message wxtoken.v1.ClearComponentQuotaResponse
+ */
+export type ClearComponentQuotaResponse = Message<"wxtoken.v1.ClearComponentQuotaResponse"> & {
+  /**
+   * clear_quota calls made this month (UTC+8) for this platform or authorizer, this one included.
+   *
+   * @generated from field: uint32 used_this_month = 1;
+   */
+  usedThisMonth: number;
+
+  /**
+   * WeChat's monthly limit (10).
+   *
+   * @generated from field: uint32 monthly_limit = 2;
+   */
+  monthlyLimit: number;
+};
+
+/**
+ * Describes the message wxtoken.v1.ClearComponentQuotaResponse.
+ * Use `create(ClearComponentQuotaResponseSchema)` to create a new message.
+ */
+export const ClearComponentQuotaResponseSchema: GenMessage<ClearComponentQuotaResponse> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_open_platform, 10);
+
+/**
  * AuthorizerState says whether wxtoken keeps an authorizer's token.
  *
  * @generated from enum wxtoken.v1.AuthorizerState
@@ -395,6 +458,19 @@ export const OpenPlatformService: GenService<{
     methodKind: "unary";
     input: typeof ReconcileAuthorizersRequestSchema;
     output: typeof ReconcileAuthorizersResponseSchema;
+  },
+  /**
+   * ClearQuota resets the daily API quota of the platform itself or of one authorizer with
+   * the platform's credentials (/cgi-bin/component/clear_quota/v2), at most 10 times a
+   * month each (counted by wxtoken, refused past it with RESOURCE_EXHAUSTED), and lifts the
+   * 45009/45011 holds. Only the leader acts: a follower answers FAILED_PRECONDITION naming it.
+   *
+   * @generated from rpc wxtoken.v1.OpenPlatformService.ClearQuota
+   */
+  clearQuota: {
+    methodKind: "unary";
+    input: typeof ClearComponentQuotaRequestSchema;
+    output: typeof ClearComponentQuotaResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_wxtoken_v1_open_platform, 0);
