@@ -180,7 +180,13 @@ export class CredentialManager {
       publisher,
       records: new OpenPlatformRecords(leaderStore),
       reconcile: async (componentAppId) => {
-        await this.openPlatforms.reconcile(componentAppId);
+        // A reconciliation that cannot be made leaves the authorizer to re-authorization.
+        await this.openPlatforms.reconcile(componentAppId).catch((error: unknown) => {
+          deps.logger.warn(
+            { component_app_id: componentAppId, err: { message: (error as Error).message } },
+            "reconciliation with api_get_authorizer_list failed",
+          );
+        });
       },
     });
     this.registry.apply(this.sourceConfigs());
