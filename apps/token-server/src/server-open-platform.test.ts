@@ -22,6 +22,7 @@ import { connectError } from "./testing/connect-error.js";
 import { wx } from "./testing/gateway-stack.js";
 import {
   AUTHORIZER_APP_ID,
+  AUTHORIZER_READER_KEY,
   authorizerOwner,
   COMPONENT_APP_ID,
   callbackUrl,
@@ -165,6 +166,22 @@ describe("Open Platform", () => {
     });
     // The token api_query_auth brought is the one served: no api_authorizer_token call.
     expect(sim.stats().authorizerTokensIssued).toBe(1);
+    // A caller granted this authorizer reads it, and nothing else of the platform.
+    const reader = { headers: bearer(AUTHORIZER_READER_KEY) };
+    expect(
+      (await tokensOf(stack).getToken({ owner: authorizerOwner(), kind: ACCESS }, reader))
+        .credential?.value,
+    ).toBe(first?.value);
+    for (const refused of [
+      tokensOf(stack).getToken({ owner: componentOwner(), kind: ACCESS }, reader),
+      tokensOf(stack).getToken(
+        { owner: authorizerOwner("wxe2eauthorizer002"), kind: ACCESS },
+        reader,
+      ),
+      platformsOf(stack).listAuthorizers({ componentAppId: COMPONENT_APP_ID }, reader),
+    ]) {
+      expect((await connectError(refused)).code).toBe(Code.PermissionDenied);
+    }
 
     // The platform's tickets for its authorizers: SignJsSdk signs with the authorizer's.
     const signed = await tokensOf(stack).signJsSdk(

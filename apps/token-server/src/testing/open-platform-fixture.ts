@@ -22,6 +22,8 @@ export const MESSAGE_TOKEN = "e2emessagetoken";
 export const ENCODING_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 /** token.read on the platform's authorizers only, and open_platform.admin. */
 export const PLATFORM_KEY = "e2e-open-platform-key-31c9";
+/** token.read on the one authorizer only. */
+export const AUTHORIZER_READER_KEY = "e2e-authorizer-reader-key-8e02";
 
 /** The platform as the simulator plays it: tickets pushed only on demand. */
 export function simPlatforms(): SimulatorOptions["openPlatforms"] {
@@ -71,6 +73,12 @@ export function openPlatformConfig(
         key_sha256: sha256Hex(PLATFORM_KEY),
         apps: [`component:${COMPONENT_APP_ID}`, `authorizer:${COMPONENT_APP_ID}:*`],
         permissions: ["token.read", "token.refresh", "open_platform.admin"],
+      },
+      {
+        name: "authorizer-reader",
+        key_sha256: sha256Hex(AUTHORIZER_READER_KEY),
+        apps: [`authorizer:${COMPONENT_APP_ID}:${AUTHORIZER_APP_ID}`],
+        permissions: ["token.read"],
       },
     ],
   };
