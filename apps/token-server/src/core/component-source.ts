@@ -6,6 +6,7 @@ import { CredentialKind } from "@wxtoken/api";
 import {
   type AccessToken,
   type ComponentCredentials,
+  componentRemedyOf,
   OPEN_PLATFORM_ENDPOINTS,
   type OpenPlatformClient,
 } from "@wxtoken/wechat";
@@ -75,15 +76,29 @@ export class ComponentSource implements CredentialSource {
         `third-party platform ${platform.component_app_id} has no component_verify_ticket yet: waiting for WeChat's next push`,
       );
     }
-    const token: AccessToken = await this.deps.gate.call(
-      { appId: this.key, endpoint: OPEN_PLATFORM_ENDPOINTS.componentToken },
-      () =>
-        this.deps.openPlatformUpstream.componentToken({
-          ...componentCredentials(platform),
-          ticket: stored.ticket,
-        }),
-    );
-    return fetchedToken(token);
+    const call = (ticket: string): Promise<AccessToken> =>
+      this.deps.gate.call(
+        { appId: this.key, endpoint: OPEN_PLATFORM_ENDPOINTS.componentToken },
+        () =>
+          this.deps.openPlatformUpstream.componentToken({
+            ...componentCredentials(platform),
+            ticket,
+          }),
+      );
+    try {
+      return fetchedToken(await call(stored.ticket));
+    } catch (error) {
+      // 61005/61006 while a newer ticket arrived: one more call, with that one.
+      const newer = await this.deps.records.ticket(platform.component_app_id);
+      if (
+        componentRemedyOf(error) !== "await_ticket" ||
+        newer === undefined ||
+        newer.ticket === stored.ticket
+      ) {
+        throw error;
+      }
+      return fetchedToken(await call(newer.ticket));
+    }
   }
 
   /** Each api_component_token call issues a new token: the fetched one replaces the rejected. */
