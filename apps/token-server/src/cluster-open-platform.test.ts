@@ -1,11 +1,18 @@
 // A third-party platform on three replicas and a real etcd: a ticket pushed to a follower's
 // callback is used by the leader, which buys one component token for the cluster; an
 // `authorized` event received by a follower gives every replica the authorizer's token; a
-// refresh's rotated refresh token is stored and used by a later leader;
-// a kill -9 of the leader and then a stop of the next one cost no ticket, no component
+// refresh's rotated refresh token is stored and used by a later leader; a kill -9 of the
+// leader, its restart, and then a stop of the next leader cost no ticket, no component
 // token and no authorizer token call while they are valid. Counted by the simulator.
 import { CredentialKind } from "@wxtoken/api";
-import { runningProcesses, Teardown, waitFor } from "@wxtoken/testkit";
+import {
+  e2e,
+  runningProcesses,
+  spawnNode,
+  Teardown,
+  tokenServerMain,
+  waitFor,
+} from "@wxtoken/testkit";
 import { OPEN_PLATFORM_ENDPOINTS } from "@wxtoken/wechat";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
@@ -100,9 +107,26 @@ describe("Open Platform on three replicas", () => {
       expect(await read(replica, componentOwner())).toBe(components[0]);
       expect(await read(replica, authorizerOwner())).toBe(refreshed);
     }
-    // A stop of that one too: the last replica leads, still calling nothing.
+    // The killed replica restarted on its config: it serves from the store, calling nothing.
+    const restartedProcess = spawnNode(tokenServerMain, ["--config", leader.configPath], {
+      teardown,
+      name: "token-server",
+      env: { E2E_SECRET: e2e.secret, E2E_OTHER_SECRET: e2e.otherSecret },
+    });
+    const ready = await restartedProcess.waitForOutput(/"grpc_port":(\d+),"http_port":(\d+)/);
+    const restarted: Replica = {
+      ...leader,
+      process: restartedProcess,
+      grpcUrl: `http://127.0.0.1:${ready[1]}`,
+      httpUrl: `http://127.0.0.1:${ready[2]}`,
+    };
+    expect(await read(restarted, authorizerOwner())).toBe(refreshed);
+    expect(await read(restarted, componentOwner())).toBe(components[0]);
+    expect(counts()).toEqual(before);
+
+    // A stop of the leader too: another replica leads, still calling nothing.
     await next.process.stop();
-    const last = survivors.filter((replica) => replica !== next);
+    const last = [...survivors.filter((replica) => replica !== next), restarted];
     const lastLeader = await agreedLeader(cluster, last);
     await waitFor(async () => (await read(lastLeader, authorizerOwner())) === refreshed, {
       description: "the last replica serving the authorizer",
