@@ -200,7 +200,10 @@ describe("WeCom", () => {
     expect(config.appId).toBe(CORP_ID);
     expect(config.signature).toBe(expected(corpTicket, config));
     expect(agentConfig.appId).toBe(CORP_ID);
-    expect(agentConfig.owner?.owner.value?.app).toBe(String(AGENT_TWO));
+    expect(agentConfig.owner?.owner).toMatchObject({
+      case: "wecom",
+      value: { app: String(AGENT_TWO) },
+    });
     expect(agentConfig.signature).toBe(expected(agentTicket, agentConfig));
     expect(agentConfig.signature).not.toBe(expected(corpTicket, agentConfig));
     // Agent three keeps no corp ticket: NOT_FOUND names the kind.

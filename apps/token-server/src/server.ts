@@ -2,7 +2,7 @@
 // service graph, both transports and config reload, started in order and released in
 // reverse. Used by main.ts and by tests that run a server in-process.
 import { hostname } from "node:os";
-import { WeChatClient } from "@wxtoken/wechat";
+import { OpenPlatformClient, WeChatClient } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import { openBackend } from "./backend.js";
 import { ConfigReloader } from "./config/config-reloader.js";
@@ -92,7 +92,7 @@ export async function startTokenServer(
     trail.destination.close();
     throw error;
   });
-  const wechat = new WeChatClient({
+  const wechat = new OpenPlatformClient({
     baseUrl: config.wechat.base_url,
     timeoutMs: config.wechat.timeout_ms,
   });
@@ -107,6 +107,7 @@ export async function startTokenServer(
     coordinator,
     upstream: wechat,
     wecomUpstream: wecom,
+    openPlatformUpstream: wechat,
     logger,
     watchDisconnects,
     audit: trail.audit,

@@ -1,12 +1,20 @@
 // The service graph: the core (gate, credentials, sends), security and the transport-free
 // services, built from a config over a store, a coordinator and WeChat. server.ts puts the
 // transports in front of it; unit tests put a router transport and a fake WeChat.
-import { AdminService, CodeService, Health, MessageService, TokenService } from "@wxtoken/api";
+import {
+  AdminService,
+  CodeService,
+  Health,
+  MessageService,
+  OpenPlatformService,
+  TokenService,
+} from "@wxtoken/api";
 import type { Logger } from "pino";
 import type { Coordinator } from "./cluster/coordinator.js";
 import { ConfigVersion } from "./config/config-version.js";
 import type { Config } from "./config/schema.js";
 import { CodeExchanger, type CodeUpstream } from "./core/code-exchanger.js";
+import type { OpenPlatformUpstream } from "./core/component-source.js";
 import { ConfigFingerprints } from "./core/config-fingerprints.js";
 import type { CredentialUpstream, WecomUpstream } from "./core/credential-fetcher.js";
 import { CredentialManager, sourceConfigs } from "./core/credential-manager.js";
@@ -34,6 +42,7 @@ import { CodeServiceImpl } from "./services/code-service.js";
 import { HealthServiceImpl } from "./services/health-service.js";
 import { limitExceededOf } from "./services/limit-exceeded.js";
 import { MessageServiceImpl } from "./services/message-service.js";
+import { OpenPlatformServiceImpl } from "./services/open-platform-service.js";
 import { TokenServiceImpl } from "./services/token-service.js";
 import type { KvStore } from "./store/kv-store.js";
 import type { SealedStore } from "./store/sealed-store.js";
@@ -48,6 +57,8 @@ export interface ServiceGraphDeps {
   upstream: CredentialUpstream & MessageUpstream & CodeUpstream;
   /** WeCom's calls, on wechat.wecom_base_url. */
   wecomUpstream: WecomUpstream;
+  /** The Open Platform's calls, on wechat.base_url. */
+  openPlatformUpstream: OpenPlatformUpstream;
   logger: Logger;
   /** Disconnects of the store's watches, for the metric; none by default. */
   watchDisconnects?: () => number;
@@ -121,8 +132,10 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   const manager = new CredentialManager({
     apps: config.apps,
     wecom: wecomApps(config.wecom),
+    openPlatforms: config.open_platforms,
     upstream,
     wecomUpstream: deps.wecomUpstream,
+    openPlatformUpstream: deps.openPlatformUpstream,
     store,
     gate,
     forceGuard,
@@ -230,6 +243,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
         }),
       ),
       bindService(CodeService, new CodeServiceImpl({ exchanges, auth })),
+      bindService(OpenPlatformService, new OpenPlatformServiceImpl({ manager, auth, audit })),
       bindService(Health, new HealthServiceImpl(shutdown.signal)),
     ],
     manager,
@@ -259,15 +273,19 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       await revoked.start();
       health.start();
       await manager.start();
-      await fingerprints.publish(sourceConfigs(config.apps, wecomApps(config.wecom)));
+      await fingerprints.publish(
+        sourceConfigs(config.apps, wecomApps(config.wecom), config.open_platforms),
+      );
     },
     apply(next) {
-      const changes = manager.reconfigure(next.apps, wecomApps(next.wecom));
+      const changes = manager.reconfigure(next.apps, wecomApps(next.wecom), next.open_platforms);
       for (const { key } of [...changes.removed, ...changes.changed]) {
         sender.forget(key);
       }
       auth.replace(next.callers);
-      void fingerprints.publish(sourceConfigs(next.apps, wecomApps(next.wecom)));
+      void fingerprints.publish(
+        sourceConfigs(next.apps, wecomApps(next.wecom), next.open_platforms),
+      );
       const needRestart = RESTART_KEYS.filter(
         (key) => JSON.stringify(next[key]) !== JSON.stringify(current[key]),
       );

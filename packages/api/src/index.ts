@@ -5,4 +5,5 @@ export * from "./gen/grpc/health/v1/health_pb.js";
 export * from "./gen/wxtoken/v1/admin_pb.js";
 export * from "./gen/wxtoken/v1/code_pb.js";
 export * from "./gen/wxtoken/v1/message_pb.js";
+export * from "./gen/wxtoken/v1/open_platform_pb.js";
 export * from "./gen/wxtoken/v1/token_pb.js";

@@ -132,12 +132,31 @@ function resolveSecrets(raw: unknown, env: Env, baseDir: string, files: string[]
         }
       : corp,
   );
+  const openPlatforms = eachOf(raw.open_platforms, (platform, i) => {
+    const key = `open_platforms[${i}]`;
+    const secretOf = (node: unknown, field: string, what: string) =>
+      isRecord(node)
+        ? resolveSecretField(
+            node,
+            { key, field, fileField: `${field}_file`, what },
+            env,
+            baseDir,
+            files,
+          )
+        : node;
+    return secretOf(
+      secretOf(withSecret(platform, key, "component secrets"), "token", "message tokens"),
+      "encoding_aes_key",
+      "EncodingAESKeys",
+    );
+  });
   const store = raw.store;
   const etcd = isRecord(store) && isRecord(store.etcd) ? store.etcd : undefined;
   const withApps = {
     ...raw,
     ...(raw.apps === undefined ? {} : { apps }),
     ...(raw.wecom === undefined ? {} : { wecom }),
+    ...(raw.open_platforms === undefined ? {} : { open_platforms: openPlatforms }),
   };
   if (!isRecord(store) || etcd === undefined) {
     return withApps;

@@ -13,6 +13,7 @@ export const PERMISSIONS = [
   "code.exchange",
   "wechat.call",
   "status.read",
+  "open_platform.admin",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -88,6 +89,36 @@ const wecomCorpSchema = z
   .refine((corp) => corp.agents.length + corp.secrets.length > 0, {
     message: "must list at least one of agents and secrets",
   });
+
+const appIdRule = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_-]");
+
+/** A third-party platform (开放平台): its component credentials and its authorizers' tokens. */
+const openPlatformSchema = z
+  .object({
+    component_app_id: appIdRule,
+    /** The component_appsecret; `${env:NAME}` or `secret_file`, never a literal. */
+    secret: z.string().min(1, "must not be empty"),
+    /** The message verification Token; `${env:NAME}` or `token_file`. */
+    token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, "must be 3 to 32 letters or digits"),
+    /** The 43-character EncodingAESKey; `${env:NAME}` or `encoding_aes_key_file`. */
+    encoding_aes_key: z
+      .string()
+      .regex(/^[A-Za-z0-9]{43}$/, "must be the 43-character EncodingAESKey (letters and digits)"),
+    /** The tickets kept for every authorizer, besides its authorizer_access_token. */
+    tickets: z.array(z.enum(TICKET_TYPES)).default([]),
+    /**
+     * How authorizer tokens are kept: "proactive" refreshes each before it expires (the
+     * only mode so far).
+     */
+    mode: z.enum(["proactive"]).default("proactive"),
+    /** No component_verify_ticket for this long: a warning and api_start_push_ticket. */
+    ticket_stale_after_s: z.number().int().min(60).max(43_200).default(1_800),
+    /** A callback whose timestamp is further than this from now is refused as a replay. */
+    callback_window_s: z.number().int().min(10).max(3_600).default(300),
+  })
+  .strict();
 
 const callerSchema = z
   .object({
@@ -285,6 +316,8 @@ export const configSchema = z
     apps: z.array(appSchema).default([]),
     /** WeCom (企业微信) corps, their apps (agents) and named secrets. */
     wecom: z.array(wecomCorpSchema).default([]),
+    /** Third-party platforms (开放平台); their authorizers are registered at run time. */
+    open_platforms: z.array(openPlatformSchema).default([]),
     callers: z.array(callerSchema).default([]),
   })
   .strict()
@@ -313,11 +346,16 @@ export const configSchema = z
           "must be set with the other: store.etcd.username and password (or password_file) go together",
       });
     }
-    if (config.apps.length === 0 && config.wecom.length === 0) {
+    if (
+      config.apps.length === 0 &&
+      config.wecom.length === 0 &&
+      config.open_platforms.length === 0
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["apps"],
-        message: "must configure at least one app (or a WeCom corp under wecom)",
+        message:
+          "must configure at least one app (or a WeCom corp under wecom, or a platform under open_platforms)",
       });
     }
     const seen = new Set<string>();
@@ -345,6 +383,15 @@ export const configSchema = z
         );
       });
     });
+    config.open_platforms.forEach((platform, i) => {
+      claim(
+        `component:${platform.component_app_id}`,
+        ["open_platforms", i, "component_app_id"],
+        "is configured twice",
+      );
+      // Its authorizers are known only at run time: a grant names them all or one by AppID.
+      seen.add(`authorizer:${platform.component_app_id}:*`);
+    });
     config.apps.forEach((app, i) => {
       if (seen.has(app.app_id)) {
         ctx.addIssue({
@@ -365,7 +412,7 @@ export const configSchema = z
         });
       }
       caller.apps.forEach((appId, j) => {
-        if (appId !== "*" && !seen.has(appId)) {
+        if (appId !== "*" && !seen.has(appId) && !seen.has(authorizerGrantOf(appId))) {
           ctx.addIssue({
             code: "custom",
             path: ["callers", i, "apps", j],
@@ -376,9 +423,20 @@ export const configSchema = z
     });
   });
 
+/** "authorizer:PLATFORM:*" for a grant of one authorizer of PLATFORM, else "". */
+function authorizerGrantOf(appId: string): string {
+  const parts = appId.split(":");
+  return parts.length === 3 &&
+    parts[0] === "authorizer" &&
+    /^[A-Za-z0-9_-]{1,64}$/.test(parts[2] ?? "")
+    ? `authorizer:${parts[1]}:*`
+    : "";
+}
+
 export type Config = z.infer<typeof configSchema>;
 export type AppConfig = Config["apps"][number];
 export type CallerConfig = Config["callers"][number];
 export type ListenTlsConfig = NonNullable<Config["listen"]["tls"]>;
 export type LimitsConfig = Config["limits"];
 export type WecomCorpConfig = Config["wecom"][number];
+export type OpenPlatformConfig = Config["open_platforms"][number];

@@ -84,7 +84,7 @@ describe("wecom config", () => {
   });
 
   it.each([
-    [{ wecom: [] }, "config: apps: must configure at least one app (or a WeCom corp under wecom)"],
+    [{ wecom: [] }, "config: apps: must configure at least one app (or a WeCom corp under wecom"],
     [
       { wecom: [corp({ agents: [{ agent_id: 1, secret: SECRET }] })] },
       "config: wecom[0].agents[0]",

@@ -13,7 +13,7 @@ import type { ForceGuard } from "./force-guard.js";
 import type { UpstreamGate } from "./upstream-gate.js";
 
 /** The errcodes of a spent quota: clear_quota ends them. */
-const QUOTA_ERRCODES: ReadonlySet<number> = new Set([45009, 45011]);
+export const QUOTA_ERRCODES: ReadonlySet<number> = new Set([45009, 45011]);
 
 export interface AdminOperationsDeps {
   upstream: CredentialUpstream;

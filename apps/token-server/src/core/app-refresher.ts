@@ -94,11 +94,19 @@ export class AppRefresher {
   async start(): Promise<void> {
     this.running = true;
     this.schedule.start();
-    for (const kind of this.source.kinds()) {
-      const stored = await this.deps.store.get(keys.credential(this.appId, kind));
-      if (stored !== undefined) {
-        this.slot(kind).apply(decodeCredential(stored.value));
+    const kinds = this.source.kinds();
+    const stored = await Promise.all(
+      kinds.map((kind) => this.deps.store.get(keys.credential(this.appId, kind))),
+    );
+    // Tickets before the token: a token applied first would fetch tickets not yet loaded
+    // (an identity registered at run time, e.g. re-added by a reload, starts with empty slots).
+    for (const [i, kind] of [...kinds.entries()].reverse()) {
+      const entry = stored[i];
+      if (entry !== undefined) {
+        this.slot(kind).apply(decodeCredential(entry.value));
       }
+    }
+    for (const kind of kinds) {
       this.resume(kind);
     }
   }

@@ -13,7 +13,9 @@ import type { SourceConfig } from "./credential-source.js";
 type Fingerprints = Record<string, string>;
 
 const fingerprint = (config: SourceConfig) =>
-  createHash("sha256").update(JSON.stringify(config.app)).digest("hex");
+  createHash("sha256")
+    .update(JSON.stringify("app" in config ? config.app : config.platform))
+    .digest("hex");
 
 export class ConfigFingerprints {
   private own: Fingerprints = {};

@@ -3,19 +3,29 @@
 // metric labels and the access check all use. An Official Account's (or Mini Program's)
 // key is its AppID, as it always was, so stored data keeps its keys across an upgrade;
 // every other family's key starts with the family's prefix and a colon, which no AppID
-// contains: "wecom:CORP_ID:APP" for a WeCom app (APP its agent id or secret name). Open
-// Platform adds "component:..." and "authorizer:PLATFORM:APPID" here.
+// contains: "wecom:CORP_ID:APP" for a WeCom app (APP its agent id or secret name),
+// "component:COMPONENT_APPID" for a third-party platform's component_access_token and
+// "authorizer:COMPONENT_APPID:AUTHORIZER_APPID" for an account authorized to it (the same
+// account authorized to two platforms is two identities).
 import { create } from "@bufbuild/protobuf";
 import {
   type Credential,
   type CredentialOwner,
   CredentialOwnerSchema,
+  OpenPlatformAuthorizerSchema,
+  OpenPlatformComponentSchema,
   WecomAppSchema,
 } from "@wxtoken/api";
 
 export type CredentialIdentity =
   | { readonly family: "official_account"; readonly appId: string }
-  | { readonly family: "wecom"; readonly corpId: string; readonly app: string };
+  | { readonly family: "wecom"; readonly corpId: string; readonly app: string }
+  | { readonly family: "component"; readonly componentAppId: string }
+  | {
+      readonly family: "authorizer";
+      readonly componentAppId: string;
+      readonly authorizerAppId: string;
+    };
 
 export type Family = CredentialIdentity["family"];
 
@@ -26,6 +36,10 @@ export function identityKey(identity: CredentialIdentity): string {
       return identity.appId;
     case "wecom":
       return `wecom:${identity.corpId}:${identity.app}`;
+    case "component":
+      return `component:${identity.componentAppId}`;
+    case "authorizer":
+      return `authorizer:${identity.componentAppId}:${identity.authorizerAppId}`;
   }
 }
 
@@ -36,6 +50,10 @@ export function describeIdentity(identity: CredentialIdentity): string {
       return `app ${identity.appId}`;
     case "wecom":
       return `WeCom app ${identity.corpId}:${identity.app}`;
+    case "component":
+      return `third-party platform ${identity.componentAppId}`;
+    case "authorizer":
+      return `authorizer ${identity.authorizerAppId} of platform ${identity.componentAppId}`;
   }
 }
 
@@ -51,6 +69,23 @@ export function ownerOf(identity: CredentialIdentity): CredentialOwner | undefin
           value: create(WecomAppSchema, { corpId: identity.corpId, app: identity.app }),
         },
       });
+    case "component":
+      return create(CredentialOwnerSchema, {
+        owner: {
+          case: "component",
+          value: create(OpenPlatformComponentSchema, { componentAppId: identity.componentAppId }),
+        },
+      });
+    case "authorizer":
+      return create(CredentialOwnerSchema, {
+        owner: {
+          case: "authorizer",
+          value: create(OpenPlatformAuthorizerSchema, {
+            componentAppId: identity.componentAppId,
+            authorizerAppId: identity.authorizerAppId,
+          }),
+        },
+      });
   }
 }
 
@@ -63,6 +98,14 @@ export function identityOf(named: {
   switch (owner?.case) {
     case "wecom":
       return { family: "wecom", corpId: owner.value.corpId, app: owner.value.app };
+    case "component":
+      return { family: "component", componentAppId: owner.value.componentAppId };
+    case "authorizer":
+      return {
+        family: "authorizer",
+        componentAppId: owner.value.componentAppId,
+        authorizerAppId: owner.value.authorizerAppId,
+      };
     case undefined:
       return { family: "official_account", appId: named.appId };
   }

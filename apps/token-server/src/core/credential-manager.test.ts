@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Credential, CredentialKind } from "@wxtoken/api";
+import { OpenPlatformClient } from "@wxtoken/wechat";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SoloCoordinator } from "../cluster/solo.js";
@@ -17,6 +18,9 @@ import { CredentialUnavailableError, ForceRefusedError } from "./errors.js";
 import { ForceGuard } from "./force-guard.js";
 import { StoreHealth } from "./store-health.js";
 import { UpstreamGate } from "./upstream-gate.js";
+
+/** No platform is configured here: the Open Platform client is never called. */
+const UNUSED_WECHAT = "http://127.0.0.1:9";
 
 const APP = "wx0000000000000001";
 const never = new AbortController().signal;
@@ -50,6 +54,7 @@ async function start(
   const coordinator = new SoloCoordinator("test");
   await coordinator.start();
   const manager = new CredentialManager({
+    openPlatformUpstream: new OpenPlatformClient({ baseUrl: UNUSED_WECHAT }),
     apps: [
       {
         app_id: APP,

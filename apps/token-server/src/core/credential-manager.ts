@@ -7,13 +7,14 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
-import type { AppConfig } from "../config/schema.js";
+import type { AppConfig, OpenPlatformConfig } from "../config/schema.js";
 import { decodeCredential, keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
 import type { AdminOperations } from "./admin-operations.js";
+import { componentKey, type OpenPlatformUpstream } from "./component-source.js";
 import type { CoreObserver } from "./core-observer.js";
 import type { CredentialUpstream, WecomUpstream } from "./credential-fetcher.js";
-import { type CredentialIdentity, credentialKey } from "./credential-identity.js";
+import { type CredentialIdentity, credentialKey, identityKey } from "./credential-identity.js";
 import { CredentialPublisher } from "./credential-publisher.js";
 import {
   CredentialRegistry,
@@ -30,10 +31,13 @@ import {
 } from "./errors.js";
 import type { ForceGuard } from "./force-guard.js";
 import type { Hold } from "./hold-book.js";
+import { decodeAuthorizer, decodeTicket, OpenPlatformRecords } from "./open-platform-records.js";
+import { OpenPlatforms } from "./open-platforms.js";
 import { OutageFallback } from "./outage-fallback.js";
 import { RefreshRequests, sha256Hex } from "./refresh-requests.js";
 import type { RefreshTiming } from "./refresh-schedule.js";
 import type { StoreHealth } from "./store-health.js";
+import { TicketWatchdog } from "./ticket-watchdog.js";
 import type { UpstreamGate } from "./upstream-gate.js";
 import type { WecomAppConfig } from "./wecom-apps.js";
 
@@ -44,6 +48,10 @@ export interface CredentialManagerDeps {
   upstream: CredentialUpstream;
   /** WeCom's calls, on WeCom's host (wechat.wecom_base_url). */
   wecomUpstream: WecomUpstream;
+  /** The third-party platforms (config.open_platforms). */
+  openPlatforms?: readonly OpenPlatformConfig[];
+  /** The Open Platform's calls (component and authorizer tokens, authorization). */
+  openPlatformUpstream: OpenPlatformUpstream;
   store: KvStore;
   gate: UpstreamGate;
   forceGuard: ForceGuard;
@@ -82,14 +90,42 @@ export interface AppState {
   hourlyLimits: EndpointHourlyLimit[];
 }
 
-/** Every identity a config lists, Official Accounts first. */
+/** What the config lists: every family's entries. */
+export interface ConfiguredSources {
+  readonly apps: readonly AppConfig[];
+  readonly wecom: readonly WecomAppConfig[];
+  readonly openPlatforms: readonly OpenPlatformConfig[];
+}
+
+/** An authorizer known from the store (registered at run time). */
+export interface KnownAuthorizer {
+  readonly componentAppId: string;
+  readonly authorizerAppId: string;
+  /** Tells a new refresh token from the one held, without keeping it here. */
+  readonly refreshTokenSha256?: string;
+}
+
+/**
+ * Every identity a config lists, Official Accounts first, then WeCom apps and platforms,
+ * then the authorized accounts of the platforms configured.
+ */
 export function sourceConfigs(
   apps: readonly AppConfig[],
   wecom: readonly WecomAppConfig[] = [],
+  openPlatforms: readonly OpenPlatformConfig[] = [],
+  authorizers: Iterable<KnownAuthorizer> = [],
 ): SourceConfig[] {
+  const platforms = new Map(openPlatforms.map((p) => [p.component_app_id, p]));
   return [
     ...apps.map((app) => ({ family: "official_account", app }) as const),
     ...wecom.map((app) => ({ family: "wecom", app }) as const),
+    ...openPlatforms.map((platform) => ({ family: "component", platform }) as const),
+    ...[...authorizers].flatMap(({ componentAppId, authorizerAppId }) => {
+      const platform = platforms.get(componentAppId);
+      return platform === undefined
+        ? []
+        : [{ family: "authorizer", platform, authorizerAppId } as const];
+    }),
   ];
 }
 
@@ -100,13 +136,60 @@ export class CredentialManager {
   private readonly fallback: OutageFallback | undefined;
   private leading = false;
   private stopServing: (() => void) | undefined;
+  private configured: ConfiguredSources;
+  /** Authorized accounts from the store, by key. */
+  private readonly authorizers = new Map<string, KnownAuthorizer>();
+  /** Third-party platforms at run time: callbacks, authorization, reconciliation. */
+  readonly openPlatforms: OpenPlatforms;
+  /** The platforms' tickets: their ages, and a push asked for when none comes. */
+  readonly ticketWatchdog: TicketWatchdog;
 
   constructor(private readonly deps: CredentialManagerDeps) {
     // Everything the refreshers write is a leader write: fenced.
     const leaderStore = deps.coordinator.leaderStore(deps.store);
     const publisher = new CredentialPublisher({ ...deps, store: leaderStore });
-    this.registry = new CredentialRegistry({ ...deps, store: leaderStore, publisher });
-    this.registry.apply(sourceConfigs(deps.apps, deps.wecom));
+    this.configured = {
+      apps: deps.apps,
+      wecom: deps.wecom ?? [],
+      openPlatforms: deps.openPlatforms ?? [],
+    };
+    const componentToken = (componentAppId: string) =>
+      this.slot(componentKey(componentAppId), CredentialKind.ACCESS_TOKEN)?.current()?.value;
+    this.openPlatforms = new OpenPlatforms({
+      platforms: () => this.configured.openPlatforms,
+      store: deps.store,
+      gate: deps.gate,
+      upstream: deps.openPlatformUpstream,
+      componentToken,
+      forceGuard: deps.forceGuard,
+      logger: deps.logger,
+      now: deps.now,
+    });
+    this.ticketWatchdog = new TicketWatchdog({
+      platforms: () => this.configured.openPlatforms,
+      records: this.openPlatforms.records,
+      gate: deps.gate,
+      upstream: deps.openPlatformUpstream,
+      isLeader: () => this.leading,
+      logger: deps.logger,
+      now: deps.now,
+    });
+    this.registry = new CredentialRegistry({
+      ...deps,
+      store: leaderStore,
+      publisher,
+      records: new OpenPlatformRecords(leaderStore),
+      reconcile: async (componentAppId) => {
+        // A reconciliation that cannot be made leaves the authorizer to re-authorization.
+        await this.openPlatforms.reconcile(componentAppId).catch((error: unknown) => {
+          deps.logger.warn(
+            { component_app_id: componentAppId, err: { message: (error as Error).message } },
+            "reconciliation with api_get_authorizer_list failed",
+          );
+        });
+      },
+    });
+    this.registry.apply(this.sourceConfigs());
     this.requests = new RefreshRequests(deps.store, deps.coordinator.replicaId, deps.logger);
     this.fallback =
       deps.outageFallback === true
@@ -138,8 +221,87 @@ export class CredentialManager {
     return this.registry.get(appId)?.slots.get(kind);
   }
 
+  private sourceConfigs(): SourceConfig[] {
+    const { apps, wecom, openPlatforms } = this.configured;
+    return sourceConfigs(apps, wecom, openPlatforms, this.authorizers.values());
+  }
+
+  /** Every identity registered now, run-time authorizers included. */
+  registeredSources(): SourceConfig[] {
+    return this.registry.all().map(({ config }) => config);
+  }
+
+  /** Follows an authorizer's record: registered while authorized, removed otherwise. */
+  private applyAuthorizer(key: string, known: KnownAuthorizer | undefined): void {
+    const before = this.authorizers.get(key);
+    if (known === undefined) {
+      this.authorizers.delete(key);
+    } else {
+      this.authorizers.set(key, known);
+    }
+    if ((before === undefined) !== (known === undefined)) {
+      this.applyRegistry();
+    } else if (
+      known !== undefined &&
+      before?.refreshTokenSha256 !== known.refreshTokenSha256 &&
+      this.leading
+    ) {
+      // A new refresh token (a reconciliation's, a re-authorization's): a token stopped by
+      // a configuration error (61023) tries again, once per new refresh token.
+      const entry = this.registry.get(identityKey({ family: "authorizer", ...known }));
+      if (entry?.slots.get(CredentialKind.ACCESS_TOKEN)?.failure?.blocking === true) {
+        entry.refresher.configChanged();
+      }
+    }
+  }
+
+  private authorizerOf(bytes: Uint8Array): [string, KnownAuthorizer | undefined] {
+    const record = decodeAuthorizer(bytes);
+    const { componentAppId, authorizerAppId } = record;
+    const key = `${componentAppId}/${authorizerAppId}`;
+    return [
+      key,
+      record.status === "authorized"
+        ? { componentAppId, authorizerAppId, refreshTokenSha256: sha256Hex(record.refreshToken) }
+        : undefined,
+    ];
+  }
+
+  /** Starts or resumes the component token of a platform whose ticket just arrived. */
+  private ticketArrived(componentAppId: string, receivedAt: number): void {
+    this.ticketWatchdog.arrived(componentAppId, receivedAt);
+    const entry = this.registry.get(componentKey(componentAppId));
+    if (this.leading && entry?.slots.get(CredentialKind.ACCESS_TOKEN)?.current() === undefined) {
+      entry?.refresher.configChanged();
+    }
+  }
+
   /** Loads stored credentials, follows the store, and refreshes while this replica leads. */
   async start(): Promise<void> {
+    this.unsubscribes.push(
+      this.deps.store.watch(keys.authorizers, (event) => {
+        if (event.type === "put") {
+          this.applyAuthorizer(...this.authorizerOf(event.entry.value));
+        } else {
+          this.applyAuthorizer(event.key.slice(keys.authorizers.length), undefined);
+        }
+      }),
+      this.deps.store.watch(keys.componentTickets, (event) => {
+        if (event.type === "put") {
+          this.ticketArrived(
+            event.entry.key.slice(keys.componentTickets.length),
+            decodeTicket(event.entry.value).receivedAt,
+          );
+        }
+      }),
+    );
+    for (const entry of await this.deps.store.list(keys.authorizers)) {
+      const [key, known] = this.authorizerOf(entry.value);
+      if (known !== undefined) {
+        this.authorizers.set(key, known);
+      }
+    }
+    this.applyRegistry();
     this.unsubscribes.push(
       this.deps.store.watch(keys.credentials, (event) => {
         if (event.type === "put") {
@@ -155,6 +317,7 @@ export class CredentialManager {
     );
     this.lead(this.deps.coordinator.isLeader());
     this.fallback?.start();
+    void this.ticketWatchdog.start();
   }
 
   private applyStored(bytes: Uint8Array): void {
@@ -208,6 +371,7 @@ export class CredentialManager {
       unsubscribe();
     }
     this.fallback?.stop();
+    this.ticketWatchdog.stop();
     this.lead(false);
   }
 
@@ -216,17 +380,29 @@ export class CredentialManager {
    * removed ones stop and their watchers end, changed ones use their new config from the
    * next upstream call and forget the failures the old one caused.
    */
-  reconfigure(apps: readonly AppConfig[], wecom: readonly WecomAppConfig[] = []): RegistryChanges {
-    const changes = this.registry.apply(sourceConfigs(apps, wecom));
+  reconfigure(
+    apps: readonly AppConfig[],
+    wecom: readonly WecomAppConfig[] = [],
+    openPlatforms: readonly OpenPlatformConfig[] = [],
+  ): RegistryChanges {
+    this.configured = { apps, wecom, openPlatforms };
+    return this.applyRegistry();
+  }
+
+  /** Makes the registry hold what the config and the store's authorizers say. */
+  private applyRegistry(): RegistryChanges {
+    const changes = this.registry.apply(this.sourceConfigs());
     for (const { refresher, slots } of changes.removed) {
       refresher.stop();
       for (const slot of slots.values()) {
         slot.close();
       }
     }
-    for (const { refresher } of changes.added) {
+    for (const { refresher, key, slots } of changes.added) {
       if (this.leading) {
         void refresher.start();
+      } else {
+        void this.loadStored(key, slots);
       }
     }
     for (const { refresher } of changes.changed) {
@@ -235,6 +411,30 @@ export class CredentialManager {
       }
     }
     return changes;
+  }
+
+  /** A follower's new identity: its stored credentials (written before it was registered). */
+  private async loadStored(
+    key: string,
+    slots: ReadonlyMap<CredentialKind, CredentialSlot>,
+  ): Promise<void> {
+    for (const [kind, slot] of slots) {
+      const stored = await this.deps.store.get(keys.credential(key, kind)).catch(() => undefined);
+      if (stored !== undefined) {
+        slot.apply(decodeCredential(stored.value));
+      }
+    }
+  }
+
+  /** A third-party platform's clear_quota (see OpenPlatforms.clearQuota); the leader's alone. */
+  clearComponentQuota(
+    componentAppId: string,
+    authorizerAppId: string | undefined,
+  ): Promise<number> {
+    if (!this.leading) {
+      throw new NotLeaderError(this.deps.coordinator.leaderId());
+    }
+    return this.openPlatforms.clearQuota(componentAppId, authorizerAppId);
   }
 
   /**

@@ -1,16 +1,20 @@
-// The credential registry: every identity whose credentials this replica keeps (today the
-// configured Official Account apps and WeCom apps; later the authorizers of a third-party
-// platform, which no config lists), by its key (core/credential-identity.ts), each with
-// its source, slots, refresher and, for an Official Account, its admin operations. It
-// changes at run time: a reload applies the difference between the old and the new config.
-import type { CredentialKind } from "@wxtoken/api";
-import type { AppConfig } from "../config/schema.js";
+// The credential registry: every identity whose credentials this replica keeps (the
+// configured Official Account apps, WeCom apps and third-party platforms, and the
+// platforms' authorizers, which no config lists: the store's records register them), by
+// its key (core/credential-identity.ts), each with its source, slots, refresher and, for an
+// Official Account, its admin operations. It changes at run time: a reload applies the
+// difference between the old and the new config, an authorizer's record its own.
+import { CredentialKind } from "@wxtoken/api";
+import type { AppConfig, OpenPlatformConfig } from "../config/schema.js";
 import { AdminOperations, type AdminOperationsDeps } from "./admin-operations.js";
 import { AppRefresher, type AppRefresherDeps } from "./app-refresher.js";
+import { AuthorizerSource, type AuthorizerSourceDeps } from "./authorizer-source.js";
+import { ComponentSource, type ComponentSourceDeps, componentKey } from "./component-source.js";
 import { CredentialFetcher, type CredentialFetcherDeps } from "./credential-fetcher.js";
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import { CredentialSlot } from "./credential-slot.js";
 import type { CredentialSource, SourceConfig } from "./credential-source.js";
+import { UnknownAppError } from "./errors.js";
 import type { WecomAppConfig } from "./wecom-apps.js";
 import { WecomSource, type WecomSourceDeps } from "./wecom-source.js";
 
@@ -36,13 +40,26 @@ export interface RegistryChanges {
 export type CredentialRegistryDeps = AppRefresherDeps &
   CredentialFetcherDeps &
   WecomSourceDeps &
-  AdminOperationsDeps;
+  AdminOperationsDeps &
+  ComponentSourceDeps &
+  Omit<AuthorizerSourceDeps, "componentToken" | "refreshComponentToken">;
 
 /** The key of the identity a config describes. */
 export function configKey(config: SourceConfig): string {
-  return config.family === "official_account"
-    ? identityKey({ family: "official_account", appId: config.app.app_id })
-    : identityKey({ family: "wecom", corpId: config.app.corp_id, app: config.app.app });
+  switch (config.family) {
+    case "official_account":
+      return identityKey({ family: "official_account", appId: config.app.app_id });
+    case "wecom":
+      return identityKey({ family: "wecom", corpId: config.app.corp_id, app: config.app.app });
+    case "component":
+      return componentKey(config.platform.component_app_id);
+    case "authorizer":
+      return identityKey({
+        family: "authorizer",
+        componentAppId: config.platform.component_app_id,
+        authorizerAppId: config.authorizerAppId,
+      });
+  }
 }
 
 const sameConfig = (a: SourceConfig, b: SourceConfig) => JSON.stringify(a) === JSON.stringify(b);
@@ -62,10 +79,31 @@ export class CredentialRegistry {
 
   /** The family's source of `config`, reading the entry's current config on every call. */
   private sourceOf(config: SourceConfig, current: () => SourceConfig): CredentialSource {
-    if (config.family === "official_account") {
-      return new CredentialFetcher(() => officialAccountOf(current()), this.deps);
+    switch (config.family) {
+      case "official_account":
+        return new CredentialFetcher(() => officialAccountOf(current()), this.deps);
+      case "wecom":
+        return new WecomSource(() => wecomOf(current()), this.deps);
+      case "component":
+        return new ComponentSource(() => platformOf(current()), this.deps);
+      case "authorizer":
+        return new AuthorizerSource(() => platformOf(current()), config.authorizerAppId, {
+          ...this.deps,
+          componentToken: (componentAppId) =>
+            this.entries
+              .get(componentKey(componentAppId))
+              ?.slots.get(CredentialKind.ACCESS_TOKEN)
+              ?.current()?.value,
+          refreshComponentToken: async (componentAppId, staleValue) => {
+            const component = this.entries.get(componentKey(componentAppId));
+            if (component === undefined) {
+              throw new UnknownAppError(componentKey(componentAppId));
+            }
+            return (await component.refresher.refreshStale(CredentialKind.ACCESS_TOKEN, staleValue))
+              .value;
+          },
+        });
     }
-    return new WecomSource(() => wecomOf(current()), this.deps);
   }
 
   private register(config: SourceConfig): Registered {
@@ -146,4 +184,12 @@ function wecomOf(config: SourceConfig): WecomAppConfig {
     throw new Error(`a ${config.family} config where a WeCom app's was expected`);
   }
   return config.app;
+}
+
+/** The platform config of a component or authorizer entry. */
+function platformOf(config: SourceConfig): OpenPlatformConfig {
+  if (config.family !== "component" && config.family !== "authorizer") {
+    throw new Error(`a ${config.family} config where a third-party platform's was expected`);
+  }
+  return config.platform;
 }

@@ -1,9 +1,9 @@
-// A credential source: what one family (Official Accounts, WeCom apps; next Open Platform
+// A credential source: what one family (Official Accounts, WeCom apps, Open Platform
 // components and authorizers) tells the core about one identity's credentials. The
 // registry, the refresher and the manager see only this; each family's file says how its
 // tokens and tickets are fetched, every call through the upstream gate.
 import type { CredentialKind } from "@wxtoken/api";
-import type { AppConfig } from "../config/schema.js";
+import type { AppConfig, OpenPlatformConfig } from "../config/schema.js";
 import type { CredentialIdentity } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
 import type { WecomAppConfig } from "./wecom-apps.js";
@@ -11,7 +11,14 @@ import type { WecomAppConfig } from "./wecom-apps.js";
 /** A registered identity's config, by family (replaced on reload). */
 export type SourceConfig =
   | { readonly family: "official_account"; readonly app: AppConfig }
-  | { readonly family: "wecom"; readonly app: WecomAppConfig };
+  | { readonly family: "wecom"; readonly app: WecomAppConfig }
+  | { readonly family: "component"; readonly platform: OpenPlatformConfig }
+  | {
+      readonly family: "authorizer";
+      readonly platform: OpenPlatformConfig;
+      /** Registered at run time from the store, never listed in the config. */
+      readonly authorizerAppId: string;
+    };
 
 export interface TokenFetch {
   /** An operator's forced refresh: past the budget, and forced where the family can force. */

@@ -86,6 +86,21 @@ export class LeaderRefreshFailedError extends CoreError {
   override name = "LeaderRefreshFailedError";
 }
 
+/** A third-party platform with no component_verify_ticket stored yet: waiting for a push. */
+export class NoTicketError extends CoreError {
+  override name = "NoTicketError";
+}
+
+/** A platform call that needs the component_access_token before there is one. */
+export class ComponentTokenMissingError extends CoreError {
+  override name = "ComponentTokenMissingError";
+}
+
+/** An authorizer that cannot be refreshed: not authorized, or it must authorize again. */
+export class AuthorizerUnavailableError extends CoreError {
+  override name = "AuthorizerUnavailableError";
+}
+
 /** Why a slot has no usable credential: the last failure, and whether waiting can help. */
 export interface SlotFailure {
   readonly error: WeChatError;

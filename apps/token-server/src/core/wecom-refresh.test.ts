@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CredentialKind } from "@wxtoken/api";
+import { OpenPlatformClient } from "@wxtoken/wechat";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SoloCoordinator } from "../cluster/solo.js";
@@ -15,6 +16,9 @@ import { CredentialManager } from "./credential-manager.js";
 import { ForceGuard } from "./force-guard.js";
 import { StoreHealth } from "./store-health.js";
 import { UpstreamGate } from "./upstream-gate.js";
+
+/** No platform is configured here: the Open Platform client is never called. */
+const UNUSED_WECHAT = "http://127.0.0.1:9";
 
 const KEY = "wecom:ww0000000000000001:1000002";
 const stops: (() => Promise<void>)[] = [];
@@ -40,6 +44,7 @@ async function start(upstream: FakeUpstream): Promise<CredentialManager> {
   const coordinator = new SoloCoordinator("test");
   await coordinator.start();
   const manager = new CredentialManager({
+    openPlatformUpstream: new OpenPlatformClient({ baseUrl: UNUSED_WECHAT }),
     apps: [],
     wecom: [
       {

@@ -1,5 +1,6 @@
 // The WeChat-compatible front door on listen.http, beside the Connect routes: WeChat's token
-// and ticket endpoints answered from memory, the code exchanges, and every other path
+// and ticket endpoints answered from memory, the code exchanges, the third-party platforms'
+// callbacks, and every other path
 // proxied. Each failure is answered in WeChat's shape (refusal-answer.ts); none crashes it.
 import { CredentialKind } from "@wxtoken/api";
 import { ENDPOINTS, redactUrl } from "@wxtoken/wechat";
@@ -14,6 +15,7 @@ import { socketIdentities } from "../security/peer-identity.js";
 import { CodeExchangeEndpoints } from "./code-exchange-endpoints.js";
 import { EndpointLabels } from "./endpoint-labels.js";
 import { IssuedTokens } from "./issued-tokens.js";
+import { callbackPlatformOf, OpenPlatformCallback } from "./open-platform-callback.js";
 import { REFUSAL_ERRCODES, refusalAnswer } from "./refusal-answer.js";
 import { readBody } from "./request-body.js";
 import { TokenEndpoints } from "./token-endpoints.js";
@@ -78,6 +80,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     labels: new EndpointLabels(),
     waitMs: WAIT_MS,
   });
+  const callback = new OpenPlatformCallback({
+    platforms: manager.openPlatforms,
+    logger,
+    maxBodyBytes: deps.maxBodyBytes,
+  });
   const routes = new Map<string, Route>([
     [
       ENDPOINTS.classicToken,
@@ -122,6 +129,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const answerCall = async (request: GatewayRequest, response: GatewayResponse) => {
     const url = new URL(request.url ?? "/", "http://gateway");
+    const platform = callbackPlatformOf(url.pathname);
+    if (platform !== undefined) {
+      await callback.handle(platform, url, request, response);
+      return;
+    }
     const route = routes.get(url.pathname);
     if (route === undefined) {
       await proxy.handle(request, response, url);

@@ -1,4 +1,5 @@
-// The transparent WeChat API proxy: a call with `access_token=T` of a token wxtoken issued
+// The transparent WeChat API proxy: a call with `access_token=T` (or a third-party
+// platform's `component_access_token=T`) of a token wxtoken issued
 // (or `Authorization: Bearer KEY` with `appid=X`, permission wechat.call) is forwarded
 // through the upstream gate with the app's CURRENT token, to WeChat's host or, for a WeCom
 // app's token, to WeCom's; method, query, body and content
@@ -78,14 +79,18 @@ const READ_WHOLE = /^(application\/json|text\/)/i;
 
 const INVALID_TOKEN = 40001;
 
+/** The query parameter a call's token is in: a third-party platform's calls name it component_access_token. */
+const tokenParam = (url: URL) =>
+  url.searchParams.has("component_access_token") ? "component_access_token" : "access_token";
+
 /**
- * `raw` (a query string without "?") with its access_token set to `token` in place (added
- * at the end when there is none), every other byte as it came.
+ * `raw` (a query string without "?") with its token parameter `name` set to `token` in
+ * place (added at the end when there is none), every other byte as it came.
  */
-function withToken(raw: string, token: string): string {
-  const param = `access_token=${encodeURIComponent(token)}`;
+function withToken(raw: string, token: string, name: string): string {
+  const param = `${name}=${encodeURIComponent(token)}`;
   const parts = raw === "" ? [] : raw.split("&");
-  const at = parts.findIndex((part) => part.startsWith("access_token="));
+  const at = parts.findIndex((part) => part.startsWith(`${name}=`));
   if (at === -1) {
     parts.push(param);
   } else {
@@ -189,7 +194,7 @@ export class WeChatProxy {
 
   /** The access_token slot of the app the call is for, or the WeChat error that refuses it. */
   private slotFor(request: GatewayRequest, url: URL): CredentialSlot {
-    const token = url.searchParams.get("access_token");
+    const token = url.searchParams.get(tokenParam(url));
     const authorization = request.headers.authorization;
     let appId: string | undefined;
     if (token !== null && token !== "") {
@@ -261,7 +266,7 @@ export class WeChatProxy {
     { token, host }: { token: string; host: string },
   ): Promise<Forwarded> {
     const { timeoutMs, maxBodyBytes } = this.deps;
-    const target = `${host}${url.pathname}?${withToken(url.search.slice(1), token)}`;
+    const target = `${host}${url.pathname}?${withToken(url.search.slice(1), token, tokenParam(url))}`;
     const contentType = request.headers["content-type"];
     const method = request.method ?? "GET";
     const never = new AbortController().signal;

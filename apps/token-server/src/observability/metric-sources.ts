@@ -36,6 +36,7 @@ export function metricSources({
       ? usage.today(appId)
       : Promise.resolve(usage.knownToday(appId));
   return {
+    ticketAges: () => manager.ticketWatchdog.ages(),
     secondsLeft: () =>
       manager.states().flatMap(({ key, slots }) =>
         slots.flatMap((slot) => {

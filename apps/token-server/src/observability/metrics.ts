@@ -18,6 +18,8 @@ export interface MetricSources {
   watchDisconnects(): number;
   /** True while the store does not answer. */
   storeUnreachable(): boolean;
+  /** Seconds since each third-party platform's newest component_verify_ticket arrived. */
+  ticketAges(): { componentAppId: string; seconds: number }[];
 }
 
 const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
@@ -108,6 +110,18 @@ export class Metrics implements CoreObserver {
         this.reset();
         for (const { appId, endpoint, errcode, seconds } of sources.holds()) {
           this.set({ app_id: appId, endpoint, errcode: String(errcode) }, seconds);
+        }
+      },
+    });
+    new Gauge({
+      name: "wxtoken_open_platform_ticket_age_seconds",
+      help: "Seconds since the third-party platform's newest component_verify_ticket arrived",
+      labelNames: ["component_app_id"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { componentAppId, seconds } of sources.ticketAges()) {
+          this.set({ component_app_id: componentAppId }, seconds);
         }
       },
     });

@@ -7,12 +7,15 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { UpstreamErrorSchema } from "@wxtoken/api";
 import { type ErrorClass, WeChatError } from "@wxtoken/wechat";
 import {
+  AuthorizerUnavailableError,
   BudgetExhaustedError,
   ClearQuotaRefusedError,
+  ComponentTokenMissingError,
   type CoreError,
   CredentialUnavailableError,
   ForceRefusedError,
   LeaderRefreshFailedError,
+  NoTicketError,
   NotLeaderError,
   PassiveRefreshTooSoonError,
   SendInProgressError,
@@ -66,6 +69,9 @@ const CORE_CODES: readonly [abstract new (...args: never[]) => CoreError, Code][
   [SendOutcomeUnknownError, Code.FailedPrecondition],
   [NotLeaderError, Code.FailedPrecondition],
   [UnknownAppError, Code.NotFound],
+  [NoTicketError, Code.Unavailable],
+  [ComponentTokenMissingError, Code.Unavailable],
+  [AuthorizerUnavailableError, Code.FailedPrecondition],
   [StoreUnavailableError, Code.Unavailable],
   [LeaderRefreshFailedError, Code.Unavailable],
 ];

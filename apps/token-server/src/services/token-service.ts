@@ -228,11 +228,14 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
   }
 
   /**
-   * wx.config with the jsapi_ticket (an Official Account's, or a WeCom corp's: appId = the
-   * corp id), or with agent_config wx.agentConfig with a WeCom app's agent ticket.
+   * wx.config with the jsapi_ticket (an Official Account's, a WeCom corp's: appId = the
+   * corp id, or a platform's authorizer's: appId = the authorizer's AppID), or with
+   * agent_config wx.agentConfig with a WeCom app's agent ticket.
    */
   async signJsSdk(request: SignJsSdkRequest, context: HandlerContext) {
     const wecom = request.owner?.owner.case === "wecom" ? request.owner.owner.value : undefined;
+    const authorizer =
+      request.owner?.owner.case === "authorizer" ? request.owner.owner.value : undefined;
     if (request.agentConfig && wecom === undefined) {
       throw invalid("agent_config", "needs owner.wecom: only a WeCom app has an agent ticket");
     }
@@ -245,7 +248,7 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     const timestamp = Math.floor(this.now() / 1000);
     const nonceStr = createNonce();
     return create(SignJsSdkResponseSchema, {
-      appId: wecom?.corpId ?? request.appId,
+      appId: wecom?.corpId ?? authorizer?.authorizerAppId ?? request.appId,
       owner: request.owner,
       timestamp: BigInt(timestamp),
       nonceStr,

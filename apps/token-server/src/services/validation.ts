@@ -68,23 +68,62 @@ export function requireIdentity(request: {
   if (request.appId !== "") {
     throw invalid("app_id", "must be empty when owner is set (set one of them)");
   }
-  const { corpId, app } = owner.value;
-  if (!WECOM_ID.test(corpId)) {
-    throw invalid("owner.wecom.corp_id", "must be 1-64 characters of [A-Za-z0-9_-]");
-  }
-  if (!WECOM_ID.test(app)) {
-    throw invalid(
-      "owner.wecom.app",
-      "must be the agent id or the secret's name, 1-64 characters of [A-Za-z0-9_-]",
-    );
-  }
-  const identity: CredentialIdentity = { family: "wecom", corpId, app };
+  const identity = ownerIdentity(owner);
   return {
     identity,
     key: identityKey(identity),
-    field: "owner.wecom",
+    field: `owner.${owner.case}`,
     description: describeIdentity(identity),
   };
+}
+
+type SetOwner = Exclude<CredentialOwner["owner"], { case: undefined }>;
+
+/** An owner's identity, each of its ids checked. */
+function ownerIdentity(owner: SetOwner): CredentialIdentity {
+  switch (owner.case) {
+    case "wecom": {
+      const { corpId, app } = owner.value;
+      if (!WECOM_ID.test(corpId)) {
+        throw invalid("owner.wecom.corp_id", "must be 1-64 characters of [A-Za-z0-9_-]");
+      }
+      if (!WECOM_ID.test(app)) {
+        throw invalid(
+          "owner.wecom.app",
+          "must be the agent id or the secret's name, 1-64 characters of [A-Za-z0-9_-]",
+        );
+      }
+      return { family: "wecom", corpId, app };
+    }
+    case "component":
+      return {
+        family: "component",
+        componentAppId: requireOwnerAppId(
+          owner.value.componentAppId,
+          "owner.component.component_app_id",
+        ),
+      };
+    case "authorizer":
+      return {
+        family: "authorizer",
+        componentAppId: requireOwnerAppId(
+          owner.value.componentAppId,
+          "owner.authorizer.component_app_id",
+        ),
+        authorizerAppId: requireOwnerAppId(
+          owner.value.authorizerAppId,
+          "owner.authorizer.authorizer_app_id",
+        ),
+      };
+  }
+}
+
+/** An AppID inside an owner: 1-64 characters of [A-Za-z0-9_-]. */
+function requireOwnerAppId(value: string, field: string): string {
+  if (!WECOM_ID.test(value)) {
+    throw invalid(field, "must be an AppID, 1-64 characters of [A-Za-z0-9_-]");
+  }
+  return value;
 }
 
 /** A % that does not start a percent escape of two hex digits. */

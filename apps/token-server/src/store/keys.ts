@@ -33,6 +33,17 @@ export const keys = {
   hold: (appId: string, endpoint: string) => `holds/${appId}/${encodeURIComponent(endpoint)}`,
   revokedTokens: "revoked-tokens/",
   revokedToken: (appId: string, tokenSha256: string) => `revoked-tokens/${appId}/${tokenSha256}`,
+  /** Third-party platforms: the newest component_verify_ticket of each (a secret). */
+  componentTickets: "open-platform/tickets/",
+  componentTicket: (componentAppId: string) => `open-platform/tickets/${componentAppId}`,
+  /** Each authorizer's record: refresh token (a secret), permissions, status. */
+  authorizers: "open-platform/authorizers/",
+  authorizersOf: (componentAppId: string) => `open-platform/authorizers/${componentAppId}/`,
+  authorizer: (componentAppId: string, authorizerAppId: string) =>
+    `open-platform/authorizers/${componentAppId}/${authorizerAppId}`,
+  /** A callback message's msg_signature seen (with a TTL): the same again is a replay. */
+  callbackSeen: (componentAppId: string, msgSignature: string) =>
+    `open-platform/seen/${componentAppId}/${msgSignature}`,
   /** The etcd election's keys (etcd3's Election under the prefix): the coordinator's, not the store's values. */
   election: "election/",
   /** Read to tell whether the store answers at all. */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient, createRouterTransport } from "@connectrpc/connect";
 import type { Teardown } from "@wxtoken/testkit";
+import { OpenPlatformClient } from "@wxtoken/wechat";
 import { pino } from "pino";
 import { SoloCoordinator } from "../cluster/solo.js";
 import { parseConfig } from "../config/load.js";
@@ -101,6 +102,8 @@ export async function startServices(
     coordinator,
     upstream,
     wecomUpstream: upstream,
+    // No platform is configured in these unit tests: never called.
+    openPlatformUpstream: new OpenPlatformClient({ baseUrl: "http://127.0.0.1:9" }),
     logger,
     audit: trail.audit,
     auditTrail: trail.destination,

@@ -3,7 +3,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { AdminService, MessageService, TokenService } from "@wxtoken/api";
+import { AdminService, MessageService, OpenPlatformService, TokenService } from "@wxtoken/api";
 import {
   e2e,
   e2eRefresh,
@@ -63,5 +63,7 @@ export const tokensOf = (server: TokenServerProcess) =>
   clientFor(TokenService, transportFor(server, "grpc"));
 export const adminOf = (server: TokenServerProcess) =>
   clientFor(AdminService, transportFor(server, "grpc"));
+export const platformsOf = (server: TokenServerProcess) =>
+  clientFor(OpenPlatformService, transportFor(server, "grpc"));
 export const messagesOf = (server: TokenServerProcess) =>
   clientFor(MessageService, transportFor(server, "grpc"));

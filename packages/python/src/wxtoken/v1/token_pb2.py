@@ -22,7 +22,7 @@ DESCRIPTOR = _descriptor.FileDescriptor(
   name='wxtoken/v1/token.proto',
   package='wxtoken.v1',
   syntax='proto3',
-  serialized_pb=_b('\n\x16wxtoken/v1/token.proto\x12\nwxtoken.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"A\n\x0f\x43redentialOwner\x12%\n\x05wecom\x18\x01 \x01(\x0b\x32\x14.wxtoken.v1.WecomAppH\x00\x42\x07\n\x05owner\"(\n\x08WecomApp\x12\x0f\n\x07\x63orp_id\x18\x01 \x01(\t\x12\x0b\n\x03\x61pp\x18\x02 \x01(\t\"\xf5\x01\n\nCredential\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12\r\n\x05value\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nfetched_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngeneration\x18\x06 \x01(\x04\x12*\n\x05owner\x18\x07 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"\x7f\n\rUpstreamError\x12\x0f\n\x07\x65rrcode\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrmsg\x18\x02 \x01(\t\x12\x0b\n\x03rid\x18\x03 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x04 \x01(\t\x12.\n\x0bretry_after\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"w\n\x0fGetTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\">\n\x10GetTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\"\x90\x01\n\x13RefreshTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12\x13\n\x0bstale_value\x18\x03 \x01(\t\x12*\n\x05owner\x18\x04 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"U\n\x14RefreshTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\x12\x11\n\trefreshed\x18\x02 \x01(\x08\"y\n\x11WatchTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"@\n\x12WatchTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\"q\n\x10SignJsSdkRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\x12\x14\n\x0c\x61gent_config\x18\x04 \x01(\x08\"\x95\x01\n\x11SignJsSdkResponse\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\ttimestamp\x18\x02 \x01(\x03\x12\x11\n\tnonce_str\x18\x03 \x01(\t\x12\x11\n\tsignature\x18\x04 \x01(\t\x12\x0b\n\x03url\x18\x05 \x01(\t\x12*\n\x05owner\x18\x06 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner*\xc2\x01\n\x0e\x43redentialKind\x12\x1f\n\x1b\x43REDENTIAL_KIND_UNSPECIFIED\x10\x00\x12 \n\x1c\x43REDENTIAL_KIND_ACCESS_TOKEN\x10\x01\x12 \n\x1c\x43REDENTIAL_KIND_JSAPI_TICKET\x10\x02\x12\"\n\x1e\x43REDENTIAL_KIND_WX_CARD_TICKET\x10\x03\x12\'\n#CREDENTIAL_KIND_AGENT_CONFIG_TICKET\x10\x04\x32\xc6\x02\n\x0cTokenService\x12J\n\x08GetToken\x12\x1b.wxtoken.v1.GetTokenRequest\x1a\x1c.wxtoken.v1.GetTokenResponse\"\x03\x90\x02\x01\x12Q\n\x0cRefreshToken\x12\x1f.wxtoken.v1.RefreshTokenRequest\x1a .wxtoken.v1.RefreshTokenResponse\x12M\n\nWatchToken\x12\x1d.wxtoken.v1.WatchTokenRequest\x1a\x1e.wxtoken.v1.WatchTokenResponse0\x01\x12H\n\tSignJsSdk\x12\x1c.wxtoken.v1.SignJsSdkRequest\x1a\x1d.wxtoken.v1.SignJsSdkResponseb\x06proto3')
+  serialized_pb=_b('\n\x16wxtoken/v1/token.proto\x12\nwxtoken.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\x01\n\x0f\x43redentialOwner\x12%\n\x05wecom\x18\x01 \x01(\x0b\x32\x14.wxtoken.v1.WecomAppH\x00\x12\x36\n\tcomponent\x18\x02 \x01(\x0b\x32!.wxtoken.v1.OpenPlatformComponentH\x00\x12\x38\n\nauthorizer\x18\x03 \x01(\x0b\x32\".wxtoken.v1.OpenPlatformAuthorizerH\x00\x42\x07\n\x05owner\"1\n\x15OpenPlatformComponent\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\"M\n\x16OpenPlatformAuthorizer\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\x12\x19\n\x11\x61uthorizer_app_id\x18\x02 \x01(\t\"(\n\x08WecomApp\x12\x0f\n\x07\x63orp_id\x18\x01 \x01(\t\x12\x0b\n\x03\x61pp\x18\x02 \x01(\t\"\xf5\x01\n\nCredential\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12\r\n\x05value\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nfetched_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngeneration\x18\x06 \x01(\x04\x12*\n\x05owner\x18\x07 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"\x7f\n\rUpstreamError\x12\x0f\n\x07\x65rrcode\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrmsg\x18\x02 \x01(\t\x12\x0b\n\x03rid\x18\x03 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x04 \x01(\t\x12.\n\x0bretry_after\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"w\n\x0fGetTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\">\n\x10GetTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\"\x90\x01\n\x13RefreshTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12\x13\n\x0bstale_value\x18\x03 \x01(\t\x12*\n\x05owner\x18\x04 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"U\n\x14RefreshTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\x12\x11\n\trefreshed\x18\x02 \x01(\x08\"y\n\x11WatchTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"@\n\x12WatchTokenResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\"q\n\x10SignJsSdkRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\x12\x14\n\x0c\x61gent_config\x18\x04 \x01(\x08\"\x95\x01\n\x11SignJsSdkResponse\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\ttimestamp\x18\x02 \x01(\x03\x12\x11\n\tnonce_str\x18\x03 \x01(\t\x12\x11\n\tsignature\x18\x04 \x01(\t\x12\x0b\n\x03url\x18\x05 \x01(\t\x12*\n\x05owner\x18\x06 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner*\xc2\x01\n\x0e\x43redentialKind\x12\x1f\n\x1b\x43REDENTIAL_KIND_UNSPECIFIED\x10\x00\x12 \n\x1c\x43REDENTIAL_KIND_ACCESS_TOKEN\x10\x01\x12 \n\x1c\x43REDENTIAL_KIND_JSAPI_TICKET\x10\x02\x12\"\n\x1e\x43REDENTIAL_KIND_WX_CARD_TICKET\x10\x03\x12\'\n#CREDENTIAL_KIND_AGENT_CONFIG_TICKET\x10\x04\x32\xc6\x02\n\x0cTokenService\x12J\n\x08GetToken\x12\x1b.wxtoken.v1.GetTokenRequest\x1a\x1c.wxtoken.v1.GetTokenResponse\"\x03\x90\x02\x01\x12Q\n\x0cRefreshToken\x12\x1f.wxtoken.v1.RefreshTokenRequest\x1a .wxtoken.v1.RefreshTokenResponse\x12M\n\nWatchToken\x12\x1d.wxtoken.v1.WatchTokenRequest\x1a\x1e.wxtoken.v1.WatchTokenResponse0\x01\x12H\n\tSignJsSdk\x12\x1c.wxtoken.v1.SignJsSdkRequest\x1a\x1d.wxtoken.v1.SignJsSdkResponseb\x06proto3')
   ,
   dependencies=[google_dot_protobuf_dot_duration__pb2.DESCRIPTOR,google_dot_protobuf_dot_timestamp__pb2.DESCRIPTOR,])
 
@@ -55,8 +55,8 @@ _CREDENTIALKIND = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=1465,
-  serialized_end=1659,
+  serialized_start=1710,
+  serialized_end=1904,
 )
 _sym_db.RegisterEnumDescriptor(_CREDENTIALKIND)
 
@@ -83,6 +83,20 @@ _CREDENTIALOWNER = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='component', full_name='wxtoken.v1.CredentialOwner.component', index=1,
+      number=2, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='authorizer', full_name='wxtoken.v1.CredentialOwner.authorizer', index=2,
+      number=3, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -98,8 +112,77 @@ _CREDENTIALOWNER = _descriptor.Descriptor(
       name='owner', full_name='wxtoken.v1.CredentialOwner.owner',
       index=0, containing_type=None, fields=[]),
   ],
-  serialized_start=103,
-  serialized_end=168,
+  serialized_start=104,
+  serialized_end=283,
+)
+
+
+_OPENPLATFORMCOMPONENT = _descriptor.Descriptor(
+  name='OpenPlatformComponent',
+  full_name='wxtoken.v1.OpenPlatformComponent',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='component_app_id', full_name='wxtoken.v1.OpenPlatformComponent.component_app_id', index=0,
+      number=1, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=285,
+  serialized_end=334,
+)
+
+
+_OPENPLATFORMAUTHORIZER = _descriptor.Descriptor(
+  name='OpenPlatformAuthorizer',
+  full_name='wxtoken.v1.OpenPlatformAuthorizer',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='component_app_id', full_name='wxtoken.v1.OpenPlatformAuthorizer.component_app_id', index=0,
+      number=1, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='authorizer_app_id', full_name='wxtoken.v1.OpenPlatformAuthorizer.authorizer_app_id', index=1,
+      number=2, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=336,
+  serialized_end=413,
 )
 
 
@@ -136,8 +219,8 @@ _WECOMAPP = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=170,
-  serialized_end=210,
+  serialized_start=415,
+  serialized_end=455,
 )
 
 
@@ -209,8 +292,8 @@ _CREDENTIAL = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=213,
-  serialized_end=458,
+  serialized_start=458,
+  serialized_end=703,
 )
 
 
@@ -268,8 +351,8 @@ _UPSTREAMERROR = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=460,
-  serialized_end=587,
+  serialized_start=705,
+  serialized_end=832,
 )
 
 
@@ -313,8 +396,8 @@ _GETTOKENREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=589,
-  serialized_end=708,
+  serialized_start=834,
+  serialized_end=953,
 )
 
 
@@ -344,8 +427,8 @@ _GETTOKENRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=710,
-  serialized_end=772,
+  serialized_start=955,
+  serialized_end=1017,
 )
 
 
@@ -396,8 +479,8 @@ _REFRESHTOKENREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=775,
-  serialized_end=919,
+  serialized_start=1020,
+  serialized_end=1164,
 )
 
 
@@ -434,8 +517,8 @@ _REFRESHTOKENRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=921,
-  serialized_end=1006,
+  serialized_start=1166,
+  serialized_end=1251,
 )
 
 
@@ -479,8 +562,8 @@ _WATCHTOKENREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1008,
-  serialized_end=1129,
+  serialized_start=1253,
+  serialized_end=1374,
 )
 
 
@@ -510,8 +593,8 @@ _WATCHTOKENRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1131,
-  serialized_end=1195,
+  serialized_start=1376,
+  serialized_end=1440,
 )
 
 
@@ -562,8 +645,8 @@ _SIGNJSSDKREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1197,
-  serialized_end=1310,
+  serialized_start=1442,
+  serialized_end=1555,
 )
 
 
@@ -628,14 +711,22 @@ _SIGNJSSDKRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1313,
-  serialized_end=1462,
+  serialized_start=1558,
+  serialized_end=1707,
 )
 
 _CREDENTIALOWNER.fields_by_name['wecom'].message_type = _WECOMAPP
+_CREDENTIALOWNER.fields_by_name['component'].message_type = _OPENPLATFORMCOMPONENT
+_CREDENTIALOWNER.fields_by_name['authorizer'].message_type = _OPENPLATFORMAUTHORIZER
 _CREDENTIALOWNER.oneofs_by_name['owner'].fields.append(
   _CREDENTIALOWNER.fields_by_name['wecom'])
 _CREDENTIALOWNER.fields_by_name['wecom'].containing_oneof = _CREDENTIALOWNER.oneofs_by_name['owner']
+_CREDENTIALOWNER.oneofs_by_name['owner'].fields.append(
+  _CREDENTIALOWNER.fields_by_name['component'])
+_CREDENTIALOWNER.fields_by_name['component'].containing_oneof = _CREDENTIALOWNER.oneofs_by_name['owner']
+_CREDENTIALOWNER.oneofs_by_name['owner'].fields.append(
+  _CREDENTIALOWNER.fields_by_name['authorizer'])
+_CREDENTIALOWNER.fields_by_name['authorizer'].containing_oneof = _CREDENTIALOWNER.oneofs_by_name['owner']
 _CREDENTIAL.fields_by_name['kind'].enum_type = _CREDENTIALKIND
 _CREDENTIAL.fields_by_name['expires_at'].message_type = google_dot_protobuf_dot_timestamp__pb2._TIMESTAMP
 _CREDENTIAL.fields_by_name['fetched_at'].message_type = google_dot_protobuf_dot_timestamp__pb2._TIMESTAMP
@@ -653,6 +744,8 @@ _WATCHTOKENRESPONSE.fields_by_name['credential'].message_type = _CREDENTIAL
 _SIGNJSSDKREQUEST.fields_by_name['owner'].message_type = _CREDENTIALOWNER
 _SIGNJSSDKRESPONSE.fields_by_name['owner'].message_type = _CREDENTIALOWNER
 DESCRIPTOR.message_types_by_name['CredentialOwner'] = _CREDENTIALOWNER
+DESCRIPTOR.message_types_by_name['OpenPlatformComponent'] = _OPENPLATFORMCOMPONENT
+DESCRIPTOR.message_types_by_name['OpenPlatformAuthorizer'] = _OPENPLATFORMAUTHORIZER
 DESCRIPTOR.message_types_by_name['WecomApp'] = _WECOMAPP
 DESCRIPTOR.message_types_by_name['Credential'] = _CREDENTIAL
 DESCRIPTOR.message_types_by_name['UpstreamError'] = _UPSTREAMERROR
@@ -673,6 +766,20 @@ CredentialOwner = _reflection.GeneratedProtocolMessageType('CredentialOwner', (_
   # @@protoc_insertion_point(class_scope:wxtoken.v1.CredentialOwner)
   ))
 _sym_db.RegisterMessage(CredentialOwner)
+
+OpenPlatformComponent = _reflection.GeneratedProtocolMessageType('OpenPlatformComponent', (_message.Message,), dict(
+  DESCRIPTOR = _OPENPLATFORMCOMPONENT,
+  __module__ = 'wxtoken.v1.token_pb2'
+  # @@protoc_insertion_point(class_scope:wxtoken.v1.OpenPlatformComponent)
+  ))
+_sym_db.RegisterMessage(OpenPlatformComponent)
+
+OpenPlatformAuthorizer = _reflection.GeneratedProtocolMessageType('OpenPlatformAuthorizer', (_message.Message,), dict(
+  DESCRIPTOR = _OPENPLATFORMAUTHORIZER,
+  __module__ = 'wxtoken.v1.token_pb2'
+  # @@protoc_insertion_point(class_scope:wxtoken.v1.OpenPlatformAuthorizer)
+  ))
+_sym_db.RegisterMessage(OpenPlatformAuthorizer)
 
 WecomApp = _reflection.GeneratedProtocolMessageType('WecomApp', (_message.Message,), dict(
   DESCRIPTOR = _WECOMAPP,
@@ -759,8 +866,8 @@ _TOKENSERVICE = _descriptor.ServiceDescriptor(
   file=DESCRIPTOR,
   index=0,
   options=None,
-  serialized_start=1662,
-  serialized_end=1988,
+  serialized_start=1907,
+  serialized_end=2233,
   methods=[
   _descriptor.MethodDescriptor(
     name='GetToken',

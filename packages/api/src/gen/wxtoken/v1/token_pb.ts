@@ -15,12 +15,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wxtoken/v1/token.proto.
  */
 export const file_wxtoken_v1_token: GenFile = /*@__PURE__*/
-  fileDesc("ChZ3eHRva2VuL3YxL3Rva2VuLnByb3RvEgp3eHRva2VuLnYxIkEKD0NyZWRlbnRpYWxPd25lchIlCgV3ZWNvbRgBIAEoCzIULnd4dG9rZW4udjEuV2Vjb21BcHBIAEIHCgVvd25lciIoCghXZWNvbUFwcBIPCgdjb3JwX2lkGAEgASgJEgsKA2FwcBgCIAEoCSL1AQoKQ3JlZGVudGlhbBIOCgZhcHBfaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLnd4dG9rZW4udjEuQ3JlZGVudGlhbEtpbmQSDQoFdmFsdWUYAyABKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZmV0Y2hlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZ2VuZXJhdGlvbhgGIAEoBBIqCgVvd25lchgHIAEoCzIbLnd4dG9rZW4udjEuQ3JlZGVudGlhbE93bmVyIn8KDVVwc3RyZWFtRXJyb3ISDwoHZXJyY29kZRgBIAEoBRIOCgZlcnJtc2cYAiABKAkSCwoDcmlkGAMgASgJEhAKCGVuZHBvaW50GAQgASgJEi4KC3JldHJ5X2FmdGVyGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIncKD0dldFRva2VuUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLnd4dG9rZW4udjEuQ3JlZGVudGlhbEtpbmQSKgoFb3duZXIYAyABKAsyGy53eHRva2VuLnYxLkNyZWRlbnRpYWxPd25lciI+ChBHZXRUb2tlblJlc3BvbnNlEioKCmNyZWRlbnRpYWwYASABKAsyFi53eHRva2VuLnYxLkNyZWRlbnRpYWwikAEKE1JlZnJlc2hUb2tlblJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEigKBGtpbmQYAiABKA4yGi53eHRva2VuLnYxLkNyZWRlbnRpYWxLaW5kEhMKC3N0YWxlX3ZhbHVlGAMgASgJEioKBW93bmVyGAQgASgLMhsud3h0b2tlbi52MS5DcmVkZW50aWFsT3duZXIiVQoUUmVmcmVzaFRva2VuUmVzcG9uc2USKgoKY3JlZGVudGlhbBgBIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbBIRCglyZWZyZXNoZWQYAiABKAgieQoRV2F0Y2hUb2tlblJlcXVlc3QSDgoGYXBwX2lkGAEgASgJEigKBGtpbmQYAiABKA4yGi53eHRva2VuLnYxLkNyZWRlbnRpYWxLaW5kEioKBW93bmVyGAMgASgLMhsud3h0b2tlbi52MS5DcmVkZW50aWFsT3duZXIiQAoSV2F0Y2hUb2tlblJlc3BvbnNlEioKCmNyZWRlbnRpYWwYASABKAsyFi53eHRva2VuLnYxLkNyZWRlbnRpYWwicQoQU2lnbkpzU2RrUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSCwoDdXJsGAIgASgJEioKBW93bmVyGAMgASgLMhsud3h0b2tlbi52MS5DcmVkZW50aWFsT3duZXISFAoMYWdlbnRfY29uZmlnGAQgASgIIpUBChFTaWduSnNTZGtSZXNwb25zZRIOCgZhcHBfaWQYASABKAkSEQoJdGltZXN0YW1wGAIgASgDEhEKCW5vbmNlX3N0chgDIAEoCRIRCglzaWduYXR1cmUYBCABKAkSCwoDdXJsGAUgASgJEioKBW93bmVyGAYgASgLMhsud3h0b2tlbi52MS5DcmVkZW50aWFsT3duZXIqwgEKDkNyZWRlbnRpYWxLaW5kEh8KG0NSRURFTlRJQUxfS0lORF9VTlNQRUNJRklFRBAAEiAKHENSRURFTlRJQUxfS0lORF9BQ0NFU1NfVE9LRU4QARIgChxDUkVERU5USUFMX0tJTkRfSlNBUElfVElDS0VUEAISIgoeQ1JFREVOVElBTF9LSU5EX1dYX0NBUkRfVElDS0VUEAMSJwojQ1JFREVOVElBTF9LSU5EX0FHRU5UX0NPTkZJR19USUNLRVQQBDLGAgoMVG9rZW5TZXJ2aWNlEkoKCEdldFRva2VuEhsud3h0b2tlbi52MS5HZXRUb2tlblJlcXVlc3QaHC53eHRva2VuLnYxLkdldFRva2VuUmVzcG9uc2UiA5ACARJRCgxSZWZyZXNoVG9rZW4SHy53eHRva2VuLnYxLlJlZnJlc2hUb2tlblJlcXVlc3QaIC53eHRva2VuLnYxLlJlZnJlc2hUb2tlblJlc3BvbnNlEk0KCldhdGNoVG9rZW4SHS53eHRva2VuLnYxLldhdGNoVG9rZW5SZXF1ZXN0Gh4ud3h0b2tlbi52MS5XYXRjaFRva2VuUmVzcG9uc2UwARJICglTaWduSnNTZGsSHC53eHRva2VuLnYxLlNpZ25Kc1Nka1JlcXVlc3QaHS53eHRva2VuLnYxLlNpZ25Kc1Nka1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChZ3eHRva2VuL3YxL3Rva2VuLnByb3RvEgp3eHRva2VuLnYxIrMBCg9DcmVkZW50aWFsT3duZXISJQoFd2Vjb20YASABKAsyFC53eHRva2VuLnYxLldlY29tQXBwSAASNgoJY29tcG9uZW50GAIgASgLMiEud3h0b2tlbi52MS5PcGVuUGxhdGZvcm1Db21wb25lbnRIABI4CgphdXRob3JpemVyGAMgASgLMiIud3h0b2tlbi52MS5PcGVuUGxhdGZvcm1BdXRob3JpemVySABCBwoFb3duZXIiMQoVT3BlblBsYXRmb3JtQ29tcG9uZW50EhgKEGNvbXBvbmVudF9hcHBfaWQYASABKAkiTQoWT3BlblBsYXRmb3JtQXV0aG9yaXplchIYChBjb21wb25lbnRfYXBwX2lkGAEgASgJEhkKEWF1dGhvcml6ZXJfYXBwX2lkGAIgASgJIigKCFdlY29tQXBwEg8KB2NvcnBfaWQYASABKAkSCwoDYXBwGAIgASgJIvUBCgpDcmVkZW50aWFsEg4KBmFwcF9pZBgBIAEoCRIoCgRraW5kGAIgASgOMhoud3h0b2tlbi52MS5DcmVkZW50aWFsS2luZBINCgV2YWx1ZRgDIAEoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpmZXRjaGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpnZW5lcmF0aW9uGAYgASgEEioKBW93bmVyGAcgASgLMhsud3h0b2tlbi52MS5DcmVkZW50aWFsT3duZXIifwoNVXBzdHJlYW1FcnJvchIPCgdlcnJjb2RlGAEgASgFEg4KBmVycm1zZxgCIAEoCRILCgNyaWQYAyABKAkSEAoIZW5kcG9pbnQYBCABKAkSLgoLcmV0cnlfYWZ0ZXIYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24idwoPR2V0VG9rZW5SZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRIoCgRraW5kGAIgASgOMhoud3h0b2tlbi52MS5DcmVkZW50aWFsS2luZBIqCgVvd25lchgDIAEoCzIbLnd4dG9rZW4udjEuQ3JlZGVudGlhbE93bmVyIj4KEEdldFRva2VuUmVzcG9uc2USKgoKY3JlZGVudGlhbBgBIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbCKQAQoTUmVmcmVzaFRva2VuUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLnd4dG9rZW4udjEuQ3JlZGVudGlhbEtpbmQSEwoLc3RhbGVfdmFsdWUYAyABKAkSKgoFb3duZXIYBCABKAsyGy53eHRva2VuLnYxLkNyZWRlbnRpYWxPd25lciJVChRSZWZyZXNoVG9rZW5SZXNwb25zZRIqCgpjcmVkZW50aWFsGAEgASgLMhYud3h0b2tlbi52MS5DcmVkZW50aWFsEhEKCXJlZnJlc2hlZBgCIAEoCCJ5ChFXYXRjaFRva2VuUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLnd4dG9rZW4udjEuQ3JlZGVudGlhbEtpbmQSKgoFb3duZXIYAyABKAsyGy53eHRva2VuLnYxLkNyZWRlbnRpYWxPd25lciJAChJXYXRjaFRva2VuUmVzcG9uc2USKgoKY3JlZGVudGlhbBgBIAEoCzIWLnd4dG9rZW4udjEuQ3JlZGVudGlhbCJxChBTaWduSnNTZGtSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCRILCgN1cmwYAiABKAkSKgoFb3duZXIYAyABKAsyGy53eHRva2VuLnYxLkNyZWRlbnRpYWxPd25lchIUCgxhZ2VudF9jb25maWcYBCABKAgilQEKEVNpZ25Kc1Nka1Jlc3BvbnNlEg4KBmFwcF9pZBgBIAEoCRIRCgl0aW1lc3RhbXAYAiABKAMSEQoJbm9uY2Vfc3RyGAMgASgJEhEKCXNpZ25hdHVyZRgEIAEoCRILCgN1cmwYBSABKAkSKgoFb3duZXIYBiABKAsyGy53eHRva2VuLnYxLkNyZWRlbnRpYWxPd25lcirCAQoOQ3JlZGVudGlhbEtpbmQSHwobQ1JFREVOVElBTF9LSU5EX1VOU1BFQ0lGSUVEEAASIAocQ1JFREVOVElBTF9LSU5EX0FDQ0VTU19UT0tFThABEiAKHENSRURFTlRJQUxfS0lORF9KU0FQSV9USUNLRVQQAhIiCh5DUkVERU5USUFMX0tJTkRfV1hfQ0FSRF9USUNLRVQQAxInCiNDUkVERU5USUFMX0tJTkRfQUdFTlRfQ09ORklHX1RJQ0tFVBAEMsYCCgxUb2tlblNlcnZpY2USSgoIR2V0VG9rZW4SGy53eHRva2VuLnYxLkdldFRva2VuUmVxdWVzdBocLnd4dG9rZW4udjEuR2V0VG9rZW5SZXNwb25zZSIDkAIBElEKDFJlZnJlc2hUb2tlbhIfLnd4dG9rZW4udjEuUmVmcmVzaFRva2VuUmVxdWVzdBogLnd4dG9rZW4udjEuUmVmcmVzaFRva2VuUmVzcG9uc2USTQoKV2F0Y2hUb2tlbhIdLnd4dG9rZW4udjEuV2F0Y2hUb2tlblJlcXVlc3QaHi53eHRva2VuLnYxLldhdGNoVG9rZW5SZXNwb25zZTABEkgKCVNpZ25Kc1NkaxIcLnd4dG9rZW4udjEuU2lnbkpzU2RrUmVxdWVzdBodLnd4dG9rZW4udjEuU2lnbkpzU2RrUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * CredentialOwner names whose credential it is, for the families other than Official
  * Accounts and Mini Programs (those are named by `app_id`). Exactly one field is set;
- * later families (Open Platform components and authorizers, WeCom suites) add theirs.
+ * later families (WeCom suites) add theirs.
  *
  * @generated from message wxtoken.v1.CredentialOwner
  */
@@ -38,6 +38,22 @@ export type CredentialOwner = Message<"wxtoken.v1.CredentialOwner"> & {
      */
     value: WecomApp;
     case: "wecom";
+  } | {
+    /**
+     * A third-party platform (开放平台) itself: its component_access_token.
+     *
+     * @generated from field: wxtoken.v1.OpenPlatformComponent component = 2;
+     */
+    value: OpenPlatformComponent;
+    case: "component";
+  } | {
+    /**
+     * An account authorized to a third-party platform: its authorizer_access_token.
+     *
+     * @generated from field: wxtoken.v1.OpenPlatformAuthorizer authorizer = 3;
+     */
+    value: OpenPlatformAuthorizer;
+    case: "authorizer";
   } | { case: undefined; value?: undefined };
 };
 
@@ -47,6 +63,56 @@ export type CredentialOwner = Message<"wxtoken.v1.CredentialOwner"> & {
  */
 export const CredentialOwnerSchema: GenMessage<CredentialOwner> = /*@__PURE__*/
   messageDesc(file_wxtoken_v1_token, 0);
+
+/**
+ * OpenPlatformComponent is a third-party platform configured in `open_platforms[]`.
+ *
+ * @generated from message wxtoken.v1.OpenPlatformComponent
+ */
+export type OpenPlatformComponent = Message<"wxtoken.v1.OpenPlatformComponent"> & {
+  /**
+   * The platform's component_appid, e.g. "wx0123456789abcdef", 1 to 64 characters.
+   *
+   * @generated from field: string component_app_id = 1;
+   */
+  componentAppId: string;
+};
+
+/**
+ * Describes the message wxtoken.v1.OpenPlatformComponent.
+ * Use `create(OpenPlatformComponentSchema)` to create a new message.
+ */
+export const OpenPlatformComponentSchema: GenMessage<OpenPlatformComponent> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_token, 1);
+
+/**
+ * OpenPlatformAuthorizer is an Official Account or Mini Program authorized to a platform.
+ * The same account authorized to two platforms is two owners with two tokens.
+ *
+ * @generated from message wxtoken.v1.OpenPlatformAuthorizer
+ */
+export type OpenPlatformAuthorizer = Message<"wxtoken.v1.OpenPlatformAuthorizer"> & {
+  /**
+   * The platform's component_appid, 1 to 64 characters.
+   *
+   * @generated from field: string component_app_id = 1;
+   */
+  componentAppId: string;
+
+  /**
+   * The authorizer's AppID (authorizer_appid), 1 to 64 characters.
+   *
+   * @generated from field: string authorizer_app_id = 2;
+   */
+  authorizerAppId: string;
+};
+
+/**
+ * Describes the message wxtoken.v1.OpenPlatformAuthorizer.
+ * Use `create(OpenPlatformAuthorizerSchema)` to create a new message.
+ */
+export const OpenPlatformAuthorizerSchema: GenMessage<OpenPlatformAuthorizer> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_token, 2);
 
 /**
  * WecomApp is one secret of a WeCom corp: every app (agent) has its own secret and its
@@ -76,7 +142,7 @@ export type WecomApp = Message<"wxtoken.v1.WecomApp"> & {
  * Use `create(WecomAppSchema)` to create a new message.
  */
 export const WecomAppSchema: GenMessage<WecomApp> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 1);
+  messageDesc(file_wxtoken_v1_token, 3);
 
 /**
  * Credential is one value of one kind for one app, as WeChat issued it.
@@ -144,7 +210,7 @@ export type Credential = Message<"wxtoken.v1.Credential"> & {
  * Use `create(CredentialSchema)` to create a new message.
  */
 export const CredentialSchema: GenMessage<Credential> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 2);
+  messageDesc(file_wxtoken_v1_token, 4);
 
 /**
  * UpstreamError is attached as an error detail to every status caused by a WeChat
@@ -196,7 +262,7 @@ export type UpstreamError = Message<"wxtoken.v1.UpstreamError"> & {
  * Use `create(UpstreamErrorSchema)` to create a new message.
  */
 export const UpstreamErrorSchema: GenMessage<UpstreamError> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 3);
+  messageDesc(file_wxtoken_v1_token, 5);
 
 /**
  * GetTokenRequest names the credential to read.
@@ -234,7 +300,7 @@ export type GetTokenRequest = Message<"wxtoken.v1.GetTokenRequest"> & {
  * Use `create(GetTokenRequestSchema)` to create a new message.
  */
 export const GetTokenRequestSchema: GenMessage<GetTokenRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 4);
+  messageDesc(file_wxtoken_v1_token, 6);
 
 /**
  * GetTokenResponse carries the current credential.
@@ -255,7 +321,7 @@ export type GetTokenResponse = Message<"wxtoken.v1.GetTokenResponse"> & {
  * Use `create(GetTokenResponseSchema)` to create a new message.
  */
 export const GetTokenResponseSchema: GenMessage<GetTokenResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 5);
+  messageDesc(file_wxtoken_v1_token, 7);
 
 /**
  * RefreshTokenRequest reports a value WeChat rejected.
@@ -299,7 +365,7 @@ export type RefreshTokenRequest = Message<"wxtoken.v1.RefreshTokenRequest"> & {
  * Use `create(RefreshTokenRequestSchema)` to create a new message.
  */
 export const RefreshTokenRequestSchema: GenMessage<RefreshTokenRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 6);
+  messageDesc(file_wxtoken_v1_token, 8);
 
 /**
  * RefreshTokenResponse carries the credential to use from now on.
@@ -331,7 +397,7 @@ export type RefreshTokenResponse = Message<"wxtoken.v1.RefreshTokenResponse"> & 
  * Use `create(RefreshTokenResponseSchema)` to create a new message.
  */
 export const RefreshTokenResponseSchema: GenMessage<RefreshTokenResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 7);
+  messageDesc(file_wxtoken_v1_token, 9);
 
 /**
  * WatchTokenRequest names the credential to follow.
@@ -367,7 +433,7 @@ export type WatchTokenRequest = Message<"wxtoken.v1.WatchTokenRequest"> & {
  * Use `create(WatchTokenRequestSchema)` to create a new message.
  */
 export const WatchTokenRequestSchema: GenMessage<WatchTokenRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 8);
+  messageDesc(file_wxtoken_v1_token, 10);
 
 /**
  * WatchTokenResponse is one message of the stream.
@@ -390,7 +456,7 @@ export type WatchTokenResponse = Message<"wxtoken.v1.WatchTokenResponse"> & {
  * Use `create(WatchTokenResponseSchema)` to create a new message.
  */
 export const WatchTokenResponseSchema: GenMessage<WatchTokenResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 9);
+  messageDesc(file_wxtoken_v1_token, 11);
 
 /**
  * SignJsSdkRequest names the page to sign for.
@@ -436,7 +502,7 @@ export type SignJsSdkRequest = Message<"wxtoken.v1.SignJsSdkRequest"> & {
  * Use `create(SignJsSdkRequestSchema)` to create a new message.
  */
 export const SignJsSdkRequestSchema: GenMessage<SignJsSdkRequest> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 10);
+  messageDesc(file_wxtoken_v1_token, 12);
 
 /**
  * SignJsSdkResponse holds what the page passes to wx.config.
@@ -493,7 +559,7 @@ export type SignJsSdkResponse = Message<"wxtoken.v1.SignJsSdkResponse"> & {
  * Use `create(SignJsSdkResponseSchema)` to create a new message.
  */
 export const SignJsSdkResponseSchema: GenMessage<SignJsSdkResponse> = /*@__PURE__*/
-  messageDesc(file_wxtoken_v1_token, 11);
+  messageDesc(file_wxtoken_v1_token, 13);
 
 /**
  * CredentialKind names what a credential is.

@@ -1,0 +1,142 @@
+// A third-party platform on three replicas and a real etcd: a ticket pushed to a follower's
+// callback is used by the leader, which buys one component token for the cluster; an
+// `authorized` event received by a follower gives every replica the authorizer's token; a
+// refresh's rotated refresh token is stored and used by a later leader; a kill -9 of the
+// leader, its restart, and then a stop of the next leader cost no ticket, no component
+// token and no authorizer token call while they are valid. Counted by the simulator.
+import { CredentialKind } from "@wxtoken/api";
+import {
+  e2e,
+  runningProcesses,
+  spawnNode,
+  Teardown,
+  tokenServerMain,
+  waitFor,
+} from "@wxtoken/testkit";
+import { OPEN_PLATFORM_ENDPOINTS } from "@wxtoken/wechat";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import {
+  adminHeaders,
+  agreedLeader,
+  type Replica,
+  startCluster,
+  tokenClient,
+} from "./testing/cluster.js";
+import {
+  AUTHORIZER_APP_ID,
+  authorizerOwner,
+  COMPONENT_APP_ID,
+  callbackUrl,
+  componentOwner,
+  openPlatformConfig,
+  simPlatforms,
+} from "./testing/open-platform-fixture.js";
+
+const ACCESS = CredentialKind.ACCESS_TOKEN;
+const teardown = new Teardown();
+afterEach(() => teardown.run());
+afterAll(() => expect(runningProcesses()).toBe(0));
+
+const read = async (replica: Replica, owner: ReturnType<typeof componentOwner>) =>
+  (
+    await tokenClient(replica).getToken(
+      { owner, kind: ACCESS },
+      { headers: adminHeaders, timeoutMs: 10_000 },
+    )
+  ).credential?.value ?? "";
+
+describe("Open Platform on three replicas", () => {
+  it("uses a ticket a follower received on the leader, and survives leader failures without calls", async () => {
+    const cluster = await startCluster({
+      teardown,
+      sim: { openPlatforms: simPlatforms() },
+      config: () => openPlatformConfig(),
+    });
+    const { sim } = cluster;
+    const leader = await agreedLeader(cluster, cluster.replicas);
+    const follower = cluster.replicas.find((replica) => replica !== leader);
+    if (follower === undefined) {
+      throw new Error("no follower");
+    }
+    await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(follower.httpUrl));
+    expect((await sim.openPlatform.pushTicket(COMPONENT_APP_ID)).push.delivered).toBe(true);
+    const components = await Promise.all(
+      cluster.replicas.map((replica) => read(replica, componentOwner())),
+    );
+    expect(components[0]).toBeTruthy();
+    expect(new Set(components).size).toBe(1);
+    expect(sim.stats().componentTokensIssued).toBe(1);
+
+    const authorized = await sim.openPlatform.authorize({
+      componentAppId: COMPONENT_APP_ID,
+      authorizerAppId: AUTHORIZER_APP_ID,
+    });
+    expect(authorized.push.delivered).toBe(true);
+    const authorizers = await Promise.all(
+      cluster.replicas.map((replica) => read(replica, authorizerOwner())),
+    );
+    expect(authorizers[0]).toBeTruthy();
+    expect(new Set(authorizers).size).toBe(1);
+    expect(sim.stats().authorizerTokensIssued).toBe(1);
+    // A refresh asked of a follower: the leader rotates the refresh token and stores it.
+    const refresh = (replica: Replica, staleValue: string) =>
+      tokenClient(replica).refreshToken(
+        { owner: authorizerOwner(), kind: ACCESS, staleValue },
+        { headers: adminHeaders, timeoutMs: 10_000 },
+      );
+    const refreshed = (await refresh(follower, authorizers[0] ?? "")).credential?.value ?? "";
+    expect(refreshed).not.toBe(authorizers[0]);
+    expect(sim.stats().authorizerTokensIssued).toBe(2);
+    const counts = () => {
+      const stats = sim.stats();
+      return {
+        component: stats.componentTokensIssued,
+        authorizer: stats.authorizerTokensIssued,
+        pushAsked: stats.calls[OPEN_PLATFORM_ENDPOINTS.startPushTicket] ?? 0,
+        tickets: stats.callbackPushes.filter((p) => p.infoType === "component_verify_ticket")
+          .length,
+      };
+    };
+    const before = counts();
+
+    // kill -9 of the leader: the next one serves what is stored, calling nothing.
+    leader.process.signal("SIGKILL");
+    const survivors = cluster.replicas.filter((replica) => replica !== leader);
+    const next = await agreedLeader(cluster, survivors);
+    for (const replica of survivors) {
+      expect(await read(replica, componentOwner())).toBe(components[0]);
+      expect(await read(replica, authorizerOwner())).toBe(refreshed);
+    }
+    // The killed replica restarted on its config: it serves from the store, calling nothing.
+    const restartedProcess = spawnNode(tokenServerMain, ["--config", leader.configPath], {
+      teardown,
+      name: "token-server",
+      env: { E2E_SECRET: e2e.secret, E2E_OTHER_SECRET: e2e.otherSecret },
+    });
+    const ready = await restartedProcess.waitForOutput(/"grpc_port":(\d+),"http_port":(\d+)/);
+    const restarted: Replica = {
+      ...leader,
+      process: restartedProcess,
+      grpcUrl: `http://127.0.0.1:${ready[1]}`,
+      httpUrl: `http://127.0.0.1:${ready[2]}`,
+    };
+    expect(await read(restarted, authorizerOwner())).toBe(refreshed);
+    expect(await read(restarted, componentOwner())).toBe(components[0]);
+    expect(counts()).toEqual(before);
+
+    // A stop of the leader too: another replica leads, still calling nothing.
+    await next.process.stop();
+    const last = [...survivors.filter((replica) => replica !== next), restarted];
+    const lastLeader = await agreedLeader(cluster, last);
+    await waitFor(async () => (await read(lastLeader, authorizerOwner())) === refreshed, {
+      description: "the last replica serving the authorizer",
+    });
+    expect(await read(lastLeader, componentOwner())).toBe(components[0]);
+    expect(counts()).toEqual(before);
+    // The refresh token the first leader stored is the one the simulator accepts now.
+    const again = (await refresh(lastLeader, refreshed)).credential?.value;
+    expect(again).toBeTruthy();
+    expect(again).not.toBe(refreshed);
+    expect(sim.stats().authorizerTokensIssued).toBe(before.authorizer + 1);
+  });
+});
