@@ -114,6 +114,7 @@ describe.each([
         "wxtoken.v1.AdminService",
         "wxtoken.v1.CodeService",
         "wxtoken.v1.MessageService",
+        "wxtoken.v1.OpenPlatformService",
         "wxtoken.v1.TokenService",
       ]);
       for (const question of [
