@@ -474,14 +474,14 @@ describe("Open Platform", () => {
       await platforms.reconcileAuthorizers({ componentAppId: COMPONENT_APP_ID }, platformHeaders),
     ).toMatchObject({ total: 1, added: 0, updated: 0, gone: 0 });
     // The component clear_quota, for the authorizer, counted toward its month.
-    const cleared = await platforms.clearQuota(
+    const cleared = await platforms.clearComponentQuota(
       { componentAppId: COMPONENT_APP_ID, authorizerAppId: AUTHORIZER_APP_ID, reason: "45009" },
       platformHeaders,
     );
     expect(cleared).toMatchObject({ usedThisMonth: 1, monthlyLimit: 10 });
     expect(sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.componentClearQuota]).toBe(1);
     const noReason = await connectError(
-      platforms.clearQuota({ componentAppId: COMPONENT_APP_ID, reason: " " }, platformHeaders),
+      platforms.clearComponentQuota({ componentAppId: COMPONENT_APP_ID, reason: " " }, platformHeaders),
     );
     expect(noReason.code).toBe(Code.InvalidArgument);
     expect(noReason.message).toContain("reason");

@@ -142,7 +142,7 @@ export class OpenPlatformServiceImpl implements ServiceImpl<typeof OpenPlatformS
     return create(ReconcileAuthorizersResponseSchema, outcome);
   }
 
-  async clearQuota(request: ClearComponentQuotaRequest, context: HandlerContext) {
+  async clearComponentQuota(request: ClearComponentQuotaRequest, context: HandlerContext) {
     const { componentAppId, caller } = this.authorized(request.componentAppId, context);
     if (request.authorizerAppId !== "" && !APP_ID.test(request.authorizerAppId)) {
       throw invalid(

@@ -39,8 +39,8 @@ class OpenPlatformServiceStub(object):
         request_serializer=wxtoken_dot_v1_dot_open__platform__pb2.ReconcileAuthorizersRequest.SerializeToString,
         response_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.ReconcileAuthorizersResponse.FromString,
         )
-    self.ClearQuota = channel.unary_unary(
-        '/wxtoken.v1.OpenPlatformService/ClearQuota',
+    self.ClearComponentQuota = channel.unary_unary(
+        '/wxtoken.v1.OpenPlatformService/ClearComponentQuota',
         request_serializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaRequest.SerializeToString,
         response_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaResponse.FromString,
         )
@@ -86,8 +86,8 @@ class OpenPlatformServiceServicer(object):
     context.set_details('Method not implemented!')
     raise NotImplementedError('Method not implemented!')
 
-  def ClearQuota(self, request, context):
-    """ClearQuota resets the daily API quota of the platform itself or of one authorizer with
+  def ClearComponentQuota(self, request, context):
+    """ClearComponentQuota resets the daily API quota of the platform itself or of one authorizer with
     the platform's credentials (/cgi-bin/component/clear_quota/v2), at most 10 times a
     month each (counted by wxtoken, refused past it with RESOURCE_EXHAUSTED), and lifts the
     45009/45011 holds. Only the leader acts: a follower answers FAILED_PRECONDITION naming it.
@@ -119,8 +119,8 @@ def add_OpenPlatformServiceServicer_to_server(servicer, server):
           request_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.ReconcileAuthorizersRequest.FromString,
           response_serializer=wxtoken_dot_v1_dot_open__platform__pb2.ReconcileAuthorizersResponse.SerializeToString,
       ),
-      'ClearQuota': grpc.unary_unary_rpc_method_handler(
-          servicer.ClearQuota,
+      'ClearComponentQuota': grpc.unary_unary_rpc_method_handler(
+          servicer.ClearComponentQuota,
           request_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaRequest.FromString,
           response_serializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaResponse.SerializeToString,
       ),
