@@ -481,7 +481,10 @@ describe("Open Platform", () => {
     expect(cleared).toMatchObject({ usedThisMonth: 1, monthlyLimit: 10 });
     expect(sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.componentClearQuota]).toBe(1);
     const noReason = await connectError(
-      platforms.clearComponentQuota({ componentAppId: COMPONENT_APP_ID, reason: " " }, platformHeaders),
+      platforms.clearComponentQuota(
+        { componentAppId: COMPONENT_APP_ID, reason: " " },
+        platformHeaders,
+      ),
     );
     expect(noReason.code).toBe(Code.InvalidArgument);
     expect(noReason.message).toContain("reason");
