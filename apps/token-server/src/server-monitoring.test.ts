@@ -1,15 +1,23 @@
 // deploy/grafana/wxtoken.json and deploy/prometheus/alerts.yaml against a running server:
 // every metric they name is on its /metrics (after a refresh, RPCs, a refused key, a
-// deduplicated send and a 45009 hold have made each one appear), and promtool, where
+// deduplicated send, a 45009 hold and a third-party platform's ticket push have made each
+// one appear), and promtool, where
 // Debian's prometheus package installed it, checks the rules and runs their unit tests.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CredentialKind } from "@wxtoken/api";
-import { Teardown } from "@wxtoken/testkit";
+import { e2eSimApps, Teardown } from "@wxtoken/testkit";
+import { startSimulator } from "@wxtoken/wechat-sim";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { connectError } from "./testing/connect-error.js";
+import {
+  COMPONENT_APP_ID,
+  callbackUrl,
+  openPlatformConfig,
+  simPlatforms,
+} from "./testing/open-platform-fixture.js";
 import {
   ADMIN_KEY,
   APP_ID,
@@ -78,7 +86,15 @@ if (!promtool) {
 
 describe("the dashboard and the alert rules", () => {
   it("name only metrics a running server exports, and cover every topic", async () => {
-    const stack = await startStack({ teardown });
+    const sim = await startSimulator({ apps: e2eSimApps, openPlatforms: simPlatforms() });
+    teardown.add(() => sim.close());
+    const stack = await startStack({
+      teardown,
+      simulator: sim,
+      config: { open_platforms: openPlatformConfig().open_platforms },
+    });
+    await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(stack.httpUrl));
+    expect((await sim.openPlatform.pushTicket(COMPONENT_APP_ID)).push.delivered).toBe(true);
     await tokensOf(stack).getToken(
       { appId: APP_ID, kind: CredentialKind.ACCESS_TOKEN },
       { headers },
@@ -132,13 +148,14 @@ describe("the dashboard and the alert rules", () => {
         "wxtoken_upstream_budget_used_ratio",
         "wxtoken_leader",
         "wxtoken_config_last_reload_successful",
+        "wxtoken_open_platform_ticket_age_seconds",
       ]),
     );
   });
 
   it.skipIf(!promtool)("pass promtool check rules and the rules' unit tests", () => {
     const check = spawnSync("promtool", ["check", "rules", ALERTS], { encoding: "utf8" });
-    expect(check.stdout + check.stderr).toContain("SUCCESS: 8 rules found");
+    expect(check.stdout + check.stderr).toContain("SUCCESS: 9 rules found");
     expect(check.status).toBe(0);
     const tests = spawnSync("promtool", ["test", "rules", ALERT_TESTS], { encoding: "utf8" });
     expect(tests.stdout + tests.stderr).toContain("SUCCESS");
