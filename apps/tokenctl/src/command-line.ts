@@ -50,8 +50,10 @@ export const FLAGS = {
   app: {
     value: "APP",
     description:
-      "(required) an AppID, or a WeCom app: wecom:CORP_ID:AGENT_ID (wecom:CORP_ID:NAME for a " +
-      "named secret such as contacts)",
+      "(required) an AppID; a WeCom app: wecom:CORP_ID:AGENT_ID (wecom:CORP_ID:NAME for a " +
+      "named secret such as contacts); a third-party platform's component token: " +
+      "component:COMPONENT_APPID; an account authorized to it: " +
+      "authorizer:COMPONENT_APPID:AUTHORIZER_APPID",
   },
   kind: {
     value: "KIND",
@@ -81,6 +83,32 @@ export const FLAGS = {
     description: "(required) the value to look for; - reads it from stdin (out of ps and history)",
   },
   reason: { value: "R", description: "(required) why, for the audit trail" },
+  component: {
+    value: "APPID",
+    description: "(required) the third-party platform's component_appid (open_platforms[])",
+  },
+  "redirect-uri": {
+    value: "URL",
+    description: "(required) where WeChat sends the administrator back, with the auth_code",
+  },
+  "auth-type": {
+    value: "T",
+    description:
+      "which accounts may authorize: official (Official Accounts), mini (Mini Programs) or " +
+      "both; default WeChat's (both)",
+  },
+  "biz-app": {
+    value: "APPID",
+    description: "only this account may authorize (its AppID)",
+  },
+  "auth-code": {
+    value: "CODE",
+    description: "(required) the auth_code of the redirect (single-use, valid 10 minutes)",
+  },
+  authorizer: {
+    value: "APPID",
+    description: "an authorizer's AppID; default the platform's own quota",
+  },
   "agent-config": {
     description: "sign for a WeCom app's wx.agentConfig instead of wx.config",
   },
@@ -97,10 +125,13 @@ type FlagValue<Spec> = Spec extends { multiple: true }
 /** The flags given on the command line; a flag not given is absent. */
 export type Flags = { [Name in FlagName]?: FlagValue<(typeof FLAGS)[Name]> };
 
+/** The Open Platform commands' flags that cannot be left out. */
+type RequiredPlatformFlag = "component" | "redirect-uri" | "auth-code";
+
 /** The value of a flag the command cannot do without. */
 export function requiredFlag(
   flags: Flags,
-  name: "app" | "url" | "to" | "template" | "value" | "reason",
+  name: "app" | "url" | "to" | "template" | "value" | "reason" | RequiredPlatformFlag,
 ): string {
   const value = flags[name];
   if (value === undefined || value === "") {
@@ -109,7 +140,10 @@ export function requiredFlag(
   return value;
 }
 
-/** --app as a request names it: an AppID, or a WeCom app "wecom:CORP_ID:APP". */
+/**
+ * --app as a request names it: an AppID, a WeCom app "wecom:CORP_ID:APP", a platform
+ * "component:COMPONENT_APPID" or an authorizer "authorizer:COMPONENT_APPID:AUTHORIZER_APPID".
+ */
 export function targetFlag(flags: Flags): CredentialTarget {
   try {
     return credentialTarget(requiredFlag(flags, "app"));

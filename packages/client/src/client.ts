@@ -7,7 +7,13 @@ import {
   createClient,
   type Interceptor,
 } from "@connectrpc/connect";
-import { AdminService, CredentialKind, MessageService, TokenService } from "@wxtoken/api";
+import {
+  AdminService,
+  CredentialKind,
+  MessageService,
+  OpenPlatformService,
+  TokenService,
+} from "@wxtoken/api";
 import { ExponentialBackoff } from "cockatiel";
 import { bearerAuth } from "./bearer-auth.js";
 import {
@@ -44,6 +50,8 @@ export class WxTokenClient {
   readonly tokens: Client<typeof TokenService>;
   readonly messages: Client<typeof MessageService>;
   readonly admin: Client<typeof AdminService>;
+  /** A third-party platform's authorization flow and authorizers (open_platform.admin). */
+  readonly openPlatform: Client<typeof OpenPlatformService>;
   private readonly connection: ClosableTransport;
   private readonly lifetime = new AbortController();
   private readonly cacheDeps: TokenCacheDeps;
@@ -74,6 +82,7 @@ export class WxTokenClient {
     this.tokens = createClient(TokenService, transport);
     this.messages = createClient(MessageService, transport);
     this.admin = createClient(AdminService, transport);
+    this.openPlatform = createClient(OpenPlatformService, transport);
     this.cacheDeps = {
       tokens: this.tokens,
       reconnectBackoff: new ExponentialBackoff({
@@ -87,7 +96,9 @@ export class WxTokenClient {
 
   /**
    * The cache of an app's credential of one kind: one per app and kind, watching from now
-   * on. `appId` is an AppID or a WeCom app's "wecom:CORP_ID:APP" (wecomTarget()).
+   * on. `appId` is an AppID, a WeCom app's "wecom:CORP_ID:APP" (wecomTarget()), a
+   * platform's "component:COMPONENT_APPID" (componentTarget()) or an authorizer's
+   * "authorizer:COMPONENT_APPID:AUTHORIZER_APPID" (authorizerTarget()).
    */
   tokenCache(appId: string, kind: CredentialKind = CredentialKind.ACCESS_TOKEN): TokenCache {
     let byApp = this.caches.get(kind);

@@ -4,7 +4,13 @@ export type { WxTokenClient, WxTokenClientOptions } from "./client.js";
 export { createWxTokenClient, DEFAULT_FRESHNESS_MARGIN_MS } from "./client.js";
 export type { ClientTls, TransportKind } from "./closable-transport.js";
 export type { CredentialTarget } from "./credential-target.js";
-export { credentialTarget, wecomTarget } from "./credential-target.js";
+export {
+  authorizerTarget,
+  componentTarget,
+  credentialTarget,
+  targetName,
+  wecomTarget,
+} from "./credential-target.js";
 export type { TokenCache, TokenCacheEvents } from "./token-cache.js";
 export type {
   TokenRejectedErrcode,

@@ -4,6 +4,12 @@ export { findEtcd, startEtcd } from "./etcd.js";
 export type { FileFixture, FileHooks } from "./file-fixture.js";
 export { fileFixture } from "./file-fixture.js";
 export { freePort, freePorts } from "./free-port.js";
+export {
+  e2eOpenPlatform,
+  e2eOpenPlatformCallbackUrl,
+  e2eOpenPlatformConfig,
+  e2eSimOpenPlatforms,
+} from "./open-platform-fixture.js";
 export { rejectionOf } from "./rejection.js";
 export type { ProcessExit, SpawnedProcess, SpawnOptions } from "./spawn.js";
 export { processExists, runningProcesses, spawnNode, spawnProcess } from "./spawn.js";

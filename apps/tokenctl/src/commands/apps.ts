@@ -1,7 +1,8 @@
-// tokenctl apps: every configured app (a WeChat AppID or a WeCom app with its corp and
-// agent) with its mode, credentials, holds, today's calls by endpoint against WeChat's
-// limits, its budget, this hour's hourly limits and last error; then the replica that
-// answered, the leader, the replicas and the config version.
+// tokenctl apps: every configured app (a WeChat AppID, a WeCom app with its corp and
+// agent, a third-party platform's component token or one of its authorizers) with its mode,
+// credentials, holds, today's calls by endpoint against WeChat's limits, its budget, this
+// hour's hourly limits and last error; then the replica that answered, the leader, the
+// replicas and the config version.
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import {
   type AppStatus,
@@ -9,8 +10,8 @@ import {
   ListAppsResponseSchema,
   TokenMode,
 } from "@wxtoken/api";
+import { targetName } from "@wxtoken/client";
 import type { Command } from "../command.js";
-import { ownerName } from "../credential-fields.js";
 import { kindName } from "../credential-kind.js";
 import { fieldLines, time } from "../output.js";
 import { upstreamErrorText } from "../upstream-error.js";
@@ -19,12 +20,22 @@ type Field = [label: string, value: string];
 
 function ownerFields(app: AppStatus): Field[] {
   const owner = app.owner?.owner;
-  return owner?.case === "wecom"
-    ? [
+  switch (owner?.case) {
+    case "wecom":
+      return [
         ["wecom_corp", owner.value.corpId],
         ["wecom_agent", owner.value.app],
-      ]
-    : [["mode", TokenMode[app.mode].toLowerCase()]];
+      ];
+    case "component":
+      return [["component", owner.value.componentAppId]];
+    case "authorizer":
+      return [
+        ["component", owner.value.componentAppId],
+        ["authorizer", owner.value.authorizerAppId],
+      ];
+    default:
+      return [["mode", TokenMode[app.mode].toLowerCase()]];
+  }
 }
 
 function limitFields(app: AppStatus): Field[] {
@@ -52,7 +63,7 @@ function limitFields(app: AppStatus): Field[] {
 function appLines(app: AppStatus): string[] {
   const error = app.lastError;
   return [
-    ownerName(app),
+    targetName(app),
     ...fieldLines([
       ...ownerFields(app),
       ...app.credentials.map(

@@ -2,7 +2,12 @@
 import type { Command } from "../command.js";
 import { apps } from "./apps.js";
 import { auditCheck } from "./audit-check.js";
+import { authorizationUrl } from "./authorization-url.js";
+import { authorizers } from "./authorizers.js";
+import { clearComponentQuota } from "./clear-component-quota.js";
+import { completeAuthorization } from "./complete-authorization.js";
 import { get } from "./get.js";
+import { reconcileAuthorizers } from "./reconcile-authorizers.js";
 import { refresh } from "./refresh.js";
 import { reseal } from "./reseal.js";
 import { sendTemplate } from "./send-template.js";
@@ -18,4 +23,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   apps,
   "audit-check": auditCheck,
   reseal,
+  "authorization-url": authorizationUrl,
+  "complete-authorization": completeAuthorization,
+  authorizers,
+  "reconcile-authorizers": reconcileAuthorizers,
+  "clear-component-quota": clearComponentQuota,
 };

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { WatchTokenResponseSchema } from "@wxtoken/api";
 import type { Command } from "../command.js";
-import { requiredFlag } from "../command-line.js";
+import { requiredFlag, targetFlag } from "../command-line.js";
 import { credentialFields } from "../credential-fields.js";
 import { kindFlag } from "../credential-kind.js";
 import { note } from "../output.js";
@@ -13,6 +13,7 @@ export const watch: Command = {
   summary: "print every change of a credential until Ctrl-C (values not shown)",
   flags: ["app", "kind"],
   async run({ client, flags, output }) {
+    targetFlag(flags); // a malformed --app is a usage error before anything is called
     const cache = client.tokenCache(requiredFlag(flags, "app"), kindFlag(flags.kind));
     cache.on("change", (credential) => {
       const response = create(WatchTokenResponseSchema, { credential });
