@@ -504,6 +504,68 @@ describe("Open Platform", () => {
     ).toBe(Code.NotFound);
   });
 
+  it("GetComponentQuota reads the platform's quota with its component token, an authorizer's with its own, through the gate", async () => {
+    const sim = await startSimulator({
+      apps: e2eSimApps,
+      openPlatforms: simPlatforms(),
+      componentDailyLimits: { [OPEN_PLATFORM_ENDPOINTS.createPreAuthCode]: 100 },
+    });
+    teardown.add(() => sim.close());
+    const { stack } = await startPlatformStack({ simulator: sim });
+    await authorizedPlatform(sim, stack);
+    const platforms = platformsOf(stack);
+    const platformHeaders = { headers: bearer(PLATFORM_KEY) };
+    const quota = (authorizerAppId: string, cgiPath: string) =>
+      platforms.getComponentQuota(
+        { componentAppId: COMPONENT_APP_ID, authorizerAppId, cgiPath },
+        platformHeaders,
+      );
+    await platforms.createAuthorizationUrl(
+      {
+        componentAppId: COMPONENT_APP_ID,
+        redirectUri: "https://saas.example.com/authorized",
+        authType: 0,
+        bizAppId: "",
+      },
+      platformHeaders,
+    );
+    expect(await quota("", OPEN_PLATFORM_ENDPOINTS.createPreAuthCode)).toMatchObject({
+      dailyLimit: 100,
+      used: 1,
+      remain: 99,
+    });
+    // The authorizer's own counters, asked with its token (none of its stable_token calls).
+    expect(await quota(AUTHORIZER_APP_ID, "/cgi-bin/stable_token")).toMatchObject({
+      dailyLimit: 500_000,
+      used: 0,
+    });
+    expect(sim.stats().calls["/cgi-bin/openapi/quota/get"]).toBe(2);
+    // Through the gate: counted for the platform and for the authorizer.
+    const { apps } = await adminOf(stack).listApps({}, { headers });
+    const quotaCalls = (family: "component" | "authorizer") =>
+      apps
+        .find((app) => app.owner?.owner.case === family)
+        ?.usage.find((entry) => entry.endpoint === "/cgi-bin/openapi/quota/get")?.calls;
+    expect(quotaCalls("component")).toBe(1);
+    expect(quotaCalls("authorizer")).toBe(1);
+    await stack.process.waitForOutput(/"audit":"open_platform.get_quota"/);
+
+    const badPath = await connectError(quota("", "cgi-bin/no-slash"));
+    expect(badPath.code).toBe(Code.InvalidArgument);
+    expect(badPath.message).toContain("cgi_path");
+    const unknown = await connectError(quota("wxnotauthorized01", "/cgi-bin/stable_token"));
+    expect(unknown.code).toBe(Code.FailedPrecondition);
+    expect(unknown.message).toContain("wxnotauthorized01");
+    const reader = await connectError(
+      platforms.getComponentQuota(
+        { componentAppId: COMPONENT_APP_ID, authorizerAppId: "", cgiPath: "/cgi-bin/stable_token" },
+        { headers: bearer(AUTHORIZER_READER_KEY) },
+      ),
+    );
+    expect(reader.code).toBe(Code.PermissionDenied);
+    expect(sim.stats().calls["/cgi-bin/openapi/quota/get"]).toBe(2);
+  });
+
   it("refreshes the component token once when WeChat refuses it during an authorizer refresh", async () => {
     const { sim, stack } = await startPlatformStack();
     const first = await authorizedPlatform(sim, stack);

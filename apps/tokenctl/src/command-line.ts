@@ -109,6 +109,10 @@ export const FLAGS = {
     value: "APPID",
     description: "an authorizer's AppID; default the platform's own quota",
   },
+  "cgi-path": {
+    value: "PATH",
+    description: "(required) the API, e.g. /cgi-bin/component/api_authorizer_token",
+  },
   "agent-config": {
     description: "sign for a WeCom app's wx.agentConfig instead of wx.config",
   },
@@ -126,7 +130,7 @@ type FlagValue<Spec> = Spec extends { multiple: true }
 export type Flags = { [Name in FlagName]?: FlagValue<(typeof FLAGS)[Name]> };
 
 /** The Open Platform commands' flags that cannot be left out. */
-type RequiredPlatformFlag = "component" | "redirect-uri" | "auth-code";
+type RequiredPlatformFlag = "component" | "redirect-uri" | "auth-code" | "cgi-path";
 
 /** The value of a flag the command cannot do without. */
 export function requiredFlag(

@@ -1,7 +1,8 @@
 // End to end: tokenctl drives a third-party platform's authorization flow on a real
 // token-server and the simulator, over both ports (grpc:// and http://): the authorization
-// URLs, an auth_code completed, the authorizers listed and reconciled, a quota cleared; and
-// get, refresh, watch and apps name the component and an authorizer as --app names a WeCom app.
+// URLs, an auth_code completed, the authorizers listed and reconciled, a quota cleared and
+// read; and get, refresh, watch and apps name the component and an authorizer as --app names
+// a WeCom app.
 import { CredentialKind } from "@wxtoken/api";
 import {
   authorizerTarget,
@@ -25,13 +26,18 @@ const { componentAppId: COMPONENT, authorizerAppId: AUTHORIZER } = e2eOpenPlatfo
 /** Authorized through tokenctl's authorization-url and complete-authorization. */
 const SECOND = "wxe2eauthorizer002";
 const COMPONENT_NAME = componentTarget(COMPONENT);
+/** Limited to 100 a day for the platform by the simulator, so that its quota can be read. */
+const PREAUTH = "/cgi-bin/component/api_create_preauthcode";
 const AUTHORIZER_NAME = authorizerTarget(COMPONENT, AUTHORIZER);
 
 /** A platform with a ticket pushed and one authorizer (by an `authorized` event). */
 async function startPlatform(teardown: Teardown) {
   const stack = await startStack({
     teardown,
-    sim: { openPlatforms: e2eSimOpenPlatforms() },
+    sim: {
+      openPlatforms: e2eSimOpenPlatforms(),
+      componentDailyLimits: { [PREAUTH]: 100 },
+    },
     config: e2eOpenPlatformConfig(),
   });
   const client = createWxTokenClient({
@@ -271,6 +277,40 @@ describe("tokenctl with a third-party platform", () => {
     expect(fixture.value.stack.sim.stats().calls["/cgi-bin/component/clear_quota/v2"]).toBe(2);
   });
 
+  it.each(SERVERS)(
+    "component-quota reads a platform's and an authorizer's quota over %s",
+    async (_, server) => {
+      const quota = (...args: string[]) =>
+        tokenctlJson<{ dailyLimit: number; used: number; remain: number }>(
+          server(),
+          "component-quota",
+          "--component",
+          COMPONENT,
+          ...args,
+        );
+      const before = await quota("--cgi-path", PREAUTH);
+      expect(before.dailyLimit).toBe(100);
+      await tokenctl(
+        server(),
+        ...["authorization-url", "--component", COMPONENT, "--redirect-uri", "https://a.example/"],
+      );
+      const text = await tokenctl(
+        server(),
+        ...["component-quota", "--component", COMPONENT, "--cgi-path", PREAUTH],
+      );
+      expect(text).toBe(
+        `daily_limit  100\nused         ${before.used + 1}\nremain       ${99 - before.used}\n`,
+      );
+      expect(
+        await quota("--authorizer", AUTHORIZER, "--cgi-path", "/cgi-bin/stable_token"),
+      ).toEqual({
+        dailyLimit: 500_000,
+        used: 0,
+        remain: 500_000,
+      });
+    },
+  );
+
   it.each([
     [["authorizers"], "--component is required"],
     [["clear-component-quota", "--component", COMPONENT], "--reason is required"],
@@ -287,6 +327,7 @@ describe("tokenctl with a third-party platform", () => {
       "--auth-type must be one of official, mini, both",
     ],
     [["complete-authorization", "--component", COMPONENT], "--auth-code is required"],
+    [["component-quota", "--component", COMPONENT], "--cgi-path is required"],
     [["get", "--app", `authorizer:${COMPONENT}`], "--app:"],
     [["watch", "--app", "component:"], "--app:"],
   ])("refuses %j as a usage error", async (args, message) => {

@@ -8,6 +8,7 @@ import {
   CredentialKind,
   CredentialSchema,
   MessageService,
+  OpenPlatformService,
   SendTemplateMessageRequestSchema,
   TokenService,
   UpstreamErrorSchema,
@@ -42,6 +43,14 @@ describe("wxtoken.v1 contract", () => {
     expect(methods(CodeService)).toEqual([
       "/wxtoken.v1.CodeService/ExchangeLoginCode:unary",
       "/wxtoken.v1.CodeService/ExchangeOAuthCode:unary",
+    ]);
+    expect(methods(OpenPlatformService)).toEqual([
+      "/wxtoken.v1.OpenPlatformService/CreateAuthorizationUrl:unary",
+      "/wxtoken.v1.OpenPlatformService/CompleteAuthorization:unary",
+      "/wxtoken.v1.OpenPlatformService/ListAuthorizers:unary",
+      "/wxtoken.v1.OpenPlatformService/ReconcileAuthorizers:unary",
+      "/wxtoken.v1.OpenPlatformService/ClearComponentQuota:unary",
+      "/wxtoken.v1.OpenPlatformService/GetComponentQuota:unary",
     ]);
   });
 

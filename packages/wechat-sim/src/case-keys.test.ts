@@ -14,4 +14,12 @@ describe("case keys", () => {
       camelCaseKeys({ token_ttl_s: 6, apps: [{ app_id: "wx_a", unsubscribed_users: ["o_1"] }] }),
     ).toEqual({ tokenTtlS: 6, apps: [{ appId: "wx_a", unsubscribedUsers: ["o_1"] }] });
   });
+
+  it("keeps a key that is an endpoint's path", () => {
+    expect(
+      camelCaseKeys({
+        component_daily_limits: { "/cgi-bin/component/api_create_preauthcode": 2 },
+      }),
+    ).toEqual({ componentDailyLimits: { "/cgi-bin/component/api_create_preauthcode": 2 } });
+  });
 });

@@ -1,6 +1,10 @@
-// snake_case (config files) to camelCase (options) and back, for keys only.
+// snake_case (config files) to camelCase (options) and back, for keys only; a key that is an
+// endpoint's path ("/cgi-bin/component/api_query_auth", in componentDailyLimits) is data, kept.
 
 export function camelCase(key: string): string {
+  if (key.startsWith("/")) {
+    return key;
+  }
   return key.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 }
 

@@ -67,6 +67,13 @@ export interface SimulatorOptions {
   forceMinIntervalS?: number;
   /** Default 10. */
   clearQuotaMonthlyLimit?: number;
+  /**
+   * Daily limits of the Open Platform's component endpoints per platform, by path (e.g.
+   * "/cgi-bin/component/api_authorizer_token": 2000); 45009 past one, reported by
+   * openapi/quota/get asked with a component token. Default none (calls are counted, not
+   * limited; quota/get answers 76021 for a path without a limit).
+   */
+  componentDailyLimits?: Record<string, number>;
   /** WeCom corp jsapi_ticket calls a corp may make per clock hour; default 400 (45009 past it). */
   wecomCorpHourlyTicketLimit?: number;
   /** WeCom ticket calls an app may make per clock hour and endpoint; default 100. */
@@ -141,6 +148,7 @@ export const settingsObject = z.strictObject({
   forceDailyLimit: whole.default(FORCE_REFRESH_DAILY_LIMIT),
   forceMinIntervalS: whole.default(FORCE_REFRESH_MIN_INTERVAL_MS / 1000),
   clearQuotaMonthlyLimit: whole.default(CLEAR_QUOTA_MONTHLY_LIMIT),
+  componentDailyLimits: z.record(z.string().regex(/^\//, "must be a path"), whole).default({}),
   openPlatforms: openPlatformsSchema,
 });
 

@@ -45,6 +45,7 @@ export class SimState {
       daily: new Map([
         [TOKEN_PATH, options.classicDailyQuota],
         [STABLE_TOKEN_PATH, options.stableDailyQuota],
+        ...Object.entries(options.componentDailyLimits),
       ]),
       minute: new Map([[STABLE_TOKEN_PATH, options.stableMinuteQuota]]),
       clearsPerMonth: options.clearQuotaMonthlyLimit,

@@ -29,6 +29,7 @@ export type OpenPlatformUpstream = Pick<
   | "getAuthorizerList"
   | "startPushTicket"
   | "componentClearQuota"
+  | "getApiQuota"
 >;
 
 /** The platform's AppID and AppSecret, as the calls that need the secret take them. */

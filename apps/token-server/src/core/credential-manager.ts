@@ -5,6 +5,7 @@
 import { once } from "node:events";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
+import type { ApiQuota } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
 import type { AppConfig, OpenPlatformConfig } from "../config/schema.js";
@@ -153,14 +154,12 @@ export class CredentialManager {
       wecom: deps.wecom ?? [],
       openPlatforms: deps.openPlatforms ?? [],
     };
-    const componentToken = (componentAppId: string) =>
-      this.slot(componentKey(componentAppId), CredentialKind.ACCESS_TOKEN)?.current()?.value;
     this.openPlatforms = new OpenPlatforms({
       platforms: () => this.configured.openPlatforms,
       store: deps.store,
       gate: deps.gate,
       upstream: deps.openPlatformUpstream,
-      componentToken,
+      accessToken: (key) => this.slot(key, CredentialKind.ACCESS_TOKEN)?.current()?.value,
       forceGuard: deps.forceGuard,
       logger: deps.logger,
       now: deps.now,
@@ -435,6 +434,18 @@ export class CredentialManager {
       throw new NotLeaderError(this.deps.coordinator.leaderId());
     }
     return this.openPlatforms.clearQuota(componentAppId, authorizerAppId);
+  }
+
+  /** A platform's (or an authorizer's) quota of one API (OpenPlatforms.upstreamQuota); the leader's alone. */
+  componentQuota(
+    componentAppId: string,
+    authorizerAppId: string | undefined,
+    cgiPath: string,
+  ): Promise<ApiQuota> {
+    if (!this.leading) {
+      throw new NotLeaderError(this.deps.coordinator.leaderId());
+    }
+    return this.openPlatforms.upstreamQuota(componentAppId, authorizerAppId, cgiPath);
   }
 
   /**

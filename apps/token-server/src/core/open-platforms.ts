@@ -6,6 +6,7 @@
 // and tickets go only to the store, never to a log line or an error.
 import { CredentialKind } from "@wxtoken/api";
 import {
+  type ApiQuota,
   AUTHORIZER_LIST_MAX_COUNT,
   type Authorization,
   type AuthorizationEvent,
@@ -13,6 +14,7 @@ import {
   type CallbackMessage,
   CLEAR_QUOTA_MONTHLY_LIMIT,
   type ComponentEvent,
+  ENDPOINTS,
   MessageCrypto,
   OPEN_PLATFORM_ENDPOINTS,
   openComponentCallback,
@@ -28,7 +30,12 @@ import {
   type OpenPlatformUpstream,
 } from "./component-source.js";
 import { identityKey } from "./credential-identity.js";
-import { ClearQuotaRefusedError, ComponentTokenMissingError, UnknownAppError } from "./errors.js";
+import {
+  AuthorizerUnavailableError,
+  ClearQuotaRefusedError,
+  ComponentTokenMissingError,
+  UnknownAppError,
+} from "./errors.js";
 import type { ForceGuard } from "./force-guard.js";
 import { type AuthorizerRecord, OpenPlatformRecords } from "./open-platform-records.js";
 import type { UpstreamGate } from "./upstream-gate.js";
@@ -58,8 +65,8 @@ export interface OpenPlatformsDeps {
   store: KvStore;
   gate: UpstreamGate;
   upstream: OpenPlatformUpstream;
-  /** The platform's current component_access_token, if any. */
-  componentToken: (componentAppId: string) => string | undefined;
+  /** The current access token of a credential (a platform's or an authorizer's), if any. */
+  accessToken: (key: string) => string | undefined;
   /** The leader's monthly clear_quota counts. */
   forceGuard: ForceGuard;
   logger: Logger;
@@ -314,8 +321,36 @@ export class OpenPlatforms {
     return used;
   }
 
+  /**
+   * WeChat's count of today's calls to `cgiPath` (openapi/quota/get): the platform's own,
+   * asked with its component token, or an authorizer's, asked with the authorizer's token.
+   */
+  upstreamQuota(
+    componentAppId: string,
+    authorizerAppId: string | undefined,
+    cgiPath: string,
+  ): Promise<ApiQuota> {
+    this.platform(componentAppId);
+    const key =
+      authorizerAppId === undefined
+        ? componentKey(componentAppId)
+        : identityKey({ family: "authorizer", componentAppId, authorizerAppId });
+    const token =
+      authorizerAppId === undefined
+        ? this.requireComponentToken(componentAppId)
+        : this.deps.accessToken(key);
+    if (token === undefined) {
+      throw new AuthorizerUnavailableError(
+        `${key} has no authorizer_access_token to ask WeChat with (not authorized, or it must authorize again)`,
+      );
+    }
+    return this.deps.gate.call({ appId: key, endpoint: ENDPOINTS.quotaGet }, () =>
+      this.deps.upstream.getApiQuota(token, cgiPath),
+    );
+  }
+
   private requireComponentToken(componentAppId: string): string {
-    const token = this.deps.componentToken(componentAppId);
+    const token = this.deps.accessToken(componentKey(componentAppId));
     if (token === undefined) {
       throw new ComponentTokenMissingError(
         `third-party platform ${componentAppId} has no component_access_token yet (is a component_verify_ticket stored?)`,

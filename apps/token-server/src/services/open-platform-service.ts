@@ -16,6 +16,8 @@ import {
   type CreateAuthorizationUrlRequest,
   CreateAuthorizationUrlResponseSchema,
   CredentialKind,
+  type GetComponentQuotaRequest,
+  GetComponentQuotaResponseSchema,
   type ListAuthorizersRequest,
   ListAuthorizersResponseSchema,
   type OpenPlatformService,
@@ -56,6 +58,20 @@ const STATES: Record<StoredStatus, AuthorizerState> = {
   needs_reauthorization: AuthorizerState.NEEDS_REAUTHORIZATION,
   unauthorized: AuthorizerState.UNAUTHORIZED,
 };
+
+/** An API path as openapi/quota/get takes it (as AdminService.GetUpstreamQuota checks it). */
+const CGI_PATH = /^\/[\w/.-]{1,255}$/;
+
+/** authorizer_app_id: empty (the platform itself: undefined) or an AppID. */
+function optionalAuthorizer(value: string): string | undefined {
+  if (value !== "" && !APP_ID.test(value)) {
+    throw invalid(
+      "authorizer_app_id",
+      "must be empty (the platform's own quota) or an AppID, 1-64 characters of [A-Za-z0-9_-]",
+    );
+  }
+  return value === "" ? undefined : value;
+}
 
 function requirePlatformId(value: string): string {
   if (!APP_ID.test(value)) {
@@ -144,19 +160,14 @@ export class OpenPlatformServiceImpl implements ServiceImpl<typeof OpenPlatformS
 
   async clearComponentQuota(request: ClearComponentQuotaRequest, context: HandlerContext) {
     const { componentAppId, caller } = this.authorized(request.componentAppId, context);
-    if (request.authorizerAppId !== "" && !APP_ID.test(request.authorizerAppId)) {
-      throw invalid(
-        "authorizer_app_id",
-        "must be empty (the platform's own quota) or an AppID, 1-64 characters of [A-Za-z0-9_-]",
-      );
-    }
+    const authorizerAppId = optionalAuthorizer(request.authorizerAppId);
     const reason = request.reason.trim();
     if (reason === "" || reason.length > 256 || hasControlCharacter(reason)) {
       throw invalid("reason", "must say why, 1 to 256 characters without control characters");
     }
     const usedThisMonth = await this.deps.manager.clearComponentQuota(
       componentAppId,
-      request.authorizerAppId === "" ? undefined : request.authorizerAppId,
+      authorizerAppId,
     );
     this.deps.audit.record({
       caller,
@@ -173,6 +184,30 @@ export class OpenPlatformServiceImpl implements ServiceImpl<typeof OpenPlatformS
       usedThisMonth,
       monthlyLimit: CLEAR_QUOTA_MONTHLY_LIMIT,
     });
+  }
+
+  async getComponentQuota(request: GetComponentQuotaRequest, context: HandlerContext) {
+    const { componentAppId, caller } = this.authorized(request.componentAppId, context);
+    const authorizerAppId = optionalAuthorizer(request.authorizerAppId);
+    if (!CGI_PATH.test(request.cgiPath)) {
+      throw invalid(
+        "cgi_path",
+        "must be an API path such as /cgi-bin/component/api_authorizer_token",
+      );
+    }
+    const quota = await this.deps.manager.componentQuota(
+      componentAppId,
+      authorizerAppId,
+      request.cgiPath,
+    );
+    this.deps.audit.record({
+      caller,
+      action: "open_platform.get_quota",
+      app: componentKey(componentAppId),
+      outcome: "ok",
+      detail: { authorizer_app_id: request.authorizerAppId, cgi_path: request.cgiPath },
+    });
+    return create(GetComponentQuotaResponseSchema, quota);
   }
 
   /** What a caller may see of an authorizer: everything but its refresh token. */

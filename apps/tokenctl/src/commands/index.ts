@@ -6,6 +6,7 @@ import { authorizationUrl } from "./authorization-url.js";
 import { authorizers } from "./authorizers.js";
 import { clearComponentQuota } from "./clear-component-quota.js";
 import { completeAuthorization } from "./complete-authorization.js";
+import { componentQuota } from "./component-quota.js";
 import { get } from "./get.js";
 import { reconcileAuthorizers } from "./reconcile-authorizers.js";
 import { refresh } from "./refresh.js";
@@ -28,4 +29,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   authorizers,
   "reconcile-authorizers": reconcileAuthorizers,
   "clear-component-quota": clearComponentQuota,
+  "component-quota": componentQuota,
 };

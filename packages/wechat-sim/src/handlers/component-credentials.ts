@@ -6,6 +6,15 @@ import { jsonObject, type SimRequest } from "../request.js";
 import type { SimState } from "../sim-state.js";
 import { wechatError } from "../wechat-errors.js";
 import type { Checked } from "./handler.js";
+import { quotaRefusal } from "./token-answer.js";
+
+/** Counts the platform's call of the endpoint; 45009 past its daily limit (componentDailyLimits). */
+function counted(request: SimRequest, state: SimState, call: PlatformCall): Checked<PlatformCall> {
+  const refusal = quotaRefusal(
+    state.quotas.take(call.platform.componentAppId, request.path, request.now),
+  );
+  return refusal === undefined ? { ok: true, value: call } : { ok: false, reply: refusal };
+}
 
 interface PlatformCall {
   platform: SimPlatform;
@@ -36,7 +45,7 @@ export function checkPlatformSecret(
   if (platform.settings.secret !== secret) {
     return { ok: false, reply: wechatError(40125) };
   }
-  return { ok: true, value: { platform, body } };
+  return counted(request, state, { platform, body });
 }
 
 /**
@@ -67,5 +76,5 @@ export function checkComponentToken(
     return { ok: false, reply: wechatError(40013) };
   }
   const checked = platform.checkComponentToken(token, request.now);
-  return checked.ok ? { ok: true, value: { platform, body } } : checked;
+  return checked.ok ? counted(request, state, { platform, body }) : checked;
 }

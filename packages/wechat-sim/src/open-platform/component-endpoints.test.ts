@@ -356,6 +356,44 @@ describe("faults, counts and clear_quota", () => {
     expect((await clear(PLATFORM.secret)).body).toEqual({ errcode: 0, errmsg: "ok" });
   });
 
+  it("limits a component endpoint a day per platform (45009), reported by quota/get with a component token", async () => {
+    const clock = manualClock();
+    const PREAUTH = "/cgi-bin/component/api_create_preauthcode";
+    const sim = await startTestSimulator(teardown, {
+      now: clock.now,
+      tokenTtlS: 7200,
+      openPlatforms: [PLATFORM],
+      componentDailyLimits: { [PREAUTH]: 2 },
+    });
+    const token = await tokenFor(sim);
+    const quota = (cgiPath: string, accessToken = token) =>
+      call(sim, "/cgi-bin/openapi/quota/get", {
+        query: { access_token: accessToken },
+        json: { cgi_path: cgiPath },
+      });
+    expect((await quota(PREAUTH)).body.quota).toEqual({ daily_limit: 2, used: 0, remain: 2 });
+    for (const _ of [1, 2]) {
+      expect(
+        text(await componentCall(sim, "api_create_preauthcode", token), "pre_auth_code"),
+      ).not.toBe("");
+    }
+    expect(errcodeOf(await componentCall(sim, "api_create_preauthcode", token))).toBe(45009);
+    expect((await quota(PREAUTH)).body.quota).toEqual({ daily_limit: 2, used: 2, remain: 0 });
+    // The platform's counters, not an authorizer's: the authorizer's token sees its own.
+    const { accessToken } = await authorized(sim, token);
+    expect(errcodeOf(await quota(PREAUTH, accessToken))).toBe(0);
+    expect((await quota(PREAUTH, accessToken)).body.quota).toMatchObject({ used: 0 });
+    // No limit configured for a path: 76021, as for an account.
+    expect(errcodeOf(await quota("/cgi-bin/component/api_component_token"))).toBe(76021);
+    // clear_quota/v2 resets the platform's counters.
+    await call(sim, "/cgi-bin/component/clear_quota/v2", {
+      json: { component_appid: PLATFORM.componentAppId, appsecret: PLATFORM.secret },
+    });
+    expect((await quota(PREAUTH)).body.quota).toMatchObject({ used: 0, remain: 2 });
+    clock.advance(7201_000);
+    expect(errcodeOf(await quota(PREAUTH))).toBe(42001);
+  });
+
   it("refuses a GET with 43002, like every POST endpoint", async () => {
     const { sim } = await start();
     const answer = await call(sim, "/cgi-bin/component/api_component_token", { method: "GET" });

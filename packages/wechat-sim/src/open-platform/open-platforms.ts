@@ -100,6 +100,11 @@ export class OpenPlatforms implements OpenPlatformControl {
     return undefined;
   }
 
+  /** The platform that issued `token` as its component token. */
+  platformOfComponentToken(token: string): SimPlatform | undefined {
+    return [...this.platforms.values()].find((platform) => platform.issuedComponentToken(token));
+  }
+
   /** The platform a component call is for (for stats and faults), by component_appid. */
   callerOf(request: SimRequest): string | undefined {
     return this.get(param(request, "component_appid"))?.componentAppId;

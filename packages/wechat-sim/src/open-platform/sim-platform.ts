@@ -90,6 +90,11 @@ export class SimPlatform {
     return token;
   }
 
+  /** Whether this platform issued `token` as a component token (valid or not). */
+  issuedComponentToken(token: string): boolean {
+    return this.componentTokens.has(token);
+  }
+
   /** 40001 for a token this platform did not issue or that was replaced, 42001 when expired. */
   checkComponentToken(token: string, now: number): Checked<void> {
     const found = this.componentTokens.has(token) ? this.deps.tokens.lookup(token, now) : undefined;

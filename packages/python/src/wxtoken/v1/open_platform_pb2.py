@@ -21,7 +21,7 @@ DESCRIPTOR = _descriptor.FileDescriptor(
   name='wxtoken/v1/open_platform.proto',
   package='wxtoken.v1',
   syntax='proto3',
-  serialized_pb=_b('\n\x1ewxtoken/v1/open_platform.proto\x12\nwxtoken.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"v\n\x1d\x43reateAuthorizationUrlRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\x12\x14\n\x0credirect_uri\x18\x02 \x01(\t\x12\x11\n\tauth_type\x18\x03 \x01(\x05\x12\x12\n\nbiz_app_id\x18\x04 \x01(\t\"t\n\x1e\x43reateAuthorizationUrlResponse\x12\x0e\n\x06pc_url\x18\x01 \x01(\t\x12\x12\n\nmobile_url\x18\x02 \x01(\t\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x1c\x43ompleteAuthorizationRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\x12\x11\n\tauth_code\x18\x02 \x01(\t\"Q\n\x1d\x43ompleteAuthorizationResponse\x12\x30\n\nauthorizer\x18\x01 \x01(\x0b\x32\x1c.wxtoken.v1.AuthorizerStatus\"2\n\x16ListAuthorizersRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\"L\n\x17ListAuthorizersResponse\x12\x31\n\x0b\x61uthorizers\x18\x01 \x03(\x0b\x32\x1c.wxtoken.v1.AuthorizerStatus\"\x83\x02\n\x10\x41uthorizerStatus\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\x12\x19\n\x11\x61uthorizer_app_id\x18\x02 \x01(\t\x12*\n\x05state\x18\x03 \x01(\x0e\x32\x1b.wxtoken.v1.AuthorizerState\x12\x31\n\rauthorized_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tfunc_info\x18\x05 \x03(\x05\x12\x34\n\x10token_expires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nlast_error\x18\x07 \x01(\t\"7\n\x1bReconcileAuthorizersRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\"[\n\x1cReconcileAuthorizersResponse\x12\r\n\x05total\x18\x01 \x01(\x05\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x02 \x01(\x05\x12\x0f\n\x07updated\x18\x03 \x01(\x05\x12\x0c\n\x04gone\x18\x04 \x01(\x05\"a\n\x1a\x43learComponentQuotaRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\x12\x19\n\x11\x61uthorizer_app_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"M\n\x1b\x43learComponentQuotaResponse\x12\x17\n\x0fused_this_month\x18\x01 \x01(\r\x12\x15\n\rmonthly_limit\x18\x02 \x01(\r*\xa3\x01\n\x0f\x41uthorizerState\x12 \n\x1c\x41UTHORIZER_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x41UTHORIZER_STATE_AUTHORIZED\x10\x01\x12*\n&AUTHORIZER_STATE_NEEDS_REAUTHORIZATION\x10\x02\x12!\n\x1d\x41UTHORIZER_STATE_UNAUTHORIZED\x10\x03\x32\xa3\x04\n\x13OpenPlatformService\x12o\n\x16\x43reateAuthorizationUrl\x12).wxtoken.v1.CreateAuthorizationUrlRequest\x1a*.wxtoken.v1.CreateAuthorizationUrlResponse\x12l\n\x15\x43ompleteAuthorization\x12(.wxtoken.v1.CompleteAuthorizationRequest\x1a).wxtoken.v1.CompleteAuthorizationResponse\x12Z\n\x0fListAuthorizers\x12\".wxtoken.v1.ListAuthorizersRequest\x1a#.wxtoken.v1.ListAuthorizersResponse\x12i\n\x14ReconcileAuthorizers\x12\'.wxtoken.v1.ReconcileAuthorizersRequest\x1a(.wxtoken.v1.ReconcileAuthorizersResponse\x12\x66\n\x13\x43learComponentQuota\x12&.wxtoken.v1.ClearComponentQuotaRequest\x1a\'.wxtoken.v1.ClearComponentQuotaResponseb\x06proto3')
+  serialized_pb=_b('\n\x1ewxtoken/v1/open_platform.proto\x12\nwxtoken.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"v\n\x1d\x43reateAuthorizationUrlRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\x12\x14\n\x0credirect_uri\x18\x02 \x01(\t\x12\x11\n\tauth_type\x18\x03 \x01(\x05\x12\x12\n\nbiz_app_id\x18\x04 \x01(\t\"t\n\x1e\x43reateAuthorizationUrlResponse\x12\x0e\n\x06pc_url\x18\x01 \x01(\t\x12\x12\n\nmobile_url\x18\x02 \x01(\t\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x1c\x43ompleteAuthorizationRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\x12\x11\n\tauth_code\x18\x02 \x01(\t\"Q\n\x1d\x43ompleteAuthorizationResponse\x12\x30\n\nauthorizer\x18\x01 \x01(\x0b\x32\x1c.wxtoken.v1.AuthorizerStatus\"2\n\x16ListAuthorizersRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\"L\n\x17ListAuthorizersResponse\x12\x31\n\x0b\x61uthorizers\x18\x01 \x03(\x0b\x32\x1c.wxtoken.v1.AuthorizerStatus\"\x83\x02\n\x10\x41uthorizerStatus\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\x12\x19\n\x11\x61uthorizer_app_id\x18\x02 \x01(\t\x12*\n\x05state\x18\x03 \x01(\x0e\x32\x1b.wxtoken.v1.AuthorizerState\x12\x31\n\rauthorized_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tfunc_info\x18\x05 \x03(\x05\x12\x34\n\x10token_expires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nlast_error\x18\x07 \x01(\t\"7\n\x1bReconcileAuthorizersRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\"[\n\x1cReconcileAuthorizersResponse\x12\r\n\x05total\x18\x01 \x01(\x05\x12\r\n\x05\x61\x64\x64\x65\x64\x18\x02 \x01(\x05\x12\x0f\n\x07updated\x18\x03 \x01(\x05\x12\x0c\n\x04gone\x18\x04 \x01(\x05\"a\n\x1a\x43learComponentQuotaRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\x12\x19\n\x11\x61uthorizer_app_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"M\n\x1b\x43learComponentQuotaResponse\x12\x17\n\x0fused_this_month\x18\x01 \x01(\r\x12\x15\n\rmonthly_limit\x18\x02 \x01(\r\"a\n\x18GetComponentQuotaRequest\x12\x18\n\x10\x63omponent_app_id\x18\x01 \x01(\t\x12\x19\n\x11\x61uthorizer_app_id\x18\x02 \x01(\t\x12\x10\n\x08\x63gi_path\x18\x03 \x01(\t\"N\n\x19GetComponentQuotaResponse\x12\x13\n\x0b\x64\x61ily_limit\x18\x01 \x01(\r\x12\x0c\n\x04used\x18\x02 \x01(\r\x12\x0e\n\x06remain\x18\x03 \x01(\r*\xa3\x01\n\x0f\x41uthorizerState\x12 \n\x1c\x41UTHORIZER_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x41UTHORIZER_STATE_AUTHORIZED\x10\x01\x12*\n&AUTHORIZER_STATE_NEEDS_REAUTHORIZATION\x10\x02\x12!\n\x1d\x41UTHORIZER_STATE_UNAUTHORIZED\x10\x03\x32\x85\x05\n\x13OpenPlatformService\x12o\n\x16\x43reateAuthorizationUrl\x12).wxtoken.v1.CreateAuthorizationUrlRequest\x1a*.wxtoken.v1.CreateAuthorizationUrlResponse\x12l\n\x15\x43ompleteAuthorization\x12(.wxtoken.v1.CompleteAuthorizationRequest\x1a).wxtoken.v1.CompleteAuthorizationResponse\x12Z\n\x0fListAuthorizers\x12\".wxtoken.v1.ListAuthorizersRequest\x1a#.wxtoken.v1.ListAuthorizersResponse\x12i\n\x14ReconcileAuthorizers\x12\'.wxtoken.v1.ReconcileAuthorizersRequest\x1a(.wxtoken.v1.ReconcileAuthorizersResponse\x12\x66\n\x13\x43learComponentQuota\x12&.wxtoken.v1.ClearComponentQuotaRequest\x1a\'.wxtoken.v1.ClearComponentQuotaResponse\x12`\n\x11GetComponentQuota\x12$.wxtoken.v1.GetComponentQuotaRequest\x1a%.wxtoken.v1.GetComponentQuotaResponseb\x06proto3')
   ,
   dependencies=[google_dot_protobuf_dot_timestamp__pb2.DESCRIPTOR,])
 
@@ -50,8 +50,8 @@ _AUTHORIZERSTATE = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=1198,
-  serialized_end=1361,
+  serialized_start=1377,
+  serialized_end=1540,
 )
 _sym_db.RegisterEnumDescriptor(_AUTHORIZERSTATE)
 
@@ -529,6 +529,96 @@ _CLEARCOMPONENTQUOTARESPONSE = _descriptor.Descriptor(
   serialized_end=1195,
 )
 
+
+_GETCOMPONENTQUOTAREQUEST = _descriptor.Descriptor(
+  name='GetComponentQuotaRequest',
+  full_name='wxtoken.v1.GetComponentQuotaRequest',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='component_app_id', full_name='wxtoken.v1.GetComponentQuotaRequest.component_app_id', index=0,
+      number=1, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='authorizer_app_id', full_name='wxtoken.v1.GetComponentQuotaRequest.authorizer_app_id', index=1,
+      number=2, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='cgi_path', full_name='wxtoken.v1.GetComponentQuotaRequest.cgi_path', index=2,
+      number=3, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=1197,
+  serialized_end=1294,
+)
+
+
+_GETCOMPONENTQUOTARESPONSE = _descriptor.Descriptor(
+  name='GetComponentQuotaResponse',
+  full_name='wxtoken.v1.GetComponentQuotaResponse',
+  filename=None,
+  file=DESCRIPTOR,
+  containing_type=None,
+  fields=[
+    _descriptor.FieldDescriptor(
+      name='daily_limit', full_name='wxtoken.v1.GetComponentQuotaResponse.daily_limit', index=0,
+      number=1, type=13, cpp_type=3, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='used', full_name='wxtoken.v1.GetComponentQuotaResponse.used', index=1,
+      number=2, type=13, cpp_type=3, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='remain', full_name='wxtoken.v1.GetComponentQuotaResponse.remain', index=2,
+      number=3, type=13, cpp_type=3, label=1,
+      has_default_value=False, default_value=0,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+  ],
+  extensions=[
+  ],
+  nested_types=[],
+  enum_types=[
+  ],
+  options=None,
+  is_extendable=False,
+  syntax='proto3',
+  extension_ranges=[],
+  oneofs=[
+  ],
+  serialized_start=1296,
+  serialized_end=1374,
+)
+
 _CREATEAUTHORIZATIONURLRESPONSE.fields_by_name['expires_at'].message_type = google_dot_protobuf_dot_timestamp__pb2._TIMESTAMP
 _COMPLETEAUTHORIZATIONRESPONSE.fields_by_name['authorizer'].message_type = _AUTHORIZERSTATUS
 _LISTAUTHORIZERSRESPONSE.fields_by_name['authorizers'].message_type = _AUTHORIZERSTATUS
@@ -546,6 +636,8 @@ DESCRIPTOR.message_types_by_name['ReconcileAuthorizersRequest'] = _RECONCILEAUTH
 DESCRIPTOR.message_types_by_name['ReconcileAuthorizersResponse'] = _RECONCILEAUTHORIZERSRESPONSE
 DESCRIPTOR.message_types_by_name['ClearComponentQuotaRequest'] = _CLEARCOMPONENTQUOTAREQUEST
 DESCRIPTOR.message_types_by_name['ClearComponentQuotaResponse'] = _CLEARCOMPONENTQUOTARESPONSE
+DESCRIPTOR.message_types_by_name['GetComponentQuotaRequest'] = _GETCOMPONENTQUOTAREQUEST
+DESCRIPTOR.message_types_by_name['GetComponentQuotaResponse'] = _GETCOMPONENTQUOTARESPONSE
 DESCRIPTOR.enum_types_by_name['AuthorizerState'] = _AUTHORIZERSTATE
 _sym_db.RegisterFileDescriptor(DESCRIPTOR)
 
@@ -626,6 +718,20 @@ ClearComponentQuotaResponse = _reflection.GeneratedProtocolMessageType('ClearCom
   ))
 _sym_db.RegisterMessage(ClearComponentQuotaResponse)
 
+GetComponentQuotaRequest = _reflection.GeneratedProtocolMessageType('GetComponentQuotaRequest', (_message.Message,), dict(
+  DESCRIPTOR = _GETCOMPONENTQUOTAREQUEST,
+  __module__ = 'wxtoken.v1.open_platform_pb2'
+  # @@protoc_insertion_point(class_scope:wxtoken.v1.GetComponentQuotaRequest)
+  ))
+_sym_db.RegisterMessage(GetComponentQuotaRequest)
+
+GetComponentQuotaResponse = _reflection.GeneratedProtocolMessageType('GetComponentQuotaResponse', (_message.Message,), dict(
+  DESCRIPTOR = _GETCOMPONENTQUOTARESPONSE,
+  __module__ = 'wxtoken.v1.open_platform_pb2'
+  # @@protoc_insertion_point(class_scope:wxtoken.v1.GetComponentQuotaResponse)
+  ))
+_sym_db.RegisterMessage(GetComponentQuotaResponse)
+
 
 
 _OPENPLATFORMSERVICE = _descriptor.ServiceDescriptor(
@@ -634,8 +740,8 @@ _OPENPLATFORMSERVICE = _descriptor.ServiceDescriptor(
   file=DESCRIPTOR,
   index=0,
   options=None,
-  serialized_start=1364,
-  serialized_end=1911,
+  serialized_start=1543,
+  serialized_end=2188,
   methods=[
   _descriptor.MethodDescriptor(
     name='CreateAuthorizationUrl',
@@ -680,6 +786,15 @@ _OPENPLATFORMSERVICE = _descriptor.ServiceDescriptor(
     containing_service=None,
     input_type=_CLEARCOMPONENTQUOTAREQUEST,
     output_type=_CLEARCOMPONENTQUOTARESPONSE,
+    options=None,
+  ),
+  _descriptor.MethodDescriptor(
+    name='GetComponentQuota',
+    full_name='wxtoken.v1.OpenPlatformService.GetComponentQuota',
+    index=5,
+    containing_service=None,
+    input_type=_GETCOMPONENTQUOTAREQUEST,
+    output_type=_GETCOMPONENTQUOTARESPONSE,
     options=None,
   ),
 ])

@@ -44,6 +44,11 @@ class OpenPlatformServiceStub(object):
         request_serializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaRequest.SerializeToString,
         response_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaResponse.FromString,
         )
+    self.GetComponentQuota = channel.unary_unary(
+        '/wxtoken.v1.OpenPlatformService/GetComponentQuota',
+        request_serializer=wxtoken_dot_v1_dot_open__platform__pb2.GetComponentQuotaRequest.SerializeToString,
+        response_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.GetComponentQuotaResponse.FromString,
+        )
 
 
 class OpenPlatformServiceServicer(object):
@@ -96,6 +101,17 @@ class OpenPlatformServiceServicer(object):
     context.set_details('Method not implemented!')
     raise NotImplementedError('Method not implemented!')
 
+  def GetComponentQuota(self, request, context):
+    """GetComponentQuota reads WeChat's count of today's calls to one API
+    (/cgi-bin/openapi/quota/get): the platform's own, asked with its component_access_token
+    (e.g. of /cgi-bin/component/api_authorizer_token), or one authorizer's, asked with its
+    authorizer_access_token. Only the leader asks: a follower answers FAILED_PRECONDITION
+    naming it.
+    """
+    context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+    context.set_details('Method not implemented!')
+    raise NotImplementedError('Method not implemented!')
+
 
 def add_OpenPlatformServiceServicer_to_server(servicer, server):
   rpc_method_handlers = {
@@ -123,6 +139,11 @@ def add_OpenPlatformServiceServicer_to_server(servicer, server):
           servicer.ClearComponentQuota,
           request_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaRequest.FromString,
           response_serializer=wxtoken_dot_v1_dot_open__platform__pb2.ClearComponentQuotaResponse.SerializeToString,
+      ),
+      'GetComponentQuota': grpc.unary_unary_rpc_method_handler(
+          servicer.GetComponentQuota,
+          request_deserializer=wxtoken_dot_v1_dot_open__platform__pb2.GetComponentQuotaRequest.FromString,
+          response_serializer=wxtoken_dot_v1_dot_open__platform__pb2.GetComponentQuotaResponse.SerializeToString,
       ),
   }
   generic_handler = grpc.method_handlers_generic_handler(

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wxtoken/v1/open_platform.proto.
  */
 export const file_wxtoken_v1_open_platform: GenFile = /*@__PURE__*/
-  fileDesc("Ch53eHRva2VuL3YxL29wZW5fcGxhdGZvcm0ucHJvdG8SCnd4dG9rZW4udjEidgodQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlcXVlc3QSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIUCgxyZWRpcmVjdF91cmkYAiABKAkSEQoJYXV0aF90eXBlGAMgASgFEhIKCmJpel9hcHBfaWQYBCABKAkidAoeQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlc3BvbnNlEg4KBnBjX3VybBgBIAEoCRISCgptb2JpbGVfdXJsGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIksKHENvbXBsZXRlQXV0aG9yaXphdGlvblJlcXVlc3QSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIRCglhdXRoX2NvZGUYAiABKAkiUQodQ29tcGxldGVBdXRob3JpemF0aW9uUmVzcG9uc2USMAoKYXV0aG9yaXplchgBIAEoCzIcLnd4dG9rZW4udjEuQXV0aG9yaXplclN0YXR1cyIyChZMaXN0QXV0aG9yaXplcnNSZXF1ZXN0EhgKEGNvbXBvbmVudF9hcHBfaWQYASABKAkiTAoXTGlzdEF1dGhvcml6ZXJzUmVzcG9uc2USMQoLYXV0aG9yaXplcnMYASADKAsyHC53eHRva2VuLnYxLkF1dGhvcml6ZXJTdGF0dXMigwIKEEF1dGhvcml6ZXJTdGF0dXMSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIZChFhdXRob3JpemVyX2FwcF9pZBgCIAEoCRIqCgVzdGF0ZRgDIAEoDjIbLnd4dG9rZW4udjEuQXV0aG9yaXplclN0YXRlEjEKDWF1dGhvcml6ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWZ1bmNfaW5mbxgFIAMoBRI0ChB0b2tlbl9leHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsYXN0X2Vycm9yGAcgASgJIjcKG1JlY29uY2lsZUF1dGhvcml6ZXJzUmVxdWVzdBIYChBjb21wb25lbnRfYXBwX2lkGAEgASgJIlsKHFJlY29uY2lsZUF1dGhvcml6ZXJzUmVzcG9uc2USDQoFdG90YWwYASABKAUSDQoFYWRkZWQYAiABKAUSDwoHdXBkYXRlZBgDIAEoBRIMCgRnb25lGAQgASgFImEKGkNsZWFyQ29tcG9uZW50UXVvdGFSZXF1ZXN0EhgKEGNvbXBvbmVudF9hcHBfaWQYASABKAkSGQoRYXV0aG9yaXplcl9hcHBfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJIk0KG0NsZWFyQ29tcG9uZW50UXVvdGFSZXNwb25zZRIXCg91c2VkX3RoaXNfbW9udGgYASABKA0SFQoNbW9udGhseV9saW1pdBgCIAEoDSqjAQoPQXV0aG9yaXplclN0YXRlEiAKHEFVVEhPUklaRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIfChtBVVRIT1JJWkVSX1NUQVRFX0FVVEhPUklaRUQQARIqCiZBVVRIT1JJWkVSX1NUQVRFX05FRURTX1JFQVVUSE9SSVpBVElPThACEiEKHUFVVEhPUklaRVJfU1RBVEVfVU5BVVRIT1JJWkVEEAMyowQKE09wZW5QbGF0Zm9ybVNlcnZpY2USbwoWQ3JlYXRlQXV0aG9yaXphdGlvblVybBIpLnd4dG9rZW4udjEuQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlcXVlc3QaKi53eHRva2VuLnYxLkNyZWF0ZUF1dGhvcml6YXRpb25VcmxSZXNwb25zZRJsChVDb21wbGV0ZUF1dGhvcml6YXRpb24SKC53eHRva2VuLnYxLkNvbXBsZXRlQXV0aG9yaXphdGlvblJlcXVlc3QaKS53eHRva2VuLnYxLkNvbXBsZXRlQXV0aG9yaXphdGlvblJlc3BvbnNlEloKD0xpc3RBdXRob3JpemVycxIiLnd4dG9rZW4udjEuTGlzdEF1dGhvcml6ZXJzUmVxdWVzdBojLnd4dG9rZW4udjEuTGlzdEF1dGhvcml6ZXJzUmVzcG9uc2USaQoUUmVjb25jaWxlQXV0aG9yaXplcnMSJy53eHRva2VuLnYxLlJlY29uY2lsZUF1dGhvcml6ZXJzUmVxdWVzdBooLnd4dG9rZW4udjEuUmVjb25jaWxlQXV0aG9yaXplcnNSZXNwb25zZRJmChNDbGVhckNvbXBvbmVudFF1b3RhEiYud3h0b2tlbi52MS5DbGVhckNvbXBvbmVudFF1b3RhUmVxdWVzdBonLnd4dG9rZW4udjEuQ2xlYXJDb21wb25lbnRRdW90YVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch53eHRva2VuL3YxL29wZW5fcGxhdGZvcm0ucHJvdG8SCnd4dG9rZW4udjEidgodQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlcXVlc3QSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIUCgxyZWRpcmVjdF91cmkYAiABKAkSEQoJYXV0aF90eXBlGAMgASgFEhIKCmJpel9hcHBfaWQYBCABKAkidAoeQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlc3BvbnNlEg4KBnBjX3VybBgBIAEoCRISCgptb2JpbGVfdXJsGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIksKHENvbXBsZXRlQXV0aG9yaXphdGlvblJlcXVlc3QSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIRCglhdXRoX2NvZGUYAiABKAkiUQodQ29tcGxldGVBdXRob3JpemF0aW9uUmVzcG9uc2USMAoKYXV0aG9yaXplchgBIAEoCzIcLnd4dG9rZW4udjEuQXV0aG9yaXplclN0YXR1cyIyChZMaXN0QXV0aG9yaXplcnNSZXF1ZXN0EhgKEGNvbXBvbmVudF9hcHBfaWQYASABKAkiTAoXTGlzdEF1dGhvcml6ZXJzUmVzcG9uc2USMQoLYXV0aG9yaXplcnMYASADKAsyHC53eHRva2VuLnYxLkF1dGhvcml6ZXJTdGF0dXMigwIKEEF1dGhvcml6ZXJTdGF0dXMSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIZChFhdXRob3JpemVyX2FwcF9pZBgCIAEoCRIqCgVzdGF0ZRgDIAEoDjIbLnd4dG9rZW4udjEuQXV0aG9yaXplclN0YXRlEjEKDWF1dGhvcml6ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWZ1bmNfaW5mbxgFIAMoBRI0ChB0b2tlbl9leHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsYXN0X2Vycm9yGAcgASgJIjcKG1JlY29uY2lsZUF1dGhvcml6ZXJzUmVxdWVzdBIYChBjb21wb25lbnRfYXBwX2lkGAEgASgJIlsKHFJlY29uY2lsZUF1dGhvcml6ZXJzUmVzcG9uc2USDQoFdG90YWwYASABKAUSDQoFYWRkZWQYAiABKAUSDwoHdXBkYXRlZBgDIAEoBRIMCgRnb25lGAQgASgFImEKGkNsZWFyQ29tcG9uZW50UXVvdGFSZXF1ZXN0EhgKEGNvbXBvbmVudF9hcHBfaWQYASABKAkSGQoRYXV0aG9yaXplcl9hcHBfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJIk0KG0NsZWFyQ29tcG9uZW50UXVvdGFSZXNwb25zZRIXCg91c2VkX3RoaXNfbW9udGgYASABKA0SFQoNbW9udGhseV9saW1pdBgCIAEoDSJhChhHZXRDb21wb25lbnRRdW90YVJlcXVlc3QSGAoQY29tcG9uZW50X2FwcF9pZBgBIAEoCRIZChFhdXRob3JpemVyX2FwcF9pZBgCIAEoCRIQCghjZ2lfcGF0aBgDIAEoCSJOChlHZXRDb21wb25lbnRRdW90YVJlc3BvbnNlEhMKC2RhaWx5X2xpbWl0GAEgASgNEgwKBHVzZWQYAiABKA0SDgoGcmVtYWluGAMgASgNKqMBCg9BdXRob3JpemVyU3RhdGUSIAocQVVUSE9SSVpFUl9TVEFURV9VTlNQRUNJRklFRBAAEh8KG0FVVEhPUklaRVJfU1RBVEVfQVVUSE9SSVpFRBABEioKJkFVVEhPUklaRVJfU1RBVEVfTkVFRFNfUkVBVVRIT1JJWkFUSU9OEAISIQodQVVUSE9SSVpFUl9TVEFURV9VTkFVVEhPUklaRUQQAzKFBQoTT3BlblBsYXRmb3JtU2VydmljZRJvChZDcmVhdGVBdXRob3JpemF0aW9uVXJsEikud3h0b2tlbi52MS5DcmVhdGVBdXRob3JpemF0aW9uVXJsUmVxdWVzdBoqLnd4dG9rZW4udjEuQ3JlYXRlQXV0aG9yaXphdGlvblVybFJlc3BvbnNlEmwKFUNvbXBsZXRlQXV0aG9yaXphdGlvbhIoLnd4dG9rZW4udjEuQ29tcGxldGVBdXRob3JpemF0aW9uUmVxdWVzdBopLnd4dG9rZW4udjEuQ29tcGxldGVBdXRob3JpemF0aW9uUmVzcG9uc2USWgoPTGlzdEF1dGhvcml6ZXJzEiIud3h0b2tlbi52MS5MaXN0QXV0aG9yaXplcnNSZXF1ZXN0GiMud3h0b2tlbi52MS5MaXN0QXV0aG9yaXplcnNSZXNwb25zZRJpChRSZWNvbmNpbGVBdXRob3JpemVycxInLnd4dG9rZW4udjEuUmVjb25jaWxlQXV0aG9yaXplcnNSZXF1ZXN0Gigud3h0b2tlbi52MS5SZWNvbmNpbGVBdXRob3JpemVyc1Jlc3BvbnNlEmYKE0NsZWFyQ29tcG9uZW50UXVvdGESJi53eHRva2VuLnYxLkNsZWFyQ29tcG9uZW50UXVvdGFSZXF1ZXN0Gicud3h0b2tlbi52MS5DbGVhckNvbXBvbmVudFF1b3RhUmVzcG9uc2USYAoRR2V0Q29tcG9uZW50UXVvdGESJC53eHRva2VuLnYxLkdldENvbXBvbmVudFF1b3RhUmVxdWVzdBolLnd4dG9rZW4udjEuR2V0Q29tcG9uZW50UXVvdGFSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * CreateAuthorizationUrlRequest names the platform and where WeChat sends the administrator back.
@@ -366,6 +366,76 @@ export const ClearComponentQuotaResponseSchema: GenMessage<ClearComponentQuotaRe
   messageDesc(file_wxtoken_v1_open_platform, 10);
 
 /**
+ * GetComponentQuotaRequest names whose quota of which API to read.
+ *
+ * @generated from message wxtoken.v1.GetComponentQuotaRequest
+ */
+export type GetComponentQuotaRequest = Message<"wxtoken.v1.GetComponentQuotaRequest"> & {
+  /**
+   * The platform's component_appid.
+   *
+   * @generated from field: string component_app_id = 1;
+   */
+  componentAppId: string;
+
+  /**
+   * An authorizer's AppID; empty for the platform's own quota.
+   *
+   * @generated from field: string authorizer_app_id = 2;
+   */
+  authorizerAppId: string;
+
+  /**
+   * The API's path, e.g. "/cgi-bin/component/api_authorizer_token"; must start with "/".
+   *
+   * @generated from field: string cgi_path = 3;
+   */
+  cgiPath: string;
+};
+
+/**
+ * Describes the message wxtoken.v1.GetComponentQuotaRequest.
+ * Use `create(GetComponentQuotaRequestSchema)` to create a new message.
+ */
+export const GetComponentQuotaRequestSchema: GenMessage<GetComponentQuotaRequest> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_open_platform, 11);
+
+/**
+ * GetComponentQuotaResponse is WeChat's answer.
+ *
+ * @generated from message wxtoken.v1.GetComponentQuotaResponse
+ */
+export type GetComponentQuotaResponse = Message<"wxtoken.v1.GetComponentQuotaResponse"> & {
+  /**
+   * Calls allowed per day.
+   *
+   * @generated from field: uint32 daily_limit = 1;
+   */
+  dailyLimit: number;
+
+  /**
+   * Calls made today.
+   *
+   * @generated from field: uint32 used = 2;
+   */
+  used: number;
+
+  /**
+   * Calls left today.
+   *
+   * @generated from field: uint32 remain = 3;
+   */
+  remain: number;
+};
+
+/**
+ * Describes the message wxtoken.v1.GetComponentQuotaResponse.
+ * Use `create(GetComponentQuotaResponseSchema)` to create a new message.
+ */
+export const GetComponentQuotaResponseSchema: GenMessage<GetComponentQuotaResponse> = /*@__PURE__*/
+  messageDesc(file_wxtoken_v1_open_platform, 12);
+
+/**
  * AuthorizerState says whether wxtoken keeps an authorizer's token.
  *
  * @generated from enum wxtoken.v1.AuthorizerState
@@ -471,6 +541,20 @@ export const OpenPlatformService: GenService<{
     methodKind: "unary";
     input: typeof ClearComponentQuotaRequestSchema;
     output: typeof ClearComponentQuotaResponseSchema;
+  },
+  /**
+   * GetComponentQuota reads WeChat's count of today's calls to one API
+   * (/cgi-bin/openapi/quota/get): the platform's own, asked with its component_access_token
+   * (e.g. of /cgi-bin/component/api_authorizer_token), or one authorizer's, asked with its
+   * authorizer_access_token. Only the leader asks: a follower answers FAILED_PRECONDITION
+   * naming it.
+   *
+   * @generated from rpc wxtoken.v1.OpenPlatformService.GetComponentQuota
+   */
+  getComponentQuota: {
+    methodKind: "unary";
+    input: typeof GetComponentQuotaRequestSchema;
+    output: typeof GetComponentQuotaResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_wxtoken_v1_open_platform, 0);
