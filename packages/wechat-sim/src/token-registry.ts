@@ -41,15 +41,21 @@ export class TokenRegistry {
 
   /**
    * A new token of `kind` for `appId` (classic, or e.g. an Open Platform's component or
-   * authorizer tokens): the previous one of that kind stays valid `overlapMs`, older ones stop now.
+   * authorizer tokens): the previous one of that kind stays valid `overlapMs`, older ones stop
+   * now. It lives `ttlMs` (default the settings').
    */
-  issueRotating(appId: string, kind: TokenKind, now: number): Served {
+  issueRotating(
+    appId: string,
+    kind: TokenKind,
+    now: number,
+    options: { ttlMs?: number } = {},
+  ): Served {
     const previous = this.liveTokens(appId, kind);
     const latest = previous.at(-1);
     for (const value of previous) {
       this.invalidate(value, value === latest ? now + this.settings.overlapMs : now);
     }
-    const fresh = this.issue(appId, now);
+    const fresh = this.issue(appId, now, options.ttlMs);
     this.live.set(
       liveKey(appId, kind),
       latest === undefined ? [fresh.value] : [latest, fresh.value],
@@ -104,12 +110,12 @@ export class TokenRegistry {
     return fresh;
   }
 
-  private issue(appId: string, now: number): Credential {
+  private issue(appId: string, now: number, ttlMs = this.settings.ttlMs): Credential {
     let value = randomToken(this.settings.tokenLength);
     while (this.tokens.has(value)) {
       value = randomToken(this.settings.tokenLength);
     }
-    const expiresAt = now + this.settings.ttlMs;
+    const expiresAt = now + ttlMs;
     this.tokens.set(value, { appId, expiresAt });
     return { value, expiresAt };
   }

@@ -136,6 +136,19 @@ describe("component_verify_ticket and api_component_token", () => {
     expect(errcodeOf(await componentCall(sim, "api_create_preauthcode", token))).toBe(42001);
   });
 
+  it("gives component tokens their own lifetime (componentTokenTtlS), apart from the authorizers'", async () => {
+    const { sim, clock } = await start({ componentTokenTtlS: 60 });
+    const { ticket } = await sim.openPlatform.pushTicket(PLATFORM.componentAppId);
+    const answer = await componentToken(sim, ticket);
+    expect(answer.body.expires_in).toBe(60);
+    const token = text(answer, "component_access_token");
+    const { accessToken } = await authorized(sim, token);
+    clock.advance(60_000);
+    expect(errcodeOf(await componentCall(sim, "api_create_preauthcode", token))).toBe(42001);
+    // The authorizer's token keeps the simulator's lifetime (7200 s).
+    expect(errcodeOf(await sendTemplate(sim, accessToken))).toBe(0);
+  });
+
   it("api_start_push_ticket pushes a ticket to the callback", async () => {
     const receiver = await startCallbackReceiver(teardown, {
       token: PLATFORM.token,

@@ -16,6 +16,8 @@ export interface SimOpenPlatform {
   ticketPushIntervalS?: number;
   /** How long a ticket is valid; default 43200 (12 h). */
   ticketTtlS?: number;
+  /** expires_in of the platform's component tokens; default the simulator's tokenTtlS (7200). */
+  componentTokenTtlS?: number;
   /** Whether each api_authorizer_token call rotates the refresh token; default true. */
   rotateRefreshTokens?: boolean;
 }
@@ -28,6 +30,7 @@ export const openPlatformSchema = z.strictObject({
   callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
   ticketPushIntervalS: z.number().int().min(0).default(600),
   ticketTtlS: z.number().int().min(1).default(43_200),
+  componentTokenTtlS: z.number().int().min(1).optional(),
   rotateRefreshTokens: z.boolean().default(true),
 });
 

@@ -83,9 +83,12 @@ export class SimPlatform {
     return { ok: true, value: undefined };
   }
 
-  /** A new component token; the previous one stays valid for the overlap. */
+  /** A new component token (componentTokenTtlS); the previous one stays valid for the overlap. */
   issueComponentToken(now: number): Served {
-    const token = this.deps.tokens.issueRotating(this.componentAppId, COMPONENT_KIND, now);
+    const ttlS = this.settings.componentTokenTtlS;
+    const token = this.deps.tokens.issueRotating(this.componentAppId, COMPONENT_KIND, now, {
+      ttlMs: ttlS === undefined ? undefined : ttlS * 1000,
+    });
     this.componentTokens.add(token.value);
     return token;
   }
