@@ -12,6 +12,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import { STATUS_PAGE_CSP } from "./observability/status-page.js";
 import { artifactPath, launchChromium } from "./testing/browser.js";
 import {
+  AUTHORIZER_APP_ID,
+  authorizerOwner,
+  COMPONENT_APP_ID,
+  callbackUrl,
+  componentOwner,
+  openPlatformConfig,
+  simPlatforms,
+} from "./testing/open-platform-fixture.js";
+import {
   ADMIN_KEY,
   APP_ID,
   adminOf,
@@ -285,5 +294,66 @@ describe("the status page", () => {
       expect(html).not.toContain(value);
     }
     await page.screenshot({ path: artifactPath("status-page-wecom.png"), fullPage: true });
+  });
+
+  it("shows a third-party platform and its authorizer by their AppIDs, without their tokens", async () => {
+    const simulator = await startSimulator({ apps: e2eSimApps, openPlatforms: simPlatforms() });
+    teardown.add(() => simulator.close());
+    const stack = await startStack({ teardown, simulator, config: openPlatformConfig() });
+    await simulator.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(stack.httpUrl));
+    expect((await simulator.openPlatform.pushTicket(COMPONENT_APP_ID)).push.delivered).toBe(true);
+    const read = async (request: { owner: ReturnType<typeof componentOwner> }) =>
+      (
+        await tokensOf(stack).getToken(
+          { ...request, kind: CredentialKind.ACCESS_TOKEN },
+          { headers },
+        )
+      ).credential?.value ?? "";
+    const component = await read({ owner: componentOwner() });
+    const authorized = await simulator.openPlatform.authorize({
+      componentAppId: COMPONENT_APP_ID,
+      authorizerAppId: AUTHORIZER_APP_ID,
+    });
+    expect(authorized.push.delivered).toBe(true);
+    const authorizer = await read({ owner: authorizerOwner() });
+    expect(component.length > 10 && authorizer.length > 10).toBe(true);
+
+    const browser = await launchChromium(teardown);
+    const page = await browser.newPage();
+    await page.goto(`${stack.httpUrl}/status`);
+    await enterKey(page, ADMIN_KEY);
+
+    const platformName = `component:${COMPONENT_APP_ID}`;
+    const platform = appCard(page, platformName);
+    await platform.waitFor();
+    expect(await platform.getByRole("heading").first().textContent()).toBe(
+      `${platformName}Open Platform`,
+    );
+    expect(await platform.locator("dl").first().textContent()).toContain(
+      `Platform${COMPONENT_APP_ID}`,
+    );
+    expect(await platform.getByRole("cell", { name: "access_token" }).count()).toBe(1);
+    // The platform's own calls, as the simulator counted them.
+    expect(await barOf(page, platformName, "/cgi-bin/component/api_component_token")).toMatchObject(
+      { used: simCalls(stack, COMPONENT_APP_ID, "/cgi-bin/component/api_component_token") },
+    );
+
+    const authorizerName = `authorizer:${COMPONENT_APP_ID}:${AUTHORIZER_APP_ID}`;
+    const card = appCard(page, authorizerName);
+    await card.waitFor();
+    expect(await card.getByRole("heading").first().textContent()).toBe(
+      `${authorizerName}Authorizer`,
+    );
+    const facts = (await card.locator("dl").first().textContent()) ?? "";
+    expect(facts).toContain(`Platform${COMPONENT_APP_ID}`);
+    expect(facts).toContain(`Authorizer${AUTHORIZER_APP_ID}`);
+    expect(await card.getByRole("cell", { name: "jsapi_ticket" }).count()).toBe(1);
+
+    const html = await page.content();
+    expect(html).not.toContain("unknown mode");
+    for (const value of [component, authorizer]) {
+      expect(html).not.toContain(value);
+    }
+    await page.screenshot({ path: artifactPath("status-page-open-platform.png"), fullPage: true });
   });
 });

@@ -241,15 +241,39 @@
     return section;
   }
 
-  /** A WeCom app's owner ({corpId, app}), or undefined for a WeChat AppID. */
-  const wecomOf = (app) => app.owner?.wecom;
-
-  /** The app as a request names it: its AppID, or "wecom:CORP_ID:APP". */
-  function appName(app) {
-    const wecom = wecomOf(app);
-    return wecom === undefined
-      ? (app.appId ?? "")
-      : `wecom:${wecom.corpId ?? ""}:${wecom.app ?? ""}`;
+  /**
+   * Who the credentials belong to, when not a WeChat AppID: a WeCom app, a third-party
+   * platform itself, or an account authorized to one. Its name as a request writes it, its
+   * badge and the facts that say it.
+   */
+  function ownerOf(app) {
+    const { wecom, component, authorizer } = app.owner ?? {};
+    const code = (text) => el("code", "", text ?? "");
+    if (wecom !== undefined) {
+      return {
+        name: `wecom:${wecom.corpId ?? ""}:${wecom.app ?? ""}`,
+        badge: "WeCom",
+        facts: [fact("Corp", code(wecom.corpId)), fact("Agent", code(wecom.app))],
+      };
+    }
+    if (component !== undefined) {
+      return {
+        name: `component:${component.componentAppId ?? ""}`,
+        badge: "Open Platform",
+        facts: [fact("Platform", code(component.componentAppId))],
+      };
+    }
+    if (authorizer !== undefined) {
+      return {
+        name: `authorizer:${authorizer.componentAppId ?? ""}:${authorizer.authorizerAppId ?? ""}`,
+        badge: "Authorizer",
+        facts: [
+          fact("Platform", code(authorizer.componentAppId)),
+          fact("Authorizer", code(authorizer.authorizerAppId)),
+        ],
+      };
+    }
+    return undefined;
   }
 
   /** This clock hour's calls against each hourly limit (WeCom's tickets), as bars. */
@@ -275,15 +299,13 @@
   }
 
   function drawApp(app, leadMs) {
-    const wecom = wecomOf(app);
-    const name = appName(app);
+    const owner = ownerOf(app);
+    const name = owner?.name ?? app.appId ?? "";
     const title = el(
       "h2",
       "",
       name,
-      wecom === undefined
-        ? el("span", "badge", MODE_NAMES[app.mode] ?? "unknown mode")
-        : el("span", "badge", "WeCom"),
+      el("span", "badge", owner?.badge ?? MODE_NAMES[app.mode] ?? "unknown mode"),
       (app.holds ?? []).length > 0 ? el("span", "badge bad", "held") : undefined,
       app.configDiffersFromLeader
         ? el("span", "badge warn", "config differs from the leader's")
@@ -304,12 +326,7 @@
     const facts = el(
       "dl",
       "facts small",
-      ...(wecom === undefined
-        ? []
-        : [
-            fact("Corp", el("code", "", wecom.corpId ?? "")),
-            fact("Agent", el("code", "", wecom.app ?? "")),
-          ]),
+      ...(owner?.facts ?? []),
       fact("Last refresh", when(app.lastRefreshAt)),
       fact("Last error", lastError),
       fact("Upstream calls today", number.format(app.upstreamCallsToday ?? 0)),
