@@ -32,6 +32,13 @@ ADMIN_KEY = "e2e-admin-key-9b1d"
 CORP_ID = "wwpy000000000000c1"
 AGENT_TWO = 1000002
 AGENT_THREE = 1000003
+# A third-party platform (开放平台), for start_simulator(open_platform=True); its secrets go to
+# the token-server in files, as the config requires.
+COMPONENT_APP_ID = "wxpycomponent00001"
+AUTHORIZER_APP_ID = "wxpyauthorizer0001"
+COMPONENT_SECRET = "py-component-secret-5e0b"
+MESSAGE_TOKEN = "pymessagetoken"
+ENCODING_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 def free_port() -> int:
@@ -125,6 +132,12 @@ class Simulator:
     def stats(self) -> Dict[str, Any]:
         return self._admin("GET", "stats")
 
+    def open_platform(self, action: str, **body: Any) -> Any:
+        """A third-party platform event (push-ticket, authorize, unauthorize, callback-url),
+        for COMPONENT_APP_ID unless told; answered once the push to the callback is done."""
+        body.setdefault("componentAppId", COMPONENT_APP_ID)
+        return self._admin("POST", f"open-platform/{action}", body)
+
     def reset(self) -> None:
         self._admin("POST", "reset", {})
 
@@ -167,23 +180,42 @@ class Harness:
     dirs: List[tempfile.TemporaryDirectory] = field(default_factory=list)
 
     def start_simulator(
-        self, apps: Optional[Dict[str, str]] = None, *, wecom: bool = False
+        self,
+        apps: Optional[Dict[str, str]] = None,
+        *,
+        wecom: bool = False,
+        open_platform: bool = False,
     ) -> Simulator:
-        """The simulator with ``apps`` (default: the two e2e apps), and with ``wecom`` the
-        corp CORP_ID whose agents AGENT_TWO and AGENT_THREE have SECRET and OTHER_SECRET."""
+        """The simulator with ``apps`` (default: the two e2e apps), with ``wecom`` the corp
+        CORP_ID whose agents AGENT_TWO and AGENT_THREE have SECRET and OTHER_SECRET, and with
+        ``open_platform`` the platform COMPONENT_APP_ID (tickets pushed on demand only)."""
         apps = apps if apps is not None else {APP_ID: SECRET, OTHER_APP_ID: OTHER_SECRET}
         args = ["node", str(SIM_MAIN), "--port", "0"]
         for app_id, secret in apps.items():
             args += ["--app", f"{app_id}:{secret}"]
+        sim_config: Dict[str, Any] = {}
         if wecom:
-            corp = {
-                "corp_id": CORP_ID,
-                "secrets": [
-                    {"agent_id": AGENT_TWO, "secret": SECRET},
-                    {"agent_id": AGENT_THREE, "secret": OTHER_SECRET},
-                ],
-            }
-            args += ["--config", str(self._write_json("sim.yaml", {"wecom": [corp]}))]
+            sim_config["wecom"] = [
+                {
+                    "corp_id": CORP_ID,
+                    "secrets": [
+                        {"agent_id": AGENT_TWO, "secret": SECRET},
+                        {"agent_id": AGENT_THREE, "secret": OTHER_SECRET},
+                    ],
+                }
+            ]
+        if open_platform:
+            sim_config["open_platforms"] = [
+                {
+                    "component_app_id": COMPONENT_APP_ID,
+                    "secret": COMPONENT_SECRET,
+                    "token": MESSAGE_TOKEN,
+                    "encoding_aes_key": ENCODING_AES_KEY,
+                    "ticket_push_interval_s": 0,
+                }
+            ]
+        if sim_config:
+            args += ["--config", str(self._write_json("sim.yaml", sim_config))]
         process = self._spawn("wechat-sim", args)
         url = process.wait_for_output(r"wechat-sim listening on (\S+)").group(1)
         return Simulator(process, url)
@@ -197,10 +229,17 @@ class Harness:
         return path
 
     def write_server_config(
-        self, sim: Simulator, *, grpc_port: int = 0, http_port: int = 0, wecom: bool = False
+        self,
+        sim: Simulator,
+        *,
+        grpc_port: int = 0,
+        http_port: int = 0,
+        wecom: bool = False,
+        open_platform: bool = False,
     ) -> Path:
-        """A token-server config (JSON is YAML) for ``sim``'s two apps and an admin key, and
-        with ``wecom`` the simulator's WeCom corp (agent two with its agent_config ticket)."""
+        """A token-server config (JSON is YAML) for ``sim``'s two apps and an admin key, with
+        ``wecom`` the simulator's WeCom corp (agent two with its agent_config ticket), and with
+        ``open_platform`` its third-party platform (secrets in files; jsapi tickets kept)."""
         directory = tempfile.TemporaryDirectory(prefix="wxtoken-py-")
         self.dirs.append(directory)
         config: Dict[str, Any] = {
@@ -239,6 +278,23 @@ class Harness:
                         },
                         {"agent_id": AGENT_THREE, "secret": "${env:E2E_OTHER_SECRET}"},
                     ],
+                }
+            ]
+        if open_platform:
+            files = Path(directory.name)
+            for name, text in [
+                ("component-secret", COMPONENT_SECRET),
+                ("message-token", MESSAGE_TOKEN),
+                ("aes-key", ENCODING_AES_KEY),
+            ]:
+                (files / name).write_text(text)
+            config["open_platforms"] = [
+                {
+                    "component_app_id": COMPONENT_APP_ID,
+                    "secret_file": str(files / "component-secret"),
+                    "token_file": str(files / "message-token"),
+                    "encoding_aes_key_file": str(files / "aes-key"),
+                    "tickets": ["jsapi"],
                 }
             ]
         path = Path(directory.name) / "config.yaml"

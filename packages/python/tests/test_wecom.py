@@ -99,7 +99,7 @@ def test_keeps_a_wecom_token_hot_and_asks_wecom_again_for_a_rejected_one(
         (f"wecom:{CORP_ID}:", None, "is not a WeCom app"),
         (TWO, wxtoken.wecom_owner(CORP_ID, AGENT_TWO), "not both"),
         (None, None, "give app_id"),
-        (None, wxtoken.CredentialOwner(), "only a WeCom owner"),
+        (None, wxtoken.CredentialOwner(), "give wecom_owner"),
     ],
 )
 def test_refuses_a_malformed_target_before_any_call(app_id, owner, message):

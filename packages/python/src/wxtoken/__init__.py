@@ -23,7 +23,14 @@ from wxtoken.errors import (
     UnavailableError,
     WxTokenError,
 )
-from wxtoken.target import CredentialOwner, parse_target, wecom_owner
+from wxtoken.target import (
+    CredentialOwner,
+    authorizer_owner,
+    component_owner,
+    owner_name,
+    parse_target,
+    wecom_owner,
+)
 from wxtoken.token_cache import Credential, TokenCache
 from wxtoken.wechat_response import (
     TOKEN_REJECTED_ERRCODES,
@@ -57,7 +64,10 @@ __all__ = [
     "WX_CARD_TICKET",
     "WeChatTokenRejected",
     "WxTokenError",
+    "authorizer_owner",
+    "component_owner",
     "is_token_rejected",
+    "owner_name",
     "parse_target",
     "wecom_owner",
 ]
