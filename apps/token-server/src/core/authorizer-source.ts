@@ -20,9 +20,9 @@ import type { OpenPlatformUpstream } from "./component-source.js";
 import type { CredentialUpstream } from "./credential-fetcher.js";
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
-import type { CredentialSource, EndpointHourlyLimit, ReplicaFetch } from "./credential-source.js";
 import { AuthorizerUnavailableError } from "./errors.js";
 import type { AuthorizerRecord, OpenPlatformRecords } from "./open-platform-records.js";
+import { PlatformSource } from "./platform-source.js";
 import type { UpstreamGate } from "./upstream-gate.js";
 
 export interface AuthorizerSourceDeps {
@@ -40,10 +40,9 @@ export interface AuthorizerSourceDeps {
   now?: () => number;
 }
 
-export class AuthorizerSource implements CredentialSource {
+export class AuthorizerSource extends PlatformSource {
   readonly identity: CredentialIdentity;
   readonly key: string;
-  readonly sameValueUntilExpiry = false;
   private readonly componentAppId: string;
 
   constructor(
@@ -51,6 +50,7 @@ export class AuthorizerSource implements CredentialSource {
     private readonly authorizerAppId: string,
     private readonly deps: AuthorizerSourceDeps,
   ) {
+    super();
     this.componentAppId = platform().component_app_id;
     this.identity = {
       family: "authorizer",
@@ -153,19 +153,6 @@ export class AuthorizerSource implements CredentialSource {
         };
       },
     );
-  }
-
-  replaceRejected(_staleValue: string, fetched: Fetched): Promise<Fetched> {
-    return Promise.resolve(fetched);
-  }
-
-  /** Each call rotates the refresh token: only the leader calls. */
-  replicaFetch(): ReplicaFetch | undefined {
-    return undefined;
-  }
-
-  hourlyLimits(): EndpointHourlyLimit[] {
-    return [];
   }
 
   async ticket(kind: CredentialKind, accessToken: string): Promise<Fetched> {

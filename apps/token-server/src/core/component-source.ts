@@ -14,9 +14,9 @@ import type { OpenPlatformConfig } from "../config/schema.js";
 import { fetchedToken } from "./credential-fetcher.js";
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
-import type { CredentialSource, EndpointHourlyLimit, ReplicaFetch } from "./credential-source.js";
 import { NoTicketError } from "./errors.js";
 import type { OpenPlatformRecords } from "./open-platform-records.js";
+import { PlatformSource } from "./platform-source.js";
 import type { UpstreamGate } from "./upstream-gate.js";
 
 /** The part of @wxtoken/wechat's OpenPlatformClient wxtoken calls. */
@@ -47,15 +47,15 @@ export interface ComponentSourceDeps {
   records: OpenPlatformRecords;
 }
 
-export class ComponentSource implements CredentialSource {
+export class ComponentSource extends PlatformSource {
   readonly identity: CredentialIdentity;
   readonly key: string;
-  readonly sameValueUntilExpiry = false;
 
   constructor(
     private readonly platform: () => OpenPlatformConfig,
     private readonly deps: ComponentSourceDeps,
   ) {
+    super();
     const componentAppId = platform().component_app_id;
     this.identity = { family: "component", componentAppId };
     this.key = componentKey(componentAppId);
@@ -100,20 +100,6 @@ export class ComponentSource implements CredentialSource {
       }
       return fetchedToken(await call(newer.ticket));
     }
-  }
-
-  /** Each api_component_token call issues a new token: the fetched one replaces the rejected. */
-  replaceRejected(_staleValue: string, fetched: Fetched): Promise<Fetched> {
-    return Promise.resolve(fetched);
-  }
-
-  /** A replica's own call would spend the platform's quota: only the leader calls. */
-  replicaFetch(): ReplicaFetch | undefined {
-    return undefined;
-  }
-
-  hourlyLimits(): EndpointHourlyLimit[] {
-    return [];
   }
 
   ticket(): Promise<Fetched> {
