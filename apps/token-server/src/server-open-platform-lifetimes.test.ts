@@ -4,20 +4,18 @@
 // is refused, none costs an extra component token). Counts are the simulator's.
 import { type Timestamp, timestampMs } from "@bufbuild/protobuf/wkt";
 import { CredentialKind, type CredentialOwner } from "@wxtoken/api";
-import { e2eSimApps, Teardown, waitFor } from "@wxtoken/testkit";
+import { Teardown, waitFor } from "@wxtoken/testkit";
 import { OPEN_PLATFORM_ENDPOINTS } from "@wxtoken/wechat";
-import { startSimulator } from "@wxtoken/wechat-sim";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   AUTHORIZER_APP_ID,
   authorizerOwner,
   COMPONENT_APP_ID,
-  callbackUrl,
   componentOwner,
-  openPlatformConfig,
   simPlatforms,
+  startPlatformStack,
 } from "./testing/open-platform-fixture.js";
-import { ADMIN_KEY, bearer, startStack, tokensOf } from "./testing/stack.js";
+import { ADMIN_KEY, bearer, tokensOf } from "./testing/stack.js";
 
 const teardown = new Teardown();
 afterAll(() => teardown.run());
@@ -49,16 +47,15 @@ const ms = (timestamp: Timestamp | undefined) =>
 describe("a component token over short lifetimes", () => {
   it(`is fetched once per lifetime over ${LIFETIMES} lifetimes, served throughout, and refreshes authorizers`, async () => {
     // Component tokens live 5 s, authorizer tokens 4 s; the server refreshes each with ~2 s left.
-    const sim = await startSimulator({
-      apps: e2eSimApps,
-      tokenTtlS: 4,
-      renewWindowS: 3,
-      overlapS: 2,
-      openPlatforms: simPlatforms()?.map((platform) => ({ ...platform, componentTokenTtlS: 5 })),
+    const { sim, stack } = await startPlatformStack({
+      teardown,
+      sim: {
+        tokenTtlS: 4,
+        renewWindowS: 3,
+        overlapS: 2,
+        openPlatforms: simPlatforms()?.map((platform) => ({ ...platform, componentTokenTtlS: 5 })),
+      },
     });
-    teardown.add(() => sim.close());
-    const stack = await startStack({ teardown, simulator: sim, config: openPlatformConfig() });
-    await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(stack.httpUrl));
     const tokens = tokensOf(stack);
     const read = async (owner: CredentialOwner) => {
       const { credential } = await tokens.getToken(

@@ -9,14 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { AuthorizerState, CredentialKind } from "@wxtoken/api";
-import { e2eSimApps, Teardown, waitFor } from "@wxtoken/testkit";
+import { Teardown, waitFor } from "@wxtoken/testkit";
 import {
   type ComponentEvent,
   MessageCrypto,
   OPEN_PLATFORM_ENDPOINTS,
   sealComponentCallback,
 } from "@wxtoken/wechat";
-import { type Simulator, startSimulator } from "@wxtoken/wechat-sim";
+import type { Simulator } from "@wxtoken/wechat-sim";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectError } from "./testing/connect-error.js";
 import { wx } from "./testing/gateway-stack.js";
@@ -29,9 +29,8 @@ import {
   componentOwner,
   ENCODING_AES_KEY,
   MESSAGE_TOKEN,
-  openPlatformConfig,
   PLATFORM_KEY,
-  simPlatforms,
+  startPlatformStack,
 } from "./testing/open-platform-fixture.js";
 import {
   ADMIN_KEY,
@@ -39,7 +38,7 @@ import {
   bearer,
   platformsOf,
   type Stack,
-  startStack,
+  type StackOptions,
   tokensOf,
 } from "./testing/stack.js";
 
@@ -48,24 +47,10 @@ const headers = bearer(ADMIN_KEY);
 const teardown = new Teardown();
 afterEach(() => teardown.run());
 
-async function startPlatformStack(
-  options: { simulator?: Simulator; storePath?: string; config?: Record<string, unknown> } = {},
-): Promise<{ sim: Simulator; stack: Stack }> {
-  const sim =
-    options.simulator ??
-    (await startSimulator({ apps: e2eSimApps, openPlatforms: simPlatforms() }));
-  if (options.simulator === undefined) {
-    teardown.add(() => sim.close());
-  }
-  const stack = await startStack({
-    teardown,
-    simulator: sim,
-    storePath: options.storePath,
-    config: { ...openPlatformConfig(), ...options.config },
-  });
-  await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(stack.httpUrl));
-  return { sim, stack };
-}
+/** The platform's stack (its simulator stopped by the teardown unless one is given). */
+const platformStack = (
+  options: Omit<StackOptions, "teardown"> & { config?: Record<string, unknown> } = {},
+) => startPlatformStack({ teardown, ...options });
 
 const componentToken = (stack: Stack) =>
   tokensOf(stack).getToken({ owner: componentOwner(), kind: ACCESS }, { headers });
@@ -145,7 +130,7 @@ function postEvent(
 
 describe("Open Platform", () => {
   it("buys one component token with a pushed ticket and serves an authorizer after `authorized`", async () => {
-    const { sim, stack } = await startPlatformStack();
+    const { sim, stack } = await platformStack();
     const pushed = await sim.openPlatform.pushTicket(COMPONENT_APP_ID);
     expect(pushed.push.delivered).toBe(true);
     const component = (await componentToken(stack)).credential;
@@ -225,7 +210,7 @@ describe("Open Platform", () => {
   });
 
   it("stores the rotated refresh token: the next refresh succeeds after a restart, and watchers see each token", async () => {
-    const { sim, stack } = await startPlatformStack();
+    const { sim, stack } = await platformStack();
     const first = await authorizedPlatform(sim, stack);
     const cancel = new AbortController();
     const stream = tokensOf(stack)
@@ -243,7 +228,7 @@ describe("Open Platform", () => {
     // Restarted on the same store: no ticket, no component token call, the same tokens.
     const componentCalls = sim.stats().componentTokensIssued;
     await stack.process.stop();
-    const restarted = await startPlatformStack({ simulator: sim, storePath: stack.storePath });
+    const restarted = await platformStack({ simulator: sim, storePath: stack.storePath });
     expect((await authorizerToken(restarted.stack)).credential?.value).toBe(second);
     // The simulator refuses every refresh token but the newest: this one was stored.
     const third = (await refreshAuthorizer(restarted.stack, second ?? "")).credential?.value;
@@ -254,7 +239,7 @@ describe("Open Platform", () => {
   });
 
   it("ends the authorizer on `unauthorized`: streams end NOT_FOUND, reads NOT_FOUND", async () => {
-    const { sim, stack } = await startPlatformStack();
+    const { sim, stack } = await platformStack();
     const first = await authorizedPlatform(sim, stack);
     const stream = tokensOf(stack)
       .watchToken({ owner: authorizerOwner(), kind: ACCESS }, { headers })
@@ -281,7 +266,7 @@ describe("Open Platform", () => {
   });
 
   it("refuses a tampered signature, a wrong AppId inside and a replay, storing nothing", async () => {
-    const { sim, stack } = await startPlatformStack();
+    const { sim, stack } = await platformStack();
     const { ticket } = await sim.openPlatform.pushTicket(COMPONENT_APP_ID);
     const component = (await componentToken(stack)).credential?.value ?? "";
     const forged = (componentAppId: string): ComponentEvent => ({
@@ -330,7 +315,7 @@ describe("Open Platform", () => {
     const keyFile = join(dir, "data.key");
     writeFileSync(keyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
     const storePath = join(dir, "store");
-    const { sim, stack } = await startPlatformStack({
+    const { sim, stack } = await platformStack({
       config: {
         store: { kind: "embedded", path: storePath, encryption: { key_files: [keyFile] } },
       },
@@ -358,7 +343,7 @@ describe("Open Platform", () => {
   });
 
   it("asks WeChat to push a ticket when none is stored at start, and tells the ticket's age", async () => {
-    const { sim, stack } = await startPlatformStack();
+    const { sim, stack } = await platformStack();
     const asked = () => sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.startPushTicket] ?? 0;
     await waitFor(() => asked() === 1 || undefined, {
       description: "one api_start_push_ticket call",
@@ -376,7 +361,7 @@ describe("Open Platform", () => {
   });
 
   it("on 61023 reconciles once, marks the authorizer for re-authorization and calls no more", async () => {
-    const { sim, stack } = await startPlatformStack();
+    const { sim, stack } = await platformStack();
     const first = await authorizedPlatform(sim, stack);
     // The account withdraws while the callback is unreachable: wxtoken does not hear of it.
     await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, "http://127.0.0.1:9/unreachable");
@@ -418,7 +403,7 @@ describe("Open Platform", () => {
   });
 
   it("OpenPlatformService: authorization URLs, an auth_code completed, authorizers listed and reconciled", async () => {
-    const { sim, stack } = await startPlatformStack();
+    const { sim, stack } = await platformStack();
     const platforms = platformsOf(stack);
     const platformHeaders = { headers: bearer(PLATFORM_KEY) };
     await sim.openPlatform.pushTicket(COMPONENT_APP_ID);
@@ -505,13 +490,9 @@ describe("Open Platform", () => {
   });
 
   it("GetComponentQuota reads the platform's quota with its component token, an authorizer's with its own, through the gate", async () => {
-    const sim = await startSimulator({
-      apps: e2eSimApps,
-      openPlatforms: simPlatforms(),
-      componentDailyLimits: { [OPEN_PLATFORM_ENDPOINTS.createPreAuthCode]: 100 },
+    const { sim, stack } = await platformStack({
+      sim: { componentDailyLimits: { [OPEN_PLATFORM_ENDPOINTS.createPreAuthCode]: 100 } },
     });
-    teardown.add(() => sim.close());
-    const { stack } = await startPlatformStack({ simulator: sim });
     await authorizedPlatform(sim, stack);
     const platforms = platformsOf(stack);
     const platformHeaders = { headers: bearer(PLATFORM_KEY) };
@@ -567,7 +548,7 @@ describe("Open Platform", () => {
   });
 
   it("refreshes the component token once when WeChat refuses it during an authorizer refresh", async () => {
-    const { sim, stack } = await startPlatformStack();
+    const { sim, stack } = await platformStack();
     const first = await authorizedPlatform(sim, stack);
     const components = sim.stats().componentTokensIssued;
     sim.inject({ endpoint: OPEN_PLATFORM_ENDPOINTS.authorizerToken, errcode: 40001 });
@@ -579,7 +560,7 @@ describe("Open Platform", () => {
   });
 
   it("follows open_platforms on reload: a platform removed is not served, added back serves what is stored", async () => {
-    const { sim, stack } = await startPlatformStack();
+    const { sim, stack } = await platformStack();
     const first = await authorizedPlatform(sim, stack);
     const component = (await componentToken(stack)).credential?.value;
     const rewrite = (change: (config: Record<string, unknown>) => void) => {
@@ -624,7 +605,7 @@ describe("Open Platform", () => {
   });
 
   it("answers 503 to an authorization it cannot apply yet, and applies WeChat's retry of it", async () => {
-    const { sim, stack } = await startPlatformStack();
+    const { sim, stack } = await platformStack();
     await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, "http://127.0.0.1:9/unreachable");
     const { authorizationCode } = await sim.openPlatform.authorize({
       componentAppId: COMPONENT_APP_ID,

@@ -5,8 +5,7 @@
 // value ever reaches the page. A screenshot is saved under test-artifacts/.
 import { createHash } from "node:crypto";
 import { CredentialKind } from "@wxtoken/api";
-import { e2eSimApps, Teardown, waitFor } from "@wxtoken/testkit";
-import { startSimulator } from "@wxtoken/wechat-sim";
+import { Teardown, waitFor } from "@wxtoken/testkit";
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { STATUS_PAGE_CSP } from "./observability/status-page.js";
@@ -15,10 +14,8 @@ import {
   AUTHORIZER_APP_ID,
   authorizerOwner,
   COMPONENT_APP_ID,
-  callbackUrl,
   componentOwner,
-  openPlatformConfig,
-  simPlatforms,
+  startPlatformStack,
 } from "./testing/open-platform-fixture.js";
 import {
   ADMIN_KEY,
@@ -224,9 +221,8 @@ describe("the status page", () => {
   });
 
   it("shows a WeCom app by its corp and agent, with this hour's calls against its hourly limits", async () => {
-    const simulator = await startSimulator({ apps: e2eSimApps, wecom: simCorp() });
-    teardown.add(() => simulator.close());
-    const stack = await startStack({ teardown, simulator, config: wecomConfig(simulator.url) });
+    const stack = await startStack({ teardown, sim: { wecom: simCorp() }, config: wecomConfig });
+    const simulator = stack.sim;
     const request = { owner: owner(AGENT_TWO) };
     const values = await Promise.all(
       [
@@ -297,11 +293,7 @@ describe("the status page", () => {
   });
 
   it("shows a third-party platform and its authorizer by their AppIDs, without their tokens", async () => {
-    const simulator = await startSimulator({ apps: e2eSimApps, openPlatforms: simPlatforms() });
-    teardown.add(() => simulator.close());
-    const stack = await startStack({ teardown, simulator, config: openPlatformConfig() });
-    await simulator.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(stack.httpUrl));
-    expect((await simulator.openPlatform.pushTicket(COMPONENT_APP_ID)).push.delivered).toBe(true);
+    const { sim: simulator, stack } = await startPlatformStack({ teardown });
     const read = async (request: { owner: ReturnType<typeof componentOwner> }) =>
       (
         await tokensOf(stack).getToken(

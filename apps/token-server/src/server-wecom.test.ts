@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { CredentialKind, UpstreamErrorSchema } from "@wxtoken/api";
 import { e2e, e2eSimApps, Teardown, waitFor } from "@wxtoken/testkit";
-import { type Simulator, startSimulator } from "@wxtoken/wechat-sim";
+import { type Simulator, type SimulatorOptions, startSimulator } from "@wxtoken/wechat-sim";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectError } from "./testing/connect-error.js";
 import { ADMIN_KEY, adminOf, bearer, type Stack, startStack, tokensOf } from "./testing/stack.js";
@@ -36,13 +36,8 @@ const headers = bearer(ADMIN_KEY);
 const teardown = new Teardown();
 afterEach(() => teardown.run());
 
-async function startWecomStack(
-  sim: Partial<Parameters<typeof startSimulator>[0]> = {},
-): Promise<Stack> {
-  const simulator = await startSimulator({ apps: e2eSimApps, wecom: simCorp(), ...sim });
-  teardown.add(() => simulator.close());
-  return startStack({ teardown, simulator, config: wecomConfig(simulator.url) });
-}
+const startWecomStack = (sim: Partial<SimulatorOptions> = {}): Promise<Stack> =>
+  startStack({ teardown, sim: { wecom: simCorp(), ...sim }, config: wecomConfig });
 
 const calls = (sim: Simulator, agentId: number, endpoint: string) =>
   sim.stats().callsByApp[simApp(agentId)]?.[endpoint] ?? 0;

@@ -1,5 +1,5 @@
-// The third-party platform of end-to-end tests (testkit's, shared with tokenctl's tests) and
-// requests' owners for the component and an authorizer.
+// The third-party platform of end-to-end tests (testkit's, shared with tokenctl's tests), a
+// stack that serves it, and requests' owners for the component and an authorizer.
 import { create } from "@bufbuild/protobuf";
 import {
   type CredentialOwner,
@@ -13,7 +13,8 @@ import {
   e2eOpenPlatformConfig,
   e2eSimOpenPlatforms,
 } from "@wxtoken/testkit";
-import type { SimulatorOptions } from "@wxtoken/wechat-sim";
+import type { Simulator, SimulatorOptions } from "@wxtoken/wechat-sim";
+import { type Stack, type StackOptions, startStack } from "./stack.js";
 
 export const {
   componentAppId: COMPONENT_APP_ID,
@@ -51,3 +52,19 @@ export const authorizerOwner = (authorizerAppId: string = AUTHORIZER_APP_ID): Cr
       }),
     },
   });
+
+/**
+ * A stack serving the platform (the simulator plays it, with `sim` options over it; `config`
+ * over the platform's keys), its callback URL registered with the simulator.
+ */
+export async function startPlatformStack(
+  options: StackOptions & { config?: Record<string, unknown> },
+): Promise<{ sim: Simulator; stack: Stack }> {
+  const stack = await startStack({
+    ...options,
+    sim: { openPlatforms: simPlatforms(), ...options.sim },
+    config: { ...openPlatformConfig(), ...options.config },
+  });
+  await stack.sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(stack.httpUrl));
+  return { sim: stack.sim, stack };
+}

@@ -26,20 +26,32 @@ export const {
 } = e2e;
 export { e2eRefresh as TEST_REFRESH, startTokenServerProcess };
 
-export interface StackOptions extends TokenServerOptions {
+export interface StackOptions extends Omit<TokenServerOptions, "config"> {
   sim?: Partial<SimulatorOptions>;
   /** Reuse a running simulator. */
   simulator?: Simulator;
+  /** Merged over the generated config; a function of the simulator's URL when it needs it. */
+  config?: Record<string, unknown> | ((simUrl: string) => Record<string, unknown>);
 }
 
 export type Stack = KitStack<Simulator>;
 
-/** The simulator plus one token-server process using it (testkit's stack). */
-export function startStack(options: StackOptions): Promise<Stack> {
+/**
+ * The simulator (`sim` options over the e2e apps, stopped by the teardown; or `simulator`,
+ * left running) plus one token-server process using it (testkit's stack).
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const simulator =
+    options.simulator ?? (await startSimulator({ apps: e2eSimApps, ...options.sim }));
+  if (options.simulator === undefined) {
+    options.teardown.add(() => simulator.close());
+  }
+  const { config } = options;
   return startKitStack({
     ...options,
-    upstream: options.simulator,
-    startUpstream: () => startSimulator({ apps: e2eSimApps, ...options.sim }),
+    config: typeof config === "function" ? config(simulator.url) : config,
+    upstream: simulator,
+    startUpstream: () => Promise.resolve(simulator),
   });
 }
 
