@@ -4,7 +4,7 @@
 // refresh's rotated refresh token is stored and used by a later leader; a kill -9 of the
 // leader, its restart, and then a stop of the next leader cost no ticket, no component
 // token and no authorizer token call while they are valid. Counted by the simulator.
-import { CredentialKind } from "@wxtoken/api";
+import { CredentialKind, type CredentialOwner } from "@wxtoken/api";
 import {
   e2e,
   runningProcesses,
@@ -18,6 +18,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
   adminHeaders,
   agreedLeader,
+  ownerValue,
   type Replica,
   startCluster,
   tokenClient,
@@ -37,13 +38,7 @@ const teardown = new Teardown();
 afterEach(() => teardown.run());
 afterAll(() => expect(runningProcesses()).toBe(0));
 
-const read = async (replica: Replica, owner: ReturnType<typeof componentOwner>) =>
-  (
-    await tokenClient(replica).getToken(
-      { owner, kind: ACCESS },
-      { headers: adminHeaders, timeoutMs: 10_000 },
-    )
-  ).credential?.value ?? "";
+const read = (replica: Replica, owner: CredentialOwner) => ownerValue(replica, owner);
 
 describe("Open Platform on three replicas", () => {
   it("uses a ticket a follower received on the leader, and survives leader failures without calls", async () => {

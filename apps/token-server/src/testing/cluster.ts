@@ -1,6 +1,6 @@
 // A wxtoken cluster for tests: a real etcd (one or three members), the WeChat simulator,
 // and token-server replicas on the etcd store, each with a readable replica id.
-import { AdminService, CredentialKind, TokenService } from "@wxtoken/api";
+import { AdminService, CredentialKind, type CredentialOwner, TokenService } from "@wxtoken/api";
 import {
   type EtcdCluster,
   e2eSimApps,
@@ -96,6 +96,19 @@ export async function getToken(replica: Replica, appId: string) {
     throw new Error("GetToken answered without a credential");
   }
   return credential;
+}
+
+/** The value of `owner`'s credential of `kind` on `replica` (a WeCom app, a platform ...); "" when none. */
+export async function ownerValue(
+  replica: Replica,
+  owner: CredentialOwner,
+  kind: CredentialKind = CredentialKind.ACCESS_TOKEN,
+): Promise<string> {
+  const { credential } = await tokenClient(replica).getToken(
+    { owner, kind },
+    { headers, timeoutMs: 10_000 },
+  );
+  return credential?.value ?? "";
 }
 
 export { headers as adminHeaders };
