@@ -547,6 +547,51 @@ describe("Open Platform", () => {
     expect(sim.stats().calls["/cgi-bin/openapi/quota/get"]).toBe(2);
   });
 
+  it("AdminService's ForceRefresh, ClearQuota and GetUpstreamQuota take a platform's or an authorizer's owner", async () => {
+    const { sim, stack } = await platformStack();
+    const before = await authorizedPlatform(sim, stack);
+    const admin = adminOf(stack);
+    const issued = sim.stats().authorizerTokensIssued;
+    const reason = "the token leaked into a log";
+    const forced = await admin.forceRefresh({ owner: authorizerOwner(), reason }, { headers });
+    expect(forced.credential?.owner?.owner.case).toBe("authorizer");
+    expect(forced.credential?.value).not.toBe(before);
+    expect(sim.stats().authorizerTokensIssued).toBe(issued + 1);
+    expect((await authorizerToken(stack)).credential?.value).toBe(forced.credential?.value);
+    const component = (await componentToken(stack)).credential;
+    const forcedComponent = await admin.forceRefresh(
+      { owner: componentOwner(), reason },
+      { headers },
+    );
+    expect(forcedComponent.credential?.generation).toBe((component?.generation ?? 0n) + 1n);
+    expect(sim.stats().componentTokensIssued).toBe(2);
+
+    expect(
+      await admin.clearQuota({ owner: authorizerOwner(), reason: "45009" }, { headers }),
+    ).toMatchObject({ usedThisMonth: 1, monthlyLimit: 10 });
+    expect(sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.componentClearQuota]).toBe(1);
+    expect(
+      await admin.getUpstreamQuota(
+        { owner: authorizerOwner(), cgiPath: "/cgi-bin/stable_token" },
+        { headers },
+      ),
+    ).toMatchObject({ dailyLimit: 500_000, used: 0 });
+
+    const both = await connectError(
+      admin.forceRefresh(
+        { appId: AUTHORIZER_APP_ID, owner: authorizerOwner(), reason },
+        { headers },
+      ),
+    );
+    expect(both.code).toBe(Code.InvalidArgument);
+    expect(both.message).toContain("app_id");
+    const unknown = await connectError(
+      admin.clearQuota({ owner: authorizerOwner("wxnotauthorized01"), reason }, { headers }),
+    );
+    expect(unknown.code).toBe(Code.NotFound);
+    expect(unknown.message).toContain("owner.authorizer");
+  });
+
   it("refreshes the component token once when WeChat refuses it during an authorizer refresh", async () => {
     const { sim, stack } = await platformStack();
     const first = await authorizedPlatform(sim, stack);

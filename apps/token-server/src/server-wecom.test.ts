@@ -271,6 +271,31 @@ describe("WeCom", () => {
     expect(keyAsAppId.rawMessage).toContain("owner.wecom");
   });
 
+  it("lets an operator force an agent's refresh; clear_quota and quota/get are not WeCom's", async () => {
+    const stack = await startWecomStack();
+    const admin = adminOf(stack);
+    const reason = "the token leaked into a log";
+    const forced = await admin.forceRefresh({ owner: owner(AGENT_TWO), reason }, { headers });
+    expect(forced.credential?.owner?.owner).toMatchObject({
+      case: "wecom",
+      value: { corpId: CORP_ID, app: String(AGENT_TWO) },
+    });
+    expect(calls(stack.sim, AGENT_TWO, GETTOKEN)).toBe(2);
+    for (const refused of [
+      () => admin.clearQuota({ owner: owner(AGENT_TWO), reason }, { headers }),
+      () =>
+        admin.getUpstreamQuota(
+          { owner: owner(AGENT_TWO), cgiPath: "/cgi-bin/message/send" },
+          { headers },
+        ),
+    ]) {
+      const error = await connectError(refused());
+      expect(error.code).toBe(Code.FailedPrecondition);
+      expect(error.rawMessage).toContain("WeCom offers none");
+    }
+    expect(stack.sim.stats().calls["/cgi-bin/clear_quota/v2"]).toBeUndefined();
+  });
+
   it("forwards a WeCom token's calls to WeCom through the gateway, with the agent's current token", async () => {
     const stack = await startWecomStack();
     const token = (await read(stack, AGENT_TWO, ACCESS)).credential?.value ?? "";

@@ -449,6 +449,17 @@ export class CredentialManager {
   }
 
   /**
+   * An operator's refresh of the access_token of `key` (any family) now: forced where the
+   * family can force (see AdminService.ForceRefresh). The leader's alone.
+   */
+  forceRefresh(key: string): Promise<Credential> {
+    if (!this.leading) {
+      throw new NotLeaderError(this.deps.coordinator.leaderId());
+    }
+    return this.registered(key).refresher.refresh(CredentialKind.ACCESS_TOKEN, { by: "operator" });
+  }
+
+  /**
    * The operator's actions on `appId`; only the leader acts, a follower throws
    * NotLeaderError naming the leader.
    */

@@ -13,6 +13,7 @@ import {
   type ClearQuotaRequest,
   ClearQuotaResponseSchema,
   CredentialKind,
+  type CredentialOwner,
   CredentialStatusSchema,
   EndpointUsageSchema,
   type ForceRefreshRequest,
@@ -38,7 +39,7 @@ import type { Coordinator } from "../cluster/coordinator.js";
 import type { ConfigVersion } from "../config/config-version.js";
 import { dailyBudget, tokenEndpoint } from "../core/app-credentials.js";
 import type { ConfigFingerprints } from "../core/config-fingerprints.js";
-import { ownerOf } from "../core/credential-identity.js";
+import { type CredentialIdentity, describeIdentity, ownerOf } from "../core/credential-identity.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { EndpointHourlyLimit } from "../core/credential-source.js";
 import type { IdempotencyRecords } from "../core/idempotency.js";
@@ -52,7 +53,7 @@ import type { Caller, CallerAuth } from "../security/caller-auth.js";
 import { peerIdentitiesOf } from "../security/peer-identity.js";
 import type { SealedStore } from "../store/sealed-store.js";
 import { upstreamErrorDetail } from "./status.js";
-import { invalid, requireAppId } from "./validation.js";
+import { invalid, requireIdentity } from "./validation.js";
 
 export interface AdminServiceDeps {
   manager: CredentialManager;
@@ -83,22 +84,52 @@ export interface AdminServiceDeps {
 /** An admin action on one app: authenticated, authorized, validated. */
 interface Action {
   caller: Caller;
+  /** The identity's key: an AppID, or e.g. "authorizer:COMPONENT_APPID:AUTHORIZER_APPID". */
   appId: string;
+  identity: CredentialIdentity;
+}
+
+/** A third-party platform (no authorizer) or one of its authorizers, as its operations take it. */
+function platformTarget(
+  identity: CredentialIdentity,
+): { componentAppId: string; authorizerAppId: string | undefined } | undefined {
+  switch (identity.family) {
+    case "component":
+      return { componentAppId: identity.componentAppId, authorizerAppId: undefined };
+    case "authorizer":
+      return identity;
+    default:
+      return undefined;
+  }
+}
+
+/** FAILED_PRECONDITION: a WeCom app has no such WeChat API. */
+function noSuchApi(action: Action, api: string): ConnectError {
+  return new ConnectError(
+    `owner.wecom: ${describeIdentity(action.identity)} has no ${api} (WeCom offers none)`,
+    Code.FailedPrecondition,
+  );
 }
 
 export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
   constructor(private readonly deps: AdminServiceDeps) {}
 
-  private action(context: HandlerContext, request: { appId: string; reason?: string }): Action {
+  private action(
+    context: HandlerContext,
+    request: { appId: string; owner?: CredentialOwner; reason?: string },
+  ): Action {
     const { auth, manager } = this.deps;
     const caller = auth.authenticate(
       context.requestHeader.get("authorization"),
       peerIdentitiesOf(context),
     );
-    requireAppId(request.appId);
-    auth.authorize(caller, "admin", request.appId);
-    if (manager.app(request.appId) === undefined) {
-      throw new ConnectError(`app_id: app ${request.appId} is not configured`, Code.NotFound);
+    const named = requireIdentity(request);
+    auth.authorize(caller, "admin", named.key);
+    if (manager.source(named.key) === undefined) {
+      throw new ConnectError(
+        `${named.field}: ${named.description} is not configured`,
+        Code.NotFound,
+      );
     }
     if (
       request.reason !== undefined &&
@@ -106,7 +137,7 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
     ) {
       throw invalid("reason", "must say why, in 1 to 256 characters");
     }
-    return { caller, appId: request.appId };
+    return { caller, appId: named.key, identity: named.identity };
   }
 
   /** An action on the whole service: `admin` for every app. */
@@ -145,7 +176,7 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
 
   async forceRefresh(request: ForceRefreshRequest, context: HandlerContext) {
     const action = this.action(context, request);
-    const credential = await this.deps.manager.leaderOperations(action.appId).force();
+    const credential = await this.deps.manager.forceRefresh(action.appId);
     this.audit(
       action,
       "force_refresh",
@@ -194,7 +225,20 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
 
   async clearQuota(request: ClearQuotaRequest, context: HandlerContext) {
     const action = this.action(context, request);
-    const cleared = await this.deps.manager.leaderOperations(action.appId).clearQuota();
+    if (action.identity.family === "wecom") {
+      throw noSuchApi(action, "clear_quota");
+    }
+    const platform = platformTarget(action.identity);
+    const cleared =
+      platform === undefined
+        ? await this.deps.manager.leaderOperations(action.appId).clearQuota()
+        : {
+            usedThisMonth: await this.deps.manager.clearComponentQuota(
+              platform.componentAppId,
+              platform.authorizerAppId,
+            ),
+            liftedHolds: [],
+          };
     this.audit(action, "clear_quota", {
       reason: request.reason,
       used_this_month: cleared.usedThisMonth,
@@ -211,9 +255,17 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
     if (!/^\/[\w/.-]{1,255}$/.test(request.cgiPath)) {
       throw invalid("cgi_path", "must be an API path such as /cgi-bin/message/template/send");
     }
-    const quota = await this.deps.manager
-      .leaderOperations(action.appId)
-      .upstreamQuota(request.cgiPath);
+    if (action.identity.family === "wecom") {
+      throw noSuchApi(action, "openapi/quota/get");
+    }
+    const platform = platformTarget(action.identity);
+    const quota = await (platform === undefined
+      ? this.deps.manager.leaderOperations(action.appId).upstreamQuota(request.cgiPath)
+      : this.deps.manager.componentQuota(
+          platform.componentAppId,
+          platform.authorizerAppId,
+          request.cgiPath,
+        ));
     this.audit(action, "get_upstream_quota", { cgi_path: request.cgiPath });
     return create(GetUpstreamQuotaResponseSchema, quota);
   }

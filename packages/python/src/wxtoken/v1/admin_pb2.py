@@ -23,7 +23,7 @@ DESCRIPTOR = _descriptor.FileDescriptor(
   name='wxtoken/v1/admin.proto',
   package='wxtoken.v1',
   syntax='proto3',
-  serialized_pb=_b('\n\x16wxtoken/v1/admin.proto\x12\nwxtoken.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16wxtoken/v1/token.proto\"\'\n\x16\x43heckAuditValueRequest\x12\r\n\x05value\x18\x01 \x01(\t\"\xa5\x01\n\x17\x43heckAuditValueResponse\x12\x0c\n\x04hmac\x18\x01 \x01(\t\x12\x10\n\x08searched\x18\x02 \x01(\x08\x12\x0f\n\x07\x65ntries\x18\x03 \x01(\r\x12,\n\x08\x66irst_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07last_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"$\n\x12ResealStoreRequest\x12\x0e\n\x06reason\x18\x01 \x01(\t\"^\n\x13ResealStoreResponse\x12\x10\n\x08resealed\x18\x01 \x01(\r\x12\x0f\n\x07\x63urrent\x18\x02 \x01(\r\x12\x0f\n\x07\x63hanged\x18\x03 \x01(\r\x12\x13\n\x0bsealing_key\x18\x04 \x01(\t\"5\n\x13\x46orceRefreshRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"B\n\x14\x46orceRefreshResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\":\n\x18RevokeLeakedTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x81\x02\n\x19RevokeLeakedTokenResponse\x12\x38\n\x04step\x18\x01 \x01(\x0e\x32*.wxtoken.v1.RevokeLeakedTokenResponse.Step\x12*\n\ncredential\x18\x02 \x01(\x0b\x32\x16.wxtoken.v1.Credential\x12\'\n\x04wait\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"U\n\x04Step\x12\x14\n\x10STEP_UNSPECIFIED\x10\x00\x12\x16\n\x12STEP_FIRST_REFRESH\x10\x01\x12\x10\n\x0cSTEP_WAITING\x10\x02\x12\r\n\tSTEP_DONE\x10\x03\"3\n\x11\x43learQuotaRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"D\n\x12\x43learQuotaResponse\x12\x17\n\x0fused_this_month\x18\x01 \x01(\r\x12\x15\n\rmonthly_limit\x18\x02 \x01(\r\";\n\x17GetUpstreamQuotaRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x10\n\x08\x63gi_path\x18\x02 \x01(\t\"M\n\x18GetUpstreamQuotaResponse\x12\x13\n\x0b\x64\x61ily_limit\x18\x01 \x01(\r\x12\x0c\n\x04used\x18\x02 \x01(\r\x12\x0e\n\x06remain\x18\x03 \x01(\r\"\xf6\x01\n\x15ResolveMessageRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x15\n\rclient_msg_id\x18\x02 \x01(\t\x12@\n\nresolution\x18\x03 \x01(\x0e\x32,.wxtoken.v1.ResolveMessageRequest.Resolution\x12\x0e\n\x06msg_id\x18\x04 \x01(\x03\x12\x0e\n\x06reason\x18\x05 \x01(\t\"T\n\nResolution\x12\x1a\n\x16RESOLUTION_UNSPECIFIED\x10\x00\x12\x13\n\x0fRESOLUTION_SENT\x10\x01\x12\x15\n\x11RESOLUTION_RESEND\x10\x02\"*\n\x16ResolveMessageResponse\x12\x10\n\x08resolved\x18\x01 \x01(\x08\"\x11\n\x0fListAppsRequest\"\xcb\x02\n\x10ListAppsResponse\x12#\n\x04\x61pps\x18\x01 \x03(\x0b\x32\x15.wxtoken.v1.AppStatus\x12\x12\n\nreplica_id\x18\x02 \x01(\t\x12\x11\n\tleader_id\x18\x03 \x01(\t\x12;\n\x17store_unreachable_since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x63onfig_version\x18\x14 \x01(\t\x12\x34\n\x10\x63onfig_loaded_at\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1d\n\x15\x63onfig_reload_refused\x18\x16 \x01(\x08\x12\x10\n\x08replicas\x18\x17 \x03(\t\x12/\n\x0crefresh_lead\x18\x18 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xac\x04\n\tAppStatus\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12#\n\x04mode\x18\x02 \x01(\x0e\x32\x15.wxtoken.v1.TokenMode\x12\x31\n\x0b\x63redentials\x18\x03 \x03(\x0b\x32\x1c.wxtoken.v1.CredentialStatus\x12\x33\n\x0flast_refresh_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\nlast_error\x18\x05 \x01(\x0b\x32\x19.wxtoken.v1.UpstreamError\x12\x31\n\rlast_error_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14upstream_calls_today\x18\x07 \x01(\r\x12\'\n\x05holds\x18\x08 \x03(\x0b\x32\x18.wxtoken.v1.UpstreamHold\x12\"\n\x1a\x63onfig_differs_from_leader\x18\t \x01(\x08\x12(\n\x05usage\x18\x14 \x03(\x0b\x32\x19.wxtoken.v1.EndpointUsage\x12*\n\x06\x62udget\x18\x15 \x01(\x0b\x32\x1a.wxtoken.v1.UpstreamBudget\x12*\n\x05owner\x18\x1e \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\x12\x33\n\rhourly_limits\x18\x1f \x03(\x0b\x32\x1c.wxtoken.v1.HourlyLimitUsage\"E\n\rEndpointUsage\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\r\n\x05\x63\x61lls\x18\x02 \x01(\r\x12\x13\n\x0b\x64\x61ily_limit\x18\x03 \x01(\r\"F\n\x0eUpstreamBudget\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\x14\n\x0c\x64\x61ily_budget\x18\x02 \x01(\r\x12\x0c\n\x04used\x18\x03 \x01(\r\"P\n\x10HourlyLimitUsage\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\r\n\x05scope\x18\x02 \x01(\t\x12\x0c\n\x04used\x18\x03 \x01(\r\x12\r\n\x05limit\x18\x04 \x01(\r\"l\n\x0cUpstreamHold\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\x0f\n\x07\x65rrcode\x18\x02 \x01(\x05\x12\x0e\n\x06\x65rrmsg\x18\x03 \x01(\t\x12)\n\x05until\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb0\x01\n\x10\x43redentialStatus\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngeneration\x18\x03 \x01(\x04\x12.\n\nfetched_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*V\n\tTokenMode\x12\x1a\n\x16TOKEN_MODE_UNSPECIFIED\x10\x00\x12\x15\n\x11TOKEN_MODE_STABLE\x10\x01\x12\x16\n\x12TOKEN_MODE_CLASSIC\x10\x02\x32\xcc\x05\n\x0c\x41\x64minService\x12J\n\x08ListApps\x12\x1b.wxtoken.v1.ListAppsRequest\x1a\x1c.wxtoken.v1.ListAppsResponse\"\x03\x90\x02\x01\x12Q\n\x0c\x46orceRefresh\x12\x1f.wxtoken.v1.ForceRefreshRequest\x1a .wxtoken.v1.ForceRefreshResponse\x12\x62\n\x11RevokeLeakedToken\x12$.wxtoken.v1.RevokeLeakedTokenRequest\x1a%.wxtoken.v1.RevokeLeakedTokenResponse0\x01\x12K\n\nClearQuota\x12\x1d.wxtoken.v1.ClearQuotaRequest\x1a\x1e.wxtoken.v1.ClearQuotaResponse\x12\x62\n\x10GetUpstreamQuota\x12#.wxtoken.v1.GetUpstreamQuotaRequest\x1a$.wxtoken.v1.GetUpstreamQuotaResponse\"\x03\x90\x02\x01\x12W\n\x0eResolveMessage\x12!.wxtoken.v1.ResolveMessageRequest\x1a\".wxtoken.v1.ResolveMessageResponse\x12_\n\x0f\x43heckAuditValue\x12\".wxtoken.v1.CheckAuditValueRequest\x1a#.wxtoken.v1.CheckAuditValueResponse\"\x03\x90\x02\x01\x12N\n\x0bResealStore\x12\x1e.wxtoken.v1.ResealStoreRequest\x1a\x1f.wxtoken.v1.ResealStoreResponseb\x06proto3')
+  serialized_pb=_b('\n\x16wxtoken/v1/admin.proto\x12\nwxtoken.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16wxtoken/v1/token.proto\"\'\n\x16\x43heckAuditValueRequest\x12\r\n\x05value\x18\x01 \x01(\t\"\xa5\x01\n\x17\x43heckAuditValueResponse\x12\x0c\n\x04hmac\x18\x01 \x01(\t\x12\x10\n\x08searched\x18\x02 \x01(\x08\x12\x0f\n\x07\x65ntries\x18\x03 \x01(\r\x12,\n\x08\x66irst_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07last_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"$\n\x12ResealStoreRequest\x12\x0e\n\x06reason\x18\x01 \x01(\t\"^\n\x13ResealStoreResponse\x12\x10\n\x08resealed\x18\x01 \x01(\r\x12\x0f\n\x07\x63urrent\x18\x02 \x01(\r\x12\x0f\n\x07\x63hanged\x18\x03 \x01(\r\x12\x13\n\x0bsealing_key\x18\x04 \x01(\t\"a\n\x13\x46orceRefreshRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"B\n\x14\x46orceRefreshResponse\x12*\n\ncredential\x18\x01 \x01(\x0b\x32\x16.wxtoken.v1.Credential\":\n\x18RevokeLeakedTokenRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x81\x02\n\x19RevokeLeakedTokenResponse\x12\x38\n\x04step\x18\x01 \x01(\x0e\x32*.wxtoken.v1.RevokeLeakedTokenResponse.Step\x12*\n\ncredential\x18\x02 \x01(\x0b\x32\x16.wxtoken.v1.Credential\x12\'\n\x04wait\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"U\n\x04Step\x12\x14\n\x10STEP_UNSPECIFIED\x10\x00\x12\x16\n\x12STEP_FIRST_REFRESH\x10\x01\x12\x10\n\x0cSTEP_WAITING\x10\x02\x12\r\n\tSTEP_DONE\x10\x03\"_\n\x11\x43learQuotaRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"D\n\x12\x43learQuotaResponse\x12\x17\n\x0fused_this_month\x18\x01 \x01(\r\x12\x15\n\rmonthly_limit\x18\x02 \x01(\r\"g\n\x17GetUpstreamQuotaRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x10\n\x08\x63gi_path\x18\x02 \x01(\t\x12*\n\x05owner\x18\x03 \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\"M\n\x18GetUpstreamQuotaResponse\x12\x13\n\x0b\x64\x61ily_limit\x18\x01 \x01(\r\x12\x0c\n\x04used\x18\x02 \x01(\r\x12\x0e\n\x06remain\x18\x03 \x01(\r\"\xf6\x01\n\x15ResolveMessageRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x15\n\rclient_msg_id\x18\x02 \x01(\t\x12@\n\nresolution\x18\x03 \x01(\x0e\x32,.wxtoken.v1.ResolveMessageRequest.Resolution\x12\x0e\n\x06msg_id\x18\x04 \x01(\x03\x12\x0e\n\x06reason\x18\x05 \x01(\t\"T\n\nResolution\x12\x1a\n\x16RESOLUTION_UNSPECIFIED\x10\x00\x12\x13\n\x0fRESOLUTION_SENT\x10\x01\x12\x15\n\x11RESOLUTION_RESEND\x10\x02\"*\n\x16ResolveMessageResponse\x12\x10\n\x08resolved\x18\x01 \x01(\x08\"\x11\n\x0fListAppsRequest\"\xcb\x02\n\x10ListAppsResponse\x12#\n\x04\x61pps\x18\x01 \x03(\x0b\x32\x15.wxtoken.v1.AppStatus\x12\x12\n\nreplica_id\x18\x02 \x01(\t\x12\x11\n\tleader_id\x18\x03 \x01(\t\x12;\n\x17store_unreachable_since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x63onfig_version\x18\x14 \x01(\t\x12\x34\n\x10\x63onfig_loaded_at\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1d\n\x15\x63onfig_reload_refused\x18\x16 \x01(\x08\x12\x10\n\x08replicas\x18\x17 \x03(\t\x12/\n\x0crefresh_lead\x18\x18 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xac\x04\n\tAppStatus\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12#\n\x04mode\x18\x02 \x01(\x0e\x32\x15.wxtoken.v1.TokenMode\x12\x31\n\x0b\x63redentials\x18\x03 \x03(\x0b\x32\x1c.wxtoken.v1.CredentialStatus\x12\x33\n\x0flast_refresh_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\nlast_error\x18\x05 \x01(\x0b\x32\x19.wxtoken.v1.UpstreamError\x12\x31\n\rlast_error_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14upstream_calls_today\x18\x07 \x01(\r\x12\'\n\x05holds\x18\x08 \x03(\x0b\x32\x18.wxtoken.v1.UpstreamHold\x12\"\n\x1a\x63onfig_differs_from_leader\x18\t \x01(\x08\x12(\n\x05usage\x18\x14 \x03(\x0b\x32\x19.wxtoken.v1.EndpointUsage\x12*\n\x06\x62udget\x18\x15 \x01(\x0b\x32\x1a.wxtoken.v1.UpstreamBudget\x12*\n\x05owner\x18\x1e \x01(\x0b\x32\x1b.wxtoken.v1.CredentialOwner\x12\x33\n\rhourly_limits\x18\x1f \x03(\x0b\x32\x1c.wxtoken.v1.HourlyLimitUsage\"E\n\rEndpointUsage\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\r\n\x05\x63\x61lls\x18\x02 \x01(\r\x12\x13\n\x0b\x64\x61ily_limit\x18\x03 \x01(\r\"F\n\x0eUpstreamBudget\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\x14\n\x0c\x64\x61ily_budget\x18\x02 \x01(\r\x12\x0c\n\x04used\x18\x03 \x01(\r\"P\n\x10HourlyLimitUsage\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\r\n\x05scope\x18\x02 \x01(\t\x12\x0c\n\x04used\x18\x03 \x01(\r\x12\r\n\x05limit\x18\x04 \x01(\r\"l\n\x0cUpstreamHold\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\x0f\n\x07\x65rrcode\x18\x02 \x01(\x05\x12\x0e\n\x06\x65rrmsg\x18\x03 \x01(\t\x12)\n\x05until\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb0\x01\n\x10\x43redentialStatus\x12(\n\x04kind\x18\x01 \x01(\x0e\x32\x1a.wxtoken.v1.CredentialKind\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngeneration\x18\x03 \x01(\x04\x12.\n\nfetched_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*V\n\tTokenMode\x12\x1a\n\x16TOKEN_MODE_UNSPECIFIED\x10\x00\x12\x15\n\x11TOKEN_MODE_STABLE\x10\x01\x12\x16\n\x12TOKEN_MODE_CLASSIC\x10\x02\x32\xcc\x05\n\x0c\x41\x64minService\x12J\n\x08ListApps\x12\x1b.wxtoken.v1.ListAppsRequest\x1a\x1c.wxtoken.v1.ListAppsResponse\"\x03\x90\x02\x01\x12Q\n\x0c\x46orceRefresh\x12\x1f.wxtoken.v1.ForceRefreshRequest\x1a .wxtoken.v1.ForceRefreshResponse\x12\x62\n\x11RevokeLeakedToken\x12$.wxtoken.v1.RevokeLeakedTokenRequest\x1a%.wxtoken.v1.RevokeLeakedTokenResponse0\x01\x12K\n\nClearQuota\x12\x1d.wxtoken.v1.ClearQuotaRequest\x1a\x1e.wxtoken.v1.ClearQuotaResponse\x12\x62\n\x10GetUpstreamQuota\x12#.wxtoken.v1.GetUpstreamQuotaRequest\x1a$.wxtoken.v1.GetUpstreamQuotaResponse\"\x03\x90\x02\x01\x12W\n\x0eResolveMessage\x12!.wxtoken.v1.ResolveMessageRequest\x1a\".wxtoken.v1.ResolveMessageResponse\x12_\n\x0f\x43heckAuditValue\x12\".wxtoken.v1.CheckAuditValueRequest\x1a#.wxtoken.v1.CheckAuditValueResponse\"\x03\x90\x02\x01\x12N\n\x0bResealStore\x12\x1e.wxtoken.v1.ResealStoreRequest\x1a\x1f.wxtoken.v1.ResealStoreResponseb\x06proto3')
   ,
   dependencies=[google_dot_protobuf_dot_duration__pb2.DESCRIPTOR,google_dot_protobuf_dot_timestamp__pb2.DESCRIPTOR,wxtoken_dot_v1_dot_token__pb2.DESCRIPTOR,])
 
@@ -48,8 +48,8 @@ _TOKENMODE = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=2895,
-  serialized_end=2981,
+  serialized_start=3027,
+  serialized_end=3113,
 )
 _sym_db.RegisterEnumDescriptor(_TOKENMODE)
 
@@ -84,8 +84,8 @@ _REVOKELEAKEDTOKENRESPONSE_STEP = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=826,
-  serialized_end=911,
+  serialized_start=870,
+  serialized_end=955,
 )
 _sym_db.RegisterEnumDescriptor(_REVOKELEAKEDTOKENRESPONSE_STEP)
 
@@ -110,8 +110,8 @@ _RESOLVEMESSAGEREQUEST_RESOLUTION = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=1339,
-  serialized_end=1423,
+  serialized_start=1471,
+  serialized_end=1555,
 )
 _sym_db.RegisterEnumDescriptor(_RESOLVEMESSAGEREQUEST_RESOLUTION)
 
@@ -310,6 +310,13 @@ _FORCEREFRESHREQUEST = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='owner', full_name='wxtoken.v1.ForceRefreshRequest.owner', index=2,
+      number=3, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -323,7 +330,7 @@ _FORCEREFRESHREQUEST = _descriptor.Descriptor(
   oneofs=[
   ],
   serialized_start=470,
-  serialized_end=523,
+  serialized_end=567,
 )
 
 
@@ -353,8 +360,8 @@ _FORCEREFRESHRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=525,
-  serialized_end=591,
+  serialized_start=569,
+  serialized_end=635,
 )
 
 
@@ -391,8 +398,8 @@ _REVOKELEAKEDTOKENREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=593,
-  serialized_end=651,
+  serialized_start=637,
+  serialized_end=695,
 )
 
 
@@ -437,8 +444,8 @@ _REVOKELEAKEDTOKENRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=654,
-  serialized_end=911,
+  serialized_start=698,
+  serialized_end=955,
 )
 
 
@@ -463,6 +470,13 @@ _CLEARQUOTAREQUEST = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='owner', full_name='wxtoken.v1.ClearQuotaRequest.owner', index=2,
+      number=3, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -475,8 +489,8 @@ _CLEARQUOTAREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=913,
-  serialized_end=964,
+  serialized_start=957,
+  serialized_end=1052,
 )
 
 
@@ -513,8 +527,8 @@ _CLEARQUOTARESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=966,
-  serialized_end=1034,
+  serialized_start=1054,
+  serialized_end=1122,
 )
 
 
@@ -539,6 +553,13 @@ _GETUPSTREAMQUOTAREQUEST = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='owner', full_name='wxtoken.v1.GetUpstreamQuotaRequest.owner', index=2,
+      number=3, type=11, cpp_type=10, label=1,
+      has_default_value=False, default_value=None,
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -551,8 +572,8 @@ _GETUPSTREAMQUOTAREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1036,
-  serialized_end=1095,
+  serialized_start=1124,
+  serialized_end=1227,
 )
 
 
@@ -596,8 +617,8 @@ _GETUPSTREAMQUOTARESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1097,
-  serialized_end=1174,
+  serialized_start=1229,
+  serialized_end=1306,
 )
 
 
@@ -656,8 +677,8 @@ _RESOLVEMESSAGEREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1177,
-  serialized_end=1423,
+  serialized_start=1309,
+  serialized_end=1555,
 )
 
 
@@ -687,8 +708,8 @@ _RESOLVEMESSAGERESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1425,
-  serialized_end=1467,
+  serialized_start=1557,
+  serialized_end=1599,
 )
 
 
@@ -711,8 +732,8 @@ _LISTAPPSREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1469,
-  serialized_end=1486,
+  serialized_start=1601,
+  serialized_end=1618,
 )
 
 
@@ -798,8 +819,8 @@ _LISTAPPSRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1489,
-  serialized_end=1820,
+  serialized_start=1621,
+  serialized_end=1952,
 )
 
 
@@ -913,8 +934,8 @@ _APPSTATUS = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1823,
-  serialized_end=2379,
+  serialized_start=1955,
+  serialized_end=2511,
 )
 
 
@@ -958,8 +979,8 @@ _ENDPOINTUSAGE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2381,
-  serialized_end=2450,
+  serialized_start=2513,
+  serialized_end=2582,
 )
 
 
@@ -1003,8 +1024,8 @@ _UPSTREAMBUDGET = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2452,
-  serialized_end=2522,
+  serialized_start=2584,
+  serialized_end=2654,
 )
 
 
@@ -1055,8 +1076,8 @@ _HOURLYLIMITUSAGE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2524,
-  serialized_end=2604,
+  serialized_start=2656,
+  serialized_end=2736,
 )
 
 
@@ -1107,8 +1128,8 @@ _UPSTREAMHOLD = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2606,
-  serialized_end=2714,
+  serialized_start=2738,
+  serialized_end=2846,
 )
 
 
@@ -1159,17 +1180,20 @@ _CREDENTIALSTATUS = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=2717,
-  serialized_end=2893,
+  serialized_start=2849,
+  serialized_end=3025,
 )
 
 _CHECKAUDITVALUERESPONSE.fields_by_name['first_at'].message_type = google_dot_protobuf_dot_timestamp__pb2._TIMESTAMP
 _CHECKAUDITVALUERESPONSE.fields_by_name['last_at'].message_type = google_dot_protobuf_dot_timestamp__pb2._TIMESTAMP
+_FORCEREFRESHREQUEST.fields_by_name['owner'].message_type = wxtoken_dot_v1_dot_token__pb2._CREDENTIALOWNER
 _FORCEREFRESHRESPONSE.fields_by_name['credential'].message_type = wxtoken_dot_v1_dot_token__pb2._CREDENTIAL
 _REVOKELEAKEDTOKENRESPONSE.fields_by_name['step'].enum_type = _REVOKELEAKEDTOKENRESPONSE_STEP
 _REVOKELEAKEDTOKENRESPONSE.fields_by_name['credential'].message_type = wxtoken_dot_v1_dot_token__pb2._CREDENTIAL
 _REVOKELEAKEDTOKENRESPONSE.fields_by_name['wait'].message_type = google_dot_protobuf_dot_duration__pb2._DURATION
 _REVOKELEAKEDTOKENRESPONSE_STEP.containing_type = _REVOKELEAKEDTOKENRESPONSE
+_CLEARQUOTAREQUEST.fields_by_name['owner'].message_type = wxtoken_dot_v1_dot_token__pb2._CREDENTIALOWNER
+_GETUPSTREAMQUOTAREQUEST.fields_by_name['owner'].message_type = wxtoken_dot_v1_dot_token__pb2._CREDENTIALOWNER
 _RESOLVEMESSAGEREQUEST.fields_by_name['resolution'].enum_type = _RESOLVEMESSAGEREQUEST_RESOLUTION
 _RESOLVEMESSAGEREQUEST_RESOLUTION.containing_type = _RESOLVEMESSAGEREQUEST
 _LISTAPPSRESPONSE.fields_by_name['apps'].message_type = _APPSTATUS
@@ -1377,8 +1401,8 @@ _ADMINSERVICE = _descriptor.ServiceDescriptor(
   file=DESCRIPTOR,
   index=0,
   options=None,
-  serialized_start=2984,
-  serialized_end=3700,
+  serialized_start=3116,
+  serialized_end=3832,
   methods=[
   _descriptor.MethodDescriptor(
     name='ListApps',
