@@ -3,7 +3,9 @@
 // `authorized` event received by a follower gives every replica the authorizer's token; a
 // refresh's rotated refresh token is stored and used by a later leader; a kill -9 of the
 // leader, its restart, and then a stop of the next leader cost no ticket, no component
-// token and no authorizer token call while they are valid. Counted by the simulator.
+// token and no authorizer token call while they are valid; a follower refuses the quota
+// operations naming the leader. Counted by the simulator.
+import { Code } from "@connectrpc/connect";
 import { CredentialKind, type CredentialOwner } from "@wxtoken/api";
 import {
   e2e,
@@ -23,6 +25,7 @@ import {
   startCluster,
   tokenClient,
 } from "./testing/cluster.js";
+import { connectError } from "./testing/connect-error.js";
 import {
   AUTHORIZER_APP_ID,
   authorizerOwner,
@@ -32,6 +35,7 @@ import {
   openPlatformConfig,
   simPlatforms,
 } from "./testing/open-platform-fixture.js";
+import { platformsOf } from "./testing/stack.js";
 
 const ACCESS = CredentialKind.ACCESS_TOKEN;
 const teardown = new Teardown();
@@ -93,6 +97,25 @@ describe("Open Platform on three replicas", () => {
       };
     };
     const before = counts();
+    // The quota operations are the leader's: a follower names it and calls nothing.
+    const platforms = platformsOf(follower);
+    for (const asked of [
+      () =>
+        platforms.getComponentQuota(
+          { componentAppId: COMPONENT_APP_ID, authorizerAppId: "", cgiPath: "/cgi-bin/token" },
+          { headers: adminHeaders },
+        ),
+      () =>
+        platforms.clearComponentQuota(
+          { componentAppId: COMPONENT_APP_ID, authorizerAppId: "", reason: "45009" },
+          { headers: adminHeaders },
+        ),
+    ]) {
+      const refused = await connectError(asked());
+      expect(refused.code).toBe(Code.FailedPrecondition);
+      expect(refused.rawMessage).toContain(leader.id);
+    }
+    expect(sim.stats().calls["/cgi-bin/openapi/quota/get"]).toBeUndefined();
 
     // kill -9 of the leader: the next one serves what is stored, calling nothing.
     leader.process.signal("SIGKILL");
