@@ -3,6 +3,7 @@
 // URLs, an auth_code completed, the authorizers listed and reconciled, a quota cleared and
 // read; and get, refresh, watch and apps name the component and an authorizer as --app names
 // a WeCom app.
+import { createHash } from "node:crypto";
 import { CredentialKind } from "@wxtoken/api";
 import {
   authorizerTarget,
@@ -102,6 +103,23 @@ describe("tokenctl with a third-party platform", () => {
       expect(text).toContain(`app_id      ${target}\n`);
       expect(text).toContain(`value       ${credential?.value}\n`);
     }
+  });
+
+  it("sign signs a page with an authorizer's jsapi_ticket", async () => {
+    const url = "https://shop.example.com/page";
+    const signed = await tokenctlJson<{
+      appId: string;
+      signature: string;
+      nonceStr: string;
+      timestamp: string;
+    }>(grpcServer(), ...["sign", "--app", AUTHORIZER_NAME, "--url", url]);
+    expect(signed.appId).toBe(AUTHORIZER);
+    const { credential: ticket } = await fixture.value.client.tokens.getToken({
+      ...credentialTarget(AUTHORIZER_NAME),
+      kind: CredentialKind.JSAPI_TICKET,
+    });
+    const signing = `jsapi_ticket=${ticket?.value}&noncestr=${signed.nonceStr}&timestamp=${signed.timestamp}&url=${url}`;
+    expect(signed.signature).toBe(createHash("sha1").update(signing).digest("hex"));
   });
 
   it("refresh replaces an authorizer's token with one from WeChat", async () => {
