@@ -322,6 +322,41 @@ describe("message size", () => {
     // The server answers afterwards, on the same connection.
     expect((await getToken(transport)).credential?.value).not.toBe("");
   });
+  it.each(["1.1", "2"] as const)(
+    "refuses a Connect request larger than limits.max_message_bytes on the HTTP port, counted and logged once (HTTP/%s)",
+    async (httpVersion) => {
+      const before = await refusals("max_message_bytes");
+      // From an address of its own: the refusal log is once per peer address and minute.
+      const peer = httpVersion === "1.1" ? "127.0.0.2" : "127.0.0.3";
+      const transport =
+        httpVersion === "1.1"
+          ? createConnectTransport({
+              baseUrl: stack.httpUrl,
+              httpVersion,
+              nodeOptions: { localAddress: peer },
+            })
+          : createConnectTransport({
+              baseUrl: stack.httpUrl,
+              httpVersion,
+              nodeOptions: { localAddress: peer } as http2.ClientSessionOptions,
+            });
+      const oversized = "x".repeat(1_100_000);
+      for (let i = 0; i < 2; i += 1) {
+        const refused = await connectError(getToken(transport, oversized));
+        expect(refused.code).toBe(Code.ResourceExhausted);
+        expect(refused.rawMessage).toContain("1048576");
+      }
+      expect(await refusals("max_message_bytes")).toBe(before + 2);
+      const logged = loggedRefusals("max_message_bytes").filter((line) =>
+        line.includes(`"subject":"${peer}"`),
+      );
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain('"method":"/wxtoken.v1.TokenService/GetToken"');
+      expect(logged[0]).not.toContain("xxxx");
+      // The server answers afterwards.
+      expect((await getToken(transport)).credential?.value).not.toBe("");
+    },
+  );
 });
 
 describe("streams per connection", () => {
