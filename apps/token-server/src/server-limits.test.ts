@@ -4,16 +4,19 @@
 // connections (also past the process's own file-descriptor limit, under prlimit) leaves
 // new callers answered; one caller's WatchToken streams stop at its limit with
 // RESOURCE_EXHAUSTED; a stream that never reads is ended once its buffer is full while a
-// reading stream goes on. Each refusal is counted in wxtoken_limit_refusals_total.
+// reading stream goes on (on HTTP/2 on both ports, and a Connect stream over HTTP/1.1 from a
+// Python client that never reads); a request above max_message_bytes is refused on both
+// ports. Each refusal is counted in wxtoken_limit_refusals_total and logged.
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import * as http2 from "node:http2";
 import { connect, type Socket } from "node:net";
+import { join } from "node:path";
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { CredentialKind, TokenService, WatchTokenRequestSchema } from "@wxtoken/api";
-import { Teardown, waitFor } from "@wxtoken/testkit";
+import { spawnProcess, Teardown, waitFor } from "@wxtoken/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectError } from "./testing/connect-error.js";
 import {
@@ -31,6 +34,8 @@ const ACCESS = CredentialKind.ACCESS_TOKEN;
 const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
 const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+const PYTHON = "/usr/bin/python3";
+const NEVER_READING_CLIENT = join(import.meta.dirname, "testing", "never-reading-client.py");
 const WATCH_LIMIT = 3;
 const STREAMS_PER_CONNECTION = 8;
 const teardown = new Teardown();
@@ -304,6 +309,75 @@ describe("a stream that never reads", () => {
       cancel.abort();
     },
   );
+});
+
+describe("a Connect stream over HTTP/1.1 that never reads", () => {
+  it("is ended once the kernel's buffers and its own are full, while a reading stream goes on", async () => {
+    const before = await refusals("stream_buffer_messages");
+    const request = { appId: OTHER_APP_ID, kind: ACCESS };
+    const cancel = new AbortController();
+    teardown.add(() => cancel.abort());
+    // The reading stream: Connect over HTTP/1.1 as well.
+    const reading = clientFor(
+      TokenService,
+      createConnectTransport({ baseUrl: stack.httpUrl, httpVersion: "1.1" }),
+    )
+      .watchToken(request, { headers: bearer(OTHER_APP_KEY), signal: cancel.signal })
+      [Symbol.asyncIterator]();
+    let current = (await reading.next()).value?.credential;
+
+    const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, request));
+    const envelope = Buffer.alloc(5 + body.length);
+    envelope.writeUInt32BE(body.length, 1);
+    envelope.set(body, 5);
+    const { hostname, port } = new URL(stack.httpUrl);
+    const stalled = spawnProcess(
+      PYTHON,
+      [
+        NEVER_READING_CLIENT,
+        hostname,
+        port,
+        "/wxtoken.v1.TokenService/WatchToken",
+        envelope.toString("hex"),
+      ],
+      { teardown, name: "never-reading-client.py", env: { WXTOKEN_KEY: OTHER_APP_KEY } },
+    );
+    await stalled.waitForOutput(/^sent$/m);
+
+    const admin = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }));
+    const change = async () => {
+      await admin.refreshToken(
+        { ...request, staleValue: current?.value ?? "" },
+        { headers: bearer(ADMIN_KEY) },
+      );
+      const next = (await reading.next()).value?.credential;
+      expect(next?.generation).toBeGreaterThan(current?.generation ?? 0n);
+      current = next;
+    };
+    // What the stalled stream can take in before it is ended: the client's receive window
+    // and the server's socket send buffer (the kernel's, here kept small by the client's
+    // tiny window and segments), node's write buffer, then limits.stream_buffer_messages.
+    let changes = 0;
+    while ((await refusals("stream_buffer_messages")) === before) {
+      await change();
+      changes += 1;
+      expect(changes).toBeLessThan(1_000);
+    }
+    const logged = loggedRefusals("stream_buffer_messages");
+    expect(logged.some((line) => line.includes('"subject":"other"'))).toBe(true);
+
+    // Reading at last, the client gets what the kernel held, then the connection's end:
+    // the response was cut short (no end-stream message could get past what waited).
+    stalled.signal("SIGUSR1");
+    await stalled.exited;
+    const ended = JSON.parse(stalled.output().split("\n").filter(Boolean).at(-1) ?? "{}");
+    expect(ended).toMatchObject({ status: 200, complete: false, end_stream: null });
+    expect(ended.messages).toBeGreaterThan(0);
+    expect(ended.messages).toBeLessThan(changes + 1);
+    // The reading stream is still open: it gets the next change.
+    await change();
+    cancel.abort();
+  });
 });
 
 describe("message size", () => {
