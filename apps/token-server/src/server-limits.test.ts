@@ -107,8 +107,17 @@ describe("idle and slow connections", () => {
     expect(await refusals("handshake_timeout")).toBeGreaterThan(0);
   });
 
-  it("closes a slowloris HTTP/1.1 request whose headers never finish", async () => {
-    const socket = await open(new URL(stack.httpUrl).port);
+  it("closes a slowloris HTTP/1.1 request whose headers never finish, counted and logged", async () => {
+    const before = await refusals("handshake_timeout");
+    // From an address of its own: the refusal log is once per peer address and minute.
+    const socket = connect({
+      port: Number(new URL(stack.httpUrl).port),
+      host: "127.0.0.1",
+      localAddress: "127.0.0.4",
+    });
+    socket.on("error", () => {});
+    teardown.add(() => socket.destroy());
+    await once(socket, "connect");
     socket.write("GET /metrics HTTP/1.1\r\nHost: wxtoken\r\n");
     let answer = "";
     socket.on("data", (chunk: Buffer) => {
@@ -120,6 +129,13 @@ describe("idle and slow connections", () => {
     await closed(socket);
     clearInterval(trickle);
     expect(answer).not.toContain("wxtoken_");
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(await refusals("handshake_timeout")).toBe(before + 1);
+    const logged = loggedRefusals("handshake_timeout").filter((line) =>
+      line.includes('"subject":"127.0.0.4"'),
+    );
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('"waiting_for":"headers"');
   });
 
   it.each(FRONTS)("closes an HTTP/2 session that opens no stream (%s port)", async (front) => {
