@@ -4,7 +4,8 @@ Sends one request (the enveloped message given in hex) from a socket whose recei
 and segment size are as small as Linux allows, so the kernel holds little of what the
 server writes; prints "sent" and reads nothing until it gets SIGUSR1. Then it reads
 to the end and prints, as JSON: the HTTP status, the Connect messages received, the
-end-stream message if one came, and whether the chunked response was complete.
+end-stream message if one came, whether the chunked response was complete, and whether
+the connection was still open 10 s after the last byte (the server never ended it).
 
 Usage: never-reading-client.py HOST PORT PATH ENVELOPE_HEX (the bearer key in WXTOKEN_KEY)
 """
@@ -60,13 +61,19 @@ def main():
     sock.sendall(head.encode("latin-1") + envelope)
     print("sent", flush=True)
     signal.sigwait({signal.SIGUSR1})
+    # A connection the server did not end would be read forever: 10 s, then say so.
+    sock.settimeout(10)
     received = bytearray()
     reset = False
+    timed_out = False
     while True:
         try:
             chunk = sock.recv(65536)
         except ConnectionResetError:
             reset = True
+            break
+        except TimeoutError:
+            timed_out = True
             break
         if not chunk:
             break
@@ -84,6 +91,7 @@ def main():
                 "end_stream": end_stream[0] if end_stream else None,
                 "complete": complete,
                 "reset": reset,
+                "timed_out": timed_out,
             }
         ),
         flush=True,
