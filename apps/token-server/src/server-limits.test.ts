@@ -1,14 +1,15 @@
 // End to end, the resource limits tried as an attacker would (config `limits`, set low so
 // the test stays fast): connections that send nothing, a slowloris HTTP/1.1 request and an
 // HTTP/2 session that opens no stream are closed on both ports; a flood of idle
-// connections (also past the process's own file-descriptor limit, under prlimit) leaves
+// connections (20,000 of them; also past the process's own file-descriptor limit, under
+// prlimit) leaves
 // new callers answered; one caller's WatchToken streams stop at its limit with
 // RESOURCE_EXHAUSTED; a stream that never reads is ended once its buffer is full while a
 // reading stream goes on (on HTTP/2 on both ports, and a Connect stream over HTTP/1.1 from a
 // Python client that never reads); a request above max_message_bytes is refused on both
 // ports. Each refusal is counted in wxtoken_limit_refusals_total and logged.
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as http2 from "node:http2";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
@@ -37,6 +38,7 @@ const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
 const PYTHON = "/usr/bin/python3";
 const NEVER_READING_CLIENT = join(import.meta.dirname, "testing", "never-reading-client.py");
 const WATCH_LIMIT = 3;
+const MAX_CONNECTIONS = 20;
 const STREAMS_PER_CONNECTION = 8;
 const teardown = new Teardown();
 afterAll(() => teardown.run(), 30_000);
@@ -49,7 +51,7 @@ beforeAll(async () => {
       limits: {
         handshake_timeout_s: 1,
         idle_timeout_s: 1,
-        max_connections: 20,
+        max_connections: MAX_CONNECTIONS,
         watch_streams_per_caller: WATCH_LIMIT,
         stream_buffer_messages: 2,
         max_streams_per_connection: STREAMS_PER_CONNECTION,
@@ -175,6 +177,47 @@ describe("a flood of idle connections", () => {
     expect(flood.filter((socket) => socket.closed).length).toBeGreaterThan(0);
     expect(await refusals("max_connections")).toBeGreaterThan(0);
   });
+
+  it("leaves new callers answered after 20,000 idle connections, holding no more than its cap", async () => {
+    const descriptors = () => readdirSync(`/proc/${stack.process.pid}/fd`).length;
+    const before = { refused: await refusals("max_connections"), descriptors: descriptors() };
+    // Open sockets, each dropped here as soon as the server drops it.
+    const held = new Set<Socket>();
+    teardown.add(() => {
+      for (const socket of held) {
+        socket.destroy();
+      }
+    });
+    const connectIdle = (port: string) =>
+      new Promise<void>((resolve) => {
+        const socket = connect(Number(port), "127.0.0.1");
+        held.add(socket);
+        socket.on("error", () => {});
+        socket.once("connect", () => resolve());
+        socket.once("close", () => {
+          held.delete(socket);
+          resolve();
+        });
+      });
+    const BATCH = 500;
+    for (const front of FRONTS) {
+      for (let opened = 0; opened < 10_000; opened += BATCH) {
+        await Promise.all(Array.from({ length: BATCH }, () => connectIdle(portOf(front))));
+      }
+    }
+    const { credential: viaGrpc } = await getToken(createGrpcTransport({ baseUrl: stack.grpcUrl }));
+    const { credential: viaConnect } = await getToken(
+      createConnectTransport({ baseUrl: stack.httpUrl, httpVersion: "1.1" }),
+    );
+    expect(viaGrpc?.value).not.toBe("");
+    expect(viaConnect?.value).toBe(viaGrpc?.value);
+    // All but what the two ports may hold were refused, and the server holds no more.
+    expect(await refusals("max_connections")).toBeGreaterThanOrEqual(
+      before.refused + 20_000 - 2 * MAX_CONNECTIONS,
+    );
+    expect(descriptors()).toBeLessThanOrEqual(before.descriptors + 2 * MAX_CONNECTIONS + 10);
+    expect(stack.process.output()).not.toMatch(/EMFILE|too many open files/i);
+  }, 120_000);
 
   it("leaves new callers answered when the flood exceeds the process's file-descriptor limit", async () => {
     // 256 descriptors: the default limits.max_connections keeps each port at 96 connections.
