@@ -2,8 +2,7 @@
 // the test stays fast): connections that send nothing, a slowloris HTTP/1.1 request and an
 // HTTP/2 session that opens no stream are closed on both ports; a flood of idle
 // connections (20,000 of them; also past the process's own file-descriptor limit, under
-// prlimit) leaves
-// new callers answered; one caller's WatchToken streams stop at its limit with
+// prlimit) leaves new callers answered; one caller's WatchToken streams stop at its limit with
 // RESOURCE_EXHAUSTED; a stream that never reads is ended once its buffer is full while a
 // reading stream goes on (on HTTP/2 on both ports, and a Connect stream over HTTP/1.1 from a
 // Python client that never reads); a request above max_message_bytes is refused on both
