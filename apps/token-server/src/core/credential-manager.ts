@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
 import type { AppConfig, OpenPlatformConfig } from "../config/schema.js";
 import { decodeCredential, keys } from "../store/keys.js";
-import { type KvStore, loadAndWatch } from "../store/kv-store.js";
+import { type KvEntry, type KvStore, loadAndWatch } from "../store/kv-store.js";
 import type { AdminOperations } from "./admin-operations.js";
 import { componentKey, type OpenPlatformUpstream } from "./component-source.js";
 import type { CoreObserver } from "./core-observer.js";
@@ -298,14 +298,19 @@ export class CredentialManager {
       }),
     );
     this.applyRegistry();
+    const ticketStored = (entry: KvEntry) =>
+      this.ticketArrived(
+        entry.key.slice(keys.componentTickets.length),
+        decodeTicket(entry.value).receivedAt,
+      );
     this.unsubscribes.push(
-      this.deps.store.watch(keys.componentTickets, (event) => {
-        if (event.type === "put") {
-          this.ticketArrived(
-            event.entry.key.slice(keys.componentTickets.length),
-            decodeTicket(event.entry.value).receivedAt,
-          );
-        }
+      await loadAndWatch(this.deps.store, keys.componentTickets, {
+        loaded: (entries) => entries.forEach(ticketStored),
+        changed: (event) => {
+          if (event.type === "put") {
+            ticketStored(event.entry);
+          }
+        },
       }),
       await loadAndWatch(this.deps.store, keys.credentials, {
         loaded: (entries) => {
