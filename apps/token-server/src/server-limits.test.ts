@@ -479,7 +479,14 @@ describe("message size", () => {
           : createConnectTransport({
               baseUrl: stack.httpUrl,
               httpVersion,
-              nodeOptions: { localAddress: peer } as http2.ClientSessionOptions,
+              nodeOptions: {
+                createConnection: (authority: URL) =>
+                  connect({
+                    host: authority.hostname,
+                    port: Number(authority.port),
+                    localAddress: peer,
+                  }),
+              },
             });
       const oversized = "x".repeat(1_100_000);
       for (let i = 0; i < 2; i += 1) {
