@@ -1,19 +1,22 @@
 // End to end, the resource limits tried as an attacker would (config `limits`, set low so
 // the test stays fast): connections that send nothing, a slowloris HTTP/1.1 request and an
 // HTTP/2 session that opens no stream are closed on both ports; a flood of idle
-// connections (also past the process's own file-descriptor limit, under prlimit) leaves
-// new callers answered; one caller's WatchToken streams stop at its limit with
+// connections (20,000 of them; also past the process's own file-descriptor limit, under
+// prlimit) leaves new callers answered; one caller's WatchToken streams stop at its limit with
 // RESOURCE_EXHAUSTED; a stream that never reads is ended once its buffer is full while a
-// reading stream goes on. Each refusal is counted in wxtoken_limit_refusals_total.
+// reading stream goes on (on HTTP/2 on both ports, and a Connect stream over HTTP/1.1 from a
+// Python client that never reads); a request above max_message_bytes is refused on both
+// ports. Each refusal is counted in wxtoken_limit_refusals_total and logged.
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as http2 from "node:http2";
 import { connect, type Socket } from "node:net";
+import { join } from "node:path";
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { CredentialKind, TokenService, WatchTokenRequestSchema } from "@wxtoken/api";
-import { Teardown, waitFor } from "@wxtoken/testkit";
+import { spawnProcess, Teardown, waitFor } from "@wxtoken/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectError } from "./testing/connect-error.js";
 import {
@@ -31,7 +34,10 @@ const ACCESS = CredentialKind.ACCESS_TOKEN;
 const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
 const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+const PYTHON = "/usr/bin/python3";
+const NEVER_READING_CLIENT = join(import.meta.dirname, "testing", "never-reading-client.py");
 const WATCH_LIMIT = 3;
+const MAX_CONNECTIONS = 20;
 const STREAMS_PER_CONNECTION = 8;
 const teardown = new Teardown();
 afterAll(() => teardown.run(), 30_000);
@@ -44,7 +50,7 @@ beforeAll(async () => {
       limits: {
         handshake_timeout_s: 1,
         idle_timeout_s: 1,
-        max_connections: 20,
+        max_connections: MAX_CONNECTIONS,
         watch_streams_per_caller: WATCH_LIMIT,
         stream_buffer_messages: 2,
         max_streams_per_connection: STREAMS_PER_CONNECTION,
@@ -77,12 +83,24 @@ async function refusals(limit: string): Promise<number> {
   return line === undefined ? 0 : Number(line.split(" ")[1]);
 }
 
-/** The server's log lines about `limit`. */
-const loggedRefusals = (limit: string) =>
-  stack.process
-    .output()
-    .split("\n")
-    .filter((line) => line.includes(`"limit":"${limit}"`));
+/**
+ * The server's log lines about `limit` (from `subject`), once one has come: a line may reach
+ * the test after the metric counted with it (written asynchronously, through a pipe, on a
+ * machine that may be busy).
+ */
+async function loggedRefusals(limit: string, subject?: string): Promise<string[]> {
+  const lines = () =>
+    stack.process
+      .output()
+      .split("\n")
+      .filter(
+        (line) =>
+          line.includes(`"limit":"${limit}"`) &&
+          (subject === undefined || line.includes(`"subject":"${subject}"`)),
+      );
+  await expect.poll(() => lines().length, { timeout: 10_000 }).toBeGreaterThan(0);
+  return lines();
+}
 
 const getToken = (transport: Transport, appId: string = APP_ID) =>
   clientFor(TokenService, transport).getToken(
@@ -102,8 +120,17 @@ describe("idle and slow connections", () => {
     expect(await refusals("handshake_timeout")).toBeGreaterThan(0);
   });
 
-  it("closes a slowloris HTTP/1.1 request whose headers never finish", async () => {
-    const socket = await open(new URL(stack.httpUrl).port);
+  it("closes a slowloris HTTP/1.1 request whose headers never finish, counted and logged", async () => {
+    const before = await refusals("handshake_timeout");
+    // From an address of its own: the refusal log is once per peer address and minute.
+    const socket = connect({
+      port: Number(new URL(stack.httpUrl).port),
+      host: "127.0.0.1",
+      localAddress: "127.0.0.4",
+    });
+    socket.on("error", () => {});
+    teardown.add(() => socket.destroy());
+    await once(socket, "connect");
     socket.write("GET /metrics HTTP/1.1\r\nHost: wxtoken\r\n");
     let answer = "";
     socket.on("data", (chunk: Buffer) => {
@@ -115,6 +142,11 @@ describe("idle and slow connections", () => {
     await closed(socket);
     clearInterval(trickle);
     expect(answer).not.toContain("wxtoken_");
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(await refusals("handshake_timeout")).toBe(before + 1);
+    const logged = await loggedRefusals("handshake_timeout", "127.0.0.4");
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('"waiting_for":"headers"');
   });
 
   it.each(FRONTS)("closes an HTTP/2 session that opens no stream (%s port)", async (front) => {
@@ -145,6 +177,47 @@ describe("a flood of idle connections", () => {
     expect(flood.filter((socket) => socket.closed).length).toBeGreaterThan(0);
     expect(await refusals("max_connections")).toBeGreaterThan(0);
   });
+
+  it("leaves new callers answered after 20,000 idle connections, holding no more than its cap", async () => {
+    const descriptors = () => readdirSync(`/proc/${stack.process.pid}/fd`).length;
+    const before = { refused: await refusals("max_connections"), descriptors: descriptors() };
+    // Open sockets, each dropped here as soon as the server drops it.
+    const held = new Set<Socket>();
+    teardown.add(() => {
+      for (const socket of held) {
+        socket.destroy();
+      }
+    });
+    const connectIdle = (port: string) =>
+      new Promise<void>((resolve) => {
+        const socket = connect(Number(port), "127.0.0.1");
+        held.add(socket);
+        socket.on("error", () => {});
+        socket.once("connect", () => resolve());
+        socket.once("close", () => {
+          held.delete(socket);
+          resolve();
+        });
+      });
+    const BATCH = 500;
+    for (const front of FRONTS) {
+      for (let opened = 0; opened < 10_000; opened += BATCH) {
+        await Promise.all(Array.from({ length: BATCH }, () => connectIdle(portOf(front))));
+      }
+    }
+    const { credential: viaGrpc } = await getToken(createGrpcTransport({ baseUrl: stack.grpcUrl }));
+    const { credential: viaConnect } = await getToken(
+      createConnectTransport({ baseUrl: stack.httpUrl, httpVersion: "1.1" }),
+    );
+    expect(viaGrpc?.value).not.toBe("");
+    expect(viaConnect?.value).toBe(viaGrpc?.value);
+    // All but what the two ports may hold were refused, and the server holds no more.
+    expect(await refusals("max_connections")).toBeGreaterThanOrEqual(
+      before.refused + 20_000 - 2 * MAX_CONNECTIONS,
+    );
+    expect(descriptors()).toBeLessThanOrEqual(before.descriptors + 2 * MAX_CONNECTIONS + 10);
+    expect(stack.process.output()).not.toMatch(/EMFILE|too many open files/i);
+  }, 120_000);
 
   it("leaves new callers answered when the flood exceeds the process's file-descriptor limit", async () => {
     // 256 descriptors: the default limits.max_connections keeps each port at 96 connections.
@@ -190,10 +263,7 @@ describe("WatchToken limits", () => {
     expect((await other.next()).value?.credential?.value).toBeTruthy();
     expect(await refusals("watch_streams_per_caller")).toBe(3);
     // Logged once for the caller in the minute, not once per refusal.
-    const lines = stack.process
-      .output()
-      .split("\n")
-      .filter((line) => line.includes('"limit":"watch_streams_per_caller"'));
+    const lines = await loggedRefusals("watch_streams_per_caller");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('"subject":"admin"');
 
@@ -203,6 +273,10 @@ describe("WatchToken limits", () => {
       const again = watch(ADMIN_KEY, APP_ID);
       return (await again.next()).value?.credential?.value;
     });
+    // None of these streams reads on: ended here, so that none fills its buffer in a later test.
+    for (const cancel of cancels) {
+      cancel.abort();
+    }
   });
 });
 
@@ -294,16 +368,83 @@ describe("a stream that never reads", () => {
         // ENHANCE_YOUR_CALM, which gRPC clients read as RESOURCE_EXHAUSTED.
         expect(ended.reset).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
       }
-      const logged = stack.process
-        .output()
-        .split("\n")
-        .filter((line) => line.includes('"limit":"stream_buffer_messages"'));
-      expect(logged.some((line) => line.includes('"subject":"other"'))).toBe(true);
+      expect(await loggedRefusals("stream_buffer_messages", "other")).not.toHaveLength(0);
       // The reading stream is still open: it gets the next change.
       await change();
       cancel.abort();
     },
   );
+});
+
+describe("a Connect stream over HTTP/1.1 that never reads", () => {
+  it("is ended once the kernel's buffers and its own are full, while a reading stream goes on", async () => {
+    const before = await refusals("stream_buffer_messages");
+    const request = { appId: OTHER_APP_ID, kind: ACCESS };
+    const cancel = new AbortController();
+    teardown.add(() => cancel.abort());
+    // The reading stream: Connect over HTTP/1.1 as well.
+    const reading = clientFor(
+      TokenService,
+      createConnectTransport({ baseUrl: stack.httpUrl, httpVersion: "1.1" }),
+    )
+      .watchToken(request, { headers: bearer(OTHER_APP_KEY), signal: cancel.signal })
+      [Symbol.asyncIterator]();
+    let current = (await reading.next()).value?.credential;
+
+    const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, request));
+    const envelope = Buffer.alloc(5 + body.length);
+    envelope.writeUInt32BE(body.length, 1);
+    envelope.set(body, 5);
+    const { hostname, port } = new URL(stack.httpUrl);
+    const stalled = spawnProcess(
+      PYTHON,
+      [
+        NEVER_READING_CLIENT,
+        hostname,
+        port,
+        "/wxtoken.v1.TokenService/WatchToken",
+        envelope.toString("hex"),
+      ],
+      { teardown, name: "never-reading-client.py", env: { WXTOKEN_KEY: OTHER_APP_KEY } },
+    );
+    await stalled.waitForOutput(/^sent$/m);
+
+    const admin = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }));
+    const change = async () => {
+      await admin.refreshToken(
+        { ...request, staleValue: current?.value ?? "" },
+        { headers: bearer(ADMIN_KEY) },
+      );
+      const next = (await reading.next()).value?.credential;
+      expect(next?.generation).toBeGreaterThan(current?.generation ?? 0n);
+      current = next;
+    };
+    // What the stalled stream can take in before it is ended: the client's receive window
+    // and the server's socket send buffer (the kernel's, here kept small by the client's
+    // tiny window and segments), node's write buffer, then limits.stream_buffer_messages.
+    let changes = 0;
+    while ((await refusals("stream_buffer_messages")) === before) {
+      await change();
+      changes += 1;
+      expect(changes).toBeLessThan(1_000);
+    }
+    // Reading at last, the client gets what the kernel held, then the connection's end:
+    // the response was cut short (no end-stream message could get past what waited).
+    stalled.signal("SIGUSR1");
+    await stalled.exited;
+    const ended = JSON.parse(stalled.output().split("\n").filter(Boolean).at(-1) ?? "{}");
+    expect(ended).toMatchObject({
+      status: 200,
+      complete: false,
+      end_stream: null,
+      timed_out: false,
+    });
+    expect(ended.messages).toBeGreaterThan(0);
+    expect(ended.messages).toBeLessThan(changes + 1);
+    // The reading stream is still open: it gets the next change.
+    await change();
+    cancel.abort();
+  });
 });
 
 describe("message size", () => {
@@ -316,12 +457,54 @@ describe("message size", () => {
       expect(refused.rawMessage).toContain("limits.max_message_bytes = 1048576");
     }
     expect(await refusals("max_message_bytes")).toBe(before + 2);
-    const logged = loggedRefusals("max_message_bytes");
+    const logged = await loggedRefusals("max_message_bytes");
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain('"subject":"127.0.0.1"');
     // The server answers afterwards, on the same connection.
     expect((await getToken(transport)).credential?.value).not.toBe("");
   });
+  it.each(["1.1", "2"] as const)(
+    "refuses a Connect request larger than limits.max_message_bytes on the HTTP port, counted and logged once (HTTP/%s)",
+    async (httpVersion) => {
+      const before = await refusals("max_message_bytes");
+      // From an address of its own: the refusal log is once per peer address and minute.
+      const peer = httpVersion === "1.1" ? "127.0.0.2" : "127.0.0.3";
+      const transport =
+        httpVersion === "1.1"
+          ? createConnectTransport({
+              baseUrl: stack.httpUrl,
+              httpVersion,
+              nodeOptions: { localAddress: peer },
+            })
+          : createConnectTransport({
+              baseUrl: stack.httpUrl,
+              httpVersion,
+              nodeOptions: {
+                createConnection: (authority: URL) =>
+                  connect({
+                    host: authority.hostname,
+                    port: Number(authority.port),
+                    localAddress: peer,
+                  }),
+              },
+            });
+      const oversized = "x".repeat(1_100_000);
+      for (let i = 0; i < 2; i += 1) {
+        const refused = await connectError(getToken(transport, oversized));
+        expect(refused.code).toBe(Code.ResourceExhausted);
+        expect(refused.rawMessage).toBe(
+          "the request message is larger than limits.max_message_bytes = 1048576",
+        );
+      }
+      expect(await refusals("max_message_bytes")).toBe(before + 2);
+      const logged = await loggedRefusals("max_message_bytes", peer);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain('"method":"/wxtoken.v1.TokenService/GetToken"');
+      expect(logged[0]).not.toContain("xxxx");
+      // The server answers afterwards.
+      expect((await getToken(transport)).credential?.value).not.toBe("");
+    },
+  );
 });
 
 describe("streams per connection", () => {
@@ -406,7 +589,7 @@ describe("streams per connection", () => {
       expect(answered["grpc-status"]).toBe(String(Code.Unauthenticated));
       session.destroy();
       // Logged once for the peer in the minute, whatever the port and the count.
-      expect(loggedRefusals("max_streams_per_connection")).toHaveLength(1);
+      expect(await loggedRefusals("max_streams_per_connection")).toHaveLength(1);
       const { credential } = await getToken(createGrpcTransport({ baseUrl: stack.grpcUrl }));
       expect(credential?.value).not.toBe("");
     },

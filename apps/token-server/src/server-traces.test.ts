@@ -1,7 +1,8 @@
 // Traces, in process: a token-server with otel.endpoint set and an in-memory exporter in
 // place of OTLP, the simulator for WeChat. An RPC carrying a W3C traceparent (gRPC metadata
 // or an HTTP header) gives a server span in that trace, and the WeChat call it causes a
-// child span of it. Without otel.endpoint no tracer provider is registered. And a
+// child span of it; so does a request of the WeChat gateway on the HTTP port. Without
+// otel.endpoint no tracer provider is registered. And a
 // token-server process exports its spans over OTLP/HTTP to a collector at otel.endpoint.
 import { createHash } from "node:crypto";
 import { once } from "node:events";
@@ -28,6 +29,7 @@ import { startTokenServer } from "./server.js";
 import { bearer, clientFor, type Front, startStack, transportFor } from "./testing/stack.js";
 
 const STABLE = "/cgi-bin/stable_token";
+const TEMPLATE = "/cgi-bin/message/template/send";
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_SPAN_ID = "00f067aa0ba902b7";
 const teardown = new Teardown();
@@ -182,6 +184,58 @@ describe("traces", () => {
       expect(span?.spanContext().traceId).toBe(TRACE_ID);
     },
   );
+
+  it("a gateway request with a traceparent is a server span in that trace, the call it forwards a child span", async () => {
+    const exporter = new InMemorySpanExporter();
+    const { sim, server } = await startServer(
+      { endpoint: "http://127.0.0.1:9/v1/traces" },
+      new SimpleSpanProcessor({ exporter }),
+    );
+    const gateway = `http://127.0.0.1:${server.httpPort}`;
+    // WeChat's classic token endpoint, answered from memory: a span without a child.
+    const answer = await fetch(
+      `${gateway}/cgi-bin/token?grant_type=client_credential&appid=${e2e.appId}&secret=${e2e.adminKey}`,
+      { headers: { traceparent: headers.traceparent } },
+    );
+    const { access_token: token } = (await answer.json()) as { access_token: string };
+    expect(token).toBeTruthy();
+    // A call proxied to WeChat with the token it handed out.
+    const forwarded = await fetch(`${gateway}${TEMPLATE}?access_token=${token}`, {
+      method: "POST",
+      headers: { traceparent: headers.traceparent, "content-type": "application/json" },
+      body: JSON.stringify({ touser: "oUser0000000000000000000001A", template_id: "tpl-trace" }),
+    });
+    expect(forwarded.status).toBe(200);
+    await forwarded.arrayBuffer();
+    expect(sim.stats().calls[TEMPLATE]).toBe(1);
+
+    const spans = () => exporter.getFinishedSpans();
+    const named = (name: string) => spans().filter((span) => span.name === name);
+    // A span ends when its answer is done, which the client may see first.
+    await expect.poll(() => named(`POST ${TEMPLATE}`).length).toBe(1);
+    const [tokenSpan] = named("GET /cgi-bin/token");
+    const [proxySpan] = named(`POST ${TEMPLATE}`);
+    for (const span of [tokenSpan, proxySpan]) {
+      expect(span?.kind).toBe(SpanKind.SERVER);
+      expect(span?.spanContext().traceId).toBe(TRACE_ID);
+      expect(span?.parentSpanContext?.spanId).toBe(PARENT_SPAN_ID);
+      expect(span?.attributes["http.response.status_code"]).toBe(200);
+    }
+    expect(proxySpan?.attributes).toMatchObject({
+      "http.request.method": "POST",
+      "url.path": TEMPLATE,
+    });
+    const [upstream] = named(`WeChat ${TEMPLATE}`);
+    expect(upstream?.kind).toBe(SpanKind.CLIENT);
+    expect(upstream?.parentSpanContext?.spanId).toBe(proxySpan?.spanContext().spanId);
+    expect(
+      spans().filter((span) => span.parentSpanContext?.spanId === tokenSpan?.spanContext().spanId),
+    ).toHaveLength(0);
+    // Neither the token nor the caller's key (both in the query) in any span.
+    const exported = JSON.stringify(spans().map(({ name, attributes }) => ({ name, attributes })));
+    expect(exported).not.toContain(token);
+    expect(exported).not.toContain(e2e.adminKey);
+  });
 
   it("registers no tracer provider without otel.endpoint, and unregisters its own at stop", async () => {
     const { server, tokens } = await startServer({});

@@ -14,12 +14,17 @@ import { Tracing, type TracingOptions } from "./observability/tracing.js";
 import { openAuditTrail } from "./security/audit-trail.js";
 import { createServiceGraph } from "./service-graph.js";
 import { failsAs, StartupError } from "./startup-error.js";
-import { type RunningConnectServer, startConnectServer } from "./transport/connect.js";
+import {
+  type HttpRoute,
+  type RunningConnectServer,
+  startConnectServer,
+} from "./transport/connect.js";
 import { defaultMaxConnections } from "./transport/connection-budget.js";
 import { type RunningGrpcServer, startGrpcServer } from "./transport/grpc.js";
 import type { PortOptions } from "./transport/port-options.js";
 import { TlsTerminator } from "./transport/tls-terminator.js";
 import { tracedBinding } from "./transport/traced-binding.js";
+import { tracedRoute } from "./transport/traced-route.js";
 
 export interface RunningTokenServer {
   readonly replicaId: string;
@@ -120,6 +125,7 @@ export async function startTokenServer(
     tracing === undefined
       ? graph.bindings
       : graph.bindings.map((binding) => tracedBinding(binding, tracing));
+  const gateway: HttpRoute = (request, response) => graph.gateway.handle(request, response);
   const reloader =
     options.configPath === undefined
       ? undefined
@@ -182,7 +188,7 @@ export async function startTokenServer(
       (method) => metrics.rpc("connect", method),
       { "/metrics": metricsRoute(metrics.registry), ...statusPageRoutes() },
       onFailure,
-      (request, response) => graph.gateway.handle(request, response),
+      tracing === undefined ? gateway : tracedRoute(gateway, tracing),
     ).catch(failsAs("listen.http", config.listen.http));
   } catch (error) {
     await release(0);

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import type { Coordinator } from "../cluster/coordinator.js";
 import type { AppConfig, OpenPlatformConfig } from "../config/schema.js";
 import { decodeCredential, keys } from "../store/keys.js";
-import type { KvStore } from "../store/kv-store.js";
+import { type KvEntry, type KvStore, loadAndWatch } from "../store/kv-store.js";
 import type { AdminOperations } from "./admin-operations.js";
 import { componentKey, type OpenPlatformUpstream } from "./component-source.js";
 import type { CoreObserver } from "./core-observer.js";
@@ -278,39 +278,52 @@ export class CredentialManager {
   /** Loads stored credentials, follows the store, and refreshes while this replica leads. */
   async start(): Promise<void> {
     this.unsubscribes.push(
-      this.deps.store.watch(keys.authorizers, (event) => {
-        if (event.type === "put") {
-          this.applyAuthorizer(...this.authorizerOf(event.entry.value));
-        } else {
-          this.applyAuthorizer(event.key.slice(keys.authorizers.length), undefined);
-        }
-      }),
-      this.deps.store.watch(keys.componentTickets, (event) => {
-        if (event.type === "put") {
-          this.ticketArrived(
-            event.entry.key.slice(keys.componentTickets.length),
-            decodeTicket(event.entry.value).receivedAt,
-          );
-        }
+      await loadAndWatch(this.deps.store, keys.authorizers, {
+        loaded: (entries) => {
+          for (const entry of entries) {
+            const [key, known] = this.authorizerOf(entry.value);
+            if (known !== undefined) {
+              this.authorizers.set(key, known);
+            }
+          }
+        },
+        changed: (event) => {
+          if (event.type === "put") {
+            this.applyAuthorizer(...this.authorizerOf(event.entry.value));
+          } else {
+            this.applyAuthorizer(event.key.slice(keys.authorizers.length), undefined);
+          }
+        },
       }),
     );
-    for (const entry of await this.deps.store.list(keys.authorizers)) {
-      const [key, known] = this.authorizerOf(entry.value);
-      if (known !== undefined) {
-        this.authorizers.set(key, known);
-      }
-    }
     this.applyRegistry();
+    const ticketStored = (entry: KvEntry) =>
+      this.ticketArrived(
+        entry.key.slice(keys.componentTickets.length),
+        decodeTicket(entry.value).receivedAt,
+      );
     this.unsubscribes.push(
-      this.deps.store.watch(keys.credentials, (event) => {
-        if (event.type === "put") {
-          this.applyStored(event.entry.value);
-        }
+      await loadAndWatch(this.deps.store, keys.componentTickets, {
+        loaded: (entries) => entries.forEach(ticketStored),
+        changed: (event) => {
+          if (event.type === "put") {
+            ticketStored(event.entry);
+          }
+        },
+      }),
+      await loadAndWatch(this.deps.store, keys.credentials, {
+        loaded: (entries) => {
+          for (const entry of entries) {
+            this.applyStored(entry.value);
+          }
+        },
+        changed: (event) => {
+          if (event.type === "put") {
+            this.applyStored(event.entry.value);
+          }
+        },
       }),
     );
-    for (const entry of await this.deps.store.list(keys.credentials)) {
-      this.applyStored(entry.value);
-    }
     this.unsubscribes.push(
       this.deps.coordinator.onLeadershipChange((leading) => this.lead(leading)),
     );

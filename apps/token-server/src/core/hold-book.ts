@@ -9,7 +9,7 @@
 import { WeChatError } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import { decodeJson, encodeJson, keys } from "../store/keys.js";
-import type { KvStore, Unsubscribe } from "../store/kv-store.js";
+import { type KvStore, loadAndWatch, type Unsubscribe } from "../store/kv-store.js";
 
 export interface Hold {
   readonly appId: string;
@@ -40,16 +40,20 @@ export class HoldBook {
 
   /** Loads the stored holds and follows the store's changes. */
   async start(): Promise<void> {
-    this.unsubscribe = this.deps.store.watch(keys.holds, (event) => {
-      if (event.type === "put") {
-        this.remember(decodeJson<Hold>(event.entry.value));
-      } else {
-        this.holds.delete(event.key);
-      }
+    this.unsubscribe = await loadAndWatch(this.deps.store, keys.holds, {
+      loaded: (entries) => {
+        for (const entry of entries) {
+          this.remember(decodeJson<Hold>(entry.value));
+        }
+      },
+      changed: (event) => {
+        if (event.type === "put") {
+          this.remember(decodeJson<Hold>(event.entry.value));
+        } else {
+          this.holds.delete(event.key);
+        }
+      },
     });
-    for (const entry of await this.deps.store.list(keys.holds)) {
-      this.remember(decodeJson<Hold>(entry.value));
-    }
   }
 
   stop(): void {

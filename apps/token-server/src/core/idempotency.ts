@@ -78,44 +78,39 @@ export class IdempotencyRecords {
   async claim(appId: string, clientMsgId: string, signal: AbortSignal): Promise<Claim> {
     const key = this.key(appId, clientMsgId);
     for (;;) {
-      const changed = this.nextChange(key, signal);
-      try {
-        const entry = await this.read(() => this.store.get(key));
-        if (entry === undefined) {
-          const revision = await this.read(() =>
-            this.store.put(key, encodeJson(this.pending()), {
-              ifRevision: 0n,
-              ttlMs: DEDUP_WINDOW_MS,
-            }),
-          );
-          if (revision !== undefined) {
-            return { owned: true, settle: (record) => this.settle(key, record) };
-          }
-          continue;
+      const entry = await this.read(() => this.store.get(key));
+      if (entry === undefined) {
+        const revision = await this.read(() =>
+          this.store.put(key, encodeJson(this.pending()), {
+            ifRevision: 0n,
+            ttlMs: DEDUP_WINDOW_MS,
+          }),
+        );
+        if (revision !== undefined) {
+          return { owned: true, settle: (record) => this.settle(key, record) };
         }
-        const record = decodeJson<SendRecord>(entry.value);
-        if (record.state === "sent") {
-          return { owned: false, msgId: record.msgId };
-        }
-        if (
-          record.state === "unknown" ||
-          this.abandoned(record) ||
-          this.now() - record.at > PENDING_STALE_MS
-        ) {
-          throw new SendOutcomeUnknownError(
-            `client_msg_id ${clientMsgId}: the first send, attempted at ${since(record.at)}, may or may not have reached WeChat; it is not sent again until an operator resolves it (AdminService.ResolveMessage)`,
-          );
-        }
-        if (signal.aborted) {
-          throw new SendInProgressError(
-            `client_msg_id ${clientMsgId}: the first send, started at ${since(record.at)}, is still in progress; ask again for its result`,
-            { retryAfterMs: RECHECK_MS },
-          );
-        }
-        await changed.promise;
-      } finally {
-        changed.cancel();
+        continue;
       }
+      const record = decodeJson<SendRecord>(entry.value);
+      if (record.state === "sent") {
+        return { owned: false, msgId: record.msgId };
+      }
+      if (
+        record.state === "unknown" ||
+        this.abandoned(record) ||
+        this.now() - record.at > PENDING_STALE_MS
+      ) {
+        throw new SendOutcomeUnknownError(
+          `client_msg_id ${clientMsgId}: the first send, attempted at ${since(record.at)}, may or may not have reached WeChat; it is not sent again until an operator resolves it (AdminService.ResolveMessage)`,
+        );
+      }
+      if (signal.aborted) {
+        throw new SendInProgressError(
+          `client_msg_id ${clientMsgId}: the first send, started at ${since(record.at)}, is still in progress; ask again for its result`,
+          { retryAfterMs: RECHECK_MS },
+        );
+      }
+      await this.nextChange(key, entry.revision + 1n, signal);
     }
   }
 
@@ -167,30 +162,29 @@ export class IdempotencyRecords {
   }
 
   /**
-   * Resolves at the next write or delete of `key`, when `signal` aborts, or after
+   * Resolves at the first write or delete of `key` from revision `fromRevision` on (one
+   * made while the watch is being established included), when `signal` aborts, or after
    * RECHECK_MS (a lapsed claim disappears without an event).
    */
-  private nextChange(
-    key: string,
-    signal: AbortSignal,
-  ): { promise: Promise<void>; cancel: () => void } {
-    let cancel = () => {};
-    const promise = new Promise<void>((resolve) => {
+  private nextChange(key: string, fromRevision: bigint, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
       const done = () => {
         unsubscribe();
         clearTimeout(timer);
         signal.removeEventListener("abort", done);
         resolve();
       };
-      const unsubscribe = this.store.watch(key, (event) => {
-        if ((event.type === "put" ? event.entry.key : event.key) === key) {
-          done();
-        }
-      });
+      const unsubscribe = this.store.watch(
+        key,
+        (event) => {
+          if ((event.type === "put" ? event.entry.key : event.key) === key) {
+            done();
+          }
+        },
+        { fromRevision },
+      );
       const timer = setTimeout(done, RECHECK_MS);
       signal.addEventListener("abort", done, { once: true });
-      cancel = done;
     });
-    return { promise, cancel };
   }
 }

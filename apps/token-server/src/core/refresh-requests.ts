@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import type { Logger } from "pino";
 import { decodeJson, encodeJson, KIND_NAMES, keys } from "../store/keys.js";
-import type { KvStore, Unsubscribe } from "../store/kv-store.js";
+import { type KvEvent, type KvStore, loadAndWatch, type Unsubscribe } from "../store/kv-store.js";
 import type { CredentialSlot } from "./credential-slot.js";
 import { type FailureRecord, failureOf, failureRecord } from "./failure-record.js";
 
@@ -153,23 +153,36 @@ export class RefreshRequests {
         .catch(() => undefined) // the refresher records and logs its failures
         .finally(() => this.store.delete(key).catch(() => undefined));
     };
-    const unsubscribe = this.store.watch(keys.refreshRequests, (event) => {
+    const changed = (event: KvEvent) => {
       if (event.type === "put") {
         handle(event.entry.key, event.entry.value);
       }
-    });
-    this.store.list(keys.refreshRequests).then(
-      (pending) => {
+    };
+    let stopped = false;
+    let unsubscribe: Unsubscribe | undefined;
+    const following = (stop: Unsubscribe) => {
+      unsubscribe = stop;
+      if (stopped) {
+        stop();
+      }
+    };
+    loadAndWatch(this.store, keys.refreshRequests, {
+      loaded: (pending) => {
         for (const entry of pending) {
           handle(entry.key, entry.value);
         }
       },
-      (error: unknown) =>
-        this.logger.warn(
-          { err: { message: (error as Error).message } },
-          "cannot list refresh requests",
-        ),
-    );
-    return unsubscribe;
+      changed,
+    }).then(following, (error: unknown) => {
+      this.logger.warn(
+        { err: { message: (error as Error).message } },
+        "cannot list refresh requests: serving only new ones",
+      );
+      following(this.store.watch(keys.refreshRequests, changed));
+    });
+    return () => {
+      stopped = true;
+      unsubscribe?.();
+    };
   }
 }

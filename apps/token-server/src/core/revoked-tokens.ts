@@ -4,7 +4,7 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Credential } from "@wxtoken/api";
 import { keys } from "../store/keys.js";
-import type { KvStore, Unsubscribe } from "../store/kv-store.js";
+import { type KvStore, loadAndWatch, type Unsubscribe } from "../store/kv-store.js";
 import { sha256Hex } from "./refresh-requests.js";
 
 /** A record outlives its token by this much, so no replica forgets it early. */
@@ -21,16 +21,20 @@ export class RevokedTokens {
 
   /** Loads the revoked tokens and follows the store. */
   async start(): Promise<void> {
-    this.unsubscribe = this.store.watch(keys.revokedTokens, (event) => {
-      if (event.type === "put") {
-        this.revoked.add(hashOf(event.entry.key));
-      } else {
-        this.revoked.delete(hashOf(event.key));
-      }
+    this.unsubscribe = await loadAndWatch(this.store, keys.revokedTokens, {
+      loaded: (entries) => {
+        for (const entry of entries) {
+          this.revoked.add(hashOf(entry.key));
+        }
+      },
+      changed: (event) => {
+        if (event.type === "put") {
+          this.revoked.add(hashOf(event.entry.key));
+        } else {
+          this.revoked.delete(hashOf(event.key));
+        }
+      },
     });
-    for (const entry of await this.store.list(keys.revokedTokens)) {
-      this.revoked.add(hashOf(entry.key));
-    }
   }
 
   stop(): void {

@@ -1,9 +1,11 @@
 // OpenTelemetry traces, on only when otel.endpoint is set: a server span per RPC (either
 // front door, its parent taken from the W3C `traceparent` of the gRPC metadata or HTTP
-// headers) and a client span per WeChat call made through the upstream gate, exported over
-// OTLP/HTTP. Without otel.endpoint nothing is created: no provider is registered, no
-// binding is wrapped, the gate makes its calls as they are.
+// headers) and per request of the WeChat gateway on listen.http, and a client span per
+// WeChat call made through the upstream gate, exported over OTLP/HTTP. Without
+// otel.endpoint nothing is created: no provider is registered, no binding or route is
+// wrapped, the gate makes its calls as they are.
 
+import type { IncomingHttpHeaders } from "node:http";
 import { ConnectError } from "@connectrpc/connect";
 import {
   type Context,
@@ -25,10 +27,16 @@ import { WeChatError } from "@wxtoken/wechat";
 import type { Config } from "../config/schema.js";
 import type { TracedUpstreamCall, UpstreamTracer } from "../core/upstream-tracer.js";
 import type { RpcTracer } from "../transport/traced-binding.js";
+import type { HttpTracer } from "../transport/traced-route.js";
 
 const HEADERS: TextMapGetter<Headers> = {
   keys: (headers) => [...headers.keys()],
   get: (headers, key) => headers.get(key) ?? undefined,
+};
+
+const NODE_HEADERS: TextMapGetter<IncomingHttpHeaders> = {
+  keys: (headers) => Object.keys(headers),
+  get: (headers, key) => headers[key],
 };
 
 export interface TracingOptions {
@@ -76,7 +84,7 @@ function inSpan<T>(span: Span, parent: Context, call: () => T): T {
   });
 }
 
-export class Tracing implements RpcTracer, UpstreamTracer {
+export class Tracing implements RpcTracer, HttpTracer, UpstreamTracer {
   private readonly propagator = new W3CTraceContextPropagator();
   private readonly tracer: Tracer;
 
@@ -123,6 +131,35 @@ export class Tracing implements RpcTracer, UpstreamTracer {
       parent,
     );
     return inSpan(span, parent, call);
+  }
+
+  /**
+   * A gateway request's span, named by its method and path (never its query, which holds
+   * keys and tokens); an error when the answer is a 5xx or was not completed.
+   */
+  traceHttp(
+    request: Parameters<HttpTracer["traceHttp"]>[0],
+    response: Parameters<HttpTracer["traceHttp"]>[1],
+    handle: () => void,
+  ): void {
+    const parent = this.propagator.extract(ROOT_CONTEXT, request.headers, NODE_HEADERS);
+    const method = request.method ?? "GET";
+    const path = new URL(request.url ?? "/", "http://gateway").pathname;
+    const span = this.tracer.startSpan(
+      `${method} ${path}`,
+      { kind: SpanKind.SERVER, attributes: { "http.request.method": method, "url.path": path } },
+      parent,
+    );
+    response.once("close", () => {
+      span.setAttribute("http.response.status_code", response.statusCode);
+      if (!response.writableFinished) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: "the answer was not completed" });
+      } else if (response.statusCode >= 500) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    });
+    context.with(trace.setSpan(parent, span), handle);
   }
 
   traceUpstream<T>(upstream: TracedUpstreamCall, call: () => Promise<T>): Promise<T> {

@@ -9,6 +9,7 @@ import { type Database, open, type RootDatabase, type RootDatabaseOptionsWithPat
 import type {
   KvEntry,
   KvEvent,
+  KvListing,
   KvStore,
   PutOptions,
   Unsubscribe,
@@ -25,6 +26,8 @@ interface StoredRecord {
 }
 
 const REVISION_KEY = "revision";
+/** How many of the latest deletes a watch from a revision can still be told of. */
+const RECENT_DELETES = 1024;
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 
@@ -73,6 +76,8 @@ export class EmbeddedStore implements KvStore {
   private readonly meta: Database<number, string>;
   private readonly events = new EventEmitter();
   private readonly sweeper: NodeJS.Timeout;
+  /** The latest deletes, oldest first: the only history a watch from a revision gets. */
+  private readonly recentDeletes: { key: string; revision: bigint }[] = [];
 
   constructor(
     path: string,
@@ -101,6 +106,10 @@ export class EmbeddedStore implements KvStore {
 
   async list(prefix: string): Promise<KvEntry[]> {
     return this.listSync(prefix);
+  }
+
+  async listing(prefix: string): Promise<KvListing> {
+    return { entries: this.listSync(prefix), revision: BigInt(this.meta.get(REVISION_KEY) ?? 0) };
   }
 
   private listSync(prefix: string): KvEntry[] {
@@ -148,7 +157,12 @@ export class EmbeddedStore implements KvStore {
       return next;
     });
     if (revision !== undefined) {
-      this.emit({ type: "delete", key, revision: BigInt(revision) });
+      const deleted = { key, revision: BigInt(revision) };
+      this.recentDeletes.push(deleted);
+      if (this.recentDeletes.length > RECENT_DELETES) {
+        this.recentDeletes.shift();
+      }
+      this.emit({ type: "delete", ...deleted });
     }
   }
 
@@ -166,14 +180,27 @@ export class EmbeddedStore implements KvStore {
     this.events.on("event", filtered);
     const { fromRevision } = options;
     if (fromRevision !== undefined) {
-      // No history here: what was written since, as it is now, told before any later change.
-      for (const entry of this.listSync(prefix)) {
-        if (entry.revision >= fromRevision) {
-          listener({ type: "put", entry });
-        }
+      for (const event of this.changesSince(prefix, fromRevision)) {
+        listener(event);
       }
     }
     return () => this.events.off("event", filtered);
+  }
+
+  /**
+   * No full history here: the keys written since `fromRevision` as they are now, and the
+   * recent deletes since, in revision order; told before any later change.
+   */
+  private changesSince(prefix: string, fromRevision: bigint): KvEvent[] {
+    const puts: KvEvent[] = this.listSync(prefix)
+      .filter((entry) => entry.revision >= fromRevision)
+      .map((entry) => ({ type: "put", entry }));
+    const deletes: KvEvent[] = this.recentDeletes
+      .filter(({ key, revision }) => revision >= fromRevision && key.startsWith(prefix))
+      .map((deleted) => ({ type: "delete", ...deleted }));
+    const revisionOf = (event: KvEvent) =>
+      event.type === "put" ? event.entry.revision : event.revision;
+    return [...puts, ...deletes].sort((a, b) => (revisionOf(a) < revisionOf(b) ? -1 : 1));
   }
 
   private emit(event: KvEvent): void {

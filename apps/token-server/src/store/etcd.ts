@@ -8,6 +8,7 @@ import {
   FencedOutError,
   type KvEntry,
   type KvEvent,
+  type KvListing,
   type KvStore,
   type PutOptions,
   type Unsubscribe,
@@ -42,11 +43,15 @@ export class EtcdStore implements KvStore {
   }
 
   async list(prefix: string): Promise<KvEntry[]> {
-    const { kvs } = await this.client
+    return (await this.listing(prefix)).entries;
+  }
+
+  async listing(prefix: string): Promise<KvListing> {
+    const { kvs, header } = await this.client
       .getAll()
       .prefix(this.prefix + prefix)
       .exec();
-    return kvs.map((kv) => this.entry(kv));
+    return { entries: kvs.map((kv) => this.entry(kv)), revision: BigInt(header.revision) };
   }
 
   async put(key: string, value: Uint8Array, options: PutOptions = {}): Promise<bigint | undefined> {

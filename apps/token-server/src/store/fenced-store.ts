@@ -13,6 +13,7 @@ export function fencedStore(store: KvStore, currentFence: () => Fence | undefine
   return {
     get: (key) => store.get(key),
     list: (prefix) => store.list(prefix),
+    listing: (prefix) => store.listing(prefix),
     put: (key: string, value: Uint8Array, options: PutOptions = {}) =>
       store.put(key, value, { ...options, fence: fence() }),
     delete: (key) => store.delete(key),

@@ -38,22 +38,48 @@ export interface WatchOptions {
   /**
    * Also tell of the changes from this revision on that came before the watch started: an
    * etcd watch is established asynchronously, and a change made meanwhile (an answer to a
-   * request just written at `fromRevision - 1`) would otherwise be missed. The embedded
-   * store keeps no history: it tells of each key's current value if written since.
+   * request just written at `fromRevision - 1`, a write after a `listing`) would otherwise be
+   * missed. The embedded store keeps no full history: it tells of each key's current value
+   * if written since, and of its latest deletes since.
    */
   fromRevision?: bigint;
+}
+
+/** What a list read: the entries, and the store's revision at the read. */
+export interface KvListing {
+  readonly entries: KvEntry[];
+  /** Every change after the list has a higher revision: watch from `revision + 1n`. */
+  readonly revision: bigint;
 }
 
 export interface KvStore {
   get(key: string): Promise<KvEntry | undefined>;
   /** Every live entry whose key starts with `prefix`, in key order. */
   list(prefix: string): Promise<KvEntry[]>;
+  /** As `list`, with the revision it read at. */
+  listing(prefix: string): Promise<KvListing>;
   /** The new revision, or undefined when `ifRevision` did not match. */
   put(key: string, value: Uint8Array, options?: PutOptions): Promise<bigint | undefined>;
   delete(key: string): Promise<void>;
   /** Calls `listener` for every later change under `prefix`, in revision order. */
   watch(prefix: string, listener: (event: KvEvent) => void, options?: WatchOptions): Unsubscribe;
   close(): Promise<void>;
+}
+
+/**
+ * Lists `prefix`, hands the entries to `loaded`, then tells `changed` of every later change
+ * under it: the watch starts from the revision after the list, so a change made while it was
+ * being established (an etcd watch starts asynchronously) is not missed. Resolves once
+ * loaded, to what stops the watch.
+ */
+export async function loadAndWatch(
+  store: KvStore,
+  prefix: string,
+  handlers: { loaded: (entries: KvEntry[]) => void; changed: (event: KvEvent) => void },
+): Promise<Unsubscribe> {
+  const { entries, revision } = await store.listing(prefix);
+  handlers.loaded(entries);
+  return store.watch(prefix, handlers.changed, { fromRevision: revision + 1n });
 }
 
 /**

@@ -114,6 +114,7 @@ describe("SealedStore", () => {
       delete: (key) => inner.delete(key),
       watch: (prefix, listener, options) => inner.watch(prefix, listener, options),
       list: (prefix) => inner.list(prefix),
+      listing: (prefix) => inner.listing(prefix),
       put: (key, value, options = {}) => {
         puts.push(options);
         return inner.put(key, value, options);

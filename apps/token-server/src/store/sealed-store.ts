@@ -9,6 +9,7 @@ import { keys as storeKeys } from "./keys.js";
 import type {
   KvEntry,
   KvEvent,
+  KvListing,
   KvStore,
   PutOptions,
   Unsubscribe,
@@ -76,7 +77,12 @@ export class SealedStore implements KvStore {
   }
 
   async list(prefix: string): Promise<KvEntry[]> {
-    return (await this.inner.list(prefix)).map((entry) => this.opened(entry));
+    return (await this.listing(prefix)).entries;
+  }
+
+  async listing(prefix: string): Promise<KvListing> {
+    const { entries, revision } = await this.inner.listing(prefix);
+    return { entries: entries.map((entry) => this.opened(entry)), revision };
   }
 
   put(key: string, value: Uint8Array, options: PutOptions = {}): Promise<bigint | undefined> {

@@ -1,8 +1,9 @@
 // The behaviour every KvStore must have, as one suite run against each implementation.
 import { afterEach, beforeEach, expect, it } from "vitest";
-import type { KvEvent, KvStore } from "../store/kv-store.js";
+import { type KvEvent, type KvStore, loadAndWatch } from "../store/kv-store.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
+const keyOf = (event: KvEvent) => (event.type === "put" ? event.entry.key : event.key);
 const text = (value: Uint8Array | undefined) =>
   value === undefined ? undefined : new TextDecoder().decode(value);
 
@@ -61,7 +62,6 @@ export function kvStoreContract(open: () => Promise<StoreUnderTest>): void {
     await store.put("other/1", bytes("no"));
     await store.put("w/1", bytes("yes"));
     await store.delete("w/1");
-    const keyOf = (event: KvEvent) => (event.type === "put" ? event.entry.key : event.key);
     const seen = () => events.filter((event) => keyOf(event) !== "w/probe");
     await expect.poll(() => seen().length).toBe(2);
     expect(seen()[0]).toMatchObject({ type: "put", entry: { key: "w/1" } });
@@ -84,6 +84,47 @@ export function kvStoreContract(open: () => Promise<StoreUnderTest>): void {
       .poll(() => events.map((event) => (event.type === "put" ? event.entry.key : event.key)))
       .toEqual(["from/1", "from/2"]);
     expect(before).toBeLessThan(asked ?? 0n);
+    unsubscribe();
+  });
+
+  it("lists with the revision it read at; a watch from the next one misses nothing after", async () => {
+    const { store } = subject;
+    await store.put("gap/1", bytes("listed"));
+    await store.put("gap/2", bytes("deleted after the list"));
+    const { entries, revision } = await store.listing("gap/");
+    expect(entries.map((entry) => entry.key)).toEqual(["gap/1", "gap/2"]);
+    expect(revision).toBeGreaterThanOrEqual(entries[1]?.revision ?? 0n);
+    // Changes between the list and the watch: the race of a watch started after a list.
+    await store.put("gap/3", bytes("written after the list"));
+    await store.delete("gap/2");
+    await store.put("elsewhere/1", bytes("not under the prefix"));
+    const events: KvEvent[] = [];
+    const unsubscribe = store.watch("gap/", (event) => events.push(event), {
+      fromRevision: revision + 1n,
+    });
+    await store.put("gap/4", bytes("after the watch"));
+    await expect
+      .poll(() => events.map((event) => [event.type, keyOf(event)]))
+      .toEqual([
+        ["put", "gap/3"],
+        ["delete", "gap/2"],
+        ["put", "gap/4"],
+      ]);
+    unsubscribe();
+  });
+
+  it("loads and then follows a prefix without a gap between the two", async () => {
+    const { store } = subject;
+    await store.put("follow/1", bytes("loaded"));
+    const loaded: string[] = [];
+    const changed: string[] = [];
+    const unsubscribe = await loadAndWatch(store, "follow/", {
+      loaded: (entries) => loaded.push(...entries.map((entry) => entry.key)),
+      changed: (event) => changed.push(keyOf(event)),
+    });
+    await store.put("follow/2", bytes("followed"));
+    await expect.poll(() => changed).toEqual(["follow/2"]);
+    expect(loaded).toEqual(["follow/1"]);
     unsubscribe();
   });
 

@@ -18,6 +18,7 @@ import { streamOverflowKey } from "../services/push-stream.js";
 import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
 import { type RunningHttpServer, startHttpServer } from "./http-server.js";
+import { countingOversized, handlerAbortedKey, messageSizeLimit } from "./message-size-limit.js";
 import type { PortOptions } from "./port-options.js";
 import type { RpcObserver, ServiceBinding } from "./service-binding.js";
 
@@ -146,6 +147,7 @@ export function startConnectServer(
   /** Answers every path that is not an RPC's (the WeChat gateway); by default connect-node's 404. */
   fallback?: HttpRoute,
 ): Promise<RunningHttpServer> {
+  const tooLarge = messageSizeLimit(options);
   const rpc = connectNodeAdapter({
     routes: connectRoutes(bindings),
     readMaxBytes: options.maxMessageBytes,
@@ -157,7 +159,15 @@ export function startConnectServer(
       createContextValues()
         .set(peerSocket, request.socket)
         .set(peerIdentitiesKey, socketIdentities(request.socket))
-        .set(streamOverflowKey, () => endStalledCall(request)),
+        .set(streamOverflowKey, () => endStalledCall(request))
+        .set(
+          handlerAbortedKey,
+          countingOversized(
+            tooLarge,
+            `${request.socket.remoteAddress}:${request.socket.remotePort}`,
+            request.url ?? "",
+          ),
+        ),
   });
   return startHttpServer(options, (request, response) => {
     const url = request.url ?? "";

@@ -1,7 +1,8 @@
 // One port for HTTP/1.1 and HTTP/2, in cleartext or TLS. In cleartext each connection goes
 // to the HTTP/1.1 or the HTTP/2 server by its first bytes (the HTTP/2 preface, h2c with
 // prior knowledge, or not); under TLS by the protocol ALPN agreed (h2 or http/1.1). Bounds:
-// an HTTP/1.1 request's headers must arrive within the handshake timeout (slowloris), an
+// an HTTP/1.1 request's headers must arrive within the handshake timeout (slowloris:
+// answered 408, closed, counted as handshake_timeout), an
 // HTTP/2 session without a stream open is closed after the idle timeout, and a session has
 // at most so many concurrent streams (one past it is refused with REFUSED_STREAM, counted).
 import {
@@ -17,6 +18,7 @@ import {
   type Http2Session,
 } from "node:http2";
 import type { TLSSocket } from "node:tls";
+import { answerClientError } from "./client-error.js";
 import { ConnectionStreams } from "./connection-streams.js";
 import type { PortOptions } from "./port-options.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
@@ -74,6 +76,7 @@ export async function startHttpServer(
     },
     handler,
   );
+  http1.on("clientError", answerClientError(options.refusals, headersTimeout));
   // node checks header deadlines only on a server that says it listens; this one is fed
   // connections by our listener.
   http1.emit("listening");
