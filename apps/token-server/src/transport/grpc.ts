@@ -260,7 +260,8 @@ export async function startGrpcServer(
     "grpc.max_receive_message_length": options.maxMessageBytes,
     // Our patch of grpc-js: names the limit in its answer, and counts the refusal.
     "grpc-node.on_message_too_large": messageSizeLimit(options),
-    // limits.max_streams_per_connection is ours (counted), not HTTP/2's SETTINGS (silent).
+    // limits.max_streams_per_connection is ours (counted), not HTTP/2's SETTINGS (silent);
+    // first, so it is given grpc-js's own call (see grpc-stream-limit.ts).
     interceptors: [streamLimitInterceptor(options)],
     ...(options.idleTimeoutMs > 0 && { "grpc.max_connection_idle_ms": options.idleTimeoutMs }),
     "grpc.keepalive_permit_without_calls": 1,
