@@ -7,7 +7,8 @@ import type { MeteredLoad } from "./alternated-pairs.js";
 import type { LoadResult } from "./h2load.js";
 import { cpuMs } from "./process-stats.js";
 
-const meterScript = join(dirname(fileURLToPath(import.meta.url)), "gc-meter.js");
+/** The built meter, found from dist/ (the benchmarks) and from src/ (their tests) alike. */
+const meterScript = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "gc-meter.js");
 
 /** The environment that preloads the GC meter into a spawned node process. */
 export const GC_METER_ENV = {

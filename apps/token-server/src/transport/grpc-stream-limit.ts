@@ -46,8 +46,9 @@ export function streamLimitInterceptor(options: PortOptions): grpc.ServerInterce
     if (release === undefined) {
       return refuse(call);
     }
-    // Every stream closes once, whether its status was sent, it was reset or its session died.
-    stream.once("close", release);
+    // Every stream closes once, whether its status was sent, it was reset or its session
+    // died ("on", not "once": no wrapper per call; the release is idempotent anyway).
+    stream.on("close", release);
     // grpc-js runs any ServerInterceptingCallInterface; its typings ask for the wrapper class.
     return call as grpc.ServerInterceptingCall;
   };
