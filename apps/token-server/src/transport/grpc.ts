@@ -19,7 +19,8 @@ import { PushStream } from "../services/push-stream.js";
 import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
-import { type GrpcRequest, messageOf, parseGrpcRequest } from "./grpc-request.js";
+import { type GrpcRequest, messageOf } from "./grpc-request.js";
+import { cachedRequestParser } from "./grpc-request-cache.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
 import { streamLimitInterceptor } from "./grpc-stream-limit.js";
 import { messageSizeLimit } from "./message-size-limit.js";
@@ -212,7 +213,7 @@ export function grpcService(binding: ServiceBinding, watchers: CallWatchers) {
       requestStream: false,
       responseStream: spec.kind === "server_streaming",
       requestSerialize: (request: GrpcRequest) => Buffer.from(toBinary(input, messageOf(request))),
-      requestDeserialize: (bytes: Buffer) => parseGrpcRequest(input, bytes),
+      requestDeserialize: cachedRequestParser(input),
       responseSerialize: cachedSerializer(output),
       responseDeserialize: (bytes: Buffer) => fromBinary(output, bytes),
       originalName: spec.method.name,
