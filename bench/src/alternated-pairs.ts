@@ -41,22 +41,49 @@ export interface LoadTarget {
   url: string;
 }
 
-/** Alternated h2load runs against two URLs; the ratio of the median req/s. */
-export async function alternatedLoads(
-  ours: LoadTarget,
-  reference: LoadTarget,
+/** A load run's result, with what its server spent per call when it was metered. */
+export interface MeteredLoad extends LoadResult {
+  cpuUsPerCall?: number;
+  gcUsPerCall?: number;
+}
+
+export interface LoadComparison {
+  runs: Measurement[];
+  /** Median req/s of ours over the reference's. */
+  ratio: number;
+  /** Median p99 of ours over the reference's. */
+  p99Ratio: number;
+  /** The median of one figure ("GC µs/call", ...) over the runs of ours and of the reference. */
+  medians(figure: string): { ours: number; reference: number };
+}
+
+/** Alternated load runs against two targets; the ratios of the median req/s and p99. */
+export async function alternatedLoads<T extends LoadTarget>(
+  ours: T,
+  reference: T,
   pairs: number,
-  load: (url: string) => Promise<LoadResult>,
-): Promise<{ runs: Measurement[]; ratio: number }> {
+  load: (target: T) => Promise<MeteredLoad>,
+): Promise<LoadComparison> {
   const paired = await alternatedPairs(ours, reference, pairs, async (target) => {
-    const result = await load(target.url);
+    const result = await load(target);
     if (result.failed > 0) {
       throw new Error(`${target.label}: ${result.failed} requests failed; the run is invalid`);
     }
-    return { "req/s": result.requestsPerSecond, "p50 ms": result.p50Ms, "p99 ms": result.p99Ms };
+    return {
+      "req/s": result.requestsPerSecond,
+      "p50 ms": result.p50Ms,
+      "p99 ms": result.p99Ms,
+      ...(result.cpuUsPerCall !== undefined && { "CPU µs/call": result.cpuUsPerCall }),
+      ...(result.gcUsPerCall !== undefined && { "GC µs/call": result.gcUsPerCall }),
+    };
   });
-  return {
-    runs: paired.runs,
-    ratio: paired.median(ours, "req/s") / paired.median(reference, "req/s"),
+  const medians = (figure: string) => ({
+    ours: paired.median(ours, figure),
+    reference: paired.median(reference, figure),
+  });
+  const ratioOf = (figure: string) => {
+    const { ours: mine, reference: theirs } = medians(figure);
+    return mine / theirs;
   };
+  return { runs: paired.runs, ratio: ratioOf("req/s"), p99Ratio: ratioOf("p99 ms"), medians };
 }

@@ -77,7 +77,7 @@ export async function gatewayProxy(): Promise<BenchResult> {
       serial.median(targets.wxtoken, "p50 ms") - serial.median(targets.direct, "p50 ms");
     const addedP99 =
       serial.median(targets.wxtoken, "p99 ms") - serial.median(targets.direct, "p99 ms");
-    const loaded = await alternatedLoads(targets.wxtoken, targets.bare, PAIRS, (url) =>
+    const loaded = await alternatedLoads(targets.wxtoken, targets.bare, PAIRS, ({ url }) =>
       h2load(url, body, headers, LOADED),
     );
     const delivered = sim.stats().messages.length;

@@ -2,6 +2,7 @@
 // carry app ids, endpoints, kinds and codes — never a secret, a key or a token value.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CoreObserver, UpstreamCallEvent } from "../core/core-observer.js";
+import { RpcDurations } from "./rpc-durations.js";
 
 /** Where a gauge's values come from at scrape time. */
 export interface MetricSources {
@@ -51,13 +52,12 @@ export class Metrics implements CoreObserver {
     help: "Open WatchToken streams on this replica",
     registers: [this.registry],
   });
-  readonly rpcDuration = new Histogram({
-    name: "wxtoken_rpc_duration_seconds",
-    help: "RPC duration by method, status code and transport (grpc: native port; connect: HTTP port)",
-    labelNames: ["method", "code", "transport"] as const,
-    buckets: RPC_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly rpcDuration = new RpcDurations(
+    "wxtoken_rpc_duration_seconds",
+    "RPC duration by method, status code and transport (grpc: native port; connect: HTTP port)",
+    RPC_BUCKETS,
+    this.registry,
+  );
   readonly refreshLead = new Gauge({
     name: "wxtoken_refresh_lead_seconds",
     help: "refresh.lead_s: a credential is refreshed when this or less of its life is left",
@@ -229,19 +229,8 @@ export class Metrics implements CoreObserver {
     this.deduplicatedSends.inc({ app_id: appId });
   }
 
-  /**
-   * The recorder of one method's RPCs on one transport. Histogram children are resolved
-   * once per status code, so the hot path hashes no labels.
-   */
+  /** The recorder of one method's RPCs on one transport (no label hashing per call). */
   rpc(transport: "grpc" | "connect", method: string): (code: string, seconds: number) => void {
-    const children = new Map<string, { observe(value: number): void }>();
-    return (code, seconds) => {
-      let child = children.get(code);
-      if (child === undefined) {
-        child = this.rpcDuration.labels({ method, code, transport });
-        children.set(code, child);
-      }
-      child.observe(seconds);
-    };
+    return this.rpcDuration.recorder(transport, method);
   }
 }

@@ -169,9 +169,17 @@ export function startConnectServer(
           ),
         ),
   });
+  // An RPC is told apart by its path's shape first: looking every call's URL up among the
+  // routes (a keyed lookup of a fresh string) cost about as much as GetToken's own handler.
+  const routes = new Map(Object.entries(extraRoutes));
+  for (const path of routes.keys()) {
+    if (isRpcPath(path)) {
+      throw new Error(`route ${path} has an RPC's path: the RPC would be served instead`);
+    }
+  }
   return startHttpServer(options, (request, response) => {
     const url = request.url ?? "";
-    const route = extraRoutes[url] ?? (fallback !== undefined && !isRpcPath(url) ? fallback : rpc);
+    const route = isRpcPath(url) ? rpc : (routes.get(url) ?? fallback ?? rpc);
     route(request, response);
   });
 }

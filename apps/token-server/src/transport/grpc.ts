@@ -19,7 +19,8 @@ import { PushStream } from "../services/push-stream.js";
 import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
-import { type GrpcRequest, messageOf, parseGrpcRequest } from "./grpc-request.js";
+import { type GrpcRequest, messageOf } from "./grpc-request.js";
+import { cachedRequestParser } from "./grpc-request-cache.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
 import { streamLimitInterceptor } from "./grpc-stream-limit.js";
 import { messageSizeLimit } from "./message-size-limit.js";
@@ -212,7 +213,7 @@ export function grpcService(binding: ServiceBinding, watchers: CallWatchers) {
       requestStream: false,
       responseStream: spec.kind === "server_streaming",
       requestSerialize: (request: GrpcRequest) => Buffer.from(toBinary(input, messageOf(request))),
-      requestDeserialize: (bytes: Buffer) => parseGrpcRequest(input, bytes),
+      requestDeserialize: cachedRequestParser(input),
       responseSerialize: cachedSerializer(output),
       responseDeserialize: (bytes: Buffer) => fromBinary(output, bytes),
       originalName: spec.method.name,
@@ -260,7 +261,8 @@ export async function startGrpcServer(
     "grpc.max_receive_message_length": options.maxMessageBytes,
     // Our patch of grpc-js: names the limit in its answer, and counts the refusal.
     "grpc-node.on_message_too_large": messageSizeLimit(options),
-    // limits.max_streams_per_connection is ours (counted), not HTTP/2's SETTINGS (silent).
+    // limits.max_streams_per_connection is ours (counted), not HTTP/2's SETTINGS (silent);
+    // first, so it is given grpc-js's own call (see grpc-stream-limit.ts).
     interceptors: [streamLimitInterceptor(options)],
     ...(options.idleTimeoutMs > 0 && { "grpc.max_connection_idle_ms": options.idleTimeoutMs }),
     "grpc.keepalive_permit_without_calls": 1,
