@@ -4,6 +4,8 @@ export { findEtcd, startEtcd } from "./etcd.js";
 export type { FileFixture, FileHooks } from "./file-fixture.js";
 export { fileFixture } from "./file-fixture.js";
 export { freePort, freePorts } from "./free-port.js";
+export type { RefreshCount, TokenCall } from "./refresh-calls.js";
+export { busiestWindow, countRefreshes } from "./refresh-calls.js";
 export { rejectionOf } from "./rejection.js";
 export type { ProcessExit, SpawnedProcess, SpawnOptions } from "./spawn.js";
 export { processExists, runningProcesses, spawnNode, spawnProcess } from "./spawn.js";
@@ -25,6 +27,7 @@ export type {
 } from "./token-server-process.js";
 export {
   e2e,
+  e2eAdminCaller,
   e2eRefresh,
   e2eSimApps,
   launchTokenServerProcess,

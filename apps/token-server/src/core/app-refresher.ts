@@ -17,6 +17,7 @@ import {
   CredentialUnavailableError,
   PassiveRefreshTooSoonError,
 } from "./errors.js";
+import type { RefreshPacer } from "./refresh-pacer.js";
 import { RefreshSchedule, type RefreshTiming } from "./refresh-schedule.js";
 import { SingleFlight } from "./single-flight.js";
 
@@ -35,6 +36,8 @@ export interface AppRefresherDeps {
   observer: CoreObserver;
   logger: Logger;
   timing: RefreshTiming;
+  /** The ceiling on proactive refreshes, shared by every identity; none: no ceiling. */
+  pacer?: RefreshPacer | undefined;
   /** A caller's passive refresh of a value fetched less than this long ago is refused. */
   passiveMinIntervalMs: number;
   now?: () => number;

@@ -34,6 +34,7 @@ import type { Hold } from "./hold-book.js";
 import { decodeAuthorizer, decodeTicket, OpenPlatformRecords } from "./open-platform-records.js";
 import { OpenPlatforms } from "./open-platforms.js";
 import { OutageFallback } from "./outage-fallback.js";
+import type { RefreshPacer } from "./refresh-pacer.js";
 import { RefreshRequests, sha256Hex } from "./refresh-requests.js";
 import type { RefreshTiming } from "./refresh-schedule.js";
 import type { StoreHealth } from "./store-health.js";
@@ -59,6 +60,8 @@ export interface CredentialManagerDeps {
   observer: CoreObserver;
   logger: Logger;
   timing: RefreshTiming;
+  /** Paces proactive refreshes (refresh.max_upstream_calls_per_second). */
+  pacer?: RefreshPacer | undefined;
   /** refresh.passive_min_interval_s, in ms. */
   passiveMinIntervalMs: number;
   health: StoreHealth;
