@@ -67,7 +67,7 @@ export class AppRefresher {
           this.slot(kind).current() === undefined &&
           !this.flights.current(kind)
         ) {
-          this.refreshInBackground(kind);
+          this.schedule.first(kind);
         }
       }
     });
@@ -92,18 +92,34 @@ export class AppRefresher {
 
   /**
    * Starts refreshing: every kind whose stored credential is still valid is only
-   * scheduled (no upstream call); the others are fetched now, tickets once there is a token.
+   * scheduled (no upstream call); the others are fetched, tickets once there is a token.
+   * A kind whose slot holds a credential (the manager loads them all from the store and
+   * follows it) is not read again: a leader of 10,000 credentials starts without 10,000
+   * reads. A read that fails leaves the kind to be fetched.
    */
   async start(): Promise<void> {
     this.running = true;
     this.schedule.start();
     const kinds = this.source.kinds();
+    const unloaded = kinds.filter((kind) => this.slot(kind).latest() === undefined);
     const stored = await Promise.all(
-      kinds.map((kind) => this.deps.store.get(keys.credential(this.appId, kind))),
+      unloaded.map((kind) =>
+        this.deps.store.get(keys.credential(this.appId, kind)).catch((error: unknown) => {
+          this.deps.logger.warn(
+            {
+              app_id: this.appId,
+              kind: KIND_NAMES[kind],
+              err: { message: (error as Error).message },
+            },
+            "cannot read the stored credential; fetching it",
+          );
+          return undefined;
+        }),
+      ),
     );
     // Tickets before the token: a token applied first would fetch tickets not yet loaded
     // (an identity registered at run time, e.g. re-added by a reload, starts with empty slots).
-    for (const [i, kind] of [...kinds.entries()].reverse()) {
+    for (const [i, kind] of [...unloaded.entries()].reverse()) {
       const entry = stored[i];
       if (entry !== undefined) {
         this.slot(kind).apply(decodeCredential(entry.value));
@@ -129,7 +145,7 @@ export class AppRefresher {
       kind === CredentialKind.ACCESS_TOKEN ||
       this.slot(CredentialKind.ACCESS_TOKEN).current() !== undefined
     ) {
-      this.refreshInBackground(kind);
+      this.schedule.first(kind);
     }
   }
 

@@ -89,6 +89,18 @@ describe("RefreshPacer", () => {
     expect(started).toEqual(["a", "b", "d"]);
   });
 
+  it("lets first fetches through before refreshes that are only due", async () => {
+    const { pacer: target } = pacer(10);
+    const started: string[] = [];
+    target.enqueue(() => started.push("due-1"));
+    target.enqueue(() => started.push("due-2"));
+    target.enqueue(() => started.push("due-3"));
+    target.enqueue(() => started.push("first-1"), "first");
+    target.enqueue(() => started.push("first-2"), "first");
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(started).toEqual(["due-1", "first-1", "first-2", "due-2", "due-3"]);
+  });
+
   it("warns once when the queue takes longer to drain than 90% of the lead", async () => {
     const { pacer: target, lines } = pacer(10, 5_000);
     enqueueMany(target, 40);

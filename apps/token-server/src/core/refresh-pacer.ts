@@ -1,9 +1,10 @@
-// The ceiling on proactive refreshes (refresh.max_upstream_calls_per_second): every
-// refresh the schedule starts waits its turn here, one every 1/ceiling s, first come first
-// served, so credentials fetched together (their expiries coincide) are refreshed spread
-// over time, never more than `ceiling` started in any second. Passive refreshes and first
-// fetches do not pass here: a caller holding a rejected token, or waiting for a first one,
-// is never queued behind refreshes that are only due.
+// The ceiling on the refresher's own upstream calls (refresh.max_upstream_calls_per_second):
+// every fetch the schedule starts waits its turn here, one every 1/ceiling s, so
+// credentials fetched together (their expiries coincide) are refreshed spread over time,
+// never more than `ceiling` started in any second. Two lanes: first fetches (a credential
+// with no value yet, which a caller may be waiting for) go before refreshes that are only
+// due; within a lane, first come first served. A caller's passive refresh (a rejected
+// token) and an operator's do not pass here at all.
 import type { Logger } from "pino";
 
 export interface RefreshPacerDeps {
@@ -18,11 +19,17 @@ export interface RefreshPacerDeps {
 /** Cancels a queued start; does nothing once it started. */
 export type CancelStart = () => void;
 
+/** "first": a credential with no value yet; "due": a refresh before expiry. */
+export type PacerLane = "first" | "due";
+
 export class RefreshPacer {
   private readonly now: () => number;
   private readonly intervalMs: number;
-  /** Queued starts in arrival order; a Map keeps that order and deletes in O(1). */
-  private readonly queue = new Map<number, () => void>();
+  /** Queued starts of each lane in arrival order; a Map keeps that order, deletes in O(1). */
+  private readonly lanes: Record<PacerLane, Map<number, () => void>> = {
+    first: new Map(),
+    due: new Map(),
+  };
   private nextId = 0;
   /** When the next start is allowed, epoch ms. */
   private nextAt = Number.NEGATIVE_INFINITY;
@@ -36,23 +43,24 @@ export class RefreshPacer {
 
   /** Queued starts not yet made. */
   get queued(): number {
-    return this.queue.size;
+    return this.lanes.first.size + this.lanes.due.size;
   }
 
   /** Calls `start` now if its turn has come and none is waiting, else once it comes. */
-  enqueue(start: () => void): CancelStart {
-    if (this.queue.size === 0 && this.now() >= this.nextAt) {
+  enqueue(start: () => void, lane: PacerLane = "due"): CancelStart {
+    if (this.queued === 0 && this.now() >= this.nextAt) {
       this.nextAt = this.now() + this.intervalMs;
       start();
       return () => {};
     }
     const id = this.nextId++;
-    this.queue.set(id, start);
+    const queue = this.lanes[lane];
+    queue.set(id, start);
     this.warnIfBehind();
     this.arm();
     return () => {
-      this.queue.delete(id);
-      if (this.queue.size === 0) {
+      queue.delete(id);
+      if (this.queued === 0) {
         this.disarm();
       }
     };
@@ -73,14 +81,15 @@ export class RefreshPacer {
 
   private due(): void {
     this.timer = undefined;
-    const first = this.queue.entries().next();
-    if (first.done === true) {
+    const queue = this.lanes.first.size > 0 ? this.lanes.first : this.lanes.due;
+    const next = queue.entries().next();
+    if (next.done === true) {
       return;
     }
-    const [id, start] = first.value;
-    this.queue.delete(id);
+    const [id, start] = next.value;
+    queue.delete(id);
     this.nextAt = this.now() + this.intervalMs;
-    if (this.queue.size > 0) {
+    if (this.queued > 0) {
       this.arm();
     } else {
       this.warned = false;
@@ -90,18 +99,18 @@ export class RefreshPacer {
 
   /** Once per backlog: the queue takes longer to drain than the lead leaves. */
   private warnIfBehind(): void {
-    const drainMs = this.queue.size * this.intervalMs;
+    const drainMs = this.queued * this.intervalMs;
     if (this.warned || drainMs <= 0.9 * this.deps.leadMs) {
       return;
     }
     this.warned = true;
     this.deps.logger.warn(
       {
-        queued: this.queue.size,
+        queued: this.queued,
         max_upstream_calls_per_second: this.deps.callsPerSecond,
         lead_s: this.deps.leadMs / 1000,
       },
-      "proactive refreshes queued behind refresh.max_upstream_calls_per_second take longer to drain than 90% of refresh.lead_s: some will start after their credential expired; raise the ceiling or the lead",
+      "refreshes queued behind refresh.max_upstream_calls_per_second take longer to drain than 90% of refresh.lead_s: some will start after their credential expired; raise the ceiling or the lead",
     );
   }
 }

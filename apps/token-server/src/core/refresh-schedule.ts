@@ -6,7 +6,7 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import { STABLE_RENEW_WINDOW_MS } from "@wxtoken/wechat";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
-import type { CancelStart, RefreshPacer } from "./refresh-pacer.js";
+import type { CancelStart, PacerLane, RefreshPacer } from "./refresh-pacer.js";
 
 /** How long after a value's expiry a family that renews only then is asked again. */
 const EXPIRY_MARGIN_MS = 1_000;
@@ -65,12 +65,17 @@ export class RefreshSchedule {
     this.queued.clear();
   }
 
+  /** Calls onDue(kind) as soon as the pacer lets a first fetch through. */
+  first(kind: CredentialKind): void {
+    this.cancel(kind);
+    if (this.running) {
+      this.due(kind, "first");
+    }
+  }
+
   /** Calls onDue(kind) after `delayMs`, replacing what was scheduled for `kind`. */
   after(kind: CredentialKind, delayMs: number): void {
-    clearTimeout(this.timers.get(kind));
-    this.timers.delete(kind);
-    this.queued.get(kind)?.();
-    this.queued.delete(kind);
+    this.cancel(kind);
     if (!this.running) {
       return;
     }
@@ -85,8 +90,16 @@ export class RefreshSchedule {
     this.timers.set(kind, timer);
   }
 
-  /** Starts the refresh of `kind` now, or once the pacer gives it its turn. */
-  private due(kind: CredentialKind): void {
+  /** Drops what was scheduled or queued for `kind`. */
+  private cancel(kind: CredentialKind): void {
+    clearTimeout(this.timers.get(kind));
+    this.timers.delete(kind);
+    this.queued.get(kind)?.();
+    this.queued.delete(kind);
+  }
+
+  /** Starts the refresh of `kind` now, or once the pacer gives it its turn in `lane`. */
+  private due(kind: CredentialKind, lane: PacerLane = "due"): void {
     const { pacer } = this.deps;
     if (pacer === undefined) {
       this.onDue(kind);
@@ -97,7 +110,7 @@ export class RefreshSchedule {
       started = true;
       this.queued.delete(kind);
       this.onDue(kind);
-    });
+    }, lane);
     if (!started) {
       this.queued.set(kind, cancel);
     }
