@@ -277,10 +277,11 @@ export const configSchema = z
          */
         passive_min_interval_s: z.number().min(0).max(3600).default(30),
         /**
-         * Proactive refreshes started per second, at most, over every credential: tokens
-         * fetched together (their expiries coincide) are refreshed spread over time. Needs
-         * 0.9 × lead_s > credentials / this, or refreshes queue past expiry (a warning says
-         * so). Passive refreshes and first fetches are not paced.
+         * The leader's own fetches (first fetches first, then refreshes come due) started
+         * per second, at most, over every credential: tokens fetched together (their
+         * expiries coincide) are refreshed spread over time. Needs 0.9 × lead_s >
+         * credentials / this, or refreshes queue past expiry (a warning says so). Passive
+         * and operator refreshes are not paced.
          */
         max_upstream_calls_per_second: z.number().min(0.1).max(10_000).default(100),
       })
