@@ -242,8 +242,22 @@ export class CredentialManager {
     } else {
       this.authorizers.set(key, known);
     }
-    if ((before === undefined) !== (known === undefined)) {
-      this.applyRegistry();
+    const which = known ?? before;
+    if (which !== undefined && (before === undefined) !== (known === undefined)) {
+      // Only this authorizer's entry changes: thousands of records (a reconciliation) cost
+      // one registry update each, not a pass over every identity each.
+      const { componentAppId, authorizerAppId } = which;
+      const platform = this.configured.openPlatforms.find(
+        (p) => p.component_app_id === componentAppId,
+      );
+      this.applyChanges(
+        this.registry.update(
+          identityKey({ family: "authorizer", componentAppId, authorizerAppId }),
+          known === undefined || platform === undefined
+            ? undefined
+            : { family: "authorizer", platform, authorizerAppId },
+        ),
+      );
     } else if (
       known !== undefined &&
       before?.refreshTokenSha256 !== known.refreshTokenSha256 &&
@@ -394,7 +408,11 @@ export class CredentialManager {
 
   /** Makes the registry hold what the config and the store's authorizers say. */
   private applyRegistry(): RegistryChanges {
-    const changes = this.registry.apply(this.sourceConfigs());
+    return this.applyChanges(this.registry.apply(this.sourceConfigs()));
+  }
+
+  /** Stops what was removed, starts (leader) or loads (follower) what was added. */
+  private applyChanges(changes: RegistryChanges): RegistryChanges {
     for (const { refresher, slots } of changes.removed) {
       refresher.stop();
       for (const slot of slots.values()) {
