@@ -4,7 +4,7 @@ import { Etcd3 } from "etcd3";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kvStoreContract } from "../testing/kv-store-contract.js";
-import { EtcdStore } from "./etcd.js";
+import { EtcdStore, prefixEnd } from "./etcd.js";
 import { FencedOutError } from "./kv-store.js";
 
 const teardown = new Teardown();
@@ -26,6 +26,29 @@ describe("EtcdStore", () => {
   kvStoreContract(async () => {
     const { store } = openStore();
     return { store, close: () => store.close() };
+  });
+
+  it("lists more than gRPC's 4 MB answer holds, in pages of one snapshot", async () => {
+    const { store } = openStore();
+    try {
+      const value = new Uint8Array(4_096).fill(7);
+      const keys = Array.from({ length: 1_200 }, (_, i) => `big/${String(i).padStart(5, "0")}`);
+      for (let i = 0; i < keys.length; i += 100) {
+        await Promise.all(keys.slice(i, i + 100).map((key) => store.put(key, value)));
+      }
+      await store.put("bigger", value);
+      const listed = await store.list("big/");
+      expect(listed.map(({ key }) => key)).toEqual(keys);
+      expect(listed.every((entry) => entry.value.length === 4_096)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("ends a prefix's range after its last byte below 0xff", () => {
+    expect(prefixEnd(Buffer.from("ab/"))).toEqual(Buffer.from("ab0"));
+    expect(prefixEnd(Buffer.from([0x61, 0xff]))).toEqual(Buffer.from([0x62]));
+    expect(prefixEnd(Buffer.from([0xff]))).toEqual(Buffer.from([0]));
   });
 
   it("writes under a fence only while the fence key keeps its create revision", async () => {

@@ -15,6 +15,22 @@ import {
 } from "./kv-store.js";
 import { WatchConnection } from "./watch-connection.js";
 
+/** Keys per range request of list(): well under gRPC's 4 MB answer at a few KB a value. */
+const LIST_PAGE = 500;
+
+/** The end of the range of keys that start with `prefix` (its last byte below 0xff, plus one). */
+export function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if ((end[i] ?? 0) < 0xff) {
+      end[i] = (end[i] ?? 0) + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  // Every byte 0xff: every key from `prefix` on.
+  return Buffer.from([0]);
+}
+
 export class EtcdStore implements KvStore {
   /** Every watch's connection, told as one. */
   readonly watchConnection: WatchConnection;
@@ -41,12 +57,31 @@ export class EtcdStore implements KvStore {
     return kv === undefined ? undefined : this.entry(kv);
   }
 
+  /**
+   * Every entry under `prefix`, read in pages of LIST_PAGE keys at the first page's
+   * revision (one snapshot): one answer for 10,000 credentials would pass gRPC's 4 MB limit.
+   */
   async list(prefix: string): Promise<KvEntry[]> {
-    const { kvs } = await this.client
-      .getAll()
-      .prefix(this.prefix + prefix)
-      .exec();
-    return kvs.map((kv) => this.entry(kv));
+    const start = Buffer.from(this.prefix + prefix);
+    const end = prefixEnd(start);
+    const entries: KvEntry[] = [];
+    let key = start;
+    let revision: string | undefined;
+    for (;;) {
+      const page = await this.client.kv.range({
+        key,
+        range_end: end,
+        limit: LIST_PAGE,
+        ...(revision === undefined ? {} : { revision }),
+      });
+      revision ??= page.header.revision;
+      entries.push(...page.kvs.map((kv) => this.entry(kv)));
+      const last = page.kvs.at(-1);
+      if (!page.more || last === undefined) {
+        return entries;
+      }
+      key = Buffer.concat([last.key, Buffer.from([0])]);
+    }
   }
 
   async put(key: string, value: Uint8Array, options: PutOptions = {}): Promise<bigint | undefined> {
