@@ -42,8 +42,8 @@ export interface Cluster {
   readonly replicas: Replica[];
   /** Starts replica `id` again (after it stopped), with the same id and config. */
   restart(id: string): Promise<Replica>;
-  /** Starts one more replica, with id `id`. */
-  add(id: string): Promise<Replica>;
+  /** Starts one more replica, with id `id`; `config` merged over its config (this start only). */
+  add(id: string, config?: Record<string, unknown>): Promise<Replica>;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
@@ -51,12 +51,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const etcd = options.etcd ?? (await startEtcd({ teardown }));
   const sim = await startSimulator({ apps: e2eSimApps, ...options.sim });
   teardown.add(() => sim.close());
-  const startReplica = async (id: string): Promise<Replica> => {
+  const startReplica = async (
+    id: string,
+    config: Record<string, unknown> = {},
+  ): Promise<Replica> => {
     const server = await startTokenServerProcess(sim.url, {
       teardown,
       ...(options.apps === undefined ? {} : { apps: options.apps }),
       config: {
         ...options.config,
+        ...config,
         replica_id: id,
         log: BENCH_LOG,
         store: {
@@ -91,8 +95,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       replicas[index] = replica;
       return replica;
     },
-    async add(id) {
-      const replica = await startReplica(id);
+    async add(id, config) {
+      const replica = await startReplica(id, config);
       replicas.push(replica);
       return replica;
     },

@@ -1,6 +1,8 @@
 // What wxtoken keeps in etcd under its prefix: keys and bytes now, and the watch events
 // (key changes) every replica receives while a run lasts.
-import { Etcd3 } from "etcd3";
+import { Etcd3, Range } from "etcd3";
+
+const PAGE = 500;
 
 export interface EtcdFootprint {
   keys: number;
@@ -28,13 +30,23 @@ export function etcdUsage(endpoints: readonly string[], prefix: string) {
   return {
     /** The watch events counted so far. */
     events: () => events,
+    /** Read in pages: one answer for 10,000 credentials passes gRPC's 4 MB limit. */
     async footprint(): Promise<EtcdFootprint> {
-      const all = await client.getAll().prefix(prefix).buffers();
-      let bytes = 0;
-      for (const [key, value] of Object.entries(all)) {
-        bytes += Buffer.byteLength(key) + value.length;
+      const { start, end } = Range.prefix(prefix);
+      const footprint: EtcdFootprint = { keys: 0, bytes: 0 };
+      let key = start;
+      for (;;) {
+        const page = await client.kv.range({ key, range_end: end, limit: PAGE });
+        for (const kv of page.kvs) {
+          footprint.keys += 1;
+          footprint.bytes += kv.key.length + kv.value.length;
+        }
+        const last = page.kvs.at(-1);
+        if (!page.more || last === undefined) {
+          return footprint;
+        }
+        key = Buffer.concat([last.key, Buffer.from([0])]);
       }
-      return { keys: Object.keys(all).length, bytes };
     },
     async close(): Promise<void> {
       await (await watching).cancel();

@@ -4,7 +4,7 @@ import { Etcd3 } from "etcd3";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kvStoreContract } from "../testing/kv-store-contract.js";
-import { EtcdStore, prefixEnd } from "./etcd.js";
+import { EtcdStore } from "./etcd.js";
 import { FencedOutError } from "./kv-store.js";
 
 const teardown = new Teardown();
@@ -43,12 +43,6 @@ describe("EtcdStore", () => {
     } finally {
       await store.close();
     }
-  });
-
-  it("ends a prefix's range after its last byte below 0xff", () => {
-    expect(prefixEnd(Buffer.from("ab/"))).toEqual(Buffer.from("ab0"));
-    expect(prefixEnd(Buffer.from([0x61, 0xff]))).toEqual(Buffer.from([0x62]));
-    expect(prefixEnd(Buffer.from([0xff]))).toEqual(Buffer.from([0]));
   });
 
   it("writes under a fence only while the fence key keeps its create revision", async () => {

@@ -1,7 +1,7 @@
 // The KvStore on etcd (etcd3): keys under `store.etcd.prefix`, compare-and-put by
 // revision, TTL records on leases, fenced writes as transactions, and a watch that etcd3
 // resumes from the last revision it saw after a reconnect.
-import type { ComparatorBuilder, Etcd3, IKeyValue, Watcher } from "etcd3";
+import { type ComparatorBuilder, type Etcd3, type IKeyValue, Range, type Watcher } from "etcd3";
 import type { Logger } from "pino";
 import {
   type Fence,
@@ -17,19 +17,6 @@ import { WatchConnection } from "./watch-connection.js";
 
 /** Keys per range request of list(): well under gRPC's 4 MB answer at a few KB a value. */
 const LIST_PAGE = 500;
-
-/** The end of the range of keys that start with `prefix` (its last byte below 0xff, plus one). */
-export function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if ((end[i] ?? 0) < 0xff) {
-      end[i] = (end[i] ?? 0) + 1;
-      return end.subarray(0, i + 1);
-    }
-  }
-  // Every byte 0xff: every key from `prefix` on.
-  return Buffer.from([0]);
-}
 
 export class EtcdStore implements KvStore {
   /** Every watch's connection, told as one. */
@@ -62,8 +49,7 @@ export class EtcdStore implements KvStore {
    * revision (one snapshot): one answer for 10,000 credentials would pass gRPC's 4 MB limit.
    */
   async list(prefix: string): Promise<KvEntry[]> {
-    const start = Buffer.from(this.prefix + prefix);
-    const end = prefixEnd(start);
+    const { start, end } = Range.prefix(this.prefix + prefix);
     const entries: KvEntry[] = [];
     let key = start;
     let revision: string | undefined;
