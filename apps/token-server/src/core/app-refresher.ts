@@ -91,17 +91,21 @@ export class AppRefresher {
   }
 
   /**
-   * Starts refreshing: every kind whose stored credential is still valid is only
-   * scheduled (no upstream call); the others are fetched, tickets once there is a token.
-   * A kind whose slot holds a credential (the manager loads them all from the store and
-   * follows it) is not read again: a leader of 10,000 credentials starts without 10,000
-   * reads. A read that fails leaves the kind to be fetched.
+   * Starts refreshing: every kind whose credential is still valid is only scheduled (no
+   * upstream call); the others are fetched, tickets once there is a token. With
+   * `readStore`, a kind whose slot is empty is read from the store first (an identity
+   * registered at run time, whose credentials may have been written before); without it,
+   * the slots are taken as the store's (the manager lists the store at start and follows
+   * it): a new leader of 10,000 credentials starts without 10,000 reads. A read that
+   * fails leaves the kind to be fetched.
    */
-  async start(): Promise<void> {
+  async start(options: { readStore: boolean }): Promise<void> {
     this.running = true;
     this.schedule.start();
     const kinds = this.source.kinds();
-    const unloaded = kinds.filter((kind) => this.slot(kind).latest() === undefined);
+    const unloaded = options.readStore
+      ? kinds.filter((kind) => this.slot(kind).latest() === undefined)
+      : [];
     const stored = await Promise.all(
       unloaded.map((kind) =>
         this.deps.store.get(keys.credential(this.appId, kind)).catch((error: unknown) => {

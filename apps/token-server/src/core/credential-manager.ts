@@ -350,7 +350,8 @@ export class CredentialManager {
     this.leading = leading;
     if (leading) {
       for (const { refresher } of this.registry.all()) {
-        void refresher.start();
+        // Its slots hold what the store holds: listed at start, followed since.
+        void refresher.start({ readStore: false });
       }
       this.stopServing = this.requests.serve((appId, kind, staleSha256) =>
         this.serveRequest(appId, kind, staleSha256),
@@ -421,7 +422,7 @@ export class CredentialManager {
     }
     for (const { refresher, key, slots } of changes.added) {
       if (this.leading) {
-        void refresher.start();
+        void refresher.start({ readStore: true });
       } else {
         void this.loadStored(key, slots);
       }
