@@ -241,8 +241,9 @@ export class AppRefresher {
     };
   }
 
-  private refreshInBackground(kind: CredentialKind): void {
-    this.refresh(kind, { by: "schedule" }).catch(() => {
+  /** Settles when the refresh ended; never rejects. */
+  private refreshInBackground(kind: CredentialKind): Promise<unknown> {
+    return this.refresh(kind, { by: "schedule" }).catch(() => {
       // recorded and scheduled by run()
     });
   }

@@ -101,6 +101,26 @@ describe("RefreshPacer", () => {
     expect(started).toEqual(["due-1", "first-1", "first-2", "due-2", "due-3"]);
   });
 
+  it("keeps at most one second's worth of starts in flight, and goes on as they end", async () => {
+    const { pacer: target } = pacer(5);
+    const ends: (() => void)[] = [];
+    let started = 0;
+    for (let i = 0; i < 12; i++) {
+      target.enqueue(() => {
+        started += 1;
+        return new Promise<void>((resolve) => ends.push(resolve));
+      });
+    }
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(started).toBe(5);
+    ends.splice(0, 2).forEach((end) => end());
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(started).toBe(7);
+    ends.splice(0).forEach((end) => end());
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(started).toBe(12);
+  });
+
   it("warns once when the queue takes longer to drain than 90% of the lead", async () => {
     const { pacer: target, lines } = pacer(10, 5_000);
     enqueueMany(target, 40);

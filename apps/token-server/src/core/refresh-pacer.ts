@@ -3,8 +3,10 @@
 // credentials fetched together (their expiries coincide) are refreshed spread over time,
 // never more than `ceiling` started in any second. Two lanes: first fetches (a credential
 // with no value yet, which a caller may be waiting for) go before refreshes that are only
-// due; within a lane, first come first served. A caller's passive refresh (a rejected
-// token) and an operator's do not pass here at all.
+// due; within a lane, first come first served. At most one second's worth of starts
+// (`ceiling`) are in flight at once: when WeChat or the store slow down, the queue waits
+// instead of piling up calls that time out and are retried. A caller's passive refresh (a
+// rejected token) and an operator's do not pass here at all.
 import type { Logger } from "pino";
 
 export interface RefreshPacerDeps {
@@ -16,6 +18,9 @@ export interface RefreshPacerDeps {
   now?: () => number;
 }
 
+/** Starts a fetch; a promise returned counts it in flight until it settles. */
+export type Start = () => unknown;
+
 /** Cancels a queued start; does nothing once it started. */
 export type CancelStart = () => void;
 
@@ -25,8 +30,10 @@ export type PacerLane = "first" | "due";
 export class RefreshPacer {
   private readonly now: () => number;
   private readonly intervalMs: number;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
   /** Queued starts of each lane in arrival order; a Map keeps that order, deletes in O(1). */
-  private readonly lanes: Record<PacerLane, Map<number, () => void>> = {
+  private readonly lanes: Record<PacerLane, Map<number, Start>> = {
     first: new Map(),
     due: new Map(),
   };
@@ -39,6 +46,7 @@ export class RefreshPacer {
   constructor(private readonly deps: RefreshPacerDeps) {
     this.now = deps.now ?? Date.now;
     this.intervalMs = 1_000 / deps.callsPerSecond;
+    this.maxInFlight = Math.max(1, Math.ceil(deps.callsPerSecond));
   }
 
   /** Queued starts not yet made. */
@@ -47,10 +55,9 @@ export class RefreshPacer {
   }
 
   /** Calls `start` now if its turn has come and none is waiting, else once it comes. */
-  enqueue(start: () => void, lane: PacerLane = "due"): CancelStart {
-    if (this.queued === 0 && this.now() >= this.nextAt) {
-      this.nextAt = this.now() + this.intervalMs;
-      start();
+  enqueue(start: Start, lane: PacerLane = "due"): CancelStart {
+    if (this.queued === 0 && this.now() >= this.nextAt && this.inFlight < this.maxInFlight) {
+      this.begin(start);
       return () => {};
     }
     const id = this.nextId++;
@@ -66,8 +73,24 @@ export class RefreshPacer {
     };
   }
 
+  private begin(start: Start): void {
+    this.nextAt = this.now() + this.intervalMs;
+    const running = start();
+    if (!(running instanceof Promise)) {
+      return;
+    }
+    this.inFlight += 1;
+    const ended = () => {
+      this.inFlight -= 1;
+      if (this.queued > 0) {
+        this.arm();
+      }
+    };
+    running.then(ended, ended);
+  }
+
   private arm(): void {
-    if (this.timer !== undefined) {
+    if (this.timer !== undefined || this.inFlight >= this.maxInFlight) {
       return;
     }
     this.timer = setTimeout(() => this.due(), Math.max(0, this.nextAt - this.now()));
@@ -88,13 +111,12 @@ export class RefreshPacer {
     }
     const [id, start] = next.value;
     queue.delete(id);
-    this.nextAt = this.now() + this.intervalMs;
+    this.begin(start);
     if (this.queued > 0) {
       this.arm();
     } else {
       this.warned = false;
     }
-    start();
   }
 
   /** Once per backlog: the queue takes longer to drain than the lead leaves. */

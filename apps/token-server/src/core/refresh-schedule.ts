@@ -38,7 +38,8 @@ export class RefreshSchedule {
 
   constructor(
     private readonly deps: RefreshScheduleDeps,
-    private readonly onDue: (kind: CredentialKind) => void,
+    /** Starts the refresh of `kind`; settles when it ended (it never rejects). */
+    private readonly onDue: (kind: CredentialKind) => Promise<unknown>,
   ) {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
@@ -102,14 +103,14 @@ export class RefreshSchedule {
   private due(kind: CredentialKind, lane: PacerLane = "due"): void {
     const { pacer } = this.deps;
     if (pacer === undefined) {
-      this.onDue(kind);
+      void this.onDue(kind);
       return;
     }
     let started = false;
     const cancel = pacer.enqueue(() => {
       started = true;
       this.queued.delete(kind);
-      this.onDue(kind);
+      return this.onDue(kind);
     }, lane);
     if (!started) {
       this.queued.set(kind, cancel);
