@@ -52,8 +52,8 @@ export interface ScaleTiming {
 
 /** Lifetimes long enough that the refresh queue of `count` drains well within the lead. */
 export function scaleTiming(count: number): ScaleTiming {
-  const callsPerSecond = Math.max(10, Math.ceil(count / 40));
-  return { ttlS: 100, leadS: 50, callsPerSecond };
+  const callsPerSecond = Math.max(10, Math.ceil(count / 50));
+  return { ttlS: 120, leadS: 60, callsPerSecond };
 }
 
 const ROUNDS = 3;

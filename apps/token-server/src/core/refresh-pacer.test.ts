@@ -113,10 +113,14 @@ describe("RefreshPacer", () => {
     }
     await vi.advanceTimersByTimeAsync(5_000);
     expect(started).toBe(5);
-    ends.splice(0, 2).forEach((end) => end());
+    for (const end of ends.splice(0, 2)) {
+      end();
+    }
     await vi.advanceTimersByTimeAsync(5_000);
     expect(started).toBe(7);
-    ends.splice(0).forEach((end) => end());
+    for (const end of ends.splice(0)) {
+      end();
+    }
     await vi.advanceTimersByTimeAsync(5_000);
     expect(started).toBe(12);
   });
