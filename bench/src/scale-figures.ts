@@ -8,11 +8,11 @@ export function kbPerCredential(rssKb: number, baselineRssKb: number, credential
 }
 
 /**
- * The floor of upstream token calls for `credentials` over `rounds` refresh rounds: one
- * first fetch each, then one call per lifetime.
+ * The floor of upstream token calls: every call but the early ones (a refresh of a token
+ * not yet within its lead), i.e. one first fetch per credential and one call per lifetime.
  */
-export function callFloor(credentials: number, rounds: number): number {
-  return credentials * (1 + rounds);
+export function callFloor(calls: number, early: number): number {
+  return calls - early;
 }
 
 /** The credentials (by id) that have had fewer than `calls` upstream calls so far. */

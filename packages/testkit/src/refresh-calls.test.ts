@@ -19,8 +19,14 @@ describe("countRefreshes", () => {
       { subject: "a", atMs: 1_800 },
       { subject: "b", atMs: 1_000 },
     ];
-    const count = countRefreshes(calls, 1_000, 2_500);
-    expect(count).toMatchObject({ refreshes: 3, missed: 1, expiredAtEnd: 1, shortestGapMs: 900 });
+    const count = countRefreshes(calls, 1_000, 2_500, 950);
+    expect(count).toMatchObject({
+      refreshes: 3,
+      missed: 1,
+      expiredAtEnd: 1,
+      shortestGapMs: 900,
+      early: 2,
+    });
     expect(count.refreshTimes.sort((x, y) => x - y)).toEqual([900, 1_000, 1_800]);
   });
 });

@@ -31,6 +31,8 @@ export interface RefreshCount {
   expiredAtEnd: number;
   /** The shortest time between two calls for one credential (Infinity with no refresh). */
   shortestGapMs: number;
+  /** Refreshes sooner than `minGapMs` after the call before: not needed yet (above the floor). */
+  early: number;
   /** The arrival times of the refreshes (first calls left out), for busiestWindow. */
   refreshTimes: number[];
 }
@@ -38,12 +40,14 @@ export interface RefreshCount {
 /**
  * Judges `calls` (any order) made by a refresher whose every call issues a token valid
  * `ttlMs` (classic mode, authorizer tokens): a refresh is missed when it came ttlMs or
- * more after the call before it for the same credential.
+ * more after the call before it for the same credential, early when it came less than
+ * `minGapMs` after it (ttl − lead: its token was not due for a refresh).
  */
 export function countRefreshes(
   calls: readonly TokenCall[],
   ttlMs: number,
   endMs: number,
+  minGapMs = 0,
 ): RefreshCount {
   const bySubject = new Map<string, number[]>();
   for (const { subject, atMs } of calls) {
@@ -56,6 +60,7 @@ export function countRefreshes(
     missed: 0,
     expiredAtEnd: 0,
     shortestGapMs: Number.POSITIVE_INFINITY,
+    early: 0,
     refreshTimes: [],
   };
   for (const times of bySubject.values()) {
@@ -70,6 +75,9 @@ export function countRefreshes(
       count.shortestGapMs = Math.min(count.shortestGapMs, t - before);
       if (t - before >= ttlMs) {
         count.missed += 1;
+      }
+      if (t - before < minGapMs) {
+        count.early += 1;
       }
     }
     if ((times.at(-1) ?? 0) + ttlMs <= endMs) {
