@@ -121,10 +121,11 @@ export function platformAuthorizers(count: number): ScalePopulation {
           platforms
             .reconcileAuthorizers(
               { componentAppId: COMPONENT_APP_ID },
-              { headers: adminHeaders, timeoutMs: 120_000 },
+              // 10,000 records written one by one: a minute or more here.
+              { headers: adminHeaders, timeoutMs: 240_000 },
             )
             .then(() => true),
-        { timeoutMs: 60_000, intervalMs: 500, description: "a reconciliation" },
+        { timeoutMs: 300_000, intervalMs: 500, description: "a reconciliation" },
       );
     },
     request: (authorizerAppId) =>
