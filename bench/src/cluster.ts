@@ -4,6 +4,7 @@
 import type { Client } from "@connectrpc/connect";
 import { AdminService, type Credential, CredentialKind, TokenService } from "@wxtoken/api";
 import {
+  type EtcdCluster,
   e2eSimApps,
   startEtcd,
   startTokenServerProcess,
@@ -22,6 +23,10 @@ export interface ClusterOptions {
   sim?: Partial<SimulatorOptions>;
   /** Replaces the test kit's default apps (token-server config shape). */
   apps?: Record<string, unknown>[];
+  /** Merged over each replica's generated config (YAML keys; not `store`). */
+  config?: Record<string, unknown>;
+  /** The etcd to use instead of one of the cluster's own. */
+  etcd?: EtcdCluster;
 }
 
 export interface Replica {
@@ -37,18 +42,25 @@ export interface Cluster {
   readonly replicas: Replica[];
   /** Starts replica `id` again (after it stopped), with the same id and config. */
   restart(id: string): Promise<Replica>;
+  /** Starts one more replica, with id `id`; `config` merged over its config (this start only). */
+  add(id: string, config?: Record<string, unknown>): Promise<Replica>;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { teardown } = options;
-  const etcd = await startEtcd({ teardown });
+  const etcd = options.etcd ?? (await startEtcd({ teardown }));
   const sim = await startSimulator({ apps: e2eSimApps, ...options.sim });
   teardown.add(() => sim.close());
-  const startReplica = async (id: string): Promise<Replica> => {
+  const startReplica = async (
+    id: string,
+    config: Record<string, unknown> = {},
+  ): Promise<Replica> => {
     const server = await startTokenServerProcess(sim.url, {
       teardown,
       ...(options.apps === undefined ? {} : { apps: options.apps }),
       config: {
+        ...options.config,
+        ...config,
         replica_id: id,
         log: BENCH_LOG,
         store: {
@@ -81,6 +93,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }
       const replica = await startReplica(id);
       replicas[index] = replica;
+      return replica;
+    },
+    async add(id, config) {
+      const replica = await startReplica(id, config);
+      replicas.push(replica);
       return replica;
     },
   };

@@ -6,9 +6,14 @@ import { getTokenConnect } from "./get-token-connect.js";
 import { getTokenGrpc } from "./get-token-grpc.js";
 import { writeResult, writeResultsMarkdown } from "./report.js";
 import type { BenchResult } from "./result.js";
+import { scale } from "./scale.js";
+import { configuredApps, platformAuthorizers } from "./scale-population.js";
 import { sdkCache } from "./sdk-cache.js";
 import { upstreamEconomy } from "./upstream-economy.js";
 import { watchFanout } from "./watch-fanout.js";
+
+/** Credentials of the scale benchmarks (issue 20: 10,000). */
+const SCALE_CREDENTIALS = 10_000;
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   "get-token-grpc": getTokenGrpc,
@@ -19,6 +24,8 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   "failover-ttl5": failover(5),
   "upstream-economy": upstreamEconomy,
   gateway: gatewayProxy,
+  scale: scale(() => configuredApps(SCALE_CREDENTIALS)),
+  "open-platform-scale": scale(() => platformAuthorizers(SCALE_CREDENTIALS)),
 };
 const known = Object.keys(BENCHMARKS);
 

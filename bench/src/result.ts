@@ -7,7 +7,7 @@ export interface Measurement {
   figures: Record<string, number>;
 }
 
-export type Unit = "×" | "ms" | "s" | "ns" | "KB" | "calls" | "reads";
+export type Unit = "×" | "ms" | "s" | "ns" | "KB" | "calls" | "calls/s" | "reads";
 
 export type Comparison = "≥" | "≤" | "=";
 
@@ -48,7 +48,16 @@ export function check(
   return { figure, value, unit, comparison, bound, met: holds[comparison](value, bound) };
 }
 
-const DIGITS: Record<Unit, number> = { "×": 3, ms: 1, s: 2, ns: 0, KB: 1, calls: 0, reads: 0 };
+const DIGITS: Record<Unit, number> = {
+  "×": 3,
+  ms: 1,
+  s: 2,
+  ns: 0,
+  KB: 1,
+  calls: 0,
+  "calls/s": 1,
+  reads: 0,
+};
 
 export function formatValue(value: number, unit: Unit): string {
   const number = value.toFixed(DIGITS[unit]);

@@ -21,6 +21,7 @@ import { CredentialManager, sourceConfigs } from "./core/credential-manager.js";
 import { ForceGuard } from "./core/force-guard.js";
 import { IdempotencyRecords } from "./core/idempotency.js";
 import { MessageSender, type MessageUpstream } from "./core/message-sender.js";
+import { RefreshPacer } from "./core/refresh-pacer.js";
 import { RevokedTokens } from "./core/revoked-tokens.js";
 import { StoreHealth } from "./core/store-health.js";
 import { UpstreamGate } from "./core/upstream-gate.js";
@@ -148,6 +149,11 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       retryInitialMs: config.refresh.retry_initial_ms,
       retryMaxMs: config.refresh.retry_max_ms,
     },
+    pacer: new RefreshPacer({
+      callsPerSecond: config.refresh.max_upstream_calls_per_second,
+      leadMs,
+      logger,
+    }),
     passiveMinIntervalMs: config.refresh.passive_min_interval_s * 1000,
     outageFallback: config.store.kind === "etcd",
   });

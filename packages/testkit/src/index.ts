@@ -10,6 +10,8 @@ export {
   e2eOpenPlatformConfig,
   e2eSimOpenPlatforms,
 } from "./open-platform-fixture.js";
+export type { RefreshCount, TokenCall } from "./refresh-calls.js";
+export { busiestWindow, countRefreshes } from "./refresh-calls.js";
 export { rejectionOf } from "./rejection.js";
 export type { ProcessExit, SpawnedProcess, SpawnOptions } from "./spawn.js";
 export { processExists, runningProcesses, spawnNode, spawnProcess } from "./spawn.js";
@@ -31,6 +33,7 @@ export type {
 } from "./token-server-process.js";
 export {
   e2e,
+  e2eAdminCaller,
   e2eRefresh,
   e2eSimApps,
   launchTokenServerProcess,

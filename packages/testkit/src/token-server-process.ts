@@ -42,6 +42,14 @@ export const e2eRefresh = {
 
 const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
+/** The caller with every permission on every app (e2e.adminKey), in config shape. */
+export const e2eAdminCaller = {
+  name: "admin",
+  key_sha256: sha256Hex(e2e.adminKey),
+  apps: ["*"],
+  permissions: ["token.read", "token.refresh", "message.send", "admin"],
+};
+
 export interface TokenServerOptions {
   teardown: Teardown;
   /** Replaces the default apps (stable APP with a jsapi ticket, classic OTHER_APP). */
@@ -93,12 +101,7 @@ export function launchTokenServerProcess(
       { app_id: e2e.otherAppId, secret: "${env:E2E_OTHER_SECRET}", mode: "classic" },
     ],
     callers: [
-      {
-        name: "admin",
-        key_sha256: sha256Hex(e2e.adminKey),
-        apps: ["*"],
-        permissions: ["token.read", "token.refresh", "message.send", "admin"],
-      },
+      e2eAdminCaller,
       {
         name: "other",
         key_sha256: sha256Hex(e2e.otherAppKey),

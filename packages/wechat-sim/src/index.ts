@@ -9,7 +9,7 @@ export type {
   OpenPlatformControl,
 } from "./open-platform/open-platforms.js";
 export type { SimOpenPlatform } from "./open-platform/platform-options.js";
-export type { SimApp, SimulatorOptions, SimWecomCorp, SimWecomSecret } from "./options.js";
+export type { SimApp, SimCall, SimulatorOptions, SimWecomCorp, SimWecomSecret } from "./options.js";
 export type { Simulator } from "./simulator.js";
 export { startSimulator } from "./simulator.js";
 export type { CallbackPush, DeliveredMessage, SimStats } from "./stats.js";

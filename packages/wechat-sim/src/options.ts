@@ -38,6 +38,18 @@ export interface SimWecomCorp {
   secrets: SimWecomSecret[];
 }
 
+/** A WeChat call as received, for SimulatorOptions.onCall. */
+export interface SimCall {
+  /** The endpoint's path, e.g. "/cgi-bin/token". */
+  path: string;
+  /** The app it counts for in the stats (a platform's component app id for its calls). */
+  appId: string | undefined;
+  /** An Open Platform call about one authorized account: its authorizer_appid. */
+  authorizerAppId: string | undefined;
+  /** When it was received, by the simulator's clock (epoch ms). */
+  atMs: number;
+}
+
 export interface SimulatorOptions {
   /** Official Accounts and Mini Programs (at least one app or one WeCom corp). */
   apps?: SimApp[];
@@ -80,6 +92,8 @@ export interface SimulatorOptions {
   wecomAppHourlyTicketLimit?: number;
   /** Clock in ms, for unit tests; default Date.now. */
   now?: () => number;
+  /** In-process listeners (benchmarks): told of every WeChat call as it is received. */
+  onCall?: (call: SimCall) => void;
   /** Third-party platforms (开放平台), served on the same port; default none. */
   openPlatforms?: SimOpenPlatform[];
 }
@@ -166,6 +180,7 @@ export type Settings = z.output<typeof settingsSchema>;
 
 export interface ResolvedOptions extends Settings {
   now: () => number;
+  onCall: ((call: SimCall) => void) | undefined;
 }
 
 /** Every problem, each naming its key (through `keyName`), never an input value. */
@@ -185,10 +200,10 @@ export function describeIssues(error: z.ZodError, keyName: (key: string) => stri
 
 /** Validates `options` and fills in the defaults; throws naming every bad key. */
 export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
-  const { now = Date.now, ...settings } = options;
+  const { now = Date.now, onCall, ...settings } = options;
   const parsed = settingsSchema.safeParse(settings);
   if (!parsed.success) {
     throw new Error(`wechat-sim options: ${describeIssues(parsed.error, (key) => key)}`);
   }
-  return { ...parsed.data, now };
+  return { ...parsed.data, now, onCall };
 }

@@ -58,6 +58,12 @@ export function jsonObject(request: SimRequest): Record<string, unknown> | undef
   return isRecord(request.json) ? request.json : undefined;
 }
 
+/** The parameter `name` when it is a string, else undefined. */
+export function stringParam(request: SimRequest, name: string): string | undefined {
+  const value = param(request, name);
+  return typeof value === "string" ? value : undefined;
+}
+
 /** A parameter from the query string, else a JSON object body, else a form body. */
 export function param(request: SimRequest, name: string): unknown {
   return (

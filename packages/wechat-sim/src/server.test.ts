@@ -1,6 +1,7 @@
 // The HTTP front: what is counted for which app, and a close that leaves nothing open.
 import { Teardown, waitFor } from "@wxtoken/testkit";
 import { afterEach, describe, expect, it } from "vitest";
+import type { SimCall } from "./options.js";
 import {
   APP,
   call,
@@ -37,6 +38,28 @@ describe("simulator server", () => {
       [APP.appId]: { "/cgi-bin/token": 3, "/cgi-bin/message/template/send": 1 },
       [OTHER_APP.appId]: { "/cgi-bin/clear_quota/v2": 1 },
     });
+  });
+
+  it("tells onCall of every WeChat call as received, with its app and authorizer", async () => {
+    const seen: SimCall[] = [];
+    const before = Date.now();
+    const simulator = await startTestSimulator(teardown, { onCall: (c) => seen.push(c) });
+    await classicToken(simulator);
+    await call(simulator, "/cgi-bin/component/api_authorizer_token", {
+      json: { component_appid: "wx-none", authorizer_appid: "wx-authorizer" },
+    });
+    await call(simulator, "/__sim/stats");
+    expect(
+      seen.map(({ path, appId, authorizerAppId }) => ({ path, appId, authorizerAppId })),
+    ).toEqual([
+      { path: "/cgi-bin/token", appId: APP.appId, authorizerAppId: undefined },
+      {
+        path: "/cgi-bin/component/api_authorizer_token",
+        appId: undefined,
+        authorizerAppId: "wx-authorizer",
+      },
+    ]);
+    expect(seen.every(({ atMs }) => atMs >= before && atMs <= Date.now())).toBe(true);
   });
 
   it("hands out stats as a copy", async () => {

@@ -6,7 +6,7 @@ import { ADMIN_PREFIX, adminAnswer } from "./admin-api.js";
 import { callerApp } from "./caller-app.js";
 import { faultAnswer } from "./faults.js";
 import { jsonReply, type Reply } from "./reply.js";
-import { toSimRequest } from "./request.js";
+import { stringParam, toSimRequest } from "./request.js";
 import { answer } from "./routes.js";
 import type { SimState } from "./sim-state.js";
 import { errorBody } from "./wechat-errors.js";
@@ -85,6 +85,12 @@ export class SimServer {
     );
     const appId = callerApp(call, state);
     state.stats.call(call.path, appId);
+    state.options.onCall?.({
+      path: call.path,
+      appId,
+      authorizerAppId: stringParam(call, "authorizer_appid"),
+      atMs: call.now,
+    });
     const fault = state.faults.take(call.path, appId);
     const reply =
       (fault === undefined ? undefined : faultAnswer(fault)) ?? (await answer(call, state));

@@ -276,6 +276,14 @@ export const configSchema = z
          * upstream: one misbehaving caller cannot spend the daily quota.
          */
         passive_min_interval_s: z.number().min(0).max(3600).default(30),
+        /**
+         * The leader's own fetches (first fetches first, then refreshes come due) started
+         * per second, at most, over every credential: tokens fetched together (their
+         * expiries coincide) are refreshed spread over time. Needs 0.9 × lead_s >
+         * credentials / this, or refreshes queue past expiry (a warning says so). Passive
+         * and operator refreshes are not paced.
+         */
+        max_upstream_calls_per_second: z.number().min(0.1).max(10_000).default(100),
       })
       .strict()
       .prefault({}),

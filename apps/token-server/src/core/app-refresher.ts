@@ -17,6 +17,7 @@ import {
   CredentialUnavailableError,
   PassiveRefreshTooSoonError,
 } from "./errors.js";
+import type { RefreshPacer } from "./refresh-pacer.js";
 import { RefreshSchedule, type RefreshTiming } from "./refresh-schedule.js";
 import { SingleFlight } from "./single-flight.js";
 
@@ -35,6 +36,8 @@ export interface AppRefresherDeps {
   observer: CoreObserver;
   logger: Logger;
   timing: RefreshTiming;
+  /** The ceiling on proactive refreshes, shared by every identity; none: no ceiling. */
+  pacer?: RefreshPacer | undefined;
   /** A caller's passive refresh of a value fetched less than this long ago is refused. */
   passiveMinIntervalMs: number;
   now?: () => number;
@@ -64,7 +67,7 @@ export class AppRefresher {
           this.slot(kind).current() === undefined &&
           !this.flights.current(kind)
         ) {
-          this.refreshInBackground(kind);
+          this.schedule.first(kind);
         }
       }
     });
@@ -88,19 +91,39 @@ export class AppRefresher {
   }
 
   /**
-   * Starts refreshing: every kind whose stored credential is still valid is only
-   * scheduled (no upstream call); the others are fetched now, tickets once there is a token.
+   * Starts refreshing: every kind whose credential is still valid is only scheduled (no
+   * upstream call); the others are fetched, tickets once there is a token. With
+   * `readStore`, a kind whose slot is empty is read from the store first (an identity
+   * registered at run time, whose credentials may have been written before); without it,
+   * the slots are taken as the store's (the manager lists the store at start and follows
+   * it): a new leader of 10,000 credentials starts without 10,000 reads. A read that
+   * fails leaves the kind to be fetched.
    */
-  async start(): Promise<void> {
+  async start(options: { readStore: boolean }): Promise<void> {
     this.running = true;
     this.schedule.start();
     const kinds = this.source.kinds();
+    const unloaded = options.readStore
+      ? kinds.filter((kind) => this.slot(kind).latest() === undefined)
+      : [];
     const stored = await Promise.all(
-      kinds.map((kind) => this.deps.store.get(keys.credential(this.appId, kind))),
+      unloaded.map((kind) =>
+        this.deps.store.get(keys.credential(this.appId, kind)).catch((error: unknown) => {
+          this.deps.logger.warn(
+            {
+              app_id: this.appId,
+              kind: KIND_NAMES[kind],
+              err: { message: (error as Error).message },
+            },
+            "cannot read the stored credential; fetching it",
+          );
+          return undefined;
+        }),
+      ),
     );
     // Tickets before the token: a token applied first would fetch tickets not yet loaded
     // (an identity registered at run time, e.g. re-added by a reload, starts with empty slots).
-    for (const [i, kind] of [...kinds.entries()].reverse()) {
+    for (const [i, kind] of [...unloaded.entries()].reverse()) {
       const entry = stored[i];
       if (entry !== undefined) {
         this.slot(kind).apply(decodeCredential(entry.value));
@@ -126,7 +149,7 @@ export class AppRefresher {
       kind === CredentialKind.ACCESS_TOKEN ||
       this.slot(CredentialKind.ACCESS_TOKEN).current() !== undefined
     ) {
-      this.refreshInBackground(kind);
+      this.schedule.first(kind);
     }
   }
 
@@ -218,8 +241,9 @@ export class AppRefresher {
     };
   }
 
-  private refreshInBackground(kind: CredentialKind): void {
-    this.refresh(kind, { by: "schedule" }).catch(() => {
+  /** Settles when the refresh ended; never rejects. */
+  private refreshInBackground(kind: CredentialKind): Promise<unknown> {
+    return this.refresh(kind, { by: "schedule" }).catch(() => {
       // recorded and scheduled by run()
     });
   }

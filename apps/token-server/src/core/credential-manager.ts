@@ -35,6 +35,7 @@ import type { Hold } from "./hold-book.js";
 import { decodeAuthorizer, decodeTicket, OpenPlatformRecords } from "./open-platform-records.js";
 import { OpenPlatforms } from "./open-platforms.js";
 import { OutageFallback } from "./outage-fallback.js";
+import type { RefreshPacer } from "./refresh-pacer.js";
 import { RefreshRequests, sha256Hex } from "./refresh-requests.js";
 import type { RefreshTiming } from "./refresh-schedule.js";
 import type { StoreHealth } from "./store-health.js";
@@ -60,6 +61,8 @@ export interface CredentialManagerDeps {
   observer: CoreObserver;
   logger: Logger;
   timing: RefreshTiming;
+  /** Paces proactive refreshes (refresh.max_upstream_calls_per_second). */
+  pacer?: RefreshPacer | undefined;
   /** refresh.passive_min_interval_s, in ms. */
   passiveMinIntervalMs: number;
   health: StoreHealth;
@@ -238,8 +241,22 @@ export class CredentialManager {
     } else {
       this.authorizers.set(key, known);
     }
-    if ((before === undefined) !== (known === undefined)) {
-      this.applyRegistry();
+    const which = known ?? before;
+    if (which !== undefined && (before === undefined) !== (known === undefined)) {
+      // Only this authorizer's entry changes: thousands of records (a reconciliation) cost
+      // one registry update each, not a pass over every identity each.
+      const { componentAppId, authorizerAppId } = which;
+      const platform = this.configured.openPlatforms.find(
+        (p) => p.component_app_id === componentAppId,
+      );
+      this.applyChanges(
+        this.registry.update(
+          identityKey({ family: "authorizer", componentAppId, authorizerAppId }),
+          known === undefined || platform === undefined
+            ? undefined
+            : { family: "authorizer", platform, authorizerAppId },
+        ),
+      );
     } else if (
       known !== undefined &&
       before?.refreshTokenSha256 !== known.refreshTokenSha256 &&
@@ -345,7 +362,8 @@ export class CredentialManager {
     this.leading = leading;
     if (leading) {
       for (const { refresher } of this.registry.all()) {
-        void refresher.start();
+        // Its slots hold what the store holds: listed at start, followed since.
+        void refresher.start({ readStore: false });
       }
       this.stopServing = this.requests.serve((appId, kind, staleSha256) =>
         this.serveRequest(appId, kind, staleSha256),
@@ -403,7 +421,11 @@ export class CredentialManager {
 
   /** Makes the registry hold what the config and the store's authorizers say. */
   private applyRegistry(): RegistryChanges {
-    const changes = this.registry.apply(this.sourceConfigs());
+    return this.applyChanges(this.registry.apply(this.sourceConfigs()));
+  }
+
+  /** Stops what was removed, starts (leader) or loads (follower) what was added. */
+  private applyChanges(changes: RegistryChanges): RegistryChanges {
     for (const { refresher, slots } of changes.removed) {
       refresher.stop();
       for (const slot of slots.values()) {
@@ -412,7 +434,7 @@ export class CredentialManager {
     }
     for (const { refresher, key, slots } of changes.added) {
       if (this.leading) {
-        void refresher.start();
+        void refresher.start({ readStore: true });
       } else {
         void this.loadStored(key, slots);
       }

@@ -144,29 +144,51 @@ export class CredentialRegistry {
    */
   apply(configs: readonly SourceConfig[]): RegistryChanges {
     const wanted = new Map(configs.map((config) => [configKey(config), config]));
-    const kindsOf = (config: SourceConfig) =>
-      this.sourceOf(config, () => config)
-        .kinds()
-        .join();
-    const removed = this.all().filter(({ key, config }) => {
-      const next = wanted.get(key);
-      return next === undefined || kindsOf(next) !== kindsOf(config);
-    });
-    for (const entry of removed) {
-      this.entries.delete(entry.key);
+    const changes: RegistryChanges = { added: [], removed: [], changed: [] };
+    for (const key of [...this.entries.keys()].filter((key) => !wanted.has(key))) {
+      this.applyOne(key, undefined, changes);
     }
-    const added: Registered[] = [];
-    const changed: Registered[] = [];
     for (const [key, config] of wanted) {
-      const entry = this.entries.get(key);
-      if (entry === undefined) {
-        added.push(this.register(config));
-      } else if (!sameConfig(entry.config, config)) {
-        entry.config = config;
-        changed.push(entry);
-      }
+      this.applyOne(key, config, changes);
     }
-    return { added, removed, changed };
+    return changes;
+  }
+
+  /**
+   * Makes the registry hold `config` under `key`, or nothing when it is undefined, leaving
+   * every other identity as it is: one authorizer's record, in O(1) of the registry's size.
+   */
+  update(key: string, config: SourceConfig | undefined): RegistryChanges {
+    const changes: RegistryChanges = { added: [], removed: [], changed: [] };
+    this.applyOne(key, config, changes);
+    return changes;
+  }
+
+  private applyOne(key: string, next: SourceConfig | undefined, changes: RegistryChanges): void {
+    const entry = this.entries.get(key);
+    if (
+      entry !== undefined &&
+      (next === undefined || this.kindsOf(next) !== this.kindsOf(entry.config))
+    ) {
+      this.entries.delete(key);
+      changes.removed.push(entry);
+    }
+    if (next === undefined) {
+      return;
+    }
+    const current = this.entries.get(key);
+    if (current === undefined) {
+      changes.added.push(this.register(next));
+    } else if (!sameConfig(current.config, next)) {
+      current.config = next;
+      changes.changed.push(current);
+    }
+  }
+
+  private kindsOf(config: SourceConfig): string {
+    return this.sourceOf(config, () => config)
+      .kinds()
+      .join();
   }
 }
 

@@ -1,10 +1,12 @@
 // When each credential of an app is refreshed next: from the expiry WeChat returned, with
 // a margin and jitter, exponential backoff after a retryable failure, and one timer per
-// kind. Only this schedule starts proactive refreshes.
+// kind. Only this schedule starts proactive refreshes; with a pacer, each due refresh waits
+// its turn under the ceiling on upstream calls per second.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import { STABLE_RENEW_WINDOW_MS } from "@wxtoken/wechat";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
+import type { CancelStart, PacerLane, RefreshPacer } from "./refresh-pacer.js";
 
 /** How long after a value's expiry a family that renews only then is asked again. */
 const EXPIRY_MARGIN_MS = 1_000;
@@ -18,6 +20,8 @@ export interface RefreshTiming {
 
 export interface RefreshScheduleDeps {
   timing: RefreshTiming;
+  /** Paces the refreshes that come due (refresh.max_upstream_calls_per_second). */
+  pacer?: RefreshPacer | undefined;
   now?: () => number;
   random?: () => number;
 }
@@ -26,13 +30,16 @@ export class RefreshSchedule {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly timers = new Map<CredentialKind, NodeJS.Timeout>();
+  /** Refreshes come due and waiting their turn in the pacer. */
+  private readonly queued = new Map<CredentialKind, CancelStart>();
   private readonly backoffs = new Map<CredentialKind, IBackoff<unknown>>();
   private readonly backoffFactory: ExponentialBackoff<unknown>;
   private running = false;
 
   constructor(
     private readonly deps: RefreshScheduleDeps,
-    private readonly onDue: (kind: CredentialKind) => void,
+    /** Starts the refresh of `kind`; settles when it ended (it never rejects). */
+    private readonly onDue: (kind: CredentialKind) => Promise<unknown>,
   ) {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
@@ -53,24 +60,61 @@ export class RefreshSchedule {
       clearTimeout(timer);
     }
     this.timers.clear();
+    for (const cancel of this.queued.values()) {
+      cancel();
+    }
+    this.queued.clear();
+  }
+
+  /** Calls onDue(kind) as soon as the pacer lets a first fetch through. */
+  first(kind: CredentialKind): void {
+    this.cancel(kind);
+    if (this.running) {
+      this.due(kind, "first");
+    }
   }
 
   /** Calls onDue(kind) after `delayMs`, replacing what was scheduled for `kind`. */
   after(kind: CredentialKind, delayMs: number): void {
-    clearTimeout(this.timers.get(kind));
-    this.timers.delete(kind);
+    this.cancel(kind);
     if (!this.running) {
       return;
     }
     const timer = setTimeout(
       () => {
         this.timers.delete(kind);
-        this.onDue(kind);
+        this.due(kind);
       },
       Math.max(0, delayMs),
     );
     timer.unref();
     this.timers.set(kind, timer);
+  }
+
+  /** Drops what was scheduled or queued for `kind`. */
+  private cancel(kind: CredentialKind): void {
+    clearTimeout(this.timers.get(kind));
+    this.timers.delete(kind);
+    this.queued.get(kind)?.();
+    this.queued.delete(kind);
+  }
+
+  /** Starts the refresh of `kind` now, or once the pacer gives it its turn in `lane`. */
+  private due(kind: CredentialKind, lane: PacerLane = "due"): void {
+    const { pacer } = this.deps;
+    if (pacer === undefined) {
+      void this.onDue(kind);
+      return;
+    }
+    let started = false;
+    const cancel = pacer.enqueue(() => {
+      started = true;
+      this.queued.delete(kind);
+      return this.onDue(kind);
+    }, lane);
+    if (!started) {
+      this.queued.set(kind, cancel);
+    }
   }
 
   /** Schedules the proactive refresh of a credential just fetched or loaded; resets the backoff. */

@@ -28,6 +28,23 @@ describe("EtcdStore", () => {
     return { store, close: () => store.close() };
   });
 
+  it("lists more than gRPC's 4 MB answer holds, in pages of one snapshot", async () => {
+    const { store } = openStore();
+    try {
+      const value = new Uint8Array(4_096).fill(7);
+      const keys = Array.from({ length: 1_200 }, (_, i) => `big/${String(i).padStart(5, "0")}`);
+      for (let i = 0; i < keys.length; i += 100) {
+        await Promise.all(keys.slice(i, i + 100).map((key) => store.put(key, value)));
+      }
+      await store.put("bigger", value);
+      const listed = await store.list("big/");
+      expect(listed.map(({ key }) => key)).toEqual(keys);
+      expect(listed.every((entry) => entry.value.length === 4_096)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("writes under a fence only while the fence key keeps its create revision", async () => {
     const { client, store } = openStore();
     try {

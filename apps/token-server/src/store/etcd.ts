@@ -1,7 +1,7 @@
 // The KvStore on etcd (etcd3): keys under `store.etcd.prefix`, compare-and-put by
 // revision, TTL records on leases, fenced writes as transactions, and a watch that etcd3
 // resumes from the last revision it saw after a reconnect.
-import type { ComparatorBuilder, Etcd3, IKeyValue, Watcher } from "etcd3";
+import { type ComparatorBuilder, type Etcd3, type IKeyValue, Range, type Watcher } from "etcd3";
 import type { Logger } from "pino";
 import {
   type Fence,
@@ -15,6 +15,9 @@ import {
   type WatchOptions,
 } from "./kv-store.js";
 import { WatchConnection } from "./watch-connection.js";
+
+/** Keys per range request of list(): well under gRPC's 4 MB answer at a few KB a value. */
+const LIST_PAGE = 500;
 
 export class EtcdStore implements KvStore {
   /** Every watch's connection, told as one. */
@@ -46,12 +49,30 @@ export class EtcdStore implements KvStore {
     return (await this.listing(prefix)).entries;
   }
 
+  /**
+   * Every entry under `prefix`, read in pages of LIST_PAGE keys at the first page's
+   * revision (one snapshot): one answer for 10,000 credentials would pass gRPC's 4 MB limit.
+   */
   async listing(prefix: string): Promise<KvListing> {
-    const { kvs, header } = await this.client
-      .getAll()
-      .prefix(this.prefix + prefix)
-      .exec();
-    return { entries: kvs.map((kv) => this.entry(kv)), revision: BigInt(header.revision) };
+    const { start, end } = Range.prefix(this.prefix + prefix);
+    const entries: KvEntry[] = [];
+    let key = start;
+    let revision: string | undefined;
+    for (;;) {
+      const page = await this.client.kv.range({
+        key,
+        range_end: end,
+        limit: LIST_PAGE,
+        ...(revision === undefined ? {} : { revision }),
+      });
+      revision ??= page.header.revision;
+      entries.push(...page.kvs.map((kv) => this.entry(kv)));
+      const last = page.kvs.at(-1);
+      if (!page.more || last === undefined) {
+        return { entries, revision: BigInt(revision) };
+      }
+      key = Buffer.concat([last.key, Buffer.from([0])]);
+    }
   }
 
   async put(key: string, value: Uint8Array, options: PutOptions = {}): Promise<bigint | undefined> {

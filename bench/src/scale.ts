@@ -1,0 +1,409 @@
+// Scale: N credentials (configured apps, or one platform's authorizers) on three replicas
+// and a real etcd, against the simulator with short token lifetimes. One harness for both
+// populations:
+//   1. one replica alone on an empty store, with a ceiling SEED_FACTOR times higher,
+//      fetches all N together (so their expiries nearly coincide), and stops;
+//   2. three replicas start from the store one after the other: each one's time from spawn
+//      to serving all N (the leader's and the followers'), and a follower restarted;
+//   3. over ROUNDS refresh rounds, counted by the simulator: the busiest second of refresh
+//      calls against refresh.max_upstream_calls_per_second, calls against the floor (one
+//      first fetch and one per lifetime), refreshes made after the token they replaced had
+//      expired; CPU and etcd watch events per refresh;
+//   4. RSS per credential over a replica holding one app, etcd keys and bytes, and GetToken
+//      req/s on a follower holding N against that one-app replica, alternated.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { CredentialKind, GetTokenRequestSchema, TokenService } from "@wxtoken/api";
+import {
+  busiestWindow,
+  countRefreshes,
+  e2e,
+  e2eAdminCaller,
+  e2eRefresh,
+  startEtcd,
+  startTokenServerProcess,
+  Teardown,
+  type TokenCall,
+  waitFor,
+} from "@wxtoken/testkit";
+import type { SimCall } from "@wxtoken/wechat-sim";
+import { alternatedLoads } from "./alternated-pairs.js";
+import { type Replica, startCluster } from "./cluster.js";
+import { etcdUsage } from "./etcd-usage.js";
+import { grpcFrame } from "./grpc-frames.js";
+import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
+import { cpuMs, rssKb } from "./process-stats.js";
+import { type BenchResult, check } from "./result.js";
+import { adminHeaders, grpcClient } from "./rpc.js";
+import { behind, callFloor, kbPerCredential, roundRate } from "./scale-figures.js";
+import type { ScalePopulation } from "./scale-population.js";
+import { BENCH_LOG } from "./single-replica.js";
+
+/** Token lifetime, refresh lead and ceiling: N / ceiling < 0.9 × lead < lifetime − lead. */
+export interface ScaleTiming {
+  ttlS: number;
+  leadS: number;
+  callsPerSecond: number;
+}
+
+/** Lifetimes long enough that the refresh queue of `count` drains well within the lead. */
+export function scaleTiming(count: number): ScaleTiming {
+  const callsPerSecond = Math.max(10, Math.ceil(count / 50));
+  return { ttlS: 120, leadS: 60, callsPerSecond };
+}
+
+const ROUNDS = 3;
+/** The first replica fetches all N this many times faster than the ceiling under test. */
+const SEED_FACTOR = 4;
+/** Long: the leader is stopped (SIGSTOP) while GetToken is measured, and must stay leader. */
+const LEASE_TTL_S = 60;
+const PREFIX = "wxtoken-bench/";
+const SWEEP_CONCURRENCY = 64;
+const GET_TOKEN: LoadSettings = {
+  durationS: 4,
+  warmupS: 1,
+  clients: 8,
+  streamsPerClient: 16,
+  threads: 1,
+};
+const GET_TOKEN_PAIRS = 2;
+const GET_TOKEN_PATH = "/wxtoken.v1.TokenService/GetToken";
+
+/** How many of `ids` `replica` serves with a token not yet expired, over native gRPC. */
+async function servedUnexpired(replica: Replica, population: ScalePopulation): Promise<number> {
+  let served = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < population.ids.length) {
+      const id = population.ids[next++] ?? "";
+      const reply = await replica.tokens
+        .getToken(population.request(id), { headers: adminHeaders, timeoutMs: 10_000 })
+        .catch(() => undefined);
+      const expiresAt = reply?.credential?.expiresAt;
+      if (expiresAt !== undefined && timestampMs(expiresAt) > Date.now()) {
+        served += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: SWEEP_CONCURRENCY }, worker));
+  return served;
+}
+
+/** A line on stderr: where a run of several minutes is. */
+function progress(line: string): void {
+  process.stderr.write(`scale: ${line}\n`);
+}
+
+/** Seconds from now until `start()` resolves, and what it resolved with. */
+async function timed<T>(start: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const began = performance.now();
+  const value = await start();
+  return { seconds: (performance.now() - began) / 1_000, value };
+}
+
+/** The benchmark over `population`, with `timing` (default scaleTiming of its size). */
+export function scale(
+  population: () => ScalePopulation,
+  timing?: ScaleTiming,
+): () => Promise<BenchResult> {
+  return async () => {
+    const teardown = new Teardown();
+    try {
+      const loaded = population();
+      return await run(loaded, timing ?? scaleTiming(loaded.ids.length), teardown);
+    } finally {
+      await teardown.run();
+    }
+  };
+}
+
+async function run(
+  population: ScalePopulation,
+  timing: ScaleTiming,
+  teardown: Teardown,
+): Promise<BenchResult> {
+  const count = population.ids.length;
+  const ids = new Set(population.ids);
+  const calls: TokenCall[] = [];
+  const callsBySubject = new Map<string, number>();
+  const onCall = (call: SimCall) => {
+    const subject = population.subject(call);
+    if (subject !== undefined && ids.has(subject)) {
+      calls.push({ subject, atMs: call.atMs });
+      callsBySubject.set(subject, (callsBySubject.get(subject) ?? 0) + 1);
+    }
+  };
+  const etcd = await startEtcd({ teardown });
+  const auditDir = mkdtempSync(join(tmpdir(), "wxtoken-scale-audit-"));
+  const refresh = {
+    ...e2eRefresh,
+    lead_s: timing.leadS,
+    max_upstream_calls_per_second: timing.callsPerSecond,
+  };
+  const cluster = await startCluster({
+    teardown,
+    replicas: 0,
+    leaseTtlS: LEASE_TTL_S,
+    etcd,
+    sim: {
+      ...population.sim,
+      tokenTtlS: timing.ttlS,
+      overlapS: 60,
+      renewWindowS: timing.leadS,
+      onCall,
+    },
+    config: {
+      ...population.config,
+      audit: { destination: join(auditDir, "audit.log") },
+      refresh,
+    },
+  });
+  const { sim } = cluster;
+
+  // 1. All N fetched together by one replica on an empty store: first fetches are paced
+  // too, so this one has a ceiling SEED_FACTOR times higher.
+  const first = await cluster.add("replica-1", {
+    refresh: { ...refresh, max_upstream_calls_per_second: timing.callsPerSecond * SEED_FACTOR },
+  });
+  const seeded = await timed(async () => {
+    await population.seed(first, sim, teardown);
+    await waitFor(() => behind(population.ids, callsBySubject, 1).length === 0, {
+      timeoutMs: 180_000,
+      intervalMs: 100,
+      description: `a first fetch of all ${count}`,
+    });
+  });
+  await waitFor(async () => (await servedUnexpired(first, population)) === count, {
+    timeoutMs: 60_000,
+    intervalMs: 500,
+    description: `all ${count} stored and served`,
+  });
+  progress(`first fetch of ${count} in ${seeded.seconds.toFixed(1)} s`);
+  await first.server.process.stop();
+
+  // 2. Three replicas start from the store, one after the other (each start measured
+  // alone): the first leads, the others follow; then a follower restarts while the others
+  // run. Every start is checked by reading all N from the replica, before the rounds begin.
+  const callsBeforeStart = calls.length;
+  const leaderStart = await timed(() => cluster.restart(first.id));
+  const leader = leaderStart.value;
+  // Alone, it leads (ListApps of 10,000 apps is too slow to poll for the leader).
+  await leader.server.process.waitForOutput(/elected: this replica leads/, 30_000);
+  progress(`leader started from the store in ${leaderStart.seconds.toFixed(2)} s`);
+  const followerStarts = [
+    await timed(() => cluster.add("replica-2")),
+    await timed(() => cluster.add("replica-3")),
+  ];
+  progress(
+    `followers started in ${followerStarts.map(({ seconds }) => seconds.toFixed(2)).join(", ")} s`,
+  );
+  const servedAtStart = [];
+  for (const replica of cluster.replicas) {
+    servedAtStart.push(await servedUnexpired(replica, population));
+  }
+  const [follower, restartedOne] = followerStarts.map(({ value }) => value);
+  if (follower === undefined || restartedOne === undefined) {
+    throw new Error("fewer than two followers");
+  }
+  await restartedOne.server.process.stop();
+  const catchUp = await timed(() => cluster.restart(restartedOne.id));
+  const servedAfterRestart = await servedUnexpired(catchUp.value, population);
+  const callsAtStart = calls.length - callsBeforeStart;
+  progress(`follower restarted in ${catchUp.seconds.toFixed(2)} s; refresh rounds`);
+
+  // 3. Refresh rounds; nothing else runs in this process (the simulator's clock).
+  const usage = etcdUsage(etcd.endpoints, PREFIX);
+  teardown.add(() => usage.close());
+  const phaseStartMs = Date.now();
+  const cpuBefore = {
+    leader: cpuMs(leader.server.process.pid),
+    follower: cpuMs(follower.server.process.pid),
+  };
+  await waitFor(() => behind(population.ids, callsBySubject, 1 + ROUNDS).length === 0, {
+    timeoutMs: (ROUNDS + 1) * timing.ttlS * 1_000 + 60_000,
+    intervalMs: 200,
+    description: `${ROUNDS} refreshes of all ${count}`,
+  });
+  const endMs = Date.now();
+  progress("rounds done; memory and GetToken");
+  const totalCalls = calls.length;
+  const refreshed = countRefreshes(
+    calls,
+    timing.ttlS * 1_000,
+    endMs,
+    (timing.ttlS - timing.leadS) * 1_000,
+  );
+  const refreshesInPhase = calls.filter(({ atMs }) => atMs >= phaseStartMs).length;
+  const cpuPerRefreshMs = {
+    leader: (cpuMs(leader.server.process.pid) - cpuBefore.leader) / refreshesInPhase,
+    follower: (cpuMs(follower.server.process.pid) - cpuBefore.follower) / refreshesInPhase,
+  };
+  const watchEvents = usage.events();
+  const footprint = await usage.footprint();
+
+  // 4. Memory and GetToken against a replica holding one app.
+  const reference = await startTokenServerProcess(sim.url, {
+    teardown,
+    config: {
+      log: BENCH_LOG,
+      audit: { destination: join(auditDir, "reference-audit.log") },
+      apps: [{ app_id: e2e.otherAppId, secret: "${env:E2E_OTHER_SECRET}", mode: "classic" }],
+      callers: [e2eAdminCaller],
+      store: {
+        kind: "etcd",
+        etcd: { endpoints: etcd.endpoints, prefix: "wxtoken-bench-one/", lease_ttl_s: LEASE_TTL_S },
+      },
+    },
+  });
+  const referenceTokens = grpcClient(TokenService, reference.grpcUrl, teardown);
+  await waitFor(() =>
+    referenceTokens.getToken(
+      { appId: e2e.otherAppId, kind: CredentialKind.ACCESS_TOKEN },
+      { headers: adminHeaders },
+    ),
+  );
+  const rss = {
+    leader: rssKb(leader.server.process.pid),
+    follower: rssKb(follower.server.process.pid),
+    reference: rssKb(reference.process.pid),
+  };
+  // The read path alone: the leader and the other follower are stopped (SIGSTOP; the lease
+  // outlives the measurement), so no refresh runs while GetToken is measured.
+  const paused = [leader, catchUp.value];
+  for (const replica of paused) {
+    replica.server.process.signal("SIGSTOP");
+  }
+  const middle = population.ids[Math.floor(count / 2)] ?? "";
+  const bodyOf = new Map([
+    [
+      `${follower.server.grpcUrl}${GET_TOKEN_PATH}`,
+      await requestBodyFile(
+        grpcFrame(toBinary(GetTokenRequestSchema, population.request(middle))),
+        teardown,
+      ),
+    ],
+    [
+      `${reference.grpcUrl}${GET_TOKEN_PATH}`,
+      await requestBodyFile(
+        grpcFrame(
+          toBinary(
+            GetTokenRequestSchema,
+            create(GetTokenRequestSchema, {
+              appId: e2e.otherAppId,
+              kind: CredentialKind.ACCESS_TOKEN,
+            }),
+          ),
+        ),
+        teardown,
+      ),
+    ],
+  ]);
+  const headers = { "content-type": "application/grpc", te: "trailers", ...adminHeaders };
+  const getToken = await alternatedLoads(
+    {
+      label: `GetToken, follower holding ${count}`,
+      url: `${follower.server.grpcUrl}${GET_TOKEN_PATH}`,
+    },
+    { label: "GetToken, replica holding 1", url: `${reference.grpcUrl}${GET_TOKEN_PATH}` },
+    GET_TOKEN_PAIRS,
+    (url) => h2load(url, bodyOf.get(url) ?? "", headers, GET_TOKEN),
+  );
+
+  for (const replica of paused) {
+    replica.server.process.signal("SIGCONT");
+  }
+  const kb = {
+    leader: kbPerCredential(rss.leader, rss.reference, count),
+    follower: kbPerCredential(rss.follower, rss.reference, count),
+  };
+  const floor = callFloor(totalCalls, refreshed.early);
+  const busiest = busiestWindow(refreshed.refreshTimes);
+  const followerStart = Math.max(...followerStarts.map(({ seconds }) => seconds));
+  const firstRound = roundRate(calls, 2);
+  return {
+    name: population.name,
+    description: `${population.what} on three token-server replicas and a real etcd, against the simulator in this process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding 1 app on the same etcd; GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile.`,
+    runs: [
+      {
+        label: `first fetch of ${count} on an empty store`,
+        figures: { s: seeded.seconds, "calls/s": count / seeded.seconds },
+      },
+      {
+        label: "start from the store, spawn to serving all",
+        figures: {
+          "leader s": leaderStart.seconds,
+          "slowest follower s": followerStart,
+          "served unexpired, fewest of 3": Math.min(...servedAtStart),
+          "upstream calls meanwhile": callsAtStart,
+        },
+      },
+      {
+        label: "a follower restarted while the others run",
+        figures: { "catch-up s": catchUp.seconds, "served unexpired": servedAfterRestart },
+      },
+      {
+        label: `${ROUNDS} refresh rounds`,
+        figures: {
+          "upstream token calls": totalCalls,
+          "floor (calls less early ones)": floor,
+          "busiest second": busiest,
+          "round 1 calls/s": firstRound,
+          ceiling: timing.callsPerSecond,
+          "missed refreshes": refreshed.missed,
+          "expired at end": refreshed.expiredAtEnd,
+          "shortest gap s": refreshed.shortestGapMs / 1_000,
+        },
+      },
+      {
+        label: "cost per credential",
+        figures: {
+          "leader RSS MB": rss.leader / 1_024,
+          "follower RSS MB": rss.follower / 1_024,
+          "1-app replica RSS MB": rss.reference / 1_024,
+          "leader KB/credential": kb.leader,
+          "follower KB/credential": kb.follower,
+          "leader CPU ms/refresh": cpuPerRefreshMs.leader,
+          "follower CPU ms/refresh": cpuPerRefreshMs.follower,
+        },
+      },
+      {
+        label: "etcd",
+        figures: {
+          keys: footprint.keys,
+          KB: footprint.bytes / 1_024,
+          "watch events/refresh": watchEvents / refreshesInPhase,
+        },
+      },
+      ...getToken.runs,
+    ],
+    checks: [
+      check("leader start from the store", leaderStart.seconds, "s", "≤", 3),
+      check("follower start from the store", followerStart, "s", "≤", 3),
+      check("restarted follower catch-up", catchUp.seconds, "s", "≤", 2),
+      check(
+        "round 1 (all due at once): refresh calls/s",
+        firstRound,
+        "calls/s",
+        "≤",
+        timing.callsPerSecond,
+      ),
+      check("busiest second of refresh calls", busiest, "calls", "≤", timing.callsPerSecond),
+      check("upstream calls / floor", totalCalls / floor, "×", "=", 1),
+      check("missed refreshes", refreshed.missed + refreshed.expiredAtEnd, "calls", "=", 0),
+      check("leader RSS per credential", kb.leader, "KB", "≤", 2),
+      check("follower RSS per credential", kb.follower, "KB", "≤", 2),
+      check("GetToken req/s, N loaded / 1 loaded", getToken.ratio, "×", "≥", 0.95),
+    ],
+    notes: [
+      "Machine: 2 cores shared with other work while measured; timings are noisy.",
+      `Served unexpired after start: ${servedAtStart.join(", ")} of ${count} (leader first: ${leader.id}); after the follower's restart: ${servedAfterRestart}.`,
+      "A refresh is missed when it reached the simulator a lifetime or more after the call before it (the token it replaced had expired), or when a token expired with no refresh by the end.",
+      "GetToken is measured with the leader and the other follower stopped (SIGSTOP): no refresh runs meanwhile, so the figure is the read path's alone.",
+      "Arrival times are the simulator's, in this process: a pause of its event loop bunches the calls that arrive meanwhile, so the busiest second can show a few calls above the ceiling the leader kept (it spaces the starts 1/ceiling s apart); the round's mean rate does not depend on that.",
+    ],
+  };
+}
