@@ -310,7 +310,7 @@ async function run(
     },
     { label: "GetToken, replica holding 1", url: `${reference.grpcUrl}${GET_TOKEN_PATH}` },
     GET_TOKEN_PAIRS,
-    (url) => h2load(url, bodyOf.get(url) ?? "", headers, GET_TOKEN),
+    ({ url }) => h2load(url, bodyOf.get(url) ?? "", headers, GET_TOKEN),
   );
 
   for (const replica of paused) {
