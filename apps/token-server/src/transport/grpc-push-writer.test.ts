@@ -1,6 +1,6 @@
 // GrpcPushWriter on a real grpc-js server and client: it finds the call's HTTP/2 stream
-// (grpc-js internals: this fails if they change), and a client reads every message in
-// order, the later ones written as pre-made frames, then the call's status.
+// (grpc-js internals: this fails if they change), and a client reads the headers, every
+// message in order, written as pre-made frames, then the call's status.
 import { create, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { CredentialSchema, WatchTokenResponseSchema } from "@wxtoken/api";
@@ -43,6 +43,7 @@ async function startServer(found: { stream?: unknown }) {
         const writer = new GrpcPushWriter(
           call,
           WatchTokenResponseSchema,
+          () => call.sendMetadata(new grpc.Metadata()),
           (response) => call.write(create(WatchTokenResponseSchema, response)),
           (message) => grpcFrame(serialize(message)),
         );
@@ -63,7 +64,7 @@ async function startServer(found: { stream?: unknown }) {
 }
 
 describe("GrpcPushWriter", () => {
-  it("writes every message in order, the later ones as frames on the HTTP/2 stream", async () => {
+  it("writes the headers, then every message in order as frames on the HTTP/2 stream", async () => {
     const found: { stream?: unknown } = {};
     const port = await startServer(found);
     const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -74,6 +75,7 @@ describe("GrpcPushWriter", () => {
       (bytes: Buffer) => fromBinary(WatchTokenResponseSchema, bytes),
       Buffer.alloc(0),
     );
+    const headers = new Promise<grpc.Metadata>((resolve) => call.on("metadata", resolve));
     const received: string[] = [];
     call.on("data", (message: { credential?: { value: string } }) =>
       received.push(message.credential?.value ?? ""),
@@ -81,6 +83,7 @@ describe("GrpcPushWriter", () => {
     const status = await new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
 
     expect(found.stream).toBeDefined();
+    expect((await headers).get("content-type")).toEqual(["application/grpc+proto"]);
     expect(received).toEqual(["first", "second", "third"]);
     expect(status.code).toBe(grpc.status.OK);
   });

@@ -1,8 +1,10 @@
-// Writes a server stream's pushed messages onto its grpc-js call: the first through
-// grpc-js (it sends the response headers), every later one as a gRPC frame made once per
-// message object and written straight to the call's HTTP/2 stream. A credential change
-// goes to thousands of WatchToken streams; grpc-js would take each copy through its own
-// Writable, serialize it, allocate and copy a frame, before the same HTTP/2 write.
+// Writes a server stream's pushed messages onto its grpc-js call as gRPC frames made once
+// per message object, straight to the call's HTTP/2 stream, after the response headers:
+// a credential change goes to thousands of WatchToken streams, and grpc-js would take each
+// copy through its own Writable, serialize it, allocate and copy a frame, before the same
+// HTTP/2 write. Every message takes this path, the first (written as each stream opens)
+// included, so a change's fan-out runs code already warm. Without the HTTP/2 stream
+// (grpc-js internals changed) every message goes through grpc-js.
 import type { ServerHttp2Stream } from "node:http2";
 import { create, type DescMessage, type Message, type MessageInitShape } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
@@ -42,6 +44,8 @@ export class GrpcPushWriter {
   constructor(
     private readonly call: grpc.ServerWritableStream<GrpcRequest, Message>,
     private readonly output: DescMessage,
+    /** Sends the response headers (before the first frame). */
+    private readonly sendHeaders: () => void,
     /** Writes a message through grpc-js, with the response headers before the first. */
     private readonly send: (response: MessageInitShape<DescMessage>) => void,
     /** The message's frame, made once per message object. */
@@ -53,10 +57,13 @@ export class GrpcPushWriter {
   /** Writes `message`; the number of messages then waiting for the client. */
   write(response: MessageInitShape<DescMessage>): number {
     const stream = this.stream;
-    if (!this.headersSent || stream === undefined) {
-      this.headersSent = true;
+    if (stream === undefined) {
       this.send(response);
     } else if (!stream.destroyed && !stream.closed) {
+      if (!this.headersSent) {
+        this.headersSent = true;
+        this.sendHeaders();
+      }
       // As grpc-js does, nothing is written to a stream already gone: its call ends.
       this.pending += 1;
       stream.write(this.frameOf(create(this.output, response)), this.written);

@@ -32,11 +32,18 @@ import { addReflection } from "./reflection.js";
 import type { RpcObserver, ServiceBinding } from "./service-binding.js";
 import { listenSockets } from "./socket-listener.js";
 
+/** Sends the response headers the handler set, if any; grpc-js sends its own otherwise. */
 function sendHeaders(call: GrpcCall, context: GrpcHandlerContext): void {
   const headers = context.headersToSend();
   if (headers !== undefined && [...headers.keys()].length > 0) {
     call.sendMetadata(headersToMetadata(headers));
   }
+}
+
+/** Sends the response headers now, the handler's or none but grpc-js's own. */
+function sendHeadersNow(call: GrpcCall, context: GrpcHandlerContext): void {
+  const headers = context.headersToSend();
+  call.sendMetadata(headers === undefined ? new grpc.Metadata() : headersToMetadata(headers));
 }
 
 function trailers(context: GrpcHandlerContext): grpc.Metadata | undefined {
@@ -152,7 +159,11 @@ function serverStreamingHandler(
       if (stream instanceof PushStream) {
         // Pushed messages are written as they come: what is pushed is small and rare (one
         // message per change). HTTP/2 buffers for a slow reader, up to the stream's limit.
-        await pushTo(call, stream, new GrpcPushWriter(call, output, send, frameOf));
+        await pushTo(
+          call,
+          stream,
+          new GrpcPushWriter(call, output, () => sendHeadersNow(call, context), send, frameOf),
+        );
       } else {
         for await (const response of stream) {
           if (!send(response)) {
