@@ -59,15 +59,17 @@ export class GrpcPushWriter {
     const stream = this.stream;
     if (stream === undefined) {
       this.send(response);
-    } else if (!stream.destroyed && !stream.closed) {
+      return this.call.writableLength;
+    }
+    // As grpc-js does, nothing is written to a stream already gone: its call ends.
+    if (!stream.destroyed && !stream.closed) {
       if (!this.headersSent) {
         this.headersSent = true;
         this.sendHeaders();
       }
-      // As grpc-js does, nothing is written to a stream already gone: its call ends.
       this.pending += 1;
       stream.write(this.frameOf(create(this.output, response)), this.written);
     }
-    return this.call.writableLength + this.pending;
+    return this.pending;
   }
 }

@@ -194,6 +194,7 @@ function pushTo(
   stream: PushStream<MessageInitShape<DescMessage>>,
   writer: GrpcPushWriter,
 ): Promise<void> {
+  const highWaterMark = call.writableHighWaterMark;
   return new Promise<void>((resolve, reject) => {
     let overflowed = false;
     stream
@@ -202,7 +203,7 @@ function pushTo(
           return;
         }
         const waiting = writer.write(response);
-        if (waiting < call.writableHighWaterMark || waiting <= stream.bufferLimit) {
+        if (waiting < highWaterMark || waiting <= stream.bufferLimit) {
           return;
         }
         overflowed = true;
