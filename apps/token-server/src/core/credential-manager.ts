@@ -592,10 +592,17 @@ export class CredentialManager {
     deliver: (credential: Credential) => void,
   ): Promise<void> {
     let last: Credential | undefined;
-    const unsubscribe = slot.subscribe((credential) => {
-      if (last !== undefined && credential.generation > last.generation) {
+    // The first credential and every change go through this one function: a change's
+    // fan-out to thousands of streams runs code their openings have warmed.
+    const deliverNewer = (credential: Credential) => {
+      if (last === undefined || credential.generation > last.generation) {
         last = credential;
         deliver(credential);
+      }
+    };
+    const unsubscribe = slot.subscribe((credential) => {
+      if (last !== undefined) {
+        deliverNewer(credential);
       }
     });
     const removed = new AbortController();
@@ -605,8 +612,7 @@ export class CredentialManager {
       const first = await slot.waitForCurrent(until);
       // A change applied while the first one was on its way is newer: start from it.
       const newest = slot.latest();
-      last = newest !== undefined && newest.generation > first.generation ? newest : first;
-      deliver(last);
+      deliverNewer(newest !== undefined && newest.generation > first.generation ? newest : first);
       if (!until.aborted) {
         await once(until, "abort");
       }

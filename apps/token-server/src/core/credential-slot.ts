@@ -11,6 +11,15 @@ export type Unsubscribe = () => void;
 /** How many subscribers are told of a change per turn of the event loop. */
 const DELIVERY_SLICE = 200;
 
+/**
+ * A subscriber and whether it still listens: a delivery in progress checks the flag (a
+ * field read) rather than looking the subscriber up again in the set (a hash per stream).
+ */
+interface Subscription {
+  readonly listener: (credential: Credential) => void;
+  active: boolean;
+}
+
 export class CredentialSlot {
   private credential: Credential | undefined;
   /** The credential's expiry in epoch ms, computed once per credential. */
@@ -18,7 +27,7 @@ export class CredentialSlot {
   /** True while the credential was fetched by this replica alone during a store outage. */
   private localOnly = false;
   private lastFailure: SlotFailure | undefined;
-  private readonly listeners = new Set<(credential: Credential) => void>();
+  private readonly listeners = new Set<Subscription>();
   private readonly failureListeners = new Set<() => void>();
   private readonly closeListeners = new Set<() => void>();
   private closed = false;
@@ -83,16 +92,12 @@ export class CredentialSlot {
    * of thousands of watchers is not held back by the last. One that unsubscribed in the
    * meantime is skipped.
    */
-  private tell(
-    listeners: readonly ((credential: Credential) => void)[],
-    credential: Credential,
-    from: number,
-  ): void {
+  private tell(listeners: readonly Subscription[], credential: Credential, from: number): void {
     const end = Math.min(from + DELIVERY_SLICE, listeners.length);
     for (let i = from; i < end; i++) {
-      const listener = listeners[i];
-      if (listener !== undefined && this.listeners.has(listener)) {
-        listener(credential);
+      const subscription = listeners[i];
+      if (subscription?.active === true) {
+        subscription.listener(credential);
       }
     }
     if (end < listeners.length) {
@@ -134,8 +139,12 @@ export class CredentialSlot {
 
   /** Calls `listener` with every credential applied from now on. */
   subscribe(listener: (credential: Credential) => void): Unsubscribe {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const subscription: Subscription = { listener, active: true };
+    this.listeners.add(subscription);
+    return () => {
+      subscription.active = false;
+      this.listeners.delete(subscription);
+    };
   }
 
   /**

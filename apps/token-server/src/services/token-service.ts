@@ -28,27 +28,13 @@ import type { CallerAuth } from "../security/caller-auth.js";
 import { peerIdentitiesOf } from "../security/peer-identity.js";
 import { KIND_NAMES } from "../store/keys.js";
 import { LimitExceeded, limitRefusal } from "./limit-exceeded.js";
+import { memoByObject } from "./object-memo.js";
 import { PushStream, streamOverflowKey } from "./push-stream.js";
 import { invalid, requireHttpUrl, requireIdentity, requireKind } from "./validation.js";
 import { waitBudget } from "./wait-budget.js";
 
 /** How long a call without a deadline waits for an app's first credential. */
 export const MAX_FIRST_FETCH_WAIT_MS = 10_000;
-
-/** `make`, remembered for each credential object. */
-function perCredential<T extends object>(
-  make: (credential: Credential) => T,
-): (credential: Credential) => T {
-  const made = new WeakMap<Credential, T>();
-  return (credential) => {
-    let value = made.get(credential);
-    if (value === undefined) {
-      value = make(credential);
-      made.set(credential, value);
-    }
-    return value;
-  };
-}
 
 export interface TokenServiceDeps {
   manager: CredentialManager;
@@ -72,10 +58,10 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
    * One response message per credential: the native transport serializes each message
    * once, however many GetToken calls and WatchToken streams send it.
    */
-  private readonly responseFor = perCredential((credential) =>
+  private readonly responseFor = memoByObject((credential: Credential) =>
     create(GetTokenResponseSchema, { credential }),
   );
-  private readonly pushFor = perCredential((credential) =>
+  private readonly pushFor = memoByObject((credential: Credential) =>
     create(WatchTokenResponseSchema, { credential }),
   );
 

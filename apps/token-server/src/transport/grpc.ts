@@ -15,10 +15,12 @@ import {
 import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { peerIdentitiesOf } from "../security/peer-identity.js";
+import { memoByObject } from "../services/object-memo.js";
 import { PushStream } from "../services/push-stream.js";
 import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
+import { GrpcPushWriter, grpcFrame } from "./grpc-push-writer.js";
 import { type GrpcRequest, messageOf } from "./grpc-request.js";
 import { cachedRequestParser } from "./grpc-request-cache.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
@@ -30,11 +32,18 @@ import { addReflection } from "./reflection.js";
 import type { RpcObserver, ServiceBinding } from "./service-binding.js";
 import { listenSockets } from "./socket-listener.js";
 
+/** Sends the response headers the handler set, if any; grpc-js sends its own otherwise. */
 function sendHeaders(call: GrpcCall, context: GrpcHandlerContext): void {
   const headers = context.headersToSend();
   if (headers !== undefined && [...headers.keys()].length > 0) {
     call.sendMetadata(headersToMetadata(headers));
   }
+}
+
+/** Sends the response headers now, the handler's or none but grpc-js's own. */
+function sendHeadersNow(call: GrpcCall, context: GrpcHandlerContext): void {
+  const headers = context.headersToSend();
+  call.sendMetadata(headers === undefined ? new grpc.Metadata() : headersToMetadata(headers));
 }
 
 function trailers(context: GrpcHandlerContext): grpc.Metadata | undefined {
@@ -45,18 +54,10 @@ function trailers(context: GrpcHandlerContext): grpc.Metadata | undefined {
 /**
  * Serializes a response, remembering the bytes of each message object: an
  * implementation that returns the same message again (GetToken returns one response per
- * credential) is not serialized again.
+ * credential, WatchToken pushes one per change to every stream) is not serialized again.
  */
 function cachedSerializer<D extends DescMessage>(desc: D) {
-  const cache = new WeakMap<MessageShape<D>, Buffer>();
-  return (message: MessageShape<D>) => {
-    let bytes = cache.get(message);
-    if (bytes === undefined) {
-      bytes = Buffer.from(toBinary(desc, message));
-      cache.set(message, bytes);
-    }
-    return bytes;
-  };
+  return memoByObject((message: MessageShape<D>) => Buffer.from(toBinary(desc, message)));
 }
 
 /** The name of a status's code for the RPC metrics: "OK", "NotFound", ... */
@@ -137,6 +138,7 @@ function serverStreamingHandler(
   binding: ServiceBinding,
   spec: Extract<MethodImplSpec, { kind: "server_streaming" }>,
   watchers: CallWatchers,
+  frameOf: (message: Message) => Buffer,
 ): grpc.handleServerStreamingCall<GrpcRequest, Message> {
   const output = spec.method.output;
   const scope = callScope(binding, spec.method, watchers);
@@ -156,8 +158,12 @@ function serverStreamingHandler(
       const stream = spec.impl(messageOf(call.request), context);
       if (stream instanceof PushStream) {
         // Pushed messages are written as they come: what is pushed is small and rare (one
-        // message per change). grpc-js buffers for a slow reader, up to the stream's limit.
-        await pushTo(call, stream, send);
+        // message per change). HTTP/2 buffers for a slow reader, up to the stream's limit.
+        await pushTo(
+          call,
+          stream,
+          new GrpcPushWriter(call, output, () => sendHeadersNow(call, context), send, frameOf),
+        );
       } else {
         for await (const response of stream) {
           if (!send(response)) {
@@ -179,19 +185,25 @@ function serverStreamingHandler(
 }
 
 /**
- * Runs `stream`, writing each message with `send`; ends with RESOURCE_EXHAUSTED when more
- * than the stream's buffer limit wait for a client that does not read.
+ * Runs `stream`, writing each message with `writer`; ends with RESOURCE_EXHAUSTED when,
+ * past grpc-js's high-water mark, more than the stream's buffer limit wait for a client
+ * that does not read.
  */
 function pushTo(
   call: grpc.ServerWritableStream<GrpcRequest, Message>,
   stream: PushStream<MessageInitShape<DescMessage>>,
-  send: (response: MessageInitShape<DescMessage>) => boolean,
+  writer: GrpcPushWriter,
 ): Promise<void> {
+  const highWaterMark = call.writableHighWaterMark;
   return new Promise<void>((resolve, reject) => {
     let overflowed = false;
     stream
       .run((response) => {
-        if (overflowed || send(response) || call.writableLength <= stream.bufferLimit) {
+        if (overflowed) {
+          return;
+        }
+        const waiting = writer.write(response);
+        if (waiting < highWaterMark || waiting <= stream.bufferLimit) {
           return;
         }
         overflowed = true;
@@ -208,13 +220,15 @@ export function grpcService(binding: ServiceBinding, watchers: CallWatchers) {
   for (const spec of Object.values(binding.methods)) {
     const { input, output } = spec.method;
     const name = spec.method.localName;
+    const serialize = cachedSerializer(output);
+    const frameOf = memoByObject((message: Message) => grpcFrame(serialize(message)));
     definition[name] = {
       path: `/${binding.service.typeName}/${spec.method.name}`,
       requestStream: false,
       responseStream: spec.kind === "server_streaming",
       requestSerialize: (request: GrpcRequest) => Buffer.from(toBinary(input, messageOf(request))),
       requestDeserialize: cachedRequestParser(input),
-      responseSerialize: cachedSerializer(output),
+      responseSerialize: serialize,
       responseDeserialize: (bytes: Buffer) => fromBinary(output, bytes),
       originalName: spec.method.name,
     };
@@ -223,7 +237,7 @@ export function grpcService(binding: ServiceBinding, watchers: CallWatchers) {
         handlers[name] = unaryHandler(binding, spec, watchers);
         break;
       case "server_streaming":
-        handlers[name] = serverStreamingHandler(binding, spec, watchers);
+        handlers[name] = serverStreamingHandler(binding, spec, watchers, frameOf);
         break;
       default:
         throw new Error(
