@@ -102,6 +102,45 @@ async function loggedRefusals(limit: string, subject?: string): Promise<string[]
   return lines();
 }
 
+/** The watched credential of the stream-buffer tests. */
+const WATCHED = { appId: OTHER_APP_ID, kind: ACCESS };
+
+/**
+ * A WatchToken stream of WATCHED over `transport` that reads every change, with `change()`
+ * making the next one (RefreshToken of the current value) and checking that it arrives, and
+ * `changeUntilRefused(most)` making changes until a stream_buffer_messages refusal is counted;
+ * closed at the end of its test, before it stops reading what later tests change.
+ */
+async function readingWatch(transport: Transport) {
+  const cancel = new AbortController();
+  teardown.add(() => cancel.abort());
+  const reading = clientFor(TokenService, transport)
+    .watchToken(WATCHED, { headers: bearer(OTHER_APP_KEY), signal: cancel.signal })
+    [Symbol.asyncIterator]();
+  let current = (await reading.next()).value?.credential;
+  const admin = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }));
+  const change = async () => {
+    await admin.refreshToken(
+      { ...WATCHED, staleValue: current?.value ?? "" },
+      { headers: bearer(ADMIN_KEY) },
+    );
+    const next = (await reading.next()).value?.credential;
+    expect(next?.generation).toBeGreaterThan(current?.generation ?? 0n);
+    current = next;
+  };
+  const changeUntilRefused = async (most: number) => {
+    const before = await refusals("stream_buffer_messages");
+    let changes = 0;
+    while ((await refusals("stream_buffer_messages")) === before) {
+      await change();
+      changes += 1;
+      expect(changes).toBeLessThan(most);
+    }
+    return changes;
+  };
+  return { change, changeUntilRefused, close: () => cancel.abort() };
+}
+
 const getToken = (transport: Transport, appId: string = APP_ID) =>
   clientFor(TokenService, transport).getToken(
     { appId, kind: ACCESS },
@@ -330,33 +369,11 @@ describe("a stream that never reads", () => {
   it.each(FRONTS)(
     "is ended once its buffer is full while a reading stream goes on (%s port)",
     async (front) => {
-      const before = await refusals("stream_buffer_messages");
-      const request = { appId: OTHER_APP_ID, kind: ACCESS };
-      const cancel = new AbortController();
-      teardown.add(() => cancel.abort());
-      const reading = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }))
-        .watchToken(request, { headers: bearer(OTHER_APP_KEY), signal: cancel.signal })
-        [Symbol.asyncIterator]();
-      let current = (await reading.next()).value?.credential;
-      const stalled = stalledWatch(front === "gRPC" ? stack.grpcUrl : stack.httpUrl, request);
+      const reading = await readingWatch(createGrpcTransport({ baseUrl: stack.grpcUrl }));
+      const stalled = stalledWatch(front === "gRPC" ? stack.grpcUrl : stack.httpUrl, WATCHED);
 
       // Changes until the stalled stream's buffer is full, each one read by the other stream.
-      const admin = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }));
-      const change = async () => {
-        await admin.refreshToken(
-          { ...request, staleValue: current?.value ?? "" },
-          { headers: bearer(ADMIN_KEY) },
-        );
-        const next = (await reading.next()).value?.credential;
-        expect(next?.generation).toBeGreaterThan(current?.generation ?? 0n);
-        current = next;
-      };
-      let changes = 0;
-      while ((await refusals("stream_buffer_messages")) === before) {
-        await change();
-        changes += 1;
-        expect(changes).toBeLessThan(200);
-      }
+      await reading.changeUntilRefused(200);
 
       const ended = await stalled.drain();
       if (front === "gRPC") {
@@ -370,28 +387,20 @@ describe("a stream that never reads", () => {
       }
       expect(await loggedRefusals("stream_buffer_messages", "other")).not.toHaveLength(0);
       // The reading stream is still open: it gets the next change.
-      await change();
-      cancel.abort();
+      await reading.change();
+      reading.close();
     },
   );
 });
 
 describe("a Connect stream over HTTP/1.1 that never reads", () => {
   it("is ended once the kernel's buffers and its own are full, while a reading stream goes on", async () => {
-    const before = await refusals("stream_buffer_messages");
-    const request = { appId: OTHER_APP_ID, kind: ACCESS };
-    const cancel = new AbortController();
-    teardown.add(() => cancel.abort());
     // The reading stream: Connect over HTTP/1.1 as well.
-    const reading = clientFor(
-      TokenService,
+    const reading = await readingWatch(
       createConnectTransport({ baseUrl: stack.httpUrl, httpVersion: "1.1" }),
-    )
-      .watchToken(request, { headers: bearer(OTHER_APP_KEY), signal: cancel.signal })
-      [Symbol.asyncIterator]();
-    let current = (await reading.next()).value?.credential;
+    );
 
-    const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, request));
+    const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, WATCHED));
     const envelope = Buffer.alloc(5 + body.length);
     envelope.writeUInt32BE(body.length, 1);
     envelope.set(body, 5);
@@ -409,25 +418,10 @@ describe("a Connect stream over HTTP/1.1 that never reads", () => {
     );
     await stalled.waitForOutput(/^sent$/m);
 
-    const admin = clientFor(TokenService, createGrpcTransport({ baseUrl: stack.grpcUrl }));
-    const change = async () => {
-      await admin.refreshToken(
-        { ...request, staleValue: current?.value ?? "" },
-        { headers: bearer(ADMIN_KEY) },
-      );
-      const next = (await reading.next()).value?.credential;
-      expect(next?.generation).toBeGreaterThan(current?.generation ?? 0n);
-      current = next;
-    };
     // What the stalled stream can take in before it is ended: the client's receive window
     // and the server's socket send buffer (the kernel's, here kept small by the client's
     // tiny window and segments), node's write buffer, then limits.stream_buffer_messages.
-    let changes = 0;
-    while ((await refusals("stream_buffer_messages")) === before) {
-      await change();
-      changes += 1;
-      expect(changes).toBeLessThan(1_000);
-    }
+    const changes = await reading.changeUntilRefused(1_000);
     // Reading at last, the client gets what the kernel held, then the connection's end:
     // the response was cut short (no end-stream message could get past what waited).
     stalled.signal("SIGUSR1");
@@ -442,8 +436,8 @@ describe("a Connect stream over HTTP/1.1 that never reads", () => {
     expect(ended.messages).toBeGreaterThan(0);
     expect(ended.messages).toBeLessThan(changes + 1);
     // The reading stream is still open: it gets the next change.
-    await change();
-    cancel.abort();
+    await reading.change();
+    reading.close();
   });
 });
 

@@ -7,7 +7,7 @@ before any call."""
 
 from __future__ import annotations
 
-from typing import Iterator, List
+from typing import List
 
 import pytest
 from processes import AUTHORIZER_APP_ID, COMPONENT_APP_ID, Harness, Simulator, TokenServer
@@ -20,24 +20,15 @@ AUTHORIZER_TOKEN = "/cgi-bin/component/api_authorizer_token"
 
 
 @pytest.fixture(scope="module")
-def platform_harness() -> Iterator[Harness]:
-    started = Harness()
-    try:
-        yield started
-    finally:
-        started.close()
+def platform_sim(module_harness: Harness) -> Simulator:
+    return module_harness.start_simulator(open_platform=True)
 
 
 @pytest.fixture(scope="module")
-def platform_sim(platform_harness: Harness) -> Simulator:
-    return platform_harness.start_simulator(open_platform=True)
-
-
-@pytest.fixture(scope="module")
-def platform_server(platform_harness: Harness, platform_sim: Simulator) -> TokenServer:
+def platform_server(module_harness: Harness, platform_sim: Simulator) -> TokenServer:
     """The token-server with the platform: a ticket pushed to it and one account authorized."""
-    server = platform_harness.start_token_server(
-        platform_harness.write_server_config(platform_sim, open_platform=True)
+    server = module_harness.start_token_server(
+        module_harness.write_server_config(platform_sim, open_platform=True)
     )
     callback = f"{server.http_url}/open-platform/{COMPONENT_APP_ID}/callback"
     platform_sim.open_platform("callback-url", callbackUrl=callback)

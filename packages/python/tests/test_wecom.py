@@ -5,7 +5,6 @@ token asked of WeCom again; malformed names refused before any call."""
 
 from __future__ import annotations
 
-from typing import Iterator
 
 import pytest
 from processes import AGENT_THREE, AGENT_TWO, CORP_ID, Harness, Simulator, TokenServer
@@ -19,23 +18,14 @@ THREE = f"wecom:{CORP_ID}:{AGENT_THREE}"
 
 
 @pytest.fixture(scope="module")
-def wecom_harness() -> Iterator[Harness]:
-    started = Harness()
-    try:
-        yield started
-    finally:
-        started.close()
+def wecom_sim(module_harness: Harness) -> Simulator:
+    return module_harness.start_simulator(wecom=True)
 
 
 @pytest.fixture(scope="module")
-def wecom_sim(wecom_harness: Harness) -> Simulator:
-    return wecom_harness.start_simulator(wecom=True)
-
-
-@pytest.fixture(scope="module")
-def wecom_server(wecom_harness: Harness, wecom_sim: Simulator) -> TokenServer:
-    return wecom_harness.start_token_server(
-        wecom_harness.write_server_config(wecom_sim, wecom=True)
+def wecom_server(module_harness: Harness, wecom_sim: Simulator) -> TokenServer:
+    return module_harness.start_token_server(
+        module_harness.write_server_config(wecom_sim, wecom=True)
     )
 
 
