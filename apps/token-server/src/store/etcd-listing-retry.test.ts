@@ -1,6 +1,7 @@
 // EtcdStore.listing on an etcd too busy to answer a page in time: the page is read again
 // (a replica's start lists 10,000 credentials while the leader refreshes them all); an
 // error that is not recoverable fails the listing at once.
+import { BrokenCircuitError } from "cockatiel";
 import { type Etcd3, EtcdPermissionDeniedError, GRPCDeadlineExceededError } from "etcd3";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
@@ -33,9 +34,11 @@ function clientAnswering(answers: Answer[]): { client: Etcd3; ranges: () => numb
 }
 
 describe("EtcdStore.listing", () => {
-  it("reads a page again after etcd let its deadline pass", async () => {
+  it("reads a page again after etcd let its deadline pass and its circuit breaker opened", async () => {
     const { client, ranges } = clientAnswering([
       new GRPCDeadlineExceededError("4 DEADLINE_EXCEEDED: Deadline exceeded"),
+      // etcd3's circuit breaker, open after such failures, refuses the next try itself.
+      new BrokenCircuitError("Execution prevented because the circuit breaker is open"),
       { key: "p/credentials/a", value: "x" },
     ]);
     const store = new EtcdStore(client, "p/", pino({ level: "silent" }));
@@ -44,7 +47,7 @@ describe("EtcdStore.listing", () => {
 
     expect(listing.entries.map(({ key }) => key)).toEqual(["credentials/a"]);
     expect(listing.revision).toBe(7n);
-    expect(ranges()).toBe(2);
+    expect(ranges()).toBe(3);
   });
 
   it("fails at once on an error that trying again would not mend", async () => {

@@ -2,6 +2,7 @@
 // revision, TTL records on leases, fenced writes as transactions, and a watch that etcd3
 // resumes from the last revision it saw after a reconnect.
 import { setTimeout as delay } from "node:timers/promises";
+import { isBrokenCircuitError } from "cockatiel";
 import {
   type ComparatorBuilder,
   type Etcd3,
@@ -27,12 +28,18 @@ import { WatchConnection } from "./watch-connection.js";
 /** Keys per range request of list(): well under gRPC's 4 MB answer at a few KB a value. */
 const LIST_PAGE = 500;
 /**
- * Tries of one page of list() that fails recoverably (a deadline passed, etcd unavailable):
+ * Tries of one page of list() that fails recoverably (a deadline passed, etcd unavailable,
+ * or etcd3's circuit breaker open after such failures), about 10 s of pauses in all:
  * a busy etcd (a new leader's 10,000 refreshes) must not fail a replica's start, and a
  * page read at a fixed revision is the same on every try.
  */
-const PAGE_TRIES = 5;
+const PAGE_TRIES = 10;
 const PAGE_RETRY_MS = 250;
+
+/** A failure that the same read may not meet again: etcd busy or away, not a refusal. */
+function retryable(error: unknown): boolean {
+  return error instanceof Error && (isRecoverableError(error) || isBrokenCircuitError(error));
+}
 
 export class EtcdStore implements KvStore {
   /** Every watch's connection, told as one. */
@@ -96,11 +103,11 @@ export class EtcdStore implements KvStore {
           ...(revision === undefined ? {} : { revision }),
         });
       } catch (error) {
-        if (attempt >= PAGE_TRIES || !(error instanceof Error) || !isRecoverableError(error)) {
+        if (attempt >= PAGE_TRIES || !retryable(error)) {
           throw error;
         }
         this.logger.warn(
-          { err: { message: error.message }, attempt },
+          { err: { message: (error as Error).message }, attempt },
           "etcd did not answer a page of a listing; trying again",
         );
         await delay(PAGE_RETRY_MS * attempt);
