@@ -244,6 +244,11 @@ async function run(
   };
   const watchEvents = usage.events();
   const footprint = await usage.footprint();
+  // What the status page polls: ListApps of all N, on the leader and on a follower.
+  const listApps = async (replica: Replica) =>
+    (await timed(() => replica.admin.listApps({}, { headers: adminHeaders, timeoutMs: 60_000 })))
+      .seconds;
+  const listAppsS = { leader: await listApps(leader), follower: await listApps(follower) };
 
   // 4. Memory and GetToken against a replica holding one app.
   const reference = await startTokenServerProcess(sim.url, {
@@ -369,6 +374,10 @@ async function run(
           "leader CPU ms/refresh": cpuPerRefreshMs.leader,
           "follower CPU ms/refresh": cpuPerRefreshMs.follower,
         },
+      },
+      {
+        label: `ListApps of ${count}`,
+        figures: { "leader s": listAppsS.leader, "follower s": listAppsS.follower },
       },
       {
         label: "etcd",

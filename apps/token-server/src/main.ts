@@ -3,6 +3,7 @@
 // (a second signal while stopping changes nothing). A config error exits 2, any other
 // startup failure 1, each with one line on stderr naming the config key.
 import { parseArgs } from "node:util";
+import type { Logger } from "pino";
 import { ConfigError, type LoadedConfig, loadConfigFiles } from "./config/load.js";
 import { closeLog, createLogger, logDestination } from "./observability/logger.js";
 import { type RunningTokenServer, startTokenServer } from "./server.js";
@@ -67,6 +68,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  if (config.store.kind === "etcd") {
+    await logRecoverableStoreRejections(logger);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -93,6 +97,25 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/**
+ * A recoverable etcd failure (a deadline passed, etcd unavailable) that some promise left
+ * unhandled is logged, not fatal: the replica serves from memory and the store comes back.
+ * Any other unhandled rejection still ends the process, as Node's default does.
+ */
+async function logRecoverableStoreRejections(logger: Logger): Promise<void> {
+  const { isRecoverableError } = await import("etcd3");
+  process.on("unhandledRejection", (reason) => {
+    if (reason instanceof Error && isRecoverableError(reason)) {
+      logger.error(
+        { err: { message: reason.message, stack: reason.stack } },
+        "a store call failed and nothing handled it; serving on",
+      );
+      return;
+    }
+    throw reason;
+  });
 }
 
 await main();

@@ -176,7 +176,14 @@ export async function startTokenServer(
   };
   try {
     await coordinator.start();
-    await graph.start();
+    // A store that stops answering while everything is loaded: a startup failure naming it.
+    await graph
+      .start()
+      .catch(
+        config.store.kind === "etcd"
+          ? failsAs("store.etcd.endpoints", config.store.etcd.endpoints.join(","))
+          : failsAs("store.path", config.store.path),
+      );
     reloader?.start();
     tls?.start();
     const { limits } = config;

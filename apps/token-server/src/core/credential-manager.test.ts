@@ -9,13 +9,14 @@ import { OpenPlatformClient } from "@wxtoken/wechat";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SoloCoordinator } from "../cluster/solo.js";
-import type { AppConfig } from "../config/schema.js";
+import type { AppConfig, OpenPlatformConfig } from "../config/schema.js";
 import { EmbeddedStore } from "../store/embedded.js";
 import { FakeUpstream } from "../testing/fake-upstream.js";
 import { NO_OBSERVER } from "./core-observer.js";
 import { CredentialManager } from "./credential-manager.js";
 import { CredentialUnavailableError, ForceRefusedError } from "./errors.js";
 import { ForceGuard } from "./force-guard.js";
+import { OpenPlatformRecords } from "./open-platform-records.js";
 import { StoreHealth } from "./store-health.js";
 import { UpstreamGate } from "./upstream-gate.js";
 
@@ -24,6 +25,17 @@ const UNUSED_WECHAT = "http://127.0.0.1:9";
 
 const APP = "wx0000000000000001";
 const never = new AbortController().signal;
+/** A third-party platform with no ticket yet: its authorizers are registered, not fetched. */
+const PLATFORM: OpenPlatformConfig = {
+  component_app_id: "wxcomponent0001",
+  secret: "component-secret",
+  token: "messagetoken",
+  encoding_aes_key: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+  tickets: [],
+  mode: "proactive",
+  ticket_stale_after_s: 1800,
+  callback_window_s: 300,
+};
 
 interface Harness {
   storePath: string;
@@ -42,6 +54,7 @@ async function start(
     storePath?: string;
     leadMs?: number;
     passiveMinIntervalMs?: number;
+    openPlatforms?: OpenPlatformConfig[];
   } = {},
 ): Promise<Harness> {
   const storePath = options.storePath ?? mkdtempSync(join(tmpdir(), "wxtoken-core-"));
@@ -67,6 +80,7 @@ async function start(
     ],
     upstream,
     wecomUpstream: upstream,
+    openPlatforms: options.openPlatforms ?? [],
     store,
     gate,
     forceGuard,
@@ -123,6 +137,33 @@ describe("CredentialManager", () => {
     const second = await start({ storePath: first.storePath });
     expect(slot(second).current()?.value).toBe("stable_token-1");
     expect(second.upstream.count()).toBe(0);
+  });
+
+  it("registers the stored authorizers at start without a read each", async () => {
+    const storePath = mkdtempSync(join(tmpdir(), "wxtoken-core-"));
+    const seeded = new EmbeddedStore(storePath);
+    const records = new OpenPlatformRecords(seeded);
+    const authorizers = ["wxauthorizer0001", "wxauthorizer0002", "wxauthorizer0003"];
+    for (const authorizerAppId of authorizers) {
+      await records.updateAuthorizer(PLATFORM.component_app_id, authorizerAppId, () => ({
+        componentAppId: PLATFORM.component_app_id,
+        authorizerAppId,
+        refreshToken: `refresh-${authorizerAppId}`,
+        funcInfo: [],
+        authorizedAt: 1,
+        status: "authorized",
+      }));
+    }
+    await seeded.close();
+    const reads = vi.spyOn(EmbeddedStore.prototype, "get");
+
+    await start({ storePath, openPlatforms: [PLATFORM] });
+
+    // A read per credential at start was 10,000 reads at once with 10,000 authorizers: etcd
+    // then missed the deadline of the credentials' listing, and the replica failed to start.
+    const credentialReads = reads.mock.calls.filter(([key]) => key.startsWith("credentials/"));
+    reads.mockRestore();
+    expect(credentialReads).toEqual([]);
   });
 
   it("makes one upstream call for 1000 concurrent refreshes of the current value", async () => {

@@ -313,7 +313,9 @@ export class CredentialManager {
         },
       }),
     );
-    this.applyRegistry();
+    // Registered without a read each: the credentials' listing below loads them all (10,000
+    // reads at once here made etcd miss the listing's deadline, and the replica failed to start).
+    this.applyRegistry({ readStored: false });
     const ticketStored = (entry: KvEntry) =>
       this.ticketArrived(
         entry.key.slice(keys.componentTickets.length),
@@ -420,12 +422,15 @@ export class CredentialManager {
   }
 
   /** Makes the registry hold what the config and the store's authorizers say. */
-  private applyRegistry(): RegistryChanges {
-    return this.applyChanges(this.registry.apply(this.sourceConfigs()));
+  private applyRegistry(options: { readStored: boolean } = { readStored: true }): RegistryChanges {
+    return this.applyChanges(this.registry.apply(this.sourceConfigs()), options);
   }
 
   /** Stops what was removed, starts (leader) or loads (follower) what was added. */
-  private applyChanges(changes: RegistryChanges): RegistryChanges {
+  private applyChanges(
+    changes: RegistryChanges,
+    { readStored }: { readStored: boolean } = { readStored: true },
+  ): RegistryChanges {
     for (const { refresher, slots } of changes.removed) {
       refresher.stop();
       for (const slot of slots.values()) {
@@ -435,7 +440,7 @@ export class CredentialManager {
     for (const { refresher, key, slots } of changes.added) {
       if (this.leading) {
         void refresher.start({ readStore: true });
-      } else {
+      } else if (readStored) {
         void this.loadStored(key, slots);
       }
     }

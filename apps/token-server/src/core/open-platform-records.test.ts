@@ -66,4 +66,35 @@ describe("OpenPlatformRecords", () => {
     );
     expect(await r.authorizers(PLATFORM)).toEqual([{ ...record, refreshToken: "refresh-2" }]);
   });
+
+  it("updates many authorizers from one listing, reading again one changed since", async () => {
+    const r = records();
+    const record = (authorizerAppId: string, refreshToken: string) => ({
+      componentAppId: PLATFORM,
+      authorizerAppId,
+      refreshToken,
+      funcInfo: [],
+      authorizedAt: 1,
+      status: "authorized" as const,
+    });
+    await r.updateAuthorizer(PLATFORM, "wxa", () => record("wxa", "rt-a1"));
+    await r.updateAuthorizer(PLATFORM, "wxb", () => record("wxb", "rt-b1"));
+    const listed = await r.listAuthorizers(PLATFORM);
+    // Changed after the listing (a refresh rotated it): the update sees the new record.
+    await r.updateAuthorizer(PLATFORM, "wxb", () => record("wxb", "rt-b2"));
+    const seen: (string | undefined)[] = [];
+    const ids = ["wxa", "wxb", ...Array.from({ length: 100 }, (_, i) => `wxnew${i}`)];
+
+    const written = await r.updateAuthorizers(PLATFORM, ids, listed, (id, current) => {
+      seen.push(current?.refreshToken);
+      return record(id, `${current?.refreshToken ?? "rt"}+`);
+    });
+
+    expect(written).toHaveLength(102);
+    expect((await r.authorizer(PLATFORM, "wxa"))?.refreshToken).toBe("rt-a1+");
+    expect((await r.authorizer(PLATFORM, "wxb"))?.refreshToken).toBe("rt-b2+");
+    expect((await r.authorizer(PLATFORM, "wxnew99"))?.refreshToken).toBe("rt+");
+    expect(seen).toContain("rt-b1"); // tried on the listed record, refused by its revision
+    expect(await r.authorizers(PLATFORM)).toHaveLength(102);
+  });
 });

@@ -37,6 +37,15 @@ export interface AuthorizerRecord {
   readonly pending?: PendingToken;
 }
 
+/** An authorizer's record as listed, with the revision a compare-and-put of it names. */
+export interface ListedAuthorizer {
+  readonly record: AuthorizerRecord;
+  readonly revision: bigint;
+}
+
+/** Writes in flight at once when many records change together (a reconciliation). */
+const WRITES_IN_FLIGHT = 32;
+
 export const decodeTicket = (bytes: Uint8Array) => decodeJson<StoredTicket>(bytes);
 
 export const decodeAuthorizer = (bytes: Uint8Array) => decodeJson<AuthorizerRecord>(bytes);
@@ -84,6 +93,81 @@ export class OpenPlatformRecords {
     return (await this.store.list(keys.authorizersOf(componentAppId))).map((entry) =>
       decodeAuthorizer(entry.value),
     );
+  }
+
+  /** Every authorizer record of the platform, by authorizer AppID, with its revision. */
+  async listAuthorizers(componentAppId: string): Promise<Map<string, ListedAuthorizer>> {
+    const entries = await this.store.list(keys.authorizersOf(componentAppId));
+    return new Map(
+      entries.map(({ value, revision }) => {
+        const record = decodeAuthorizer(value);
+        return [record.authorizerAppId, { record, revision }];
+      }),
+    );
+  }
+
+  /**
+   * Applies `update` to many authorizers at once: each record is compared against the
+   * revision it was `listed` at and written only if unchanged since (a record changed
+   * meanwhile is read again, as updateAuthorizer does), WRITES_IN_FLIGHT writes at a time
+   * rather than one after the other. Every write goes through this records' store, so the
+   * leader's are fenced. Resolves to the records written.
+   */
+  async updateAuthorizers(
+    componentAppId: string,
+    authorizerAppIds: Iterable<string>,
+    listed: ReadonlyMap<string, ListedAuthorizer>,
+    update: (
+      authorizerAppId: string,
+      current: AuthorizerRecord | undefined,
+    ) => AuthorizerRecord | undefined,
+  ): Promise<AuthorizerRecord[]> {
+    const ids = [...authorizerAppIds];
+    const written: AuthorizerRecord[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const authorizerAppId = ids[next++] as string;
+        try {
+          const stored = await this.updateListed(componentAppId, authorizerAppId, listed, update);
+          if (stored !== undefined) {
+            written.push(stored);
+          }
+        } catch (error) {
+          next = ids.length; // the store refused one: the other writers stop too
+          throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITES_IN_FLIGHT, ids.length) }, worker));
+    return written;
+  }
+
+  /** One record of updateAuthorizers: compared against its listed revision, read again on a conflict. */
+  private async updateListed(
+    componentAppId: string,
+    authorizerAppId: string,
+    listed: ReadonlyMap<string, ListedAuthorizer>,
+    update: (
+      authorizerAppId: string,
+      current: AuthorizerRecord | undefined,
+    ) => AuthorizerRecord | undefined,
+  ): Promise<AuthorizerRecord | undefined> {
+    const before = listed.get(authorizerAppId);
+    const next = update(authorizerAppId, before?.record);
+    if (next === undefined) {
+      return undefined;
+    }
+    const revision = await this.store.put(
+      keys.authorizer(componentAppId, authorizerAppId),
+      encodeJson(next),
+      { ifRevision: before?.revision ?? 0n },
+    );
+    return revision !== undefined
+      ? next
+      : this.updateAuthorizer(componentAppId, authorizerAppId, (current) =>
+          update(authorizerAppId, current),
+        );
   }
 
   /**

@@ -22,6 +22,8 @@ export interface UsageCounterDeps {
 const USAGE_TTL_MS = 3 * 24 * 3600 * 1000;
 const HOUR_MS = 3_600_000;
 const HOURLY_TTL_MS = 2 * HOUR_MS;
+/** todayOf() of this many apps or fewer reads each one's record instead of listing them all. */
+const READS_RATHER_THAN_LIST = 16;
 /** Calls counted within this window share one write. */
 const FLUSH_WINDOW_MS = 20;
 
@@ -154,6 +156,36 @@ export class UsageCounter {
   knownToday(appId: string): DailyUsage {
     const key = this.key(appId);
     return merge(this.lastKnown.get(key) ?? {}, this.pending.get(key) ?? {});
+  }
+
+  /**
+   * today() of every one of `appIds`, from one listing of the usage records rather than a
+   * read per app (ListApps of 10,000 credentials); when the store does not answer, the last
+   * counts this replica knew.
+   */
+  async todayOf(appIds: readonly string[]): Promise<Map<string, DailyUsage>> {
+    if (appIds.length <= READS_RATHER_THAN_LIST) {
+      return new Map(
+        await Promise.all(appIds.map(async (appId) => [appId, await this.today(appId)] as const)),
+      );
+    }
+    let listed: Map<string, DailyUsage> | undefined;
+    try {
+      const entries = await this.deps.store.list(keys.usagePrefix);
+      listed = new Map(entries.map(({ key, value }) => [key, decodeJson<DailyUsage>(value)]));
+    } catch {
+      listed = undefined;
+    }
+    return new Map(
+      appIds.map((appId) => {
+        const key = this.key(appId);
+        const stored = listed === undefined ? this.lastKnown.get(key) : listed.get(key);
+        if (listed !== undefined) {
+          this.lastKnown.set(key, stored ?? {});
+        }
+        return [appId, merge(stored ?? {}, this.pending.get(key) ?? {})];
+      }),
+    );
   }
 
   /**

@@ -45,7 +45,7 @@ import type { EndpointHourlyLimit } from "../core/credential-source.js";
 import type { IdempotencyRecords } from "../core/idempotency.js";
 import type { RevokedTokens } from "../core/revoked-tokens.js";
 import type { StoreHealth } from "../core/store-health.js";
-import type { UsageCounter } from "../core/usage-counter.js";
+import type { DailyUsage, UsageCounter } from "../core/usage-counter.js";
 import type { AuditDestination } from "../security/audit-destination.js";
 import type { AuditLog } from "../security/audit-log.js";
 import { AuthFailure, authRefusal } from "../security/auth-failure.js";
@@ -365,6 +365,12 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
       unreachableSince === undefined
         ? await fingerprints.differFromLeader(coordinator.leaderId())
         : new Set<string>();
+    const reachable = unreachableSince === undefined;
+    // During a store outage, the counts this replica knows: no I/O that would wait.
+    const todays = reachable
+      ? await counter.todayOf(states.map(({ key }) => key))
+      : new Map(states.map(({ key }) => [key, counter.knownToday(key)]));
+    const thisHour = hourlyReader(counter);
     const apps = await Promise.all(
       states.map(
         async ({
@@ -377,9 +383,7 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
           holds,
           hourlyLimits,
         }) => {
-          // During a store outage, the counts this replica knows: no I/O that would wait.
-          const usage =
-            unreachableSince === undefined ? await counter.today(key) : counter.knownToday(key);
+          const usage = todays.get(key) ?? {};
           return create(AppStatusSchema, {
             appId: identity.family === "official_account" ? identity.appId : "",
             owner: ownerOf(identity),
@@ -389,7 +393,7 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
                 : config.app.mode === "stable"
                   ? TokenMode.STABLE
                   : TokenMode.CLASSIC,
-            hourlyLimits: await hourlyUsage(counter, hourlyLimits, unreachableSince === undefined),
+            hourlyLimits: await hourlyUsage(thisHour, hourlyLimits, reachable),
             credentials: slots.map((slot) => {
               const latest = slot.latest();
               return create(CredentialStatusSchema, {
@@ -454,9 +458,22 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
   }
 }
 
+/** UsageCounter.thisHour, read once per scope however many apps share it (one ListApps). */
+function hourlyReader(counter: UsageCounter): (scope: string) => Promise<DailyUsage> {
+  const read = new Map<string, Promise<DailyUsage>>();
+  return (scope) => {
+    let usage = read.get(scope);
+    if (usage === undefined) {
+      usage = counter.thisHour(scope);
+      read.set(scope, usage);
+    }
+    return usage;
+  };
+}
+
 /** This clock hour's use of each hourly limit; during a store outage, only the limits. */
 async function hourlyUsage(
-  counter: UsageCounter,
+  thisHour: (scope: string) => Promise<DailyUsage>,
   limits: readonly EndpointHourlyLimit[],
   storeReachable: boolean,
 ) {
@@ -466,7 +483,7 @@ async function hourlyUsage(
         endpoint,
         scope: over,
         limit,
-        used: storeReachable ? ((await counter.thisHour(scope))[endpoint] ?? 0) : 0,
+        used: storeReachable ? ((await thisHour(scope))[endpoint] ?? 0) : 0,
       }),
     ),
   );

@@ -1,7 +1,16 @@
 // The KvStore on etcd (etcd3): keys under `store.etcd.prefix`, compare-and-put by
 // revision, TTL records on leases, fenced writes as transactions, and a watch that etcd3
 // resumes from the last revision it saw after a reconnect.
-import { type ComparatorBuilder, type Etcd3, type IKeyValue, Range, type Watcher } from "etcd3";
+import { setTimeout as delay } from "node:timers/promises";
+import { isBrokenCircuitError } from "cockatiel";
+import {
+  type ComparatorBuilder,
+  type Etcd3,
+  type IKeyValue,
+  isRecoverableError,
+  Range,
+  type Watcher,
+} from "etcd3";
 import type { Logger } from "pino";
 import {
   type Fence,
@@ -18,6 +27,19 @@ import { WatchConnection } from "./watch-connection.js";
 
 /** Keys per range request of list(): well under gRPC's 4 MB answer at a few KB a value. */
 const LIST_PAGE = 500;
+/**
+ * Tries of one page of list() that fails recoverably (a deadline passed, etcd unavailable,
+ * or etcd3's circuit breaker open after such failures), about 10 s of pauses in all:
+ * a busy etcd (a new leader's 10,000 refreshes) must not fail a replica's start, and a
+ * page read at a fixed revision is the same on every try.
+ */
+const PAGE_TRIES = 10;
+const PAGE_RETRY_MS = 250;
+
+/** A failure that the same read may not meet again: etcd busy or away, not a refusal. */
+function retryable(error: unknown): boolean {
+  return error instanceof Error && (isRecoverableError(error) || isBrokenCircuitError(error));
+}
 
 export class EtcdStore implements KvStore {
   /** Every watch's connection, told as one. */
@@ -59,12 +81,7 @@ export class EtcdStore implements KvStore {
     let key = start;
     let revision: string | undefined;
     for (;;) {
-      const page = await this.client.kv.range({
-        key,
-        range_end: end,
-        limit: LIST_PAGE,
-        ...(revision === undefined ? {} : { revision }),
-      });
+      const page = await this.page(key, end, revision);
       revision ??= page.header.revision;
       entries.push(...page.kvs.map((kv) => this.entry(kv)));
       const last = page.kvs.at(-1);
@@ -72,6 +89,29 @@ export class EtcdStore implements KvStore {
         return { entries, revision: BigInt(revision) };
       }
       key = Buffer.concat([last.key, Buffer.from([0])]);
+    }
+  }
+
+  /** One page of listing(), tried again after a recoverable failure (PAGE_TRIES in all). */
+  private async page(key: Buffer, end: Buffer, revision: string | undefined) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.client.kv.range({
+          key,
+          range_end: end,
+          limit: LIST_PAGE,
+          ...(revision === undefined ? {} : { revision }),
+        });
+      } catch (error) {
+        if (attempt >= PAGE_TRIES || !retryable(error)) {
+          throw error;
+        }
+        this.logger.warn(
+          { err: { message: (error as Error).message }, attempt },
+          "etcd did not answer a page of a listing; trying again",
+        );
+        await delay(PAGE_RETRY_MS * attempt);
+      }
     }
   }
 

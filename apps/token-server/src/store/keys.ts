@@ -18,6 +18,8 @@ export const keys = {
   credentials: "credentials/",
   credential: (appId: string, kind: CredentialKind) => `credentials/${appId}/${KIND_NAMES[kind]}`,
   usage: (appId: string, day: string) => `usage/${appId}/${day}`,
+  /** Every app's daily usage records. */
+  usagePrefix: "usage/",
   /** Calls counted against an hourly limit (WeCom's tickets); `scope` a key or a corp's "wecom:CORP". */
   hourlyUsage: (scope: string, hour: string) => `hourly-usage/${scope}/${hour}`,
   forceGuard: (appId: string) => `force/${appId}`,

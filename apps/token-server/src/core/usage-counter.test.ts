@@ -1,0 +1,85 @@
+// UsageCounter.todayOf on a real (embedded) store: the counts of many apps from one listing
+// are each app's today(), this replica's unwritten calls included, and a store that does
+// not answer gives the counts last known.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { EmbeddedStore } from "../store/embedded.js";
+import type { KvStore } from "../store/kv-store.js";
+import { UsageCounter } from "./usage-counter.js";
+
+const stores: EmbeddedStore[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) {
+    await store.close();
+  }
+});
+
+const NOW = Date.UTC(2026, 11, 2, 4, 0, 0);
+const ENDPOINT = "/cgi-bin/token";
+/** More than todayOf reads one by one: the listing path. */
+const APPS = Array.from({ length: 40 }, (_, i) => `wx${String(i).padStart(16, "0")}`);
+
+function counter(store: KvStore): UsageCounter {
+  return new UsageCounter({ store, logger: pino({ level: "silent" }), now: () => NOW });
+}
+
+describe("UsageCounter.todayOf", () => {
+  it("gives every app's today() from one listing, unwritten calls included", async () => {
+    const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-usage-")));
+    stores.push(store);
+    const usage = counter(store);
+    APPS.forEach((appId, i) => {
+      for (let call = 0; call <= i % 3; call++) {
+        usage.record(appId, ENDPOINT);
+      }
+    });
+    await usage.flush();
+    usage.record(APPS[0] as string, ENDPOINT); // counted here, not written yet
+    const reads: string[] = [];
+    const counted = counter({
+      ...store,
+      get: (key) => {
+        reads.push(key);
+        return store.get(key);
+      },
+      list: (prefix) => store.list(prefix),
+    } as KvStore);
+    counted.record(APPS[0] as string, ENDPOINT);
+
+    const todays = await counted.todayOf(APPS);
+
+    expect(reads).toEqual([]);
+    expect(todays.get(APPS[0] as string)).toEqual({ [ENDPOINT]: 2 });
+    for (const [i, appId] of APPS.entries()) {
+      expect(todays.get(appId)).toEqual(await counted.today(appId));
+      if (i > 0) {
+        expect(todays.get(appId)).toEqual({ [ENDPOINT]: (i % 3) + 1 });
+      }
+    }
+  });
+
+  it("gives the counts last known when the store does not answer", async () => {
+    const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-usage-")));
+    stores.push(store);
+    let answering = true;
+    const flaky = {
+      get: (key: string) => (answering ? store.get(key) : Promise.reject(new Error("down"))),
+      list: (prefix: string) =>
+        answering ? store.list(prefix) : Promise.reject(new Error("down")),
+      put: store.put.bind(store),
+    } as unknown as KvStore;
+    const usage = counter(flaky);
+    usage.record(APPS[1] as string, ENDPOINT);
+    await usage.flush();
+    expect((await usage.todayOf(APPS)).get(APPS[1] as string)).toEqual({ [ENDPOINT]: 1 });
+    answering = false;
+
+    const todays = await usage.todayOf(APPS);
+
+    expect(todays.get(APPS[1] as string)).toEqual({ [ENDPOINT]: 1 });
+    expect(todays.get(APPS[2] as string)).toEqual({});
+  });
+});
