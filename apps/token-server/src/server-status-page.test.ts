@@ -294,6 +294,9 @@ describe("the status page", () => {
 
   it("shows a third-party platform and its authorizer by their AppIDs, without their tokens", async () => {
     const { sim: simulator, stack } = await startPlatformStack({ teardown });
+    // The ticket pushed now: the server's own start_push_ticket may have come before the
+    // callback URL was registered with the simulator.
+    expect((await simulator.openPlatform.pushTicket(COMPONENT_APP_ID)).push.delivered).toBe(true);
     const read = async (request: { owner: ReturnType<typeof componentOwner> }) =>
       (
         await tokensOf(stack).getToken(
