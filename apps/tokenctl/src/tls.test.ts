@@ -38,58 +38,47 @@ const fixture = fileFixture({ beforeAll, afterEach, afterAll }, async (teardown)
 });
 const { teardown } = fixture;
 
+/** `tokenctl get` with `server` flags, its CA and its client certificate (no key): a token. */
+async function expectTokenOverMtls(server: string[]): Promise<void> {
+  const { certs, client } = fixture.value;
+  const run = await runTokenctl(
+    [
+      "get",
+      "--app",
+      e2e.appId,
+      ...server,
+      "--ca-file",
+      certs.caFile,
+      "--cert-file",
+      client.certFile,
+      "--key-file",
+      client.keyFile,
+    ],
+    teardown,
+    { WXTOKEN_KEY: undefined },
+  );
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(new RegExp(`^app_id +${e2e.appId}\\n`));
+}
+
 describe("tokenctl over TLS", () => {
   it.each(["connect", "grpc"])(
     "gets a token over mTLS with its certificate alone (%s)",
     async (transport) => {
-      const { certs, client, httpsUrl, grpcsUrl } = fixture.value;
-      const run = await runTokenctl(
-        [
-          "get",
-          "--app",
-          e2e.appId,
-          "--transport",
-          transport,
-          "--server",
-          transport === "grpc" ? grpcsUrl : httpsUrl,
-          "--ca-file",
-          certs.caFile,
-          "--cert-file",
-          client.certFile,
-          "--key-file",
-          client.keyFile,
-        ],
-        teardown,
-        { WXTOKEN_KEY: undefined },
-      );
-      expect(run.stderr).toBe("");
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(new RegExp(`^app_id +${e2e.appId}\\n`));
+      const { httpsUrl, grpcsUrl } = fixture.value;
+      await expectTokenOverMtls([
+        "--transport",
+        transport,
+        "--server",
+        transport === "grpc" ? grpcsUrl : httpsUrl,
+      ]);
     },
   );
 
   it("gets a token from the native gRPC port named grpcs://", async () => {
-    const { certs, client, grpcsUrl } = fixture.value;
-    const run = await runTokenctl(
-      [
-        "get",
-        "--app",
-        e2e.appId,
-        "--server",
-        grpcsUrl.replace("https://", "grpcs://"),
-        "--ca-file",
-        certs.caFile,
-        "--cert-file",
-        client.certFile,
-        "--key-file",
-        client.keyFile,
-      ],
-      teardown,
-      { WXTOKEN_KEY: undefined },
-    );
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^app_id +${e2e.appId}\\n`));
+    const { grpcsUrl } = fixture.value;
+    await expectTokenOverMtls(["--server", grpcsUrl.replace("https://", "grpcs://")]);
   });
 
   it("is refused without a client certificate", async () => {
