@@ -62,7 +62,8 @@ async function round(target: FanoutTarget): Promise<Record<string, number>> {
   await target.push();
   const outputs = await Promise.all(
     target.workers.map((worker) =>
-      worker.waitForOutput(new RegExp(`^received ${target.rounds} (.*)$`, "m"), 60_000),
+      // The line is ~90 KB, read in chunks: only its newline says it is whole.
+      worker.waitForOutput(new RegExp(`^received ${target.rounds} (.*)\n`, "m"), 60_000),
     ),
   );
   const serverCpu = cpuMs(target.pid) - serverCpuBefore;
