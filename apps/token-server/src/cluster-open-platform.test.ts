@@ -4,7 +4,8 @@
 // refresh's rotated refresh token is stored and used by a later leader; a kill -9 of the
 // leader, its restart, and then a stop of the next leader cost no ticket, no component
 // token and no authorizer token call while they are valid; a follower refuses the quota
-// operations naming the leader. Counted by the simulator.
+// operations naming the leader; the refresh tokens outlive the loss of an etcd member.
+// Counted by the simulator.
 import { Code } from "@connectrpc/connect";
 import { CredentialKind, type CredentialOwner } from "@wxtoken/api";
 import {
@@ -156,5 +157,49 @@ describe("Open Platform on three replicas", () => {
     expect(again).toBeTruthy();
     expect(again).not.toBe(refreshed);
     expect(sim.stats().authorizerTokensIssued).toBe(before.authorizer + 1);
+  });
+
+  it("keeps the rotated refresh tokens through the loss of an etcd member", async () => {
+    const cluster = await startCluster({
+      teardown,
+      etcdMembers: 3,
+      sim: { openPlatforms: simPlatforms() },
+      config: () => openPlatformConfig(),
+    });
+    const { sim } = cluster;
+    const leader = await agreedLeader(cluster, cluster.replicas);
+    await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(leader.httpUrl));
+    expect((await sim.openPlatform.pushTicket(COMPONENT_APP_ID)).push.delivered).toBe(true);
+    await sim.openPlatform.authorize({
+      componentAppId: COMPONENT_APP_ID,
+      authorizerAppId: AUTHORIZER_APP_ID,
+    });
+    const first = await read(leader, authorizerOwner());
+    expect(first).toBeTruthy();
+
+    await cluster.etcd.members[0]?.stop("SIGKILL");
+    // A refresh on the two members left rotates the refresh token and stores the new one.
+    const refreshed = await tokenClient(leader).refreshToken(
+      { owner: authorizerOwner(), kind: ACCESS, staleValue: first },
+      { headers: adminHeaders, timeoutMs: 10_000 },
+    );
+    const second = refreshed.credential?.value ?? "";
+    expect(second).not.toBe(first);
+    // The next leader reads the rotated refresh token from the store: the simulator, which
+    // refuses the old one, issues its next token.
+    await leader.process.stop();
+    const survivors = cluster.replicas.filter((replica) => replica !== leader);
+    const next = await agreedLeader(cluster, survivors);
+    await waitFor(async () => (await read(next, authorizerOwner())) === second, {
+      description: "the next leader serving the refreshed authorizer token",
+    });
+    const issued = sim.stats().authorizerTokensIssued;
+    const third = await tokenClient(next).refreshToken(
+      { owner: authorizerOwner(), kind: ACCESS, staleValue: second },
+      { headers: adminHeaders, timeoutMs: 10_000 },
+    );
+    expect(third.credential?.value).toBeTruthy();
+    expect(third.credential?.value).not.toBe(second);
+    expect(sim.stats().authorizerTokensIssued).toBe(issued + 1);
   });
 });
