@@ -197,6 +197,65 @@ describe("idle and slow connections", () => {
     // The server's SETTINGS, then its GOAWAY (type 7) when it closes the idle session.
     expect(Buffer.concat(frames).includes(Buffer.from([7, 0, 0, 0, 0, 0]))).toBe(true);
   });
+
+  /** An HTTP/2 client session to `front`'s port, and a promise of its close. */
+  function session(front: (typeof FRONTS)[number]) {
+    const client = http2.connect(front === "gRPC" ? stack.grpcUrl : stack.httpUrl);
+    client.on("error", () => {});
+    teardown.add(() => client.destroy());
+    return { client, closed: once(client, "close") };
+  }
+
+  it.each(FRONTS)(
+    "closes an HTTP/2 session once its last call has ended and the idle timeout passed (%s port)",
+    async (front) => {
+      const { client, closed } = session(front);
+      const call = client.request({
+        ":method": "POST",
+        ":path": "/wxtoken.v1.TokenService/GetToken",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      call.end(Buffer.alloc(5));
+      call.resume();
+      await once(call, "close");
+      await closed;
+      expect(client.closed || client.destroyed).toBe(true);
+    },
+  );
+
+  it.each(FRONTS)(
+    "keeps an HTTP/2 session with a call in progress open past the idle timeout (%s port)",
+    async (front) => {
+      const busy = session(front);
+      let busyClosed = false;
+      void busy.closed.then(() => {
+        busyClosed = true;
+      });
+      const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, WATCHED));
+      const frame = Buffer.alloc(5 + body.length);
+      frame.writeUInt32BE(body.length, 1);
+      frame.set(body, 5);
+      const watch = busy.client.request({
+        ":method": "POST",
+        ":path": "/wxtoken.v1.TokenService/WatchToken",
+        "content-type": "application/grpc",
+        te: "trailers",
+        authorization: `Bearer ${OTHER_APP_KEY}`,
+      });
+      watch.on("error", () => {});
+      watch.end(frame);
+      watch.resume();
+      await once(watch, "response");
+      // A session opened later, with no call, is closed by its idle timeout: the busy
+      // session's own timeout, started first, has run out by then.
+      await session(front).closed;
+      expect(busyClosed).toBe(false);
+      // Once its call has ended, the busy session is idle and closed in turn.
+      watch.close();
+      await busy.closed;
+    },
+  );
 });
 
 describe("a flood of idle connections", () => {
