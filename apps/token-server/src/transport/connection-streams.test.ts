@@ -23,6 +23,18 @@ describe("ConnectionStreams", () => {
     expect(streams.admit("a")).toBeUndefined();
   });
 
+  it("tells a connection idle once its last call is released", () => {
+    const streams = new ConnectionStreams<string>(2);
+    expect(streams.idle("a")).toBe(true);
+    const first = streams.admit("a");
+    const second = streams.admit("a");
+    expect(streams.idle("a")).toBe(false);
+    first?.();
+    expect(streams.idle("a")).toBe(false);
+    second?.();
+    expect(streams.idle("a")).toBe(true);
+  });
+
   it("names the limit in its refusal", () => {
     expect(new ConnectionStreams<string>(7).refusal()).toContain(
       "limits.max_streams_per_connection = 7",

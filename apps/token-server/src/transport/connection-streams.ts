@@ -31,6 +31,11 @@ export class ConnectionStreams<Connection> {
     };
   }
 
+  /** Whether `connection` has no call open. */
+  idle(connection: Connection): boolean {
+    return !this.open.has(connection);
+  }
+
   /** What a refused call is told: the limit, by its config key. */
   refusal(): string {
     return `too many concurrent calls on this connection (limits.max_streams_per_connection = ${this.max})`;

@@ -41,27 +41,6 @@ export interface RunningHttpServer {
 /** How often node checks HTTP/1.1 header deadlines, at most (its default is 30 s). */
 const MAX_HEADER_CHECK_MS = 1_000;
 
-/** Closes `session` once it has had no stream open for `idleMs`. */
-function closeWhenIdle(session: Http2Session, idleMs: number): void {
-  let open = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    timer = setTimeout(() => session.close(), idleMs);
-  };
-  session.on("stream", (stream) => {
-    open += 1;
-    clearTimeout(timer);
-    stream.once("close", () => {
-      open -= 1;
-      if (open === 0 && !session.closed) {
-        arm();
-      }
-    });
-  });
-  session.once("close", () => clearTimeout(timer));
-  arm();
-}
-
 export async function startHttpServer(
   options: PortOptions,
   handler: RequestHandler,
@@ -83,11 +62,25 @@ export async function startHttpServer(
   // limits.max_streams_per_connection is counted here, not set as HTTP/2's
   // SETTINGS_MAX_CONCURRENT_STREAMS: node refuses streams past that one silently.
   const streams = new ConnectionStreams<Http2Session>(options.maxStreamsPerConnection);
+  /** Open sessions, each with its idle timer while it has no stream open. */
+  const sessions = new Map<Http2Session, NodeJS.Timeout | undefined>();
+  const { idleTimeoutMs } = options;
+  /** Closes `session` once it has had no stream open for the idle timeout (if any). */
+  const armIdle = (session: Http2Session) => {
+    if (idleTimeoutMs > 0 && sessions.has(session) && !session.closed) {
+      sessions.set(
+        session,
+        setTimeout(() => session.close(), idleTimeoutMs),
+      );
+    }
+  };
+  // One 'close' listener per stream both releases its count and, when it was the session's
+  // last, arms the idle timer.
   const http2 = createHttp2Server((request, response) => {
     const { stream } = request;
     const session = stream.session;
     const release = session === undefined ? undefined : streams.admit(session);
-    if (release === undefined) {
+    if (session === undefined || release === undefined) {
       options.refusals.refused(
         "max_streams_per_connection",
         session?.socket?.remoteAddress ?? "unknown",
@@ -96,16 +89,26 @@ export async function startHttpServer(
       stream.close(constants.NGHTTP2_REFUSED_STREAM);
       return;
     }
-    stream.once("close", release);
+    const idle = sessions.get(session);
+    if (idle !== undefined) {
+      clearTimeout(idle);
+      sessions.set(session, undefined);
+    }
+    stream.once("close", () => {
+      release();
+      if (streams.idle(session)) {
+        armIdle(session);
+      }
+    });
     handler(request, response);
   });
-  const sessions = new Set<Http2Session>();
   http2.on("session", (session: Http2Session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-    if (options.idleTimeoutMs > 0) {
-      closeWhenIdle(session, options.idleTimeoutMs);
-    }
+    sessions.set(session, undefined);
+    session.once("close", () => {
+      clearTimeout(sessions.get(session));
+      sessions.delete(session);
+    });
+    armIdle(session);
   });
   const listener = await listenSockets(options, ["h2", "http/1.1"], (socket, accepted) => {
     if (options.tls !== undefined) {
@@ -129,7 +132,7 @@ export async function startHttpServer(
     port: listener.port,
     close(graceMs) {
       const closed = listener.close(graceMs);
-      for (const session of sessions) {
+      for (const session of sessions.keys()) {
         session.close();
       }
       http1.closeIdleConnections();
