@@ -2,6 +2,7 @@
 // The token-server process: args → config → wiring → start; SIGTERM/SIGINT drain and exit 0
 // (a second signal while stopping changes nothing). A config error exits 2, any other
 // startup failure 1, each with one line on stderr naming the config key.
+import "./heap-tuning.js";
 import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { ConfigError, type LoadedConfig, loadConfigFiles } from "./config/load.js";
