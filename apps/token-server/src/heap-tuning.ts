@@ -2,10 +2,11 @@
 // the young generation stays at its initial size (1 MB semi-spaces) instead of growing to
 // 16 MB ones, and after each full GC the old generation may grow 20% past what is live
 // instead of up to 4× (V8's default for a process that allocates fast, as a leader's
-// refresh rounds do). Without them a leader keeps tens of KB of RSS per credential, most
-// of it garbage awaiting a full GC (bench `scale`). V8 reads both at each resize, so
-// setting them at start takes effect. A flag the operator passed to node (or one sizing
-// the same space) is left as given. Imported first by main.ts.
+// refresh rounds do). Measured with 10,000 credentials after 3 refresh rounds: a leader
+// 31.5 → 7.2 KB of RSS per credential, a follower 8.2 → 3.4, the leader's CPU per refresh
+// unchanged (5.8 ms); without them most of a leader's RSS was garbage awaiting a full GC.
+// V8 reads both at each resize, so setting them at start takes effect. A flag the operator
+// passed to node (or one sizing the same space) is left as given. Imported first by main.ts.
 import { setFlagsFromString } from "node:v8";
 
 interface HeapFlag {
