@@ -46,9 +46,8 @@ export interface AppRefresherDeps {
 
 export class AppRefresher {
   private readonly now: () => number;
-  private readonly flights = new SingleFlight<CredentialKind, Credential>();
-  /** Why the refresh under way of each kind runs. */
-  private readonly causes = new Map<CredentialKind, RefreshCause>();
+  /** The refresh under way of each kind, tagged with why it runs. */
+  private readonly flights = new SingleFlight<CredentialKind, Credential, RefreshCause>();
   private readonly schedule: RefreshSchedule;
   private running = false;
 
@@ -59,18 +58,21 @@ export class AppRefresher {
   ) {
     this.now = deps.now ?? Date.now;
     this.schedule = new RefreshSchedule(deps, (kind) => this.refreshInBackground(kind));
-    // A ticket that failed for want of a token is fetched as soon as a token arrives.
-    this.slot(CredentialKind.ACCESS_TOKEN).subscribe(() => {
-      for (const kind of this.ticketKinds()) {
-        if (
-          this.running &&
-          this.slot(kind).current() === undefined &&
-          !this.flights.current(kind)
-        ) {
-          this.schedule.first(kind);
+    // A ticket that failed for want of a token is fetched as soon as a token arrives (an
+    // identity without tickets, most of them, subscribes nothing).
+    if (this.ticketKinds().length > 0) {
+      this.slot(CredentialKind.ACCESS_TOKEN).subscribe(() => {
+        for (const kind of this.ticketKinds()) {
+          if (
+            this.running &&
+            this.slot(kind).current() === undefined &&
+            !this.flights.current(kind)
+          ) {
+            this.schedule.first(kind);
+          }
         }
-      }
-    });
+      });
+    }
   }
 
   /** The identity's key (an Official Account's AppID). */
@@ -171,7 +173,7 @@ export class AppRefresher {
   refresh(kind: CredentialKind, cause: RefreshCause): Promise<Credential> {
     const running = this.flights.current(kind);
     if (running !== undefined && cause.by !== "schedule") {
-      const runningCause = this.causes.get(kind);
+      const runningCause = this.flights.tag(kind);
       if (
         cause.by === "caller" &&
         runningCause?.by === "caller" &&
@@ -190,10 +192,7 @@ export class AppRefresher {
             credential.value === cause.staleValue ? again() : credential,
           );
     }
-    return this.flights.run(kind, () => {
-      this.causes.set(kind, cause);
-      return this.run(kind, cause).finally(() => this.causes.delete(kind));
-    });
+    return this.flights.run(kind, cause, () => this.run(kind, cause));
   }
 
   private async run(kind: CredentialKind, cause: RefreshCause): Promise<Credential> {

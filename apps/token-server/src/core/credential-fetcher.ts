@@ -61,7 +61,7 @@ export class CredentialFetcher implements CredentialSource {
 
   constructor(
     /** The app's current config: a reload may change its secret between two calls. */
-    private readonly app: () => AppConfig,
+    readonly app: () => AppConfig,
     private readonly deps: CredentialFetcherDeps,
   ) {
     this.key = app().app_id;

@@ -128,8 +128,9 @@ export class CredentialRegistry {
       slots,
       refresher,
       operations:
-        config.family === "official_account"
-          ? new AdminOperations(() => officialAccountOf(current()), refresher, this.deps)
+        // The source's own accessor of the app's config (one closure per app, not two).
+        source instanceof CredentialFetcher
+          ? new AdminOperations(source.app, refresher, this.deps)
           : undefined,
     };
     registered = entry;

@@ -28,8 +28,9 @@ export class CredentialSlot {
   private localOnly = false;
   private lastFailure: SlotFailure | undefined;
   private readonly listeners = new Set<Subscription>();
-  private readonly failureListeners = new Set<() => void>();
-  private readonly closeListeners = new Set<() => void>();
+  /** Created by the first waiter or watcher: most slots never have one. */
+  private failureListeners: Set<() => void> | undefined;
+  private closeListeners: Set<() => void> | undefined;
   private closed = false;
 
   /** Whose credential it is; an Official Account's by default. */
@@ -108,10 +109,10 @@ export class CredentialSlot {
   /** The app was removed: tells every close listener once. */
   close(): void {
     this.closed = true;
-    for (const listener of this.closeListeners) {
+    for (const listener of this.closeListeners ?? []) {
       listener();
     }
-    this.closeListeners.clear();
+    this.closeListeners = undefined;
   }
 
   /** Calls `listener` when the slot closes (at once if it has). */
@@ -120,8 +121,10 @@ export class CredentialSlot {
       listener();
       return () => {};
     }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    this.closeListeners ??= new Set();
+    const listeners = this.closeListeners;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   /** Forgets the last failure (the config that caused it changed). */
@@ -132,7 +135,7 @@ export class CredentialSlot {
   /** Records an upstream failure; blocking failures release every waiter at once. */
   fail(failure: SlotFailure): void {
     this.lastFailure = failure;
-    for (const listener of this.failureListeners) {
+    for (const listener of this.failureListeners ?? []) {
       listener();
     }
   }
@@ -195,7 +198,7 @@ export class CredentialSlot {
     return new Promise<Credential>((resolve, reject) => {
       const cleanup = () => {
         unsubscribe();
-        this.failureListeners.delete(onFailure);
+        this.failureListeners?.delete(onFailure);
         signal.removeEventListener("abort", onAbort);
       };
       const unavailable = (message: string) => {
@@ -212,6 +215,7 @@ export class CredentialSlot {
         }
       };
       const onAbort = () => unavailable("no credential before the deadline");
+      this.failureListeners ??= new Set();
       this.failureListeners.add(onFailure);
       signal.addEventListener("abort", onAbort, { once: true });
       if (signal.aborted) {

@@ -29,10 +29,11 @@ export interface RefreshScheduleDeps {
 export class RefreshSchedule {
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly timers = new Map<CredentialKind, NodeJS.Timeout>();
-  /** Refreshes come due and waiting their turn in the pacer. */
-  private readonly queued = new Map<CredentialKind, CancelStart>();
-  private readonly backoffs = new Map<CredentialKind, IBackoff<unknown>>();
+  /**
+   * What is scheduled for each kind; created by the first entry and dropped with the last,
+   * so a schedule holding nothing (a replica that does not refresh) holds no table.
+   */
+  private kinds: Map<CredentialKind, Scheduled> | undefined;
   private readonly backoffFactory: ExponentialBackoff<unknown>;
   private running = false;
 
@@ -43,10 +44,34 @@ export class RefreshSchedule {
   ) {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
-    this.backoffFactory = new ExponentialBackoff({
-      initialDelay: deps.timing.retryInitialMs,
-      maxDelay: deps.timing.retryMaxMs,
-    });
+    this.backoffFactory = backoffFactoryOf(deps.timing);
+  }
+
+  /** The entry of `kind`, created if there is none. */
+  private entry(kind: CredentialKind): Scheduled {
+    this.kinds ??= new Map();
+    let scheduled = this.kinds.get(kind);
+    if (scheduled === undefined) {
+      scheduled = {};
+      this.kinds.set(kind, scheduled);
+    }
+    return scheduled;
+  }
+
+  /** Drops the entry of `kind` if it holds nothing any more. */
+  private prune(kind: CredentialKind): void {
+    const scheduled = this.kinds?.get(kind);
+    if (
+      scheduled !== undefined &&
+      scheduled.timer === undefined &&
+      scheduled.queued === undefined &&
+      scheduled.backoff === undefined
+    ) {
+      this.kinds?.delete(kind);
+      if (this.kinds?.size === 0) {
+        this.kinds = undefined;
+      }
+    }
   }
 
   start(): void {
@@ -56,14 +81,15 @@ export class RefreshSchedule {
   /** Cancels every timer; nothing is scheduled until start(). */
   stop(): void {
     this.running = false;
-    for (const timer of this.timers.values()) {
-      clearTimeout(timer);
+    for (const scheduled of this.kinds?.values() ?? []) {
+      clearTimeout(scheduled.timer);
+      scheduled.timer = undefined;
+      scheduled.queued?.();
+      scheduled.queued = undefined;
     }
-    this.timers.clear();
-    for (const cancel of this.queued.values()) {
-      cancel();
+    for (const kind of [...(this.kinds?.keys() ?? [])]) {
+      this.prune(kind);
     }
-    this.queued.clear();
   }
 
   /** Calls onDue(kind) as soon as the pacer lets a first fetch through. */
@@ -80,23 +106,28 @@ export class RefreshSchedule {
     if (!this.running) {
       return;
     }
-    const timer = setTimeout(
+    const scheduled = this.entry(kind);
+    scheduled.timer = setTimeout(
       () => {
-        this.timers.delete(kind);
+        scheduled.timer = undefined;
+        this.prune(kind);
         this.due(kind);
       },
       Math.max(0, delayMs),
     );
-    timer.unref();
-    this.timers.set(kind, timer);
+    scheduled.timer.unref();
   }
 
   /** Drops what was scheduled or queued for `kind`. */
   private cancel(kind: CredentialKind): void {
-    clearTimeout(this.timers.get(kind));
-    this.timers.delete(kind);
-    this.queued.get(kind)?.();
-    this.queued.delete(kind);
+    const scheduled = this.kinds?.get(kind);
+    if (scheduled !== undefined) {
+      clearTimeout(scheduled.timer);
+      scheduled.timer = undefined;
+      scheduled.queued?.();
+      scheduled.queued = undefined;
+      this.prune(kind);
+    }
   }
 
   /** Starts the refresh of `kind` now, or once the pacer gives it its turn in `lane`. */
@@ -109,17 +140,24 @@ export class RefreshSchedule {
     let started = false;
     const cancel = pacer.enqueue(() => {
       started = true;
-      this.queued.delete(kind);
+      const scheduled = this.kinds?.get(kind);
+      if (scheduled !== undefined) {
+        scheduled.queued = undefined;
+        this.prune(kind);
+      }
       return this.onDue(kind);
     }, lane);
     if (!started) {
-      this.queued.set(kind, cancel);
+      this.entry(kind).queued = cancel;
     }
   }
 
   /** Schedules the proactive refresh of a credential just fetched or loaded; resets the backoff. */
   fresh(kind: CredentialKind, credential: Credential): void {
-    this.backoffs.delete(kind);
+    const scheduled = this.kinds?.get(kind);
+    if (scheduled !== undefined) {
+      scheduled.backoff = undefined;
+    }
     this.after(kind, this.refreshDelay(credential));
   }
 
@@ -162,10 +200,34 @@ export class RefreshSchedule {
   }
 
   private nextBackoff(kind: CredentialKind): number {
-    const backoff = this.backoffs.get(kind)?.next(undefined) ?? this.backoffFactory.next();
-    this.backoffs.set(kind, backoff);
-    return backoff.duration;
+    const scheduled = this.entry(kind);
+    scheduled.backoff = scheduled.backoff?.next(undefined) ?? this.backoffFactory.next();
+    return scheduled.backoff.duration;
   }
+}
+
+/** What is scheduled for one kind. */
+interface Scheduled {
+  timer?: NodeJS.Timeout | undefined;
+  /** A refresh come due and waiting its turn in the pacer. */
+  queued?: CancelStart | undefined;
+  /** The backoff since the last retryable failure. */
+  backoff?: IBackoff<unknown> | undefined;
+}
+
+/** One backoff factory (immutable) per timing: shared by every identity's schedule. */
+const backoffFactories = new WeakMap<RefreshTiming, ExponentialBackoff<unknown>>();
+
+function backoffFactoryOf(timing: RefreshTiming): ExponentialBackoff<unknown> {
+  let factory = backoffFactories.get(timing);
+  if (factory === undefined) {
+    factory = new ExponentialBackoff({
+      initialDelay: timing.retryInitialMs,
+      maxDelay: timing.retryMaxMs,
+    });
+    backoffFactories.set(timing, factory);
+  }
+  return factory;
 }
 
 function expiresAtMs(credential: Credential): number {
