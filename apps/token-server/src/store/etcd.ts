@@ -106,14 +106,19 @@ export class EtcdStore implements KvStore {
     }
   }
 
-  /** One page of listing(), tried again after a recoverable failure (PAGE_TRIES in all). */
+  /**
+   * One page of listing(), tried again after a recoverable failure (PAGE_TRIES in all), each
+   * try at half the keys of the one before (not below FIRST_PAGE): a busy etcd that let a
+   * big page's deadline pass gets smaller ones.
+   */
   private async page(key: Buffer, end: Buffer, revision: string | undefined, limit: number) {
+    let size = limit;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.client.kv.range({
           key,
           range_end: end,
-          limit,
+          limit: size,
           ...(revision === undefined ? {} : { revision }),
         });
       } catch (error) {
@@ -125,6 +130,7 @@ export class EtcdStore implements KvStore {
           "etcd did not answer a page of a listing; trying again",
         );
         await delay(PAGE_RETRY_MS * attempt);
+        size = Math.max(Math.min(limit, FIRST_PAGE), Math.floor(size / 2));
       }
     }
   }
