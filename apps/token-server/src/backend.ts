@@ -18,6 +18,8 @@ export interface Backend {
   watchDisconnects: () => number;
   /** The store when sealing is on (store.encryption), for ResealStore. */
   sealed: SealedStore | undefined;
+  /** Once the stored state is loaded: listings read the store again (see HeldListing). */
+  loaded: () => void;
 }
 
 /** Unary etcd calls fail after this long, so an outage is noticed instead of waited out. */
@@ -37,8 +39,12 @@ export async function openBackend(
 ): Promise<Backend> {
   const backend = await openStoreBackend(config, replicaId, logger);
   try {
-    const { store, sealed } = await sealStore(backend.store, config.store.encryption, logger);
-    return { ...backend, store, sealed };
+    const { store, sealed, loaded } = await sealStore(
+      backend.store,
+      config.store.encryption,
+      logger,
+    );
+    return { ...backend, store, sealed, loaded };
   } catch (error) {
     await backend.store.close();
     throw asStartupError(
@@ -53,7 +59,7 @@ async function openStoreBackend(
   config: Config,
   replicaId: string,
   logger: Logger,
-): Promise<Omit<Backend, "sealed">> {
+): Promise<Omit<Backend, "sealed" | "loaded">> {
   if (config.store.kind === "embedded") {
     const { path } = config.store;
     try {

@@ -104,7 +104,7 @@ export async function startTokenServer(
   const tls =
     config.listen.tls === undefined ? undefined : new TlsTerminator(config.listen.tls, logger);
   const trail = openAuditTrail(config.audit, logger);
-  const { store, coordinator, watchDisconnects, sealed } = await openBackend(
+  const { store, coordinator, watchDisconnects, sealed, loaded } = await openBackend(
     config,
     replicaId,
     logger,
@@ -184,6 +184,7 @@ export async function startTokenServer(
           ? failsAs("store.etcd.endpoints", config.store.etcd.endpoints.join(","))
           : failsAs("store.path", config.store.path),
       );
+    loaded();
     reloader?.start();
     tls?.start();
     const { limits } = config;

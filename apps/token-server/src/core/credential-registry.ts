@@ -66,8 +66,27 @@ const sameConfig = (a: SourceConfig, b: SourceConfig) => JSON.stringify(a) === J
 
 export class CredentialRegistry {
   private readonly entries = new Map<string, Registered>();
+  /** What every authorizer's source depends on: one object for 10,000 authorizers. */
+  private readonly authorizerDeps: AuthorizerSourceDeps;
 
-  constructor(private readonly deps: CredentialRegistryDeps) {}
+  constructor(private readonly deps: CredentialRegistryDeps) {
+    this.authorizerDeps = {
+      ...deps,
+      componentToken: (componentAppId) =>
+        this.entries
+          .get(componentKey(componentAppId))
+          ?.slots.get(CredentialKind.ACCESS_TOKEN)
+          ?.current()?.value,
+      refreshComponentToken: async (componentAppId, staleValue) => {
+        const component = this.entries.get(componentKey(componentAppId));
+        if (component === undefined) {
+          throw new UnknownAppError(componentKey(componentAppId));
+        }
+        return (await component.refresher.refreshStale(CredentialKind.ACCESS_TOKEN, staleValue))
+          .value;
+      },
+    };
+  }
 
   get(key: string): Registered | undefined {
     return this.entries.get(key);
@@ -87,22 +106,11 @@ export class CredentialRegistry {
       case "component":
         return new ComponentSource(() => platformOf(current()), this.deps);
       case "authorizer":
-        return new AuthorizerSource(() => platformOf(current()), config.authorizerAppId, {
-          ...this.deps,
-          componentToken: (componentAppId) =>
-            this.entries
-              .get(componentKey(componentAppId))
-              ?.slots.get(CredentialKind.ACCESS_TOKEN)
-              ?.current()?.value,
-          refreshComponentToken: async (componentAppId, staleValue) => {
-            const component = this.entries.get(componentKey(componentAppId));
-            if (component === undefined) {
-              throw new UnknownAppError(componentKey(componentAppId));
-            }
-            return (await component.refresher.refreshStale(CredentialKind.ACCESS_TOKEN, staleValue))
-              .value;
-          },
-        });
+        return new AuthorizerSource(
+          () => platformOf(current()),
+          config.authorizerAppId,
+          this.authorizerDeps,
+        );
     }
   }
 

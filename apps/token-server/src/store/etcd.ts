@@ -25,8 +25,15 @@ import {
 } from "./kv-store.js";
 import { WatchConnection } from "./watch-connection.js";
 
-/** Keys per range request of list(): well under gRPC's 4 MB answer at a few KB a value. */
-const LIST_PAGE = 500;
+/** Keys in a listing's first page: well under gRPC's 4 MB answer at a few KB a value. */
+const FIRST_PAGE = 500;
+/**
+ * What each later page aims at, sized by the bytes per key of the pages before: a quarter of
+ * gRPC's 4 MB answer. Small values (a credential is ~300 bytes) then take a few pages, not
+ * sixty (each a round trip, and etcd's per-request work).
+ */
+const PAGE_BYTES = 1 << 20;
+const MAX_PAGE = 10_000;
 /**
  * Tries of one page of list() that fails recoverably (a deadline passed, etcd unavailable,
  * or etcd3's circuit breaker open after such failures), about 10 s of pauses in all:
@@ -72,34 +79,46 @@ export class EtcdStore implements KvStore {
   }
 
   /**
-   * Every entry under `prefix`, read in pages of LIST_PAGE keys at the first page's
-   * revision (one snapshot): one answer for 10,000 credentials would pass gRPC's 4 MB limit.
+   * Every entry under `prefix`, read in pages at the first page's revision (one snapshot):
+   * one answer for 10,000 credentials would pass gRPC's 4 MB limit. The first page has
+   * FIRST_PAGE keys, each later one about PAGE_BYTES at the bytes per key read so far.
    */
   async listing(prefix: string): Promise<KvListing> {
     const { start, end } = Range.prefix(this.prefix + prefix);
     const entries: KvEntry[] = [];
     let key = start;
     let revision: string | undefined;
+    let limit = FIRST_PAGE;
+    let bytes = 0;
     for (;;) {
-      const page = await this.page(key, end, revision);
+      const page = await this.page(key, end, revision, limit);
       revision ??= page.header.revision;
-      entries.push(...page.kvs.map((kv) => this.entry(kv)));
+      for (const kv of page.kvs) {
+        entries.push(this.entry(kv));
+        bytes += kv.key.length + kv.value.length;
+      }
       const last = page.kvs.at(-1);
       if (!page.more || last === undefined) {
         return { entries, revision: BigInt(revision) };
       }
       key = Buffer.concat([last.key, Buffer.from([0])]);
+      limit = Math.min(MAX_PAGE, Math.max(1, Math.floor((PAGE_BYTES * entries.length) / bytes)));
     }
   }
 
-  /** One page of listing(), tried again after a recoverable failure (PAGE_TRIES in all). */
-  private async page(key: Buffer, end: Buffer, revision: string | undefined) {
+  /**
+   * One page of listing(), tried again after a recoverable failure (PAGE_TRIES in all), each
+   * try at half the keys of the one before (not below FIRST_PAGE): a busy etcd that let a
+   * big page's deadline pass gets smaller ones.
+   */
+  private async page(key: Buffer, end: Buffer, revision: string | undefined, limit: number) {
+    let size = limit;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.client.kv.range({
           key,
           range_end: end,
-          limit: LIST_PAGE,
+          limit: size,
           ...(revision === undefined ? {} : { revision }),
         });
       } catch (error) {
@@ -111,6 +130,7 @@ export class EtcdStore implements KvStore {
           "etcd did not answer a page of a listing; trying again",
         );
         await delay(PAGE_RETRY_MS * attempt);
+        size = Math.max(Math.min(limit, FIRST_PAGE), Math.floor(size / 2));
       }
     }
   }

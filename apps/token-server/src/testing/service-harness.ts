@@ -88,7 +88,7 @@ export async function startServices(
     { UNIT_SECRET: "unit-app-secret" },
   );
   const logger = pino({ level: "silent" });
-  const { store, sealed } = await sealStore(
+  const { store, sealed, loaded } = await sealStore(
     new EmbeddedStore(parsed.store.path),
     parsed.store.encryption,
     logger,
@@ -111,6 +111,7 @@ export async function startServices(
   });
   await coordinator.start();
   await graph.start();
+  loaded();
   teardown.add(async () => {
     await coordinator.stop();
     graph.stop();
