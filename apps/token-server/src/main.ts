@@ -2,13 +2,13 @@
 // The token-server process: args → config → wiring → start; SIGTERM/SIGINT drain and exit 0
 // (a second signal while stopping changes nothing). A config error exits 2, any other
 // startup failure 1, each with one line on stderr naming the config key.
-// The server's modules are imported only once heap-tuning.js has set V8's heap flags:
-// loading them all statically grows the young generation before the flags apply.
 import "./heap-tuning.js";
 import { parseArgs } from "node:util";
 import type { Logger } from "pino";
-import type { LoadedConfig } from "./config/load.js";
-import type { RunningTokenServer } from "./server.js";
+import { ConfigError, type LoadedConfig, loadConfigFiles } from "./config/load.js";
+import { closeLog, createLogger, logDestination } from "./observability/logger.js";
+import { type RunningTokenServer, startTokenServer } from "./server.js";
+import { StartupError } from "./startup-error.js";
 
 const USAGE = "usage: node apps/token-server/dist/main.js --config FILE";
 const HELP = `${USAGE}
@@ -45,8 +45,6 @@ async function main(): Promise<void> {
     process.stderr.write(`--config is required\n${USAGE}\n`);
     process.exit(1);
   }
-  const [{ ConfigError, loadConfigFiles }, { closeLog, createLogger, logDestination }] =
-    await Promise.all([import("./config/load.js"), import("./observability/logger.js")]);
   let loaded: LoadedConfig;
   try {
     loaded = loadConfigFiles(configPath);
@@ -60,10 +58,6 @@ async function main(): Promise<void> {
   const { config, files } = loaded;
   const log = logDestination();
   const logger = createLogger(config.log.level, log);
-  const [{ startTokenServer }, { StartupError }] = await Promise.all([
-    import("./server.js"),
-    import("./startup-error.js"),
-  ]);
   let server: RunningTokenServer;
   try {
     server = await startTokenServer(config, logger, { configPath, configFiles: files });
