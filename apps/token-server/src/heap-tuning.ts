@@ -1,26 +1,15 @@
-// V8's heap sizing for a long-lived server that holds many credentials and refreshes them:
-// after each full GC the old generation may grow 20% past what is live instead of up to
-// 4× (V8's default for a process that allocates fast, as a leader's refresh rounds do);
-// without it most of a leader's RSS at 10,000 credentials was garbage awaiting a full GC
-// (334 MB of heap for 98 MB live). The young generation keeps V8's default sizing: held
-// at 1 MB semi-spaces, GetToken under load spent 3–10× as long in GC per call. V8 reads the
-// flag at each resize, so setting it at start takes effect; one the operator passed to
-// node is left as given. Imported first by main.ts.
+// V8's heap sizing from `memory`: a leader refreshing thousands of credentials allocates
+// fast, and V8 then lets the old generation grow up to 4× what is live after each full GC;
+// at 10,000 credentials most of such a leader's RSS was garbage awaiting a full GC (334 MB
+// of heap for 98 MB live). `heap_growing_percent` bounds that growth, at the cost of more
+// full GCs: with 20, GetToken under load spent ~4× as long in GC per call, so it is unset
+// (V8's default) unless configured. V8 reads the flag at each resize: set at start, it
+// takes effect.
 import { setFlagsFromString } from "node:v8";
+import type { Config } from "./config/schema.js";
 
-const HEAP_GROWING_PERCENT = "heap-growing-percent";
-
-/** The V8 flags to set, given node's arguments and NODE_OPTIONS split into words. */
-export function heapFlagsToSet(given: readonly string[]): string[] {
-  const names = given
-    .filter((arg) => arg.startsWith("--"))
-    .map((arg) => arg.slice(2).split("=")[0]?.replaceAll("_", "-"));
-  return names.includes(HEAP_GROWING_PERCENT) ? [] : [`--${HEAP_GROWING_PERCENT}=20`];
-}
-
-for (const flag of heapFlagsToSet([
-  ...process.execArgv,
-  ...(process.env.NODE_OPTIONS ?? "").split(/\s+/),
-])) {
-  setFlagsFromString(flag);
+export function applyHeapTuning({ heap_growing_percent }: Config["memory"]): void {
+  if (heap_growing_percent !== undefined) {
+    setFlagsFromString(`--heap-growing-percent=${heap_growing_percent}`);
+  }
 }

@@ -2,10 +2,10 @@
 // The token-server process: args → config → wiring → start; SIGTERM/SIGINT drain and exit 0
 // (a second signal while stopping changes nothing). A config error exits 2, any other
 // startup failure 1, each with one line on stderr naming the config key.
-import "./heap-tuning.js";
 import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { ConfigError, type LoadedConfig, loadConfigFiles } from "./config/load.js";
+import { applyHeapTuning } from "./heap-tuning.js";
 import { closeLog, createLogger, logDestination } from "./observability/logger.js";
 import { type RunningTokenServer, startTokenServer } from "./server.js";
 import { StartupError } from "./startup-error.js";
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const { config, files } = loaded;
+  applyHeapTuning(config.memory);
   const log = logDestination();
   const logger = createLogger(config.log.level, log);
   let server: RunningTokenServer;

@@ -321,6 +321,17 @@ export const configSchema = z
       .strict()
       .prefault({}),
     limits: limitsSchema,
+    /** V8's heap sizing (read at start): see docs/operations.md "Memory at scale". */
+    memory: z
+      .object({
+        /**
+         * How far past what is live the old generation may grow after a full GC, in percent;
+         * unset: V8's default (up to 4× for a process that allocates fast).
+         */
+        heap_growing_percent: z.number().int().min(10).max(400).optional(),
+      })
+      .strict()
+      .prefault({}),
     apps: z.array(appSchema).default([]),
     /** WeCom (企业微信) corps, their apps (agents) and named secrets. */
     wecom: z.array(wecomCorpSchema).default([]),
