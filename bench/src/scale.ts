@@ -62,8 +62,6 @@ const SEED_FACTOR = 4;
 /** Long: the leader is stopped (SIGSTOP) while GetToken is measured, and must stay leader. */
 const LEASE_TTL_S = 60;
 const PREFIX = "wxtoken-bench/";
-/** Every replica, the 1-app one too, as docs/operations.md "Memory at scale" advises. */
-const MEMORY = { heap_growing_percent: 20 };
 const SWEEP_CONCURRENCY = 64;
 const GET_TOKEN: LoadSettings = {
   durationS: 4,
@@ -162,7 +160,6 @@ async function run(
       ...population.config,
       audit: { destination: join(auditDir, "audit.log") },
       refresh,
-      memory: MEMORY,
     },
   });
   const { sim } = cluster;
@@ -261,7 +258,6 @@ async function run(
       audit: { destination: join(auditDir, "reference-audit.log") },
       apps: [{ app_id: e2e.otherAppId, secret: "${env:E2E_OTHER_SECRET}", mode: "classic" }],
       callers: [e2eAdminCaller],
-      memory: MEMORY,
       store: {
         kind: "etcd",
         etcd: { endpoints: etcd.endpoints, prefix: "wxtoken-bench-one/", lease_ttl_s: LEASE_TTL_S },
@@ -335,7 +331,7 @@ async function run(
   const firstRound = roundRate(calls, 2);
   return {
     name: population.name,
-    description: `${population.what} on three token-server replicas and a real etcd, against the simulator in this process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}, memory.heap_growing_percent ${MEMORY.heap_growing_percent} on every replica). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding 1 app on the same etcd; GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile.`,
+    description: `${population.what} on three token-server replicas and a real etcd, against the simulator in this process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding 1 app on the same etcd; GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile.`,
     runs: [
       {
         label: `first fetch of ${count} on an empty store`,
