@@ -147,6 +147,30 @@ const getToken = (transport: Transport, appId: string = APP_ID) =>
     { headers: bearer(ADMIN_KEY) },
   );
 
+/**
+ * A WatchToken call in gRPC framing on a raw HTTP/2 session, its request sent; errors are
+ * left to the test (a reset may come before the test reads the stream).
+ */
+function rawWatchToken(
+  session: http2.ClientHttp2Session,
+  request: MessageInitShape<typeof WatchTokenRequestSchema>,
+): http2.ClientHttp2Stream {
+  const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, request));
+  const frame = Buffer.alloc(5 + body.length);
+  frame.writeUInt32BE(body.length, 1);
+  frame.set(body, 5);
+  const stream = session.request({
+    ":method": "POST",
+    ":path": "/wxtoken.v1.TokenService/WatchToken",
+    "content-type": "application/grpc",
+    te: "trailers",
+    authorization: `Bearer ${OTHER_APP_KEY}`,
+  });
+  stream.on("error", () => {});
+  stream.end(frame);
+  return stream;
+}
+
 describe("idle and slow connections", () => {
   it.each(FRONTS)("closes a connection that sends nothing (%s port)", async (front) => {
     const socket = await open(portOf(front));
@@ -232,19 +256,7 @@ describe("idle and slow connections", () => {
       void busy.closed.then(() => {
         busyClosed = true;
       });
-      const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, WATCHED));
-      const frame = Buffer.alloc(5 + body.length);
-      frame.writeUInt32BE(body.length, 1);
-      frame.set(body, 5);
-      const watch = busy.client.request({
-        ":method": "POST",
-        ":path": "/wxtoken.v1.TokenService/WatchToken",
-        "content-type": "application/grpc",
-        te: "trailers",
-        authorization: `Bearer ${OTHER_APP_KEY}`,
-      });
-      watch.on("error", () => {});
-      watch.end(frame);
+      const watch = rawWatchToken(busy.client, WATCHED);
       watch.resume();
       await once(watch, "response");
       // A session opened later, with no call, is closed by its idle timeout: the busy
@@ -387,20 +399,7 @@ describe("a stream that never reads", () => {
     const session = http2.connect(url, { settings: { initialWindowSize: 1_024 } });
     session.on("error", () => {});
     teardown.add(() => session.destroy());
-    const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, request));
-    const frame = Buffer.alloc(5 + body.length);
-    frame.writeUInt32BE(body.length, 1);
-    frame.set(body, 5);
-    const stream = session.request({
-      ":method": "POST",
-      ":path": "/wxtoken.v1.TokenService/WatchToken",
-      "content-type": "application/grpc",
-      te: "trailers",
-      authorization: `Bearer ${OTHER_APP_KEY}`,
-    });
-    // The reset of a stalled stream may come before the test reads it.
-    stream.on("error", () => {});
-    stream.end(frame);
+    const stream = rawWatchToken(session, request);
     return {
       /**
        * Reads everything now; resolves when the stream has ended with the grpc-status and
