@@ -39,8 +39,12 @@ export class UsageCounter {
   private readonly now: () => number;
   /** Counted here, not yet written: by store key. */
   private readonly pending = new Map<string, DailyUsage>();
-  /** What each key held when last read or written, for a store that does not answer. */
+  /**
+   * What each of today's keys held when last read or written, for a store that does not
+   * answer; emptied when the day changes, so it holds one day of keys, not every day's.
+   */
   private readonly lastKnown = new Map<string, DailyUsage>();
+  private lastKnownDay = "";
   private flushing: Promise<void> | undefined;
 
   constructor(private readonly deps: UsageCounterDeps) {
@@ -49,6 +53,15 @@ export class UsageCounter {
 
   private key(appId: string): string {
     return keys.usage(appId, beijingDate(new Date(this.now())));
+  }
+
+  private remember(key: string, usage: DailyUsage): void {
+    const day = beijingDate(new Date(this.now()));
+    if (day !== this.lastKnownDay) {
+      this.lastKnown.clear();
+      this.lastKnownDay = day;
+    }
+    this.lastKnown.set(key, usage);
   }
 
   /**
@@ -71,7 +84,7 @@ export class UsageCounter {
       { ttlMs: USAGE_TTL_MS },
     );
     if (usage !== undefined) {
-      this.lastKnown.set(key, usage);
+      this.remember(key, usage);
     }
     return usage === undefined
       ? undefined
@@ -140,7 +153,7 @@ export class UsageCounter {
           { ttlMs: USAGE_TTL_MS },
         );
         if (written !== undefined) {
-          this.lastKnown.set(key, written);
+          this.remember(key, written);
         }
       } catch (error) {
         this.pending.set(key, merge(this.pending.get(key) ?? {}, counted));
@@ -181,7 +194,7 @@ export class UsageCounter {
         const key = this.key(appId);
         const stored = listed === undefined ? this.lastKnown.get(key) : listed.get(key);
         if (listed !== undefined) {
-          this.lastKnown.set(key, stored ?? {});
+          this.remember(key, stored ?? {});
         }
         return [appId, merge(stored ?? {}, this.pending.get(key) ?? {})];
       }),
@@ -198,7 +211,7 @@ export class UsageCounter {
     try {
       const entry = await this.deps.store.get(key);
       stored = entry === undefined ? {} : decodeJson<DailyUsage>(entry.value);
-      this.lastKnown.set(key, stored);
+      this.remember(key, stored);
     } catch {
       stored = this.lastKnown.get(key) ?? {};
     }
