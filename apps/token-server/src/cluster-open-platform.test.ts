@@ -174,8 +174,11 @@ describe("Open Platform on three replicas", () => {
       componentAppId: COMPONENT_APP_ID,
       authorizerAppId: AUTHORIZER_APP_ID,
     });
-    const first = await read(leader, authorizerOwner());
-    expect(first).toBeTruthy();
+    // The callback answers before the authorizer is registered: wait until it is served.
+    const first = await waitFor(
+      async () => (await read(leader, authorizerOwner()).catch(() => "")) || undefined,
+      { description: "the leader serving the authorizer after `authorized`" },
+    );
 
     await cluster.etcd.members[0]?.stop("SIGKILL");
     // A refresh on the two members left rotates the refresh token and stores the new one.
