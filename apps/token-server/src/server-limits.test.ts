@@ -148,28 +148,42 @@ const getToken = (transport: Transport, appId: string = APP_ID) =>
   );
 
 /**
- * A WatchToken call in gRPC framing on a raw HTTP/2 session, its request sent; errors are
- * left to the test (a reset may come before the test reads the stream).
+ * A unary or server-streaming call of `method` in gRPC framing on a raw HTTP/2 session, its
+ * one message (empty: none) sent; errors are left to the test (a reset may come before the
+ * test reads the stream).
  */
-function rawWatchToken(
+function rawGrpcCall(
   session: http2.ClientHttp2Session,
-  request: MessageInitShape<typeof WatchTokenRequestSchema>,
+  method: string,
+  message: Uint8Array = new Uint8Array(),
+  headers: http2.OutgoingHttpHeaders = {},
 ): http2.ClientHttp2Stream {
-  const body = toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, request));
-  const frame = Buffer.alloc(5 + body.length);
-  frame.writeUInt32BE(body.length, 1);
-  frame.set(body, 5);
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
   const stream = session.request({
     ":method": "POST",
-    ":path": "/wxtoken.v1.TokenService/WatchToken",
+    ":path": `/wxtoken.v1.TokenService/${method}`,
     "content-type": "application/grpc",
     te: "trailers",
-    authorization: `Bearer ${OTHER_APP_KEY}`,
+    ...headers,
   });
   stream.on("error", () => {});
   stream.end(frame);
   return stream;
 }
+
+/** WatchToken of `request` as the other app's caller, on a raw HTTP/2 session. */
+const rawWatchToken = (
+  session: http2.ClientHttp2Session,
+  request: MessageInitShape<typeof WatchTokenRequestSchema>,
+) =>
+  rawGrpcCall(
+    session,
+    "WatchToken",
+    toBinary(WatchTokenRequestSchema, create(WatchTokenRequestSchema, request)),
+    { authorization: `Bearer ${OTHER_APP_KEY}` },
+  );
 
 describe("idle and slow connections", () => {
   it.each(FRONTS)("closes a connection that sends nothing (%s port)", async (front) => {
@@ -234,13 +248,7 @@ describe("idle and slow connections", () => {
     "closes an HTTP/2 session once its last call has ended and the idle timeout passed (%s port)",
     async (front) => {
       const { client, closed } = session(front);
-      const call = client.request({
-        ":method": "POST",
-        ":path": "/wxtoken.v1.TokenService/GetToken",
-        "content-type": "application/grpc",
-        te: "trailers",
-      });
-      call.end(Buffer.alloc(5));
+      const call = rawGrpcCall(client, "GetToken");
       call.resume();
       await once(call, "close");
       await closed;
@@ -621,13 +629,7 @@ describe("streams per connection", () => {
       streams[0]?.stream.close();
       await streams[0]?.answer;
       // The server learns of the reset before the next call's HEADERS arrive: same connection, in order.
-      const again = session.request({
-        ":method": "POST",
-        ":path": "/wxtoken.v1.TokenService/GetToken",
-        "content-type": "application/grpc",
-        te: "trailers",
-      });
-      again.end(Buffer.alloc(5));
+      const again = rawGrpcCall(session, "GetToken");
       let answered: http2.IncomingHttpHeaders = {};
       again.on("response", (headers) => {
         answered = headers;
