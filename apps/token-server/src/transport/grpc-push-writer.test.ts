@@ -91,4 +91,9 @@ describe("GrpcPushWriter", () => {
   it("frames a message as gRPC does: flag 0, big-endian length, the bytes", () => {
     expect([...grpcFrame(Uint8Array.of(7, 8, 9))]).toEqual([0, 0, 0, 0, 3, 7, 8, 9]);
   });
+
+  it("keeps a frame in memory of its own, not in a slab shared with other buffers", () => {
+    const frame = grpcFrame(Uint8Array.of(7, 8, 9));
+    expect(frame.buffer.byteLength).toBe(frame.byteLength);
+  });
 });

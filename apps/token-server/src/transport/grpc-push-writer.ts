@@ -12,7 +12,9 @@ import type { GrpcRequest } from "./grpc-request.js";
 
 /** A message's gRPC length-prefixed frame: uncompressed flag, 4-byte length, the bytes. */
 export function grpcFrame(bytes: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(bytes.byteLength + 5);
+  // Memory of its own, not a slice of node's shared 8 KB pool: a frame is kept per
+  // credential, and a kept slice would keep its whole slab.
+  const frame = Buffer.allocUnsafeSlow(bytes.byteLength + 5);
   frame.writeUInt8(0, 0);
   frame.writeUInt32BE(bytes.byteLength, 1);
   frame.set(bytes, 5);

@@ -9,7 +9,6 @@ import {
   fromBinary,
   type Message,
   type MessageInitShape,
-  type MessageShape,
   toBinary,
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
@@ -17,6 +16,7 @@ import * as grpc from "@grpc/grpc-js";
 import { peerIdentitiesOf } from "../security/peer-identity.js";
 import { memoByObject } from "../services/object-memo.js";
 import { PushStream } from "../services/push-stream.js";
+import { cachedSerializer } from "./cached-serializer.js";
 import { withEscapedMessage } from "./escaped-error.js";
 import type { FailureObserver } from "./failed-call.js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
@@ -49,15 +49,6 @@ function sendHeadersNow(call: GrpcCall, context: GrpcHandlerContext): void {
 function trailers(context: GrpcHandlerContext): grpc.Metadata | undefined {
   const headers = context.trailersToSend();
   return headers === undefined ? undefined : headersToMetadata(headers);
-}
-
-/**
- * Serializes a response, remembering the bytes of each message object: an
- * implementation that returns the same message again (GetToken returns one response per
- * credential, WatchToken pushes one per change to every stream) is not serialized again.
- */
-function cachedSerializer<D extends DescMessage>(desc: D) {
-  return memoByObject((message: MessageShape<D>) => Buffer.from(toBinary(desc, message)));
 }
 
 /** The name of a status's code for the RPC metrics: "OK", "NotFound", ... */
