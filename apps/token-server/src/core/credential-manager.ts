@@ -372,8 +372,8 @@ export class CredentialManager {
       );
     } else {
       this.stopServing?.();
-      for (const { refresher } of this.registry.all()) {
-        refresher.stop();
+      for (const entry of this.registry.all()) {
+        entry.stopRefreshing();
       }
     }
   }
@@ -431,22 +431,22 @@ export class CredentialManager {
     changes: RegistryChanges,
     { readStored }: { readStored: boolean } = { readStored: true },
   ): RegistryChanges {
-    for (const { refresher, slots } of changes.removed) {
-      refresher.stop();
-      for (const slot of slots.values()) {
+    for (const entry of changes.removed) {
+      entry.stopRefreshing();
+      for (const slot of entry.slots.values()) {
         slot.close();
       }
     }
-    for (const { refresher, key, slots } of changes.added) {
+    for (const entry of changes.added) {
       if (this.leading) {
-        void refresher.start({ readStore: true });
+        void entry.refresher.start({ readStore: true });
       } else if (readStored) {
-        void this.loadStored(key, slots);
+        void this.loadStored(entry.key, entry.slots);
       }
     }
-    for (const { refresher } of changes.changed) {
+    for (const entry of changes.changed) {
       if (this.leading) {
-        refresher.configChanged();
+        entry.refresher.configChanged();
       }
     }
     return changes;

@@ -18,16 +18,46 @@ import { UnknownAppError } from "./errors.js";
 import type { WecomAppConfig } from "./wecom-apps.js";
 import { WecomSource, type WecomSourceDeps } from "./wecom-source.js";
 
-/** What a registered identity is: its config (replaced on reload), source, slots and workers. */
-export interface Registered {
-  config: SourceConfig;
-  readonly key: string;
-  readonly identity: CredentialIdentity;
-  readonly source: CredentialSource;
-  readonly slots: ReadonlyMap<CredentialKind, CredentialSlot>;
-  readonly refresher: AppRefresher;
+/**
+ * A registered identity: its config (replaced on reload), source and slots. Its refresher
+ * is made when first asked for: the leader asks, and a follower holding 10,000 identities
+ * makes none.
+ */
+export class Registered {
+  private made: AppRefresher | undefined;
+
+  constructor(
+    public config: SourceConfig,
+    readonly source: CredentialSource,
+    readonly slots: ReadonlyMap<CredentialKind, CredentialSlot>,
+    private readonly deps: CredentialRegistryDeps,
+  ) {}
+
+  get key(): string {
+    return this.source.key;
+  }
+
+  get identity(): CredentialIdentity {
+    return this.source.identity;
+  }
+
+  get refresher(): AppRefresher {
+    this.made ??= new AppRefresher(this.source, this.slots, this.deps);
+    return this.made;
+  }
+
+  /** Stops the refresher, if one was made. */
+  stopRefreshing(): void {
+    this.made?.stop();
+  }
+
   /** An Official Account's operator actions; undefined for other families. */
-  readonly operations: AdminOperations | undefined;
+  get operations(): AdminOperations | undefined {
+    // The source's own accessor of the app's config (one closure per app, not two).
+    return this.source instanceof CredentialFetcher
+      ? new AdminOperations(this.source.app, this.refresher, this.deps)
+      : undefined;
+  }
 }
 
 export interface RegistryChanges {
@@ -127,23 +157,9 @@ export class CredentialRegistry {
           new CredentialSlot(source.key, kind, this.deps.now, source.identity),
         ]),
     );
-    const refresher = new AppRefresher(source, slots, this.deps);
-    const entry: Registered = {
-      config,
-      key: source.key,
-      identity: source.identity,
-      source,
-      slots,
-      refresher,
-      operations:
-        // The source's own accessor of the app's config (one closure per app, not two).
-        source instanceof CredentialFetcher
-          ? new AdminOperations(source.app, refresher, this.deps)
-          : undefined,
-    };
-    registered = entry;
-    this.entries.set(source.key, entry);
-    return entry;
+    registered = new Registered(config, source, slots, this.deps);
+    this.entries.set(source.key, registered);
+    return registered;
   }
 
   /**
