@@ -45,6 +45,8 @@ export interface LoadTarget {
 export interface MeteredLoad extends LoadResult {
   cpuUsPerCall?: number;
   gcUsPerCall?: number;
+  /** The mark-compacts' part of gcUsPerCall. */
+  majorGcUsPerCall?: number;
 }
 
 export interface LoadComparison {
@@ -75,6 +77,9 @@ export async function alternatedLoads<T extends LoadTarget>(
       "p99 ms": result.p99Ms,
       ...(result.cpuUsPerCall !== undefined && { "CPU µs/call": result.cpuUsPerCall }),
       ...(result.gcUsPerCall !== undefined && { "GC µs/call": result.gcUsPerCall }),
+      ...(result.majorGcUsPerCall !== undefined && {
+        "major GC µs/call": result.majorGcUsPerCall,
+      }),
     };
   });
   const medians = (figure: string) => ({

@@ -27,6 +27,8 @@ export interface ClusterOptions {
   config?: Record<string, unknown>;
   /** The etcd to use instead of one of the cluster's own. */
   etcd?: EtcdCluster;
+  /** Added to each replica's environment. */
+  env?: Record<string, string>;
 }
 
 export interface Replica {
@@ -57,6 +59,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   ): Promise<Replica> => {
     const server = await startTokenServerProcess(sim.url, {
       teardown,
+      ...(options.env === undefined ? {} : { env: options.env }),
       ...(options.apps === undefined ? {} : { apps: options.apps }),
       config: {
         ...options.config,

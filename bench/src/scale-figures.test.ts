@@ -1,10 +1,43 @@
 import { describe, expect, it } from "vitest";
-import { behind, callFloor, kbPerCredential, roundRate } from "./scale-figures.js";
+import {
+  behind,
+  callFloor,
+  kbPerCredential,
+  roundRate,
+  splitPerCredential,
+} from "./scale-figures.js";
 
 describe("scale figures", () => {
   it("charges each credential past the baseline's one with the RSS above the baseline", () => {
     expect(kbPerCredential(60_000, 40_000, 10_001)).toBe(2);
     expect(kbPerCredential(40_000, 40_000, 1)).toBe(0);
+  });
+
+  it("charges each part of the memory the same way", () => {
+    const baseline = {
+      rssKb: 40_000,
+      youngKb: 1_000,
+      oldResidentKb: 20_000,
+      oldUsedKb: 15_000,
+      outsideHeapKb: 19_000,
+      liveKb: 14_000,
+    };
+    const loaded = {
+      rssKb: 100_000,
+      youngKb: 11_000,
+      oldResidentKb: 50_000,
+      oldUsedKb: 25_000,
+      outsideHeapKb: 39_000,
+      liveKb: 19_000,
+    };
+    expect(splitPerCredential(loaded, baseline, 10_001)).toEqual({
+      rssKb: 6,
+      youngKb: 1,
+      oldResidentKb: 3,
+      oldUsedKb: 1,
+      outsideHeapKb: 2,
+      liveKb: 0.5,
+    });
   });
 
   it("leaves the early calls out of the floor", () => {

@@ -1,10 +1,29 @@
 // The scale benchmarks' derived figures: what a replica costs per credential, and the
 // refresh rounds' calls against their floor and their pace.
 import type { TokenCall } from "@wxtoken/testkit";
+import type { MemorySplit } from "./server-meter.js";
 
 /** KB of resident memory each credential adds: over a baseline replica holding one. */
 export function kbPerCredential(rssKb: number, baselineRssKb: number, credentials: number): number {
   return (rssKb - baselineRssKb) / Math.max(1, credentials - 1);
+}
+
+/** kbPerCredential of each part of a replica's memory, over the same part of the baseline's. */
+export function splitPerCredential(
+  memory: MemorySplit,
+  baseline: MemorySplit,
+  credentials: number,
+): MemorySplit {
+  const perCredential = (part: keyof MemorySplit) =>
+    kbPerCredential(memory[part], baseline[part], credentials);
+  return {
+    rssKb: perCredential("rssKb"),
+    youngKb: perCredential("youngKb"),
+    oldResidentKb: perCredential("oldResidentKb"),
+    oldUsedKb: perCredential("oldUsedKb"),
+    outsideHeapKb: perCredential("outsideHeapKb"),
+    liveKb: perCredential("liveKb"),
+  };
 }
 
 /**

@@ -36,11 +36,12 @@ import { type Replica, startCluster } from "./cluster.js";
 import { etcdUsage } from "./etcd-usage.js";
 import { grpcFrame } from "./grpc-frames.js";
 import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
-import { cpuMs, rssKb } from "./process-stats.js";
+import { cpuMs } from "./process-stats.js";
 import { type BenchResult, check } from "./result.js";
 import { adminHeaders, grpcClient } from "./rpc.js";
-import { behind, callFloor, kbPerCredential, roundRate } from "./scale-figures.js";
+import { behind, callFloor, roundRate, splitPerCredential } from "./scale-figures.js";
 import type { ScalePopulation } from "./scale-population.js";
+import { GC_METER_ENV, ServerMeter } from "./server-meter.js";
 import { BENCH_LOG } from "./single-replica.js";
 
 /** Token lifetime, refresh lead and ceiling: N / ceiling < 0.9 × lead < lifetime − lead. */
@@ -149,6 +150,7 @@ async function run(
     replicas: 0,
     leaseTtlS: LEASE_TTL_S,
     etcd,
+    env: GC_METER_ENV,
     sim: {
       ...population.sim,
       tokenTtlS: timing.ttlS,
@@ -253,6 +255,7 @@ async function run(
   // 4. Memory and GetToken against a replica holding one app.
   const reference = await startTokenServerProcess(sim.url, {
     teardown,
+    env: GC_METER_ENV,
     config: {
       log: BENCH_LOG,
       audit: { destination: join(auditDir, "reference-audit.log") },
@@ -271,10 +274,15 @@ async function run(
       { headers: adminHeaders },
     ),
   );
-  const rss = {
-    leader: rssKb(leader.server.process.pid),
-    follower: rssKb(follower.server.process.pid),
-    reference: rssKb(reference.process.pid),
+  const meters = {
+    leader: new ServerMeter(leader.server.process),
+    follower: new ServerMeter(follower.server.process),
+    reference: new ServerMeter(reference.process),
+  };
+  const memory = {
+    leader: await meters.leader.memory(),
+    follower: await meters.follower.memory(),
+    reference: await meters.reference.memory(),
   };
   // The read path alone: the leader and the other follower are stopped (SIGSTOP; the lease
   // outlives the measurement), so no refresh runs while GetToken is measured.
@@ -312,18 +320,25 @@ async function run(
     {
       label: `GetToken, follower holding ${count}`,
       url: `${follower.server.grpcUrl}${GET_TOKEN_PATH}`,
+      meter: meters.follower,
     },
-    { label: "GetToken, replica holding 1", url: `${reference.grpcUrl}${GET_TOKEN_PATH}` },
+    {
+      label: "GetToken, replica holding 1",
+      url: `${reference.grpcUrl}${GET_TOKEN_PATH}`,
+      meter: meters.reference,
+    },
     GET_TOKEN_PAIRS,
-    ({ url }) => h2load(url, bodyOf.get(url) ?? "", headers, GET_TOKEN),
+    ({ url, meter }) =>
+      meter.during(GET_TOKEN.warmupS, () => h2load(url, bodyOf.get(url) ?? "", headers, GET_TOKEN)),
   );
+  const perCall = { cpu: getToken.medians("CPU µs/call"), gc: getToken.medians("GC µs/call") };
 
   for (const replica of paused) {
     replica.server.process.signal("SIGCONT");
   }
   const kb = {
-    leader: kbPerCredential(rss.leader, rss.reference, count),
-    follower: kbPerCredential(rss.follower, rss.reference, count),
+    leader: splitPerCredential(memory.leader, memory.reference, count),
+    follower: splitPerCredential(memory.follower, memory.reference, count),
   };
   const floor = callFloor(totalCalls, refreshed.early);
   const busiest = busiestWindow(refreshed.refreshTimes);
@@ -366,15 +381,25 @@ async function run(
       {
         label: "cost per credential",
         figures: {
-          "leader RSS MB": rss.leader / 1_024,
-          "follower RSS MB": rss.follower / 1_024,
-          "1-app replica RSS MB": rss.reference / 1_024,
-          "leader KB/credential": kb.leader,
-          "follower KB/credential": kb.follower,
+          "leader RSS MB": memory.leader.rssKb / 1_024,
+          "follower RSS MB": memory.follower.rssKb / 1_024,
+          "1-app replica RSS MB": memory.reference.rssKb / 1_024,
+          "leader KB/credential": kb.leader.rssKb,
+          "follower KB/credential": kb.follower.rssKb,
           "leader CPU ms/refresh": cpuPerRefreshMs.leader,
           "follower CPU ms/refresh": cpuPerRefreshMs.follower,
         },
       },
+      ...(["leader", "follower"] as const).map((role) => ({
+        label: `${role} RSS per credential, by where it is`,
+        figures: {
+          "young generation KB": kb[role].youngKb,
+          "old generation KB": kb[role].oldResidentKb,
+          "of which in use KB": kb[role].oldUsedKb,
+          "live after a full GC KB": kb[role].liveKb,
+          "outside the V8 heap KB": kb[role].outsideHeapKb,
+        },
+      })),
       {
         label: `ListApps of ${count}`,
         figures: { "leader s": listAppsS.leader, "follower s": listAppsS.follower },
@@ -403,8 +428,8 @@ async function run(
       check("busiest second of refresh calls", busiest, "calls", "≤", timing.callsPerSecond),
       check("upstream calls / floor", totalCalls / floor, "×", "=", 1),
       check("missed refreshes", refreshed.missed + refreshed.expiredAtEnd, "calls", "=", 0),
-      check("leader RSS per credential", kb.leader, "KB", "≤", 2),
-      check("follower RSS per credential", kb.follower, "KB", "≤", 2),
+      check("leader RSS per credential", kb.leader.rssKb, "KB", "≤", 2),
+      check("follower RSS per credential", kb.follower.rssKb, "KB", "≤", 2),
       check("GetToken req/s, N loaded / 1 loaded", getToken.ratio, "×", "≥", 0.95),
     ],
     notes: [
@@ -412,6 +437,8 @@ async function run(
       `Served unexpired after start: ${servedAtStart.join(", ")} of ${count} (leader first: ${leader.id}); after the follower's restart: ${servedAfterRestart}.`,
       "A refresh is missed when it reached the simulator a lifetime or more after the call before it (the token it replaced had expired), or when a token expired with no refresh by the end.",
       "GetToken is measured with the leader and the other follower stopped (SIGSTOP): no refresh runs meanwhile, so the figure is the read path's alone.",
+      `GetToken per call (medians): the follower holding ${count} spent ${perCall.cpu.ours.toFixed(1)} µs of CPU with ${perCall.gc.ours.toFixed(2)} µs of GC pauses, the replica holding 1 ${perCall.cpu.reference.toFixed(1)} µs with ${perCall.gc.reference.toFixed(2)} µs.`,
+      "RSS per credential by where it is: the V8 heap's spaces as resident (physical) bytes, read in each replica by the GC meter right after its RSS; the old generation's bytes in use include garbage not yet collected.",
       "Arrival times are the simulator's, in this process: a pause of its event loop bunches the calls that arrive meanwhile, so the busiest second can show a few calls above the ceiling the leader kept (it spaces the starts 1/ceiling s apart); the round's mean rate does not depend on that.",
     ],
   };

@@ -28,8 +28,39 @@ describe("ServerMeter", () => {
       return { requestsPerSecond: 0, p50Ms: 0, p99Ms: 0, succeeded: 1000, failed: 0 };
     });
     expect(metered.gcUsPerCall).toBeGreaterThan(0);
+    expect(metered.majorGcUsPerCall).toBeGreaterThanOrEqual(0);
+    expect(metered.majorGcUsPerCall).toBeLessThanOrEqual(metered.gcUsPerCall ?? 0);
     expect(metered.cpuUsPerCall).toBeGreaterThan(0);
     // Two readings, numbered in order.
-    expect(allocator.output()).toMatch(/gc-meter 1: [\d.]+ ms \d+ gcs\n[\s\S]*gc-meter 2: /);
+    expect(allocator.output()).toMatch(
+      /gc-meter 1: [\d.]+ ms \d+ gcs, [\d.]+ ms major\n[\s\S]*gc-meter 2: /,
+    );
+  });
+
+  it("splits the resident set between the heap's generations and what is outside it", async () => {
+    const script = join(await mkdtemp(join(tmpdir(), "server-meter-")), "holder.mjs");
+    // 64 MB of strings kept (until SIGHUP): old-generation objects, most of the resident set.
+    await writeFile(
+      script,
+      `globalThis.kept = Array.from({ length: 1 << 20 }, (_, i) => "x".repeat(48) + i);
+setInterval(() => {}, 1000);
+process.on("SIGHUP", () => { globalThis.kept = undefined; process.stdout.write("dropped\\n"); });
+process.stdout.write("holding\\n");`,
+    );
+    const holder = spawnNode(script, [], { teardown, env: GC_METER_ENV });
+    await holder.waitForOutput(/holding/);
+    const meter = new ServerMeter(holder);
+    const memory = await meter.memory();
+    expect(memory.oldUsedKb).toBeGreaterThan(64 * 1_024);
+    // The strings are live: a full collection leaves them.
+    expect(memory.liveKb).toBeGreaterThan(64 * 1_024);
+    expect(memory.oldResidentKb).toBeGreaterThanOrEqual(memory.oldUsedKb * 0.9);
+    expect(memory.youngKb).toBeGreaterThan(0);
+    expect(memory.youngKb + memory.oldResidentKb + memory.outsideHeapKb).toBeCloseTo(memory.rssKb);
+    expect(memory.outsideHeapKb).toBeGreaterThan(0);
+    // Dropped, they are garbage: the next reading's full collection takes them.
+    holder.signal("SIGHUP");
+    await holder.waitForOutput(/dropped/);
+    expect((await meter.memory()).liveKb).toBeLessThan(32 * 1_024);
   });
 });

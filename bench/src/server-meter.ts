@@ -1,11 +1,12 @@
 // What a server process spends on the measured part of a load run: CPU time (/proc) and
-// GC pauses (from gc-meter.js, preloaded into it with GC_METER_ENV), per call answered.
+// GC pauses (from gc-meter.js, preloaded into it with GC_METER_ENV), per call answered; and
+// where its memory is: the V8 heap's young and old generations, and what is outside the heap.
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SpawnedProcess } from "@wxtoken/testkit";
 import type { MeteredLoad } from "./alternated-pairs.js";
 import type { LoadResult } from "./h2load.js";
-import { cpuMs } from "./process-stats.js";
+import { cpuMs, rssKb } from "./process-stats.js";
 
 /** The built meter, found from dist/ (the benchmarks) and from src/ (their tests) alike. */
 const meterScript = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "gc-meter.js");
@@ -17,13 +18,41 @@ export const GC_METER_ENV = {
     .join(" "),
 };
 
+/** One space of the V8 heap, as gc-meter.js prints it. */
+interface HeapSpace {
+  name: string;
+  resident: number;
+  used: number;
+}
+
 interface Reading {
   cpuMs: number;
   gcMs: number;
+  majorGcMs: number;
+  heap: HeapSpace[];
 }
+
+/** A process's resident set split by who holds it, in KB. */
+export interface MemorySplit {
+  rssKb: number;
+  /** Resident in the young generation (new space and its large objects). */
+  youngKb: number;
+  /** Resident in the old generation and every other heap space. */
+  oldResidentKb: number;
+  /** Used in those: live objects and garbage not yet collected. */
+  oldUsedKb: number;
+  /** The whole heap's live objects: what a full collection, made after the rest was read, left. */
+  liveKb: number;
+  /** RSS outside the V8 heap: native buffers and state, malloc, node itself. */
+  outsideHeapKb: number;
+}
+
+const YOUNG_SPACES = new Set(["new_space", "new_large_object_space"]);
 
 export class ServerMeter {
   private readings = 0;
+  /** Live-heap readings asked for so far. */
+  private lives = 0;
 
   constructor(private readonly process: SpawnedProcess) {}
 
@@ -32,15 +61,52 @@ export class ServerMeter {
     this.readings += 1;
     const cpu = cpuMs(this.process.pid);
     this.process.signal("SIGUSR2");
-    const [, gcMs] = await this.process.waitForOutput(
-      new RegExp(`gc-meter ${this.readings}: ([\\d.]+) ms`),
+    const [, gcMs, majorGcMs] = await this.process.waitForOutput(
+      new RegExp(`gc-meter ${this.readings}: ([\\d.]+) ms \\d+ gcs, ([\\d.]+) ms major`),
     );
-    return { cpuMs: cpu, gcMs: Number(gcMs) };
+    const [, heap] = await this.process.waitForOutput(
+      new RegExp(`gc-meter ${this.readings} heap: (.*)`),
+    );
+    return {
+      cpuMs: cpu,
+      gcMs: Number(gcMs),
+      majorGcMs: Number(majorGcMs),
+      heap: JSON.parse(heap ?? "[]") as HeapSpace[],
+    };
+  }
+
+  /**
+   * The process's resident set now, split between the heap's generations and the rest;
+   * then its live objects, from a full collection (which changes what it measures: last).
+   */
+  async memory(): Promise<MemorySplit> {
+    const rss = rssKb(this.process.pid);
+    const { heap } = await this.read();
+    this.lives += 1;
+    this.process.signal("SIGWINCH");
+    const [, live] = await this.process.waitForOutput(
+      new RegExp(`gc-meter live ${this.lives}: (\\d+) bytes`),
+    );
+    const kb = (spaces: HeapSpace[], bytes: (space: HeapSpace) => number) =>
+      spaces.reduce((sum, space) => sum + bytes(space), 0) / 1_024;
+    const young = heap.filter((space) => YOUNG_SPACES.has(space.name));
+    const old = heap.filter((space) => !YOUNG_SPACES.has(space.name));
+    const youngKb = kb(young, (space) => space.resident);
+    const oldResidentKb = kb(old, (space) => space.resident);
+    return {
+      rssKb: rss,
+      youngKb,
+      oldResidentKb,
+      oldUsedKb: kb(old, (space) => space.used),
+      liveKb: Number(live) / 1_024,
+      outsideHeapKb: rss - youngKb - oldResidentKb,
+    };
   }
 
   /**
    * Runs `load`, whose first `warmupS` are not measured; returns its result with the
-   * server's CPU and GC time per call answered in the measured part.
+   * server's CPU and GC time (and the mark-compacts' part of it) per call answered in the
+   * measured part.
    */
   async during(warmupS: number, load: () => Promise<LoadResult>): Promise<MeteredLoad> {
     const running = load();
@@ -56,6 +122,7 @@ export class ServerMeter {
       ...result,
       cpuUsPerCall: perCall(to.cpuMs - from.cpuMs),
       gcUsPerCall: perCall(to.gcMs - from.gcMs),
+      majorGcUsPerCall: perCall(to.majorGcMs - from.majorGcMs),
     };
   }
 }
