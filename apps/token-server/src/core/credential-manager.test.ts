@@ -254,7 +254,7 @@ describe("CredentialManager", () => {
     expect(h.upstream.count()).toBe(2);
     expect(delivered[1]).toMatchObject({ generation: 2n, value: "stable_token-2" });
     controller.abort();
-    await following;
+    await following.done;
     expect(delivered).toHaveLength(2);
   });
 

@@ -2,7 +2,6 @@
 // watch, the leader's refreshers started and stopped with leadership, passive refreshes
 // (here on the leader, through the store on a follower), watching, operator actions and
 // the state of each app. No I/O on the read path.
-import { once } from "node:events";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import type { ApiQuota } from "@wxtoken/wechat";
@@ -38,6 +37,7 @@ import { OutageFallback } from "./outage-fallback.js";
 import type { RefreshPacer } from "./refresh-pacer.js";
 import { RefreshRequests, sha256Hex } from "./refresh-requests.js";
 import type { RefreshTiming } from "./refresh-schedule.js";
+import { SlotFollower } from "./slot-follower.js";
 import type { StoreHealth } from "./store-health.js";
 import { TicketWatchdog } from "./ticket-watchdog.js";
 import type { UpstreamGate } from "./upstream-gate.js";
@@ -588,50 +588,15 @@ export class CredentialManager {
 
   /**
    * Calls `deliver` with the current credential (waiting for one), then with every newer
-   * one straight from the slot, until `signal` aborts (resolves) or the app is removed
-   * (UnknownAppError).
+   * one straight from the slot, until `signal` aborts or the follower is stopped (its
+   * `done` resolves) or the app is removed (UnknownAppError).
    */
-  async follow(
+  follow(
     slot: CredentialSlot,
     signal: AbortSignal,
     deliver: (credential: Credential) => void,
-  ): Promise<void> {
-    let last: Credential | undefined;
-    // The first credential and every change go through this one function: a change's
-    // fan-out to thousands of streams runs code their openings have warmed.
-    const deliverNewer = (credential: Credential) => {
-      if (last === undefined || credential.generation > last.generation) {
-        last = credential;
-        deliver(credential);
-      }
-    };
-    const unsubscribe = slot.subscribe((credential) => {
-      if (last !== undefined) {
-        deliverNewer(credential);
-      }
-    });
-    const removed = new AbortController();
-    const stopWatchingClose = slot.onClose(() => removed.abort());
-    const until = AbortSignal.any([signal, removed.signal]);
-    try {
-      const first = await slot.waitForCurrent(until);
-      // A change applied while the first one was on its way is newer: start from it.
-      const newest = slot.latest();
-      deliverNewer(newest !== undefined && newest.generation > first.generation ? newest : first);
-      if (!until.aborted) {
-        await once(until, "abort");
-      }
-    } catch (error) {
-      if (!removed.signal.aborted) {
-        throw error;
-      }
-    } finally {
-      unsubscribe();
-      stopWatchingClose();
-    }
-    if (removed.signal.aborted && !signal.aborted) {
-      throw new UnknownAppError(slot.appId);
-    }
+  ): SlotFollower {
+    return new SlotFollower(slot, signal, deliver);
   }
 
   /** Every app's state, in config order. */

@@ -12,12 +12,15 @@ export type Unsubscribe = () => void;
 const DELIVERY_SLICE = 200;
 
 /**
- * A subscriber and whether it still listens: a delivery in progress checks the flag (a
- * field read) rather than looking the subscriber up again in the set (a hash per stream).
+ * Told of every credential the slot applies and, if it asks, of the slot's closing (the
+ * app was removed). `active` is false once it stopped watching: a delivery in progress
+ * checks the flag (a field read) rather than looking the watcher up again in the set (a
+ * hash per stream).
  */
-interface Subscription {
-  readonly listener: (credential: Credential) => void;
+export interface SlotWatcher {
   active: boolean;
+  changed(credential: Credential): void;
+  closed?(): void;
 }
 
 export class CredentialSlot {
@@ -27,10 +30,9 @@ export class CredentialSlot {
   /** True while the credential was fetched by this replica alone during a store outage. */
   private localOnly = false;
   private lastFailure: SlotFailure | undefined;
-  private readonly listeners = new Set<Subscription>();
-  /** Created by the first waiter or watcher: most slots never have one. */
+  private readonly watchers = new Set<SlotWatcher>();
+  /** Created by the first waiter: most slots never have one. */
   private failureListeners: Set<() => void> | undefined;
-  private closeListeners: Set<() => void> | undefined;
   private closed = false;
 
   /** Whose credential it is; an Official Account's by default. */
@@ -84,47 +86,34 @@ export class CredentialSlot {
     this.credential = credential;
     this.expiresAtMs = credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
     this.lastFailure = undefined;
-    this.tell([...this.listeners], credential, 0);
+    this.tell([...this.watchers], credential, 0);
   }
 
   /**
-   * Tells `listeners` of `credential` from index `from`, a slice per turn of the event
+   * Tells `watchers` of `credential` from index `from`, a slice per turn of the event
    * loop: the writes of one slice go out on the wire while the next waits, so the first
-   * of thousands of watchers is not held back by the last. One that unsubscribed in the
-   * meantime is skipped.
+   * of thousands of watchers is not held back by the last. One that stopped watching in
+   * the meantime is skipped.
    */
-  private tell(listeners: readonly Subscription[], credential: Credential, from: number): void {
-    const end = Math.min(from + DELIVERY_SLICE, listeners.length);
+  private tell(watchers: readonly SlotWatcher[], credential: Credential, from: number): void {
+    const end = Math.min(from + DELIVERY_SLICE, watchers.length);
     for (let i = from; i < end; i++) {
-      const subscription = listeners[i];
-      if (subscription?.active === true) {
-        subscription.listener(credential);
+      const watcher = watchers[i];
+      if (watcher?.active === true) {
+        watcher.changed(credential);
       }
     }
-    if (end < listeners.length) {
-      setImmediate(() => this.tell(listeners, credential, end));
+    if (end < watchers.length) {
+      setImmediate(() => this.tell(watchers, credential, end));
     }
   }
 
-  /** The app was removed: tells every close listener once. */
+  /** The app was removed: tells every watcher that asks, once. */
   close(): void {
     this.closed = true;
-    for (const listener of this.closeListeners ?? []) {
-      listener();
+    for (const watcher of this.watchers) {
+      watcher.closed?.();
     }
-    this.closeListeners = undefined;
-  }
-
-  /** Calls `listener` when the slot closes (at once if it has). */
-  onClose(listener: () => void): Unsubscribe {
-    if (this.closed) {
-      listener();
-      return () => {};
-    }
-    this.closeListeners ??= new Set();
-    const listeners = this.closeListeners;
-    listeners.add(listener);
-    return () => listeners.delete(listener);
   }
 
   /** Forgets the last failure (the config that caused it changed). */
@@ -142,12 +131,26 @@ export class CredentialSlot {
 
   /** Calls `listener` with every credential applied from now on. */
   subscribe(listener: (credential: Credential) => void): Unsubscribe {
-    const subscription: Subscription = { listener, active: true };
-    this.listeners.add(subscription);
-    return () => {
-      subscription.active = false;
-      this.listeners.delete(subscription);
-    };
+    const watcher: SlotWatcher = { active: true, changed: listener };
+    this.watch(watcher);
+    return () => this.unwatch(watcher);
+  }
+
+  /**
+   * Tells `watcher` of every credential applied from now on, and of the slot's closing
+   * (at once if it has closed).
+   */
+  watch(watcher: SlotWatcher): void {
+    watcher.active = true;
+    this.watchers.add(watcher);
+    if (this.closed) {
+      watcher.closed?.();
+    }
+  }
+
+  unwatch(watcher: SlotWatcher): void {
+    watcher.active = false;
+    this.watchers.delete(watcher);
   }
 
   /**

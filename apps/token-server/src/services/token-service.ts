@@ -23,6 +23,7 @@ import type { Permission } from "../config/schema.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { CredentialSlot } from "../core/credential-slot.js";
 import { createNonce, jsSdkSignature, urlWithoutFragment } from "../core/js-sdk-signature.js";
+import type { SlotFollower } from "../core/slot-follower.js";
 import type { AuditLog } from "../security/audit-log.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import { peerIdentitiesOf } from "../security/peer-identity.js";
@@ -67,9 +68,20 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
 
   /** Open WatchToken streams by caller name. */
   private readonly watching = new Map<string, number>();
+  /** Every open WatchToken stream's follower: stopped together when the server shuts down. */
+  private readonly followers = new Set<SlotFollower>();
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.now = deps.now ?? Date.now;
+    deps.shutdown.addEventListener(
+      "abort",
+      () => {
+        for (const follower of this.followers) {
+          follower.stop();
+        }
+      },
+      { once: true },
+    );
   }
 
   /**
@@ -158,40 +170,59 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
       (send: (response: WatchTokenResponse) => void) => this.followToken(request, context, send),
       {
         bufferLimit: this.deps.streamBufferMessages,
-        onOverflow: context.values.get(streamOverflowKey),
+        // Read only on overflow: the context's values are not made for every stream.
+        onOverflow: (error) => context.values.get(streamOverflowKey)(error),
       },
     );
   }
 
-  /** WatchToken's stream: the current credential, then each change, until the call or the server ends. */
-  private async followToken(
+  /**
+   * WatchToken's stream: the current credential, then each change, until the call or the
+   * server ends. Nothing per stream waits in an async function: a replica holds thousands.
+   */
+  private followToken(
     request: WatchTokenRequest,
     context: HandlerContext,
     send: (response: WatchTokenResponse) => void,
   ): Promise<void> {
-    const signal = AbortSignal.any([context.signal, this.deps.shutdown]);
     this.deps.watchStreams?.inc();
+    let following: Promise<void>;
     try {
       const slot = this.slotFor(context, "token.read", request, request.kind);
       const caller = this.deps.auth.authenticate(
         context.requestHeader.get("authorization"),
         peerIdentitiesOf(context),
       );
-      await this.watchedBy(caller.name, () =>
-        this.deps.manager.follow(slot, signal, (credential) => send(this.pushFor(credential))),
-      );
+      following = this.watchedBy(caller.name, () => {
+        const follower = this.deps.manager.follow(slot, context.signal, (credential) =>
+          send(this.pushFor(credential)),
+        );
+        this.followers.add(follower);
+        if (this.deps.shutdown.aborted) {
+          follower.stop();
+        }
+        return follower.done.finally(() => this.followers.delete(follower));
+      });
     } catch (error) {
-      if (this.deps.shutdown.aborted) {
-        return;
-      }
-      throw error;
-    } finally {
-      this.deps.watchStreams?.dec();
+      following = Promise.reject(error);
     }
+    return following.then(this.streamEnded, this.streamFailed);
   }
 
+  private readonly streamEnded = () => {
+    this.deps.watchStreams?.dec();
+  };
+
+  /** A stream that fails while the server shuts down ends cleanly. */
+  private readonly streamFailed = (error: unknown) => {
+    this.deps.watchStreams?.dec();
+    if (!this.deps.shutdown.aborted) {
+      throw error;
+    }
+  };
+
   /** Runs `follow` as one of `caller`'s WatchToken streams, or RESOURCE_EXHAUSTED past its limit. */
-  private async watchedBy(caller: string, follow: () => Promise<void>): Promise<void> {
+  private watchedBy(caller: string, follow: () => Promise<void>): Promise<void> {
     const open = this.watching.get(caller) ?? 0;
     const limit = this.deps.watchStreamsPerCaller;
     if (open >= limit) {
@@ -201,15 +232,19 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
       );
     }
     this.watching.set(caller, open + 1);
-    try {
-      await follow();
-    } finally {
+    const release = () => {
       const left = (this.watching.get(caller) ?? 1) - 1;
       if (left === 0) {
         this.watching.delete(caller);
       } else {
         this.watching.set(caller, left);
       }
+    };
+    try {
+      return follow().finally(release);
+    } catch (error) {
+      release();
+      throw error;
     }
   }
 

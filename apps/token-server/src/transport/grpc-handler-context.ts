@@ -9,9 +9,10 @@ import {
   createContextValues,
   type HandlerContext,
 } from "@connectrpc/connect";
-import type { ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import type { Metadata, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
 import { certificateIdentities, peerIdentitiesKey } from "../security/peer-identity.js";
 import type { GrpcRequest } from "./grpc-request.js";
+import { headersToMetadata } from "./grpc-status.js";
 import { MetadataHeaders } from "./metadata-headers.js";
 
 export type GrpcCall =
@@ -110,6 +111,14 @@ export class GrpcHandlerContext implements HandlerContext {
   /** Response headers set by the implementation, if any. */
   headersToSend(): Headers | undefined {
     return this.outHeaders;
+  }
+
+  /** Response headers set by the implementation as gRPC metadata; undefined if none. */
+  headersToSendAsMetadata(): Metadata | undefined {
+    const headers = this.outHeaders;
+    return headers !== undefined && [...headers.keys()].length > 0
+      ? headersToMetadata(headers)
+      : undefined;
   }
 
   /** Response trailers set by the implementation, if any. */

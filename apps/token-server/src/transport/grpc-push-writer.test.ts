@@ -3,8 +3,9 @@
 // message in order, written as pre-made frames, then the call's status.
 import { create, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { CredentialSchema, WatchTokenResponseSchema } from "@wxtoken/api";
+import { CredentialSchema, TokenService, WatchTokenResponseSchema } from "@wxtoken/api";
 import { afterEach, describe, expect, it } from "vitest";
+import { GrpcHandlerContext } from "./grpc-handler-context.js";
 import { GrpcPushWriter, grpcFrame, http2StreamOf } from "./grpc-push-writer.js";
 import type { GrpcRequest } from "./grpc-request.js";
 
@@ -40,12 +41,14 @@ async function startServer(found: { stream?: unknown }) {
     {
       watch: (call: grpc.ServerWritableStream<GrpcRequest, Message>) => {
         found.stream = http2StreamOf(call);
-        const writer = new GrpcPushWriter(
+        const context = new GrpcHandlerContext(
+          TokenService,
+          TokenService.method.watchToken,
           call,
-          WatchTokenResponseSchema,
-          () => call.sendMetadata(new grpc.Metadata()),
-          (response) => call.write(create(WatchTokenResponseSchema, response)),
-          (message) => grpcFrame(serialize(message)),
+          new AbortController().signal,
+        );
+        const writer = new GrpcPushWriter(call, WatchTokenResponseSchema, context, (message) =>
+          grpcFrame(serialize(message)),
         );
         for (const response of responses) {
           writer.write(response);

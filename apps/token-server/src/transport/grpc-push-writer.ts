@@ -7,7 +7,8 @@
 // (grpc-js internals changed) every message goes through grpc-js.
 import type { ServerHttp2Stream } from "node:http2";
 import { create, type DescMessage, type Message, type MessageInitShape } from "@bufbuild/protobuf";
-import type * as grpc from "@grpc/grpc-js";
+import * as grpc from "@grpc/grpc-js";
+import type { GrpcHandlerContext } from "./grpc-handler-context.js";
 import type { GrpcRequest } from "./grpc-request.js";
 
 /** A message's gRPC length-prefixed frame: uncompressed flag, 4-byte length, the bytes. */
@@ -46,10 +47,8 @@ export class GrpcPushWriter {
   constructor(
     private readonly call: grpc.ServerWritableStream<GrpcRequest, Message>,
     private readonly output: DescMessage,
-    /** Sends the response headers (before the first frame). */
-    private readonly sendHeaders: () => void,
-    /** Writes a message through grpc-js, with the response headers before the first. */
-    private readonly send: (response: MessageInitShape<DescMessage>) => void,
+    /** Whose response headers go out before the first message. */
+    private readonly context: GrpcHandlerContext,
     /** The message's frame, made once per message object. */
     private readonly frameOf: (message: Message) => Buffer,
   ) {
@@ -60,18 +59,31 @@ export class GrpcPushWriter {
   write(response: MessageInitShape<DescMessage>): number {
     const stream = this.stream;
     if (stream === undefined) {
-      this.send(response);
+      this.sendThroughGrpc(response);
       return this.call.writableLength;
     }
     // As grpc-js does, nothing is written to a stream already gone: its call ends.
     if (!stream.destroyed && !stream.closed) {
       if (!this.headersSent) {
         this.headersSent = true;
-        this.sendHeaders();
+        // Written straight to the stream, a frame needs the headers sent first.
+        this.call.sendMetadata(this.context.headersToSendAsMetadata() ?? new grpc.Metadata());
       }
       this.pending += 1;
       stream.write(this.frameOf(create(this.output, response)), this.written);
     }
     return this.pending;
+  }
+
+  /** Through grpc-js's Writable, which sends its own headers unless the handler set some. */
+  private sendThroughGrpc(response: MessageInitShape<DescMessage>): void {
+    if (!this.headersSent) {
+      this.headersSent = true;
+      const headers = this.context.headersToSendAsMetadata();
+      if (headers !== undefined) {
+        this.call.sendMetadata(headers);
+      }
+    }
+    this.call.write(create(this.output, response));
   }
 }

@@ -34,16 +34,10 @@ import { listenSockets } from "./socket-listener.js";
 
 /** Sends the response headers the handler set, if any; grpc-js sends its own otherwise. */
 function sendHeaders(call: GrpcCall, context: GrpcHandlerContext): void {
-  const headers = context.headersToSend();
-  if (headers !== undefined && [...headers.keys()].length > 0) {
-    call.sendMetadata(headersToMetadata(headers));
+  const headers = context.headersToSendAsMetadata();
+  if (headers !== undefined) {
+    call.sendMetadata(headers);
   }
-}
-
-/** Sends the response headers now, the handler's or none but grpc-js's own. */
-function sendHeadersNow(call: GrpcCall, context: GrpcHandlerContext): void {
-  const headers = context.headersToSend();
-  call.sendMetadata(headers === undefined ? new grpc.Metadata() : headersToMetadata(headers));
 }
 
 function trailers(context: GrpcHandlerContext): grpc.Metadata | undefined {
@@ -133,46 +127,59 @@ function serverStreamingHandler(
 ): grpc.handleServerStreamingCall<GrpcRequest, Message> {
   const output = spec.method.output;
   const scope = callScope(binding, spec.method, watchers);
-  return async (call) => {
-    let code = "OK";
+  // No async function per call: a stream of pushed messages may stay open for hours, and a
+  // replica holds thousands of them.
+  return (call) => {
     const { context, failed, finish } = scope(call);
-    let headersSent = false;
-    /** Writes one message; false when the stream's buffer is full. */
-    const send = (response: MessageInitShape<DescMessage>) => {
-      if (!headersSent) {
-        sendHeaders(call, context);
-        headersSent = true;
-      }
-      return call.write(create(output, response));
-    };
-    try {
-      const stream = spec.impl(messageOf(call.request), context);
-      if (stream instanceof PushStream) {
-        // Pushed messages are written as they come: what is pushed is small and rare (one
-        // message per change). HTTP/2 buffers for a slow reader, up to the stream's limit.
-        await pushTo(
-          call,
-          stream,
-          new GrpcPushWriter(call, output, () => sendHeadersNow(call, context), send, frameOf),
-        );
-      } else {
-        for await (const response of stream) {
-          if (!send(response)) {
-            await once(call, "drain", { signal: context.signal });
-          }
-        }
-      }
-      call.end(trailers(context));
-    } catch (error) {
+    const fail = (error: unknown) => {
       const status = failed(error);
-      code = call.cancelled ? "Canceled" : codeName(status);
+      const code = call.cancelled ? "Canceled" : codeName(status);
       if (!call.cancelled) {
         call.emit("error", status);
       }
-    } finally {
       finish(code);
+    };
+    const succeed = () => {
+      try {
+        call.end(trailers(context));
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      finish("OK");
+    };
+    try {
+      const stream = spec.impl(messageOf(call.request), context);
+      // Pushed messages are written as they come: what is pushed is small and rare (one
+      // message per change). HTTP/2 buffers for a slow reader, up to the stream's limit.
+      const sent =
+        stream instanceof PushStream
+          ? pushTo(call, stream, new GrpcPushWriter(call, output, context, frameOf))
+          : pullFrom(call, context, output, stream);
+      sent.then(succeed, fail);
+    } catch (error) {
+      fail(error);
     }
   };
+}
+
+/** Writes each message of `stream`, waiting for the call to drain when its buffer is full. */
+async function pullFrom(
+  call: grpc.ServerWritableStream<GrpcRequest, Message>,
+  context: GrpcHandlerContext,
+  output: DescMessage,
+  stream: AsyncIterable<MessageInitShape<DescMessage>>,
+): Promise<void> {
+  let headersSent = false;
+  for await (const response of stream) {
+    if (!headersSent) {
+      sendHeaders(call, context);
+      headersSent = true;
+    }
+    if (!call.write(create(output, response))) {
+      await once(call, "drain", { signal: context.signal });
+    }
+  }
 }
 
 /**
