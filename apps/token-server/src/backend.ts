@@ -6,7 +6,6 @@ import type { Coordinator } from "./cluster/coordinator.js";
 import { SoloCoordinator } from "./cluster/solo.js";
 import type { Config } from "./config/schema.js";
 import { asStartupError } from "./startup-error.js";
-import { EmbeddedStore } from "./store/embedded.js";
 import type { KvStore } from "./store/kv-store.js";
 import type { SealedStore } from "./store/sealed-store.js";
 import { sealStore } from "./store/store-sealing.js";
@@ -30,7 +29,8 @@ const ETCD_START_ATTEMPT_MS = 5_000;
 /**
  * The store and the coordinator of `store.kind`: embedded + solo, or etcd + election
  * once etcd answers. The etcd modules load only for etcd: a single replica's heap (and
- * every full GC of it) stays smaller without them. Failures are StartupErrors.
+ * every full GC of it) stays smaller without them; LMDB's only for the embedded store.
+ * Failures are StartupErrors.
  */
 export async function openBackend(
   config: Config,
@@ -62,6 +62,7 @@ async function openStoreBackend(
 ): Promise<Omit<Backend, "sealed" | "loaded">> {
   if (config.store.kind === "embedded") {
     const { path } = config.store;
+    const { EmbeddedStore } = await import("./store/embedded.js");
     try {
       return {
         store: new EmbeddedStore(path),

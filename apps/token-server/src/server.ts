@@ -222,7 +222,7 @@ export async function startTokenServer(
       replica_id: replicaId,
       grpc_port: grpc.port,
       http_port: connect.port,
-      apps: graph.manager.states().length,
+      apps: graph.manager.registeredSources().length,
       // Whether RPCs and upstream calls are traced (otel.endpoint set): the benchmarks print it.
       tracing: tracing !== undefined,
     },

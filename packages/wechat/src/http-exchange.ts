@@ -1,5 +1,5 @@
 // One HTTP exchange with WeChat under a deadline; transport failures become WeChatErrors.
-import { type Dispatcher, request } from "undici";
+import type { LazyAgent } from "./lazy-agent.js";
 import { WeChatError } from "./wechat-error.js";
 
 export interface HttpRequest {
@@ -21,10 +21,11 @@ export interface HttpAnswer {
 /** Connection errors that happen before a single byte of the request is sent. */
 const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
-export async function exchange(dispatcher: Dispatcher, req: HttpRequest): Promise<HttpAnswer> {
+export async function exchange(agent: LazyAgent, req: HttpRequest): Promise<HttpAnswer> {
   const deadline = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([deadline, req.signal]) : deadline;
   try {
+    const { agent: dispatcher, request } = await agent.use();
     const answer = await request(req.url, {
       dispatcher,
       method: req.method,

@@ -20,6 +20,7 @@ export {
   WECOM_ERRCODE_CATALOG,
 } from "./errcode-catalog.js";
 export { transportFailure } from "./http-exchange.js";
+export { LazyAgent, type LoadedAgent } from "./lazy-agent.js";
 export type { SubscribeMessage, TemplateMessage } from "./messages.js";
 // Open Platform (第三方平台): the component client, the callback's crypto and events.
 export * from "./open-platform/index.js";

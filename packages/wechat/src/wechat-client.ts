@@ -1,7 +1,7 @@
 // WeChatClient: the WeChat server API calls wxtoken makes, over keep-alive connections.
-import { Agent } from "undici";
 import { ENDPOINTS } from "./endpoints.js";
 import { exchange, type HttpAnswer } from "./http-exchange.js";
+import { LazyAgent } from "./lazy-agent.js";
 import {
   type SubscribeMessage,
   subscribeMessageBody,
@@ -78,7 +78,7 @@ export class WeChatClient {
   private readonly timeoutMs: number;
   private readonly onCall: WeChatClientOptions["onCall"];
   /** Keeps idle connections for 4 s, or as long as the server's Keep-Alive hint allows. */
-  private readonly agent = new Agent({
+  private readonly agent = new LazyAgent({
     keepAliveTimeout: 4_000,
     headersTimeout: 0,
     bodyTimeout: 0,

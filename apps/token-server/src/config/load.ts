@@ -24,24 +24,35 @@ function keyName(path: readonly PropertyKey[]): string {
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-/** Replaces `${env:NAME}` in every string of the tree; a missing variable is an error. */
+/**
+ * Replaces `${env:NAME}` in every string of the tree; a missing variable is an error.
+ * `path` is where `node` is, extended and restored in place while its children are visited.
+ */
 function substituteEnv(node: unknown, env: Env, path: PropertyKey[]): unknown {
   if (typeof node === "string") {
-    return node.replace(ENV_REF, (_, name: string) => {
-      const value = env[name];
-      if (value === undefined) {
-        throw new ConfigError(`config: ${keyName(path)}: environment variable ${name} is not set`);
-      }
-      return value;
-    });
+    return node.includes("${env:")
+      ? node.replace(ENV_REF, (_, name: string) => {
+          const value = env[name];
+          if (value === undefined) {
+            throw new ConfigError(
+              `config: ${keyName(path)}: environment variable ${name} is not set`,
+            );
+          }
+          return value;
+        })
+      : node;
   }
+  const child = (key: PropertyKey, value: unknown) => {
+    path.push(key);
+    const substituted = substituteEnv(value, env, path);
+    path.pop();
+    return substituted;
+  };
   if (Array.isArray(node)) {
-    return node.map((item, i) => substituteEnv(item, env, [...path, i]));
+    return node.map((item, i) => child(i, item));
   }
   if (node !== null && typeof node === "object") {
-    return Object.fromEntries(
-      Object.entries(node).map(([key, value]) => [key, substituteEnv(value, env, [...path, key])]),
-    );
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, child(key, value)]));
   }
   return node;
 }

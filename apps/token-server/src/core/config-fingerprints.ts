@@ -3,7 +3,7 @@
 // only, a mode changed in one file). A fingerprint is the first 64 bits of a SHA-256 over
 // the app's settings: it reveals nothing of a secret, and one replica's record holds about
 // twice as many apps within etcd's 1.5 MiB request limit as the full hash did (~17,000).
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Logger } from "pino";
 import { decodeJson, encodeJson, keys } from "../store/keys.js";
 import type { KvStore } from "../store/kv-store.js";
@@ -17,10 +17,10 @@ const FINGERPRINT_HEX_CHARS = 16;
 type Fingerprints = Record<string, string>;
 
 const fingerprint = (config: SourceConfig) =>
-  createHash("sha256")
-    .update(JSON.stringify("app" in config ? config.app : config.platform))
-    .digest("hex")
-    .slice(0, FINGERPRINT_HEX_CHARS);
+  hash("sha256", JSON.stringify("app" in config ? config.app : config.platform), "hex").slice(
+    0,
+    FINGERPRINT_HEX_CHARS,
+  );
 
 export class ConfigFingerprints {
   private own: Fingerprints = {};

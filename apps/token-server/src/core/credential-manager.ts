@@ -599,6 +599,11 @@ export class CredentialManager {
     return new SlotFollower(slot, signal, deliver);
   }
 
+  /** Every registered identity's slot of `kind` (of those that keep one), in config order. */
+  slotsOf(kind: CredentialKind): CredentialSlot[] {
+    return this.registry.all().flatMap(({ slots }) => slots.get(kind) ?? []);
+  }
+
   /** Every app's state, in config order. */
   states(): AppState[] {
     return this.registry.all().map(({ key, identity, config, slots, source }) => {

@@ -92,7 +92,14 @@ export function configKey(config: SourceConfig): string {
   }
 }
 
-const sameConfig = (a: SourceConfig, b: SourceConfig) => JSON.stringify(a) === JSON.stringify(b);
+/** Whether every field of `a` and `b` is the very same value (a config listed again). */
+function sameFields(a: SourceConfig, b: SourceConfig): boolean {
+  const fields = Object.keys(a) as (keyof SourceConfig)[];
+  return fields.length === Object.keys(b).length && fields.every((field) => a[field] === b[field]);
+}
+
+const sameConfig = (a: SourceConfig, b: SourceConfig) =>
+  sameFields(a, b) || JSON.stringify(a) === JSON.stringify(b);
 
 export class CredentialRegistry {
   private readonly entries = new Map<string, Registered>();
@@ -191,6 +198,10 @@ export class CredentialRegistry {
 
   private applyOne(key: string, next: SourceConfig | undefined, changes: RegistryChanges): void {
     const entry = this.entries.get(key);
+    if (entry !== undefined && next !== undefined && sameConfig(entry.config, next)) {
+      // Unchanged (the same kinds too): every app's at a start's second pass.
+      return;
+    }
     if (
       entry !== undefined &&
       (next === undefined || this.kindsOf(next) !== this.kindsOf(entry.config))

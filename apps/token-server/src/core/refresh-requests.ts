@@ -5,7 +5,7 @@
 // refresh failed (a hold, a budget, a refused force ...) or that it answered with the
 // same value (WeCom's gettoken and tickets do until they expire): never at the caller's
 // deadline.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import type { Logger } from "pino";
 import { decodeJson, encodeJson, KIND_NAMES, keys } from "../store/keys.js";
@@ -30,7 +30,7 @@ const isUnchanged = (outcome: Outcome): outcome is { readonly unchanged: true } 
 /** A request, and the outcome of a failed one, outlive a leader change, but not by much. */
 const REQUEST_TTL_MS = 30_000;
 
-export const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
+export const sha256Hex = (text: string): string => hash("sha256", text, "hex");
 
 export class RefreshRequests {
   /** Requests being written, by app, kind and stale value: one write however many callers. */

@@ -27,10 +27,8 @@ export class IssuedTokens {
     private readonly now: () => number = Date.now,
   ) {
     // Every token the configured apps get from now on, wherever it was handed out.
-    for (const { slots } of manager.states()) {
-      slots
-        .find((slot) => slot.kind === CredentialKind.ACCESS_TOKEN)
-        ?.subscribe((credential) => this.remember(credential));
+    for (const slot of manager.slotsOf(CredentialKind.ACCESS_TOKEN)) {
+      slot.subscribe((credential) => this.remember(credential));
     }
   }
 
@@ -62,8 +60,8 @@ export class IssuedTokens {
   }
 
   private findCurrent(token: string): Issued | undefined {
-    for (const { slots } of this.manager.states()) {
-      const latest = slots.find((slot) => slot.kind === CredentialKind.ACCESS_TOKEN)?.latest();
+    for (const slot of this.manager.slotsOf(CredentialKind.ACCESS_TOKEN)) {
+      const latest = slot.latest();
       if (latest?.value === token) {
         this.remember(latest);
         return this.known.get(token);

@@ -10,9 +10,9 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Credential, CredentialKind } from "@wxtoken/api";
-import { scrubSecrets, transportFailure, WeChatError } from "@wxtoken/wechat";
+import { LazyAgent, scrubSecrets, transportFailure, WeChatError } from "@wxtoken/wechat";
 import type { Logger } from "pino";
-import { Agent, type Dispatcher, request as undiciRequest } from "undici";
+import type { Dispatcher } from "undici";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { CredentialSlot } from "../core/credential-slot.js";
 import { UnknownAppError } from "../core/errors.js";
@@ -138,14 +138,14 @@ function limited(max: number): Transform {
 }
 
 export class WeChatProxy {
-  private readonly agent: Agent;
+  private readonly agent: LazyAgent;
   private readonly baseUrl: string;
   private readonly wecomBaseUrl: string;
 
   constructor(private readonly deps: WeChatProxyDeps) {
     this.baseUrl = deps.baseUrl.replace(/\/+$/, "");
     this.wecomBaseUrl = deps.wecomBaseUrl.replace(/\/+$/, "");
-    this.agent = new Agent({
+    this.agent = new LazyAgent({
       keepAliveTimeout: 4_000,
       headersTimeout: deps.timeoutMs,
       bodyTimeout: deps.timeoutMs,
@@ -271,8 +271,9 @@ export class WeChatProxy {
     const method = request.method ?? "GET";
     const never = new AbortController().signal;
     try {
+      const { agent, request: undiciRequest } = await this.agent.use();
       const answer = await undiciRequest(target, {
-        dispatcher: this.agent,
+        dispatcher: agent,
         method: method as Dispatcher.HttpMethod,
         headers: contentType === undefined ? {} : { "content-type": contentType },
         body: body.length === 0 && (method === "GET" || method === "HEAD") ? undefined : body,
