@@ -10,7 +10,7 @@ import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
 import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
 import { type BenchResult, type Check, check, type Measurement } from "./result.js";
 import { adminHeaders, grpcClient } from "./rpc.js";
-import { GC_METER_ENV, ServerMeter } from "./server-meter.js";
+import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { startSingleReplica } from "./single-replica.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,10 +79,8 @@ export async function getTokenConnect(): Promise<BenchResult> {
       );
       runs.push(...comparison.runs);
       checks.push(check(`req/s ratio, ${name}`, comparison.ratio, "×", "≥", MIN_RATIO));
-      const gc = comparison.medians("GC µs/call");
-      const cpu = comparison.medians("CPU µs/call");
       notes.push(
-        `${name}: per call (medians) wxtoken ${cpu.ours.toFixed(1)} µs of CPU with ${gc.ours.toFixed(2)} µs of GC pauses, bare connect-node ${cpu.reference.toFixed(1)} µs with ${gc.reference.toFixed(2)} µs.`,
+        `${name}: ${perCallCosts(comparison, { ours: "wxtoken", reference: "bare connect-node" })}`,
       );
     }
     return {

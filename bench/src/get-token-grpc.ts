@@ -17,7 +17,7 @@ import { grpcFrame } from "./grpc-frames.js";
 import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
 import { type BenchResult, type Check, check, type Measurement } from "./result.js";
 import { adminHeaders, grpcClient } from "./rpc.js";
-import { GC_METER_ENV, ServerMeter } from "./server-meter.js";
+import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { startSingleReplica } from "./single-replica.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -98,10 +98,8 @@ export async function getTokenGrpc(): Promise<BenchResult> {
         check(`req/s ratio, ${name}`, comparison.ratio, "×", "≥", MIN_RATIO),
         check(`p99 ratio, ${name}`, comparison.p99Ratio, "×", "≤", MAX_P99_RATIO),
       );
-      const gc = comparison.medians("GC µs/call");
-      const cpu = comparison.medians("CPU µs/call");
       notes.push(
-        `${name}: per call (medians) wxtoken ${cpu.ours.toFixed(1)} µs of CPU with ${gc.ours.toFixed(2)} µs of GC pauses, bare grpc-js ${cpu.reference.toFixed(1)} µs with ${gc.reference.toFixed(2)} µs.`,
+        `${name}: ${perCallCosts(comparison, { ours: "wxtoken", reference: "bare grpc-js" })}`,
       );
     }
     return {

@@ -41,7 +41,7 @@ import { type BenchResult, check } from "./result.js";
 import { adminHeaders, grpcClient } from "./rpc.js";
 import { behind, callFloor, roundRate, splitPerCredential } from "./scale-figures.js";
 import type { ScalePopulation } from "./scale-population.js";
-import { GC_METER_ENV, ServerMeter } from "./server-meter.js";
+import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { BENCH_LOG } from "./single-replica.js";
 
 /** Token lifetime, refresh lead and ceiling: N / ceiling < 0.9 × lead < lifetime − lead. */
@@ -331,7 +331,6 @@ async function run(
     ({ url, meter }) =>
       meter.during(GET_TOKEN.warmupS, () => h2load(url, bodyOf.get(url) ?? "", headers, GET_TOKEN)),
   );
-  const perCall = { cpu: getToken.medians("CPU µs/call"), gc: getToken.medians("GC µs/call") };
 
   for (const replica of paused) {
     replica.server.process.signal("SIGCONT");
@@ -437,7 +436,7 @@ async function run(
       `Served unexpired after start: ${servedAtStart.join(", ")} of ${count} (leader first: ${leader.id}); after the follower's restart: ${servedAfterRestart}.`,
       "A refresh is missed when it reached the simulator a lifetime or more after the call before it (the token it replaced had expired), or when a token expired with no refresh by the end.",
       "GetToken is measured with the leader and the other follower stopped (SIGSTOP): no refresh runs meanwhile, so the figure is the read path's alone.",
-      `GetToken per call (medians): the follower holding ${count} spent ${perCall.cpu.ours.toFixed(1)} µs of CPU with ${perCall.gc.ours.toFixed(2)} µs of GC pauses, the replica holding 1 ${perCall.cpu.reference.toFixed(1)} µs with ${perCall.gc.reference.toFixed(2)} µs.`,
+      `GetToken ${perCallCosts(getToken, { ours: `the follower holding ${count}`, reference: "the replica holding 1" })}`,
       "RSS per credential by where it is: the V8 heap's spaces as resident (physical) bytes, read in each replica by the GC meter right after its RSS; the old generation's bytes in use include garbage not yet collected.",
       "Arrival times are the simulator's, in this process: a pause of its event loop bunches the calls that arrive meanwhile, so the busiest second can show a few calls above the ceiling the leader kept (it spaces the starts 1/ceiling s apart); the round's mean rate does not depend on that.",
     ],

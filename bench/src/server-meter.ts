@@ -4,9 +4,25 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SpawnedProcess } from "@wxtoken/testkit";
-import type { MeteredLoad } from "./alternated-pairs.js";
+import type { LoadComparison, MeteredLoad } from "./alternated-pairs.js";
 import type { LoadResult } from "./h2load.js";
 import { cpuMs, rssKb } from "./process-stats.js";
+
+/**
+ * What each server of a metered comparison spent per call (medians): "OURS spent A µs of
+ * CPU with B µs of GC pauses (C µs in mark-compacts), REFERENCE ...".
+ */
+export function perCallCosts(
+  comparison: LoadComparison,
+  names: { ours: string; reference: string },
+): string {
+  const cpu = comparison.medians("CPU µs/call");
+  const gc = comparison.medians("GC µs/call");
+  const major = comparison.medians("major GC µs/call");
+  const spent = (who: "ours" | "reference") =>
+    `${names[who]} ${cpu[who].toFixed(1)} µs of CPU with ${gc[who].toFixed(2)} µs of GC pauses (${major[who].toFixed(2)} µs in mark-compacts)`;
+  return `per call (medians): ${spent("ours")}; ${spent("reference")}.`;
+}
 
 /** The built meter, found from dist/ (the benchmarks) and from src/ (their tests) alike. */
 const meterScript = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "gc-meter.js");
