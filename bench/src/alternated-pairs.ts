@@ -47,6 +47,8 @@ export interface MeteredLoad extends LoadResult {
   gcUsPerCall?: number;
   /** The mark-compacts' part of gcUsPerCall. */
   majorGcUsPerCall?: number;
+  /** The server's longest single GC pause in the measured part. */
+  longestGcMs?: number;
 }
 
 export interface LoadComparison {
@@ -80,6 +82,7 @@ export async function alternatedLoads<T extends LoadTarget>(
       ...(result.majorGcUsPerCall !== undefined && {
         "major GC µs/call": result.majorGcUsPerCall,
       }),
+      ...(result.longestGcMs !== undefined && { "longest GC pause ms": result.longestGcMs }),
     };
   });
   const medians = (figure: string) => ({

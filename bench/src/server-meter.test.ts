@@ -30,10 +30,11 @@ describe("ServerMeter", () => {
     expect(metered.gcUsPerCall).toBeGreaterThan(0);
     expect(metered.majorGcUsPerCall).toBeGreaterThanOrEqual(0);
     expect(metered.majorGcUsPerCall).toBeLessThanOrEqual(metered.gcUsPerCall ?? 0);
+    expect(metered.longestGcMs).toBeGreaterThan(0);
     expect(metered.cpuUsPerCall).toBeGreaterThan(0);
     // Two readings, numbered in order.
     expect(allocator.output()).toMatch(
-      /gc-meter 1: [\d.]+ ms \d+ gcs, [\d.]+ ms major\n[\s\S]*gc-meter 2: /,
+      /gc-meter 1: [\d.]+ ms \d+ gcs, [\d.]+ ms major, [\d.]+ ms longest\n[\s\S]*gc-meter 2: /,
     );
   });
 
@@ -69,6 +70,7 @@ process.stdout.write("holding\\n");`,
       "CPU µs/call": { ours: 101.04, reference: 95.5 },
       "GC µs/call": { ours: 12.345, reference: 20 },
       "major GC µs/call": { ours: 3, reference: 0.5 },
+      "longest GC pause ms": { ours: 21.04, reference: 4 },
     };
     const comparison = {
       runs: [],
@@ -77,7 +79,7 @@ process.stdout.write("holding\\n");`,
       medians: (figure: string) => figures[figure] ?? { ours: Number.NaN, reference: Number.NaN },
     };
     expect(perCallCosts(comparison, { ours: "wxtoken", reference: "bare" })).toBe(
-      "per call (medians): wxtoken 101.0 µs of CPU with 12.35 µs of GC pauses (3.00 µs in mark-compacts); bare 95.5 µs of CPU with 20.00 µs of GC pauses (0.50 µs in mark-compacts).",
+      "per call (medians): wxtoken 101.0 µs of CPU with 12.35 µs of GC pauses (3.00 µs in mark-compacts), the longest pause 21.0 ms; bare 95.5 µs of CPU with 20.00 µs of GC pauses (0.50 µs in mark-compacts), the longest pause 4.0 ms.",
     );
   });
 });

@@ -19,8 +19,9 @@ export function perCallCosts(
   const cpu = comparison.medians("CPU µs/call");
   const gc = comparison.medians("GC µs/call");
   const major = comparison.medians("major GC µs/call");
+  const longest = comparison.medians("longest GC pause ms");
   const spent = (who: "ours" | "reference") =>
-    `${names[who]} ${cpu[who].toFixed(1)} µs of CPU with ${gc[who].toFixed(2)} µs of GC pauses (${major[who].toFixed(2)} µs in mark-compacts)`;
+    `${names[who]} ${cpu[who].toFixed(1)} µs of CPU with ${gc[who].toFixed(2)} µs of GC pauses (${major[who].toFixed(2)} µs in mark-compacts), the longest pause ${longest[who].toFixed(1)} ms`;
   return `per call (medians): ${spent("ours")}; ${spent("reference")}.`;
 }
 
@@ -45,6 +46,8 @@ interface Reading {
   cpuMs: number;
   gcMs: number;
   majorGcMs: number;
+  /** The longest single pause since the reading before. */
+  longestGcMs: number;
   heap: HeapSpace[];
 }
 
@@ -77,8 +80,10 @@ export class ServerMeter {
     this.readings += 1;
     const cpu = cpuMs(this.process.pid);
     this.process.signal("SIGUSR2");
-    const [, gcMs, majorGcMs] = await this.process.waitForOutput(
-      new RegExp(`gc-meter ${this.readings}: ([\\d.]+) ms \\d+ gcs, ([\\d.]+) ms major`),
+    const [, gcMs, majorGcMs, longestGcMs] = await this.process.waitForOutput(
+      new RegExp(
+        `gc-meter ${this.readings}: ([\\d.]+) ms \\d+ gcs, ([\\d.]+) ms major, ([\\d.]+) ms longest`,
+      ),
     );
     const [, heap] = await this.process.waitForOutput(
       new RegExp(`gc-meter ${this.readings} heap: (.*)`),
@@ -87,6 +92,7 @@ export class ServerMeter {
       cpuMs: cpu,
       gcMs: Number(gcMs),
       majorGcMs: Number(majorGcMs),
+      longestGcMs: Number(longestGcMs),
       heap: JSON.parse(heap ?? "[]") as HeapSpace[],
     };
   }
@@ -122,7 +128,7 @@ export class ServerMeter {
   /**
    * Runs `load`, whose first `warmupS` are not measured; returns its result with the
    * server's CPU and GC time (and the mark-compacts' part of it) per call answered in the
-   * measured part.
+   * measured part, and its longest GC pause there.
    */
   async during(warmupS: number, load: () => Promise<LoadResult>): Promise<MeteredLoad> {
     const running = load();
@@ -139,6 +145,7 @@ export class ServerMeter {
       cpuUsPerCall: perCall(to.cpuMs - from.cpuMs),
       gcUsPerCall: perCall(to.gcMs - from.gcMs),
       majorGcUsPerCall: perCall(to.majorGcMs - from.majorGcMs),
+      longestGcMs: to.longestGcMs,
     };
   }
 }
