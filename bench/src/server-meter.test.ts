@@ -3,7 +3,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnNode, Teardown } from "@wxtoken/testkit";
+import { spawnNode, Teardown, waitFor } from "@wxtoken/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 
@@ -36,7 +36,13 @@ describe("ServerMeter", () => {
     expect(allocator.output()).toMatch(
       /gc-meter 1: [\d.]+ ms \d+ gcs, [\d.]+ ms major, [\d.]+ ms longest\n[\s\S]*gc-meter 2: /,
     );
-  });
+    // Another meter of the same process reads its latest totals, not the first lines again.
+    const last = await new ServerMeter(allocator).read();
+    await waitFor(async () => (await new ServerMeter(allocator).read()).gcMs > last.gcMs, {
+      timeoutMs: 10_000,
+      description: "a later reading by another meter",
+    });
+  }, 20_000);
 
   it("splits the resident set between the heap's generations and what is outside it", async () => {
     const script = join(await mkdtemp(join(tmpdir(), "server-meter-")), "holder.mjs");

@@ -69,25 +69,25 @@ export interface MemorySplit {
 const YOUNG_SPACES = new Set(["new_space", "new_large_object_space"]);
 
 export class ServerMeter {
-  private readings = 0;
-  /** Live-heap readings asked for so far. */
-  private lives = 0;
-
   constructor(private readonly process: SpawnedProcess) {}
+
+  /** The number the meter in the process gives its next line of `kind`. */
+  private nextNumber(kind: RegExp): number {
+    return (this.process.output().match(kind)?.length ?? 0) + 1;
+  }
 
   /** The process's CPU time and GC pauses so far. */
   async read(): Promise<Reading> {
-    this.readings += 1;
+    // Numbered by the process's own count, so that any number of meters can read one.
+    const reading = this.nextNumber(/gc-meter \d+:/g);
     const cpu = cpuMs(this.process.pid);
     this.process.signal("SIGUSR2");
     const [, gcMs, majorGcMs, longestGcMs] = await this.process.waitForOutput(
       new RegExp(
-        `gc-meter ${this.readings}: ([\\d.]+) ms \\d+ gcs, ([\\d.]+) ms major, ([\\d.]+) ms longest`,
+        `gc-meter ${reading}: ([\\d.]+) ms \\d+ gcs, ([\\d.]+) ms major, ([\\d.]+) ms longest`,
       ),
     );
-    const [, heap] = await this.process.waitForOutput(
-      new RegExp(`gc-meter ${this.readings} heap: (.*)`),
-    );
+    const [, heap] = await this.process.waitForOutput(new RegExp(`gc-meter ${reading} heap: (.*)`));
     return {
       cpuMs: cpu,
       gcMs: Number(gcMs),
@@ -104,10 +104,10 @@ export class ServerMeter {
   async memory(): Promise<MemorySplit> {
     const rss = rssKb(this.process.pid);
     const { heap } = await this.read();
-    this.lives += 1;
+    const reading = this.nextNumber(/gc-meter live \d+:/g);
     this.process.signal("SIGWINCH");
     const [, live] = await this.process.waitForOutput(
-      new RegExp(`gc-meter live ${this.lives}: (\\d+) bytes`),
+      new RegExp(`gc-meter live ${reading}: (\\d+) bytes`),
     );
     const kb = (spaces: HeapSpace[], bytes: (space: HeapSpace) => number) =>
       spaces.reduce((sum, space) => sum + bytes(space), 0) / 1_024;
