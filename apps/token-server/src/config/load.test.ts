@@ -46,6 +46,29 @@ describe("parseConfig", () => {
     expect(config.apps[0]).toMatchObject({ secret: SECRET, mode: "stable", tickets: [] });
   });
 
+  it("shares one frozen default per app setting among apps that leave it out", () => {
+    const app = { secret: "${env:APP_SECRET}" };
+    const config = parseConfig(
+      {
+        apps: [
+          { ...app, app_id: "a1" },
+          { ...app, app_id: "a2", tickets: ["jsapi"] },
+          { ...app, app_id: "a3" },
+        ],
+      },
+      env,
+      "/etc/wxtoken",
+    );
+    const [a1, a2, a3] = config.apps;
+    expect(a1?.send_limits).toEqual({ rate_per_s: 100, burst: 200, concurrency: 32 });
+    expect(a1?.send_limits).toBe(a3?.send_limits);
+    expect(a1?.tickets).toBe(a3?.tickets);
+    expect(a2?.tickets).toEqual(["jsapi"]);
+    for (const shared of [a1?.send_limits, a1?.tickets, a2?.tickets]) {
+      expect(Object.isFrozen(shared)).toBe(true);
+    }
+  });
+
   it("reads listen.tls files relative to the config", () => {
     const config = parseConfig(
       {

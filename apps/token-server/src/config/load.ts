@@ -42,17 +42,24 @@ function substituteEnv(node: unknown, env: Env, path: PropertyKey[]): unknown {
         })
       : node;
   }
-  const child = (key: PropertyKey, value: unknown) => {
-    path.push(key);
-    const substituted = substituteEnv(value, env, path);
-    path.pop();
-    return substituted;
-  };
+  // Plain loops, no closure per node: the tree of 10,000 apps is walked at every start.
   if (Array.isArray(node)) {
-    return node.map((item, i) => child(i, item));
+    const substituted: unknown[] = new Array(node.length);
+    for (let i = 0; i < node.length; i++) {
+      path.push(i);
+      substituted[i] = substituteEnv(node[i], env, path);
+      path.pop();
+    }
+    return substituted;
   }
   if (node !== null && typeof node === "object") {
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, child(key, value)]));
+    const entries: [string, unknown][] = Object.entries(node);
+    for (const entry of entries) {
+      path.push(entry[0]);
+      entry[1] = substituteEnv(entry[1], env, path);
+      path.pop();
+    }
+    return Object.fromEntries(entries);
   }
   return node;
 }

@@ -20,27 +20,42 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const TICKET_TYPES = ["jsapi", "wx_card"] as const;
 export type TicketType = (typeof TICKET_TYPES)[number];
 
+/** No tickets: one frozen list shared by every credential that keeps none. */
+const NO_TICKETS: readonly never[] = Object.freeze([]);
+
+/** The tickets a credential keeps, of `types`; none by default. Read-only (the default is shared). */
+const ticketList = <const T extends readonly [string, ...string[]]>(types: T) =>
+  z
+    .array(z.enum(types))
+    .readonly()
+    .default(() => NO_TICKETS);
+
+/** Limits on MessageService sends for one app. */
+const sendLimitsSchema = z
+  .object({
+    rate_per_s: z.number().positive().default(100),
+    burst: z.number().int().min(1).default(200),
+    concurrency: z.number().int().min(1).default(32),
+  })
+  .strict();
+
+/** The send limits of every app that sets none: one frozen object, shared. */
+const DEFAULT_SEND_LIMITS = Object.freeze(sendLimitsSchema.parse({}));
+
 const appSchema = z
   .object({
     app_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_-]"),
     /** Resolved from `${env:NAME}` or `secret_file` by the loader; never a literal. */
     secret: z.string().min(1, "must not be empty"),
     mode: z.enum(["stable", "classic"]).default("stable"),
-    tickets: z.array(z.enum(TICKET_TYPES)).default([]),
+    tickets: ticketList(TICKET_TYPES),
     /**
      * Token-endpoint calls allowed per UTC+8 day; past it only an operator's ForceRefresh
      * calls upstream. Default: 80% of WeChat's limit (1600 classic, 400000 stable).
      */
     daily_budget: z.number().int().min(1).optional(),
     /** Limits on MessageService sends for this app. */
-    send_limits: z
-      .object({
-        rate_per_s: z.number().positive().default(100),
-        burst: z.number().int().min(1).default(200),
-        concurrency: z.number().int().min(1).default(32),
-      })
-      .strict()
-      .prefault({}),
+    send_limits: sendLimitsSchema.default(() => DEFAULT_SEND_LIMITS),
   })
   .strict();
 
@@ -63,7 +78,7 @@ const wecomCorpSchema = z
           .object({
             agent_id: z.number().int().min(1).max(2_147_483_647),
             ...wecomSecret,
-            tickets: z.array(z.enum(WECOM_TICKET_TYPES)).default([]),
+            tickets: ticketList(WECOM_TICKET_TYPES),
           })
           .strict(),
       )
@@ -107,7 +122,7 @@ const openPlatformSchema = z
       .string()
       .regex(/^[A-Za-z0-9]{43}$/, "must be the 43-character EncodingAESKey (letters and digits)"),
     /** The tickets kept for every authorizer, besides its authorizer_access_token. */
-    tickets: z.array(z.enum(TICKET_TYPES)).default([]),
+    tickets: ticketList(TICKET_TYPES),
     /**
      * How authorizer tokens are kept: "proactive" refreshes each before it expires (the
      * only mode so far).

@@ -1,20 +1,42 @@
 // The flat XML documents of the Open Platform callback (`<xml><Field>text</Field>...</xml>`),
 // read and written with fast-xml-parser / fast-xml-builder. Every value stays a string:
-// tickets and codes must never be turned into numbers.
-import Builder from "fast-xml-builder";
-import { XMLParser } from "fast-xml-parser";
+// tickets and codes must never be turned into numbers. Both are loaded on first use, from
+// their single-file CommonJS builds: a server that never sees XML does not load them (as
+// ES modules they cost ~50 ms of CPU to load, their CommonJS builds ~10 ms).
+import { createRequire } from "node:module";
+import type { XMLBuilder, XMLBuilderConstructor } from "fast-xml-builder";
+import type { XMLParser } from "fast-xml-parser";
 import { CallbackError, type CallbackFailure } from "./callback-error.js";
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  parseTagValue: false,
-  trimValues: true,
-});
+const require = createRequire(import.meta.url);
 
 const CDATA = "#cdata";
-const builder = new Builder({ cdataPropName: CDATA });
+
+let parser: XMLParser | undefined;
+let builder: XMLBuilder | undefined;
+
+function xmlParser(): XMLParser {
+  if (parser === undefined) {
+    const fxp = require("fast-xml-parser") as typeof import("fast-xml-parser");
+    parser = new fxp.XMLParser({
+      ignoreAttributes: true,
+      ignoreDeclaration: true,
+      ignorePiTags: true,
+      parseTagValue: false,
+      trimValues: true,
+    });
+  }
+  return parser;
+}
+
+function xmlBuilder(): XMLBuilder {
+  if (builder === undefined) {
+    // The CommonJS build exports the class as `default`.
+    const fxb = require("fast-xml-builder") as { default: XMLBuilderConstructor };
+    builder = new fxb.default({ cdataPropName: CDATA });
+  }
+  return builder;
+}
 
 /** Refused before parsing: nothing WeChat pushes declares a document type or entities. */
 const DOCTYPE = /<!DOCTYPE|<!ENTITY/i;
@@ -31,7 +53,7 @@ export function readXmlFields(text: string, what: string, failure: CallbackFailu
   }
   let document: unknown;
   try {
-    document = parser.parse(text);
+    document = xmlParser().parse(text);
   } catch {
     throw refuse("not well-formed XML");
   }
@@ -58,7 +80,7 @@ export function writeXmlFields(fields: Record<string, string | number>): string 
       typeof value === "string" ? { [CDATA]: value } : value,
     ]),
   );
-  return builder.build({ xml: children });
+  return xmlBuilder().build({ xml: children });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
