@@ -170,6 +170,9 @@ describe("Open Platform on three replicas", () => {
     const leader = await agreedLeader(cluster, cluster.replicas);
     await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(leader.httpUrl));
     expect((await sim.openPlatform.pushTicket(COMPONENT_APP_ID)).push.delivered).toBe(true);
+    // The component token the ticket buys comes first: an `authorized` callback handled
+    // before it exists is not applied (WeChat pushes it again; the simulator does not).
+    expect(await read(leader, componentOwner())).toBeTruthy();
     await sim.openPlatform.authorize({
       componentAppId: COMPONENT_APP_ID,
       authorizerAppId: AUTHORIZER_APP_ID,

@@ -28,6 +28,7 @@ export type {
 export { createTestCertificates, tlsListen } from "./test-certificates.js";
 export type {
   LaunchedTokenServer,
+  TokenServerConfig,
   TokenServerOptions,
   TokenServerProcess,
 } from "./token-server-process.js";
@@ -40,6 +41,7 @@ export {
   repoRoot,
   startTokenServerProcess,
   tokenServerMain,
+  writeTokenServerConfig,
 } from "./token-server-process.js";
 export type { ProcessUser } from "./unprivileged-user.js";
 export { unprivilegedUser, unprivilegedUserCanRead } from "./unprivileged-user.js";

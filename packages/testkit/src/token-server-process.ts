@@ -80,14 +80,18 @@ export interface TokenServerProcess extends LaunchedTokenServer {
   readonly httpUrl: string;
 }
 
-/**
- * Writes a config for the simulator at `simUrl` and spawns the token-server with it,
- * without waiting for it (for tests of startup failures).
- */
-export function launchTokenServerProcess(
+/** A generated config on disk, and the environment its ${env:} secrets come from. */
+export interface TokenServerConfig {
+  readonly storePath: string;
+  readonly configPath: string;
+  readonly env: Record<string, string>;
+}
+
+/** Writes a config for the simulator at `simUrl` (a benchmark spawns its own main with it). */
+export function writeTokenServerConfig(
   simUrl: string,
-  options: TokenServerOptions,
-): LaunchedTokenServer {
+  options: Omit<TokenServerOptions, "teardown" | "openFileLimit">,
+): TokenServerConfig {
   const dir = mkdtempSync(join(tmpdir(), "wxtoken-e2e-"));
   const storePath = options.storePath ?? join(dir, "store");
   const config = {
@@ -118,10 +122,23 @@ export function launchTokenServerProcess(
     chmodSync(dir, 0o755);
     chmodSync(configPath, 0o644);
   }
+  const env = { E2E_SECRET: e2e.secret, E2E_OTHER_SECRET: e2e.otherSecret, ...options.env };
+  return { storePath, configPath, env };
+}
+
+/**
+ * Writes a config for the simulator at `simUrl` and spawns the token-server with it,
+ * without waiting for it (for tests of startup failures).
+ */
+export function launchTokenServerProcess(
+  simUrl: string,
+  options: TokenServerOptions,
+): LaunchedTokenServer {
+  const { storePath, configPath, env } = writeTokenServerConfig(simUrl, options);
   const spawnOptions = {
     teardown: options.teardown,
     name: "token-server",
-    env: { E2E_SECRET: e2e.secret, E2E_OTHER_SECRET: e2e.otherSecret, ...options.env },
+    env,
     user: options.user,
   };
   const args = ["--config", configPath];

@@ -128,7 +128,7 @@ export class AppRefresher {
     for (const [i, kind] of [...unloaded.entries()].reverse()) {
       const entry = stored[i];
       if (entry !== undefined) {
-        this.slot(kind).apply(decodeCredential(entry.value));
+        this.slot(kind).apply(decodeCredential(entry.value), entry.revision);
       }
     }
     for (const kind of kinds) {

@@ -333,12 +333,12 @@ export class CredentialManager {
       await loadAndWatch(this.deps.store, keys.credentials, {
         loaded: (entries) => {
           for (const entry of entries) {
-            this.applyStored(entry.value);
+            this.applyStored(entry);
           }
         },
         changed: (event) => {
           if (event.type === "put") {
-            this.applyStored(event.entry.value);
+            this.applyStored(event.entry);
           }
         },
       }),
@@ -351,9 +351,9 @@ export class CredentialManager {
     void this.ticketWatchdog.start();
   }
 
-  private applyStored(bytes: Uint8Array): void {
-    const credential = decodeCredential(bytes);
-    this.slot(credentialKey(credential), credential.kind)?.apply(credential);
+  private applyStored({ value, revision }: KvEntry): void {
+    const credential = decodeCredential(value);
+    this.slot(credentialKey(credential), credential.kind)?.apply(credential, revision);
   }
 
   /** Starts or stops this replica's refreshers and its service of followers' requests. */
@@ -460,7 +460,7 @@ export class CredentialManager {
     for (const [kind, slot] of slots) {
       const stored = await this.deps.store.get(keys.credential(key, kind)).catch(() => undefined);
       if (stored !== undefined) {
-        slot.apply(decodeCredential(stored.value));
+        slot.apply(decodeCredential(stored.value), stored.revision);
       }
     }
   }

@@ -1,12 +1,13 @@
 // Publishing a fetched value: the next generation of the credential, written to the store
-// with compare-and-put (the leader's writes are fenced), then applied to the slot. The
+// with compare-and-put on the revision the slot last saw (the leader's writes are fenced),
+// then applied to the slot with its new revision. The
 // store-outage fallback builds its replica-only credential the same way.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialSchema } from "@wxtoken/api";
 import type { Logger } from "pino";
 import { decodeCredential, encodeCredential, KIND_NAMES, keys } from "../store/keys.js";
-import type { KvStore } from "../store/kv-store.js";
+import { type KvStore, updateKnownEntry } from "../store/kv-store.js";
 import { ownerOf } from "./credential-identity.js";
 import type { CredentialSlot } from "./credential-slot.js";
 
@@ -51,37 +52,43 @@ export class CredentialPublisher {
     });
   }
 
-  /** Stores `fetched` as the slot's next generation and applies it. */
+  /**
+   * Stores `fetched` as the slot's next generation and applies it: a compare-and-put on the
+   * revision the slot's credential was stored at, unread (the store is read only when that
+   * revision is not known, or another writer moved the key on since).
+   */
   async publish(slot: CredentialSlot, fetched: Fetched): Promise<Published> {
     const latest = slot.latest();
     if (latest !== undefined && latest.value === fetched.value) {
       return { credential: latest, changed: false };
     }
-    const key = keys.credential(slot.appId, slot.kind);
-    for (;;) {
-      const stored = await this.deps.store.get(key);
-      const credential = this.next(
-        slot,
-        fetched,
-        stored === undefined ? undefined : decodeCredential(stored.value),
-      );
-      const written = await this.deps.store.put(key, encodeCredential(credential), {
-        ifRevision: stored?.revision ?? 0n,
-      });
-      if (written !== undefined) {
-        slot.apply(credential);
-        this.deps.logger.info(
-          {
-            app_id: slot.appId,
-            kind: KIND_NAMES[slot.kind],
-            generation: Number(credential.generation),
-            expires_in_s: fetched.expiresIn,
-          },
-          "credential refreshed",
-        );
-        return { credential, changed: true };
-      }
+    const { storedRevision } = slot;
+    const written = await updateKnownEntry(
+      this.deps.store,
+      keys.credential(slot.appId, slot.kind),
+      decodeCredential,
+      encodeCredential,
+      (stored) => this.next(slot, fetched, stored),
+      {
+        known:
+          storedRevision === undefined ? undefined : { value: latest, revision: storedRevision },
+      },
+    );
+    if (written?.value === undefined) {
+      throw new Error("the credential publisher always writes");
     }
+    const credential = written.value;
+    slot.apply(credential, written.revision);
+    this.deps.logger.info(
+      {
+        app_id: slot.appId,
+        kind: KIND_NAMES[slot.kind],
+        generation: Number(credential.generation),
+        expires_in_s: fetched.expiresIn,
+      },
+      "credential refreshed",
+    );
+    return { credential, changed: true };
   }
 }
 

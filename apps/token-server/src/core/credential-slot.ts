@@ -29,6 +29,8 @@ export class CredentialSlot {
   private expiresAtMs = 0;
   /** True while the credential was fetched by this replica alone during a store outage. */
   private localOnly = false;
+  /** The store's revision of the last stored credential applied (read or written). */
+  private revision: bigint | undefined;
   private lastFailure: SlotFailure | undefined;
   private readonly watchers = new Set<SlotWatcher>();
   /** Created by the first waiter: most slots never have one. */
@@ -63,16 +65,26 @@ export class CredentialSlot {
   }
 
   /**
-   * Takes a credential if it is newer than the one held (or as new as one this replica
-   * fetched alone during a store outage); returns whether it did.
+   * The store's revision of the last stored credential this slot took (read from the store
+   * or written to it), if known: the next write of it can compare against it unread.
    */
-  apply(credential: Credential): boolean {
+  get storedRevision(): bigint | undefined {
+    return this.revision;
+  }
+
+  /**
+   * Takes a credential if it is newer than the one held (or as new as one this replica
+   * fetched alone during a store outage), with the store's revision of it when it was
+   * read from or written to the store; returns whether it did.
+   */
+  apply(credential: Credential, revision?: bigint): boolean {
     const held = this.credential?.generation ?? -1n;
     if (credential.generation < held || (credential.generation === held && !this.localOnly)) {
       return false;
     }
     this.set(credential);
     this.localOnly = false;
+    this.revision = revision;
     return true;
   }
 

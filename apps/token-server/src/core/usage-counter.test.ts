@@ -1,6 +1,7 @@
-// UsageCounter.todayOf on a real (embedded) store: the counts of many apps from one listing
-// are each app's today(), this replica's unwritten calls included, and a store that does
-// not answer gives the counts last known.
+// UsageCounter on a real (embedded) store: a reserve writes on the count it last knew
+// without reading it first, and still counts every replica's calls; the counts of many
+// apps from one listing are each app's today(), this replica's unwritten calls included,
+// and a store that does not answer gives the counts last known.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,10 +27,58 @@ function counter(store: KvStore): UsageCounter {
   return new UsageCounter({ store, logger: pino({ level: "silent" }), now: () => NOW });
 }
 
+function openStore(): EmbeddedStore {
+  const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-usage-")));
+  stores.push(store);
+  return store;
+}
+
+/** `store`, with every key it is asked to get() pushed to `reads`. */
+function readsOf(store: KvStore, reads: string[]): KvStore {
+  return {
+    ...store,
+    get: (key) => {
+      reads.push(key);
+      return store.get(key);
+    },
+    put: (key, value, options) => store.put(key, value, options),
+    list: (prefix) => store.list(prefix),
+  } as KvStore;
+}
+
+describe("UsageCounter.reserve", () => {
+  it("counts on what it last wrote, reading the store only the first time", async () => {
+    const store = openStore();
+    const reads: string[] = [];
+    const usage = counter(readsOf(store, reads));
+
+    const counts = [];
+    for (let call = 0; call < 3; call++) {
+      counts.push(await usage.reserve(APPS[0] as string, ENDPOINT, 10));
+    }
+
+    expect(counts).toEqual([1, 2, 3]);
+    expect(reads).toHaveLength(1);
+    expect(await counter(store).today(APPS[0] as string)).toEqual({ [ENDPOINT]: 3 });
+  });
+
+  it("counts another replica's calls made since, and refuses past the budget", async () => {
+    const store = openStore();
+    const [one, other] = [counter(store), counter(store)];
+
+    expect(await one.reserve(APPS[0] as string, ENDPOINT, 4)).toBe(1);
+    expect(await other.reserve(APPS[0] as string, ENDPOINT, 4)).toBe(2);
+    expect(await other.reserve(APPS[0] as string, ENDPOINT, 4)).toBe(3);
+    expect(await one.reserve(APPS[0] as string, ENDPOINT, 4)).toBe(4);
+    expect(await other.reserve(APPS[0] as string, ENDPOINT, 4)).toBeUndefined();
+    expect(await one.reserve(APPS[0] as string, ENDPOINT, 4)).toBeUndefined();
+    expect(await counter(store).today(APPS[0] as string)).toEqual({ [ENDPOINT]: 4 });
+  });
+});
+
 describe("UsageCounter.todayOf", () => {
   it("gives every app's today() from one listing, unwritten calls included", async () => {
-    const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-usage-")));
-    stores.push(store);
+    const store = openStore();
     const usage = counter(store);
     APPS.forEach((appId, i) => {
       for (let call = 0; call <= i % 3; call++) {
@@ -62,8 +111,7 @@ describe("UsageCounter.todayOf", () => {
   });
 
   it("gives the counts last known when the store does not answer", async () => {
-    const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-usage-")));
-    stores.push(store);
+    const store = openStore();
     let answering = true;
     const flaky = {
       get: (key: string) => (answering ? store.get(key) : Promise.reject(new Error("down"))),

@@ -1,14 +1,15 @@
 // Upstream calls per app, endpoint and UTC+8 day, kept in the store so that every replica
 // and the next leader count the same day. A call with a budget is counted durably before
-// it is made; every other call is counted in memory at once and written shortly after
+// it is made, by a compare-and-put on the count this replica last read or wrote (read
+// again only when another replica wrote since); every other call is counted in memory at once and written shortly after
 // (FLUSH_WINDOW_MS), the calls of that window in one write, so a burst of sends or proxied
 // calls costs a write, not a write a call (an embedded store commits synchronously), and a
 // store outage loses no count (the write is retried with the next call or flush).
 import { beijingDate } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import { decodeJson, encodeJson, keys } from "../store/keys.js";
-import type { KvStore } from "../store/kv-store.js";
-import { updateEntry } from "../store/kv-store.js";
+import type { KnownEntry, KvStore } from "../store/kv-store.js";
+import { updateEntry, updateKnownEntry } from "../store/kv-store.js";
 
 /** Calls per endpoint path on one UTC+8 day. */
 export type DailyUsage = Record<string, number>;
@@ -40,10 +41,11 @@ export class UsageCounter {
   /** Counted here, not yet written: by store key. */
   private readonly pending = new Map<string, DailyUsage>();
   /**
-   * What each of today's keys held when last read or written, for a store that does not
-   * answer; emptied when the day changes, so it holds one day of keys, not every day's.
+   * What each of today's keys held when last read or written, at its revision: the next
+   * count writes on it without reading first, and it answers when the store does not.
+   * Emptied when the day changes, so it holds one day of keys, not every day's.
    */
-  private readonly lastKnown = new Map<string, DailyUsage>();
+  private readonly lastKnown = new Map<string, KnownEntry<DailyUsage>>();
   private lastKnownDay = "";
   private flushing: Promise<void> | undefined;
 
@@ -55,13 +57,18 @@ export class UsageCounter {
     return keys.usage(appId, beijingDate(new Date(this.now())));
   }
 
-  private remember(key: string, usage: DailyUsage): void {
+  private remember(key: string, known: KnownEntry<DailyUsage>): void {
     const day = beijingDate(new Date(this.now()));
     if (day !== this.lastKnownDay) {
       this.lastKnown.clear();
       this.lastKnownDay = day;
     }
-    this.lastKnown.set(key, usage);
+    this.lastKnown.set(key, known);
+  }
+
+  /** What `key` held when last read or written, as counts. */
+  private knownUsage(key: string): DailyUsage {
+    return this.lastKnown.get(key)?.value ?? {};
   }
 
   /**
@@ -70,7 +77,7 @@ export class UsageCounter {
    */
   async reserve(appId: string, endpoint: string, limit: number): Promise<number | undefined> {
     const key = this.key(appId);
-    const usage = await updateEntry<DailyUsage>(
+    const written = await updateKnownEntry<DailyUsage>(
       this.deps.store,
       key,
       decodeJson,
@@ -81,14 +88,13 @@ export class UsageCounter {
           ? undefined
           : merge(current, { [endpoint]: 1 });
       },
-      { ttlMs: USAGE_TTL_MS },
+      { ttlMs: USAGE_TTL_MS, known: this.lastKnown.get(key) },
     );
-    if (usage !== undefined) {
-      this.remember(key, usage);
+    if (written === undefined) {
+      return undefined;
     }
-    return usage === undefined
-      ? undefined
-      : (usage[endpoint] ?? 0) + (this.pending.get(key)?.[endpoint] ?? 0);
+    this.remember(key, written);
+    return (written.value?.[endpoint] ?? 0) + (this.pending.get(key)?.[endpoint] ?? 0);
   }
 
   /** The current clock hour, as hourly keys name it ("2026-12-02T04", UTC). */
@@ -144,13 +150,13 @@ export class UsageCounter {
     this.pending.clear();
     for (const [key, counted] of batch) {
       try {
-        const written = await updateEntry<DailyUsage>(
+        const written = await updateKnownEntry<DailyUsage>(
           this.deps.store,
           key,
           decodeJson,
           encodeJson,
           (current = {}) => merge(current, counted),
-          { ttlMs: USAGE_TTL_MS },
+          { ttlMs: USAGE_TTL_MS, known: this.lastKnown.get(key) },
         );
         if (written !== undefined) {
           this.remember(key, written);
@@ -168,7 +174,7 @@ export class UsageCounter {
   /** Today's calls per endpoint for `appId` as this replica last knew them: no I/O. */
   knownToday(appId: string): DailyUsage {
     const key = this.key(appId);
-    return merge(this.lastKnown.get(key) ?? {}, this.pending.get(key) ?? {});
+    return merge(this.knownUsage(key), this.pending.get(key) ?? {});
   }
 
   /**
@@ -182,21 +188,27 @@ export class UsageCounter {
         await Promise.all(appIds.map(async (appId) => [appId, await this.today(appId)] as const)),
       );
     }
-    let listed: Map<string, DailyUsage> | undefined;
+    let listed: Map<string, KnownEntry<DailyUsage>> | undefined;
     try {
       const entries = await this.deps.store.list(keys.usagePrefix);
-      listed = new Map(entries.map(({ key, value }) => [key, decodeJson<DailyUsage>(value)]));
+      listed = new Map(
+        entries.map(({ key, value, revision }) => [
+          key,
+          { value: decodeJson<DailyUsage>(value), revision },
+        ]),
+      );
     } catch {
       listed = undefined;
     }
     return new Map(
       appIds.map((appId) => {
         const key = this.key(appId);
-        const stored = listed === undefined ? this.lastKnown.get(key) : listed.get(key);
-        if (listed !== undefined) {
-          this.remember(key, stored ?? {});
+        if (listed === undefined) {
+          return [appId, merge(this.knownUsage(key), this.pending.get(key) ?? {})];
         }
-        return [appId, merge(stored ?? {}, this.pending.get(key) ?? {})];
+        const stored = listed.get(key) ?? { value: undefined, revision: 0n };
+        this.remember(key, stored);
+        return [appId, merge(stored.value ?? {}, this.pending.get(key) ?? {})];
       }),
     );
   }
@@ -210,10 +222,14 @@ export class UsageCounter {
     let stored: DailyUsage;
     try {
       const entry = await this.deps.store.get(key);
-      stored = entry === undefined ? {} : decodeJson<DailyUsage>(entry.value);
-      this.remember(key, stored);
+      const known =
+        entry === undefined
+          ? { value: undefined, revision: 0n }
+          : { value: decodeJson<DailyUsage>(entry.value), revision: entry.revision };
+      this.remember(key, known);
+      stored = known.value ?? {};
     } catch {
-      stored = this.lastKnown.get(key) ?? {};
+      stored = this.knownUsage(key);
     }
     return merge(stored, this.pending.get(key) ?? {});
   }

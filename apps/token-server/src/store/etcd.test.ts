@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kvStoreContract } from "../testing/kv-store-contract.js";
 import { EtcdStore } from "./etcd.js";
+import { SLACK_DIVISOR } from "./etcd-leases.js";
 import { FencedOutError } from "./kv-store.js";
 
 const teardown = new Teardown();
@@ -68,6 +69,43 @@ describe("EtcdStore", () => {
         FencedOutError,
       );
       expect((await store.get("fenced"))?.value).toEqual(Buffer.from([3]));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("writes the records of one TTL on one shared lease that outlives each of them", async () => {
+    const { client, store } = openStore();
+    try {
+      const ttlMs = 3 * 24 * 3600 * 1000;
+      await store.put("shared/a", new Uint8Array([1]), { ttlMs });
+      await store.put("shared/b", new Uint8Array([2]), { ttlMs, ifRevision: 0n });
+      await store.put("other", new Uint8Array([3]), { ttlMs: 3_600_000 });
+      const leaseOf = async (key: string) =>
+        (await client.get(`test${prefixes}/${key}`).exec()).kvs[0]?.lease ?? "0";
+      const [a, b, other] = await Promise.all(["shared/a", "shared/b", "other"].map(leaseOf));
+      expect(a).not.toBe("0");
+      expect(b).toBe(a);
+      expect(other).not.toBe(a);
+      const { TTL } = await client.leaseClient.leaseTimeToLive({ ID: b ?? "0" });
+      expect(Number(TTL) * 1000).toBeGreaterThanOrEqual(ttlMs);
+      expect(Number(TTL) * 1000).toBeLessThanOrEqual(ttlMs * (1 + 1 / SLACK_DIVISOR));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("writes on a new lease when etcd no longer has the shared one", async () => {
+    const { client, store } = openStore();
+    try {
+      const ttlMs = 24 * 3600 * 1000;
+      await store.put("first", new Uint8Array([1]), { ttlMs });
+      const { kvs } = await client.get(`test${prefixes}/first`).exec();
+      await client.leaseClient.leaseRevoke({ ID: kvs[0]?.lease ?? "0" });
+      expect(await store.get("first")).toBeUndefined();
+
+      expect(await store.put("second", new Uint8Array([2]), { ttlMs })).toBeDefined();
+      expect((await store.get("second"))?.value).toEqual(Buffer.from([2]));
     } finally {
       await store.close();
     }

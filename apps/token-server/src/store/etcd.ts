@@ -1,17 +1,19 @@
 // The KvStore on etcd (etcd3): keys under `store.etcd.prefix`, compare-and-put by
-// revision, TTL records on leases, fenced writes as transactions, and a watch that etcd3
-// resumes from the last revision it saw after a reconnect.
+// revision, TTL records on shared leases (etcd-leases.ts), fenced writes as transactions,
+// and a watch that etcd3 resumes from the last revision it saw after a reconnect.
 import { setTimeout as delay } from "node:timers/promises";
 import { isBrokenCircuitError } from "cockatiel";
 import {
   type ComparatorBuilder,
   type Etcd3,
+  EtcdLeaseInvalidError,
   type IKeyValue,
   isRecoverableError,
   Range,
   type Watcher,
 } from "etcd3";
 import type { Logger } from "pino";
+import { EtcdLeases } from "./etcd-leases.js";
 import {
   type Fence,
   FencedOutError,
@@ -51,6 +53,7 @@ function retryable(error: unknown): boolean {
 export class EtcdStore implements KvStore {
   /** Every watch's connection, told as one. */
   readonly watchConnection: WatchConnection;
+  private readonly leases: EtcdLeases;
 
   constructor(
     private readonly client: Etcd3,
@@ -58,6 +61,7 @@ export class EtcdStore implements KvStore {
     private readonly logger: Logger,
   ) {
     this.watchConnection = new WatchConnection(logger);
+    this.leases = new EtcdLeases(client);
   }
 
   private entry(kv: IKeyValue): KvEntry {
@@ -136,13 +140,32 @@ export class EtcdStore implements KvStore {
   }
 
   async put(key: string, value: Uint8Array, options: PutOptions = {}): Promise<bigint | undefined> {
+    if (options.ttlMs === undefined) {
+      return this.write(key, value, options, undefined);
+    }
+    const lease = this.leases.lease(options.ttlMs);
+    try {
+      return await this.write(key, value, options, await lease);
+    } catch (error) {
+      if (!(error instanceof EtcdLeaseInvalidError)) {
+        throw error;
+      }
+      // The shared lease is gone (etcd lost it): once more, on a new one.
+      this.leases.forget(lease);
+      return this.write(key, value, options, await this.leases.lease(options.ttlMs));
+    }
+  }
+
+  private async write(
+    key: string,
+    value: Uint8Array,
+    options: PutOptions,
+    lease: string | undefined,
+  ): Promise<bigint | undefined> {
     const full = this.prefix + key;
     let put = this.client.put(full).value(Buffer.from(value));
-    if (options.ttlMs !== undefined) {
-      const lease = this.client.lease(Math.max(1, Math.ceil(options.ttlMs / 1000)), {
-        autoKeepAlive: false,
-      });
-      put = put.lease(await lease.grant());
+    if (lease !== undefined) {
+      put = put.lease(lease);
     }
     const txn = this.compares(full, options);
     if (txn === undefined) {

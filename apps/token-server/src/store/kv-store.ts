@@ -82,6 +82,12 @@ export async function loadAndWatch(
   return store.watch(prefix, handlers.changed, { fromRevision: revision + 1n });
 }
 
+/** What a key held at a revision (0n: absent), as this process last read or wrote it. */
+export interface KnownEntry<T> {
+  readonly value: T | undefined;
+  readonly revision: bigint;
+}
+
 /**
  * Read-modify-write with compare-and-put, retried on conflict. `update` gets the current
  * value (undefined if absent) and returns the new one, or undefined to write nothing.
@@ -94,18 +100,46 @@ export async function updateEntry<T>(
   update: (current: T | undefined) => T | undefined,
   options: Omit<PutOptions, "ifRevision"> = {},
 ): Promise<T | undefined> {
+  return (await updateKnownEntry(store, key, decode, encode, update, options))?.value;
+}
+
+/**
+ * updateEntry, starting from `known` (what this process last read or wrote) rather than a
+ * read: the compare-and-put fails if the key moved on since, and the key is then read (as
+ * it is before `update`'s refusal to write is taken). Resolves to what was written, at its
+ * revision.
+ */
+export async function updateKnownEntry<T>(
+  store: KvStore,
+  key: string,
+  decode: (bytes: Uint8Array) => T,
+  encode: (value: T) => Uint8Array,
+  update: (current: T | undefined) => T | undefined,
+  options: Omit<PutOptions, "ifRevision"> & { known?: KnownEntry<T> | undefined } = {},
+): Promise<KnownEntry<T> | undefined> {
+  const { known, ...putOptions } = options;
+  let current = known;
   for (;;) {
-    const entry = await store.get(key);
-    const next = update(entry === undefined ? undefined : decode(entry.value));
-    if (next === undefined) {
+    const read = current === undefined;
+    if (current === undefined) {
+      const entry = await store.get(key);
+      current =
+        entry === undefined
+          ? { value: undefined, revision: 0n }
+          : { value: decode(entry.value), revision: entry.revision };
+    }
+    const next = update(current.value);
+    // Writing nothing is decided on what the store holds, never on what was known.
+    if (next === undefined && read) {
       return undefined;
     }
-    const revision = await store.put(key, encode(next), {
-      ...options,
-      ifRevision: entry?.revision ?? 0n,
-    });
-    if (revision !== undefined) {
-      return next;
+    const revision =
+      next === undefined
+        ? undefined
+        : await store.put(key, encode(next), { ...putOptions, ifRevision: current.revision });
+    if (next !== undefined && revision !== undefined) {
+      return { value: next, revision };
     }
+    current = undefined;
   }
 }
