@@ -432,7 +432,7 @@ async function run(
       check("GetToken req/s, N loaded / 1 loaded", getToken.ratio, "×", "≥", 0.95),
     ],
     notes: [
-      "Machine: 2 cores shared with other work while measured; timings are noisy.",
+      "Machine: 2 cores, shared by the three replicas, etcd, the simulator (in the benchmark's process) and h2load.",
       `Served unexpired after start: ${servedAtStart.join(", ")} of ${count} (leader first: ${leader.id}); after the follower's restart: ${servedAfterRestart}.`,
       "A refresh is missed when it reached the simulator a lifetime or more after the call before it (the token it replaced had expired), or when a token expired with no refresh by the end.",
       "GetToken is measured with the leader and the other follower stopped (SIGSTOP): no refresh runs meanwhile, so the figure is the read path's alone.",
