@@ -1,0 +1,78 @@
+// `node bench/dist/get-token-builds.js OTHER_MAIN [CLIENTS] [STREAMS] [PAIRS]`: GetToken over
+// native gRPC on this build's token-server against another build's (OTHER_MAIN, its
+// apps/token-server/dist/main.js), same config and simulator, h2load alternated in PAIRS
+// pairs (default 200 clients × 1 stream, 6 pairs); each server's CPU and GC per call. It
+// tells a change of the read path from a change of the machine between two full runs.
+import { create, toBinary } from "@bufbuild/protobuf";
+import { CredentialKind, GetTokenRequestSchema } from "@wxtoken/api";
+import {
+  e2e,
+  e2eSimApps,
+  spawnNode,
+  Teardown,
+  tokenServerMain,
+  writeTokenServerConfig,
+} from "@wxtoken/testkit";
+import { startSimulator } from "@wxtoken/wechat-sim";
+import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
+import { grpcFrame } from "./grpc-frames.js";
+import { h2load, requestBodyFile } from "./h2load.js";
+import { adminHeaders } from "./rpc.js";
+import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
+import { BENCH_LOG } from "./single-replica.js";
+
+const [otherMain, clients = "200", streams = "1", pairs = "6"] = process.argv.slice(2);
+if (otherMain === undefined) {
+  process.stderr.write("usage: get-token-builds OTHER_MAIN [CLIENTS] [STREAMS] [PAIRS]\n");
+  process.exit(2);
+}
+const SHAPE = {
+  durationS: 5,
+  warmupS: 1,
+  threads: 1,
+  clients: Number(clients),
+  streamsPerClient: Number(streams),
+};
+const PATH = "/wxtoken.v1.TokenService/GetToken";
+
+const teardown = new Teardown();
+try {
+  const sim = await startSimulator({ apps: e2eSimApps });
+  teardown.add(() => sim.close());
+  const start = async (
+    main: string,
+    label: string,
+  ): Promise<LoadTarget & { meter: ServerMeter }> => {
+    const { configPath, env } = writeTokenServerConfig(sim.url, { config: { log: BENCH_LOG } });
+    const server = spawnNode(main, ["--config", configPath], {
+      teardown,
+      name: label,
+      env: { ...env, ...GC_METER_ENV },
+    });
+    const [, grpcPort] = await server.waitForOutput(/"grpc_port":(\d+)/, 20_000);
+    return { label, url: `http://127.0.0.1:${grpcPort}${PATH}`, meter: new ServerMeter(server) };
+  };
+  const ours = await start(tokenServerMain, "this build");
+  const other = await start(otherMain, "other build");
+  const request = create(GetTokenRequestSchema, {
+    appId: e2e.appId,
+    kind: CredentialKind.ACCESS_TOKEN,
+  });
+  const body = await requestBodyFile(grpcFrame(toBinary(GetTokenRequestSchema, request)), teardown);
+  const headers = { "content-type": "application/grpc", te: "trailers", ...adminHeaders };
+  // Each serves (its first token fetched) and is warm before the measured pairs.
+  for (const { url } of [ours, other]) {
+    await h2load(url, body, headers, { ...SHAPE, durationS: 2 });
+  }
+  const comparison = await alternatedLoads(ours, other, Number(pairs), ({ url, meter }) =>
+    meter.during(SHAPE.warmupS, () => h2load(url, body, headers, SHAPE)),
+  );
+  for (const { label, figures } of comparison.runs) {
+    process.stdout.write(`${label}: ${JSON.stringify(figures)}\n`);
+  }
+  process.stdout.write(
+    `${SHAPE.clients} × ${SHAPE.streamsPerClient}: req/s ${comparison.ratio.toFixed(3)}×, p99 ${comparison.p99Ratio.toFixed(3)}×; ${perCallCosts(comparison, { ours: "this build", reference: "the other" })}\n`,
+  );
+} finally {
+  await teardown.run();
+}
