@@ -99,17 +99,6 @@ export const FINDINGS: Readonly<Record<string, string>> = {
     "per-call closures (~1 KB) and small objects (~0.6 KB); grpc-js's call (~7.3 KB of JS",
     "heap) and nghttp2's stream state (~4 KB outside it) are the same in both servers.",
   ].join(" "),
-  "failover-ttl2": [
-    "The full run of 2026-12-02 16:13 UTC: the slowest of 10 kill -9 failovers took 2.518",
-    "s, 18 ms over lease TTL + 0.5 s; the median was 1.96 s, and with a 5 s lease the",
-    "slowest was 5.30 s, met. A killed leader's lease ends TTL after its last keep-alive",
-    "(sent every TTL/3), and etcd's lessor revokes expired leases in a loop every 500 ms,",
-    "so the election key goes 1.3–2.5 s after the kill; then the survivors see its",
-    "deletion on their watch, one campaigns and writes, and both must name it (ListApps",
-    "polled every 10 ms): 20–60 ms. The target leaves no room for that last part: the",
-    "bound is etcd's lease expiry plus one election, and a trial that falls at the end of",
-    "etcd's 500 ms loop misses it. SIGTERM (the leader resigns) took at most 0.15 s.",
-  ].join(" "),
   scale: [
     "The full run of 2026-12-02 16:13 UTC, with nothing else on the machine. Starts from",
     "the store: leader 1.58 s, followers 1.65–1.73 s, and the follower restarted while",

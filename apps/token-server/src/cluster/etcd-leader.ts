@@ -2,13 +2,21 @@
 // from `elected` until the lease's first failed keepalive (etcd3's `lost` comes ~2×TTL
 // late), an `error`, a leader check naming another replica, or shutdown, when it resigns;
 // after losing it campaigns again with backoff. Its fence — the campaign key and that
-// key's create revision — guards every leader write.
+// key's create revision — guards every leader write. While another replica leads, it
+// revokes that leader's lease once expired (ExpiredLeaseReaper), not up to 500 ms later.
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
-import type { Campaign, Election, Etcd3, Watcher } from "etcd3";
+import {
+  type Campaign,
+  type Election,
+  type Etcd3,
+  EtcdLeaseInvalidError,
+  type Watcher,
+} from "etcd3";
 import type { Logger } from "pino";
 import { fencedStore } from "../store/fenced-store.js";
 import type { Fence, KvStore } from "../store/kv-store.js";
 import type { Coordinator } from "./coordinator.js";
+import { ExpiredLeaseReaper, type LeaseAccess } from "./expired-lease-reaper.js";
 
 export interface EtcdLeaderOptions {
   client: Etcd3;
@@ -21,6 +29,29 @@ export interface EtcdLeaderOptions {
 
 const retryBackoff = new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 });
 const ELECTION = "leader";
+/** How often a follower reads the leader's lease: it is revoked within this of its expiry. */
+const LEASE_POLL_MS = 100;
+
+/** etcd's lease calls, for the reaper. */
+export function etcdLeases(client: Etcd3): LeaseAccess {
+  return {
+    async remainingSeconds(lease) {
+      const { TTL } = await client.leaseClient.leaseTimeToLive({ ID: lease });
+      return Number(TTL);
+    },
+    async revoke(lease) {
+      try {
+        await client.leaseClient.leaseRevoke({ ID: lease });
+        return true;
+      } catch (error) {
+        if (error instanceof EtcdLeaseInvalidError) {
+          return false; // etcd's own loop came first
+        }
+        throw error;
+      }
+    },
+  };
+}
 
 export class EtcdLeader implements Coordinator {
   readonly replicaId: string;
@@ -36,12 +67,24 @@ export class EtcdLeader implements Coordinator {
   private stopped = false;
   /** Where the candidates' campaign keys live (etcd3's Election layout). */
   private readonly campaignPrefix: string;
+  private readonly reaper: ExpiredLeaseReaper;
 
   constructor(private readonly options: EtcdLeaderOptions) {
     this.replicaId = options.replicaId;
     this.logger = options.logger;
     this.election = options.client.namespace(options.prefix).election(ELECTION, options.leaseTtlS);
     this.campaignPrefix = `${options.prefix}election/${ELECTION}/`;
+    this.reaper = new ExpiredLeaseReaper(etcdLeases(options.client), {
+      leaseTtlS: options.leaseTtlS,
+      pollMs: LEASE_POLL_MS,
+      onRevoked: (leader) =>
+        this.logger.info(
+          { leader },
+          "revoked the leader's expired lease: no keepalive for lease_ttl_s",
+        ),
+      onError: (error) =>
+        this.logger.debug({ err: { message: error.message } }, "cannot read the leader's lease"),
+    });
   }
 
   leaderId(): string | undefined {
@@ -106,9 +149,15 @@ export class EtcdLeader implements Coordinator {
    * lease trouble). Runs with every successful keepalive, so at least every TTL/3.
    */
   private checkLeader(campaign: Campaign | undefined): void {
-    this.election.leader().then(
-      (leader) => {
+    this.leaderKey().then(
+      (key) => {
+        const leader = key?.value.toString();
         this.observedLeader = leader;
+        this.reaper.watch(
+          key !== undefined && leader !== this.replicaId && !this.stopped
+            ? { lease: key.lease, owner: key.value.toString() }
+            : undefined,
+        );
         if (
           campaign !== undefined &&
           campaign === this.campaign &&
@@ -124,6 +173,17 @@ export class EtcdLeader implements Coordinator {
           "cannot read the election's leader",
         ),
     );
+  }
+
+  /** The election's first key (as etcd3's Election.leader() reads it), with its lease. */
+  private async leaderKey() {
+    const { kvs } = await this.options.client
+      .getAll()
+      .prefix(this.campaignPrefix)
+      .sort("Create", "Ascend")
+      .limit(1)
+      .exec();
+    return kvs[0];
   }
 
   private campaignAgain(): void {
@@ -187,6 +247,7 @@ export class EtcdLeader implements Coordinator {
   /** Resigns at once, so that another replica leads without waiting for the lease to expire. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.reaper.stop();
     for (const retry of this.retries) {
       clearTimeout(retry);
     }
