@@ -1,0 +1,106 @@
+// `node bench/dist/shared-code-shapes.js grpc|h2c|http1 [CLIENTS] [STREAMS] [PAIRS]`: GetToken
+// on this build's token-server, on the bare reference, and on the same bare reference
+// started after node's shared JavaScript ran over other object shapes (many-shapes-preload.js),
+// in alternated pairs against the plain reference; each server's CPU and GC per call. It
+// tells how much of wxtoken's cost over the reference is node's and the libraries' shared
+// code running generically in a process where many callers use it, not code of ours.
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  CredentialKind,
+  GetTokenRequestSchema,
+  GetTokenResponseSchema,
+  TokenService,
+} from "@wxtoken/api";
+import { e2e, spawnNode, Teardown } from "@wxtoken/testkit";
+import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
+import { grpcFrame } from "./grpc-frames.js";
+import { h2load, requestBodyFile } from "./h2load.js";
+import { adminHeaders, grpcClient } from "./rpc.js";
+import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
+import { startSingleReplica } from "./single-replica.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PATH = "/wxtoken.v1.TokenService/GetToken";
+const TRANSPORTS = ["grpc", "h2c", "http1"] as const;
+type Transport = (typeof TRANSPORTS)[number];
+
+const [transportArg = "grpc", clients = "200", streams = "1", pairs = "6"] = process.argv.slice(2);
+if (!TRANSPORTS.includes(transportArg as Transport)) {
+  process.stderr.write("usage: shared-code-shapes grpc|h2c|http1 [CLIENTS] [STREAMS] [PAIRS]\n");
+  process.exit(2);
+}
+const transport = transportArg as Transport;
+const SHAPE = {
+  durationS: 5,
+  warmupS: 1,
+  threads: 1,
+  clients: Number(clients),
+  streamsPerClient: Number(streams),
+  http1: transport === "http1",
+};
+const MANY_SHAPES_ENV = {
+  NODE_OPTIONS: `${GC_METER_ENV.NODE_OPTIONS} --import=${pathToFileURL(join(here, "many-shapes-preload.js")).href}`,
+};
+
+type Target = LoadTarget & { meter: ServerMeter };
+
+const teardown = new Teardown();
+try {
+  const { server } = await startSingleReplica(teardown, {}, { env: GC_METER_ENV });
+  const request = create(GetTokenRequestSchema, {
+    appId: e2e.appId,
+    kind: CredentialKind.ACCESS_TOKEN,
+  });
+  const reply = await grpcClient(TokenService, server.grpcUrl, teardown).getToken(request, {
+    headers: adminHeaders,
+  });
+  const replyHex = Buffer.from(toBinary(GetTokenResponseSchema, reply)).toString("hex");
+  const bareServer = transport === "grpc" ? "bare-grpc-server.js" : "bare-connect-server.js";
+  /** The bare reference, started with `env`; its URL for this transport. */
+  const startBare = async (label: string, env: Record<string, string>): Promise<Target> => {
+    const bare = spawnNode(join(here, bareServer), [replyHex], { teardown, name: label, env });
+    const [, firstPort, h2cPort] = await bare.waitForOutput(/listening on (\d+)(?: (\d+))?/);
+    const port = transport === "h2c" ? h2cPort : firstPort;
+    return { label, url: `http://127.0.0.1:${port}${PATH}`, meter: new ServerMeter(bare) };
+  };
+  const bare = await startBare("bare", GC_METER_ENV);
+  const manyShapes = await startBare(
+    "bare, shared code run over other shapes first",
+    MANY_SHAPES_ENV,
+  );
+  const ours: Target = {
+    label: "wxtoken",
+    url: `${transport === "grpc" ? server.grpcUrl : server.httpUrl}${PATH}`,
+    meter: new ServerMeter(server.process),
+  };
+  const { body, headers } =
+    transport === "grpc"
+      ? {
+          body: grpcFrame(toBinary(GetTokenRequestSchema, request)),
+          headers: { "content-type": "application/grpc", te: "trailers", ...adminHeaders },
+        }
+      : {
+          body: JSON.stringify({ appId: e2e.appId, kind: "CREDENTIAL_KIND_ACCESS_TOKEN" }),
+          headers: { "content-type": "application/json", ...adminHeaders },
+        };
+  const bodyFile = await requestBodyFile(body, teardown);
+  // Each is warm before the measured pairs.
+  for (const { url } of [ours, bare, manyShapes]) {
+    await h2load(url, bodyFile, headers, { ...SHAPE, durationS: 2 });
+  }
+  const load = ({ url, meter }: Target) =>
+    meter.during(SHAPE.warmupS, () => h2load(url, bodyFile, headers, SHAPE));
+  for (const target of [manyShapes, ours]) {
+    const comparison = await alternatedLoads(target, bare, Number(pairs), load);
+    for (const { label, figures } of comparison.runs) {
+      process.stdout.write(`${label}: ${JSON.stringify(figures)}\n`);
+    }
+    process.stdout.write(
+      `${transport} ${SHAPE.clients} × ${SHAPE.streamsPerClient}, ${target.label} against bare: req/s ${comparison.ratio.toFixed(3)}×, p99 ${comparison.p99Ratio.toFixed(3)}×; ${perCallCosts(comparison, { ours: target.label, reference: "bare" })}\n`,
+    );
+  }
+} finally {
+  await teardown.run();
+}
