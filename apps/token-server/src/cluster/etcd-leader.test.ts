@@ -1,7 +1,7 @@
 // EtcdLeader on a real etcd: the lease calls its reaper makes (remaining time in whole
-// seconds, -1 once gone; a revocation that finds the lease gone says so), and a follower
-// taking over from a leader that died without resigning, never before that leader's lease
-// expired.
+// seconds and the granted TTL, -1 once gone; a revocation that finds the lease gone says
+// so), and a follower taking over from a leader that died without resigning, never before
+// that leader's lease expired.
 import { type EtcdCluster, startEtcd, Teardown } from "@wxtoken/testkit";
 import { Etcd3 } from "etcd3";
 import { pino } from "pino";
@@ -20,12 +20,14 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => teardown.run());
 
-it("reads a lease's remaining whole seconds, revokes it once, then reads it gone", async () => {
+it("reads a lease's remaining whole seconds and TTL, revokes it once, then reads it gone", async () => {
   const leases = etcdLeases(client);
   const { ID } = await client.leaseClient.leaseGrant({ TTL: 30 });
-  expect(await leases.remainingSeconds(ID)).toBeGreaterThanOrEqual(29);
+  const live = await leases.timeToLive(ID);
+  expect(live.remainingS).toBeGreaterThanOrEqual(29);
+  expect(live.grantedS).toBe(30);
   expect(await leases.revoke(ID)).toBe(true);
-  expect(await leases.remainingSeconds(ID)).toBe(-1);
+  expect((await leases.timeToLive(ID)).remainingS).toBe(-1);
   expect(await leases.revoke(ID)).toBe(false);
 });
 

@@ -35,9 +35,9 @@ const LEASE_POLL_MS = 100;
 /** etcd's lease calls, for the reaper. */
 export function etcdLeases(client: Etcd3): LeaseAccess {
   return {
-    async remainingSeconds(lease) {
-      const { TTL } = await client.leaseClient.leaseTimeToLive({ ID: lease });
-      return Number(TTL);
+    async timeToLive(lease) {
+      const { TTL, grantedTTL } = await client.leaseClient.leaseTimeToLive({ ID: lease });
+      return { remainingS: Number(TTL), grantedS: Number(grantedTTL) };
     },
     async revoke(lease) {
       try {
@@ -75,7 +75,6 @@ export class EtcdLeader implements Coordinator {
     this.election = options.client.namespace(options.prefix).election(ELECTION, options.leaseTtlS);
     this.campaignPrefix = `${options.prefix}election/${ELECTION}/`;
     this.reaper = new ExpiredLeaseReaper(etcdLeases(options.client), {
-      leaseTtlS: options.leaseTtlS,
       pollMs: LEASE_POLL_MS,
       onRevoked: (leader) =>
         this.logger.info(

@@ -1,31 +1,42 @@
 // ExpiredLeaseReaper against a lease kept as etcd keeps one (expiry, renewals, remaining
 // time read in whole seconds rounded down, -1 once revoked), on vitest's fake clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ExpiredLeaseReaper, type LeaseAccess } from "./expired-lease-reaper.js";
+import { ExpiredLeaseReaper, type LeaseAccess, type LeaseTime } from "./expired-lease-reaper.js";
 
 const TTL_S = 2;
 const POLL_MS = 100;
 
-/** One etcd lease of TTL_S, renewed by `keepAlive()`, revoked by the reaper or not at all. */
+/** One etcd lease of `ttlS`, renewed by `keepAlive()`, revoked by the reaper or not at all. */
 class FakeLease implements LeaseAccess {
-  private expiresAt = Date.now() + TTL_S * 1_000;
+  private expiresAt: number;
   revokedAt: number | undefined;
   reads = 0;
+  /** While true, every read fails (etcd unreachable). */
+  unreachable = false;
+
+  constructor(private readonly ttlS = TTL_S) {
+    this.expiresAt = Date.now() + ttlS * 1_000;
+  }
 
   keepAlive(): void {
     if (Date.now() >= this.expiresAt) {
       throw new Error("etcd refuses to renew an expired lease");
     }
-    this.expiresAt = Date.now() + TTL_S * 1_000;
+    this.expiresAt = Date.now() + this.ttlS * 1_000;
   }
 
   expiry(): number {
     return this.expiresAt;
   }
 
-  async remainingSeconds(): Promise<number> {
+  async timeToLive(): Promise<LeaseTime> {
+    if (this.unreachable) {
+      throw new Error("etcd unreachable");
+    }
     this.reads++;
-    return this.revokedAt === undefined ? Math.trunc((this.expiresAt - Date.now()) / 1_000) : -1;
+    const remainingS =
+      this.revokedAt === undefined ? Math.trunc((this.expiresAt - Date.now()) / 1_000) : -1;
+    return { remainingS, grantedS: this.ttlS };
   }
 
   async revoke(): Promise<boolean> {
@@ -37,17 +48,17 @@ class FakeLease implements LeaseAccess {
   }
 }
 
-function reaperOf(lease: LeaseAccess, leaseTtlS = TTL_S) {
+function reaperOf(lease: LeaseAccess) {
   const revoked: string[] = [];
+  const errors: string[] = [];
   const reaper = new ExpiredLeaseReaper(lease, {
-    leaseTtlS,
     pollMs: POLL_MS,
     onRevoked: (owner) => revoked.push(owner),
-    onError: (error) => {
-      throw error;
-    },
+    onError: (error) => errors.push(error.message),
+    // The fake clock's.
+    now: () => Date.now(),
   });
-  return { reaper, revoked };
+  return { reaper, revoked, errors };
 }
 
 describe("ExpiredLeaseReaper", () => {
@@ -86,7 +97,7 @@ describe("ExpiredLeaseReaper", () => {
     const lease = new FakeLease();
     const { reaper } = reaperOf(lease);
     reaper.watch({ lease: "1", owner: "replica-a" });
-    // Below one second from 1000 ms; renewed at 1900 ms, before its expiry.
+    // Below one second from 1100 ms; renewed at 1900 ms, before its expiry.
     await vi.advanceTimersByTimeAsync(1_900);
     lease.keepAlive();
     await vi.advanceTimersByTimeAsync(1_500);
@@ -116,12 +127,31 @@ describe("ExpiredLeaseReaper", () => {
     expect(lease.revokedAt).toBeUndefined();
   });
 
-  it("reaps nothing under a lease_ttl_s of 1, where a live lease already reads 0", async () => {
+  it("starts the second of silence again after reads a second apart, so a renewal unseen meanwhile is not cut short", async () => {
     const lease = new FakeLease();
-    const { reaper } = reaperOf(lease, 1);
+    const { reaper, errors } = reaperOf(lease);
+    reaper.watch({ lease: "1", owner: "replica-a" });
+    // Read below one second at 1100 ms; then etcd unreachable for 1.15 s, and a renewal at
+    // 1200 ms that no read sees (the lease reads 1 until 2200 ms, 0 after, expiring at 3200).
+    await vi.advanceTimersByTimeAsync(1_150);
+    lease.unreachable = true;
+    await vi.advanceTimersByTimeAsync(50);
+    lease.keepAlive();
+    await vi.advanceTimersByTimeAsync(1_100);
+    lease.unreachable = false;
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(errors.length).toBeGreaterThan(5);
+    expect(lease.revokedAt).toBeGreaterThanOrEqual(lease.expiry());
+  });
+
+  it("reaps nothing of a lease granted for 1 s, which already reads 0 while alive", async () => {
+    const lease = new FakeLease(1);
+    const keepalives = setInterval(() => lease.keepAlive(), 1_000 / 3);
+    const { reaper } = reaperOf(lease);
     reaper.watch({ lease: "1", owner: "replica-a" });
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(lease.reads).toBe(0);
+    clearInterval(keepalives);
+    expect(lease.reads).toBe(1);
     expect(lease.revokedAt).toBeUndefined();
   });
 });

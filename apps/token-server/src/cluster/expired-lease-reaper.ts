@@ -7,40 +7,58 @@
 // revocation only does sooner what etcd is about to do; a late keepalive (the lease read
 // at one second or more again) calls it off.
 
+/** A lease as etcd tells of it; `remainingS` is -1 once it is gone. */
+export interface LeaseTime {
+  /** Whole seconds left, rounded down. */
+  readonly remainingS: number;
+  /** The TTL it was granted with. */
+  readonly grantedS: number;
+}
+
 /** The lease calls the reaper makes; etcd's in production. */
 export interface LeaseAccess {
-  /** The lease's remaining time in whole seconds, rounded down; -1 once it is gone. */
-  remainingSeconds(lease: string): Promise<number>;
+  timeToLive(lease: string): Promise<LeaseTime>;
   /** Revokes the lease: false when it was already gone. */
   revoke(lease: string): Promise<boolean>;
 }
 
 export interface ExpiredLeaseReaperOptions {
-  /** cluster.lease_ttl_s. Below 2 s a live lease already reads 0, and nothing is reaped. */
-  leaseTtlS: number;
   /** How often the watched lease is read; a dead lease is revoked within this of its expiry. */
   pollMs: number;
   /** Told of each revocation, with the owner named in `watch`. */
   onRevoked(owner: string): void;
   /** Told of a failed read or revocation; the watch goes on. */
   onError(error: Error): void;
+  /** A monotonic clock in ms; performance.now by default. */
+  now?: () => number;
 }
+
+/**
+ * A renewal shows as one second or more left for a whole second after it: reads less than
+ * this apart see every one. Reads further apart (a stalled event loop, failed reads) start
+ * the second of silence again.
+ */
+const MAX_READ_GAP_MS = 800;
 
 /** The watched lease: whose it is, and since when it has read below one second. */
 interface Watched {
   readonly lease: string;
   readonly owner: string;
   belowOneSecondSince: number | undefined;
+  lastReadAt: number | undefined;
 }
 
 export class ExpiredLeaseReaper {
   private watched: Watched | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
 
   constructor(
     private readonly leases: LeaseAccess,
     private readonly options: ExpiredLeaseReaperOptions,
-  ) {}
+  ) {
+    this.now = options.now ?? (() => performance.now());
+  }
 
   /** Watches `lease` (the leader's, `owner`'s); undefined stops watching. */
   watch(target: { lease: string; owner: string } | undefined): void {
@@ -48,8 +66,8 @@ export class ExpiredLeaseReaper {
       return;
     }
     this.stop();
-    if (target !== undefined && this.options.leaseTtlS >= 2) {
-      this.watched = { ...target, belowOneSecondSince: undefined };
+    if (target !== undefined) {
+      this.watched = { ...target, belowOneSecondSince: undefined, lastReadAt: undefined };
       this.schedule(0);
     }
   }
@@ -72,25 +90,30 @@ export class ExpiredLeaseReaper {
       return;
     }
     try {
-      const remaining = await this.leases.remainingSeconds(watched.lease);
+      const { remainingS, grantedS } = await this.leases.timeToLive(watched.lease);
       if (watched !== this.watched) {
         return;
       }
-      if (remaining < 0) {
-        this.stop(); // gone: the election key went with it
+      // Gone (the election key went with it), or granted under 2 s: a live one reads 0 then.
+      if (remainingS < 0 || grantedS < 2) {
+        this.stop();
         return;
       }
-      if (remaining >= 1) {
+      const readAt = this.now();
+      const gapMs = readAt - (watched.lastReadAt ?? Number.NEGATIVE_INFINITY);
+      watched.lastReadAt = readAt;
+      if (remainingS >= 1) {
         watched.belowOneSecondSince = undefined;
         this.schedule(this.options.pollMs);
         return;
       }
-      const now = Date.now();
-      watched.belowOneSecondSince ??= now;
+      if (watched.belowOneSecondSince === undefined || gapMs > MAX_READ_GAP_MS) {
+        watched.belowOneSecondSince = readAt;
+      }
       // It read below one second at `belowOneSecondSince`: it expires within one second of that.
       const expiredBy = watched.belowOneSecondSince + 1_000;
-      if (now < expiredBy) {
-        this.schedule(Math.min(this.options.pollMs, expiredBy - now));
+      if (readAt < expiredBy) {
+        this.schedule(Math.min(this.options.pollMs, expiredBy - readAt));
         return;
       }
       // The read just made is the last look: no keepalive came within the second.
