@@ -16,7 +16,7 @@ import {
 import { startSimulator } from "@wxtoken/wechat-sim";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
 import { grpcFrame } from "./grpc-frames.js";
-import { h2load, requestBodyFile } from "./h2load.js";
+import { h2load, requestBodyFile, toolLoad } from "./h2load.js";
 import { adminHeaders } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { BENCH_LOG } from "./single-replica.js";
@@ -26,13 +26,7 @@ if (otherMain === undefined) {
   process.stderr.write("usage: get-token-builds OTHER_MAIN [CLIENTS] [STREAMS] [PAIRS]\n");
   process.exit(2);
 }
-const SHAPE = {
-  durationS: 5,
-  warmupS: 1,
-  threads: 1,
-  clients: Number(clients),
-  streamsPerClient: Number(streams),
-};
+const SHAPE = toolLoad({ clients: Number(clients), streamsPerClient: Number(streams) });
 const PATH = "/wxtoken.v1.TokenService/GetToken";
 
 const teardown = new Teardown();

@@ -22,6 +22,16 @@ export interface LoadSettings {
   http1?: boolean;
 }
 
+/**
+ * The load of the command-line A/B tools (get-token-builds, shared-code-shapes): `shape`'s
+ * clients and streams on one thread, measured 5 s after 1 s of warm-up.
+ */
+export function toolLoad(
+  shape: Pick<LoadSettings, "clients" | "streamsPerClient" | "http1">,
+): LoadSettings {
+  return { durationS: 5, warmupS: 1, threads: 1, ...shape };
+}
+
 export interface LoadResult {
   requestsPerSecond: number;
   p50Ms: number;

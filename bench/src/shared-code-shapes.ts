@@ -16,7 +16,7 @@ import {
 import { e2e, spawnNode, Teardown } from "@wxtoken/testkit";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
 import { grpcFrame } from "./grpc-frames.js";
-import { h2load, requestBodyFile } from "./h2load.js";
+import { h2load, requestBodyFile, toolLoad } from "./h2load.js";
 import { adminHeaders, grpcClient } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { startSingleReplica } from "./single-replica.js";
@@ -32,14 +32,11 @@ if (!TRANSPORTS.includes(transportArg as Transport)) {
   process.exit(2);
 }
 const transport = transportArg as Transport;
-const SHAPE = {
-  durationS: 5,
-  warmupS: 1,
-  threads: 1,
+const SHAPE = toolLoad({
   clients: Number(clients),
   streamsPerClient: Number(streams),
   http1: transport === "http1",
-};
+});
 const MANY_SHAPES_ENV = {
   NODE_OPTIONS: `${GC_METER_ENV.NODE_OPTIONS} --import=${pathToFileURL(join(here, "many-shapes-preload.js")).href}`,
 };
