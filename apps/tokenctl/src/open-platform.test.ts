@@ -50,6 +50,10 @@ async function startPlatform(teardown: Teardown) {
   const platform = stack.sim.openPlatform;
   await platform.setCallbackUrl(COMPONENT, e2eOpenPlatformCallbackUrl(stack.httpUrl));
   expect((await platform.pushTicket(COMPONENT)).push.delivered).toBe(true);
+  // The component token the ticket buys comes first: an `authorized` callback handled
+  // before it exists is not applied (WeChat pushes it again; the simulator does not).
+  // GetToken waits for a first credential.
+  expect(await client.getAccessToken(COMPONENT_NAME)).toBeTruthy();
   const authorized = await platform.authorize({
     componentAppId: COMPONENT,
     authorizerAppId: AUTHORIZER,
