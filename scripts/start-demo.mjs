@@ -16,6 +16,8 @@ const APP_ID = "wxdemo0000000001";
 const KEY = "wxtoken-demo-key";
 /** How long a dead replica stays down before the demo starts it again. */
 const RESTART_PAUSE_MS = 3_000;
+/** How often the demo checks that whoever started it (npm, the shell) is still there. */
+const PARENT_CHECK_MS = 500;
 /** How long a child may take to exit after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 6_000;
 const clustered = process.argv.includes("--cluster");
@@ -200,6 +202,14 @@ function stop(code) {
 }
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
+// A SIGTERM to `npm start` ends npm and its shell, not this process: once its parent is
+// gone (it is given another), it stops too, so nothing keeps the demo's ports.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) {
+    stop(0);
+  }
+}, PARENT_CHECK_MS).unref();
 
 async function main() {
   ensureSealKey(sealKeyFile);

@@ -1,13 +1,21 @@
 // End to end, the README's failover walk-through: `pnpm start:cluster` (scripts/start-demo.mjs
 // --cluster) as a child process, ListApps to find the leader, kill -9 (or kill) of its pid,
 // another replica leads while reads on the survivors keep answering, the stopped replica
-// comes back, and SIGINT stops the demo with every process it started.
+// comes back, and SIGINT stops the demo with every process it started; so does a SIGTERM
+// to the shell that started it (`kill` of `npm start`), which does not reach the demo.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "@wxtoken/api";
-import { processExists, repoRoot, spawnNode, Teardown, waitFor } from "@wxtoken/testkit";
+import {
+  processExists,
+  repoRoot,
+  spawnNode,
+  spawnProcess,
+  Teardown,
+  waitFor,
+} from "@wxtoken/testkit";
 import { afterEach, expect, it } from "vitest";
 import { readContinuously } from "./testing/read-loop.js";
 import { bearer } from "./testing/stack.js";
@@ -48,6 +56,16 @@ function childPids(pid: number): number[] {
       }
     })
     .map(Number);
+}
+
+/** Whether `pid` runs (a zombie no one has reaped yet does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(join("/proc", String(pid), "stat"), "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 async function leaderSeenBy(replica: DemoReplica): Promise<string> {
@@ -115,3 +133,37 @@ it.each([
     expect(started.filter(processExists)).toEqual([]);
   },
 );
+
+it("stops every process it started once the shell that started it is gone", async () => {
+  // As `npm start` runs it: a shell that waits for the demo (no exec). A SIGTERM to npm ends
+  // npm and that shell; the signal never reaches the demo.
+  const shell = spawnProcess(
+    "bash",
+    ["-c", `node ${join(repoRoot, "scripts", "start-demo.mjs")} --cluster; echo "demo ended"`],
+    {
+      cwd: repoRoot,
+      env: { WXTOKEN_DEMO_GRPC_PORT: "0", WXTOKEN_DEMO_HTTP_PORT: "0" },
+      teardown,
+      name: "sh -c start-demo --cluster",
+    },
+  );
+  await shell.waitForOutput(/is running \(Ctrl-C stops it\)[\s\S]*demo caller key/, 30_000);
+  const [demo] = childPids(shell.pid);
+  if (demo === undefined) {
+    throw new Error("the shell has no demo process");
+  }
+  const started = [demo, ...childPids(demo)];
+  // The simulator, etcd and three replicas; killed here should the demo outlive the test.
+  expect(started).toHaveLength(6);
+  teardown.add(() => {
+    for (const pid of started.filter(running)) {
+      process.kill(pid, "SIGKILL");
+    }
+  });
+  shell.signal("SIGTERM");
+  await shell.exited;
+  await waitFor(() => started.every((pid) => !running(pid)), {
+    timeoutMs: 20_000,
+    description: "the demo and every process it started gone",
+  });
+});
