@@ -148,10 +148,11 @@ describe("the packed SDK", () => {
     const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
     await expect(node([tsc, "-p", "tsconfig.json"])).resolves.toBeDefined();
 
-    const help = await node([
-      join(consumer, "node_modules", "@wxtoken", "tokenctl", "dist", "main.js"),
-      "--help",
-    ]);
+    // The executable npm linked, as a user runs it.
+    const help = await runCommand(join(consumer, "node_modules", ".bin", "tokenctl"), ["--help"], {
+      cwd: consumer,
+      env: cleanEnv(),
+    });
     expect(help.stdout).toContain("Usage: tokenctl");
   });
 
