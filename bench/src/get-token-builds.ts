@@ -17,7 +17,7 @@ import { startSimulator } from "@wxtoken/wechat-sim";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
 import { grpcFrame } from "./grpc-frames.js";
 import { h2load, requestBodyFile, toolLoad } from "./h2load.js";
-import { adminHeaders } from "./rpc.js";
+import { grpcRequestHeaders } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { BENCH_LOG } from "./single-replica.js";
 
@@ -53,7 +53,7 @@ try {
     kind: CredentialKind.ACCESS_TOKEN,
   });
   const body = await requestBodyFile(grpcFrame(toBinary(GetTokenRequestSchema, request)), teardown);
-  const headers = { "content-type": "application/grpc", te: "trailers", ...adminHeaders };
+  const headers = grpcRequestHeaders;
   // Each serves (its first token fetched) and is warm before the measured pairs.
   for (const { url } of [ours, other]) {
     await h2load(url, body, headers, { ...SHAPE, durationS: 2 });

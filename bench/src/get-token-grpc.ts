@@ -16,7 +16,7 @@ import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
 import { grpcFrame } from "./grpc-frames.js";
 import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
 import { type BenchResult, type Check, check, type Measurement } from "./result.js";
-import { adminHeaders, grpcClient } from "./rpc.js";
+import { adminHeaders, grpcClient, grpcRequestHeaders } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { startSingleReplica } from "./single-replica.js";
 
@@ -72,7 +72,7 @@ export async function getTokenGrpc(): Promise<BenchResult> {
       grpcFrame(toBinary(GetTokenRequestSchema, request)),
       teardown,
     );
-    const headers = { "content-type": "application/grpc", te: "trailers", ...adminHeaders };
+    const headers = grpcRequestHeaders;
     type Target = LoadTarget & { meter: ServerMeter };
     const runs: Measurement[] = [];
     const checks: Check[] = [];

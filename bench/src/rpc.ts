@@ -8,6 +8,13 @@ import { e2e, type Teardown } from "@wxtoken/testkit";
 /** Every permission on every app. */
 export const adminHeaders = { authorization: `Bearer ${e2e.adminKey}` } as const;
 
+/** What h2load sends with a gRPC request of the admin caller. */
+export const grpcRequestHeaders = {
+  "content-type": "application/grpc",
+  te: "trailers",
+  ...adminHeaders,
+} as const;
+
 /** A client over native gRPC to `baseUrl` (http://127.0.0.1:PORT) on its own session. */
 export function grpcClient<S extends DescService>(
   service: S,

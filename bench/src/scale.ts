@@ -38,7 +38,7 @@ import { grpcFrame } from "./grpc-frames.js";
 import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
 import { cpuMs } from "./process-stats.js";
 import { type BenchResult, check } from "./result.js";
-import { adminHeaders, grpcClient } from "./rpc.js";
+import { adminHeaders, grpcClient, grpcRequestHeaders } from "./rpc.js";
 import { behind, callFloor, roundRate, splitPerCredential } from "./scale-figures.js";
 import type { ScalePopulation } from "./scale-population.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
@@ -315,7 +315,7 @@ async function run(
       ),
     ],
   ]);
-  const headers = { "content-type": "application/grpc", te: "trailers", ...adminHeaders };
+  const headers = grpcRequestHeaders;
   const getToken = await alternatedLoads(
     {
       label: `GetToken, follower holding ${count}`,

@@ -17,7 +17,7 @@ import { e2e, spawnNode, Teardown } from "@wxtoken/testkit";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
 import { grpcFrame } from "./grpc-frames.js";
 import { h2load, requestBodyFile, toolLoad } from "./h2load.js";
-import { adminHeaders, grpcClient } from "./rpc.js";
+import { adminHeaders, grpcClient, grpcRequestHeaders } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { startSingleReplica } from "./single-replica.js";
 
@@ -76,7 +76,7 @@ try {
     transport === "grpc"
       ? {
           body: grpcFrame(toBinary(GetTokenRequestSchema, request)),
-          headers: { "content-type": "application/grpc", te: "trailers", ...adminHeaders },
+          headers: grpcRequestHeaders,
         }
       : {
           body: JSON.stringify({ appId: e2e.appId, kind: "CREDENTIAL_KIND_ACCESS_TOKEN" }),
