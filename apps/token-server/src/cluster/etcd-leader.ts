@@ -153,9 +153,9 @@ export class EtcdLeader implements Coordinator {
         const leader = key?.value.toString();
         this.observedLeader = leader;
         this.reaper.watch(
-          key !== undefined && leader !== this.replicaId && !this.stopped
-            ? { lease: key.lease, owner: key.value.toString() }
-            : undefined,
+          key === undefined || leader === undefined || leader === this.replicaId || this.stopped
+            ? undefined
+            : { lease: key.lease, owner: leader },
         );
         if (
           campaign !== undefined &&
@@ -174,7 +174,7 @@ export class EtcdLeader implements Coordinator {
     );
   }
 
-  /** The election's first key (as etcd3's Election.leader() reads it), with its lease. */
+  /** The election's first key: who leads (as etcd3's Election.leader() reads it), and its lease. */
   private async leaderKey() {
     const { kvs } = await this.options.client
       .getAll()
@@ -204,10 +204,11 @@ export class EtcdLeader implements Coordinator {
   private async win(campaign: Campaign): Promise<void> {
     try {
       const key = await campaign.getCampaignKey();
-      const [{ kvs }, first] = await Promise.all([
+      const [{ kvs }, firstKey] = await Promise.all([
         this.options.client.get(key).exec(),
-        this.election.leader(),
+        this.leaderKey(),
       ]);
+      const first = firstKey?.value.toString();
       const createRevision = kvs[0]?.create_revision;
       if (campaign !== this.campaign || createRevision === undefined || first !== this.replicaId) {
         this.lose(campaign, `elected, but the election names ${first ?? "no one"} as leader`);
