@@ -2,7 +2,8 @@
 // to the HTTP/1.1 or the HTTP/2 server by its first bytes (the HTTP/2 preface, h2c with
 // prior knowledge, or not); under TLS by the protocol ALPN agreed (h2 or http/1.1). Bounds:
 // an HTTP/1.1 request's headers must arrive within the handshake timeout (slowloris:
-// answered 408, closed, counted as handshake_timeout), an
+// answered 408, closed, counted as handshake_timeout), the rest of an HTTP/1.1
+// request body left unread is drained after the answer (the connection stays usable), an
 // HTTP/2 session without a stream open is closed after the idle timeout, and a session has
 // at most so many concurrent streams (one past it is refused with REFUSED_STREAM, counted).
 import {
@@ -23,6 +24,7 @@ import { ConnectionStreams } from "./connection-streams.js";
 import type { PortOptions } from "./port-options.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
 import { listenSockets } from "./socket-listener.js";
+import { drainingUnreadBodies } from "./unread-body.js";
 
 export type RequestHandler = (
   request: IncomingMessage | Http2ServerRequest,
@@ -53,7 +55,7 @@ export async function startHttpServer(
         connectionsCheckingInterval: Math.min(MAX_HEADER_CHECK_MS, headersTimeout),
       }),
     },
-    handler,
+    drainingUnreadBodies(handler),
   );
   http1.on("clientError", answerClientError(options.refusals, headersTimeout));
   // node checks header deadlines only on a server that says it listens; this one is fed
