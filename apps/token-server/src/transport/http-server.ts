@@ -24,7 +24,7 @@ import { ConnectionStreams } from "./connection-streams.js";
 import type { PortOptions } from "./port-options.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
 import { listenSockets } from "./socket-listener.js";
-import { drainingUnreadBodies } from "./unread-body.js";
+import { drainingUnreadBodies, KeptIncomingMessage } from "./unread-body.js";
 
 export type RequestHandler = (
   request: IncomingMessage | Http2ServerRequest,
@@ -50,6 +50,7 @@ export async function startHttpServer(
   const headersTimeout = options.handshakeTimeoutMs;
   const http1 = createHttp1Server(
     {
+      IncomingMessage: KeptIncomingMessage,
       ...(headersTimeout > 0 && {
         headersTimeout,
         connectionsCheckingInterval: Math.min(MAX_HEADER_CHECK_MS, headersTimeout),

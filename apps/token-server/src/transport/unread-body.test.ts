@@ -1,11 +1,11 @@
-// drainingUnreadBodies on a node HTTP/1.1 server, with a raw client: after an answer given
+// drainingUnreadBodies on a node HTTP/1.1 server of KeptIncomingMessage requests, with a raw client: after an answer given
 // part way through the request body, the rest of the body is read and dropped and the
 // connection takes the next request; requests whose bodies were read keep the connection too.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { drainingUnreadBodies } from "./unread-body.js";
+import { drainingUnreadBodies, KeptIncomingMessage } from "./unread-body.js";
 
 const BODY_LIMIT = 1_024;
 
@@ -32,6 +32,7 @@ afterEach(() => {
 
 async function start(): Promise<number> {
   const server = createServer(
+    { IncomingMessage: KeptIncomingMessage },
     drainingUnreadBodies((request, response) => void boundedReader(request, response)),
   );
   servers.push(server);
