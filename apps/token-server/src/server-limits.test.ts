@@ -6,7 +6,7 @@
 // RESOURCE_EXHAUSTED; a stream that never reads is ended once its buffer is full while a
 // reading stream goes on (on HTTP/2 on both ports, and a Connect stream over HTTP/1.1 from a
 // Python client that never reads); a request above max_message_bytes is refused on both
-// ports. Each refusal is counted in wxtoken_limit_refusals_total and logged.
+// ports, and over HTTP/1.1 its connection takes the next request. Each refusal is counted in wxtoken_limit_refusals_total and logged.
 import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
 import * as http2 from "node:http2";
@@ -570,6 +570,40 @@ describe("message size", () => {
       expect((await getToken(transport)).credential?.value).not.toBe("");
     },
   );
+  it("keeps an HTTP/1.1 connection whose request was refused part way through its body: the next request on it is answered", async () => {
+    const socket = await open(new URL(stack.httpUrl).port);
+    let received = "";
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString("latin1");
+    });
+    const answers = (count: number) =>
+      expect.poll(() => received.split("HTTP/1.1 ").length - 1, { timeout: 10_000 }).toBe(count);
+    // One chunk of 2 MB announced, 1.1 MB of it sent: more than the limit, and a body that
+    // is still coming when the refusal goes out.
+    const json = `{"appId":"${"x".repeat(2_000_000 - 12)}"}`;
+    const sentFirst = 1_100_000;
+    socket.write(
+      [
+        "POST /wxtoken.v1.TokenService/GetToken HTTP/1.1",
+        "Host: wxtoken",
+        "Content-Type: application/json",
+        `Authorization: Bearer ${OTHER_APP_KEY}`,
+        "Transfer-Encoding: chunked",
+        "",
+        `${json.length.toString(16)}`,
+        json.slice(0, sentFirst),
+      ].join("\r\n"),
+    );
+    await answers(1);
+    expect(received).toMatch(/^HTTP\/1\.1 429 /);
+    expect(received).toContain("limits.max_message_bytes = 1048576");
+    // The rest of the body, then the next request on the same connection.
+    socket.write(`${json.slice(sentFirst)}\r\n0\r\n\r\n`);
+    socket.write("GET /metrics HTTP/1.1\r\nHost: wxtoken\r\n\r\n");
+    await answers(2);
+    expect(received.split("HTTP/1.1 ")[2]).toMatch(/^200 /);
+    expect(socket.closed).toBe(false);
+  });
 });
 
 describe("streams per connection", () => {
