@@ -45,6 +45,12 @@ describe("spawnNode", () => {
     await expect(child.waitForOutput(/never/, 10_000)).rejects.toThrow(/exited \(3\)/);
   });
 
+  it("finds in waitForOutput a line printed just before the process exited", async () => {
+    const child = spawnNode("-e", [`console.log("old 42"); process.exit(0)`]);
+    await child.exited;
+    expect((await child.waitForOutput(/old (\d+)/))[1]).toBe("42");
+  });
+
   it("runs teardown steps last-first and reports every failure", async () => {
     const teardown = new Teardown();
     const order: number[] = [];

@@ -33,7 +33,7 @@ export interface SpawnedProcess {
   output(): string;
   /** What was written to stderr so far. */
   errorOutput(): string;
-  /** Waits until the output matches `pattern`, returning the match. */
+  /** Waits until the output matches `pattern`, returning the match; fails once the process has exited without it. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Sends a signal without waiting (SIGSTOP, SIGCONT, ...). */
   signal(signal: NodeJS.Signals): void;
@@ -83,6 +83,11 @@ export function spawnProcess(
   child.stderr?.on("data", (chunk: Buffer) => {
     errorOutput += chunk.toString("utf8");
   });
+  /** Set once the process has exited and all its output has been read ('exit' may come first). */
+  let closed = false;
+  child.once("close", () => {
+    closed = true;
+  });
   let exit: ProcessExit | undefined;
   const exited = once(child, "exit").then(([code, signal]) => {
     running.delete(child);
@@ -106,12 +111,13 @@ export function spawnProcess(
     waitForOutput(pattern, timeoutMs = 10_000) {
       return waitFor(
         () => {
-          if (exit !== undefined) {
+          const match = output.match(pattern);
+          if (match === null && closed) {
             throw new WaitAborted(
-              `${name} exited (${exit.code ?? exit.signal}): ${output.slice(-2000)}`,
+              `${name} exited (${exit?.code ?? exit?.signal}): ${output.slice(-2000)}`,
             );
           }
-          return output.match(pattern);
+          return match;
         },
         { timeoutMs, description: `${name} printing ${pattern}` },
       );
