@@ -58,7 +58,17 @@ describe("a three-replica cluster on etcd", () => {
     const cluster = await startCluster({ teardown, leaseTtlS: LEASE_TTL_S });
     const leader = await agreedLeader(cluster, cluster.replicas);
     const survivors = cluster.replicas.filter((r) => r !== leader);
-    await Promise.all(survivors.map((r) => getToken(r, APP_ID)));
+    // Every credential fetched before the kill, and held by the survivors: APP_ID's jsapi
+    // ticket is fetched after its token.
+    await waitFor(() =>
+      Promise.all(
+        survivors.flatMap((r) => [
+          getToken(r, APP_ID),
+          getToken(r, APP_ID, CredentialKind.JSAPI_TICKET),
+          getToken(r, OTHER_APP_ID),
+        ]),
+      ),
+    );
     const callsBefore = cluster.sim.stats().calls;
     const reader = readContinuously(survivors, APP_ID, adminHeaders);
 

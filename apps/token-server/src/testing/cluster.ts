@@ -87,9 +87,13 @@ export function tokenClient(replica: Replica) {
   return clientFor(TokenService, transportFor(replica, "grpc"));
 }
 
-export async function getToken(replica: Replica, appId: string) {
+export async function getToken(
+  replica: Replica,
+  appId: string,
+  kind: CredentialKind = CredentialKind.ACCESS_TOKEN,
+) {
   const { credential } = await tokenClient(replica).getToken(
-    { appId, kind: CredentialKind.ACCESS_TOKEN },
+    { appId, kind },
     { headers, timeoutMs: 5_000 },
   );
   if (credential === undefined) {
