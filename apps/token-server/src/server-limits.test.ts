@@ -6,7 +6,8 @@
 // RESOURCE_EXHAUSTED; a stream that never reads is ended once its buffer is full while a
 // reading stream goes on (on HTTP/2 on both ports, and a Connect stream over HTTP/1.1 from a
 // Python client that never reads); a request above max_message_bytes is refused on both
-// ports, and over HTTP/1.1 its connection takes the next request. Each refusal is counted in wxtoken_limit_refusals_total and logged.
+// ports, and over HTTP/1.1 its connection takes the next request. Each refusal is counted
+// in wxtoken_limit_refusals_total and logged.
 import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
 import * as http2 from "node:http2";

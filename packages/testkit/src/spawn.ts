@@ -33,7 +33,10 @@ export interface SpawnedProcess {
   output(): string;
   /** What was written to stderr so far. */
   errorOutput(): string;
-  /** Waits until the output matches `pattern`, returning the match; fails once the process has exited without it. */
+  /**
+   * Waits until the output matches `pattern`, returning the match; fails once the process has
+   * exited without it.
+   */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Sends a signal without waiting (SIGSTOP, SIGCONT, ...). */
   signal(signal: NodeJS.Signals): void;

@@ -1,6 +1,7 @@
-// drainingUnreadBodies on a node HTTP/1.1 server of KeptIncomingMessage requests, with a raw client: after an answer given
-// part way through the request body, the rest of the body is read and dropped and the
-// connection takes the next request; requests whose bodies were read keep the connection too.
+// drainingUnreadBodies on a node HTTP/1.1 server of KeptIncomingMessage requests, with a
+// raw client: after an answer given part way through the request body, the rest of the body
+// is read and dropped and the connection takes the next request; requests whose bodies were
+// read keep the connection too.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect, type Socket } from "node:net";

@@ -7,7 +7,10 @@
 // with a body no one read): the connection takes the caller's next request.
 import { IncomingMessage, type ServerResponse } from "node:http";
 
-/** The HTTP/1.1 server's requests (its `IncomingMessage` option): not destroyed by a reader that stops. */
+/**
+ * The HTTP/1.1 server's requests (its `IncomingMessage` option): not destroyed by a reader
+ * that stops.
+ */
 export class KeptIncomingMessage extends IncomingMessage {
   override [Symbol.asyncIterator]() {
     return this.iterator({ destroyOnReturn: false });
@@ -16,7 +19,7 @@ export class KeptIncomingMessage extends IncomingMessage {
 
 export type Http1Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
-/** `handler`, with the rest of a request body its reader stopped reading drained after the answer. */
+/** `handler`, with the rest of a body its reader stopped reading drained after the answer. */
 export function drainingUnreadBodies(handler: Http1Handler): Http1Handler {
   return (request, response) => {
     response.once("finish", () => {
