@@ -17,7 +17,7 @@ import type {
   ReplicaFetch,
   TokenFetch,
 } from "./credential-source.js";
-import { ForceRefusedError } from "./errors.js";
+import { ForceRefusedError, ForceTooSoonError } from "./errors.js";
 import type { ForceGuard } from "./force-guard.js";
 import type { UpstreamGate } from "./upstream-gate.js";
 
@@ -131,7 +131,8 @@ export class CredentialFetcher implements CredentialSource {
     const app = this.app();
     const decision = await this.deps.forceGuard.acquireForce(app.app_id);
     if (!decision.allowed) {
-      throw new ForceRefusedError(`forced refresh of ${app.app_id} refused: ${decision.reason}`, {
+      const Refusal = decision.limit === "spacing" ? ForceTooSoonError : ForceRefusedError;
+      throw new Refusal(`forced refresh of ${app.app_id} refused: ${decision.reason}`, {
         retryAfterMs: decision.retryAfterMs,
       });
     }

@@ -14,7 +14,7 @@ import { EmbeddedStore } from "../store/embedded.js";
 import { FakeUpstream } from "../testing/fake-upstream.js";
 import { NO_OBSERVER } from "./core-observer.js";
 import { CredentialManager } from "./credential-manager.js";
-import { CredentialUnavailableError, ForceRefusedError } from "./errors.js";
+import { CredentialUnavailableError, ForceTooSoonError } from "./errors.js";
 import { ForceGuard } from "./force-guard.js";
 import { OpenPlatformRecords } from "./open-platform-records.js";
 import { StoreHealth } from "./store-health.js";
@@ -198,7 +198,7 @@ describe("CredentialManager", () => {
     h.upstream.script("stable_token", { value: outcome.credential.value });
     await expect(
       h.manager.refreshStale(slot(h), outcome.credential.value, never),
-    ).rejects.toBeInstanceOf(ForceRefusedError);
+    ).rejects.toBeInstanceOf(ForceTooSoonError);
     expect(h.upstream.calls.filter((c) => c.forceRefresh)).toHaveLength(1);
   });
 

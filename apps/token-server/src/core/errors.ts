@@ -28,6 +28,14 @@ export class ForceRefusedError extends CoreError {
   override name = "ForceRefusedError";
 }
 
+/**
+ * A forced refresh refused for coming less than refresh.force_min_interval_s after the last
+ * one, whose token is still the current one.
+ */
+export class ForceTooSoonError extends ForceRefusedError {
+  override name = "ForceTooSoonError";
+}
+
 /** A passive refresh of a credential fetched less than refresh.passive_min_interval_s ago. */
 export class PassiveRefreshTooSoonError extends CoreError {
   override name = "PassiveRefreshTooSoonError";
@@ -126,6 +134,7 @@ export class CredentialUnavailableError extends CoreError {
 export const REFUSALS = {
   BudgetExhaustedError,
   ForceRefusedError,
+  ForceTooSoonError,
   PassiveRefreshTooSoonError,
   ClearQuotaRefusedError,
   StoreUnavailableError,

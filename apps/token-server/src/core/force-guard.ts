@@ -14,7 +14,13 @@ interface ForceRecord {
 
 export type ForceDecision =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly reason: string; readonly retryAfterMs: number };
+  | {
+      readonly allowed: false;
+      /** Which limit refused: today's count, or the spacing after the last forced refresh. */
+      readonly limit: "daily" | "spacing";
+      readonly reason: string;
+      readonly retryAfterMs: number;
+    };
 
 export interface ForceGuardOptions {
   forceDailyLimit: number;
@@ -76,6 +82,7 @@ export class ForceGuard {
         if (count >= forceDailyLimit) {
           decision = {
             allowed: false,
+            limit: "daily",
             reason: `the daily limit of ${forceDailyLimit} forced refreshes is used up`,
             retryAfterMs: Number.POSITIVE_INFINITY,
           };
@@ -84,6 +91,7 @@ export class ForceGuard {
         if (sinceLast < forceMinIntervalMs) {
           decision = {
             allowed: false,
+            limit: "spacing",
             reason: `the last forced refresh was ${Math.round(sinceLast / 1000)} s ago (minimum ${forceMinIntervalMs / 1000} s)`,
             retryAfterMs: forceMinIntervalMs - sinceLast,
           };

@@ -1,5 +1,6 @@
 // End to end: WeChat's token and ticket endpoints on the gateway, from memory with the true
-// remaining lifetime; force_refresh as one compare-and-refresh; WeChat-shaped refusals.
+// remaining lifetime; force_refresh as one compare-and-refresh (unchanged too soon after the
+// last); WeChat-shaped refusals.
 import { CredentialKind } from "@wxtoken/api";
 import { Teardown, waitFor } from "@wxtoken/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import {
   startGatewayStack,
   wx,
 } from "../testing/gateway-stack.js";
-import { bearer, SECRET, type Stack, tokensOf } from "../testing/stack.js";
+import { bearer, SECRET, type Stack, TEST_REFRESH, tokensOf } from "../testing/stack.js";
 
 const teardown = new Teardown();
 let stack: Stack;
@@ -23,6 +24,16 @@ beforeAll(async () => {
 });
 afterAll(() => teardown.run());
 
+const tokensIssued = (on = stack) => on.sim.stats().tokensIssuedByApp[APP_ID] ?? 0;
+const forceRefresh = (on = stack) =>
+  wx(on, STABLE, {
+    json: {
+      grant_type: "client_credential",
+      appid: APP_ID,
+      secret: KEYS.admin,
+      force_refresh: true,
+    },
+  });
 const tokenCalls = () => {
   const calls = stack.sim.stats().callsByApp[APP_ID] ?? {};
   return (calls["/cgi-bin/stable_token"] ?? 0) + (calls["/cgi-bin/token"] ?? 0);
@@ -63,25 +74,42 @@ describe("the gateway's token endpoints", () => {
     expect(audited.join("\n")).not.toContain(credential?.value ?? "missing");
   });
 
-  it("force_refresh replaces the current token with one upstream call for all askers", async () => {
+  it("force_refresh replaces the current token with one new token for all askers", async () => {
     const old = await gatewayToken(stack);
-    const before = tokenCalls();
-    const ask = () =>
-      wx(stack, STABLE, {
-        json: {
-          grant_type: "client_credential",
-          appid: APP_ID,
-          secret: KEYS.admin,
-          force_refresh: true,
-        },
-      });
-    const answers = await Promise.all([ask(), ask(), ask()]);
+    const before = tokensIssued();
+    const answers = await Promise.all([forceRefresh(), forceRefresh(), forceRefresh()]);
     const fresh = new Set(answers.map((answer) => field(answer, "access_token")));
     expect(fresh.size).toBe(1);
     expect(fresh.has(old)).toBe(false);
-    // A normal-mode call that answered the old value, then the forced one.
-    expect(tokenCalls() - before).toBeLessThanOrEqual(2);
+    // However the asks overlapped, WeChat issued one token: the askers after the first
+    // refresh got its token, not a second forced refresh and not a refusal.
+    expect(tokensIssued() - before).toBe(1);
     expect(await gatewayToken(stack)).toBe([...fresh][0]);
+  });
+
+  it("force_refresh too soon after the last answers the current token unchanged, as WeChat does", async () => {
+    const current = await gatewayToken(stack);
+    const before = tokensIssued();
+    const again = await forceRefresh();
+    expect(again.status).toBe(200);
+    expect(field(again, "access_token")).toBe(current);
+    expect(again.body.expires_in).toBeGreaterThan(0);
+    expect(tokensIssued()).toBe(before);
+    // The audit trail says why nothing was refreshed.
+    const unchanged = await waitFor(
+      () =>
+        stack.process
+          .output()
+          .split("\n")
+          .find(
+            (line) =>
+              line.includes('"audit":"gateway.token_refresh"') && line.includes('"unchanged"'),
+          ),
+      { description: "an audit line of the unchanged forced refresh" },
+    );
+    expect(unchanged).toMatch(
+      /"unchanged":"forced refresh of \w+ refused: the last forced refresh was \d+ s ago \(minimum 30 s\)"/,
+    );
   });
 
   it("refuses with the errcodes an SDK treats as configuration errors", async () => {
@@ -155,5 +183,25 @@ describe("the gateway's token endpoints", () => {
     });
     expect(card.body.errcode).toBe(40097);
     expect(String(card.body.errmsg)).toMatch(/apps\[\]\.tickets/);
+  });
+});
+
+describe("the gateway's force_refresh with the default refresh.passive_min_interval_s", () => {
+  const own = new Teardown();
+  let defaults: Stack;
+  beforeAll(async () => {
+    defaults = await startGatewayStack(own, {
+      config: { refresh: { ...TEST_REFRESH, passive_min_interval_s: 30 } },
+    });
+  });
+  afterAll(() => own.run());
+
+  it("answers a token fetched seconds ago unchanged, without an upstream call", async () => {
+    const current = await gatewayToken(defaults);
+    const calls = defaults.sim.stats().calls[STABLE] ?? 0;
+    const answer = await forceRefresh(defaults);
+    expect(field(answer, "access_token")).toBe(current);
+    expect(defaults.sim.stats().calls[STABLE] ?? 0).toBe(calls);
+    expect(tokensIssued(defaults)).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 // WeChat's token endpoints answered from memory: GET /cgi-bin/token and POST
 // /cgi-bin/stable_token with a wxtoken caller key as `secret` (force_refresh: a
-// compare-and-refresh of the current token), and GET /cgi-bin/ticket/getticket for the app
-// of an issued token. WeCom's too: GET /cgi-bin/gettoken with a caller key as `corpsecret`
+// compare-and-refresh of the current token, which answers it unchanged too soon after the
+// last refresh), and GET /cgi-bin/ticket/getticket for the app of an issued token. WeCom's too: GET /cgi-bin/gettoken with a caller key as `corpsecret`
 // (the key stands for the one app of the corp it is granted, or `agentid` names it), and
 // the corp and agent tickets for the app of an issued token. No upstream call unless a
 // refresh is asked for.
@@ -10,7 +10,7 @@ import { type Credential, CredentialKind } from "@wxtoken/api";
 import { TICKET_KINDS } from "../core/app-credentials.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { CredentialSlot } from "../core/credential-slot.js";
-import { UnknownAppError } from "../core/errors.js";
+import { ForceTooSoonError, PassiveRefreshTooSoonError, UnknownAppError } from "../core/errors.js";
 import type { AuditLog } from "../security/audit-log.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import type { PeerIdentities } from "../security/peer-identity.js";
@@ -202,7 +202,9 @@ export class TokenEndpoints {
     if (slot === undefined) {
       throw new UnknownAppError(appId);
     }
-    const token = forceRefresh ? await this.refreshed(slot) : await this.current(slot);
+    const { credential: token, unchangedBecause } = forceRefresh
+      ? await this.refreshed(slot)
+      : { credential: await this.current(slot), unchangedBecause: undefined };
     this.deps.tokens.remember(token);
     this.deps.audit.record({
       caller: callerName,
@@ -210,6 +212,7 @@ export class TokenEndpoints {
       app: appId,
       outcome: "ok",
       values: { value: token.value },
+      detail: unchangedBecause === undefined ? undefined : { unchanged: unchangedBecause },
     });
     return { access_token: token.value, expires_in: this.secondsLeft(token) };
   }
@@ -222,11 +225,25 @@ export class TokenEndpoints {
       : Promise.resolve(current);
   }
 
-  /** The current token replaced: one upstream call for every concurrent asker. */
-  private async refreshed(slot: CredentialSlot): Promise<Credential> {
+  /**
+   * The current token replaced: one upstream call for every concurrent asker. An asker
+   * too soon after the last refresh gets the current token, unchanged, as WeChat's forced
+   * mode answers a call closer than 30 s to the last: askers who saw the same rejected token
+   * one after another all get its replacement, not a refusal.
+   */
+  private async refreshed(
+    slot: CredentialSlot,
+  ): Promise<{ credential: Credential; unchangedBecause?: string }> {
     const current = await this.current(slot);
     const signal = AbortSignal.timeout(this.deps.waitMs);
-    return (await this.deps.manager.refreshStale(slot, current.value, signal)).credential;
+    try {
+      return await this.deps.manager.refreshStale(slot, current.value, signal);
+    } catch (error) {
+      if (error instanceof ForceTooSoonError || error instanceof PassiveRefreshTooSoonError) {
+        return { credential: await this.current(slot), unchangedBecause: error.message };
+      }
+      throw error;
+    }
   }
 
   /** The credential's true remaining lifetime in whole seconds, at least 1. */
