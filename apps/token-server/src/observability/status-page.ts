@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { PACKAGE_ROOT } from "../package-root.js";
 
 type Route = (
   request: IncomingMessage | Http2ServerRequest,
@@ -30,8 +31,7 @@ const FILES = [
   { path: "/status/status.css", file: "status.css", type: "text/css; charset=utf-8" },
 ] as const;
 
-/** static/ of this package, from src/observability (tests) and dist/observability alike. */
-const STATIC_DIR = new URL("../../static/", import.meta.url);
+const STATIC_DIR = new URL("static/", PACKAGE_ROOT);
 
 function staticRoute(body: Buffer, type: string): Route {
   return (request, response) => {
