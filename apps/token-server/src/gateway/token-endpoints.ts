@@ -1,10 +1,10 @@
 // WeChat's token endpoints answered from memory: GET /cgi-bin/token and POST
 // /cgi-bin/stable_token with a wxtoken caller key as `secret` (force_refresh: a
 // compare-and-refresh of the current token, which answers it unchanged too soon after the
-// last refresh), and GET /cgi-bin/ticket/getticket for the app of an issued token. WeCom's too: GET /cgi-bin/gettoken with a caller key as `corpsecret`
-// (the key stands for the one app of the corp it is granted, or `agentid` names it), and
-// the corp and agent tickets for the app of an issued token. No upstream call unless a
-// refresh is asked for.
+// last refresh), and GET /cgi-bin/ticket/getticket for the app of an issued token. WeCom's
+// too: GET /cgi-bin/gettoken with a caller key as `corpsecret` (the key stands for the one
+// app of the corp it is granted, or `agentid` names it), and the corp and agent tickets for
+// the app of an issued token. No upstream call unless a refresh is asked for.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import { TICKET_KINDS } from "../core/app-credentials.js";
