@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import type { Coordinator } from "./cluster/coordinator.js";
 import { ConfigVersion } from "./config/config-version.js";
 import type { Config } from "./config/schema.js";
+import { CallSpacing } from "./core/call-spacing.js";
 import { CodeExchanger, type CodeUpstream } from "./core/code-exchanger.js";
 import type { OpenPlatformUpstream } from "./core/component-source.js";
 import { ConfigFingerprints } from "./core/config-fingerprints.js";
@@ -123,7 +124,17 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     intervalMs: Math.min(1_000, leadMs / 8),
     timeoutMs: Math.min(1_000, leadMs / 8),
   });
-  const gate = UpstreamGate.on(store, { observer: metrics, logger, tracer: deps.upstreamTracer });
+  // One ceiling on the refresher's own calls: the pacer spaces their starts, the gate
+  // the calls themselves.
+  const spacing = new CallSpacing({
+    callsPerSecond: config.refresh.max_upstream_calls_per_second,
+  });
+  const gate = UpstreamGate.on(store, {
+    observer: metrics,
+    logger,
+    tracer: deps.upstreamTracer,
+    spacing,
+  });
   const { holds, usage } = gate;
   // The force guard and clear_quota counts are the leader's alone: fenced.
   const forceGuard = new ForceGuard(coordinator.leaderStore(store), {
@@ -153,6 +164,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       callsPerSecond: config.refresh.max_upstream_calls_per_second,
       leadMs,
       logger,
+      spacing,
     }),
     passiveMinIntervalMs: config.refresh.passive_min_interval_s * 1000,
     outageFallback: config.store.kind === "etcd",

@@ -1,8 +1,9 @@
 // The pacer on a fake clock: starts at most `ceiling` a second however many come due at
 // once, first come first served, a cancelled start never made, and a warning when the
-// queue outlasts the lead.
+// queue outlasts the lead; each start runs as paced work of the gate's call spacing.
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { CallSpacing } from "./call-spacing.js";
 import { RefreshPacer } from "./refresh-pacer.js";
 
 beforeEach(() => {
@@ -133,5 +134,27 @@ describe("RefreshPacer", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ queued: 46, max_upstream_calls_per_second: 10, lead_s: 5 });
     expect(String(lines[0]?.msg)).toContain("refresh.max_upstream_calls_per_second");
+  });
+
+  it("runs each start as paced work, whose calls the gate's spacing holds to the ceiling", () => {
+    const waits: number[] = [];
+    const spacing = new CallSpacing({
+      callsPerSecond: 100,
+      wait: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    });
+    const paced = new RefreshPacer({
+      callsPerSecond: 100,
+      leadMs: 60_000,
+      logger: pino({ level: "silent" }),
+      spacing,
+    });
+    // A start whose work makes two calls at once (a store that stalled, then released them).
+    paced.enqueue(() => [spacing.turn(), spacing.turn()]);
+    expect(waits).toEqual([10]);
+    // Work started outside the pacer is not spaced.
+    expect(spacing.turn()).toBeUndefined();
   });
 });

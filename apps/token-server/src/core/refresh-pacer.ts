@@ -6,8 +6,10 @@
 // due; within a lane, first come first served. At most one second's worth of starts
 // (`ceiling`) are in flight at once: when WeChat or the store slow down, the queue waits
 // instead of piling up calls that time out and are retried. A caller's passive refresh (a
-// rejected token) and an operator's do not pass here at all.
+// rejected token) and an operator's do not pass here at all. Each start runs as paced
+// work of the gate's CallSpacing, which holds the same ceiling on the calls themselves.
 import type { Logger } from "pino";
+import type { CallSpacing } from "./call-spacing.js";
 
 export interface RefreshPacerDeps {
   /** Refreshes started per second, at most. */
@@ -15,6 +17,8 @@ export interface RefreshPacerDeps {
   /** refresh.lead_s in ms: a queue that takes longer than 90% of it to drain is warned of. */
   leadMs: number;
   logger: Logger;
+  /** The gate's spacing of the calls the started work makes (the same ceiling). */
+  spacing?: CallSpacing | undefined;
   now?: () => number;
 }
 
@@ -75,7 +79,8 @@ export class RefreshPacer {
 
   private begin(start: Start): void {
     this.nextAt = this.now() + this.intervalMs;
-    const running = start();
+    const { spacing } = this.deps;
+    const running = spacing === undefined ? start() : spacing.run(start);
     if (!(running instanceof Promise)) {
       return;
     }

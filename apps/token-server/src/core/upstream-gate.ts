@@ -4,10 +4,12 @@
 // it; records the hold the answer calls for; and reports the call to the observer. A call
 // with hourly limits (WeCom's tickets) is also counted durably per clock hour in each of
 // its scopes, and refused here, before WeChat would refuse it. With a tracer (otel.endpoint)
-// the call itself is traced.
+// the call itself is traced. A call of the refresher's paced work waits its turn under
+// refresh.max_upstream_calls_per_second (CallSpacing) after all that, right before it leaves.
 import { nextBeijingMidnight, WeChatError } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { KvStore } from "../store/kv-store.js";
+import type { CallSpacing } from "./call-spacing.js";
 import type { CoreObserver } from "./core-observer.js";
 import { BudgetExhaustedError } from "./errors.js";
 import { HoldBook } from "./hold-book.js";
@@ -35,6 +37,8 @@ export interface UpstreamGateDeps {
   logger: Logger;
   /** Traces each call made; none unless otel.endpoint is set. */
   tracer?: UpstreamTracer | undefined;
+  /** Spaces the calls of the refresher's paced work; none: no call waits. */
+  spacing?: CallSpacing | undefined;
   now?: () => number;
 }
 
@@ -76,6 +80,10 @@ export class UpstreamGate {
       this.deps.usage.record(appId, endpoint);
     } else {
       await this.reserve(upstream, budget);
+    }
+    const turn = this.deps.spacing?.turn();
+    if (turn !== undefined) {
+      await turn;
     }
     try {
       const { tracer } = this.deps;

@@ -1,0 +1,86 @@
+// The spacing of paced calls at the gate, on a fake clock: calls of paced work leave
+// 1/ceiling s apart however they arrived (a budget counted in a real store first), calls
+// of other work leave at once, and the paced context lasts through the work's awaits.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { waitFor } from "@wxtoken/testkit";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { EmbeddedStore } from "../store/embedded.js";
+import { CallSpacing } from "./call-spacing.js";
+import { NO_OBSERVER } from "./core-observer.js";
+import { UpstreamGate } from "./upstream-gate.js";
+
+/** A spacing at `callsPerSecond` on a clock that moves only when told; waits are recorded. */
+function spacingOf(callsPerSecond: number) {
+  const clock = { now: 1_000_000 };
+  const waits: number[] = [];
+  const releases: (() => void)[] = [];
+  const spacing = new CallSpacing({
+    callsPerSecond,
+    now: () => clock.now,
+    wait: (ms) => {
+      waits.push(ms);
+      return new Promise<void>((resolve) => releases.push(resolve));
+    },
+  });
+  return { spacing, clock, waits, releases };
+}
+
+const stores: EmbeddedStore[] = [];
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+});
+
+describe("CallSpacing", () => {
+  it("gives the calls of paced work turns 1/ceiling s apart, in the order asked", () => {
+    const { spacing, clock, waits } = spacingOf(100);
+    const turns = spacing.run(() => [spacing.turn(), spacing.turn(), spacing.turn()]);
+    expect(turns[0]).toBeUndefined();
+    expect(waits).toEqual([10, 20]);
+    // Past the last turn given, the next call leaves at once.
+    clock.now += 50;
+    expect(spacing.run(() => spacing.turn())).toBeUndefined();
+  });
+
+  it("lets calls of other work leave at once, without taking a turn", () => {
+    const { spacing, waits } = spacingOf(100);
+    expect(spacing.turn()).toBeUndefined();
+    expect(spacing.turn()).toBeUndefined();
+    expect(spacing.run(() => spacing.turn())).toBeUndefined();
+    expect(waits).toEqual([]);
+  });
+
+  it("holds a paced call at the gate until its turn, after its budget is counted", async () => {
+    const { spacing, waits, releases } = spacingOf(100);
+    const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-spacing-")));
+    stores.push(store);
+    const gate = UpstreamGate.on(store, {
+      observer: NO_OBSERVER,
+      logger: pino({ level: "silent" }),
+      spacing,
+    });
+    await gate.holds.start();
+    const made: string[] = [];
+    const call = (appId: string) =>
+      gate.call({ appId, endpoint: "/cgi-bin/token", budget: 10 }, async () => {
+        made.push(appId);
+        return appId;
+      });
+    // Two refreshes started together: each counts its budget in the store, then calls.
+    const both = spacing.run(() =>
+      Promise.all([call("wxspaced00000001"), call("wxspaced00000002")]),
+    );
+    await waitFor(() => waits.length === 1, { description: "the second call held for its turn" });
+    expect(waits).toEqual([10]);
+    expect(made).toHaveLength(1);
+    // Unpaced work (a caller's passive refresh) passes meanwhile.
+    expect(await call("wxunpaced0000001")).toBe("wxunpaced0000001");
+    expect(made).toHaveLength(2);
+    releases[0]?.();
+    expect(await both).toEqual(["wxspaced00000001", "wxspaced00000002"]);
+    expect(made).toHaveLength(3);
+    expect(made[1]).toBe("wxunpaced0000001");
+  });
+});
