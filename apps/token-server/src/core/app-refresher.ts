@@ -12,6 +12,7 @@ import type { CoreObserver } from "./core-observer.js";
 import type { CredentialPublisher, Fetched, Published } from "./credential-publisher.js";
 import type { CredentialSlot } from "./credential-slot.js";
 import type { CredentialSource } from "./credential-source.js";
+import type { DueTimers } from "./due-timers.js";
 import {
   BudgetExhaustedError,
   CredentialUnavailableError,
@@ -38,6 +39,8 @@ export interface AppRefresherDeps {
   timing: RefreshTiming;
   /** The ceiling on proactive refreshes, shared by every identity; none: no ceiling. */
   pacer?: RefreshPacer | undefined;
+  /** Where the schedule's due times wait, shared by every identity (default: its own). */
+  timers?: DueTimers | undefined;
   /** A caller's passive refresh of a value fetched less than this long ago is refused. */
   passiveMinIntervalMs: number;
   now?: () => number;

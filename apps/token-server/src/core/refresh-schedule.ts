@@ -1,11 +1,12 @@
 // When each credential of an app is refreshed next: from the expiry WeChat returned, with
-// a margin and jitter, exponential backoff after a retryable failure, and one timer per
-// kind. Only this schedule starts proactive refreshes; with a pacer, each due refresh waits
+// a margin and jitter, exponential backoff after a retryable failure, and one due time per
+// kind, waiting in the timers every identity's schedule shares. Only this schedule starts proactive refreshes; with a pacer, each due refresh waits
 // its turn under the ceiling on upstream calls per second.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import { STABLE_RENEW_WINDOW_MS } from "@wxtoken/wechat";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
+import { type DueTimer, DueTimers } from "./due-timers.js";
 import type { CancelStart, PacerLane, RefreshPacer } from "./refresh-pacer.js";
 
 /** How long after a value's expiry a family that renews only then is asked again. */
@@ -22,6 +23,8 @@ export interface RefreshScheduleDeps {
   timing: RefreshTiming;
   /** Paces the refreshes that come due (refresh.max_upstream_calls_per_second). */
   pacer?: RefreshPacer | undefined;
+  /** Where the due times wait: one set shared by every identity (default: its own). */
+  timers?: DueTimers | undefined;
   now?: () => number;
   random?: () => number;
 }
@@ -35,6 +38,7 @@ export class RefreshSchedule {
    */
   private kinds: Map<CredentialKind, Scheduled> | undefined;
   private readonly backoffFactory: ExponentialBackoff<unknown>;
+  private readonly timers: DueTimers;
   private running = false;
 
   constructor(
@@ -45,6 +49,7 @@ export class RefreshSchedule {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.backoffFactory = backoffFactoryOf(deps.timing);
+    this.timers = deps.timers ?? new DueTimers(this.now);
   }
 
   /** The entry of `kind`, created if there is none. */
@@ -78,11 +83,11 @@ export class RefreshSchedule {
     this.running = true;
   }
 
-  /** Cancels every timer; nothing is scheduled until start(). */
+  /** Cancels every due time; nothing is scheduled until start(). */
   stop(): void {
     this.running = false;
     for (const scheduled of this.kinds?.values() ?? []) {
-      clearTimeout(scheduled.timer);
+      this.timers.cancel(scheduled.timer);
       scheduled.timer = undefined;
       scheduled.queued?.();
       scheduled.queued = undefined;
@@ -107,22 +112,18 @@ export class RefreshSchedule {
       return;
     }
     const scheduled = this.entry(kind);
-    scheduled.timer = setTimeout(
-      () => {
-        scheduled.timer = undefined;
-        this.prune(kind);
-        this.due(kind);
-      },
-      Math.max(0, delayMs),
-    );
-    scheduled.timer.unref();
+    scheduled.timer = this.timers.after(delayMs, () => {
+      scheduled.timer = undefined;
+      this.prune(kind);
+      this.due(kind);
+    });
   }
 
   /** Drops what was scheduled or queued for `kind`. */
   private cancel(kind: CredentialKind): void {
     const scheduled = this.kinds?.get(kind);
     if (scheduled !== undefined) {
-      clearTimeout(scheduled.timer);
+      this.timers.cancel(scheduled.timer);
       scheduled.timer = undefined;
       scheduled.queued?.();
       scheduled.queued = undefined;
@@ -208,7 +209,7 @@ export class RefreshSchedule {
 
 /** What is scheduled for one kind. */
 interface Scheduled {
-  timer?: NodeJS.Timeout | undefined;
+  timer?: DueTimer | undefined;
   /** A refresh come due and waiting its turn in the pacer. */
   queued?: CancelStart | undefined;
   /** The backoff since the last retryable failure. */

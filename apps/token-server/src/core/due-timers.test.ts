@@ -1,0 +1,82 @@
+// DueTimers on vitest's fake clock: callbacks run at their due time in order (ties in the
+// order set), through one node timer; a cancelled one never runs, even one due in the same
+// turn as the callback that cancels it; one set by a callback waits for a later turn.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DueTimers } from "./due-timers.js";
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("DueTimers", () => {
+  it("runs each callback at its due time, in order, under one node timer", () => {
+    const timers = new DueTimers();
+    const ran: string[] = [];
+    for (const [name, delayMs] of [
+      ["c", 300],
+      ["a", 100],
+      ["b1", 200],
+      ["b2", 200],
+      ["now", 0],
+    ] as const) {
+      timers.after(delayMs, () => ran.push(`${name}@${Date.now()}`));
+    }
+    const start = Date.now();
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(199);
+    expect(ran).toEqual([`now@${start}`, `a@${start + 100}`]);
+    vi.advanceTimersByTime(101);
+    expect(ran.slice(2)).toEqual([`b1@${start + 200}`, `b2@${start + 200}`, `c@${start + 300}`]);
+    expect(timers.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("never runs a cancelled callback, even one due in the same turn as its canceller", () => {
+    const timers = new DueTimers();
+    const ran: string[] = [];
+    const early = timers.after(50, () => ran.push("early"));
+    timers.after(100, () => {
+      ran.push("first");
+      timers.cancel(second);
+    });
+    const second = timers.after(100, () => ran.push("second"));
+    timers.after(150, () => ran.push("last"));
+    timers.cancel(early);
+    timers.cancel(early);
+    vi.advanceTimersByTime(200);
+    expect(ran).toEqual(["first", "last"]);
+  });
+
+  it("runs a callback set by a callback on a later turn, and clears the node timer when empty", () => {
+    const timers = new DueTimers();
+    const ran: string[] = [];
+    timers.after(10, () => {
+      ran.push("outer");
+      timers.after(0, () => ran.push("inner"));
+    });
+    vi.advanceTimersByTime(10);
+    expect(ran).toEqual(["outer"]);
+    vi.advanceTimersByTime(1);
+    expect(ran).toEqual(["outer", "inner"]);
+    const lone = timers.after(1_000, () => ran.push("never"));
+    timers.cancel(lone);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("waits past node's longest timer (about 24.8 days) without running early", () => {
+    const timers = new DueTimers();
+    let ran = false;
+    const thirtyDaysMs = 30 * 86_400_000;
+    timers.after(thirtyDaysMs, () => {
+      ran = true;
+    });
+    vi.advanceTimersByTime(thirtyDaysMs - 1);
+    expect(ran).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(ran).toBe(true);
+  });
+});
