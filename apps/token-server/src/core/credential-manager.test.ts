@@ -139,6 +139,39 @@ describe("CredentialManager", () => {
     expect(second.upstream.count()).toBe(0);
   });
 
+  it("tells onApplied of every credential applied, an app's added by a reload too", async () => {
+    const h = await start();
+    const told: Credential[] = [];
+    h.manager.onApplied((credential) => told.push(credential));
+    const other = "wx0000000000000002";
+    h.manager.reconfigure([
+      {
+        app_id: APP,
+        secret: "secret",
+        mode: "stable",
+        tickets: [],
+        send_limits: { rate_per_s: 100, burst: 100, concurrency: 10 },
+      },
+      {
+        app_id: other,
+        secret: "secret",
+        mode: "classic",
+        tickets: [],
+        send_limits: { rate_per_s: 100, burst: 100, concurrency: 10 },
+      },
+    ]);
+    const added = await h.manager.slot(other, CredentialKind.ACCESS_TOKEN)?.waitForCurrent(never);
+    const stale = await slot(h).waitForCurrent(never);
+    const { credential: refreshed } = await h.manager.refreshStale(slot(h), stale.value, never);
+    expect(refreshed.value).not.toBe(stale.value);
+    expect(told.map(({ appId, value }) => ({ appId, value }))).toEqual(
+      expect.arrayContaining([
+        { appId: other, value: added?.value },
+        { appId: APP, value: refreshed.value },
+      ]),
+    );
+  });
+
   it("registers the stored authorizers at start without a read each", async () => {
     const storePath = mkdtempSync(join(tmpdir(), "wxtoken-core-"));
     const seeded = new EmbeddedStore(storePath);

@@ -21,7 +21,7 @@ import {
   type Registered,
   type RegistryChanges,
 } from "./credential-registry.js";
-import type { CredentialSlot } from "./credential-slot.js";
+import type { CredentialSlot, Unsubscribe } from "./credential-slot.js";
 import type { EndpointHourlyLimit, SourceConfig } from "./credential-source.js";
 import {
   CredentialUnavailableError,
@@ -147,6 +147,8 @@ export class CredentialManager {
   readonly openPlatforms: OpenPlatforms;
   /** The platforms' tickets: their ages, and a push asked for when none comes. */
   readonly ticketWatchdog: TicketWatchdog;
+  /** Told of every credential any slot applies (onApplied). */
+  private readonly appliedListeners = new Set<(credential: Credential) => void>();
 
   constructor(private readonly deps: CredentialManagerDeps) {
     // Everything the refreshers write is a leader write: fenced.
@@ -189,6 +191,11 @@ export class CredentialManager {
             "reconciliation with api_get_authorizer_list failed",
           );
         });
+      },
+      applied: (credential) => {
+        for (const listener of this.appliedListeners) {
+          listener(credential);
+        }
       },
     });
     this.registry.apply(this.sourceConfigs());
@@ -597,6 +604,15 @@ export class CredentialManager {
     deliver: (credential: Credential) => void,
   ): SlotFollower {
     return new SlotFollower(slot, signal, deliver);
+  }
+
+  /**
+   * Calls `listener` with every credential any identity's slot applies from now on,
+   * registered at run time or not: one listener for all of them, none per slot.
+   */
+  onApplied(listener: (credential: Credential) => void): Unsubscribe {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
   }
 
   /** Every registered identity's slot of `kind` (of those that keep one), in config order. */

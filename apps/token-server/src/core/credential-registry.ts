@@ -4,7 +4,7 @@
 // its key (core/credential-identity.ts), each with its source, slots, refresher and, for an
 // Official Account, its admin operations. It changes at run time: a reload applies the
 // difference between the old and the new config, an authorizer's record its own.
-import { CredentialKind } from "@wxtoken/api";
+import { type Credential, CredentialKind } from "@wxtoken/api";
 import type { AppConfig, OpenPlatformConfig } from "../config/schema.js";
 import { AdminOperations, type AdminOperationsDeps } from "./admin-operations.js";
 import { AppRefresher, type AppRefresherDeps } from "./app-refresher.js";
@@ -12,11 +12,17 @@ import { AuthorizerSource, type AuthorizerSourceDeps } from "./authorizer-source
 import { ComponentSource, type ComponentSourceDeps, componentKey } from "./component-source.js";
 import { CredentialFetcher, type CredentialFetcherDeps } from "./credential-fetcher.js";
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
-import { CredentialSlot } from "./credential-slot.js";
+import { CredentialSlot, type SlotEnvironment } from "./credential-slot.js";
 import type { CredentialSource, SourceConfig } from "./credential-source.js";
+import { DueTimers } from "./due-timers.js";
 import { UnknownAppError } from "./errors.js";
 import type { WecomAppConfig } from "./wecom-apps.js";
 import { WecomSource, type WecomSourceDeps } from "./wecom-source.js";
+
+/** Where an identity's config is held: its entry and its source read the same one. */
+interface ConfigCell {
+  config: SourceConfig;
+}
 
 /**
  * A registered identity: its config (replaced on reload), source and slots. Its refresher
@@ -27,11 +33,21 @@ export class Registered {
   private made: AppRefresher | undefined;
 
   constructor(
-    public config: SourceConfig,
+    /** The config in force, which the source reads on every call. */
+    private readonly cell: ConfigCell,
     readonly source: CredentialSource,
     readonly slots: ReadonlyMap<CredentialKind, CredentialSlot>,
     private readonly deps: CredentialRegistryDeps,
   ) {}
+
+  get config(): SourceConfig {
+    return this.cell.config;
+  }
+
+  /** A reload's config: the source uses it from its next upstream call. */
+  set config(config: SourceConfig) {
+    this.cell.config = config;
+  }
 
   get key(): string {
     return this.source.key;
@@ -72,7 +88,10 @@ export type CredentialRegistryDeps = AppRefresherDeps &
   WecomSourceDeps &
   AdminOperationsDeps &
   ComponentSourceDeps &
-  Omit<AuthorizerSourceDeps, "componentToken" | "refreshComponentToken">;
+  Omit<AuthorizerSourceDeps, "componentToken" | "refreshComponentToken"> & {
+    /** Told of every credential any slot applies. */
+    applied?: ((credential: Credential) => void) | undefined;
+  };
 
 /** The key of the identity a config describes. */
 export function configKey(config: SourceConfig): string {
@@ -105,8 +124,15 @@ export class CredentialRegistry {
   private readonly entries = new Map<string, Registered>();
   /** What every authorizer's source depends on: one object for 10,000 authorizers. */
   private readonly authorizerDeps: AuthorizerSourceDeps;
+  /** What every slot shares, likewise. */
+  private readonly slotEnvironment: SlotEnvironment;
 
-  constructor(private readonly deps: CredentialRegistryDeps) {
+  private readonly deps: CredentialRegistryDeps;
+
+  constructor(deps: CredentialRegistryDeps) {
+    // One set of due times for every identity's refresh schedule.
+    this.deps = { ...deps, timers: deps.timers ?? new DueTimers(deps.now) };
+    this.slotEnvironment = { now: deps.now ?? Date.now, applied: deps.applied };
     this.authorizerDeps = {
       ...deps,
       componentToken: (componentAppId) =>
@@ -133,18 +159,19 @@ export class CredentialRegistry {
     return [...this.entries.values()];
   }
 
-  /** The family's source of `config`, reading the entry's current config on every call. */
-  private sourceOf(config: SourceConfig, current: () => SourceConfig): CredentialSource {
+  /** The family's source of the cell's config, reading the cell on every call. */
+  private sourceOf(cell: ConfigCell): CredentialSource {
+    const { config } = cell;
     switch (config.family) {
       case "official_account":
-        return new CredentialFetcher(() => officialAccountOf(current()), this.deps);
+        return new CredentialFetcher(() => officialAccountOf(cell.config), this.deps);
       case "wecom":
-        return new WecomSource(() => wecomOf(current()), this.deps);
+        return new WecomSource(() => wecomOf(cell.config), this.deps);
       case "component":
-        return new ComponentSource(() => platformOf(current()), this.deps);
+        return new ComponentSource(() => platformOf(cell.config), this.deps);
       case "authorizer":
         return new AuthorizerSource(
-          () => platformOf(current()),
+          () => platformOf(cell.config),
           config.authorizerAppId,
           this.authorizerDeps,
         );
@@ -152,19 +179,17 @@ export class CredentialRegistry {
   }
 
   private register(config: SourceConfig): Registered {
-    // The entry's config once registered (a reload replaces it), `config` until then.
-    let registered: Registered | undefined;
-    const current = () => registered?.config ?? config;
-    const source = this.sourceOf(config, current);
+    const cell: ConfigCell = { config };
+    const source = this.sourceOf(cell);
     const slots = new Map(
       source
         .kinds()
         .map((kind) => [
           kind,
-          new CredentialSlot(source.key, kind, this.deps.now, source.identity),
+          new CredentialSlot(source.key, kind, this.slotEnvironment, source.identity),
         ]),
     );
-    registered = new Registered(config, source, slots, this.deps);
+    const registered = new Registered(cell, source, slots, this.deps);
     this.entries.set(source.key, registered);
     return registered;
   }
@@ -222,9 +247,7 @@ export class CredentialRegistry {
   }
 
   private kindsOf(config: SourceConfig): string {
-    return this.sourceOf(config, () => config)
-      .kinds()
-      .join();
+    return this.sourceOf({ config }).kinds().join();
   }
 }
 

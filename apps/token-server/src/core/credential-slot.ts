@@ -23,6 +23,15 @@ export interface SlotWatcher {
   closed?(): void;
 }
 
+/** What the slots of one registry share: the clock, and who is told of every credential. */
+export interface SlotEnvironment {
+  readonly now: () => number;
+  /** Told of every credential any slot applies (one function for all, not one per slot). */
+  readonly applied?: ((credential: Credential) => void) | undefined;
+}
+
+const SYSTEM_CLOCK: SlotEnvironment = { now: Date.now };
+
 export class CredentialSlot {
   private credential: Credential | undefined;
   /** The credential's expiry in epoch ms, computed once per credential. */
@@ -32,8 +41,9 @@ export class CredentialSlot {
   /** The store's revision of the last stored credential applied (read or written). */
   private revision: bigint | undefined;
   private lastFailure: SlotFailure | undefined;
-  private readonly watchers = new Set<SlotWatcher>();
-  /** Created by the first waiter: most slots never have one. */
+  /** Created by the first watcher and dropped with the last: most slots never have one. */
+  private watchers: Set<SlotWatcher> | undefined;
+  /** Created by the first waiter and dropped with the last, as the watchers. */
   private failureListeners: Set<() => void> | undefined;
   private closed = false;
 
@@ -44,7 +54,7 @@ export class CredentialSlot {
     /** The identity's key (core/credential-identity.ts): an Official Account's AppID. */
     readonly appId: string,
     readonly kind: CredentialKind,
-    private readonly now: () => number = Date.now,
+    private readonly environment: SlotEnvironment = SYSTEM_CLOCK,
     identity?: CredentialIdentity,
   ) {
     this.identity = identity ?? { family: "official_account", appId };
@@ -52,7 +62,7 @@ export class CredentialSlot {
 
   /** The current credential if it has not expired. */
   current(): Credential | undefined {
-    return this.expiresAtMs > this.now() ? this.credential : undefined;
+    return this.expiresAtMs > this.environment.now() ? this.credential : undefined;
   }
 
   /** The latest credential applied, expired or not. */
@@ -98,7 +108,10 @@ export class CredentialSlot {
     this.credential = credential;
     this.expiresAtMs = credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
     this.lastFailure = undefined;
-    this.tell([...this.watchers], credential, 0);
+    if (this.watchers !== undefined) {
+      this.tell([...this.watchers], credential, 0);
+    }
+    this.environment.applied?.(credential);
   }
 
   /**
@@ -123,7 +136,7 @@ export class CredentialSlot {
   /** The app was removed: tells every watcher that asks, once. */
   close(): void {
     this.closed = true;
-    for (const watcher of this.watchers) {
+    for (const watcher of this.watchers ?? []) {
       watcher.closed?.();
     }
   }
@@ -154,6 +167,7 @@ export class CredentialSlot {
    */
   watch(watcher: SlotWatcher): void {
     watcher.active = true;
+    this.watchers ??= new Set();
     this.watchers.add(watcher);
     if (this.closed) {
       watcher.closed?.();
@@ -162,7 +176,10 @@ export class CredentialSlot {
 
   unwatch(watcher: SlotWatcher): void {
     watcher.active = false;
-    this.watchers.delete(watcher);
+    this.watchers?.delete(watcher);
+    if (this.watchers?.size === 0) {
+      this.watchers = undefined;
+    }
   }
 
   /**
@@ -214,6 +231,9 @@ export class CredentialSlot {
       const cleanup = () => {
         unsubscribe();
         this.failureListeners?.delete(onFailure);
+        if (this.failureListeners?.size === 0) {
+          this.failureListeners = undefined;
+        }
         signal.removeEventListener("abort", onAbort);
       };
       const unavailable = (message: string) => {

@@ -1,8 +1,7 @@
-// The access_tokens wxtoken issued, by value: which app (any family's) each belongs to and until when it is
-// valid. A token is known once a slot held it (apps configured at start are followed; one
-// added by a reload from when the gateway first sees its token current);
-// one past its own expiry, or named leaked by RevokeLeakedToken, is not (the proxy refuses
-// it with 40001).
+// The access_tokens wxtoken issued, by value: which app (any family's) each belongs to and
+// until when it is valid. A token is known once a slot held it (the manager tells of every
+// credential applied, an identity added by a reload's too); one past its own expiry, or
+// named leaked by RevokeLeakedToken, is not (the proxy refuses it with 40001).
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import { credentialKey } from "../core/credential-identity.js";
@@ -26,10 +25,8 @@ export class IssuedTokens {
     private readonly revoked: RevokedTokens,
     private readonly now: () => number = Date.now,
   ) {
-    // Every token the configured apps get from now on, wherever it was handed out.
-    for (const slot of manager.slotsOf(CredentialKind.ACCESS_TOKEN)) {
-      slot.subscribe((credential) => this.remember(credential));
-    }
+    // Every token any identity gets from now on, wherever it was handed out.
+    manager.onApplied((credential) => this.remember(credential));
   }
 
   /** Remembers a credential the gateway handed out. */
