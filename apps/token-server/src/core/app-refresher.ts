@@ -10,7 +10,7 @@ import { decodeCredential, KIND_NAMES, keys } from "../store/keys.js";
 import { FencedOutError, type KvStore } from "../store/kv-store.js";
 import type { CoreObserver } from "./core-observer.js";
 import type { CredentialPublisher, Fetched, Published } from "./credential-publisher.js";
-import type { CredentialSlot } from "./credential-slot.js";
+import { type CredentialSlot, slotOfKind } from "./credential-slot.js";
 import type { CredentialSource } from "./credential-source.js";
 import type { DueTimers } from "./due-timers.js";
 import {
@@ -56,7 +56,7 @@ export class AppRefresher {
 
   constructor(
     private readonly source: CredentialSource,
-    private readonly slots: ReadonlyMap<CredentialKind, CredentialSlot>,
+    private readonly slots: readonly CredentialSlot[],
     private readonly deps: AppRefresherDeps,
   ) {
     this.now = deps.now ?? Date.now;
@@ -84,7 +84,7 @@ export class AppRefresher {
   }
 
   slot(kind: CredentialKind): CredentialSlot {
-    const slot = this.slots.get(kind);
+    const slot = slotOfKind(this.slots, kind);
     if (slot === undefined) {
       throw new Error(`no ${KIND_NAMES[kind]} slot for app ${this.appId}`);
     }

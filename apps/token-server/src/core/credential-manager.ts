@@ -204,7 +204,7 @@ export class CredentialManager {
       deps.outageFallback === true
         ? new OutageFallback({
             sources: () => this.registry.all().map(({ source }) => source),
-            slot: (key) => this.registry.get(key)?.slots.get(CredentialKind.ACCESS_TOKEN),
+            slot: (key) => this.registry.get(key)?.slot(CredentialKind.ACCESS_TOKEN),
             publisher,
             health: deps.health,
             logger: deps.logger,
@@ -227,7 +227,7 @@ export class CredentialManager {
 
   /** The slot of an identity (by key) and kind, or undefined if it has no such credential. */
   slot(appId: string, kind: CredentialKind): CredentialSlot | undefined {
-    return this.registry.get(appId)?.slots.get(kind);
+    return this.registry.get(appId)?.slot(kind);
   }
 
   private sourceConfigs(): SourceConfig[] {
@@ -272,7 +272,7 @@ export class CredentialManager {
       // A new refresh token (a reconciliation's, a re-authorization's): a token stopped by
       // a configuration error (61023) tries again, once per new refresh token.
       const entry = this.registry.get(identityKey({ family: "authorizer", ...known }));
-      if (entry?.slots.get(CredentialKind.ACCESS_TOKEN)?.failure?.blocking === true) {
+      if (entry?.slot(CredentialKind.ACCESS_TOKEN)?.failure?.blocking === true) {
         entry.refresher.configChanged();
       }
     }
@@ -294,7 +294,7 @@ export class CredentialManager {
   private ticketArrived(componentAppId: string, receivedAt: number): void {
     this.ticketWatchdog.arrived(componentAppId, receivedAt);
     const entry = this.registry.get(componentKey(componentAppId));
-    if (this.leading && entry?.slots.get(CredentialKind.ACCESS_TOKEN)?.current() === undefined) {
+    if (this.leading && entry?.slot(CredentialKind.ACCESS_TOKEN)?.current() === undefined) {
       entry?.refresher.configChanged();
     }
   }
@@ -392,7 +392,7 @@ export class CredentialManager {
     staleSha256: string,
   ): Promise<Credential | undefined> {
     const entry = this.registry.get(appId);
-    const slot = entry?.slots.get(kind);
+    const slot = entry?.slot(kind);
     const latest = slot?.latest();
     if (latest === undefined && slot?.failure?.blocking === true) {
       // Never fetched, for a reason that will not pass by itself (a configuration error):
@@ -440,7 +440,7 @@ export class CredentialManager {
   ): RegistryChanges {
     for (const entry of changes.removed) {
       entry.stopRefreshing();
-      for (const slot of entry.slots.values()) {
+      for (const slot of entry.slots) {
         slot.close();
       }
     }
@@ -460,12 +460,11 @@ export class CredentialManager {
   }
 
   /** A follower's new identity: its stored credentials (written before it was registered). */
-  private async loadStored(
-    key: string,
-    slots: ReadonlyMap<CredentialKind, CredentialSlot>,
-  ): Promise<void> {
-    for (const [kind, slot] of slots) {
-      const stored = await this.deps.store.get(keys.credential(key, kind)).catch(() => undefined);
+  private async loadStored(key: string, slots: readonly CredentialSlot[]): Promise<void> {
+    for (const slot of slots) {
+      const stored = await this.deps.store
+        .get(keys.credential(key, slot.kind))
+        .catch(() => undefined);
       if (stored !== undefined) {
         slot.apply(decodeCredential(stored.value), stored.revision);
       }
@@ -548,7 +547,7 @@ export class CredentialManager {
         return Promise.reject(held);
       }
       // A ticket needs a token: a token failure that will not be retried soon ends the wait.
-      const token = entry.slots.get(CredentialKind.ACCESS_TOKEN);
+      const token = entry.slot(CredentialKind.ACCESS_TOKEN);
       const failure = token?.failure;
       if (slot !== token && token?.current() === undefined && failure?.blocking === true) {
         return Promise.reject(
@@ -617,13 +616,13 @@ export class CredentialManager {
 
   /** Every registered identity's slot of `kind` (of those that keep one), in config order. */
   slotsOf(kind: CredentialKind): CredentialSlot[] {
-    return this.registry.all().flatMap(({ slots }) => slots.get(kind) ?? []);
+    return this.registry.all().flatMap((entry) => entry.slot(kind) ?? []);
   }
 
   /** Every app's state, in config order. */
   states(): AppState[] {
     return this.registry.all().map(({ key, identity, config, slots, source }) => {
-      const all = [...slots.values()];
+      const all = [...slots];
       const failures = all.map((s) => s.failure).filter((f): f is SlotFailure => f !== undefined);
       const fetched = all
         .map((s) => s.latest()?.fetchedAt)

@@ -12,7 +12,7 @@ import { AuthorizerSource, type AuthorizerSourceDeps } from "./authorizer-source
 import { ComponentSource, type ComponentSourceDeps, componentKey } from "./component-source.js";
 import { CredentialFetcher, type CredentialFetcherDeps } from "./credential-fetcher.js";
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
-import { CredentialSlot, type SlotEnvironment } from "./credential-slot.js";
+import { CredentialSlot, type SlotEnvironment, slotOfKind } from "./credential-slot.js";
 import type { CredentialSource, SourceConfig } from "./credential-source.js";
 import { DueTimers } from "./due-timers.js";
 import { UnknownAppError } from "./errors.js";
@@ -36,9 +36,15 @@ export class Registered {
     /** The config in force, which the source reads on every call. */
     private readonly cell: ConfigCell,
     readonly source: CredentialSource,
-    readonly slots: ReadonlyMap<CredentialKind, CredentialSlot>,
+    /** One per kind of the source's. */
+    readonly slots: readonly CredentialSlot[],
     private readonly deps: CredentialRegistryDeps,
   ) {}
+
+  /** The slot of `kind`, if the identity keeps one. */
+  slot(kind: CredentialKind): CredentialSlot | undefined {
+    return slotOfKind(this.slots, kind);
+  }
 
   get config(): SourceConfig {
     return this.cell.config;
@@ -136,10 +142,8 @@ export class CredentialRegistry {
     this.authorizerDeps = {
       ...deps,
       componentToken: (componentAppId) =>
-        this.entries
-          .get(componentKey(componentAppId))
-          ?.slots.get(CredentialKind.ACCESS_TOKEN)
-          ?.current()?.value,
+        this.entries.get(componentKey(componentAppId))?.slot(CredentialKind.ACCESS_TOKEN)?.current()
+          ?.value,
       refreshComponentToken: async (componentAppId, staleValue) => {
         const component = this.entries.get(componentKey(componentAppId));
         if (component === undefined) {
@@ -181,14 +185,9 @@ export class CredentialRegistry {
   private register(config: SourceConfig): Registered {
     const cell: ConfigCell = { config };
     const source = this.sourceOf(cell);
-    const slots = new Map(
-      source
-        .kinds()
-        .map((kind) => [
-          kind,
-          new CredentialSlot(source.key, kind, this.slotEnvironment, source.identity),
-        ]),
-    );
+    const slots = source
+      .kinds()
+      .map((kind) => new CredentialSlot(source.key, kind, this.slotEnvironment, source.identity));
     const registered = new Registered(cell, source, slots, this.deps);
     this.entries.set(source.key, registered);
     return registered;

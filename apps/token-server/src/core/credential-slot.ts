@@ -261,3 +261,19 @@ export class CredentialSlot {
     });
   }
 }
+
+/**
+ * The slot of `kind` among an identity's (one to three: a loop over an array, where a Map
+ * per identity held a hash table).
+ */
+export function slotOfKind(
+  slots: readonly CredentialSlot[],
+  kind: CredentialKind,
+): CredentialSlot | undefined {
+  for (const slot of slots) {
+    if (slot.kind === kind) {
+      return slot;
+    }
+  }
+  return undefined;
+}
