@@ -1,5 +1,5 @@
-// A wxtoken cluster for the benchmarks: a real etcd, the WeChat simulator in this process,
-// and token-server replicas on the etcd store with readable replica ids, each with gRPC
+// A wxtoken cluster for the benchmarks: a real etcd, the WeChat simulator (in this process
+// unless told otherwise), and token-server replicas on the etcd store with readable replica ids, each with gRPC
 // clients; a replica can be started again under its id.
 import type { Client } from "@connectrpc/connect";
 import { AdminService, type Credential, CredentialKind, TokenService } from "@wxtoken/api";
@@ -16,11 +16,19 @@ import { type Simulator, type SimulatorOptions, startSimulator } from "@wxtoken/
 import { adminHeaders, grpcClient } from "./rpc.js";
 import { BENCH_LOG } from "./single-replica.js";
 
-export interface ClusterOptions {
+/** What a cluster needs of its simulator. */
+export interface ClusterSimulator {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface ClusterOptions<S extends ClusterSimulator = Simulator> {
   teardown: Teardown;
   replicas: number;
   leaseTtlS: number;
   sim?: Partial<SimulatorOptions>;
+  /** Starts the simulator (default: startSimulator, in this process). */
+  startSim?: (options: SimulatorOptions) => Promise<S>;
   /** Replaces the test kit's default apps (token-server config shape). */
   apps?: Record<string, unknown>[];
   /** Merged over each replica's generated config (YAML keys; not `store`). */
@@ -38,8 +46,8 @@ export interface Replica {
   readonly admin: Client<typeof AdminService>;
 }
 
-export interface Cluster {
-  readonly sim: Simulator;
+export interface Cluster<S extends ClusterSimulator = Simulator> {
+  readonly sim: S;
   /** The running replicas; restart() replaces one in place. */
   readonly replicas: Replica[];
   /** Starts replica `id` again (after it stopped), with the same id and config. */
@@ -48,10 +56,14 @@ export interface Cluster {
   add(id: string, config?: Record<string, unknown>): Promise<Replica>;
 }
 
-export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+export async function startCluster<S extends ClusterSimulator = Simulator>(
+  options: ClusterOptions<S>,
+): Promise<Cluster<S>> {
   const { teardown } = options;
   const etcd = options.etcd ?? (await startEtcd({ teardown }));
-  const sim = await startSimulator({ apps: e2eSimApps, ...options.sim });
+  // Without startSim, S is its default, Simulator: startSimulator's own.
+  const start = (options.startSim ?? startSimulator) as (o: SimulatorOptions) => Promise<S>;
+  const sim = await start({ apps: e2eSimApps, ...options.sim });
   teardown.add(() => sim.close());
   const startReplica = async (
     id: string,

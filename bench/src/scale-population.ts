@@ -32,7 +32,7 @@ export interface ScalePopulation {
   /** The credential a refresh call received by the simulator is for; undefined: not one. */
   subject(call: SimCall): string | undefined;
   /** Makes the first replica (leader, empty store) fetch every one of them. */
-  seed(first: Replica, sim: Simulator, teardown: Teardown): Promise<void>;
+  seed(first: Replica, sim: Pick<Simulator, "openPlatform">, teardown: Teardown): Promise<void>;
   /** GetToken of the access token of `id`. */
   request(id: string): GetTokenRequest;
 }

@@ -1,6 +1,6 @@
 // Scale: N credentials (configured apps, or one platform's authorizers) on three replicas
-// and a real etcd, against the simulator with short token lifetimes. One harness for both
-// populations:
+// and a real etcd, against the simulator (on a thread of its own) with short token
+// lifetimes. One harness for both populations:
 //   1. one replica alone on an empty store, with a ceiling SEED_FACTOR times higher,
 //      fetches all N together (so their expiries nearly coincide), and stops;
 //   2. three replicas start from the store one after the other: each one's time from spawn
@@ -14,7 +14,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { CredentialKind, GetTokenRequestSchema, TokenService } from "@wxtoken/api";
@@ -42,6 +42,7 @@ import { adminHeaders, grpcClient, grpcRequestHeaders } from "./rpc.js";
 import { behind, callFloor, roundRate, splitPerCredential } from "./scale-figures.js";
 import type { ScalePopulation } from "./scale-population.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
+import { startThreadSimulator } from "./simulator-thread.js";
 import { BENCH_LOG } from "./single-replica.js";
 
 /** Token lifetime, refresh lead and ceiling: N / ceiling < 0.9 × lead < lifetime − lead. */
@@ -148,6 +149,7 @@ async function run(
   };
   const cluster = await startCluster({
     teardown,
+    startSim: startThreadSimulator,
     replicas: 0,
     leaseTtlS: LEASE_TTL_S,
     etcd,
@@ -218,14 +220,14 @@ async function run(
   const callsAtStart = calls.length - callsBeforeStart;
   progress(`follower restarted in ${catchUp.seconds.toFixed(2)} s; refresh rounds`);
 
-  // 3. Refresh rounds; nothing else runs in this process (the simulator's clock).
+  // 3. Refresh rounds; nothing else runs meanwhile. The simulator stamps a call when its
+  // thread's event loop gets to it: a stall there bunches the calls that arrived meanwhile.
   const usage = etcdUsage(etcd.endpoints, PREFIX);
   teardown.add(() => usage.close());
   const phaseStartMs = Date.now();
   // The simulator stamps a call when this process's event loop gets to it: a stall here
   // bunches the calls that arrived meanwhile.
-  const stalls = monitorEventLoopDelay({ resolution: 10 });
-  stalls.enable();
+  sim.resetStalls();
   const cpuBefore = {
     leader: cpuMs(leader.server.process.pid),
     follower: cpuMs(follower.server.process.pid),
@@ -236,7 +238,7 @@ async function run(
     description: `${ROUNDS} refreshes of all ${count}`,
   });
   const endMs = Date.now();
-  stalls.disable();
+  const longestStallMs = await sim.longestStallMs();
   progress("rounds done; memory and GetToken");
   const totalCalls = calls.length;
   const refreshed = countRefreshes(
@@ -351,7 +353,7 @@ async function run(
   const firstRound = roundRate(calls, 2);
   return {
     name: population.name,
-    description: `${population.what} on three token-server replicas and a real etcd, against the simulator in this process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding 1 app on the same etcd; GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile.`,
+    description: `${population.what} on three token-server replicas and a real etcd, against the simulator on a thread of its own in the benchmark's process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding 1 app on the same etcd; GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile.`,
     runs: [
       {
         label: `first fetch of ${count} on an empty store`,
@@ -381,7 +383,7 @@ async function run(
           "missed refreshes": refreshed.missed,
           "expired at end": refreshed.expiredAtEnd,
           "shortest gap s": refreshed.shortestGapMs / 1_000,
-          "simulator's longest stall ms": stalls.max / 1e6,
+          "simulator's longest stall ms": longestStallMs,
         },
       },
       {
@@ -439,13 +441,13 @@ async function run(
       check("GetToken req/s, N loaded / 1 loaded", getToken.ratio, "×", "≥", 0.95),
     ],
     notes: [
-      "Machine: 2 cores, shared by the three replicas, etcd, the simulator (in the benchmark's process) and h2load.",
+      "Machine: 2 cores, shared by the three replicas, etcd, the simulator (a thread of the benchmark's process) and h2load.",
       `Served unexpired after start: ${servedAtStart.join(", ")} of ${count} (leader first: ${leader.id}); after the follower's restart: ${servedAfterRestart}.`,
       "A refresh is missed when it reached the simulator a lifetime or more after the call before it (the token it replaced had expired), or when a token expired with no refresh by the end.",
       "GetToken is measured with the leader and the other follower stopped (SIGSTOP): no refresh runs meanwhile, so the figure is the read path's alone.",
       `GetToken ${perCallCosts(getToken, { ours: `the follower holding ${count}`, reference: "the replica holding 1" })}`,
       "RSS per credential by where it is: the V8 heap's spaces as resident (physical) bytes, read in each replica by the GC meter right after its RSS; the old generation's bytes in use include garbage not yet collected.",
-      `Arrival times are the simulator's, in this process: a pause of its event loop bunches the calls that arrive meanwhile (the longest during the rounds: ${(stalls.max / 1e6).toFixed(0)} ms), so the busiest second can show a few calls above the ceiling the leader kept (it spaces the starts 1/ceiling s apart); the round's mean rate does not depend on that.`,
+      `Arrival times are the simulator's, stamped on its own thread (the benchmark's own pauses do not move them): a pause of that thread's event loop bunches the calls that arrive meanwhile (the longest during the rounds: ${longestStallMs.toFixed(0)} ms), and the leader's gate sends its refresh calls 1/ceiling s apart; the round's mean rate does not depend on either.`,
     ],
   };
 }
