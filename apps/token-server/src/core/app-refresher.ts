@@ -17,6 +17,7 @@ import {
   BudgetExhaustedError,
   CredentialUnavailableError,
   PassiveRefreshTooSoonError,
+  RefreshAbandonedError,
 } from "./errors.js";
 import type { RefreshPacer } from "./refresh-pacer.js";
 import { RefreshSchedule, type RefreshTiming } from "./refresh-schedule.js";
@@ -311,7 +312,7 @@ export class AppRefresher {
   private recordFailure(kind: CredentialKind, cause: RefreshCause, error: unknown): void {
     const slot = this.slot(kind);
     const log = { app_id: this.appId, kind: KIND_NAMES[kind], by: cause.by };
-    if (error instanceof FencedOutError) {
+    if (error instanceof FencedOutError || error instanceof RefreshAbandonedError) {
       // Deposed: the coordinator stops this refresher; the new leader refreshes.
       this.deps.logger.info(log, "refresh abandoned: this replica no longer leads");
       return;

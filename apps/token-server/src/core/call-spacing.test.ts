@@ -1,6 +1,7 @@
 // The spacing of paced calls at the gate, on a fake clock: calls of paced work leave
 // 1/ceiling s apart however they arrived (a budget counted in a real store first), calls
-// of other work leave at once, and the paced context lasts through the work's awaits.
+// of other work leave at once, the paced context lasts through the work's awaits, and a
+// call of work abandoned while it waited (the replica stopped leading) is not made.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddedStore } from "../store/embedded.js";
 import { CallSpacing } from "./call-spacing.js";
 import { NO_OBSERVER } from "./core-observer.js";
+import { RefreshAbandonedError } from "./errors.js";
 import { UpstreamGate } from "./upstream-gate.js";
 
 /** A spacing at `callsPerSecond` on a clock that moves only when told; waits are recorded. */
@@ -82,5 +84,39 @@ describe("CallSpacing", () => {
     expect(await both).toEqual(["wxspaced00000001", "wxspaced00000002"]);
     expect(made).toHaveLength(3);
     expect(made[1]).toBe("wxunpaced0000001");
+  });
+
+  it("does not make a held call whose work was abandoned while it waited", async () => {
+    const { spacing, clock, waits, releases } = spacingOf(100);
+    const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-spacing-")));
+    stores.push(store);
+    const gate = UpstreamGate.on(store, {
+      observer: NO_OBSERVER,
+      logger: pino({ level: "silent" }),
+      spacing,
+    });
+    await gate.holds.start();
+    const made: string[] = [];
+    const call = (appId: string) =>
+      gate.call({ appId, endpoint: "/cgi-bin/token", budget: 10 }, async () => {
+        made.push(appId);
+        return appId;
+      });
+    let leading = true;
+    const abandoned = () => !leading;
+    const first = spacing.run(() => call("wxspaced00000001"), abandoned);
+    const second = spacing.run(() => call("wxspaced00000002"), abandoned);
+    await waitFor(() => waits.length === 1, { description: "the second call held for its turn" });
+    expect(await first).toBe("wxspaced00000001");
+    // The replica stops leading while the second call waits for its turn.
+    leading = false;
+    releases[0]?.();
+    await expect(second).rejects.toBeInstanceOf(RefreshAbandonedError);
+    // Nor does a later call of abandoned work whose turn has come.
+    clock.now += 50;
+    await expect(spacing.run(() => call("wxspaced00000003"), abandoned)).rejects.toBeInstanceOf(
+      RefreshAbandonedError,
+    );
+    expect(made).toEqual(["wxspaced00000001"]);
   });
 });

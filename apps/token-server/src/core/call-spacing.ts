@@ -2,10 +2,12 @@
 // call of the refresher's own work (started by the pacer) no sooner than 1/ceiling s after
 // the one before it. The pacer spaces the refreshes' starts, but between a start and its
 // call lies awaited work (a budget counted in the store, a record read), and a store that
-// stalls then releases the calls it held together: this spacing keeps them apart. Work
+// stalls then releases the calls it held together: this spacing keeps them apart. A call
+// whose work was abandoned while it waited (the replica stopped leading) is not made. Work
 // started outside the pacer (a caller's passive refresh, an operator's) is not spaced.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { RefreshAbandonedError } from "./errors.js";
 
 export interface CallSpacingDeps {
   /** Calls per second, at most. */
@@ -19,7 +21,8 @@ export class CallSpacing {
   private readonly now: () => number;
   private readonly wait: (ms: number) => Promise<unknown>;
   private readonly intervalMs: number;
-  private readonly paced = new AsyncLocalStorage<true>();
+  /** The paced work's own test of whether it was abandoned. */
+  private readonly paced = new AsyncLocalStorage<() => boolean>();
   /** When the next spaced call may leave, epoch ms. */
   private nextAt = Number.NEGATIVE_INFINITY;
 
@@ -29,22 +32,38 @@ export class CallSpacing {
     this.intervalMs = 1_000 / deps.callsPerSecond;
   }
 
-  /** Runs `start`: every upstream call the work it starts makes is spaced. */
-  run<T>(start: () => T): T {
-    return this.paced.run(true, start);
+  /**
+   * Runs `start`: every upstream call the work it starts makes is spaced, and not made
+   * once `abandoned()` says the work is no longer wanted.
+   */
+  run<T>(start: () => T, abandoned: () => boolean = never): T {
+    return this.paced.run(abandoned, start);
   }
 
   /**
-   * Undefined for a call outside paced work (it leaves at once); else a promise resolved
-   * at the call's turn, each turn 1/ceiling s after the one before, in the order asked.
+   * Undefined when the call may leave at once (outside paced work, or its turn has come);
+   * else a promise resolved at the call's turn, each turn 1/ceiling s after the one
+   * before, in the order asked. Rejected with RefreshAbandonedError if the paced work was
+   * abandoned by then: the call is not to be made.
    */
-  turn(): Promise<unknown> | undefined {
-    if (this.paced.getStore() !== true) {
+  turn(): Promise<void> | undefined {
+    const abandoned = this.paced.getStore();
+    if (abandoned === undefined) {
       return undefined;
     }
+    const check = () => {
+      if (abandoned()) {
+        throw new RefreshAbandonedError();
+      }
+    };
     const now = this.now();
     const at = Math.max(now, this.nextAt);
     this.nextAt = at + this.intervalMs;
-    return at > now ? this.wait(at - now) : undefined;
+    if (at > now) {
+      return this.wait(at - now).then(check);
+    }
+    return abandoned() ? Promise.reject(new RefreshAbandonedError()) : undefined;
   }
 }
+
+const never = () => false;

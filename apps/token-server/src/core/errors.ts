@@ -76,6 +76,18 @@ export class NotLeaderError extends CoreError {
   }
 }
 
+/**
+ * A refresh the schedule started, stopped at the gate before its upstream call: while it
+ * waited for its turn the replica stopped refreshing (it no longer leads), so the call was
+ * not made and the new leader refreshes.
+ */
+export class RefreshAbandonedError extends CoreError {
+  override name = "RefreshAbandonedError";
+  constructor() {
+    super("refresh abandoned before its upstream call: this replica no longer leads; retry");
+  }
+}
+
 /** An app that is not (or no longer) configured. */
 export class UnknownAppError extends CoreError {
   override name = "UnknownAppError";

@@ -4,6 +4,7 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CallSpacing } from "./call-spacing.js";
+import { RefreshAbandonedError } from "./errors.js";
 import { RefreshPacer } from "./refresh-pacer.js";
 
 beforeEach(() => {
@@ -96,8 +97,8 @@ describe("RefreshPacer", () => {
     target.enqueue(() => started.push("due-1"));
     target.enqueue(() => started.push("due-2"));
     target.enqueue(() => started.push("due-3"));
-    target.enqueue(() => started.push("first-1"), "first");
-    target.enqueue(() => started.push("first-2"), "first");
+    target.enqueue(() => started.push("first-1"), { lane: "first" });
+    target.enqueue(() => started.push("first-2"), { lane: "first" });
     await vi.advanceTimersByTimeAsync(1_000);
     expect(started).toEqual(["due-1", "first-1", "first-2", "due-2", "due-3"]);
   });
@@ -156,5 +157,23 @@ describe("RefreshPacer", () => {
     expect(waits).toEqual([10]);
     // Work started outside the pacer is not spaced.
     expect(spacing.turn()).toBeUndefined();
+  });
+
+  it("hands the spacing a start's test of being abandoned: such work makes no call", async () => {
+    const spacing = new CallSpacing({ callsPerSecond: 100 });
+    const paced = new RefreshPacer({
+      callsPerSecond: 100,
+      leadMs: 60_000,
+      logger: pino({ level: "silent" }),
+      spacing,
+    });
+    let turn: Promise<void> | undefined;
+    paced.enqueue(
+      () => {
+        turn = spacing.turn();
+      },
+      { abandoned: () => true },
+    );
+    await expect(turn).rejects.toBeInstanceOf(RefreshAbandonedError);
   });
 });

@@ -31,13 +31,31 @@ export type CancelStart = () => void;
 /** "first": a credential with no value yet; "due": a refresh before expiry. */
 export type PacerLane = "first" | "due";
 
+export interface EnqueueOptions {
+  /** Default "due". */
+  lane?: PacerLane;
+  /**
+   * Whether the start's work is no longer wanted (its schedule stopped): a call of it still
+   * waiting for its turn at the gate is then not made (CallSpacing).
+   */
+  abandoned?: () => boolean;
+}
+
+/** A queued start with its work's own test of being abandoned. */
+interface Queued {
+  readonly start: Start;
+  readonly abandoned: () => boolean;
+}
+
+const never = () => false;
+
 export class RefreshPacer {
   private readonly now: () => number;
   private readonly intervalMs: number;
   private readonly maxInFlight: number;
   private inFlight = 0;
   /** Queued starts of each lane in arrival order; a Map keeps that order, deletes in O(1). */
-  private readonly lanes: Record<PacerLane, Map<number, Start>> = {
+  private readonly lanes: Record<PacerLane, Map<number, Queued>> = {
     first: new Map(),
     due: new Map(),
   };
@@ -59,14 +77,14 @@ export class RefreshPacer {
   }
 
   /** Calls `start` now if its turn has come and none is waiting, else once it comes. */
-  enqueue(start: Start, lane: PacerLane = "due"): CancelStart {
+  enqueue(start: Start, { lane = "due", abandoned = never }: EnqueueOptions = {}): CancelStart {
     if (this.queued === 0 && this.now() >= this.nextAt && this.inFlight < this.maxInFlight) {
-      this.begin(start);
+      this.begin({ start, abandoned });
       return () => {};
     }
     const id = this.nextId++;
     const queue = this.lanes[lane];
-    queue.set(id, start);
+    queue.set(id, { start, abandoned });
     this.warnIfBehind();
     this.arm();
     return () => {
@@ -77,10 +95,10 @@ export class RefreshPacer {
     };
   }
 
-  private begin(start: Start): void {
+  private begin({ start, abandoned }: Queued): void {
     this.nextAt = this.now() + this.intervalMs;
     const { spacing } = this.deps;
-    const running = spacing === undefined ? start() : spacing.run(start);
+    const running = spacing === undefined ? start() : spacing.run(start, abandoned);
     if (!(running instanceof Promise)) {
       return;
     }
@@ -114,9 +132,9 @@ export class RefreshPacer {
     if (next.done === true) {
       return;
     }
-    const [id, start] = next.value;
+    const [id, queued] = next.value;
     queue.delete(id);
-    this.begin(start);
+    this.begin(queued);
     if (this.queued > 0) {
       this.arm();
     } else {

@@ -139,15 +139,19 @@ export class RefreshSchedule {
       return;
     }
     let started = false;
-    const cancel = pacer.enqueue(() => {
-      started = true;
-      const scheduled = this.kinds?.get(kind);
-      if (scheduled !== undefined) {
-        scheduled.queued = undefined;
-        this.prune(kind);
-      }
-      return this.onDue(kind);
-    }, lane);
+    const cancel = pacer.enqueue(
+      () => {
+        started = true;
+        const scheduled = this.kinds?.get(kind);
+        if (scheduled !== undefined) {
+          scheduled.queued = undefined;
+          this.prune(kind);
+        }
+        return this.onDue(kind);
+      },
+      // Stopped (the replica no longer leads): a call still held at the gate is not made.
+      { lane, abandoned: () => !this.running },
+    );
     if (!started) {
       this.entry(kind).queued = cancel;
     }

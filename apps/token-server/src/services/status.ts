@@ -18,6 +18,7 @@ import {
   NoTicketError,
   NotLeaderError,
   PassiveRefreshTooSoonError,
+  RefreshAbandonedError,
   SendInProgressError,
   SendLimitExceeded,
   SendOutcomeUnknownError,
@@ -74,6 +75,7 @@ const CORE_CODES: readonly [abstract new (...args: never[]) => CoreError, Code][
   [AuthorizerUnavailableError, Code.FailedPrecondition],
   [StoreUnavailableError, Code.Unavailable],
   [LeaderRefreshFailedError, Code.Unavailable],
+  [RefreshAbandonedError, Code.Unavailable],
 ];
 
 export function upstreamErrorDetail(error: WeChatError) {
