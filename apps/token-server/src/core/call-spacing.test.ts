@@ -35,6 +35,28 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close()));
 });
 
+/**
+ * An upstream gate with `spacing` on a real embedded store, and a budgeted token call
+ * through it that records the apps whose calls were made.
+ */
+async function gateOf(spacing: CallSpacing) {
+  const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-spacing-")));
+  stores.push(store);
+  const gate = UpstreamGate.on(store, {
+    observer: NO_OBSERVER,
+    logger: pino({ level: "silent" }),
+    spacing,
+  });
+  await gate.holds.start();
+  const made: string[] = [];
+  const call = (appId: string) =>
+    gate.call({ appId, endpoint: "/cgi-bin/token", budget: 10 }, async () => {
+      made.push(appId);
+      return appId;
+    });
+  return { call, made };
+}
+
 describe("CallSpacing", () => {
   it("gives the calls of paced work turns 1/ceiling s apart, in the order asked", () => {
     const { spacing, clock, waits } = spacingOf(100);
@@ -56,20 +78,7 @@ describe("CallSpacing", () => {
 
   it("holds a paced call at the gate until its turn, after its budget is counted", async () => {
     const { spacing, waits, releases } = spacingOf(100);
-    const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-spacing-")));
-    stores.push(store);
-    const gate = UpstreamGate.on(store, {
-      observer: NO_OBSERVER,
-      logger: pino({ level: "silent" }),
-      spacing,
-    });
-    await gate.holds.start();
-    const made: string[] = [];
-    const call = (appId: string) =>
-      gate.call({ appId, endpoint: "/cgi-bin/token", budget: 10 }, async () => {
-        made.push(appId);
-        return appId;
-      });
+    const { call, made } = await gateOf(spacing);
     // Two refreshes started together: each counts its budget in the store, then calls.
     const both = spacing.run(() =>
       Promise.all([call("wxspaced00000001"), call("wxspaced00000002")]),
@@ -88,20 +97,7 @@ describe("CallSpacing", () => {
 
   it("does not make a held call whose work was abandoned while it waited", async () => {
     const { spacing, clock, waits, releases } = spacingOf(100);
-    const store = new EmbeddedStore(mkdtempSync(join(tmpdir(), "wxtoken-spacing-")));
-    stores.push(store);
-    const gate = UpstreamGate.on(store, {
-      observer: NO_OBSERVER,
-      logger: pino({ level: "silent" }),
-      spacing,
-    });
-    await gate.holds.start();
-    const made: string[] = [];
-    const call = (appId: string) =>
-      gate.call({ appId, endpoint: "/cgi-bin/token", budget: 10 }, async () => {
-        made.push(appId);
-        return appId;
-      });
+    const { call, made } = await gateOf(spacing);
     let leading = true;
     const abandoned = () => !leading;
     const first = spacing.run(() => call("wxspaced00000001"), abandoned);
