@@ -41,13 +41,11 @@ export interface EnqueueOptions {
   abandoned?: () => boolean;
 }
 
-/** A queued start with its work's own test of being abandoned. */
+/** A queued start with its work's own test of being abandoned, if it has one. */
 interface Queued {
   readonly start: Start;
-  readonly abandoned: () => boolean;
+  readonly abandoned: (() => boolean) | undefined;
 }
-
-const never = () => false;
 
 export class RefreshPacer {
   private readonly now: () => number;
@@ -77,7 +75,7 @@ export class RefreshPacer {
   }
 
   /** Calls `start` now if its turn has come and none is waiting, else once it comes. */
-  enqueue(start: Start, { lane = "due", abandoned = never }: EnqueueOptions = {}): CancelStart {
+  enqueue(start: Start, { lane = "due", abandoned }: EnqueueOptions = {}): CancelStart {
     if (this.queued === 0 && this.now() >= this.nextAt && this.inFlight < this.maxInFlight) {
       this.begin({ start, abandoned });
       return () => {};
