@@ -30,11 +30,6 @@ export class DueTimers {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** How many callbacks wait. */
-  get size(): number {
-    return this.heap.length;
-  }
-
   /**
    * Calls `callback` `delayMs` from now (0 or less: on the next timer turn). The timer does
    * not keep the process alive.
