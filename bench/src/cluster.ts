@@ -1,6 +1,6 @@
 // A wxtoken cluster for the benchmarks: a real etcd, the WeChat simulator (in this process
-// unless told otherwise), and token-server replicas on the etcd store with readable replica ids, each with gRPC
-// clients; a replica can be started again under its id.
+// unless told otherwise), and token-server replicas on the etcd store with readable replica
+// ids, each with gRPC clients; a replica can be started again under its id.
 import type { Client } from "@connectrpc/connect";
 import { AdminService, type Credential, CredentialKind, TokenService } from "@wxtoken/api";
 import {

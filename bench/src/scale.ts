@@ -225,8 +225,6 @@ async function run(
   const usage = etcdUsage(etcd.endpoints, PREFIX);
   teardown.add(() => usage.close());
   const phaseStartMs = Date.now();
-  // The simulator stamps a call when this process's event loop gets to it: a stall here
-  // bunches the calls that arrived meanwhile.
   sim.resetStalls();
   const cpuBefore = {
     leader: cpuMs(leader.server.process.pid),
