@@ -5,7 +5,9 @@
 // with hourly limits (WeCom's tickets) is also counted durably per clock hour in each of
 // its scopes, and refused here, before WeChat would refuse it. With a tracer (otel.endpoint)
 // the call itself is traced. A call of the refresher's paced work waits its turn under
-// refresh.max_upstream_calls_per_second (CallSpacing) after all that, right before it leaves.
+// refresh.max_upstream_calls_per_second (CallSpacing) after all that, right before it leaves,
+// and is not made if that work was abandoned meanwhile (the replica stopped leading; its
+// budget stays counted: the count errs on the safe side).
 import { nextBeijingMidnight, WeChatError } from "@wxtoken/wechat";
 import type { Logger } from "pino";
 import type { KvStore } from "../store/kv-store.js";
