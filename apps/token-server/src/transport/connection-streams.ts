@@ -1,8 +1,14 @@
 // limits.max_streams_per_connection, enforced by us on both ports rather than by HTTP/2's
 // SETTINGS_MAX_CONCURRENT_STREAMS (which node and nghttp2 enforce silently, with nothing to
 // count or log): how many calls each connection has open, a call past the limit refused.
-export class ConnectionStreams<Connection> {
-  private readonly open = new Map<Connection, number>();
+export class ConnectionStreams<Connection extends object> {
+  /**
+   * Each connection's count, made with its first call and dropped with the connection
+   * (held weakly): a call changes a number, never the table. An entry added and deleted
+   * whenever a connection fell idle would churn a table, as node's stream tables did
+   * (http2-stream-tables.ts).
+   */
+  private readonly open = new WeakMap<Connection, { calls: number }>();
 
   constructor(readonly max: number) {}
 
@@ -11,29 +17,28 @@ export class ConnectionStreams<Connection> {
    * ends; or undefined when the connection already has `max` calls open.
    */
   admit(connection: Connection): (() => void) | undefined {
-    const count = this.open.get(connection) ?? 0;
-    if (count >= this.max) {
+    let count = this.open.get(connection);
+    if (count === undefined) {
+      count = { calls: 0 };
+      this.open.set(connection, count);
+    }
+    if (count.calls >= this.max) {
       return undefined;
     }
-    this.open.set(connection, count + 1);
+    count.calls += 1;
+    const counted = count;
     let released = false;
     return () => {
-      if (released) {
-        return;
-      }
-      released = true;
-      const left = (this.open.get(connection) ?? 1) - 1;
-      if (left === 0) {
-        this.open.delete(connection);
-      } else {
-        this.open.set(connection, left);
+      if (!released) {
+        released = true;
+        counted.calls -= 1;
       }
     };
   }
 
   /** Whether `connection` has no call open. */
   idle(connection: Connection): boolean {
-    return !this.open.has(connection);
+    return (this.open.get(connection)?.calls ?? 0) === 0;
   }
 
   /** What a refused call is told: the limit, by its config key. */

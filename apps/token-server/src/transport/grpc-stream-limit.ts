@@ -1,7 +1,7 @@
 // limits.max_streams_per_connection on the native gRPC port: a grpc-js server interceptor
 // that counts each HTTP/2 session's open calls and answers one past the limit with
 // RESOURCE_EXHAUSTED naming the limit, counted and logged (once per peer and minute). An
-// admitted call is handed on as it is, unwrapped: the count costs a Map update and a
+// admitted call is handed on as it is, unwrapped: the count costs a counter update and a
 // 'close' listener on its HTTP/2 stream, not an intercepting layer on every call event.
 import type { Http2Session, ServerHttp2Stream } from "node:http2";
 import * as grpc from "@grpc/grpc-js";

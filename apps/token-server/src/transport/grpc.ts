@@ -25,6 +25,7 @@ import { type GrpcRequest, messageOf } from "./grpc-request.js";
 import { cachedRequestParser } from "./grpc-request-cache.js";
 import { grpcStatusFor, headersToMetadata } from "./grpc-status.js";
 import { streamLimitInterceptor } from "./grpc-stream-limit.js";
+import { adoptStreamTables } from "./http2-stream-tables.js";
 import { messageSizeLimit } from "./message-size-limit.js";
 import type { PortOptions } from "./port-options.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
@@ -273,6 +274,9 @@ export async function startGrpcServer(
     "grpc.max_receive_message_length": options.maxMessageBytes,
     // Our patch of grpc-js: names the limit in its answer, and counts the refusal.
     "grpc-node.on_message_too_large": messageSizeLimit(options),
+    // Our patch of grpc-js: each HTTP/2 session, to keep its streams in tables that do not
+    // leave garbage chains under load (http2-stream-tables.ts).
+    "grpc-node.on_session": adoptStreamTables,
     // limits.max_streams_per_connection is ours (counted), not HTTP/2's SETTINGS (silent);
     // first, so it is given grpc-js's own call (see grpc-stream-limit.ts).
     interceptors: [streamLimitInterceptor(options)],

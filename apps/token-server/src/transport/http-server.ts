@@ -21,6 +21,7 @@ import {
 import type { TLSSocket } from "node:tls";
 import { answerClientError } from "./client-error.js";
 import { ConnectionStreams } from "./connection-streams.js";
+import { adoptStreamTables } from "./http2-stream-tables.js";
 import type { PortOptions } from "./port-options.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
 import { listenSockets } from "./socket-listener.js";
@@ -106,6 +107,7 @@ export async function startHttpServer(
     handler(request, response);
   });
   http2.on("session", (session: Http2Session) => {
+    adoptStreamTables(session);
     sessions.set(session, undefined);
     session.once("close", () => {
       clearTimeout(sessions.get(session));
