@@ -416,6 +416,32 @@ describe("upstream errors", () => {
     }
   });
 
+  it("answers 50 native gRPC calls waiting for a slow first token with one upstream call, and warns of no listener leak", async () => {
+    const local = new Teardown();
+    try {
+      const slow = await stackWithFault(local, {
+        endpoint: "/cgi-bin/stable_token",
+        count: 1,
+        delayMs: 500,
+      });
+      const client = clientFor(TokenService, transportFor(slow, "grpc"));
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          client.getToken(
+            { appId: APP_ID, kind: ACCESS },
+            { headers: bearer(ADMIN_KEY), timeoutMs: 10_000 },
+          ),
+        ),
+      );
+      expect(new Set(answers.map((answer) => answer.credential?.value)).size).toBe(1);
+      expect(slow.sim.stats().calls["/cgi-bin/stable_token"]).toBe(1);
+      // Each waiting call listens to the server's shutdown signal: 50 listeners, by design.
+      expect(slow.process.output()).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      await local.run();
+    }
+  });
+
   it("answers UNAVAILABLE with the last upstream error when no token arrives before the deadline", async () => {
     const local = new Teardown();
     try {

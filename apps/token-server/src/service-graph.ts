@@ -1,6 +1,7 @@
 // The service graph: the core (gate, credentials, sends), security and the transport-free
 // services, built from a config over a store, a coordinator and WeChat. server.ts puts the
 // transports in front of it; unit tests put a router transport and a fake WeChat.
+import { setMaxListeners } from "node:events";
 import {
   AdminService,
   CodeService,
@@ -203,6 +204,9 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
   const fingerprints = new ConfigFingerprints(store, coordinator.replicaId, logger);
   const configVersion = new ConfigVersion(config);
   const shutdown = new AbortController();
+  // Every call in flight listens to it (a thousand waiting for a first token are no leak):
+  // no MaxListenersExceededWarning past node's default of 10.
+  setMaxListeners(0, shutdown.signal);
   const auth = new CallerAuth(config.callers);
   const authFailures = new AuthFailureLog({ logger, counter: metrics.authFailures });
   const refusals = new LimitRefusals({ logger, counter: metrics.limitRefusals });
