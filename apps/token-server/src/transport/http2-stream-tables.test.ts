@@ -9,49 +9,77 @@ import {
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { adoptStreamTables, StreamTable } from "./http2-stream-tables.js";
+import { adoptStreamTables, PendingStreams, StreamsById } from "./http2-stream-tables.js";
 
-describe("StreamTable", () => {
-  it("finds every entry left after deletes, the last moved into a deleted one's place", () => {
-    const table = new StreamTable<number, string>();
-    for (const id of [1, 3, 5, 7]) {
+describe("StreamsById", () => {
+  it("finds every stream left after deletes, through growth and wrapped runs", () => {
+    const table = new StreamsById<string>();
+    const ids = Array.from({ length: 200 }, (_, index) => 2 * index + 1);
+    for (const id of ids) {
       table.set(id, `stream ${id}`);
     }
-    expect(table.delete(3)).toBe(true);
-    expect(table.delete(3)).toBe(false);
-    expect(table.size).toBe(3);
-    expect([1, 3, 5, 7].map((id) => table.get(id))).toEqual([
-      "stream 1",
-      undefined,
-      "stream 5",
-      "stream 7",
-    ]);
-    table.set(5, "stream 5 again");
-    expect(table.get(5)).toBe("stream 5 again");
-    expect(table.size).toBe(3);
+    // Every third gone: gaps in the middle of probe runs.
+    const deleted = ids.filter((_, index) => index % 3 === 0);
+    for (const id of deleted) {
+      expect(table.delete(id)).toBe(true);
+    }
+    expect(table.delete(deleted[0] as number)).toBe(false);
+    expect(table.size).toBe(ids.length - deleted.length);
+    for (const id of ids) {
+      expect(table.get(id)).toBe(deleted.includes(id) ? undefined : `stream ${id}`);
+    }
+    table.set(3, "stream 3 again");
+    expect(table.get(3)).toBe("stream 3 again");
+    expect(table.size).toBe(ids.length - deleted.length);
   });
 
-  it("serves as a Set through add", () => {
-    const table = new StreamTable<object, object>();
-    const stream = {};
-    table.add(stream).add(stream);
-    expect(table.size).toBe(1);
-    expect(table.delete(stream)).toBe(true);
-    expect(table.size).toBe(0);
+  it("keeps colliding ids apart, across the end of the table: one deleted, the others found", () => {
+    const table = new StreamsById<string>();
+    // 1 and 33 share a home slot in a table of 16; 3 sits after them in the run.
+    table.set(1, "a").set(33, "b").set(3, "c");
+    expect(table.delete(1)).toBe(true);
+    expect([table.get(1), table.get(33), table.get(3)]).toEqual([undefined, "b", "c"]);
+    expect(table.delete(33)).toBe(true);
+    expect(table.get(3)).toBe("c");
+    // 31 and 63 share the last slot: 63 wraps to the first, and comes back when 31 goes.
+    const wrapped = new StreamsById<string>();
+    wrapped.set(31, "x").set(63, "y");
+    expect(wrapped.delete(31)).toBe(true);
+    wrapped.set(1, "z");
+    expect([wrapped.get(31), wrapped.get(63), wrapped.get(1)]).toEqual([undefined, "y", "z"]);
   });
 
-  it("visits the entries it had when forEach began, though the callback deletes them", () => {
-    const table = new StreamTable<number, string>();
+  it("visits the streams it had when forEach began, though the callback deletes them", () => {
+    const table = new StreamsById<string>();
     for (const id of [1, 3, 5]) {
       table.set(id, `stream ${id}`);
     }
     const visited: number[] = [];
-    table.forEach((_value, id) => {
+    table.forEach((_stream, id) => {
       visited.push(id);
-      table.delete(id);
+      table.delete(1);
+      table.delete(3);
+      table.delete(5);
     });
-    expect(visited).toEqual([1, 3, 5]);
+    expect(visited.sort()).toEqual([1, 3, 5]);
     expect(table.size).toBe(0);
+  });
+});
+
+describe("PendingStreams", () => {
+  it("holds each stream once, and visits what it held though the callback deletes", () => {
+    const pending = new PendingStreams<object>();
+    const [first, second] = [{}, {}];
+    pending.add(first).add(first).add(second);
+    expect(pending.size).toBe(2);
+    let visits = 0;
+    pending.forEach((stream) => {
+      visits += 1;
+      pending.delete(stream);
+    });
+    expect(visits).toBe(2);
+    expect(pending.size).toBe(0);
+    expect(pending.delete(first)).toBe(false);
   });
 });
 

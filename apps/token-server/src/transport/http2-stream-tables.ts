@@ -12,80 +12,149 @@
 import type { Http2Session } from "node:http2";
 import { types } from "node:util";
 
+/** Never a stream id: HTTP/2's ids start at 1. */
+const NO_ID = 0;
+const FIRST_CAPACITY = 16;
+
 /**
- * A Map (or, through add(), a Set) in two arrays: a deleted entry's place is taken by the
- * last one and the freed slot is cleared, and the arrays never shrink (one that emptied
- * could be given a new backing store with its next entry), so adding and deleting entries
- * makes no new table. Lookups scan the keys: a session holds at most
- * limits.max_streams_per_connection calls, plus those refused.
+ * node's Map of a session's open streams by id, as an open-addressing table: ids in a
+ * Uint32Array, linear probing from id / 2 (a client's ids are odd and consecutive, so
+ * they take consecutive slots), a deleted entry's gap closed by moving later entries of
+ * its run back. Adding and deleting entries makes no new table; it grows (twice the
+ * size) only past half full, and never shrinks.
  */
-export class StreamTable<K, V> {
-  private readonly keys: (K | undefined)[] = [];
-  private readonly values: (V | undefined)[] = [];
+export class StreamsById<V> {
+  private ids = new Uint32Array(FIRST_CAPACITY);
+  private values: (V | undefined)[] = new Array(FIRST_CAPACITY).fill(undefined);
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
-  private indexOf(key: K): number {
-    for (let index = 0; index < this.count; index++) {
-      if (this.keys[index] === key) {
-        return index;
-      }
+  private get mask(): number {
+    return this.ids.length - 1;
+  }
+
+  /** The slot holding `id`, or the empty slot where it would go. */
+  private slotOf(id: number): number {
+    const mask = this.mask;
+    let slot = (id >>> 1) & mask;
+    while (this.ids[slot] !== NO_ID && this.ids[slot] !== id) {
+      slot = (slot + 1) & mask;
     }
-    return -1;
+    return slot;
   }
 
-  get(key: K): V | undefined {
-    const index = this.indexOf(key);
-    return index === -1 ? undefined : this.values[index];
+  get(id: number): V | undefined {
+    const slot = this.slotOf(id);
+    return this.ids[slot] === id ? this.values[slot] : undefined;
   }
 
-  set(key: K, value: V): this {
-    const index = this.indexOf(key);
-    if (index === -1) {
-      this.keys[this.count] = key;
-      this.values[this.count] = value;
+  set(id: number, value: V): this {
+    if ((this.count + 1) * 2 > this.ids.length) {
+      this.grow();
+    }
+    const slot = this.slotOf(id);
+    if (this.ids[slot] !== id) {
+      this.ids[slot] = id;
       this.count += 1;
-    } else {
-      this.values[index] = value;
     }
+    this.values[slot] = value;
     return this;
   }
 
-  /** Set's add, for a table whose keys are its values. */
-  add(value: K & V): this {
-    return this.set(value, value);
-  }
-
-  delete(key: K): boolean {
-    const index = this.indexOf(key);
-    if (index === -1) {
+  delete(id: number): boolean {
+    let gap = this.slotOf(id);
+    if (this.ids[gap] !== id) {
       return false;
     }
-    const last = this.count - 1;
-    this.keys[index] = this.keys[last];
-    this.values[index] = this.values[last];
-    this.keys[last] = undefined;
-    this.values[last] = undefined;
-    this.count = last;
+    const mask = this.mask;
+    // An entry later in the run moves into the gap unless its home slot lies after the gap.
+    for (let slot = (gap + 1) & mask; this.ids[slot] !== NO_ID; slot = (slot + 1) & mask) {
+      const home = ((this.ids[slot] as number) >>> 1) & mask;
+      if (((slot - home) & mask) >= ((slot - gap) & mask)) {
+        this.ids[gap] = this.ids[slot] as number;
+        this.values[gap] = this.values[slot];
+        gap = slot;
+      }
+    }
+    this.ids[gap] = NO_ID;
+    this.values[gap] = undefined;
+    this.count -= 1;
     return true;
   }
 
   /** Calls `callback` with the entries as they were when it began (it may delete them). */
-  forEach(callback: (value: V, key: K) => void): void {
-    const keys = this.keys.slice(0, this.count);
-    const values = this.values.slice(0, this.count);
-    for (let index = 0; index < keys.length; index++) {
-      callback(values[index] as V, keys[index] as K);
+  forEach(callback: (value: V, id: number) => void): void {
+    const entries: [number, V][] = [];
+    this.ids.forEach((id, slot) => {
+      if (id !== NO_ID) {
+        entries.push([id, this.values[slot] as V]);
+      }
+    });
+    for (const [id, value] of entries) {
+      callback(value, id);
+    }
+  }
+
+  private grow(): void {
+    const { ids, values } = this;
+    this.ids = new Uint32Array(ids.length * 2);
+    this.values = new Array(ids.length * 2).fill(undefined);
+    this.count = 0;
+    ids.forEach((id, slot) => {
+      if (id !== NO_ID) {
+        this.set(id, values[slot] as V);
+      }
+    });
+  }
+}
+
+/**
+ * node's Set of a session's streams not yet given an id, as an array: a deleted entry's
+ * place is taken by the last one and the freed slot is cleared; the array never shrinks
+ * (one that emptied could get a new backing store with its next entry). On a server it
+ * holds one stream at most, for the moment between the stream's creation and its id.
+ */
+export class PendingStreams<V> {
+  private readonly streams: (V | undefined)[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(stream: V): this {
+    if (this.streams.indexOf(stream) === -1) {
+      this.streams[this.count] = stream;
+      this.count += 1;
+    }
+    return this;
+  }
+
+  delete(stream: V): boolean {
+    const index = this.streams.indexOf(stream);
+    if (index === -1) {
+      return false;
+    }
+    this.count -= 1;
+    this.streams[index] = this.streams[this.count];
+    this.streams[this.count] = undefined;
+    return true;
+  }
+
+  /** Calls `callback` with the streams as they were when it began (it may delete them). */
+  forEach(callback: (stream: V) => void): void {
+    for (const stream of this.streams.slice(0, this.count)) {
+      callback(stream as V);
     }
   }
 }
 
 /** node's private per-session state (the value under its "state" symbol), as used here. */
 interface NodeSessionState {
-  streams: Map<unknown, unknown>;
+  streams: Map<number, unknown>;
   pendingStreams: Set<unknown>;
 }
 
@@ -102,7 +171,7 @@ const isNodeSessionState = (state: unknown): state is NodeSessionState =>
 let stateKey: symbol | undefined;
 
 /**
- * Gives `session` StreamTables in place of node's own Map and Set of its streams, with
+ * Gives `session` a StreamsById and a PendingStreams in place of node's own Map and Set of its streams, with
  * whatever they hold. Returns false, leaving the session as it is, if node's private state
  * is not as expected (another node version): its streams then stay in node's own tables,
  * and only the garbage collection costs more. http2-stream-tables.test.ts fails on such a
@@ -114,11 +183,11 @@ export function adoptStreamTables(session: Http2Session): boolean {
   if (!isNodeSessionState(state)) {
     return false;
   }
-  const streams = new StreamTable<unknown, unknown>();
+  const streams = new StreamsById<unknown>();
   for (const [id, stream] of state.streams) {
     streams.set(id, stream);
   }
-  const pendingStreams = new StreamTable<unknown, unknown>();
+  const pendingStreams = new PendingStreams<unknown>();
   for (const stream of state.pendingStreams) {
     pendingStreams.add(stream);
   }
