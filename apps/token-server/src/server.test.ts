@@ -57,17 +57,22 @@ beforeAll(async () => {
   processes.push(stack.process);
 });
 
-/** A stack whose simulator answers with `fault` from the first call on. */
-async function stackWithFault(local: Teardown, fault: SimFault): Promise<Stack> {
-  const sim = await startSimulator({
-    apps: [
-      { appId: APP_ID, secret: SECRET },
-      { appId: OTHER_APP_ID, secret: OTHER_SECRET },
-    ],
-  });
-  local.add(() => sim.close());
-  sim.inject(fault);
-  return startStack({ teardown: local, simulator: sim });
+/** Runs `test` on a stack of its own whose simulator answers with `fault` from the first call on. */
+async function withFaultStack(fault: SimFault, test: (stack: Stack) => Promise<void>) {
+  const local = new Teardown();
+  try {
+    const sim = await startSimulator({
+      apps: [
+        { appId: APP_ID, secret: SECRET },
+        { appId: OTHER_APP_ID, secret: OTHER_SECRET },
+      ],
+    });
+    local.add(() => sim.close());
+    sim.inject(fault);
+    await test(await startStack({ teardown: local, simulator: sim }));
+  } finally {
+    await local.run();
+  }
 }
 
 afterAll(() => teardown.run());
@@ -395,95 +400,87 @@ describe("upstream errors", () => {
     }
   });
 
-  it("retries a busy WeChat (-1) with backoff and recovers", async () => {
-    const local = new Teardown();
-    try {
-      const busy = await stackWithFault(local, {
+  it("retries a busy WeChat (-1) with backoff and recovers", () =>
+    withFaultStack(
+      {
         endpoint: "/cgi-bin/stable_token",
         count: 3,
         errcode: -1,
-      });
-      const { sim } = busy;
-      const client = clientFor(TokenService, transportFor(busy, "connect"));
-      const got = await client.getToken(
-        { appId: APP_ID, kind: ACCESS },
-        { headers: bearer(ADMIN_KEY), timeoutMs: 10_000 },
-      );
-      expect(got.credential?.generation).toBe(1n);
-      expect(sim.stats().calls["/cgi-bin/stable_token"]).toBe(4);
-    } finally {
-      await local.run();
-    }
-  });
+      },
+      async (busy) => {
+        const { sim } = busy;
+        const client = clientFor(TokenService, transportFor(busy, "connect"));
+        const got = await client.getToken(
+          { appId: APP_ID, kind: ACCESS },
+          { headers: bearer(ADMIN_KEY), timeoutMs: 10_000 },
+        );
+        expect(got.credential?.generation).toBe(1n);
+        expect(sim.stats().calls["/cgi-bin/stable_token"]).toBe(4);
+      },
+    ));
 
-  it("answers 50 native gRPC calls waiting for a slow first token with one upstream call, and warns of no listener leak", async () => {
-    const local = new Teardown();
-    try {
-      const slow = await stackWithFault(local, {
+  it("answers 50 native gRPC calls waiting for a slow first token with one upstream call, and warns of no listener leak", () =>
+    withFaultStack(
+      {
         endpoint: "/cgi-bin/stable_token",
         count: 1,
         delayMs: 500,
-      });
-      const client = clientFor(TokenService, transportFor(slow, "grpc"));
-      const answers = await Promise.all(
-        Array.from({ length: 50 }, () =>
-          client.getToken(
-            { appId: APP_ID, kind: ACCESS },
-            { headers: bearer(ADMIN_KEY), timeoutMs: 10_000 },
+      },
+      async (slow) => {
+        const client = clientFor(TokenService, transportFor(slow, "grpc"));
+        const answers = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            client.getToken(
+              { appId: APP_ID, kind: ACCESS },
+              { headers: bearer(ADMIN_KEY), timeoutMs: 10_000 },
+            ),
           ),
-        ),
-      );
-      expect(new Set(answers.map((answer) => answer.credential?.value)).size).toBe(1);
-      expect(slow.sim.stats().calls["/cgi-bin/stable_token"]).toBe(1);
-      // Each waiting call listens to the server's shutdown signal: 50 listeners, by design.
-      expect(slow.process.output()).not.toContain("MaxListenersExceededWarning");
-    } finally {
-      await local.run();
-    }
-  });
+        );
+        expect(new Set(answers.map((answer) => answer.credential?.value)).size).toBe(1);
+        expect(slow.sim.stats().calls["/cgi-bin/stable_token"]).toBe(1);
+        // Each waiting call listens to the server's shutdown signal: 50 listeners, by design.
+        expect(slow.process.output()).not.toContain("MaxListenersExceededWarning");
+      },
+    ));
 
-  it("answers UNAVAILABLE with the last upstream error when no token arrives before the deadline", async () => {
-    const local = new Teardown();
-    try {
-      const busy = await stackWithFault(local, {
+  it("answers UNAVAILABLE with the last upstream error when no token arrives before the deadline", () =>
+    withFaultStack(
+      {
         endpoint: "/cgi-bin/stable_token",
         count: 1_000,
         errcode: -1,
-      });
-      const client = clientFor(TokenService, transportFor(busy, "grpc"));
-      const error = await connectError(
-        client.getToken(
-          { appId: APP_ID, kind: ACCESS },
-          { headers: bearer(ADMIN_KEY), timeoutMs: 1_500 },
-        ),
-      );
-      expect(error.code).toBe(Code.Unavailable);
-      expect(error.findDetails(UpstreamErrorSchema)[0]).toMatchObject({ errcode: -1 });
-    } finally {
-      await local.run();
-    }
-  });
+      },
+      async (busy) => {
+        const client = clientFor(TokenService, transportFor(busy, "grpc"));
+        const error = await connectError(
+          client.getToken(
+            { appId: APP_ID, kind: ACCESS },
+            { headers: bearer(ADMIN_KEY), timeoutMs: 1_500 },
+          ),
+        );
+        expect(error.code).toBe(Code.Unavailable);
+        expect(error.findDetails(UpstreamErrorSchema)[0]).toMatchObject({ errcode: -1 });
+      },
+    ));
 
-  it("holds after 45009 and answers RESOURCE_EXHAUSTED with the hold's duration", async () => {
-    const local = new Teardown();
-    try {
-      const held = await stackWithFault(local, {
+  it("holds after 45009 and answers RESOURCE_EXHAUSTED with the hold's duration", () =>
+    withFaultStack(
+      {
         endpoint: "/cgi-bin/stable_token",
         count: 5,
         errcode: 45009,
-      });
-      const { sim } = held;
-      const client = clientFor(TokenService, transportFor(held, "grpc"));
-      const error = await connectError(
-        client.getToken({ appId: APP_ID, kind: ACCESS }, { headers: bearer(ADMIN_KEY) }),
-      );
-      expect(error.code).toBe(Code.ResourceExhausted);
-      const detail = error.findDetails(UpstreamErrorSchema)[0];
-      expect(detail?.errcode).toBe(45009);
-      expect(Number(detail?.retryAfter?.seconds ?? 0)).toBeGreaterThan(0);
-      expect(sim.stats().calls["/cgi-bin/stable_token"]).toBe(1);
-    } finally {
-      await local.run();
-    }
-  });
+      },
+      async (held) => {
+        const { sim } = held;
+        const client = clientFor(TokenService, transportFor(held, "grpc"));
+        const error = await connectError(
+          client.getToken({ appId: APP_ID, kind: ACCESS }, { headers: bearer(ADMIN_KEY) }),
+        );
+        expect(error.code).toBe(Code.ResourceExhausted);
+        const detail = error.findDetails(UpstreamErrorSchema)[0];
+        expect(detail?.errcode).toBe(45009);
+        expect(Number(detail?.retryAfter?.seconds ?? 0)).toBeGreaterThan(0);
+        expect(sim.stats().calls["/cgi-bin/stable_token"]).toBe(1);
+      },
+    ));
 });
