@@ -8,6 +8,7 @@ import {
   type ServerHttp2Stream,
 } from "node:http2";
 import type { AddressInfo } from "node:net";
+import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { adoptStreamTables, PendingStreams, StreamsById } from "./http2-stream-tables.js";
 
@@ -154,5 +155,64 @@ describe("adoptStreamTables", () => {
     expect(opened.every((stream) => stream.destroyed)).toBe(true);
     // Each client stream ended (a reset or an empty body), none left hanging.
     expect(await Promise.all(answers)).toHaveLength(5);
+  });
+});
+
+describe("grpc-node.on_session (our patch of grpc-js)", () => {
+  it("tells of each session of a grpc-js server and client, whose tables are then ours", async () => {
+    const told: { side: string; adopted: boolean }[] = [];
+    const tell = (side: string) => (session: Http2Session) => {
+      told.push({ side, adopted: adoptStreamTables(session) });
+    };
+    const same = (bytes: Buffer) => bytes;
+    const server = new grpc.Server({ "grpc-node.on_session": tell("server") });
+    server.addService(
+      {
+        echo: {
+          path: "/test.Echo/Echo",
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: same,
+          requestDeserialize: same,
+          responseSerialize: same,
+          responseDeserialize: same,
+        },
+      },
+      {
+        echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+          callback(null, call.request),
+      },
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error === null ? resolve(bound) : reject(error),
+      ),
+    );
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc-node.on_session": tell("client"),
+    });
+    try {
+      const echo = () =>
+        new Promise<string>((resolve, reject) =>
+          client.makeUnaryRequest(
+            "/test.Echo/Echo",
+            same,
+            same,
+            Buffer.from("ping"),
+            (error, reply) => (error === null ? resolve(String(reply)) : reject(error)),
+          ),
+        );
+      expect(await Promise.all([echo(), echo(), echo()])).toEqual(["ping", "ping", "ping"]);
+      expect(told).toEqual(
+        expect.arrayContaining([
+          { side: "server", adopted: true },
+          { side: "client", adopted: true },
+        ]),
+      );
+      expect(told).toHaveLength(2);
+    } finally {
+      client.close();
+      server.forceShutdown();
+    }
   });
 });
