@@ -56,14 +56,16 @@ export interface TokenServiceDeps {
 export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
   private readonly now: () => number;
   /**
-   * One response message per credential: the native transport serializes each message
-   * once, however many GetToken calls and WatchToken streams send it.
+   * One response message per credential, frozen: each port serializes each message once,
+   * however many GetToken calls and WatchToken streams send it (the native port by the
+   * message object, connect-node a frozen one: our patch of @connectrpc/connect). A
+   * credential is never changed once made.
    */
   private readonly responseFor = memoByObject((credential: Credential) =>
-    create(GetTokenResponseSchema, { credential }),
+    Object.freeze(create(GetTokenResponseSchema, { credential })),
   );
   private readonly pushFor = memoByObject((credential: Credential) =>
-    create(WatchTokenResponseSchema, { credential }),
+    Object.freeze(create(WatchTokenResponseSchema, { credential })),
   );
 
   /** Open WatchToken streams by caller name. */
