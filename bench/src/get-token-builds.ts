@@ -1,9 +1,11 @@
-// `node bench/dist/get-token-builds.js OTHER_MAIN [CLIENTS] [STREAMS] [PAIRS]`: GetToken over
-// native gRPC on this build's token-server against another build's (OTHER_MAIN, its
+// `node bench/dist/get-token-builds.js OTHER_MAIN [CLIENTS] [STREAMS] [PAIRS] [PROTOCOL]`:
+// GetToken on this build's token-server against another build's (OTHER_MAIN, its
 // apps/token-server/dist/main.js), same config and simulator, h2load alternated in PAIRS
 // pairs (default 200 clients × 1 stream, 6 pairs); each server's CPU and GC per call. It
 // tells a change of the read path from a change of the machine between two full runs.
-import { create, toBinary } from "@bufbuild/protobuf";
+// PROTOCOL: grpc (native gRPC, the default), h2c or http1 (Connect JSON on the HTTP port,
+// as get-token-connect sends it; http1 runs one request in flight per client).
+import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { CredentialKind, GetTokenRequestSchema } from "@wxtoken/api";
 import {
   e2e,
@@ -17,17 +19,26 @@ import { startSimulator } from "@wxtoken/wechat-sim";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
 import { grpcFrame } from "./grpc-frames.js";
 import { h2load, requestBodyFile, toolLoad } from "./h2load.js";
-import { grpcRequestHeaders } from "./rpc.js";
+import { adminHeaders, grpcRequestHeaders } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { BENCH_LOG } from "./single-replica.js";
 
-const [otherMain, clients = "200", streams = "1", pairs = "6"] = process.argv.slice(2);
-if (otherMain === undefined) {
-  process.stderr.write("usage: get-token-builds OTHER_MAIN [CLIENTS] [STREAMS] [PAIRS]\n");
+const [otherMain, clients = "200", streams = "1", pairs = "6", protocol = "grpc"] =
+  process.argv.slice(2);
+if (otherMain === undefined || !["grpc", "h2c", "http1"].includes(protocol)) {
+  process.stderr.write(
+    "usage: get-token-builds OTHER_MAIN [CLIENTS] [STREAMS] [PAIRS] [grpc|h2c|http1]\n",
+  );
   process.exit(2);
 }
-const SHAPE = toolLoad({ clients: Number(clients), streamsPerClient: Number(streams) });
+const SHAPE = toolLoad({
+  clients: Number(clients),
+  streamsPerClient: protocol === "http1" ? 1 : Number(streams),
+  http1: protocol === "http1",
+});
 const PATH = "/wxtoken.v1.TokenService/GetToken";
+/** The port the load goes to, as the listening line names it. */
+const PORT = protocol === "grpc" ? /"grpc_port":(\d+)/ : /"http_port":(\d+)/;
 
 const teardown = new Teardown();
 try {
@@ -43,8 +54,8 @@ try {
       name: label,
       env: { ...env, ...GC_METER_ENV },
     });
-    const [, grpcPort] = await server.waitForOutput(/"grpc_port":(\d+)/, 20_000);
-    return { label, url: `http://127.0.0.1:${grpcPort}${PATH}`, meter: new ServerMeter(server) };
+    const [, port] = await server.waitForOutput(PORT, 20_000);
+    return { label, url: `http://127.0.0.1:${port}${PATH}`, meter: new ServerMeter(server) };
   };
   const ours = await start(tokenServerMain, "this build");
   const other = await start(otherMain, "other build");
@@ -52,8 +63,16 @@ try {
     appId: e2e.appId,
     kind: CredentialKind.ACCESS_TOKEN,
   });
-  const body = await requestBodyFile(grpcFrame(toBinary(GetTokenRequestSchema, request)), teardown);
-  const headers = grpcRequestHeaders;
+  const body = await requestBodyFile(
+    protocol === "grpc"
+      ? grpcFrame(toBinary(GetTokenRequestSchema, request))
+      : toJsonString(GetTokenRequestSchema, request),
+    teardown,
+  );
+  const headers =
+    protocol === "grpc"
+      ? grpcRequestHeaders
+      : { "content-type": "application/json", ...adminHeaders };
   // Each serves (its first token fetched) and is warm before the measured pairs.
   for (const { url } of [ours, other]) {
     await h2load(url, body, headers, { ...SHAPE, durationS: 2 });
