@@ -1,10 +1,13 @@
 // The spacing of paced calls at the gate, on a fake clock: calls of paced work leave
 // 1/ceiling s apart however they arrived (a budget counted in a real store first), calls
 // of other work leave at once, the paced context lasts through the work's awaits, and a
-// call of work abandoned while it waited (the replica stopped leading) is not made.
+// call of work abandoned while it waited (the replica stopped leading) is not made. The
+// paced context's AsyncLocalStorage is on only while paced work runs: node's promise hooks,
+// which then mark every promise made with its async ids, are off again once none does.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { waitFor } from "@wxtoken/testkit";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -114,5 +117,43 @@ describe("CallSpacing", () => {
       RefreshAbandonedError,
     );
     expect(made).toEqual(["wxspaced00000001"]);
+  });
+
+  it("keeps the paced context of work still running when other paced work ends", async () => {
+    const { spacing, waits } = spacingOf(100);
+    let resume = () => {};
+    const resumed = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    const long = spacing.run(async () => {
+      await resumed;
+      return spacing.turn() !== undefined;
+    });
+    expect(await spacing.run(async () => spacing.turn())).toBeUndefined();
+    resume();
+    // Its turn comes 1/ceiling s after the short work's: it is still paced.
+    expect(await long).toBe(true);
+    expect(waits).toEqual([10]);
+  });
+
+  it("turns node's promise hooks off once no paced work runs", async () => {
+    /** Whether node's async hooks marked a promise made now (its async ids). */
+    const promisesHooked = () => Object.getOwnPropertySymbols(Promise.resolve()).length > 0;
+    expect(promisesHooked()).toBe(false);
+    const { spacing, releases } = spacingOf(100);
+    const first = spacing.run(async () => {
+      await spacing.turn();
+      return promisesHooked();
+    });
+    const second = spacing.run(async () => {
+      await spacing.turn();
+      return promisesHooked();
+    });
+    expect(await first).toBe(true);
+    releases[0]?.();
+    expect(await second).toBe(true);
+    // Node turns them off on the microtask queue after the last storage is disabled.
+    await nextTurn();
+    expect(promisesHooked()).toBe(false);
   });
 });
