@@ -1,8 +1,9 @@
 // The reference for GetToken over Connect JSON: a bare connect-node server answering the
 // same path with a fixed reply (the same message, so the same JSON), doing nothing else,
 // on two plain ports: node:http for HTTP/1.1 and node:http2 for h2c.
-// Usage: node bare-connect-server.js <GetTokenResponse binary hex>;
-// prints "bare-connect listening on HTTP1_PORT H2C_PORT".
+// Usage: REFERENCE_REPLY_HEX=<GetTokenResponse binary hex> node bare-connect-server.js;
+// prints "bare-connect listening on HTTP1_PORT H2C_PORT". The same when preloaded into
+// another process (reference-in-process-preload.js).
 import { once } from "node:events";
 import { createServer as createHttp1Server, type Server as Http1Server } from "node:http";
 import { createServer as createHttp2Server, type Http2Server } from "node:http2";
@@ -10,7 +11,10 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { GetTokenResponseSchema, TokenService } from "@wxtoken/api";
 
-const reply = fromBinary(GetTokenResponseSchema, Buffer.from(process.argv[2] ?? "", "hex"));
+const reply = fromBinary(
+  GetTokenResponseSchema,
+  Buffer.from(process.env.REFERENCE_REPLY_HEX ?? "", "hex"),
+);
 const handler = connectNodeAdapter({
   routes: (router) => router.rpc(TokenService.method.getToken, () => reply),
 });

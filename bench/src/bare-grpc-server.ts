@@ -1,9 +1,10 @@
 // The reference for GetToken over native gRPC: a bare @grpc/grpc-js server answering the
 // same path with a fixed reply of the same size, doing nothing else.
-// Usage: node bare-grpc-server.js <reply hex>; prints "bare-grpc listening on PORT".
+// Usage: REFERENCE_REPLY_HEX=<reply hex> node bare-grpc-server.js; prints "bare-grpc listening
+// on PORT". The same when preloaded into another process (reference-in-process-preload.js).
 import * as grpc from "@grpc/grpc-js";
 
-const reply = Buffer.from(process.argv[2] ?? "", "hex");
+const reply = Buffer.from(process.env.REFERENCE_REPLY_HEX ?? "", "hex");
 const passthrough = (buffer: Buffer) => buffer;
 const server = new grpc.Server();
 server.addService(

@@ -45,11 +45,13 @@ export async function getTokenConnect(): Promise<BenchResult> {
     const reply = await grpcClient(TokenService, server.grpcUrl, teardown).getToken(request, {
       headers: adminHeaders,
     });
-    const bare = spawnNode(
-      join(here, "bare-connect-server.js"),
-      [Buffer.from(toBinary(GetTokenResponseSchema, reply)).toString("hex")],
-      { teardown, env: GC_METER_ENV },
-    );
+    const bare = spawnNode(join(here, "bare-connect-server.js"), [], {
+      teardown,
+      env: {
+        ...GC_METER_ENV,
+        REFERENCE_REPLY_HEX: Buffer.from(toBinary(GetTokenResponseSchema, reply)).toString("hex"),
+      },
+    });
     const [, http1Port, h2cPort] = await bare.waitForOutput(/listening on (\d+) (\d+)/);
     const json = JSON.stringify({ appId: e2e.appId, kind: "CREDENTIAL_KIND_ACCESS_TOKEN" });
     const ours = `${server.httpUrl}${PATH}`;

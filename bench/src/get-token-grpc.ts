@@ -61,11 +61,10 @@ export async function getTokenGrpc(): Promise<BenchResult> {
       GetTokenResponseSchema,
       await tokens.getToken(request, { headers: adminHeaders }),
     );
-    const bare = spawnNode(
-      join(here, "bare-grpc-server.js"),
-      [Buffer.from(reply).toString("hex")],
-      { teardown, env: GC_METER_ENV },
-    );
+    const bare = spawnNode(join(here, "bare-grpc-server.js"), [], {
+      teardown,
+      env: { ...GC_METER_ENV, REFERENCE_REPLY_HEX: Buffer.from(reply).toString("hex") },
+    });
     const [, barePort] = await bare.waitForOutput(/listening on (\d+)/);
 
     const body = await requestBodyFile(
