@@ -1,14 +1,11 @@
-// `node bench/dist/get-token-builds.js OTHER_MAIN [CLIENTS] [STREAMS] [PAIRS] [PROTOCOL]`:
+// `node bench/dist/get-token-builds.js OTHER_MAIN [CLIENTS] [STREAMS] [PAIRS] [TRANSPORT]`:
 // GetToken on this build's token-server against another build's (OTHER_MAIN, its
 // apps/token-server/dist/main.js), same config and simulator, h2load alternated in PAIRS
 // pairs (default 200 clients × 1 stream, 6 pairs); each server's CPU and GC per call. It
 // tells a change of the read path from a change of the machine between two full runs.
-// PROTOCOL: grpc (native gRPC, the default), h2c or http1 (Connect JSON on the HTTP port,
+// TRANSPORT: grpc (native gRPC, the default), h2c or http1 (Connect JSON on the HTTP port,
 // as get-token-connect sends it; http1 runs one request in flight per client).
-import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
-import { CredentialKind, GetTokenRequestSchema } from "@wxtoken/api";
 import {
-  e2e,
   e2eSimApps,
   spawnNode,
   Teardown,
@@ -17,15 +14,15 @@ import {
 } from "@wxtoken/testkit";
 import { startSimulator } from "@wxtoken/wechat-sim";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
-import { grpcFrame } from "./grpc-frames.js";
+import { getTokenLoad, transportNamed } from "./get-token-load.js";
 import { h2load, requestBodyFile, toolLoad } from "./h2load.js";
-import { adminHeaders, grpcRequestHeaders } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { BENCH_LOG } from "./single-replica.js";
 
-const [otherMain, clients = "200", streams = "1", pairs = "6", protocol = "grpc"] =
+const [otherMain, clients = "200", streams = "1", pairs = "6", transportArg = "grpc"] =
   process.argv.slice(2);
-if (otherMain === undefined || !["grpc", "h2c", "http1"].includes(protocol)) {
+const transport = transportNamed(transportArg);
+if (otherMain === undefined || transport === undefined) {
   process.stderr.write(
     "usage: get-token-builds OTHER_MAIN [CLIENTS] [STREAMS] [PAIRS] [grpc|h2c|http1]\n",
   );
@@ -33,12 +30,12 @@ if (otherMain === undefined || !["grpc", "h2c", "http1"].includes(protocol)) {
 }
 const SHAPE = toolLoad({
   clients: Number(clients),
-  streamsPerClient: protocol === "http1" ? 1 : Number(streams),
-  http1: protocol === "http1",
+  streamsPerClient: transport === "http1" ? 1 : Number(streams),
+  http1: transport === "http1",
 });
 const PATH = "/wxtoken.v1.TokenService/GetToken";
 /** The port the load goes to, as the listening line names it. */
-const PORT = protocol === "grpc" ? /"grpc_port":(\d+)/ : /"http_port":(\d+)/;
+const PORT = transport === "grpc" ? /"grpc_port":(\d+)/ : /"http_port":(\d+)/;
 
 const teardown = new Teardown();
 try {
@@ -59,20 +56,8 @@ try {
   };
   const ours = await start(tokenServerMain, "this build");
   const other = await start(otherMain, "other build");
-  const request = create(GetTokenRequestSchema, {
-    appId: e2e.appId,
-    kind: CredentialKind.ACCESS_TOKEN,
-  });
-  const body = await requestBodyFile(
-    protocol === "grpc"
-      ? grpcFrame(toBinary(GetTokenRequestSchema, request))
-      : toJsonString(GetTokenRequestSchema, request),
-    teardown,
-  );
-  const headers =
-    protocol === "grpc"
-      ? grpcRequestHeaders
-      : { "content-type": "application/json", ...adminHeaders };
+  const { body: requestBody, headers } = getTokenLoad(transport);
+  const body = await requestBodyFile(requestBody, teardown);
   // Each serves (its first token fetched) and is warm before the measured pairs.
   for (const { url } of [ours, other]) {
     await h2load(url, body, headers, { ...SHAPE, durationS: 2 });

@@ -8,32 +8,25 @@
 // use it (the same for any server in that process), not wxtoken's own per-call code.
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { create, toBinary } from "@bufbuild/protobuf";
-import {
-  CredentialKind,
-  GetTokenRequestSchema,
-  GetTokenResponseSchema,
-  TokenService,
-} from "@wxtoken/api";
-import { e2e, type SpawnedProcess, spawnNode, Teardown } from "@wxtoken/testkit";
+import { toBinary } from "@bufbuild/protobuf";
+import { GetTokenResponseSchema, TokenService } from "@wxtoken/api";
+import { type SpawnedProcess, spawnNode, Teardown } from "@wxtoken/testkit";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
-import { grpcFrame } from "./grpc-frames.js";
+import { GET_TOKEN_REQUEST, getTokenLoad, transportNamed } from "./get-token-load.js";
 import { h2load, requestBodyFile, toolLoad } from "./h2load.js";
-import { adminHeaders, grpcClient, grpcRequestHeaders } from "./rpc.js";
+import { adminHeaders, grpcClient } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { startSingleReplica } from "./single-replica.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PATH = "/wxtoken.v1.TokenService/GetToken";
-const TRANSPORTS = ["grpc", "h2c", "http1"] as const;
-type Transport = (typeof TRANSPORTS)[number];
 
 const [transportArg = "grpc", clients = "200", streams = "1", pairs = "6"] = process.argv.slice(2);
-if (!TRANSPORTS.includes(transportArg as Transport)) {
+const transport = transportNamed(transportArg);
+if (transport === undefined) {
   process.stderr.write("usage: shared-code-shapes grpc|h2c|http1 [CLIENTS] [STREAMS] [PAIRS]\n");
   process.exit(2);
 }
-const transport = transportArg as Transport;
 const SHAPE = toolLoad({
   clients: Number(clients),
   streamsPerClient: Number(streams),
@@ -49,13 +42,12 @@ type Target = LoadTarget & { meter: ServerMeter };
 const teardown = new Teardown();
 try {
   const { server } = await startSingleReplica(teardown, {}, { env: GC_METER_ENV });
-  const request = create(GetTokenRequestSchema, {
-    appId: e2e.appId,
-    kind: CredentialKind.ACCESS_TOKEN,
-  });
-  const reply = await grpcClient(TokenService, server.grpcUrl, teardown).getToken(request, {
-    headers: adminHeaders,
-  });
+  const reply = await grpcClient(TokenService, server.grpcUrl, teardown).getToken(
+    GET_TOKEN_REQUEST,
+    {
+      headers: adminHeaders,
+    },
+  );
   const replyHex = Buffer.from(toBinary(GetTokenResponseSchema, reply)).toString("hex");
   const bareServer = join(
     here,
@@ -101,16 +93,7 @@ try {
     url: `${transport === "grpc" ? server.grpcUrl : server.httpUrl}${PATH}`,
     meter: new ServerMeter(server.process),
   };
-  const { body, headers } =
-    transport === "grpc"
-      ? {
-          body: grpcFrame(toBinary(GetTokenRequestSchema, request)),
-          headers: grpcRequestHeaders,
-        }
-      : {
-          body: JSON.stringify({ appId: e2e.appId, kind: "CREDENTIAL_KIND_ACCESS_TOKEN" }),
-          headers: { "content-type": "application/json", ...adminHeaders },
-        };
+  const { body, headers } = getTokenLoad(transport);
   const bodyFile = await requestBodyFile(body, teardown);
   // Each is warm before the measured pairs.
   for (const { url } of [ours, bare, manyShapes, inProcess]) {
