@@ -1,3 +1,6 @@
+// V8's heap tuning from `memory`, each setting applied in a child process at start (as
+// main.ts does) and judged by what V8 then does: how far the old generation grows under
+// churn, whether allocation sites are tenured.
 import { dirname, join } from "node:path";
 import { execPath } from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -11,13 +14,33 @@ afterEach(() => teardown.run());
 const tuning = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "heap-tuning.js");
 
 /**
+ * Runs `body` (module code whose last line prints `done ...`) in a node process started
+ * with `nodeFlags` and tuned with `memory` first; resolves to everything it printed.
+ */
+async function runTuned(
+  memory: Config["memory"],
+  body: readonly string[],
+  nodeFlags: readonly string[] = [],
+): Promise<string> {
+  const script = [
+    `const { applyHeapTuning } = await import(${JSON.stringify(pathToFileURL(tuning).href)});`,
+    `applyHeapTuning(${JSON.stringify(memory)});`,
+    ...body,
+  ].join("\n");
+  const child = spawnProcess(execPath, [...nodeFlags, "--input-type=module", "-e", script], {
+    teardown,
+    name: "tuned",
+  });
+  await child.waitForOutput(/done/, 30_000);
+  return child.output();
+}
+
+/**
  * The old generation's largest size (bytes) while a process tuned with `memory`
  * keeps a live set and promotes garbage (objects that outlive two scavenges, then die).
  */
 async function oldGenerationUnderChurn(memory: Config["memory"]): Promise<number> {
-  const script = [
-    `const { applyHeapTuning } = await import(${JSON.stringify(pathToFileURL(tuning).href)});`,
-    `applyHeapTuning(${JSON.stringify(memory)});`,
+  const output = await runTuned(memory, [
     'const { getHeapSpaceStatistics } = await import("node:v8");',
     "const old = () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_size;",
     "const live = Array.from({ length: 300_000 }, (_, i) => ({ i, s: `k${i}` }));",
@@ -27,19 +50,44 @@ async function oldGenerationUnderChurn(memory: Config["memory"]): Promise<number
     "  ring[i % ring.length] = { i, s: `x${i}` };",
     "  if (i % 10_000 === 0) largest = Math.max(largest, old());",
     "}",
-    "console.log(`old ${largest} ${live.length}`);",
-  ].join("\n");
-  const child = spawnProcess(execPath, ["--input-type=module", "-e", script], {
-    teardown,
-    name: "churn",
-  });
-  const [, size] = await child.waitForOutput(/old (\d+)/, 30_000);
-  return Number(size);
+    "console.log(`done old ${largest} ${live.length}`);",
+  ]);
+  return Number(/done old (\d+)/.exec(output)?.[1]);
 }
 
 it("keeps the old generation near what is live with memory.heap_growing_percent", async () => {
-  const untuned = await oldGenerationUnderChurn({});
-  const tuned = await oldGenerationUnderChurn({ heap_growing_percent: 20 });
+  const untuned = await oldGenerationUnderChurn({ allocation_site_pretenuring: true });
+  const tuned = await oldGenerationUnderChurn({
+    heap_growing_percent: 20,
+    allocation_site_pretenuring: true,
+  });
   // Measured: ~145 MB untuned, ~62 MB tuned, for ~45 MB live.
   expect(tuned).toBeLessThan(untuned * 0.6);
+});
+
+/**
+ * V8's pretenuring decisions (its trace) in a process tuned with `memory` that makes
+ * 400,000 objects at one site and keeps them (a start decoding its credentials), then
+ * makes millions more there that die at once (calls).
+ */
+async function tenuredSites(memory: Config["memory"]): Promise<number> {
+  const output = await runTuned(
+    memory,
+    [
+      "const make = (i) => ({ i, s: `k${i}`, a: [i, i + 1] });",
+      "const live = [];",
+      "for (let i = 0; i < 400_000; i++) live.push(make(i));",
+      "let sink = 0;",
+      "for (let i = 0; i < 2_000_000; i++) sink += make(i).a.length;",
+      "console.log(`done ${live.length} ${sink}`);",
+    ],
+    ["--trace-pretenuring", "--trace-pretenuring-statistics"],
+  );
+  return output.split("\n").filter((line) => / => tenure$/.test(line)).length;
+}
+
+it("turns V8's allocation-site pretenuring off unless memory.allocation_site_pretenuring", async () => {
+  // With it, the site of the kept objects is tenured: its later objects go to the old generation.
+  expect(await tenuredSites({ allocation_site_pretenuring: true })).toBeGreaterThan(0);
+  expect(await tenuredSites({ allocation_site_pretenuring: false })).toBe(0);
 });

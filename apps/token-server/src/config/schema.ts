@@ -336,7 +336,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     limits: limitsSchema,
-    /** V8's heap sizing (read at start): see docs/operations.md "Memory at scale". */
+    /** V8's heap tuning (read at start): see docs/operations.md "Memory at scale". */
     memory: z
       .object({
         /**
@@ -344,6 +344,12 @@ export const configSchema = z
          * unset: V8's default (up to 4× for a process that allocates fast).
          */
         heap_growing_percent: z.number().int().min(10).max(400).optional(),
+        /**
+         * V8's allocation-site pretenuring: off unless true. With it, a site whose objects
+         * survived once (10,000 credentials decoded at start or in a refresh round) allocates
+         * in the old generation from then on, per call too.
+         */
+        allocation_site_pretenuring: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
