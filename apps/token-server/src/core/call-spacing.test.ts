@@ -71,6 +71,35 @@ describe("CallSpacing", () => {
     expect(spacing.run(() => spacing.turn())).toBeUndefined();
   });
 
+  it("lets no more calls out in any second than the ceiling when turns come late together", async () => {
+    const { spacing, clock, waits, releases } = spacingOf(2);
+    const given: number[] = [];
+    const take = async () => {
+      const turn = spacing.turn();
+      if (turn !== undefined) {
+        await turn;
+      }
+      given.push(clock.now);
+    };
+    const calls = spacing.run(() => Promise.all([take(), take(), take(), take()]));
+    // Turns at +0, +500, +1000 and +1500 ms: the first leaves at once.
+    expect(waits).toEqual([500, 1_000, 1_500]);
+    // The event loop stalls: the second and third turns' timers fire together at +1400.
+    clock.now += 1_400;
+    releases[0]?.();
+    releases[1]?.();
+    await waitFor(() => given.length === 3, { description: "the turns held by the stall" });
+    // The fourth's time comes at +1500, but two calls left at +1400: it waits for +2400.
+    clock.now += 100;
+    releases[2]?.();
+    await waitFor(() => waits.length === 4, { description: "the fourth turn held back" });
+    expect(waits[3]).toBe(900);
+    clock.now += 900;
+    releases[3]?.();
+    await calls;
+    expect(given.map((at) => at - 1_000_000)).toEqual([0, 1_400, 1_400, 2_400]);
+  });
+
   it("lets calls of other work leave at once, without taking a turn", () => {
     const { spacing, waits } = spacingOf(100);
     expect(spacing.turn()).toBeUndefined();
