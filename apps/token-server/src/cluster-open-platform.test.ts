@@ -6,7 +6,7 @@
 // token and no authorizer token call while they are valid; a follower refuses the quota
 // operations naming the leader; the refresh tokens outlive the loss of an etcd member.
 // Counted by the simulator.
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { CredentialKind, type CredentialOwner } from "@wxtoken/api";
 import {
   e2e,
@@ -14,6 +14,7 @@ import {
   spawnNode,
   Teardown,
   tokenServerMain,
+  WaitAborted,
   waitFor,
 } from "@wxtoken/testkit";
 import { OPEN_PLATFORM_ENDPOINTS } from "@wxtoken/wechat";
@@ -185,16 +186,32 @@ describe("Open Platform on three replicas", () => {
 
     await cluster.etcd.members[0]?.stop("SIGKILL");
     // A refresh on the two members left rotates the refresh token and stores the new one.
-    const refreshed = await tokenClient(leader).refreshToken(
-      { owner: authorizerOwner(), kind: ACCESS, staleValue: first },
-      { headers: adminHeaders, timeoutMs: 10_000 },
+    // Losing the member may move the leadership (the leader's lease was kept alive through
+    // it): a replica that no longer leads refuses the refresh, writing nothing
+    // (UNAVAILABLE), and the caller asks the one that leads.
+    const { refresher, second } = await waitFor(
+      async () => {
+        const current = await agreedLeader(cluster, cluster.replicas);
+        try {
+          const refreshed = await tokenClient(current).refreshToken(
+            { owner: authorizerOwner(), kind: ACCESS, staleValue: first },
+            { headers: adminHeaders, timeoutMs: 10_000 },
+          );
+          return { refresher: current, second: refreshed.credential?.value ?? "" };
+        } catch (error) {
+          if (ConnectError.from(error).code === Code.Unavailable) {
+            return undefined;
+          }
+          throw new WaitAborted(`the refresh failed: ${String(error)}`);
+        }
+      },
+      { timeoutMs: 30_000, description: "a refresh on the replica that leads" },
     );
-    const second = refreshed.credential?.value ?? "";
     expect(second).not.toBe(first);
     // The next leader reads the rotated refresh token from the store: the simulator, which
     // refuses the old one, issues its next token.
-    await leader.process.stop();
-    const survivors = cluster.replicas.filter((replica) => replica !== leader);
+    await refresher.process.stop();
+    const survivors = cluster.replicas.filter((replica) => replica !== refresher);
     const next = await agreedLeader(cluster, survivors);
     await waitFor(async () => (await read(next, authorizerOwner())) === second, {
       description: "the next leader serving the refreshed authorizer token",
