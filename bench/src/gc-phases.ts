@@ -10,8 +10,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { toBinary } from "@bufbuild/protobuf";
-import { GetTokenResponseSchema, TokenService } from "@wxtoken/api";
 import {
   e2eSimApps,
   type SpawnedProcess,
@@ -22,9 +20,8 @@ import {
 } from "@wxtoken/testkit";
 import { startSimulator } from "@wxtoken/wechat-sim";
 import { type MarkCompact, markCompacts } from "./gc-nvp.js";
-import { GET_TOKEN_REQUEST, getTokenLoad } from "./get-token-load.js";
+import { getTokenLoad, referenceReplyHex } from "./get-token-load.js";
 import { h2load, requestBodyFile, toolLoad } from "./h2load.js";
-import { adminHeaders, grpcClient } from "./rpc.js";
 import { BENCH_LOG } from "./single-replica.js";
 import { median } from "./stats.js";
 
@@ -61,11 +58,7 @@ try {
   // The reference answers with wxtoken's reply: its bytes, from a token-server started once.
   const first = new Teardown();
   const { port: firstPort } = await wxtoken.start(first);
-  const tokens = grpcClient(TokenService, `http://127.0.0.1:${firstPort}`, first);
-  const reply = toBinary(
-    GetTokenResponseSchema,
-    await tokens.getToken(GET_TOKEN_REQUEST, { headers: adminHeaders }),
-  );
+  const replyHex = await referenceReplyHex(`http://127.0.0.1:${firstPort}`, first);
   await first.run();
   const bare: Target = {
     label: "bare grpc-js",
@@ -73,7 +66,7 @@ try {
       const server = spawnNode(join(here, "bare-grpc-server.js"), [], {
         teardown: trial,
         name: "bare-grpc",
-        env: { NODE_OPTIONS: TRACE, REFERENCE_REPLY_HEX: Buffer.from(reply).toString("hex") },
+        env: { NODE_OPTIONS: TRACE, REFERENCE_REPLY_HEX: replyHex },
       });
       const [, port = ""] = await server.waitForOutput(/listening on (\d+)/);
       return { server, port };
@@ -100,7 +93,7 @@ try {
         const longest = Math.max(0, ...collections.map((mc) => mc.pauseMs));
         results.get(target)?.push({ rate: load.requestsPerSecond, p99: load.p99Ms, longest });
         process.stdout.write(
-          `${target.label} #${i + 1}: ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99Ms.toFixed(1)} ms, peak RSS ${(peakKb / 1024).toFixed(0)} MB; ${collections.length} mark-compacts (the warm-up's included)\n${collections.map(describe).join("\n")}\n`,
+          `${target.label} #${i + 1}: ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99Ms.toFixed(1)} ms, peak RSS ${(peakKb / 1024).toFixed(0)} MB; ${collections.length} mark-compacts (the warm-up's included)\n${collections.map(markCompactLine).join("\n")}\n`,
         );
       } finally {
         await trial.run();
@@ -117,7 +110,7 @@ try {
   await teardown.run();
 }
 
-function describe(mc: MarkCompact): string {
+function markCompactLine(mc: MarkCompact): string {
   const mb = (bytes: number) => (bytes / 1_048_576).toFixed(0);
   return `  pause ${mc.pauseMs} ms: external strings ${mc.externalStringsMs}, weak handles ${mc.weakHandlesMs}, old-space sweep ${mc.sweepOldMs}, evacuation ${mc.evacuateMs}; heap ${mb(mc.heapBeforeBytes)} → ${mb(mc.heapAfterBytes)} MB`;
 }

@@ -3,13 +3,11 @@
 // alternated, 3 pairs each, a ratio per protocol.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { toBinary } from "@bufbuild/protobuf";
-import { CredentialKind, GetTokenResponseSchema, TokenService } from "@wxtoken/api";
-import { e2e, spawnNode, Teardown } from "@wxtoken/testkit";
+import { spawnNode, Teardown } from "@wxtoken/testkit";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
+import { getTokenLoad, referenceReplyHex } from "./get-token-load.js";
 import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
 import { type BenchResult, type Check, check, type Measurement } from "./result.js";
-import { adminHeaders, grpcClient } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { startSingleReplica } from "./single-replica.js";
 
@@ -24,12 +22,9 @@ const H2C: LoadSettings = { ...COMMON, clients: 8, streamsPerClient: 16 };
 const MIN_RATIO = 0.95;
 
 /** The reply body's size in bytes, failing unless the answer is a 200. */
-async function replySize(url: string, body: string): Promise<number> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...adminHeaders },
-    body,
-  });
+async function replySize(url: string): Promise<number> {
+  const { body, headers } = getTokenLoad("http1");
+  const response = await fetch(url, { method: "POST", headers, body });
   const size = (await response.arrayBuffer()).byteLength;
   if (response.status !== 200) {
     throw new Error(`${url}: HTTP ${response.status}`);
@@ -41,32 +36,27 @@ export async function getTokenConnect(): Promise<BenchResult> {
   const teardown = new Teardown();
   try {
     const { server } = await startSingleReplica(teardown, {}, { env: GC_METER_ENV });
-    const request = { appId: e2e.appId, kind: CredentialKind.ACCESS_TOKEN };
-    const reply = await grpcClient(TokenService, server.grpcUrl, teardown).getToken(request, {
-      headers: adminHeaders,
-    });
     const bare = spawnNode(join(here, "bare-connect-server.js"), [], {
       teardown,
       env: {
         ...GC_METER_ENV,
-        REFERENCE_REPLY_HEX: Buffer.from(toBinary(GetTokenResponseSchema, reply)).toString("hex"),
+        REFERENCE_REPLY_HEX: await referenceReplyHex(server.grpcUrl, teardown),
       },
     });
     const [, http1Port, h2cPort] = await bare.waitForOutput(/listening on (\d+) (\d+)/);
-    const json = JSON.stringify({ appId: e2e.appId, kind: "CREDENTIAL_KIND_ACCESS_TOKEN" });
     const ours = `${server.httpUrl}${PATH}`;
     const bareHttp1 = `http://127.0.0.1:${http1Port}${PATH}`;
     const protocols = [
       { name: "HTTP/1.1", bareUrl: bareHttp1, settings: HTTP1 },
       { name: "h2c", bareUrl: `http://127.0.0.1:${h2cPort}${PATH}`, settings: H2C },
     ];
-    const sizes = [await replySize(ours, json), await replySize(bareHttp1, json)];
+    const sizes = [await replySize(ours), await replySize(bareHttp1)];
     if (sizes[0] !== sizes[1]) {
       throw new Error(`reply sizes differ: wxtoken ${sizes[0]} bytes, bare ${sizes[1]} bytes`);
     }
 
-    const body = await requestBodyFile(json, teardown);
-    const headers = { "content-type": "application/json", ...adminHeaders };
+    const { body: requestBody, headers } = getTokenLoad("http1");
+    const body = await requestBodyFile(requestBody, teardown);
     const runs: Measurement[] = [];
     const checks: Check[] = [];
     const notes: string[] = [];

@@ -4,19 +4,11 @@
 // alternated, 3 pairs per shape; each server's CPU and GC pauses per call measured alike.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { create, toBinary } from "@bufbuild/protobuf";
-import {
-  CredentialKind,
-  GetTokenRequestSchema,
-  GetTokenResponseSchema,
-  TokenService,
-} from "@wxtoken/api";
-import { e2e, spawnNode, Teardown } from "@wxtoken/testkit";
+import { spawnNode, Teardown } from "@wxtoken/testkit";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
-import { grpcFrame } from "./grpc-frames.js";
+import { getTokenLoad, referenceReplyHex } from "./get-token-load.js";
 import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
 import { type BenchResult, type Check, check, type Measurement } from "./result.js";
-import { adminHeaders, grpcClient, grpcRequestHeaders } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { startSingleReplica } from "./single-replica.js";
 
@@ -52,26 +44,15 @@ export async function getTokenGrpc(): Promise<BenchResult> {
   const teardown = new Teardown();
   try {
     const { server } = await startSingleReplica(teardown, {}, { env: GC_METER_ENV });
-    const request = create(GetTokenRequestSchema, {
-      appId: e2e.appId,
-      kind: CredentialKind.ACCESS_TOKEN,
-    });
-    const tokens = grpcClient(TokenService, server.grpcUrl, teardown);
-    const reply = toBinary(
-      GetTokenResponseSchema,
-      await tokens.getToken(request, { headers: adminHeaders }),
-    );
+    const replyHex = await referenceReplyHex(server.grpcUrl, teardown);
     const bare = spawnNode(join(here, "bare-grpc-server.js"), [], {
       teardown,
-      env: { ...GC_METER_ENV, REFERENCE_REPLY_HEX: Buffer.from(reply).toString("hex") },
+      env: { ...GC_METER_ENV, REFERENCE_REPLY_HEX: replyHex },
     });
     const [, barePort] = await bare.waitForOutput(/listening on (\d+)/);
 
-    const body = await requestBodyFile(
-      grpcFrame(toBinary(GetTokenRequestSchema, request)),
-      teardown,
-    );
-    const headers = grpcRequestHeaders;
+    const { body: requestBody, headers } = getTokenLoad("grpc");
+    const body = await requestBodyFile(requestBody, teardown);
     type Target = LoadTarget & { meter: ServerMeter };
     const runs: Measurement[] = [];
     const checks: Check[] = [];
@@ -103,7 +84,7 @@ export async function getTokenGrpc(): Promise<BenchResult> {
     }
     return {
       name: "get-token-grpc",
-      description: `GetToken over native gRPC against a bare grpc-js server answering the same path with a reply of the same size (${reply.length} bytes): h2load with gRPC framing at ${SHAPES.length} load shapes (clients × streams: ${SHAPES.map(shapeName).join(", ")}), ${COMMON.durationS} s after ${COMMON.warmupS} s of warm-up, ${PAIRS} alternated pairs per shape; ratios of the median req/s and of the median p99. Per run, each server's CPU time (/proc) and GC pauses (perf_hooks "gc" entries, from a meter preloaded into both servers) over the measured ${COMMON.durationS} s, per call answered.`,
+      description: `GetToken over native gRPC against a bare grpc-js server answering the same path with a reply of the same size (${replyHex.length / 2} bytes): h2load with gRPC framing at ${SHAPES.length} load shapes (clients × streams: ${SHAPES.map(shapeName).join(", ")}), ${COMMON.durationS} s after ${COMMON.warmupS} s of warm-up, ${PAIRS} alternated pairs per shape; ratios of the median req/s and of the median p99. Per run, each server's CPU time (/proc) and GC pauses (perf_hooks "gc" entries, from a meter preloaded into both servers) over the measured ${COMMON.durationS} s, per call answered.`,
       runs,
       checks,
       notes,

@@ -1,11 +1,17 @@
-// What the command-line A/B tools (get-token-builds, shared-code-shapes) send as GetToken:
-// the transport named on their command line, and e2e's app's request framed for it, native
-// gRPC or Connect JSON (on h2c or HTTP/1.1, as get-token-connect sends it).
+// What the GetToken benchmarks and tools send and what their bare references answer: e2e's
+// app's request framed for a transport (native gRPC, or Connect JSON on h2c or HTTP/1.1),
+// the transport named on a tool's command line, and the reply a running token-server gives,
+// for a reference to answer with the same bytes.
 import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
-import { CredentialKind, GetTokenRequestSchema } from "@wxtoken/api";
-import { e2e } from "@wxtoken/testkit";
+import {
+  CredentialKind,
+  GetTokenRequestSchema,
+  GetTokenResponseSchema,
+  TokenService,
+} from "@wxtoken/api";
+import { e2e, type Teardown } from "@wxtoken/testkit";
 import { grpcFrame } from "./grpc-frames.js";
-import { adminHeaders, grpcRequestHeaders } from "./rpc.js";
+import { adminHeaders, grpcClient, grpcRequestHeaders } from "./rpc.js";
 
 export const TRANSPORTS = ["grpc", "h2c", "http1"] as const;
 export type Transport = (typeof TRANSPORTS)[number];
@@ -33,4 +39,15 @@ export function getTokenLoad(transport: Transport): {
         body: toJsonString(GetTokenRequestSchema, GET_TOKEN_REQUEST),
         headers: { "content-type": "application/json", ...adminHeaders },
       };
+}
+
+/**
+ * The GetToken reply of the token-server at `grpcUrl`, in hex: a bare reference's
+ * REFERENCE_REPLY_HEX, so it answers with the same message.
+ */
+export async function referenceReplyHex(grpcUrl: string, teardown: Teardown): Promise<string> {
+  const reply = await grpcClient(TokenService, grpcUrl, teardown).getToken(GET_TOKEN_REQUEST, {
+    headers: adminHeaders,
+  });
+  return Buffer.from(toBinary(GetTokenResponseSchema, reply)).toString("hex");
 }

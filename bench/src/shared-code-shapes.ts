@@ -8,13 +8,10 @@
 // use it (the same for any server in that process), not wxtoken's own per-call code.
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { toBinary } from "@bufbuild/protobuf";
-import { GetTokenResponseSchema, TokenService } from "@wxtoken/api";
 import { type SpawnedProcess, spawnNode, Teardown } from "@wxtoken/testkit";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
-import { GET_TOKEN_REQUEST, getTokenLoad, transportNamed } from "./get-token-load.js";
+import { getTokenLoad, referenceReplyHex, transportNamed } from "./get-token-load.js";
 import { h2load, requestBodyFile, toolLoad } from "./h2load.js";
-import { adminHeaders, grpcClient } from "./rpc.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 import { startSingleReplica } from "./single-replica.js";
 
@@ -42,13 +39,7 @@ type Target = LoadTarget & { meter: ServerMeter };
 const teardown = new Teardown();
 try {
   const { server } = await startSingleReplica(teardown, {}, { env: GC_METER_ENV });
-  const reply = await grpcClient(TokenService, server.grpcUrl, teardown).getToken(
-    GET_TOKEN_REQUEST,
-    {
-      headers: adminHeaders,
-    },
-  );
-  const replyHex = Buffer.from(toBinary(GetTokenResponseSchema, reply)).toString("hex");
+  const replyHex = await referenceReplyHex(server.grpcUrl, teardown);
   const bareServer = join(
     here,
     transport === "grpc" ? "bare-grpc-server.js" : "bare-connect-server.js",
