@@ -15,7 +15,7 @@ import {
   e2eRefresh,
   launchTokenServerProcess,
   type SpawnedProcess,
-  spawnNode,
+  spawnTokenServer,
   startEtcd,
   startTokenServerProcess,
   Teardown,
@@ -82,7 +82,8 @@ try {
     const profiled = profileDir !== undefined && Math.floor(run / mains.length) % 2 === 1;
     const profile = join(profileDir ?? "", `follower-${run}.cpuprofile`);
     const began = performance.now();
-    const follower: SpawnedProcess = spawnNode(main, ["--config", configPath], {
+    const follower: SpawnedProcess = spawnTokenServer(["--config", configPath], {
+      main,
       teardown,
       name: "follower",
       env: {

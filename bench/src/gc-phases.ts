@@ -5,8 +5,9 @@
 // (gc-trace-preload.js). Per trial: req/s, p99, peak RSS, and each mark-compact's pause
 // with the phases that make most of a long one. It tells why a load shape's p99 differs:
 // how often each server runs a mark-compact, how long each pauses and in what.
-// WXTOKEN_NODE_OPTIONS adds node options to the token-server alone (for example
-// --max-semi-space-size=64: docs/operations.md).
+// The token-server runs with the node options it is launched with (tokenServerNodeOptions);
+// WXTOKEN_NODE_OPTIONS adds to them, later ones winning (for example
+// --max-semi-space-size=16, V8's default: docs/operations.md).
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -14,8 +15,8 @@ import {
   e2eSimApps,
   type SpawnedProcess,
   spawnNode,
+  spawnTokenServer,
   Teardown,
-  tokenServerMain,
   writeTokenServerConfig,
 } from "@wxtoken/testkit";
 import { startSimulator } from "@wxtoken/wechat-sim";
@@ -45,11 +46,11 @@ try {
   const wxtoken: Target = {
     label: "wxtoken",
     async start(trial) {
-      const options = [TRACE, process.env.WXTOKEN_NODE_OPTIONS ?? ""].join(" ");
-      const server = spawnNode(tokenServerMain, ["--config", configPath], {
+      const server = spawnTokenServer(["--config", configPath], {
+        nodeOptions: process.env.WXTOKEN_NODE_OPTIONS?.split(" ").filter(Boolean),
         teardown: trial,
         name: "wxtoken",
-        env: { ...env, NODE_OPTIONS: options },
+        env: { ...env, NODE_OPTIONS: TRACE },
       });
       const [, port = ""] = await server.waitForOutput(/"grpc_port":(\d+)/, 20_000);
       return { server, port };

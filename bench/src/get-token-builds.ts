@@ -7,7 +7,7 @@
 // as get-token-connect sends it; http1 runs one request in flight per client).
 import {
   e2eSimApps,
-  spawnNode,
+  spawnTokenServer,
   Teardown,
   tokenServerMain,
   writeTokenServerConfig,
@@ -46,7 +46,8 @@ try {
     label: string,
   ): Promise<LoadTarget & { meter: ServerMeter }> => {
     const { configPath, env } = writeTokenServerConfig(sim.url, { config: { log: BENCH_LOG } });
-    const server = spawnNode(main, ["--config", configPath], {
+    const server = spawnTokenServer(["--config", configPath], {
+      main,
       teardown,
       name: label,
       env: { ...env, ...GC_METER_ENV },

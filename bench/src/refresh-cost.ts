@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import {
   e2eRefresh,
   type SpawnedProcess,
-  spawnNode,
+  spawnTokenServer,
   startEtcd,
   Teardown,
   tokenServerMain,
@@ -86,7 +86,8 @@ try {
         },
       },
     });
-    const leader: SpawnedProcess = spawnNode(main, ["--config", configPath], {
+    const leader: SpawnedProcess = spawnTokenServer(["--config", configPath], {
+      main,
       teardown,
       name: `leader-${run}`,
       env: {

@@ -11,9 +11,8 @@ import { CredentialKind, type CredentialOwner } from "@wxtoken/api";
 import {
   e2e,
   runningProcesses,
-  spawnNode,
+  spawnTokenServer,
   Teardown,
-  tokenServerMain,
   WaitAborted,
   waitFor,
 } from "@wxtoken/testkit";
@@ -128,9 +127,8 @@ describe("Open Platform on three replicas", () => {
       expect(await read(replica, authorizerOwner())).toBe(refreshed);
     }
     // The killed replica restarted on its config: it serves from the store, calling nothing.
-    const restartedProcess = spawnNode(tokenServerMain, ["--config", leader.configPath], {
+    const restartedProcess = spawnTokenServer(["--config", leader.configPath], {
       teardown,
-      name: "token-server",
       env: { E2E_SECRET: e2e.secret, E2E_OTHER_SECRET: e2e.otherSecret },
     });
     const ready = await restartedProcess.waitForOutput(/"grpc_port":(\d+),"http_port":(\d+)/);

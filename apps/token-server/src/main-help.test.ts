@@ -1,13 +1,13 @@
 // The token-server command line, spawned: --help prints the usage and exits 0; an unknown
 // option or no --config exits 1 with the usage on stderr.
-import { spawnNode, Teardown, tokenServerMain } from "@wxtoken/testkit";
+import { spawnTokenServer, Teardown } from "@wxtoken/testkit";
 import { afterEach, expect, it } from "vitest";
 
 const teardown = new Teardown();
 afterEach(() => teardown.run());
 
 async function run(args: readonly string[]) {
-  const child = spawnNode(tokenServerMain, args, { teardown });
+  const child = spawnTokenServer(args, { teardown });
   return { exit: await child.exited, output: child.output() };
 }
 

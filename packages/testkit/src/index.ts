@@ -31,6 +31,7 @@ export type {
   TokenServerConfig,
   TokenServerOptions,
   TokenServerProcess,
+  TokenServerSpawnOptions,
 } from "./token-server-process.js";
 export {
   e2e,
@@ -39,8 +40,10 @@ export {
   e2eSimApps,
   launchTokenServerProcess,
   repoRoot,
+  spawnTokenServer,
   startTokenServerProcess,
   tokenServerMain,
+  tokenServerNodeOptions,
   writeTokenServerConfig,
 } from "./token-server-process.js";
 export type { ProcessUser } from "./unprivileged-user.js";

@@ -6,12 +6,45 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execPath } from "node:process";
 import { fileURLToPath } from "node:url";
-import { type SpawnedProcess, spawnNode, spawnProcess } from "./spawn.js";
+import { type SpawnedProcess, type SpawnOptions, spawnProcess } from "./spawn.js";
 import type { Teardown } from "./teardown.js";
 import type { ProcessUser } from "./unprivileged-user.js";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const tokenServerMain = join(repoRoot, "apps", "token-server", "dist", "main.js");
+
+/**
+ * The node options the token-server is launched with, as deploy/Dockerfile's ENTRYPOINT
+ * launches it: semi-spaces of 32 MB (V8's default 16) so that a GetToken request in flight
+ * under many callers dies young rather than being promoted with its header strings
+ * (docs/operations.md "The young generation"). Node reads them only as it starts.
+ */
+export const tokenServerNodeOptions = ["--max-semi-space-size=32"] as const;
+
+/** Options for spawning a token-server's main. */
+export interface TokenServerSpawnOptions extends SpawnOptions {
+  /** Another build's dist/main.js (benchmarks comparing builds); this build's by default. */
+  main?: string;
+  /** Node options after tokenServerNodeOptions (a later V8 flag wins). */
+  nodeOptions?: readonly string[];
+}
+
+/** The arguments of `node` that run a token-server's main with `args`. */
+function tokenServerArgv(args: readonly string[], options: TokenServerSpawnOptions): string[] {
+  const { main = tokenServerMain, nodeOptions = [] } = options;
+  return [...tokenServerNodeOptions, ...nodeOptions, main, ...args];
+}
+
+/** Spawns `node <tokenServerNodeOptions> main ...args`: a token-server as it is launched. */
+export function spawnTokenServer(
+  args: readonly string[],
+  options: TokenServerSpawnOptions = {},
+): SpawnedProcess {
+  return spawnProcess(execPath, tokenServerArgv(args, options), {
+    name: "token-server",
+    ...options,
+  });
+}
 
 /** The apps, secrets and caller keys of end-to-end tests. */
 export const e2e = {
@@ -145,14 +178,13 @@ export function launchTokenServerProcess(
   // prlimit sets the limit and then execs node: the process stopped is the server itself.
   const process =
     options.openFileLimit === undefined
-      ? spawnNode(tokenServerMain, args, spawnOptions)
+      ? spawnTokenServer(args, spawnOptions)
       : spawnProcess(
           "prlimit",
           [
             `--nofile=${options.openFileLimit}:${options.openFileLimit}`,
             execPath,
-            tokenServerMain,
-            ...args,
+            ...tokenServerArgv(args, {}),
           ],
           spawnOptions,
         );

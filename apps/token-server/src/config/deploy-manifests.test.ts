@@ -3,7 +3,7 @@
 // and the Dockerfile builds in stages and runs the server as a non-root user.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "@wxtoken/testkit";
+import { repoRoot, tokenServerNodeOptions } from "@wxtoken/testkit";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -341,6 +341,8 @@ describe("deploy/Dockerfile", () => {
     expect(["root", "0"]).not.toContain(user);
     expect(argumentOf("EXPOSE")?.split(" ")).toEqual(["50051", "8080"]);
     expect(JSON.parse(argumentOf("ENTRYPOINT") ?? "null")).toEqual(["node", "dist/main.js"]);
+    // The image launches the server with the node options the tests and benchmarks use.
+    expect(argumentOf("ENV")).toBe(`NODE_OPTIONS="${tokenServerNodeOptions.join(" ")}"`);
     expect(JSON.parse(argumentOf("CMD") ?? "null")).toEqual(container.args);
   });
 });
