@@ -294,9 +294,10 @@ export const configSchema = z
         /**
          * The leader's own fetches (first fetches first, then refreshes come due) started
          * per second, at most, over every credential: tokens fetched together (their
-         * expiries coincide) are refreshed spread over time. Needs 0.9 × lead_s >
-         * credentials / this, or refreshes queue past expiry (a warning says so). Passive
-         * and operator refreshes are not paced.
+         * expiries coincide) are refreshed spread over time, one every 1.1 / this s (a
+         * tenth of a second of each window left for delivery: docs/operations.md). Needs
+         * 0.9 × lead_s > 1.1 × credentials / this, or refreshes queue past expiry (a
+         * warning says so). Passive and operator refreshes are not paced.
          */
         max_upstream_calls_per_second: z.number().min(0.1).max(10_000).default(100),
       })

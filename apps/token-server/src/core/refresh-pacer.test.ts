@@ -154,7 +154,7 @@ describe("RefreshPacer", () => {
     });
     // A start whose work makes two calls at once (a store that stalled, then released them).
     paced.enqueue(() => [spacing.turn(), spacing.turn()]);
-    expect(waits).toEqual([10]);
+    expect(waits).toEqual([11]);
     // Work started outside the pacer is not spaced.
     expect(spacing.turn()).toBeUndefined();
   });

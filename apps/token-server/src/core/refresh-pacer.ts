@@ -1,13 +1,14 @@
 // The ceiling on the refresher's own upstream calls (refresh.max_upstream_calls_per_second):
-// every fetch the schedule starts waits its turn here, one every 1/ceiling s, so
-// credentials fetched together (their expiries coincide) are refreshed spread over time,
-// never more than `ceiling` started in any second. Two lanes: first fetches (a credential
-// with no value yet, which a caller may be waiting for) go before refreshes that are only
-// due; within a lane, first come first served. At most one second's worth of starts
-// (`ceiling`) are in flight at once: when WeChat or the store slow down, the queue waits
-// instead of piling up calls that time out and are retried. A caller's passive refresh (a
-// rejected token) and an operator's do not pass here at all. Each start runs as paced
-// work of the gate's CallSpacing, which holds the same ceiling on the calls themselves.
+// every fetch the schedule starts waits its turn here, one every interval of the gate's
+// spacing (a bit over 1/ceiling s: call-spacing.ts), so credentials fetched together (their
+// expiries coincide) are refreshed spread over time, never more than `ceiling` started in
+// any second. Two lanes: first fetches (a credential with no value yet, which a caller may
+// be waiting for) go before refreshes that are only due; within a lane, first come first
+// served. At most one second's worth of starts (`ceiling`) are in flight at once: when
+// WeChat or the store slow down, the queue waits instead of piling up calls that time out
+// and are retried. A caller's passive refresh (a rejected token) and an operator's do not
+// pass here at all. Each start runs as paced work of the gate's CallSpacing, which holds the
+// same ceiling on the calls themselves.
 import type { Logger } from "pino";
 import type { CallSpacing } from "./call-spacing.js";
 
@@ -65,7 +66,8 @@ export class RefreshPacer {
 
   constructor(private readonly deps: RefreshPacerDeps) {
     this.now = deps.now ?? Date.now;
-    this.intervalMs = 1_000 / deps.callsPerSecond;
+    // The gate's spacing of the calls, when there is one: starts no faster than their calls.
+    this.intervalMs = deps.spacing?.intervalMs ?? 1_000 / deps.callsPerSecond;
     this.maxInFlight = Math.max(1, Math.ceil(deps.callsPerSecond));
   }
 
