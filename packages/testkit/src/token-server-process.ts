@@ -30,17 +30,22 @@ export interface TokenServerSpawnOptions extends SpawnOptions {
 }
 
 /** The arguments of `node` that run a token-server's main with `args`. */
-function tokenServerArgv(args: readonly string[], options: TokenServerSpawnOptions): string[] {
-  const { main = tokenServerMain, nodeOptions = [] } = options;
+function tokenServerArgv(
+  args: readonly string[],
+  {
+    main = tokenServerMain,
+    nodeOptions = [],
+  }: Pick<TokenServerSpawnOptions, "main" | "nodeOptions">,
+): string[] {
   return [...tokenServerNodeOptions, ...nodeOptions, main, ...args];
 }
 
 /** Spawns `node <tokenServerNodeOptions> main ...args`: a token-server as it is launched. */
 export function spawnTokenServer(
   args: readonly string[],
-  options: TokenServerSpawnOptions = {},
+  { main, nodeOptions, ...options }: TokenServerSpawnOptions = {},
 ): SpawnedProcess {
-  return spawnProcess(execPath, tokenServerArgv(args, options), {
+  return spawnProcess(execPath, tokenServerArgv(args, { main, nodeOptions }), {
     name: "token-server",
     ...options,
   });

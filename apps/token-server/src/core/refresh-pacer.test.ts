@@ -56,6 +56,19 @@ describe("RefreshPacer", () => {
     expect(target.queued).toBe(0);
   });
 
+  it("starts no faster than the gate's spacing gives their calls turns", async () => {
+    const target = new RefreshPacer({
+      callsPerSecond: 50,
+      leadMs: 60_000,
+      logger: pino({ level: "silent" }),
+      spacing: new CallSpacing({ callsPerSecond: 50 }),
+    });
+    const started = enqueueMany(target, 100);
+    await vi.advanceTimersByTimeAsync(1_000);
+    // One every 22 ms (a window of 50 turns is 1.1 s): the first at once, 45 more in 1 s.
+    expect(started).toHaveLength(46);
+  });
+
   it("holds the ceiling across batches that come due apart", async () => {
     const { pacer: target } = pacer(10);
     const first = enqueueMany(target, 15);
