@@ -68,9 +68,10 @@ function running(pid: number): boolean {
   }
 }
 
-async function leaderSeenBy(replica: DemoReplica): Promise<string> {
+/** The leader `replica` knows of; undefined while it knows none (ListApps' empty leader_id). */
+async function leaderSeenBy(replica: DemoReplica): Promise<string | undefined> {
   const admin = createClient(AdminService, createGrpcTransport({ baseUrl: replica.grpcUrl }));
-  return (await admin.listApps({}, { headers, timeoutMs: 2_000 })).leaderId;
+  return (await admin.listApps({}, { headers, timeoutMs: 2_000 })).leaderId || undefined;
 }
 
 it.each([
