@@ -1,4 +1,5 @@
 // One HTTP exchange with WeChat under a deadline; transport failures become WeChatErrors.
+import { CallDeadline } from "./call-deadline.js";
 import type { LazyAgent } from "./lazy-agent.js";
 import { WeChatError } from "./wechat-error.js";
 
@@ -22,8 +23,7 @@ export interface HttpAnswer {
 const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
 export async function exchange(agent: LazyAgent, req: HttpRequest): Promise<HttpAnswer> {
-  const deadline = AbortSignal.timeout(req.timeoutMs);
-  const signal = req.signal ? AbortSignal.any([deadline, req.signal]) : deadline;
+  const deadline = new CallDeadline(req.timeoutMs, req.signal);
   try {
     const { agent: dispatcher, request } = await agent.use();
     const answer = await request(req.url, {
@@ -31,11 +31,13 @@ export async function exchange(agent: LazyAgent, req: HttpRequest): Promise<Http
       method: req.method,
       headers: req.body === undefined ? {} : { "content-type": "application/json" },
       body: req.body,
-      signal,
+      signal: deadline.signal,
     });
     return { status: answer.statusCode, body: await answer.body.text() };
   } catch (error) {
     throw transportFailure(error, req, deadline);
+  } finally {
+    deadline.end();
   }
 }
 
@@ -43,16 +45,16 @@ export async function exchange(agent: LazyAgent, req: HttpRequest): Promise<Http
 const IDLE_TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
 /**
- * A transport failure of a call to `req.endpoint` as a WeChatError: a timeout when
- * `deadline` (or an idle timeout) ended it, refused when nothing was sent, else a reset.
+ * A transport failure of a call to `req.endpoint` as a WeChatError: a timeout when its
+ * deadline passed (or an idle timeout ended it), refused when nothing was sent, else a reset.
  */
 export function transportFailure(
   error: unknown,
   req: Pick<HttpRequest, "endpoint" | "timeoutMs" | "signal">,
-  deadline: AbortSignal,
+  deadline?: Pick<CallDeadline, "passed">,
 ): WeChatError {
   const { endpoint } = req;
-  if (deadline.aborted) {
+  if (deadline?.passed) {
     return new WeChatError({
       kind: "timeout",
       endpoint,

@@ -1,5 +1,6 @@
 // @wxtoken/wechat: the typed WeChat server API client and the errcode catalog.
 export { beijingDate, nextBeijingMidnight } from "./beijing-time.js";
+export { CallDeadline } from "./call-deadline.js";
 export type { Endpoint } from "./endpoints.js";
 export {
   CLEAR_QUOTA_MONTHLY_LIMIT,

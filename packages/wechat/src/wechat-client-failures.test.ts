@@ -1,4 +1,5 @@
 // WeChatClient failures against a local HTTP server: each becomes a classified WeChatError.
+import { getEventListeners } from "node:events";
 import { freePort, Teardown, waitFor } from "@wxtoken/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { answerJson, type Responder } from "./testing/recording-server.js";
@@ -220,6 +221,14 @@ describe("transport failures", () => {
     await waitFor(() => server.requests.length === 1, { description: "the request to arrive" });
     controller.abort();
     expect(await call).toMatchObject({ kind: "timeout", errmsg: "aborted by the caller" });
+  });
+
+  it("a call that ended leaves no listener on the caller's AbortSignal", async () => {
+    const { server, client } = await start({ timeoutMs: 60_000 });
+    server.answerWith(answerJson({ access_token: TOKEN, expires_in: 7200 }));
+    const controller = new AbortController();
+    await client.stableToken(credentials, { signal: controller.signal });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
   it("a closed port is kind connection_refused and requestSent false", async () => {

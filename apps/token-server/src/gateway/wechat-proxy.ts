@@ -269,7 +269,6 @@ export class WeChatProxy {
     const target = `${host}${url.pathname}?${withToken(url.search.slice(1), token, tokenParam(url))}`;
     const contentType = request.headers["content-type"];
     const method = request.method ?? "GET";
-    const never = new AbortController().signal;
     try {
       const { agent, request: undiciRequest } = await this.agent.use();
       const answer = await undiciRequest(target, {
@@ -301,7 +300,7 @@ export class WeChatProxy {
       if (error instanceof WeChatError || error instanceof GatewayRefusal) {
         throw error;
       }
-      throw transportFailure(error, { endpoint, timeoutMs }, never);
+      throw transportFailure(error, { endpoint, timeoutMs });
     }
   }
 

@@ -62,14 +62,14 @@ export class MessageServiceImpl implements ServiceImpl<typeof MessageService> {
       openid_sha256: createHash("sha256").update(request.toUser).digest("hex").slice(0, 16),
       idempotent: request.clientMsgId !== "",
     };
+    const budget = waitBudget(context, MAX_SEND_WAIT_MS);
     try {
-      const { signal, deadline } = waitBudget(context, MAX_SEND_WAIT_MS);
       const outcome = await sender.send(
         request.appId,
         outgoing,
         request.clientMsgId,
-        signal,
-        deadline,
+        budget.signal,
+        budget.deadline,
       );
       audit.info(
         { ...line, outcome: outcome.deduplicated ? "deduplicated" : "sent", msg_id: outcome.msgId },
@@ -83,6 +83,8 @@ export class MessageServiceImpl implements ServiceImpl<typeof MessageService> {
         status.code === Code.Internal ? { err: { message: (error as Error).message } } : {};
       audit.warn({ ...line, outcome: "failed", code: Code[status.code], ...cause }, "message send");
       throw status;
+    } finally {
+      budget.end();
     }
   }
 

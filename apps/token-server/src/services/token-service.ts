@@ -121,10 +121,12 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
 
   /** The slot's current credential, waiting for a first one up to the call's deadline. */
   private current(slot: CredentialSlot, context: HandlerContext): Credential | Promise<Credential> {
-    return (
-      slot.current() ??
-      this.deps.manager.waitForCurrent(slot, waitBudget(context, MAX_FIRST_FETCH_WAIT_MS).signal)
-    );
+    const current = slot.current();
+    if (current !== undefined) {
+      return current;
+    }
+    const budget = waitBudget(context, MAX_FIRST_FETCH_WAIT_MS);
+    return this.deps.manager.waitForCurrent(slot, budget.signal).finally(() => budget.end());
   }
 
   /** Answers synchronously when the credential is in memory: the hot path awaits nothing. */

@@ -3,12 +3,15 @@
 // answer on a loaded machine), so the caller receives the reason rather than its own
 // DEADLINE_EXCEEDED, and never longer than a cap for calls without a deadline.
 import type { HandlerContext } from "@connectrpc/connect";
+import { CallDeadline } from "@wxtoken/wechat";
 
 export interface WaitBudget {
   /** Aborts when the caller cancels or the budget is spent. */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
   /** When the budget is spent, epoch ms. */
-  deadline: number;
+  readonly deadline: number;
+  /** The wait is over: its timer and its listener on the call's signal go (call it in a finally). */
+  end(): void;
 }
 
 export function waitBudget(context: HandlerContext, maxWaitMs: number): WaitBudget {
@@ -17,10 +20,7 @@ export function waitBudget(context: HandlerContext, maxWaitMs: number): WaitBudg
     remaining === undefined
       ? maxWaitMs
       : Math.min(maxWaitMs, remaining - Math.min(500, remaining / 4));
-  // AbortSignal.timeout takes whole milliseconds.
-  const wait = Math.max(0, Math.floor(budget));
-  return {
-    signal: AbortSignal.any([context.signal, AbortSignal.timeout(wait)]),
-    deadline: Date.now() + wait,
-  };
+  const wait = Math.max(0, budget);
+  const timer = new CallDeadline(wait, context.signal);
+  return { signal: timer.signal, deadline: Date.now() + wait, end: () => timer.end() };
 }

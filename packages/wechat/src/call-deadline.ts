@@ -1,0 +1,44 @@
+// A call's deadline, and its caller's signal, as one AbortSignal that lets go of the call
+// once it ends. AbortSignal.timeout keeps its signal reachable from a timer until the
+// timeout fires (through a WeakRef, which V8's scavenges hold as strong), and AbortSignal.any
+// keeps the combined signal in its sources' lists the same way: every listener on them, the
+// HTTP request with its buffers, outlived the call by the whole timeout, was promoted to the
+// old generation and stayed there until the next full GC. end() clears the timer and the
+// listener, so nothing of the call is left behind.
+
+export class CallDeadline {
+  readonly #controller = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  readonly #caller: AbortSignal | undefined;
+  readonly #onCallerAbort = () => this.#controller.abort(this.#caller?.reason);
+  #passed = false;
+
+  constructor(timeoutMs: number, caller?: AbortSignal) {
+    this.#timer = setTimeout(() => {
+      this.#passed = true;
+      this.#controller.abort(new DOMException(`${timeoutMs} ms passed`, "TimeoutError"));
+    }, timeoutMs);
+    this.#caller = caller;
+    if (caller?.aborted) {
+      this.#onCallerAbort();
+    } else {
+      caller?.addEventListener("abort", this.#onCallerAbort, { once: true });
+    }
+  }
+
+  /** Aborts when the deadline passes or the caller's signal aborts. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Whether the deadline passed (and not the caller's abort) before end(). */
+  get passed(): boolean {
+    return this.#passed;
+  }
+
+  /** The call ended: the timer and the caller's listener go. */
+  end(): void {
+    clearTimeout(this.#timer);
+    this.#caller?.removeEventListener("abort", this.#onCallerAbort);
+  }
+}
