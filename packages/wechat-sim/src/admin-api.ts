@@ -1,5 +1,6 @@
-// The simulator's own HTTP API under /__sim/ (stats, reset, faults, Open Platform events), for
-// tests whose simulator runs in another process. Its calls are not counted in the stats.
+// The simulator's own HTTP API under /__sim/ (stats, reset, faults, the tokens' lifetime, Open
+// Platform events), for tests whose simulator runs in another process. Its calls are not
+// counted in the stats.
 import { parseFault } from "./faults.js";
 import {
   OPEN_PLATFORM_ADMIN_PREFIX,
@@ -12,9 +13,10 @@ export const ADMIN_PREFIX = "/__sim/";
 
 const OK = { ok: true };
 
-function injectFault(body: string, state: SimState): Reply {
+/** Applies a JSON body with `apply`, which throws naming what is wrong with it: 400 then. */
+function applyJson(body: string, apply: (input: unknown) => void): Reply {
   try {
-    state.faults.add(parseFault(JSON.parse(body)));
+    apply(JSON.parse(body));
     return jsonReply(OK);
   } catch (error) {
     const message =
@@ -43,7 +45,9 @@ export function adminAnswer(
       state.reset();
       return jsonReply(OK);
     case "POST /__sim/faults":
-      return injectFault(body, state);
+      return applyJson(body, (input) => state.faults.add(parseFault(input)));
+    case "POST /__sim/token-lifetime":
+      return applyJson(body, (input) => state.setTokenLifetime(input));
     case "DELETE /__sim/faults":
       state.faults.clear();
       return jsonReply(OK);

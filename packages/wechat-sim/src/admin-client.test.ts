@@ -1,8 +1,15 @@
-// SimulatorAdmin drives the /__sim/ API: stats, reset, faults; admin calls are not counted.
+// SimulatorAdmin drives the /__sim/ API: stats, reset, faults, the tokens' lifetime; admin calls
+// are not counted.
 import { Teardown } from "@wxtoken/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { SimulatorAdmin } from "./admin-client.js";
-import { APP, classicToken, stableToken, startTestSimulator } from "./test-support/sim-fixture.js";
+import {
+  APP,
+  classicToken,
+  OTHER_APP,
+  stableToken,
+  startTestSimulator,
+} from "./test-support/sim-fixture.js";
 
 describe("SimulatorAdmin", () => {
   const teardown = new Teardown();
@@ -34,6 +41,27 @@ describe("SimulatorAdmin", () => {
     await admin.inject({ endpoint: "/cgi-bin/token", errcode: -1 });
     await admin.reset();
     expect((await admin.stats()).calls).toEqual({});
+    expect((await classicToken(simulator)).body.expires_in).toBe(7200);
+  });
+
+  it("sets the lifetime of the tokens issued from then on", async () => {
+    const simulator = await startTestSimulator(teardown);
+    const admin = new SimulatorAdmin(simulator.url);
+    expect((await classicToken(simulator)).body.expires_in).toBe(7200);
+    await admin.setTokenLifetime(600);
+    expect((await classicToken(simulator, OTHER_APP)).body.expires_in).toBe(600);
+    expect((await stableToken(simulator)).body.expires_in).toBe(600);
+    simulator.setTokenLifetime(7200);
+    expect((await classicToken(simulator)).body.expires_in).toBe(7200);
+  });
+
+  it("refuses a lifetime no longer than the renew window, naming the key", async () => {
+    const simulator = await startTestSimulator(teardown);
+    const admin = new SimulatorAdmin(simulator.url);
+    await expect(admin.setTokenLifetime(300)).rejects.toThrow(
+      /HTTP 400 .*seconds: must be longer than the renew window \(300 s\)/,
+    );
+    expect(() => simulator.setTokenLifetime(1.5)).toThrow(/invalid token lifetime: seconds/);
     expect((await classicToken(simulator)).body.expires_in).toBe(7200);
   });
 

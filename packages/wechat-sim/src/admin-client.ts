@@ -33,6 +33,11 @@ export class SimulatorAdmin implements OpenPlatformControl {
     await this.call("DELETE", "faults");
   }
 
+  /** Access tokens issued from now on live `seconds`; those issued keep their expiry. */
+  async setTokenLifetime(seconds: number): Promise<void> {
+    await this.call("POST", "token-lifetime", { seconds });
+  }
+
   async pushTicket(componentAppId: string): Promise<{ ticket: string; push: PushResult }> {
     // The simulator's own answer, serialized by its admin API.
     return (await this.call("POST", "open-platform/push-ticket", { componentAppId })) as {

@@ -10,6 +10,7 @@ import type { ResolvedOptions, SimApp } from "./options.js";
 import { QuotaBook } from "./quota.js";
 import { StatsRecorder } from "./stats.js";
 import { TicketRegistry } from "./ticket-registry.js";
+import { parseTokenLifetime } from "./token-lifetime.js";
 import { TokenRegistry } from "./token-registry.js";
 import { WecomCorps } from "./wecom-corps.js";
 
@@ -62,6 +63,12 @@ export class SimState {
   nextMsgId(): number {
     this.lastMsgId += 1;
     return this.lastMsgId;
+  }
+
+  /** Access tokens issued from now on live `input.seconds`; throws naming a bad key. */
+  setTokenLifetime(input: unknown): void {
+    const { seconds } = parseTokenLifetime(input, this.options.renewWindowS);
+    this.tokens.setLifetime(seconds * 1_000);
   }
 
   /** Clears stats and pending faults; tokens and quotas stay. */

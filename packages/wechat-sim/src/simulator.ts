@@ -16,6 +16,8 @@ export interface Simulator {
   /** Clears stats and pending faults (tokens and quotas stay). */
   reset(): void;
   inject(fault: SimFault): void;
+  /** Access tokens issued from now on live `seconds`; those issued keep their expiry. */
+  setTokenLifetime(seconds: number): void;
   /** Closes the server and all keep-alive sockets. */
   close(): Promise<void>;
   /** Makes WeChat push tickets and authorization events to the third-party platforms. */
@@ -35,6 +37,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     stats: () => state.stats.snapshot(),
     reset: () => state.reset(),
     inject: (fault) => state.faults.add(parseFault(fault)),
+    setTokenLifetime: (seconds) => state.setTokenLifetime({ seconds }),
     close: () => {
       state.openPlatforms.stop();
       return server.close();

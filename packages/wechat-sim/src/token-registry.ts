@@ -29,9 +29,17 @@ export class TokenRegistry {
   /** Per app and kind, the tokens that may still be valid, oldest first. */
   private readonly live = new Map<string, string[]>();
   private readonly stableSlots: RenewingSlots;
+  /** How long a token issued now lives: the settings' ttlMs until setLifetime. */
+  private lifetimeMs: number;
 
   constructor(private readonly settings: TokenSettings) {
     this.stableSlots = new RenewingSlots(settings.renewWindowMs);
+    this.lifetimeMs = settings.ttlMs;
+  }
+
+  /** Tokens issued from now on live `ms` (unless their kind has its own); issued ones keep theirs. */
+  setLifetime(ms: number): void {
+    this.lifetimeMs = ms;
   }
 
   /** Classic mode: a new token; the previous one stays valid `overlapMs`, older ones stop now. */
@@ -42,7 +50,7 @@ export class TokenRegistry {
   /**
    * A new token of `kind` for `appId` (classic, or e.g. an Open Platform's component or
    * authorizer tokens): the previous one of that kind stays valid `overlapMs`, older ones stop
-   * now. It lives `ttlMs` (default the settings').
+   * now. It lives `ttlMs` (default the registry's lifetime).
    */
   issueRotating(
     appId: string,
@@ -110,7 +118,7 @@ export class TokenRegistry {
     return fresh;
   }
 
-  private issue(appId: string, now: number, ttlMs = this.settings.ttlMs): Credential {
+  private issue(appId: string, now: number, ttlMs = this.lifetimeMs): Credential {
     let value = randomToken(this.settings.tokenLength);
     while (this.tokens.has(value)) {
       value = randomToken(this.settings.tokenLength);
