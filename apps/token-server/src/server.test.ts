@@ -159,48 +159,55 @@ describe("token-server, one replica", () => {
     async (front) => {
       const client = tokenClient(front);
       const headers = bearer(ADMIN_KEY);
-      const cases: [Promise<unknown>, Code, RegExp][] = [
+      // Each call starts when its case is checked: a rejection made before its await would
+      // be reported as unhandled.
+      const cases: [() => Promise<unknown>, Code, RegExp][] = [
         [
-          client.getToken({ appId: "", kind: ACCESS }, { headers }),
+          () => client.getToken({ appId: "", kind: ACCESS }, { headers }),
           Code.InvalidArgument,
           /app_id: must not be empty/,
         ],
         [
-          client.getToken({ appId: "wxunknown", kind: ACCESS }, { headers }),
+          () => client.getToken({ appId: "wxunknown", kind: ACCESS }, { headers }),
           Code.NotFound,
           /app_id: app wxunknown is not configured/,
         ],
         [
-          client.getToken({ appId: APP_ID, kind: 99 as CredentialKind }, { headers }),
+          () => client.getToken({ appId: APP_ID, kind: 99 as CredentialKind }, { headers }),
           Code.InvalidArgument,
           /kind: must be ACCESS_TOKEN/,
         ],
         [
-          client.getToken({ appId: OTHER_APP_ID, kind: CredentialKind.JSAPI_TICKET }, { headers }),
+          () =>
+            client.getToken(
+              { appId: OTHER_APP_ID, kind: CredentialKind.JSAPI_TICKET },
+              { headers },
+            ),
           Code.NotFound,
           /kind: app .* has no JSAPI_TICKET configured/,
         ],
         [
-          client.signJsSdk(
-            { appId: APP_ID, url: `https://a.example/${"x".repeat(3000)}` },
-            { headers },
-          ),
+          () =>
+            client.signJsSdk(
+              { appId: APP_ID, url: `https://a.example/${"x".repeat(3000)}` },
+              { headers },
+            ),
           Code.InvalidArgument,
           /url: must be at most 2048 characters/,
         ],
         [
-          client.signJsSdk({ appId: APP_ID, url: "ftp://a.example/" }, { headers }),
+          () => client.signJsSdk({ appId: APP_ID, url: "ftp://a.example/" }, { headers }),
           Code.InvalidArgument,
           /url: must use the http or https scheme/,
         ],
         [
-          client.refreshToken({ appId: APP_ID, kind: ACCESS, staleValue: "" }, { headers }),
+          () => client.refreshToken({ appId: APP_ID, kind: ACCESS, staleValue: "" }, { headers }),
           Code.InvalidArgument,
           /stale_value/,
         ],
       ];
       for (const [call, code, message] of cases) {
-        const error = await connectError(call);
+        const error = await connectError(call());
         expect(error.code).toBe(code);
         expect(error.rawMessage).toMatch(message);
       }
