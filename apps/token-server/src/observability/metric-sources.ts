@@ -1,17 +1,26 @@
 // What the scrape-time gauges read: credentials' seconds left, today's upstream calls and
-// budgets (the store, or this replica's counts during an outage), and leadership.
+// budgets (the store, or this replica's counts during an outage), and leadership. Today's
+// calls of every identity come from one listing of the usage records per scrape, shared by
+// the five gauges that read them: a read per identity and gauge made 50,000 store reads per
+// scrape of 10,000 credentials, for 8 s.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { DAILY_LIMITS } from "@wxtoken/wechat";
 import type { Coordinator } from "../cluster/coordinator.js";
 import { dailyBudget, tokenEndpoint } from "../core/app-credentials.js";
-import type { CredentialManager } from "../core/credential-manager.js";
+import type { AppState } from "../core/credential-manager.js";
+import { SingleFlight } from "../core/single-flight.js";
 import type { StoreHealth } from "../core/store-health.js";
-import type { UsageCounter } from "../core/usage-counter.js";
+import type { TicketWatchdog } from "../core/ticket-watchdog.js";
+import type { DailyUsage, UsageCounter } from "../core/usage-counter.js";
 import { KIND_NAMES } from "../store/keys.js";
 import type { MetricSources } from "./metrics.js";
 
 export interface MetricSourceDeps {
-  manager: CredentialManager;
+  /** What the gauges read of the credential manager: every identity's state, the tickets' ages. */
+  manager: {
+    states(): readonly Pick<AppState, "key" | "config" | "slots" | "holds">[];
+    readonly ticketWatchdog: Pick<TicketWatchdog, "ages">;
+  };
   usage: UsageCounter;
   health: StoreHealth;
   coordinator: Coordinator;
@@ -31,10 +40,14 @@ export function metricSources({
       .states()
       .flatMap(({ config }) => (config.family === "official_account" ? [config.app] : []));
   const keys = () => manager.states().map(({ key }) => key);
-  const today = (appId: string) =>
-    health.unreachableSince === undefined
-      ? usage.today(appId)
-      : Promise.resolve(usage.knownToday(appId));
+  const listing = new SingleFlight<"today", Map<string, DailyUsage>>();
+  /** Today's calls of every identity, by key: one listing shared by a scrape's gauges. */
+  const todays = (): Promise<Map<string, DailyUsage>> =>
+    listing.run("today", undefined, async () =>
+      health.unreachableSince === undefined
+        ? usage.todayOf(keys())
+        : new Map(keys().map((key) => [key, usage.knownToday(key)])),
+    );
   return {
     ticketAges: () => manager.ticketWatchdog.ages(),
     secondsLeft: () =>
@@ -53,26 +66,22 @@ export function metricSources({
         }),
       ),
     quota: async () =>
-      (
-        await Promise.all(
-          keys().map(async (key) =>
-            Object.entries(await today(key)).map(([endpoint, used]) => ({
-              appId: key,
-              endpoint,
-              used,
-              limit: DAILY_LIMITS.get(endpoint),
-            })),
-          ),
-        )
-      ).flat(),
-    budgets: () =>
-      Promise.all(
-        apps().map(async (app) => ({
-          appId: app.app_id,
-          budget: dailyBudget(app),
-          used: (await today(app.app_id))[tokenEndpoint(app)] ?? 0,
+      [...(await todays())].flatMap(([key, calls]) =>
+        Object.entries(calls).map(([endpoint, used]) => ({
+          appId: key,
+          endpoint,
+          used,
+          limit: DAILY_LIMITS.get(endpoint),
         })),
       ),
+    budgets: async () => {
+      const calls = await todays();
+      return apps().map((app) => ({
+        appId: app.app_id,
+        budget: dailyBudget(app),
+        used: calls.get(app.app_id)?.[tokenEndpoint(app)] ?? 0,
+      }));
+    },
     holds: () => {
       const now = Date.now();
       return manager.states().flatMap(({ key, holds }) =>
