@@ -25,6 +25,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)   # test certificates (testkit)
 command -v prlimit >/dev/null 2>&1 || missing+=(util-linux) # a token-server under a low fd limit
+# The allocator the image preloads, which the tests and benchmarks launch the token-server on too.
+[ -e "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" ] || missing+=(libjemalloc2)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${missing[*]}"

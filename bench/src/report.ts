@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tokenServerAllocator } from "@wxtoken/testkit";
 import { FINDINGS } from "./findings.js";
 import { type BenchResult, formatFigure, formatTarget, formatValue } from "./result.js";
 import { type Machine, renderResultsMarkdown, type StoredResult } from "./results-markdown.js";
@@ -12,7 +13,12 @@ export const benchRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 const resultsDir = join(benchRoot, "results");
 
 export function machine(): Machine {
-  return { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version };
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? "unknown",
+    node: process.version,
+    allocator: tokenServerAllocator,
+  };
 }
 
 function printed(result: BenchResult): string {

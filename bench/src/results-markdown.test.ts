@@ -32,6 +32,13 @@ describe("renderResultsMarkdown", () => {
     expect(markdown).toContain("| watch-fanout | RSS per stream | 14.0 KB | ≤ 20.0 KB | MET |");
   });
 
+  it("names the allocator the token-servers ran on, where the result recorded it", () => {
+    const onJemalloc: StoredResult = { ...met, machine: { ...machine, allocator: "jemalloc" } };
+    expect(renderResultsMarkdown([onJemalloc], {})).toContain(
+      "| MET | 2 × AMD EPYC, Node v20.20.2, token-server on jemalloc | 2026-11-21 05:02 UTC |",
+    );
+  });
+
   it("explains each missed target with its finding, and says so when every target is met", () => {
     const markdown = renderResultsMarkdown([met, missed], {
       "watch-fanout": "The fan-out serializes one message per stream.",

@@ -12,6 +12,8 @@ export interface Machine {
   cores: number;
   cpu: string;
   node: string;
+  /** The allocator the token-servers ran on (@wxtoken/testkit's tokenServerAllocator); unrecorded before jemalloc. */
+  allocator?: "jemalloc" | "glibc";
 }
 
 /** A result as stored in bench/results/NAME.json. */
@@ -23,8 +25,9 @@ export interface StoredResult extends BenchResult {
 
 const status = (met: boolean) => (met ? "MET" : "**MISSED**");
 
-function machineText({ cores, cpu, node }: Machine): string {
-  return `${cores} × ${cpu}, Node ${node}`;
+function machineText({ cores, cpu, node, allocator }: Machine): string {
+  const runOn = allocator === undefined ? "" : `, token-server on ${allocator}`;
+  return `${cores} × ${cpu}, Node ${node}${runOn}`;
 }
 
 function dateText(iso: string): string {

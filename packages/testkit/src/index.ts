@@ -26,6 +26,7 @@ export type {
   TestCertificates,
 } from "./test-certificates.js";
 export { createTestCertificates, tlsListen } from "./test-certificates.js";
+export { jemallocPath, tokenServerAllocator, tokenServerEnv } from "./token-server-allocator.js";
 export type {
   LaunchedTokenServer,
   TokenServerConfig,

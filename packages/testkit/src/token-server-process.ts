@@ -8,6 +8,7 @@ import { execPath } from "node:process";
 import { fileURLToPath } from "node:url";
 import { type SpawnedProcess, type SpawnOptions, spawnProcess } from "./spawn.js";
 import type { Teardown } from "./teardown.js";
+import { tokenServerEnv } from "./token-server-allocator.js";
 import type { ProcessUser } from "./unprivileged-user.js";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -40,14 +41,18 @@ function tokenServerArgv(
   return [...tokenServerNodeOptions, ...nodeOptions, main, ...args];
 }
 
-/** Spawns `node <tokenServerNodeOptions> main ...args`: a token-server as it is launched. */
+/**
+ * Spawns `node <tokenServerNodeOptions> main ...args` on the allocator of tokenServerEnv: a
+ * token-server as it is launched.
+ */
 export function spawnTokenServer(
   args: readonly string[],
-  { main, nodeOptions, ...options }: TokenServerSpawnOptions = {},
+  { main, nodeOptions, env, ...options }: TokenServerSpawnOptions = {},
 ): SpawnedProcess {
   return spawnProcess(execPath, tokenServerArgv(args, { main, nodeOptions }), {
     name: "token-server",
     ...options,
+    env: { ...tokenServerEnv, ...env },
   });
 }
 
@@ -176,7 +181,7 @@ export function launchTokenServerProcess(
   const spawnOptions = {
     teardown: options.teardown,
     name: "token-server",
-    env,
+    env: { ...tokenServerEnv, ...env },
     user: options.user,
   };
   const args = ["--config", configPath];

@@ -320,7 +320,7 @@ function dockerInstructions(): { instruction: string; argument: string }[] {
 }
 
 describe("deploy/Dockerfile", () => {
-  it("builds in stages with pnpm deploy and runs the server as a non-root user", () => {
+  it("builds in stages with pnpm deploy and runs the server as a non-root user, on jemalloc", () => {
     const instructions = dockerInstructions();
     const stageStarts = instructions.flatMap(({ instruction }, i) =>
       instruction === "FROM" ? [i] : [],
@@ -341,8 +341,23 @@ describe("deploy/Dockerfile", () => {
     expect(["root", "0"]).not.toContain(user);
     expect(argumentOf("EXPOSE")?.split(" ")).toEqual(["50051", "8080"]);
     expect(JSON.parse(argumentOf("ENTRYPOINT") ?? "null")).toEqual(["node", "dist/main.js"]);
-    // The image launches the server with the node options the tests and benchmarks use.
+    // The image launches the server with the node options the tests and benchmarks use,
+    // on the allocator they preload (@wxtoken/testkit's tokenServerEnv).
     expect(argumentOf("ENV")).toBe(`NODE_OPTIONS="${tokenServerNodeOptions.join(" ")}"`);
+    const preload = finalStage
+      .find(
+        ({ instruction, argument }) => instruction === "ENV" && argument.startsWith("LD_PRELOAD="),
+      )
+      ?.argument.slice("LD_PRELOAD=".length);
+    expect(preload).toMatch(/\/libjemalloc\.so\.2$/);
+    expect(
+      finalStage.some(
+        ({ instruction, argument }) =>
+          instruction === "RUN" &&
+          /apt-get install .*\blibjemalloc2\b/.test(argument) &&
+          argument.includes(`ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" ${preload}`),
+      ),
+    ).toBe(true);
     expect(JSON.parse(argumentOf("CMD") ?? "null")).toEqual(container.args);
   });
 });
