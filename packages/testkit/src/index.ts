@@ -26,7 +26,12 @@ export type {
   TestCertificates,
 } from "./test-certificates.js";
 export { createTestCertificates, tlsListen } from "./test-certificates.js";
-export { jemallocPath, tokenServerAllocator, tokenServerEnv } from "./token-server-allocator.js";
+export {
+  JEMALLOC_CONF,
+  jemallocPath,
+  tokenServerAllocator,
+  tokenServerEnv,
+} from "./token-server-allocator.js";
 export type {
   LaunchedTokenServer,
   TokenServerConfig,

@@ -3,7 +3,7 @@
 // and the Dockerfile builds in stages and runs the server as a non-root user.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, tokenServerNodeOptions } from "@wxtoken/testkit";
+import { JEMALLOC_CONF, repoRoot, tokenServerNodeOptions } from "@wxtoken/testkit";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -344,12 +344,12 @@ describe("deploy/Dockerfile", () => {
     // The image launches the server with the node options the tests and benchmarks use,
     // on the allocator they preload (@wxtoken/testkit's tokenServerEnv).
     expect(argumentOf("ENV")).toBe(`NODE_OPTIONS="${tokenServerNodeOptions.join(" ")}"`);
-    const preload = finalStage
-      .find(
-        ({ instruction, argument }) => instruction === "ENV" && argument.startsWith("LD_PRELOAD="),
-      )
-      ?.argument.slice("LD_PRELOAD=".length);
+    const allocator = finalStage.find(
+      ({ instruction, argument }) => instruction === "ENV" && argument.startsWith("LD_PRELOAD="),
+    )?.argument;
+    const preload = allocator?.match(/^LD_PRELOAD=(\S+)/)?.[1];
     expect(preload).toMatch(/\/libjemalloc\.so\.2$/);
+    expect(allocator).toContain(`MALLOC_CONF=${JEMALLOC_CONF}`);
     expect(
       finalStage.some(
         ({ instruction, argument }) =>
