@@ -28,7 +28,6 @@ export type {
 export { createTestCertificates, tlsListen } from "./test-certificates.js";
 export {
   JEMALLOC_CONF,
-  jemallocPath,
   tokenServerAllocator,
   tokenServerEnv,
 } from "./token-server-allocator.js";

@@ -18,7 +18,7 @@ function installedJemalloc(): string | undefined {
 }
 
 /** Debian's libjemalloc2 on this machine, if installed. */
-export const jemallocPath: string | undefined = installedJemalloc();
+const jemallocPath: string | undefined = installedJemalloc();
 
 /**
  * jemalloc's settings, as the image sets them: its background threads give freed pages back
