@@ -127,7 +127,7 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
     auth.authorize(caller, "admin", named.key);
     if (manager.source(named.key) === undefined) {
       throw new ConnectError(
-        `${named.field}: ${named.description} is not configured`,
+        `${named.field}: ${describeIdentity(named.identity)} is not configured`,
         Code.NotFound,
       );
     }

@@ -20,6 +20,7 @@ import {
   WatchTokenResponseSchema,
 } from "@wxtoken/api";
 import type { Permission } from "../config/schema.js";
+import { describeIdentity } from "../core/credential-identity.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { CredentialSlot } from "../core/credential-slot.js";
 import { createNonce, jsSdkSignature, urlWithoutFragment } from "../core/js-sdk-signature.js";
@@ -105,14 +106,14 @@ export class TokenServiceImpl implements ServiceImpl<typeof TokenService> {
     this.deps.auth.authorize(caller, permission, named.key);
     if (this.deps.manager.source(named.key) === undefined) {
       throw new ConnectError(
-        `${named.field}: ${named.description} is not configured`,
+        `${named.field}: ${describeIdentity(named.identity)} is not configured`,
         Code.NotFound,
       );
     }
     const slot = this.deps.manager.slot(named.key, kind);
     if (slot === undefined) {
       throw new ConnectError(
-        `kind: ${named.description} has no ${CredentialKind[kind]} configured`,
+        `kind: ${describeIdentity(named.identity)} has no ${CredentialKind[kind]} configured`,
         Code.NotFound,
       );
     }

@@ -1,11 +1,7 @@
 // Request validation shared by the services: each failure names the field and the rule.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CredentialKind, type CredentialOwner } from "@wxtoken/api";
-import {
-  type CredentialIdentity,
-  describeIdentity,
-  identityKey,
-} from "../core/credential-identity.js";
+import { type CredentialIdentity, identityKey } from "../core/credential-identity.js";
 import { hasControlCharacter } from "../security/control-characters.js";
 
 export function invalid(field: string, rule: string): ConnectError {
@@ -47,8 +43,6 @@ export interface NamedIdentity {
   readonly key: string;
   /** The request field that named it, for errors: "app_id" or "owner.wecom". */
   readonly field: string;
-  /** How errors name it: "app wx...", "WeCom app ww...:1000002". */
-  readonly description: string;
 }
 
 /** The identity of a request's app_id or owner: exactly one of them is set. */
@@ -63,21 +57,22 @@ export function requireIdentity(request: {
       throw invalid("app_id", "must be an AppID; a WeCom app is named by owner.wecom");
     }
     const identity: CredentialIdentity = { family: "official_account", appId };
-    return { identity, key: appId, field: "app_id", description: describeIdentity(identity) };
+    return { identity, key: appId, field: "app_id" };
   }
   if (request.appId !== "") {
     throw invalid("app_id", "must be empty when owner is set (set one of them)");
   }
   const identity = ownerIdentity(owner);
-  return {
-    identity,
-    key: identityKey(identity),
-    field: `owner.${owner.case}`,
-    description: describeIdentity(identity),
-  };
+  return { identity, key: identityKey(identity), field: OWNER_FIELD[owner.case] };
 }
 
 type SetOwner = Exclude<CredentialOwner["owner"], { case: undefined }>;
+
+const OWNER_FIELD: Record<SetOwner["case"], string> = {
+  wecom: "owner.wecom",
+  component: "owner.component",
+  authorizer: "owner.authorizer",
+};
 
 /** An owner's identity, each of its ids checked. */
 function ownerIdentity(owner: SetOwner): CredentialIdentity {
