@@ -9,24 +9,23 @@
 //      calls against refresh.max_upstream_calls_per_second, calls against the floor (one
 //      first fetch and one per lifetime), refreshes made after the token they replaced had
 //      expired; CPU and etcd watch events per refresh;
-//   4. RSS per credential over a replica holding one app, and etcd keys and bytes;
+//   4. RSS per credential over a replica holding one credential of the same kind (the
+//      population's reference), and etcd keys and bytes;
 //   5. RSS per credential again at WeChat's pace: the simulator now issues tokens of 7200 s,
 //      each credential is refreshed once more, and with nothing due for hours the replicas'
 //      RSS is read once it has settled (the rounds refresh 60 times faster than WeChat's
 //      lifetime asks, and V8 sizes its heap for that pace while it lasts);
-//   6. GetToken req/s on a follower holding N against the one-app replica, alternated.
+//   6. GetToken req/s on a follower holding N against that replica, alternated.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { toBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { CredentialKind, GetTokenRequestSchema, TokenService } from "@wxtoken/api";
+import { GetTokenRequestSchema, TokenService } from "@wxtoken/api";
 import {
   busiestWindow,
   countRefreshes,
-  e2e,
-  e2eAdminCaller,
   e2eRefresh,
   startEtcd,
   startTokenServerProcess,
@@ -192,7 +191,7 @@ async function run(
     refresh: { ...refresh, max_upstream_calls_per_second: timing.callsPerSecond * SEED_FACTOR },
   });
   const seeded = await timed(async () => {
-    await population.seed(first, sim, teardown);
+    await population.seed(first.server, sim, teardown);
     await waitFor(() => behind(population.ids, callsBySubject, 1).length === 0, {
       timeoutMs: 180_000,
       intervalMs: 100,
@@ -277,28 +276,25 @@ async function run(
       .seconds;
   const listAppsS = { leader: await listApps(leader), follower: await listApps(follower) };
 
-  // 4. Memory, against a replica holding one app (also GetToken's reference, 6.).
+  // 4. Memory, against a replica holding one credential of the same kind (also GetToken's
+  // reference, 6.).
+  const { reference: single } = population;
   const reference = await startTokenServerProcess(sim.url, {
     teardown,
     env: GC_METER_ENV,
     config: {
+      ...single.config,
       log: BENCH_LOG,
       audit: { destination: join(auditDir, "reference-audit.log") },
-      apps: [{ app_id: e2e.otherAppId, secret: "${env:E2E_OTHER_SECRET}", mode: "classic" }],
-      callers: [e2eAdminCaller],
       store: {
         kind: "etcd",
         etcd: { endpoints: etcd.endpoints, prefix: "wxtoken-bench-one/", lease_ttl_s: LEASE_TTL_S },
       },
     },
   });
+  await single.seed(reference, sim, teardown);
   const referenceTokens = grpcClient(TokenService, reference.grpcUrl, teardown);
-  await waitFor(() =>
-    referenceTokens.getToken(
-      { appId: e2e.otherAppId, kind: CredentialKind.ACCESS_TOKEN },
-      { headers: adminHeaders },
-    ),
-  );
+  await waitFor(() => referenceTokens.getToken(single.request, { headers: adminHeaders }));
   const meters = {
     leader: new ServerMeter(leader.server.process),
     follower: new ServerMeter(follower.server.process),
@@ -342,18 +338,7 @@ async function run(
     ],
     [
       `${reference.grpcUrl}${GET_TOKEN_PATH}`,
-      await requestBodyFile(
-        grpcFrame(
-          toBinary(
-            GetTokenRequestSchema,
-            create(GetTokenRequestSchema, {
-              appId: e2e.otherAppId,
-              kind: CredentialKind.ACCESS_TOKEN,
-            }),
-          ),
-        ),
-        teardown,
-      ),
+      await requestBodyFile(grpcFrame(toBinary(GetTokenRequestSchema, single.request)), teardown),
     ],
   ]);
   const headers = grpcRequestHeaders;
@@ -389,7 +374,7 @@ async function run(
   const firstRound = roundRate(calls, 2);
   return {
     name: population.name,
-    description: `${population.what} on three token-server replicas and a real etcd, against the simulator on a thread of its own in the benchmark's process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding 1 app on the same etcd, read after the rounds, then again once the simulator issues tokens of WeChat's ${WECHAT_TTL_S} s, every credential was refreshed once more, ${SETTLE.atLeastMs / 1_000} s passed (V8's memory reducer starts within 100 s of a last full GC) and every replica's RSS went ${SETTLE.quietMs / 1_000} s without falling (at most ${SETTLE.timeoutMs / 1_000} s); GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile, measured last.`,
+    description: `${population.what} on three token-server replicas and a real etcd, against the simulator on a thread of its own in the benchmark's process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding ${population.reference.what} on the same etcd (its own prefix), read after the rounds, then again once the simulator issues tokens of WeChat's ${WECHAT_TTL_S} s, every credential was refreshed once more, ${SETTLE.atLeastMs / 1_000} s passed (V8's memory reducer starts within 100 s of a last full GC) and every replica's RSS went ${SETTLE.quietMs / 1_000} s without falling (at most ${SETTLE.timeoutMs / 1_000} s); GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile, measured last.`,
     runs: [
       {
         label: `first fetch of ${count} on an empty store`,
@@ -505,7 +490,7 @@ function memoryRuns(
       figures: {
         "leader MB": memory.leader.rssKb / 1_024,
         "follower MB": memory.follower.rssKb / 1_024,
-        "1-app replica MB": memory.reference.rssKb / 1_024,
+        "1-credential replica MB": memory.reference.rssKb / 1_024,
         "leader KB/credential": kb.leader.rssKb,
         "follower KB/credential": kb.follower.rssKb,
       },
