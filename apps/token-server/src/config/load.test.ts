@@ -1,8 +1,11 @@
 // Config loading: env substitution, secret files, defaults, and errors that name the key
 // without ever printing a secret.
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { text } from "node:stream/consumers";
+import { getHeapSnapshot } from "node:v8";
 import { repoRoot } from "@wxtoken/testkit";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, parseConfig } from "./load.js";
@@ -179,6 +182,24 @@ describe("loadConfig", () => {
     expect(errorOf(() => loadConfig(join(dir, "missing.yaml"))).message).toMatch(
       /cannot read .*ENOENT/,
     );
+  });
+
+  it("keeps none of the file's text: no string of the config is a slice of it", async () => {
+    // Made here, so that only the file (and what keeps its text) holds "# marker".
+    const marker = ["config-text", randomUUID()].join("-");
+    const path = join(mkdtempSync(join(tmpdir(), "wxtoken-config-")), "apps.yaml");
+    const apps = Array.from(
+      { length: 50 },
+      (_, i) =>
+        `  - app_id: wxslice${String(i).padStart(11, "0")}\n    secret: \${env:APP_SECRET}\n`,
+    );
+    writeFileSync(path, `# ${marker}\napps:\n${apps.join("")}`);
+    const config = loadConfig(path, env);
+    // A heap snapshot holds every live string's text (a GC runs first).
+    const heap = await text(getHeapSnapshot());
+    expect(config.apps).toHaveLength(50);
+    expect(heap).toContain(marker);
+    expect(heap).not.toContain(`# ${marker}`);
   });
 });
 

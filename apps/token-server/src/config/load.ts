@@ -264,7 +264,10 @@ export function loadConfigFiles(path: string, env: Env = process.env): LoadedCon
   }
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    // A copy: js-yaml's strings of 13 characters or more (every AppID) are V8 slices of
+    // the file's text and would keep all of it alive as long as the config (~80 bytes
+    // per configured app); a structured clone makes each string its own.
+    raw = structuredClone(parseYaml(text));
   } catch (error) {
     // Only the first line: the rest quotes the file, which must never reach a log.
     const reason = (error as Error).message.split("\n")[0];
