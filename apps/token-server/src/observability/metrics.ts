@@ -3,6 +3,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CoreObserver, UpstreamCallEvent } from "../core/core-observer.js";
 import { RpcDurations } from "./rpc-durations.js";
+import { ScrapeGauge } from "./scrape-gauge.js";
 
 /** Where a gauge's values come from at scrape time. */
 export interface MetricSources {
@@ -91,48 +92,48 @@ export class Metrics implements CoreObserver {
     registers: [this.registry],
   });
 
-  /** Registers the gauges read at scrape time from `sources`. */
+  /**
+   * Registers the gauges read at scrape time from `sources`; those by app hold nothing
+   * between scrapes (ScrapeGauge).
+   */
   collectFrom(sources: MetricSources): void {
-    new Gauge({
+    const registry = this.registry;
+    new ScrapeGauge({
       name: "wxtoken_credential_seconds_left",
       help: "Seconds until the credential held expires (negative: expired)",
-      labelNames: ["app_id", "kind"] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const { appId, kind, seconds } of sources.secondsLeft()) {
-          this.set({ app_id: appId, kind }, seconds);
-        }
-      },
+      labelNames: ["app_id", "kind"],
+      registry,
+      read: () =>
+        sources
+          .secondsLeft()
+          .map(({ appId, kind, seconds }) => ({ labels: { app_id: appId, kind }, value: seconds })),
     });
-    new Gauge({
+    new ScrapeGauge({
       name: "wxtoken_upstream_hold_seconds_left",
       help: "Seconds until an upstream hold lifts, by app, endpoint and the errcode that caused it",
-      labelNames: ["app_id", "endpoint", "errcode"] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const { appId, endpoint, errcode, seconds } of sources.holds()) {
-          this.set({ app_id: appId, endpoint, errcode: String(errcode) }, seconds);
-        }
-      },
+      labelNames: ["app_id", "endpoint", "errcode"],
+      registry,
+      read: () =>
+        sources.holds().map(({ appId, endpoint, errcode, seconds }) => ({
+          labels: { app_id: appId, endpoint, errcode: String(errcode) },
+          value: seconds,
+        })),
     });
-    new Gauge({
+    new ScrapeGauge({
       name: "wxtoken_open_platform_ticket_age_seconds",
       help: "Seconds since the third-party platform's newest component_verify_ticket arrived",
-      labelNames: ["component_app_id"] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const { componentAppId, seconds } of sources.ticketAges()) {
-          this.set({ component_app_id: componentAppId }, seconds);
-        }
-      },
+      labelNames: ["component_app_id"],
+      registry,
+      read: () =>
+        sources.ticketAges().map(({ componentAppId, seconds }) => ({
+          labels: { component_app_id: componentAppId },
+          value: seconds,
+        })),
     });
     new Gauge({
       name: "wxtoken_leader",
       help: "1 on the replica that leads (refreshes for the cluster), else 0",
-      registers: [this.registry],
+      registers: [registry],
       collect() {
         this.set(sources.isLeader() ? 1 : 0);
       },
@@ -140,7 +141,7 @@ export class Metrics implements CoreObserver {
     new Counter({
       name: "wxtoken_store_watch_disconnects_total",
       help: "Disconnects of the store's watches (etcd); logged once when down and once when back",
-      registers: [this.registry],
+      registers: [registry],
       collect() {
         this.reset();
         this.inc(sources.watchDisconnects());
@@ -149,73 +150,63 @@ export class Metrics implements CoreObserver {
     new Gauge({
       name: "wxtoken_store_unreachable",
       help: "1 while this replica cannot reach the store (credentials are served from memory)",
-      registers: [this.registry],
+      registers: [registry],
       collect() {
         this.set(sources.storeUnreachable() ? 1 : 0);
       },
     });
-    new Gauge({
+    new ScrapeGauge({
       name: "wxtoken_upstream_quota_used",
       help: "Upstream calls today (UTC+8 day) by app and endpoint, cluster-wide",
-      labelNames: ["app_id", "endpoint"] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const { appId, endpoint, used } of await sources.quota()) {
-          this.set({ app_id: appId, endpoint }, used);
-        }
-      },
+      labelNames: ["app_id", "endpoint"],
+      registry,
+      read: async () =>
+        (await sources.quota()).map(({ appId, endpoint, used }) => ({
+          labels: { app_id: appId, endpoint },
+          value: used,
+        })),
     });
-    new Gauge({
+    new ScrapeGauge({
       name: "wxtoken_upstream_quota_limit",
       help: "WeChat's daily call limit of the endpoint, where it is known",
-      labelNames: ["app_id", "endpoint"] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const { appId, endpoint, limit } of await sources.quota()) {
-          if (limit !== undefined) {
-            this.set({ app_id: appId, endpoint }, limit);
-          }
-        }
-      },
+      labelNames: ["app_id", "endpoint"],
+      registry,
+      read: async () =>
+        (await sources.quota()).flatMap(({ appId, endpoint, limit }) =>
+          limit === undefined ? [] : [{ labels: { app_id: appId, endpoint }, value: limit }],
+        ),
     });
-    new Gauge({
-      name: "wxtoken_upstream_budget",
-      help: "The app's daily budget of token calls (apps[].daily_budget)",
-      labelNames: ["app_id"] as const,
-      registers: [this.registry],
-      async collect() {
-        for (const { appId, budget } of await sources.budgets()) {
-          this.set({ app_id: appId }, budget);
-        }
-      },
-    });
-    new Gauge({
-      name: "wxtoken_upstream_budget_used_ratio",
-      help: "Share of the app's daily budget of token calls used today",
-      labelNames: ["app_id"] as const,
-      registers: [this.registry],
-      async collect() {
-        for (const { appId, budget, used } of await sources.budgets()) {
-          this.set({ app_id: appId }, used / budget);
-        }
-      },
-    });
-    new Gauge({
-      name: "wxtoken_upstream_budget_threshold",
-      help: "The highest budget threshold (0.5, 0.8, 1) today's token calls have reached, else 0",
-      labelNames: ["app_id"] as const,
-      registers: [this.registry],
-      async collect() {
-        for (const { appId, budget, used } of await sources.budgets()) {
-          this.set(
-            { app_id: appId },
-            [1, 0.8, 0.5].find((threshold) => used >= threshold * budget) ?? 0,
-          );
-        }
-      },
-    });
+    const byBudget = (
+      name: string,
+      help: string,
+      value: (budget: number, used: number) => number,
+    ) =>
+      new ScrapeGauge({
+        name,
+        help,
+        labelNames: ["app_id"],
+        registry,
+        read: async () =>
+          (await sources.budgets()).map(({ appId, budget, used }) => ({
+            labels: { app_id: appId },
+            value: value(budget, used),
+          })),
+      });
+    byBudget(
+      "wxtoken_upstream_budget",
+      "The app's daily budget of token calls (apps[].daily_budget)",
+      (budget) => budget,
+    );
+    byBudget(
+      "wxtoken_upstream_budget_used_ratio",
+      "Share of the app's daily budget of token calls used today",
+      (budget, used) => used / budget,
+    );
+    byBudget(
+      "wxtoken_upstream_budget_threshold",
+      "The highest budget threshold (0.5, 0.8, 1) today's token calls have reached, else 0",
+      (budget, used) => [1, 0.8, 0.5].find((threshold) => used >= threshold * budget) ?? 0,
+    );
   }
 
   upstreamCall({ appId, endpoint, outcome, errcode }: UpstreamCallEvent): void {
