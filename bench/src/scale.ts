@@ -10,7 +10,8 @@
 //      first fetch and one per lifetime), refreshes made after the token they replaced had
 //      expired; CPU and etcd watch events per refresh;
 //   4. RSS per credential over a replica holding one credential of the same kind (the
-//      population's reference), and etcd keys and bytes;
+//      population's reference), each replica's /metrics scraped first, and etcd keys and
+//      bytes;
 //   5. RSS per credential again at WeChat's pace: the simulator now issues tokens of 7200 s,
 //      each credential is refreshed once more, and with nothing due for hours the replicas'
 //      RSS is read once it has settled (the rounds refresh 60 times faster than WeChat's
@@ -110,6 +111,18 @@ async function servedUnexpired(replica: Replica, population: ScalePopulation): P
   };
   await Promise.all(Array.from({ length: SWEEP_CONCURRENCY }, worker));
   return served;
+}
+
+/** One scrape of a replica's /metrics, its text dropped (what Prometheus does). */
+async function scrapeMetrics(httpUrl: string): Promise<void> {
+  const response = await fetch(`${httpUrl}/metrics`, {
+    headers: adminHeaders,
+    signal: AbortSignal.timeout(60_000),
+  });
+  if (!response.ok) {
+    throw new Error(`${httpUrl}/metrics answered ${response.status}`);
+  }
+  await response.text();
 }
 
 /** A line on stderr: where a run of several minutes is. */
@@ -306,6 +319,14 @@ async function run(
     follower: await meters.follower.memory(),
     reference: await meters.reference.memory(),
   });
+  // Each replica's /metrics scraped before each reading, as Prometheus would have: what a
+  // scrape leaves behind is counted.
+  const scrapeAll = async () => {
+    for (const httpUrl of [leader.server.httpUrl, follower.server.httpUrl, reference.httpUrl]) {
+      await scrapeMetrics(httpUrl);
+    }
+  };
+  await scrapeAll();
   const memory = await readMemory();
 
   // 5. Memory at WeChat's pace: every credential refreshed once more, to a token of 7200 s,
@@ -316,6 +337,7 @@ async function run(
     intervalMs: 200,
     description: `a refresh of all ${count} to tokens of ${WECHAT_TTL_S} s`,
   });
+  await scrapeAll();
   const settledS = await settleRss(
     [leader.server.process.pid, follower.server.process.pid, reference.process.pid],
     SETTLE,
@@ -374,7 +396,7 @@ async function run(
   const firstRound = roundRate(calls, 2);
   return {
     name: population.name,
-    description: `${population.what} on three token-server replicas and a real etcd, against the simulator on a thread of its own in the benchmark's process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding ${population.reference.what} on the same etcd (its own prefix), read after the rounds, then again once the simulator issues tokens of WeChat's ${WECHAT_TTL_S} s, every credential was refreshed once more, ${SETTLE.atLeastMs / 1_000} s passed (V8's memory reducer starts within 100 s of a last full GC) and every replica's RSS went ${SETTLE.quietMs / 1_000} s without falling (at most ${SETTLE.timeoutMs / 1_000} s); GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile, measured last.`,
+    description: `${population.what} on three token-server replicas and a real etcd, against the simulator on a thread of its own in the benchmark's process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding ${population.reference.what} on the same etcd (its own prefix), each replica's /metrics scraped once before each reading (before the wait below, for the second) as Prometheus would, read after the rounds, then again once the simulator issues tokens of WeChat's ${WECHAT_TTL_S} s, every credential was refreshed once more, ${SETTLE.atLeastMs / 1_000} s passed (V8's memory reducer starts within 100 s of a last full GC) and every replica's RSS went ${SETTLE.quietMs / 1_000} s without falling (at most ${SETTLE.timeoutMs / 1_000} s); GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile, measured last.`,
     runs: [
       {
         label: `first fetch of ${count} on an empty store`,
