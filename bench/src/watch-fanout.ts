@@ -1,8 +1,9 @@
 // WatchToken fan-out: 10,000 streams on one replica over 50 HTTP/2 connections, driven by
 // worker processes; a refresh, then every stream's delay from the leader's store write
 // (the credential's fetched_at, set just before it) to receipt, and the server's RSS per
-// stream, as the streams open and once settled after the rounds. The reference: a bare grpc-js server writing one message to as many streams in
-// one loop, with the same workers; rounds alternated, 3 pairs.
+// stream, as the streams open and once settled after the rounds. The reference: a bare
+// grpc-js server writing one message to as many streams in one loop, with the same
+// workers; rounds alternated, 3 pairs.
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
