@@ -20,7 +20,7 @@ import {
   RefreshAbandonedError,
 } from "./errors.js";
 import type { RefreshPacer } from "./refresh-pacer.js";
-import { RefreshSchedule, type RefreshTiming } from "./refresh-schedule.js";
+import { RefreshSchedule, type RefreshTarget, type RefreshTiming } from "./refresh-schedule.js";
 import { SingleFlight } from "./single-flight.js";
 
 /** Why a refresh runs. */
@@ -48,7 +48,7 @@ export interface AppRefresherDeps {
   random?: () => number;
 }
 
-export class AppRefresher {
+export class AppRefresher implements RefreshTarget {
   private readonly now: () => number;
   /** The refresh under way of each kind, tagged with why it runs. */
   private readonly flights = new SingleFlight<CredentialKind, Credential, RefreshCause>();
@@ -61,7 +61,7 @@ export class AppRefresher {
     private readonly deps: AppRefresherDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    this.schedule = new RefreshSchedule(deps, (kind) => this.refreshInBackground(kind));
+    this.schedule = new RefreshSchedule(deps, this);
     // A ticket that failed for want of a token is fetched as soon as a token arrives (an
     // identity without tickets, most of them, subscribes nothing).
     if (this.ticketKinds().length > 0) {
@@ -244,8 +244,8 @@ export class AppRefresher {
     };
   }
 
-  /** Settles when the refresh ended; never rejects. */
-  private refreshInBackground(kind: CredentialKind): Promise<unknown> {
+  /** The schedule's refresh of `kind`: settles when it ended; never rejects. */
+  refreshDue(kind: CredentialKind): Promise<unknown> {
     return this.refresh(kind, { by: "schedule" }).catch(() => {
       // recorded and scheduled by run()
     });

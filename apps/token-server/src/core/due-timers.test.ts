@@ -1,8 +1,9 @@
 // DueTimers on vitest's fake clock: callbacks run at their due time in order (ties in the
 // order set), through one node timer; a cancelled one never runs, even one due in the same
-// turn as the callback that cancels it; one set by a callback waits for a later turn.
+// turn as the callback that cancels it; one set by a callback waits for a later turn; an
+// item of its owner's waits once, set again it moves, even while due in the current turn.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DueTimers } from "./due-timers.js";
+import { type DueItem, DueTimers, IDLE } from "./due-timers.js";
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
@@ -77,5 +78,29 @@ describe("DueTimers", () => {
     expect(ran).toBe(false);
     vi.advanceTimersByTime(1);
     expect(ran).toBe(true);
+  });
+
+  it("moves an item set again, even one due in the turn that sets it, and runs it once", () => {
+    const timers = new DueTimers();
+    const ran: string[] = [];
+    const item = (name: string): DueItem => ({
+      dueAtMs: 0,
+      order: 0,
+      index: IDLE,
+      due: () => ran.push(`${name}@${Date.now()}`),
+    });
+    const moved = item("moved");
+    const start = Date.now();
+    // Due with `moved` at 300 and set first, it sets `moved` again before `moved` runs.
+    timers.set({ ...item("mover"), due: () => timers.set(moved, 50) }, 300);
+    timers.set(moved, 100);
+    timers.set(moved, 300);
+    vi.advanceTimersByTime(300);
+    expect(ran).toEqual([]);
+    expect(moved.index).not.toBe(IDLE);
+    vi.advanceTimersByTime(50);
+    expect(ran).toEqual([`moved@${start + 350}`]);
+    expect(moved.index).toBe(IDLE);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

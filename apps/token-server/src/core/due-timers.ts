@@ -1,28 +1,37 @@
 // One node timer for many callbacks: the proactive refreshes of every identity wait in one
 // heap ordered by due time, under a single timer set for the earliest. A leader of 10,000
-// identities held 10,000 Timeouts (~0.4 KB each with their closures and numbers).
+// identities held 10,000 Timeouts (~0.4 KB each with their closures and numbers); an owner
+// that keeps its own DueItem (a refresh schedule's entry per kind) adds no object at all.
 
-/** A callback waiting in DueTimers; cancel it with DueTimers.cancel. */
+/**
+ * What waits in DueTimers: an object of its owner's, which DueTimers gives a due time and a
+ * place in its heap, and calls when due. One item waits once at a time: set() again moves it.
+ */
+export interface DueItem {
+  /** Epoch ms; set by DueTimers. */
+  dueAtMs: number;
+  /** Ties of dueAtMs run in the order they were set; set by DueTimers. */
+  order: number;
+  /** Its place in the heap; IDLE when it does not wait. Owned by DueTimers. */
+  index: number;
+  due(): void;
+}
+
+/** A callback waiting in DueTimers (after()); cancel it with DueTimers.cancel. */
 export interface DueTimer {
   readonly dueAtMs: number;
 }
 
-interface Entry extends DueTimer {
-  /** Ties of dueAtMs run in the order they were set. */
-  readonly order: number;
-  readonly callback: () => void;
-  /** Its place in the heap; DUE once taken out to run, GONE once it ran or was cancelled. */
-  index: number;
-}
-
+/** The index of an item that does not wait: new, run, or cancelled. */
+export const IDLE = -2;
+/** The index of an item taken out of the heap to run in this turn. */
 const DUE = -1;
-const GONE = -2;
 
 /** Node's longest timer delay (2^31 − 1 ms); a longer one fires at once. */
 const LONGEST_DELAY_MS = 2_147_483_647;
 
 export class DueTimers {
-  private readonly heap: Entry[] = [];
+  private readonly heap: DueItem[] = [];
   private timer: NodeJS.Timeout | undefined;
   /** When the node timer fires; Infinity when none is set. */
   private timerAtMs = Number.POSITIVE_INFINITY;
@@ -35,31 +44,35 @@ export class DueTimers {
    * not keep the process alive.
    */
   after(delayMs: number, callback: () => void): DueTimer {
-    const entry: Entry = {
-      dueAtMs: this.now() + Math.max(0, delayMs),
-      order: this.nextOrder++,
-      callback,
-      index: this.heap.length,
-    };
-    this.heap.push(entry);
-    this.up(entry.index);
-    this.arm();
-    return entry;
+    const item: DueItem = { dueAtMs: 0, order: 0, index: IDLE, due: callback };
+    this.set(item, delayMs);
+    return item;
   }
 
-  /** Drops `timer` if it has not run; nothing if it has. */
-  cancel(timer: DueTimer | undefined): void {
-    const entry = timer as Entry | undefined;
-    if (entry === undefined || entry.index === GONE) {
+  /** Calls `item.due()` `delayMs` from now, in place of any time it was waiting for. */
+  set(item: DueItem, delayMs: number): void {
+    this.cancel(item);
+    item.dueAtMs = this.now() + Math.max(0, delayMs);
+    item.order = this.nextOrder++;
+    item.index = this.heap.length;
+    this.heap.push(item);
+    this.up(item.index);
+    this.arm();
+  }
+
+  /** Drops `timer` if it waits; nothing if it ran or was cancelled. */
+  cancel(timer: DueTimer | DueItem | undefined): void {
+    const item = timer as DueItem | undefined;
+    if (item === undefined || item.index === IDLE) {
       return;
     }
-    if (entry.index === DUE) {
+    if (item.index === DUE) {
       // Taken out with others due at once, not yet run: it will not.
-      entry.index = GONE;
+      item.index = IDLE;
       return;
     }
-    this.removeAt(entry.index);
-    entry.index = GONE;
+    this.removeAt(item.index);
+    item.index = IDLE;
     if (this.heap.length === 0) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -89,7 +102,7 @@ export class DueTimers {
     this.timer = undefined;
     this.timerAtMs = Number.POSITIVE_INFINITY;
     const now = this.now();
-    const due: Entry[] = [];
+    const due: DueItem[] = [];
     for (let first = this.heap[0]; first !== undefined && first.dueAtMs <= now; ) {
       this.removeAt(0);
       first.index = DUE;
@@ -97,10 +110,10 @@ export class DueTimers {
       first = this.heap[0];
     }
     this.arm();
-    for (const entry of due) {
-      if (entry.index === DUE) {
-        entry.index = GONE;
-        entry.callback();
+    for (const item of due) {
+      if (item.index === DUE) {
+        item.index = IDLE;
+        item.due();
       }
     }
   }

@@ -1,12 +1,14 @@
 // When each credential of an app is refreshed next: from the expiry WeChat returned, with
 // a margin and jitter, exponential backoff after a retryable failure, and one due time per
-// kind, waiting in the timers every identity's schedule shares. Only this schedule starts proactive refreshes; with a pacer, each due refresh waits
-// its turn under the ceiling on upstream calls per second.
+// kind, waiting in the timers every identity's schedule shares. Only this schedule starts
+// proactive refreshes; with a pacer, each due refresh waits its turn under the ceiling on
+// upstream calls per second. A leader keeps one of these per identity: one entry per kind
+// scheduled, itself the item that waits in the shared timers (no closure, no table).
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import { STABLE_RENEW_WINDOW_MS } from "@wxtoken/wechat";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
-import { type DueTimer, DueTimers } from "./due-timers.js";
+import { type DueItem, DueTimers, IDLE } from "./due-timers.js";
 import type { CancelStart, PacerLane, RefreshPacer } from "./refresh-pacer.js";
 
 /** How long after a value's expiry a family that renews only then is asked again. */
@@ -29,22 +31,27 @@ export interface RefreshScheduleDeps {
   random?: () => number;
 }
 
+/** Whose refreshes a schedule starts. */
+export interface RefreshTarget {
+  /** Starts the refresh of `kind`; settles when it ended (it never rejects). */
+  refreshDue(kind: CredentialKind): Promise<unknown>;
+}
+
 export class RefreshSchedule {
   private readonly now: () => number;
   private readonly random: () => number;
   /**
-   * What is scheduled for each kind; created by the first entry and dropped with the last,
-   * so a schedule holding nothing (a replica that does not refresh) holds no table.
+   * What is scheduled for each kind (one to three); created by the first entry and dropped
+   * with the last, so a schedule holding nothing (a replica that does not refresh) holds none.
    */
-  private kinds: Map<CredentialKind, Scheduled> | undefined;
+  private kinds: Scheduled[] | undefined;
   private readonly backoffFactory: ExponentialBackoff<unknown>;
   private readonly timers: DueTimers;
   private running = false;
 
   constructor(
     private readonly deps: RefreshScheduleDeps,
-    /** Starts the refresh of `kind`; settles when it ended (it never rejects). */
-    private readonly onDue: (kind: CredentialKind) => Promise<unknown>,
+    private readonly target: RefreshTarget,
   ) {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
@@ -52,28 +59,33 @@ export class RefreshSchedule {
     this.timers = deps.timers ?? new DueTimers(this.now);
   }
 
+  /** The entry of `kind`, if there is one. */
+  private find(kind: CredentialKind): Scheduled | undefined {
+    for (const scheduled of this.kinds ?? []) {
+      if (scheduled.kind === kind) {
+        return scheduled;
+      }
+    }
+    return undefined;
+  }
+
   /** The entry of `kind`, created if there is none. */
   private entry(kind: CredentialKind): Scheduled {
-    this.kinds ??= new Map();
-    let scheduled = this.kinds.get(kind);
+    let scheduled = this.find(kind);
     if (scheduled === undefined) {
-      scheduled = {};
-      this.kinds.set(kind, scheduled);
+      scheduled = new Scheduled(this, kind);
+      this.kinds ??= [];
+      this.kinds.push(scheduled);
     }
     return scheduled;
   }
 
   /** Drops the entry of `kind` if it holds nothing any more. */
   private prune(kind: CredentialKind): void {
-    const scheduled = this.kinds?.get(kind);
-    if (
-      scheduled !== undefined &&
-      scheduled.timer === undefined &&
-      scheduled.queued === undefined &&
-      scheduled.backoff === undefined
-    ) {
-      this.kinds?.delete(kind);
-      if (this.kinds?.size === 0) {
+    const scheduled = this.find(kind);
+    if (scheduled?.idle() === true) {
+      this.kinds = this.kinds?.filter((other) => other !== scheduled);
+      if (this.kinds?.length === 0) {
         this.kinds = undefined;
       }
     }
@@ -86,18 +98,12 @@ export class RefreshSchedule {
   /** Cancels every due time; nothing is scheduled until start(). */
   stop(): void {
     this.running = false;
-    for (const scheduled of this.kinds?.values() ?? []) {
-      this.timers.cancel(scheduled.timer);
-      scheduled.timer = undefined;
-      scheduled.queued?.();
-      scheduled.queued = undefined;
-    }
-    for (const kind of [...(this.kinds?.keys() ?? [])]) {
-      this.prune(kind);
+    for (const scheduled of [...(this.kinds ?? [])]) {
+      this.unschedule(scheduled);
     }
   }
 
-  /** Calls onDue(kind) as soon as the pacer lets a first fetch through. */
+  /** Starts the refresh of `kind` as soon as the pacer lets a first fetch through. */
   first(kind: CredentialKind): void {
     this.cancel(kind);
     if (this.running) {
@@ -105,49 +111,54 @@ export class RefreshSchedule {
     }
   }
 
-  /** Calls onDue(kind) after `delayMs`, replacing what was scheduled for `kind`. */
+  /** Starts the refresh of `kind` after `delayMs`, replacing what was scheduled for it. */
   after(kind: CredentialKind, delayMs: number): void {
     this.cancel(kind);
     if (!this.running) {
       return;
     }
-    const scheduled = this.entry(kind);
-    scheduled.timer = this.timers.after(delayMs, () => {
-      scheduled.timer = undefined;
-      this.prune(kind);
-      this.due(kind);
-    });
+    this.timers.set(this.entry(kind), delayMs);
+  }
+
+  /** Called by an entry whose due time came: drops it if it holds nothing else, then refreshes. */
+  timerRan(scheduled: Scheduled): void {
+    this.prune(scheduled.kind);
+    this.due(scheduled.kind);
   }
 
   /** Drops what was scheduled or queued for `kind`. */
   private cancel(kind: CredentialKind): void {
-    const scheduled = this.kinds?.get(kind);
+    const scheduled = this.find(kind);
     if (scheduled !== undefined) {
-      this.timers.cancel(scheduled.timer);
-      scheduled.timer = undefined;
-      scheduled.queued?.();
-      scheduled.queued = undefined;
-      this.prune(kind);
+      this.unschedule(scheduled);
     }
+  }
+
+  /** Drops the timer and the pacer's turn of `scheduled`, and the entry if nothing is left. */
+  private unschedule(scheduled: Scheduled): void {
+    this.timers.cancel(scheduled);
+    scheduled.queued?.();
+    scheduled.queued = undefined;
+    this.prune(scheduled.kind);
   }
 
   /** Starts the refresh of `kind` now, or once the pacer gives it its turn in `lane`. */
   private due(kind: CredentialKind, lane: PacerLane = "due"): void {
     const { pacer } = this.deps;
     if (pacer === undefined) {
-      void this.onDue(kind);
+      void this.target.refreshDue(kind);
       return;
     }
     let started = false;
     const cancel = pacer.enqueue(
       () => {
         started = true;
-        const scheduled = this.kinds?.get(kind);
+        const scheduled = this.find(kind);
         if (scheduled !== undefined) {
           scheduled.queued = undefined;
           this.prune(kind);
         }
-        return this.onDue(kind);
+        return this.target.refreshDue(kind);
       },
       // Stopped (the replica no longer leads): a call still held at the gate is not made.
       { lane, abandoned: () => !this.running },
@@ -159,7 +170,7 @@ export class RefreshSchedule {
 
   /** Schedules the proactive refresh of a credential just fetched or loaded; resets the backoff. */
   fresh(kind: CredentialKind, credential: Credential): void {
-    const scheduled = this.kinds?.get(kind);
+    const scheduled = this.find(kind);
     if (scheduled !== undefined) {
       scheduled.backoff = undefined;
     }
@@ -211,13 +222,29 @@ export class RefreshSchedule {
   }
 }
 
-/** What is scheduled for one kind. */
-interface Scheduled {
-  timer?: DueTimer | undefined;
+/** What is scheduled for one kind: its due time, waiting in the shared timers, is this. */
+class Scheduled implements DueItem {
+  dueAtMs = 0;
+  order = 0;
+  index = IDLE;
   /** A refresh come due and waiting its turn in the pacer. */
-  queued?: CancelStart | undefined;
+  queued: CancelStart | undefined;
   /** The backoff since the last retryable failure. */
-  backoff?: IBackoff<unknown> | undefined;
+  backoff: IBackoff<unknown> | undefined;
+
+  constructor(
+    private readonly schedule: RefreshSchedule,
+    readonly kind: CredentialKind,
+  ) {}
+
+  /** Whether it holds nothing: no due time, no turn in the pacer, no backoff. */
+  idle(): boolean {
+    return this.index === IDLE && this.queued === undefined && this.backoff === undefined;
+  }
+
+  due(): void {
+    this.schedule.timerRan(this);
+  }
 }
 
 /** One backoff factory (immutable) per timing: shared by every identity's schedule. */
