@@ -201,7 +201,9 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     observer: metrics,
     logger,
   });
-  const fingerprints = new ConfigFingerprints(store, coordinator.replicaId, logger);
+  const fingerprints = new ConfigFingerprints(store, coordinator.replicaId, logger, () =>
+    manager.registeredSources(),
+  );
   const configVersion = new ConfigVersion(config);
   const shutdown = new AbortController();
   // Every call in flight listens to it (a thousand waiting for a first token are no leak):

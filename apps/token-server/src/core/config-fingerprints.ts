@@ -3,6 +3,7 @@
 // only, a mode changed in one file). A fingerprint is the first 64 bits of a SHA-256 over
 // the app's settings: it reveals nothing of a secret, and one replica's record holds about
 // twice as many apps within etcd's 1.5 MiB request limit as the full hash did (~17,000).
+// This replica's own are computed when compared, not kept (~60 bytes an app).
 import { hash } from "node:crypto";
 import type { Logger } from "pino";
 import { decodeJson, encodeJson, keys } from "../store/keys.js";
@@ -23,21 +24,21 @@ const fingerprint = (config: SourceConfig) =>
   );
 
 export class ConfigFingerprints {
-  private own: Fingerprints = {};
-
   constructor(
     private readonly store: KvStore,
     private readonly replicaId: string,
     private readonly logger: Logger,
+    /** The configs in force on this replica: what was last published, and what compares. */
+    private readonly configs: () => readonly SourceConfig[],
   ) {}
 
   /** Records this replica's apps of every family (at start and after every reload). */
   async publish(configs: readonly SourceConfig[]): Promise<void> {
-    this.own = Object.fromEntries(
+    const own: Fingerprints = Object.fromEntries(
       configs.map((config) => [configKey(config), fingerprint(config)]),
     );
     try {
-      await this.store.put(keys.configFingerprints(this.replicaId), encodeJson(this.own));
+      await this.store.put(keys.configFingerprints(this.replicaId), encodeJson(own));
     } catch (error) {
       this.logger.warn(
         { err: { message: (error as Error).message } },
@@ -56,11 +57,15 @@ export class ConfigFingerprints {
       return new Set();
     }
     const leader = decodeJson<Fingerprints>(entry.value);
-    return new Set(
-      Object.entries(this.own)
-        .filter(([appId, own]) => leader[appId] !== undefined && leader[appId] !== own)
-        .map(([appId]) => appId),
-    );
+    const differing = new Set<string>();
+    for (const config of this.configs()) {
+      const key = configKey(config);
+      const theirs = leader[key];
+      if (theirs !== undefined && theirs !== fingerprint(config)) {
+        differing.add(key);
+      }
+    }
+    return differing;
   }
 
   /** Removes this replica's record (on stop). */

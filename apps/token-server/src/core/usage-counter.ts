@@ -180,7 +180,7 @@ export class UsageCounter {
   /**
    * today() of every one of `appIds`, from one listing of the usage records rather than a
    * read per app (ListApps of 10,000 credentials); when the store does not answer, the last
-   * counts this replica knew.
+   * counts this replica read alone or wrote.
    */
   async todayOf(appIds: readonly string[]): Promise<Map<string, DailyUsage>> {
     if (appIds.length <= READS_RATHER_THAN_LIST) {
@@ -188,15 +188,10 @@ export class UsageCounter {
         await Promise.all(appIds.map(async (appId) => [appId, await this.today(appId)] as const)),
       );
     }
-    let listed: Map<string, KnownEntry<DailyUsage>> | undefined;
+    let listed: Map<string, DailyUsage> | undefined;
     try {
       const entries = await this.deps.store.list(keys.usagePrefix);
-      listed = new Map(
-        entries.map(({ key, value, revision }) => [
-          key,
-          { value: decodeJson<DailyUsage>(value), revision },
-        ]),
-      );
+      listed = new Map(entries.map(({ key, value }) => [key, decodeJson<DailyUsage>(value)]));
     } catch {
       listed = undefined;
     }
@@ -206,9 +201,9 @@ export class UsageCounter {
         if (listed === undefined) {
           return [appId, merge(this.knownUsage(key), this.pending.get(key) ?? {})];
         }
-        const stored = listed.get(key) ?? { value: undefined, revision: 0n };
-        this.remember(key, stored);
-        return [appId, merge(stored.value ?? {}, this.pending.get(key) ?? {})];
+        // Not remembered: a replica scraped or asked for ListApps would keep every app's
+        // record (~230 bytes each), where only the leader's own writes need one.
+        return [appId, merge(listed.get(key) ?? {}, this.pending.get(key) ?? {})];
       }),
     );
   }

@@ -2,8 +2,9 @@
 // carry app ids, endpoints, kinds and codes — never a secret, a key or a token value.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CoreObserver, UpstreamCallEvent } from "../core/core-observer.js";
+import { CountsByApp } from "./counts-by-app.js";
 import { RpcDurations } from "./rpc-durations.js";
-import { ScrapeGauge } from "./scrape-gauge.js";
+import { ScrapeCounter, ScrapeGauge } from "./scrape-gauge.js";
 
 /** Where a gauge's values come from at scrape time. */
 export interface MetricSources {
@@ -29,17 +30,22 @@ const RPC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
 /** The registry and every metric; the core reports to it through its observer port. */
 export class Metrics implements CoreObserver {
   readonly registry = new Registry();
-  readonly upstreamCalls = new Counter({
+  /** By app: kept compactly, shown at scrape time (thousands of apps on a leader). */
+  private readonly upstreamCallCounts = new CountsByApp(["endpoint", "outcome"] as const);
+  private readonly upstreamErrorCounts = new CountsByApp(["endpoint", "errcode"] as const);
+  readonly upstreamCalls = new ScrapeCounter({
     name: "wxtoken_upstream_calls_total",
     help: "Upstream WeChat calls by app, endpoint and outcome (ok, or the kind of failure)",
-    labelNames: ["app_id", "endpoint", "outcome"] as const,
-    registers: [this.registry],
+    labelNames: ["app_id", "endpoint", "outcome"],
+    registry: this.registry,
+    read: () => this.upstreamCallCounts.values(),
   });
-  readonly upstreamErrors = new Counter({
+  readonly upstreamErrors = new ScrapeCounter({
     name: "wxtoken_upstream_errors_total",
     help: "Upstream WeChat errors by app, endpoint and errcode (0: not a WeChat answer)",
-    labelNames: ["app_id", "endpoint", "errcode"] as const,
-    registers: [this.registry],
+    labelNames: ["app_id", "endpoint", "errcode"],
+    registry: this.registry,
+    read: () => this.upstreamErrorCounts.values(),
   });
   /**
    * By kind, not by app: a histogram is 12 series per label set, 120,000 for 10,000 apps
@@ -210,9 +216,9 @@ export class Metrics implements CoreObserver {
   }
 
   upstreamCall({ appId, endpoint, outcome, errcode }: UpstreamCallEvent): void {
-    this.upstreamCalls.inc({ app_id: appId, endpoint, outcome });
+    this.upstreamCallCounts.inc(appId, { endpoint, outcome });
     if (outcome !== "ok") {
-      this.upstreamErrors.inc({ app_id: appId, endpoint, errcode: String(errcode) });
+      this.upstreamErrorCounts.inc(appId, { endpoint, errcode: String(errcode) });
     }
   }
 

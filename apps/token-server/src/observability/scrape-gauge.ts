@@ -1,10 +1,12 @@
-// A gauge whose values are read at scrape time and held by nobody between scrapes.
-// prom-client's Gauge keeps every label set it was given in its table until the next
-// reset, and the registry caches a formatted string per value's sharedLabels object: a
-// gauge by app, set in collect(), kept ~130 bytes per app after each scrape, ~1 KB per
-// credential for the six such gauges of a replica holding 10,000. This one answers get()
-// from its reader and keeps nothing.
+// Gauges and counters whose values are read at scrape time and held by nobody between
+// scrapes. prom-client's Gauge keeps every label set it was given in its table until the
+// next reset, and the registry caches a formatted string per value's sharedLabels object:
+// a gauge by app, set in collect(), kept ~130 bytes per app after each scrape, ~1 KB per
+// credential for the six such gauges of a replica holding 10,000. These answer get() from
+// their reader and keep nothing; a counter's reader answers from counts kept compactly
+// (CountsByApp).
 import {
+  Counter,
   Gauge,
   type LabelValues,
   type MetricObjectWithValues,
@@ -30,6 +32,20 @@ export interface ScrapeGaugeOptions<T extends string> {
 /** One object for every value: the registry caches its formatting per object. */
 const NO_SHARED_LABELS = Object.freeze({});
 
+/** `metric`'s name, help and type as prom-client gives them, with this scrape's values. */
+async function withScrapedValues<T extends string>(
+  metric: Promise<MetricObjectWithValues<MetricValue<T>>>,
+  read: ScrapeGaugeOptions<T>["read"],
+): Promise<MetricObjectWithValues<MetricValue<T>>> {
+  const [base, scraped] = await Promise.all([metric, read()]);
+  const values = scraped.map(({ labels, value }) => ({
+    labels,
+    value,
+    sharedLabels: NO_SHARED_LABELS,
+  }));
+  return { ...base, values };
+}
+
 export class ScrapeGauge<T extends string> extends Gauge<T> {
   private readonly read: ScrapeGaugeOptions<T>["read"];
 
@@ -38,14 +54,21 @@ export class ScrapeGauge<T extends string> extends Gauge<T> {
     this.read = read;
   }
 
-  /** The gauge's name, help and type as prom-client gives them, with this scrape's values. */
-  override async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
-    const [gauge, read] = await Promise.all([super.get(), this.read()]);
-    const values = read.map(({ labels, value }) => ({
-      labels,
-      value,
-      sharedLabels: NO_SHARED_LABELS,
-    }));
-    return { ...gauge, values };
+  override get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    return withScrapedValues(super.get(), this.read);
+  }
+}
+
+/** A counter read at scrape time, as ScrapeGauge is: its reader's values only grow. */
+export class ScrapeCounter<T extends string> extends Counter<T> {
+  private readonly read: ScrapeGaugeOptions<T>["read"];
+
+  constructor({ name, help, labelNames, registry, read }: ScrapeGaugeOptions<T>) {
+    super({ name, help, labelNames, registers: [registry] });
+    this.read = read;
+  }
+
+  override get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
+    return withScrapedValues(super.get(), this.read);
   }
 }
