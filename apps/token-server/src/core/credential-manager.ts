@@ -614,11 +614,6 @@ export class CredentialManager {
     return () => this.appliedListeners.delete(listener);
   }
 
-  /** Every registered identity's slot of `kind` (of those that keep one), in config order. */
-  slotsOf(kind: CredentialKind): CredentialSlot[] {
-    return this.registry.all().flatMap((entry) => entry.slot(kind) ?? []);
-  }
-
   /** Every app's state, in config order. */
   states(): AppState[] {
     return this.registry.all().map(({ key, identity, config, slots, source }) => {

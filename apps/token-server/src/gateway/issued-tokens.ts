@@ -1,31 +1,34 @@
 // The access_tokens wxtoken issued, by value: which app (any family's) each belongs to and
 // until when it is valid. A token is known once a slot held it (the manager tells of every
 // credential applied, an identity added by a reload's too); one past its own expiry, or
-// named leaked by RevokeLeakedToken, is not (the proxy refuses it with 40001).
+// named leaked by RevokeLeakedToken, is not (the proxy refuses it with 40001). A lookup is
+// one table read, whether the token is known or not.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import { credentialKey } from "../core/credential-identity.js";
 import type { CredentialManager } from "../core/credential-manager.js";
+import { type DueTimer, DueTimers } from "../core/due-timers.js";
 import type { RevokedTokens } from "../core/revoked-tokens.js";
 
-interface Issued {
-  /** The key of the identity it was issued for (an AppID, a WeCom app's "wecom:..."). */
-  readonly appId: string;
-  readonly expiresAtMs: number;
-}
-
-/** Tokens remembered at most; past it, expired ones go first, then the oldest. */
-const MAX_TOKENS = 10_000;
-
 export class IssuedTokens {
-  private readonly known = new Map<string, Issued>();
+  /**
+   * Each token by value, with the credential that carries it: the object its slot holds
+   * while it is current (~50 bytes a token here, where a record of its own with its expiry
+   * took ~100).
+   */
+  private readonly known = new Map<string, Credential>();
+  /** Set for the expiry of the first token in the table, to drop it then. */
+  private pruning: DueTimer | undefined;
+  private readonly timers: DueTimers;
 
   constructor(
-    private readonly manager: CredentialManager,
-    private readonly revoked: RevokedTokens,
+    private readonly manager: Pick<CredentialManager, "onApplied" | "source">,
+    private readonly revoked: Pick<RevokedTokens, "has">,
     private readonly now: () => number = Date.now,
   ) {
-    // Every token any identity gets from now on, wherever it was handed out.
+    this.timers = new DueTimers(now);
+    // Every token any identity gets from now on, wherever it was handed out: the manager
+    // is told of every credential applied, those loaded at start included.
     manager.onApplied((credential) => this.remember(credential));
   }
 
@@ -34,13 +37,10 @@ export class IssuedTokens {
     if (credential.kind !== CredentialKind.ACCESS_TOKEN || credential.expiresAt === undefined) {
       return;
     }
-    if (!this.known.has(credential.value) && this.known.size >= MAX_TOKENS) {
-      this.prune();
-    }
-    this.known.set(credential.value, {
-      appId: credentialKey(credential),
-      expiresAtMs: timestampMs(credential.expiresAt),
-    });
+    // Re-added at the end: the table stays in the order of the latest credentials.
+    this.known.delete(credential.value);
+    this.known.set(credential.value, credential);
+    this.pruneWhenDue();
   }
 
   /** The app `token` was issued for, while the token is valid; otherwise undefined. */
@@ -48,35 +48,39 @@ export class IssuedTokens {
     if (this.revoked.has(token)) {
       return undefined;
     }
-    const issued = this.known.get(token) ?? this.findCurrent(token);
-    return issued !== undefined &&
-      issued.expiresAtMs > this.now() &&
-      this.manager.source(issued.appId) !== undefined
-      ? issued.appId
-      : undefined;
-  }
-
-  private findCurrent(token: string): Issued | undefined {
-    for (const slot of this.manager.slotsOf(CredentialKind.ACCESS_TOKEN)) {
-      const latest = slot.latest();
-      if (latest?.value === token) {
-        this.remember(latest);
-        return this.known.get(token);
-      }
+    const credential = this.known.get(token);
+    if (credential === undefined || expiresAtMs(credential) <= this.now()) {
+      return undefined;
     }
-    return undefined;
+    const key = credentialKey(credential);
+    return this.manager.source(key) === undefined ? undefined : key;
   }
 
-  private prune(): void {
+  /**
+   * Drops the expired tokens at the front of the table, then waits for the first one left:
+   * tokens are added about in the order they expire (every family's live 7200 s), so the
+   * table holds about one token per identity, two while an old one is still valid, and an
+   * old credential (with the reply memoized for it) is not kept past its token's expiry.
+   */
+  private pruneWhenDue(): void {
+    if (this.pruning !== undefined) {
+      return;
+    }
     const now = this.now();
-    for (const [value, issued] of this.known) {
-      if (issued.expiresAtMs <= now) {
-        this.known.delete(value);
+    for (const [value, credential] of this.known) {
+      const leftMs = expiresAtMs(credential) - now;
+      if (leftMs > 0) {
+        this.pruning = this.timers.after(leftMs, () => {
+          this.pruning = undefined;
+          this.pruneWhenDue();
+        });
+        return;
       }
-    }
-    const oldest = this.known.keys().next();
-    if (this.known.size >= MAX_TOKENS && oldest.done !== true) {
-      this.known.delete(oldest.value);
+      this.known.delete(value);
     }
   }
+}
+
+function expiresAtMs(credential: Credential): number {
+  return credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
 }

@@ -1,0 +1,80 @@
+// IssuedTokens: a token answers for its identity while it is valid (an older one too, until
+// its own expiry), not once expired, revoked or its identity removed; no number of
+// identities pushes a current token out (a table of 10,000 did, at 10,000 identities).
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type Credential, CredentialKind, CredentialSchema } from "@wxtoken/api";
+import { describe, expect, it } from "vitest";
+import { IssuedTokens } from "./issued-tokens.js";
+
+const HOUR_MS = 3_600_000;
+
+function harness() {
+  let now = Date.UTC(2026, 11, 4, 8);
+  const listeners: ((credential: Credential) => void)[] = [];
+  const removed = new Set<string>();
+  const revoked = new Set<string>();
+  const tokens = new IssuedTokens(
+    {
+      onApplied: (listener) => {
+        listeners.push(listener);
+        return () => undefined;
+      },
+      source: (key) => (removed.has(key) ? undefined : { family: "official_account", app: {} }),
+    } as ConstructorParameters<typeof IssuedTokens>[0],
+    { has: (token) => revoked.has(token) },
+    () => now,
+  );
+  const apply = (appId: string, value: string, lifetimeMs = 2 * HOUR_MS) => {
+    const credential = create(CredentialSchema, {
+      appId,
+      kind: CredentialKind.ACCESS_TOKEN,
+      value,
+      expiresAt: timestampFromMs(now + lifetimeMs),
+    });
+    for (const listener of listeners) {
+      listener(credential);
+    }
+  };
+  return {
+    tokens,
+    apply,
+    removed,
+    revoked,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+describe("IssuedTokens", () => {
+  it("answers for a valid token, an older one until its own expiry, and no other", () => {
+    const { tokens, apply, removed, revoked, advance } = harness();
+    apply("wxa", "token-a1");
+    advance(HOUR_MS);
+    apply("wxa", "token-a2");
+    apply("wxb", "token-b1");
+    expect(tokens.appOf("token-a1")).toBe("wxa");
+    expect(tokens.appOf("token-a2")).toBe("wxa");
+    expect(tokens.appOf("never-issued")).toBeUndefined();
+    advance(HOUR_MS);
+    expect(tokens.appOf("token-a1")).toBeUndefined();
+    expect(tokens.appOf("token-a2")).toBe("wxa");
+    revoked.add("token-a2");
+    expect(tokens.appOf("token-a2")).toBeUndefined();
+    removed.add("wxb");
+    expect(tokens.appOf("token-b1")).toBeUndefined();
+  });
+
+  it("keeps the current token of every one of 30,000 identities", () => {
+    const { tokens, apply, advance } = harness();
+    const ids = Array.from({ length: 30_000 }, (_, i) => `wx${String(i).padStart(16, "0")}`);
+    for (const round of [1, 2]) {
+      for (const appId of ids) {
+        apply(appId, `${appId}-${round}`);
+      }
+      advance(HOUR_MS);
+    }
+    expect(ids.filter((appId) => tokens.appOf(`${appId}-2`) !== appId)).toEqual([]);
+  });
+});
