@@ -8,6 +8,7 @@ import type { AppConfig } from "../config/schema.js";
 import { kindsOf } from "./app-credentials.js";
 import type { AppRefresher } from "./app-refresher.js";
 import type { CredentialUpstream } from "./credential-fetcher.js";
+import type { ConfigReader } from "./credential-source.js";
 import { ClearQuotaRefusedError, CredentialUnavailableError } from "./errors.js";
 import type { ForceGuard } from "./force-guard.js";
 import type { UpstreamGate } from "./upstream-gate.js";
@@ -31,7 +32,7 @@ export interface ClearedQuota {
 
 export class AdminOperations {
   constructor(
-    private readonly app: () => AppConfig,
+    private readonly config: ConfigReader<AppConfig>,
     private readonly refresher: AppRefresher,
     private readonly deps: AdminOperationsDeps,
   ) {}
@@ -43,7 +44,7 @@ export class AdminOperations {
 
   /** clear_quota/v2, counted toward the month only when WeChat accepts it. */
   async clearQuota(): Promise<ClearedQuota> {
-    const { app_id: appId, secret } = this.app();
+    const { app_id: appId, secret } = this.config.read();
     const used = await this.deps.forceGuard.clearQuotaUsed(appId);
     if (used >= CLEAR_QUOTA_MONTHLY_LIMIT) {
       throw new ClearQuotaRefusedError(
@@ -63,7 +64,7 @@ export class AdminOperations {
     }
     const usedThisMonth = await this.deps.forceGuard.countClearQuota(appId);
     const lifted = await this.deps.gate.holds.lift(appId, QUOTA_ERRCODES);
-    for (const kind of kindsOf(this.app())) {
+    for (const kind of kindsOf(this.config.read())) {
       this.refresher.slot(kind).clearFailure();
       this.refresher.resume(kind);
     }
@@ -72,7 +73,7 @@ export class AdminOperations {
 
   /** WeChat's count of today's calls to `cgiPath` for this app. */
   upstreamQuota(cgiPath: string): Promise<ApiQuota> {
-    const { app_id: appId } = this.app();
+    const { app_id: appId } = this.config.read();
     const slot = this.refresher.slot(CredentialKind.ACCESS_TOKEN);
     const token = slot.current();
     if (token === undefined) {

@@ -20,6 +20,7 @@ import type { OpenPlatformUpstream } from "./component-source.js";
 import type { CredentialUpstream } from "./credential-fetcher.js";
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
+import type { ConfigReader } from "./credential-source.js";
 import { AuthorizerUnavailableError } from "./errors.js";
 import type { AuthorizerRecord, OpenPlatformRecords } from "./open-platform-records.js";
 import { PlatformSource } from "./platform-source.js";
@@ -46,12 +47,12 @@ export class AuthorizerSource extends PlatformSource {
   private readonly componentAppId: string;
 
   constructor(
-    private readonly platform: () => OpenPlatformConfig,
+    private readonly platform: ConfigReader<OpenPlatformConfig>,
     private readonly authorizerAppId: string,
     private readonly deps: AuthorizerSourceDeps,
   ) {
     super();
-    this.componentAppId = platform().component_app_id;
+    this.componentAppId = platform.read().component_app_id;
     this.identity = {
       family: "authorizer",
       componentAppId: this.componentAppId,
@@ -61,7 +62,10 @@ export class AuthorizerSource extends PlatformSource {
   }
 
   kinds(): CredentialKind[] {
-    return [CredentialKind.ACCESS_TOKEN, ...this.platform().tickets.map((t) => TICKET_KINDS[t])];
+    return [
+      CredentialKind.ACCESS_TOKEN,
+      ...this.platform.read().tickets.map((t) => TICKET_KINDS[t]),
+    ];
   }
 
   endpointsOf(kind: CredentialKind): string[] {
@@ -156,7 +160,7 @@ export class AuthorizerSource extends PlatformSource {
   }
 
   async ticket(kind: CredentialKind, accessToken: string): Promise<Fetched> {
-    const type = this.platform().tickets.find((t: TicketType) => TICKET_KINDS[t] === kind);
+    const type = this.platform.read().tickets.find((t: TicketType) => TICKET_KINDS[t] === kind);
     if (type === undefined) {
       throw new Error(`${this.key} has no ${KIND_NAMES[kind]} configured`);
     }

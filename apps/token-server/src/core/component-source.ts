@@ -14,6 +14,7 @@ import type { OpenPlatformConfig } from "../config/schema.js";
 import { fetchedToken } from "./credential-fetcher.js";
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
+import type { ConfigReader } from "./credential-source.js";
 import { NoTicketError } from "./errors.js";
 import type { OpenPlatformRecords } from "./open-platform-records.js";
 import { PlatformSource } from "./platform-source.js";
@@ -52,11 +53,11 @@ export class ComponentSource extends PlatformSource {
   readonly key: string;
 
   constructor(
-    private readonly platform: () => OpenPlatformConfig,
+    private readonly platform: ConfigReader<OpenPlatformConfig>,
     private readonly deps: ComponentSourceDeps,
   ) {
     super();
-    const componentAppId = platform().component_app_id;
+    const componentAppId = platform.read().component_app_id;
     this.identity = { family: "component", componentAppId };
     this.key = componentKey(componentAppId);
   }
@@ -70,7 +71,7 @@ export class ComponentSource extends PlatformSource {
   }
 
   async accessToken(): Promise<Fetched> {
-    const platform = this.platform();
+    const platform = this.platform.read();
     const stored = await this.deps.records.ticket(platform.component_app_id);
     if (stored === undefined) {
       throw new NoTicketError(

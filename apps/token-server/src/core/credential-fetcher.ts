@@ -12,6 +12,7 @@ import { dailyBudget, kindsOf, ticketTypeOf, tokenEndpoint } from "./app-credent
 import type { CredentialIdentity } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
 import type {
+  ConfigReader,
   CredentialSource,
   EndpointHourlyLimit,
   ReplicaFetch,
@@ -61,19 +62,19 @@ export class CredentialFetcher implements CredentialSource {
 
   constructor(
     /** The app's current config: a reload may change its secret between two calls. */
-    readonly app: () => AppConfig,
+    readonly config: ConfigReader<AppConfig>,
     private readonly deps: CredentialFetcherDeps,
   ) {
-    this.key = app().app_id;
+    this.key = config.read().app_id;
     this.identity = { family: "official_account", appId: this.key };
   }
 
   kinds(): CredentialKind[] {
-    return kindsOf(this.app());
+    return kindsOf(this.config.read());
   }
 
   endpointsOf(kind: CredentialKind): string[] {
-    const token = tokenEndpoint(this.app());
+    const token = tokenEndpoint(this.config.read());
     return kind === CredentialKind.ACCESS_TOKEN ? [token] : [token, ENDPOINTS.ticket];
   }
 
@@ -83,13 +84,13 @@ export class CredentialFetcher implements CredentialSource {
 
   /** Stable mode only: a normal stable_token call invalidates nothing; a classic one would. */
   replicaFetch(): ReplicaFetch | undefined {
-    if (this.app().mode !== "stable") {
+    if (this.config.read().mode !== "stable") {
       return undefined;
     }
     return {
       what: "stable token",
       fetch: async () => {
-        const { app_id: appId, secret } = this.app();
+        const { app_id: appId, secret } = this.config.read();
         const token = await this.deps.gate.call({ appId, endpoint: ENDPOINTS.stableToken }, () =>
           this.deps.upstream.stableToken({ appId, secret }),
         );
@@ -100,14 +101,14 @@ export class CredentialFetcher implements CredentialSource {
 
   /** In stable mode normal calls answer with the rejected value: only a forced call replaces it. */
   replaceRejected(staleValue: string, fetched: Fetched): Promise<Fetched> {
-    return this.app().mode === "stable" && fetched.value === staleValue
+    return this.config.read().mode === "stable" && fetched.value === staleValue
       ? this.forcedToken()
       : Promise.resolve(fetched);
   }
 
   /** One access_token call: normal stable, or classic (each classic call issues a new token). */
   async accessToken(options: TokenFetch = {}): Promise<Fetched> {
-    const app = this.app();
+    const app = this.config.read();
     if (options.operator === true && app.mode === "stable") {
       return this.forcedToken();
     }
@@ -128,7 +129,7 @@ export class CredentialFetcher implements CredentialSource {
 
   /** One forced stable_token call, if the durable force guard allows it now. */
   async forcedToken(): Promise<Fetched> {
-    const app = this.app();
+    const app = this.config.read();
     const decision = await this.deps.forceGuard.acquireForce(app.app_id);
     if (!decision.allowed) {
       const Refusal = decision.limit === "spacing" ? ForceTooSoonError : ForceRefusedError;
@@ -151,12 +152,12 @@ export class CredentialFetcher implements CredentialSource {
 
   /** One ticket call with `accessToken`. */
   async ticket(kind: CredentialKind, accessToken: string): Promise<Fetched> {
-    const type = ticketTypeOf(this.app(), kind);
+    const type = ticketTypeOf(this.config.read(), kind);
     if (type === undefined) {
       throw new Error(`app ${this.key} has no ${KIND_NAMES[kind]} configured`);
     }
     const ticket = await this.deps.gate.call(
-      { appId: this.app().app_id, endpoint: ENDPOINTS.ticket },
+      { appId: this.config.read().app_id, endpoint: ENDPOINTS.ticket },
       () => this.deps.upstream.getTicket(accessToken, type),
     );
     return { value: ticket.ticket, expiresIn: ticket.expiresIn };

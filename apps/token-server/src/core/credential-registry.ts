@@ -13,15 +13,37 @@ import { ComponentSource, type ComponentSourceDeps, componentKey } from "./compo
 import { CredentialFetcher, type CredentialFetcherDeps } from "./credential-fetcher.js";
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import { CredentialSlot, type SlotEnvironment, slotOfKind } from "./credential-slot.js";
-import type { CredentialSource, SourceConfig } from "./credential-source.js";
+import type { ConfigReader, CredentialSource, SourceConfig } from "./credential-source.js";
 import { DueTimers } from "./due-timers.js";
 import { UnknownAppError } from "./errors.js";
 import type { WecomAppConfig } from "./wecom-apps.js";
 import { WecomSource, type WecomSourceDeps } from "./wecom-source.js";
 
-/** Where an identity's config is held: its entry and its source read the same one. */
-interface ConfigCell {
-  config: SourceConfig;
+/**
+ * Where an identity's config is held: its entry and its source read the same one. Each
+ * family's cell is its source's reader (one object per identity, where a closure over the
+ * cell took two more).
+ */
+abstract class ConfigCell {
+  constructor(public config: SourceConfig) {}
+}
+
+class OfficialAccountCell extends ConfigCell implements ConfigReader<AppConfig> {
+  read(): AppConfig {
+    return officialAccountOf(this.config);
+  }
+}
+
+class WecomCell extends ConfigCell implements ConfigReader<WecomAppConfig> {
+  read(): WecomAppConfig {
+    return wecomOf(this.config);
+  }
+}
+
+class PlatformCell extends ConfigCell implements ConfigReader<OpenPlatformConfig> {
+  read(): OpenPlatformConfig {
+    return platformOf(this.config);
+  }
 }
 
 /**
@@ -77,7 +99,7 @@ export class Registered {
   get operations(): AdminOperations | undefined {
     // The source's own accessor of the app's config (one closure per app, not two).
     return this.source instanceof CredentialFetcher
-      ? new AdminOperations(this.source.app, this.refresher, this.deps)
+      ? new AdminOperations(this.source.config, this.refresher, this.deps)
       : undefined;
   }
 }
@@ -163,28 +185,33 @@ export class CredentialRegistry {
     return [...this.entries.values()];
   }
 
-  /** The family's source of the cell's config, reading the cell on every call. */
-  private sourceOf(cell: ConfigCell): CredentialSource {
-    const { config } = cell;
+  /** The family's source of `config` and the cell it reads on every call. */
+  private sourceOf(config: SourceConfig): { cell: ConfigCell; source: CredentialSource } {
     switch (config.family) {
-      case "official_account":
-        return new CredentialFetcher(() => officialAccountOf(cell.config), this.deps);
-      case "wecom":
-        return new WecomSource(() => wecomOf(cell.config), this.deps);
-      case "component":
-        return new ComponentSource(() => platformOf(cell.config), this.deps);
-      case "authorizer":
-        return new AuthorizerSource(
-          () => platformOf(cell.config),
-          config.authorizerAppId,
-          this.authorizerDeps,
-        );
+      case "official_account": {
+        const cell = new OfficialAccountCell(config);
+        return { cell, source: new CredentialFetcher(cell, this.deps) };
+      }
+      case "wecom": {
+        const cell = new WecomCell(config);
+        return { cell, source: new WecomSource(cell, this.deps) };
+      }
+      case "component": {
+        const cell = new PlatformCell(config);
+        return { cell, source: new ComponentSource(cell, this.deps) };
+      }
+      case "authorizer": {
+        const cell = new PlatformCell(config);
+        return {
+          cell,
+          source: new AuthorizerSource(cell, config.authorizerAppId, this.authorizerDeps),
+        };
+      }
     }
   }
 
   private register(config: SourceConfig): Registered {
-    const cell: ConfigCell = { config };
-    const source = this.sourceOf(cell);
+    const { cell, source } = this.sourceOf(config);
     const slots = source
       .kinds()
       .map((kind) => new CredentialSlot(source.key, kind, this.slotEnvironment, source.identity));
@@ -246,7 +273,7 @@ export class CredentialRegistry {
   }
 
   private kindsOf(config: SourceConfig): string {
-    return this.sourceOf({ config }).kinds().join();
+    return this.sourceOf(config).source.kinds().join();
   }
 }
 

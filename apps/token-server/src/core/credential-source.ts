@@ -8,6 +8,11 @@ import type { CredentialIdentity } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
 import type { WecomAppConfig } from "./wecom-apps.js";
 
+/** An identity's config in force: a reload may replace it between two calls. */
+export interface ConfigReader<C> {
+  read(): C;
+}
+
 /** A registered identity's config, by family (replaced on reload). */
 export type SourceConfig =
   | { readonly family: "official_account"; readonly app: AppConfig }

@@ -48,7 +48,7 @@ function setup() {
   });
   const upstream = new FakeUpstream();
   const source = (app: string) =>
-    new WecomSource(() => agent(app), { wecomUpstream: upstream, gate });
+    new WecomSource({ read: () => agent(app) }, { wecomUpstream: upstream, gate });
   return { clock, upstream, source };
 }
 

@@ -9,7 +9,12 @@ import { KIND_NAMES } from "../store/keys.js";
 import { fetchedToken, type WecomUpstream } from "./credential-fetcher.js";
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import type { Fetched } from "./credential-publisher.js";
-import type { CredentialSource, EndpointHourlyLimit, ReplicaFetch } from "./credential-source.js";
+import type {
+  ConfigReader,
+  CredentialSource,
+  EndpointHourlyLimit,
+  ReplicaFetch,
+} from "./credential-source.js";
 import type { UpstreamGate } from "./upstream-gate.js";
 import { WECOM_TICKET_KINDS, type WecomAppConfig } from "./wecom-apps.js";
 
@@ -34,16 +39,19 @@ export class WecomSource implements CredentialSource {
 
   constructor(
     /** The app's current config: a reload may change its secret between two calls. */
-    private readonly app: () => WecomAppConfig,
+    private readonly config: ConfigReader<WecomAppConfig>,
     private readonly deps: WecomSourceDeps,
   ) {
-    const { corp_id: corpId, app: name } = app();
+    const { corp_id: corpId, app: name } = config.read();
     this.identity = { family: "wecom", corpId, app: name };
     this.key = identityKey(this.identity);
   }
 
   kinds(): CredentialKind[] {
-    return [CredentialKind.ACCESS_TOKEN, ...this.app().tickets.map((t) => WECOM_TICKET_KINDS[t])];
+    return [
+      CredentialKind.ACCESS_TOKEN,
+      ...this.config.read().tickets.map((t) => WECOM_TICKET_KINDS[t]),
+    ];
   }
 
   endpointsOf(kind: CredentialKind): string[] {
@@ -54,7 +62,7 @@ export class WecomSource implements CredentialSource {
   }
 
   async accessToken(): Promise<Fetched> {
-    const { corp_id: corpId, secret } = this.app();
+    const { corp_id: corpId, secret } = this.config.read();
     const token = await this.deps.gate.call(
       { appId: this.key, endpoint: ENDPOINTS.wecomToken },
       () => this.deps.wecomUpstream.wecomToken({ corpId, secret }),
@@ -112,7 +120,7 @@ export class WecomSource implements CredentialSource {
       : [
           {
             endpoint,
-            scope: wecomCorpScope(this.app().corp_id),
+            scope: wecomCorpScope(this.config.read().corp_id),
             over: "corp",
             limit: limits.perCorp,
           },
