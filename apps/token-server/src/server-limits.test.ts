@@ -600,7 +600,7 @@ describe("message size", () => {
     expect(received).toContain("limits.max_message_bytes = 1048576");
     // The rest of the body, then the next request on the same connection.
     socket.write(`${json.slice(sentFirst)}\r\n0\r\n\r\n`);
-    socket.write("GET /metrics HTTP/1.1\r\nHost: wxtoken\r\n\r\n");
+    socket.write("GET /status HTTP/1.1\r\nHost: wxtoken\r\n\r\n");
     await answers(2);
     expect(received.split("HTTP/1.1 ")[2]).toMatch(/^200 /);
     expect(socket.closed).toBe(false);

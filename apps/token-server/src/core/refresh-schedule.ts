@@ -74,8 +74,8 @@ export class RefreshSchedule {
     let scheduled = this.find(kind);
     if (scheduled === undefined) {
       scheduled = new Scheduled(this, kind);
-      this.kinds ??= [];
-      this.kinds.push(scheduled);
+      // Copied, not pushed: an array grown from empty keeps room for 17.
+      this.kinds = [...(this.kinds ?? []), scheduled];
     }
     return scheduled;
   }

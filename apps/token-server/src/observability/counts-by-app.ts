@@ -25,7 +25,8 @@ export class CountsByApp<T extends string> {
     }
     let counts = this.counts.get(appId);
     if (counts === undefined) {
-      counts = [];
+      // Room for the combinations known now, no more (an empty array grows room for 17).
+      counts = new Array<number>(this.labelSets.length);
       this.counts.set(appId, counts);
     }
     counts[index] = (counts[index] ?? 0) + 1;
