@@ -1,15 +1,15 @@
-// CountsByApp shown by a ScrapeCounter: each app's series with its own combinations of the
+// CountsByApp shown by a scrapeCounter: each app's series with its own combinations of the
 // other labels only, under prom-client's counter type, counted as prom-client counts.
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { CountsByApp } from "./counts-by-app.js";
-import { ScrapeCounter } from "./scrape-gauge.js";
+import { scrapeCounter } from "./scrape-gauge.js";
 
 describe("CountsByApp", () => {
   it("shows each app's counts by the combinations it had, as a counter", async () => {
     const registry = new Registry();
     const counts = new CountsByApp(["endpoint", "outcome"] as const);
-    new ScrapeCounter({
+    scrapeCounter({
       name: "wxtoken_test_calls_total",
       help: "Calls by app",
       labelNames: ["app_id", "endpoint", "outcome"],

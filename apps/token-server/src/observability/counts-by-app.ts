@@ -2,7 +2,7 @@
 // small array, indexed by the combination of its other labels (numbered as first seen).
 // prom-client's Counter keeps, per series, a label object, an entry in its table and a
 // hash string, and the registry a formatted label string once scraped: ~230 bytes an app
-// for wxtoken_upstream_calls_total on a leader of 10,000. A ScrapeCounter shows these.
+// for wxtoken_upstream_calls_total on a leader of 10,000. scrapeCounter shows these.
 import type { LabelValues } from "prom-client";
 import type { ScrapedValue } from "./scrape-gauge.js";
 

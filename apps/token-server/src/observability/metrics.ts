@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CoreObserver, UpstreamCallEvent } from "../core/core-observer.js";
 import { CountsByApp } from "./counts-by-app.js";
 import { RpcDurations } from "./rpc-durations.js";
-import { ScrapeCounter, ScrapeGauge } from "./scrape-gauge.js";
+import { scrapeCounter, scrapeGauge } from "./scrape-gauge.js";
 
 /** Where a gauge's values come from at scrape time. */
 export interface MetricSources {
@@ -33,14 +33,14 @@ export class Metrics implements CoreObserver {
   /** By app: kept compactly, shown at scrape time (thousands of apps on a leader). */
   private readonly upstreamCallCounts = new CountsByApp(["endpoint", "outcome"] as const);
   private readonly upstreamErrorCounts = new CountsByApp(["endpoint", "errcode"] as const);
-  readonly upstreamCalls = new ScrapeCounter({
+  readonly upstreamCalls = scrapeCounter({
     name: "wxtoken_upstream_calls_total",
     help: "Upstream WeChat calls by app, endpoint and outcome (ok, or the kind of failure)",
     labelNames: ["app_id", "endpoint", "outcome"],
     registry: this.registry,
     read: () => this.upstreamCallCounts.values(),
   });
-  readonly upstreamErrors = new ScrapeCounter({
+  readonly upstreamErrors = scrapeCounter({
     name: "wxtoken_upstream_errors_total",
     help: "Upstream WeChat errors by app, endpoint and errcode (0: not a WeChat answer)",
     labelNames: ["app_id", "endpoint", "errcode"],
@@ -100,11 +100,11 @@ export class Metrics implements CoreObserver {
 
   /**
    * Registers the gauges read at scrape time from `sources`; those by app hold nothing
-   * between scrapes (ScrapeGauge).
+   * between scrapes (scrapeGauge).
    */
   collectFrom(sources: MetricSources): void {
     const registry = this.registry;
-    new ScrapeGauge({
+    scrapeGauge({
       name: "wxtoken_credential_seconds_left",
       help: "Seconds until the credential held expires (negative: expired)",
       labelNames: ["app_id", "kind"],
@@ -114,7 +114,7 @@ export class Metrics implements CoreObserver {
           .secondsLeft()
           .map(({ appId, kind, seconds }) => ({ labels: { app_id: appId, kind }, value: seconds })),
     });
-    new ScrapeGauge({
+    scrapeGauge({
       name: "wxtoken_upstream_hold_seconds_left",
       help: "Seconds until an upstream hold lifts, by app, endpoint and the errcode that caused it",
       labelNames: ["app_id", "endpoint", "errcode"],
@@ -125,7 +125,7 @@ export class Metrics implements CoreObserver {
           value: seconds,
         })),
     });
-    new ScrapeGauge({
+    scrapeGauge({
       name: "wxtoken_open_platform_ticket_age_seconds",
       help: "Seconds since the third-party platform's newest component_verify_ticket arrived",
       labelNames: ["component_app_id"],
@@ -161,7 +161,7 @@ export class Metrics implements CoreObserver {
         this.set(sources.storeUnreachable() ? 1 : 0);
       },
     });
-    new ScrapeGauge({
+    scrapeGauge({
       name: "wxtoken_upstream_quota_used",
       help: "Upstream calls today (UTC+8 day) by app and endpoint, cluster-wide",
       labelNames: ["app_id", "endpoint"],
@@ -172,7 +172,7 @@ export class Metrics implements CoreObserver {
           value: used,
         })),
     });
-    new ScrapeGauge({
+    scrapeGauge({
       name: "wxtoken_upstream_quota_limit",
       help: "WeChat's daily call limit of the endpoint, where it is known",
       labelNames: ["app_id", "endpoint"],
@@ -187,7 +187,7 @@ export class Metrics implements CoreObserver {
       help: string,
       value: (budget: number, used: number) => number,
     ) =>
-      new ScrapeGauge({
+      scrapeGauge({
         name,
         help,
         labelNames: ["app_id"],

@@ -1,15 +1,15 @@
-// ScrapeGauge: each scrape shows what its reader returns then, and nothing of it is kept
+// scrapeGauge: each scrape shows what its reader returns then, and nothing of it is kept
 // once the scrape's text is written.
 import { randomUUID } from "node:crypto";
 import { text } from "node:stream/consumers";
 import { getHeapSnapshot } from "node:v8";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { type ScrapedValue, ScrapeGauge } from "./scrape-gauge.js";
+import { type ScrapedValue, scrapeGauge } from "./scrape-gauge.js";
 
 function gaugeOf(read: () => Promise<ScrapedValue<"app_id">[]>) {
   const registry = new Registry();
-  new ScrapeGauge({
+  scrapeGauge({
     name: "wxtoken_test_calls",
     help: "Calls by app",
     labelNames: ["app_id"],
@@ -24,7 +24,7 @@ async function linesNaming(registry: Registry, marker: string): Promise<number> 
   return (await registry.metrics()).split("\n").filter((line) => line.includes(marker)).length;
 }
 
-describe("ScrapeGauge", () => {
+describe("scrapeGauge", () => {
   it("shows each scrape's values, and no series for an app its reader left out", async () => {
     let apps = ["wxa", "wxb"];
     const registry = gaugeOf(async () =>

@@ -20,7 +20,7 @@ export interface ScrapedValue<T extends string> {
   readonly value: number;
 }
 
-export interface ScrapeGaugeOptions<T extends string> {
+export interface ScrapeOptions<T extends string> {
   name: string;
   help: string;
   labelNames: readonly T[];
@@ -35,7 +35,7 @@ const NO_SHARED_LABELS = Object.freeze({});
 /** `metric`'s name, help and type as prom-client gives them, with this scrape's values. */
 async function withScrapedValues<T extends string>(
   metric: Promise<MetricObjectWithValues<MetricValue<T>>>,
-  read: ScrapeGaugeOptions<T>["read"],
+  read: ScrapeOptions<T>["read"],
 ): Promise<MetricObjectWithValues<MetricValue<T>>> {
   const [base, scraped] = await Promise.all([metric, read()]);
   const values = scraped.map(({ labels, value }) => ({
@@ -46,29 +46,32 @@ async function withScrapedValues<T extends string>(
   return { ...base, values };
 }
 
-export class ScrapeGauge<T extends string> extends Gauge<T> {
-  private readonly read: ScrapeGaugeOptions<T>["read"];
-
-  constructor({ name, help, labelNames, registry, read }: ScrapeGaugeOptions<T>) {
-    super({ name, help, labelNames, registers: [registry] });
-    this.read = read;
-  }
-
-  override get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
-    return withScrapedValues(super.get(), this.read);
-  }
+/**
+ * Makes `metric` answer every scrape from `read`: prom-client gives its name, help and type,
+ * and nothing of a scrape is kept in it.
+ */
+function readAtScrape<T extends string>(
+  metric: Gauge<T> | Counter<T>,
+  read: ScrapeOptions<T>["read"],
+): void {
+  const own = metric.get.bind(metric);
+  metric.get = () => withScrapedValues(own(), read);
 }
 
-/** A counter read at scrape time, as ScrapeGauge is: its reader's values only grow. */
-export class ScrapeCounter<T extends string> extends Counter<T> {
-  private readonly read: ScrapeGaugeOptions<T>["read"];
+/** A gauge whose values are read at scrape time. */
+export function scrapeGauge<T extends string>(options: ScrapeOptions<T>): Gauge<T> {
+  const gauge = new Gauge(metricConfig(options));
+  readAtScrape(gauge, options.read);
+  return gauge;
+}
 
-  constructor({ name, help, labelNames, registry, read }: ScrapeGaugeOptions<T>) {
-    super({ name, help, labelNames, registers: [registry] });
-    this.read = read;
-  }
+/** A counter read at scrape time, as scrapeGauge's gauge is: its reader's values only grow. */
+export function scrapeCounter<T extends string>(options: ScrapeOptions<T>): Counter<T> {
+  const counter = new Counter(metricConfig(options));
+  readAtScrape(counter, options.read);
+  return counter;
+}
 
-  override get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
-    return withScrapedValues(super.get(), this.read);
-  }
+function metricConfig<T extends string>({ name, help, labelNames, registry }: ScrapeOptions<T>) {
+  return { name, help, labelNames, registers: [registry] };
 }
