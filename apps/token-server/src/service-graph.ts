@@ -19,7 +19,7 @@ import { CodeExchanger, type CodeUpstream } from "./core/code-exchanger.js";
 import type { OpenPlatformUpstream } from "./core/component-source.js";
 import { ConfigFingerprints } from "./core/config-fingerprints.js";
 import type { CredentialUpstream, WecomUpstream } from "./core/credential-fetcher.js";
-import { CredentialManager, sourceConfigs } from "./core/credential-manager.js";
+import { CredentialManager } from "./core/credential-manager.js";
 import { ForceGuard } from "./core/force-guard.js";
 import { IdempotencyRecords } from "./core/idempotency.js";
 import { MessageSender, type MessageUpstream } from "./core/message-sender.js";
@@ -297,9 +297,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
       await revoked.start();
       health.start();
       await manager.start();
-      await fingerprints.publish(
-        sourceConfigs(config.apps, wecomApps(config.wecom), config.open_platforms),
-      );
+      await fingerprints.publish();
     },
     apply(next) {
       const changes = manager.reconfigure(next.apps, wecomApps(next.wecom), next.open_platforms);
@@ -307,9 +305,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
         sender.forget(key);
       }
       auth.replace(next.callers);
-      void fingerprints.publish(
-        sourceConfigs(next.apps, wecomApps(next.wecom), next.open_platforms),
-      );
+      void fingerprints.publish();
       const needRestart = RESTART_KEYS.filter(
         (key) => JSON.stringify(next[key]) !== JSON.stringify(current[key]),
       );

@@ -28,14 +28,19 @@ export class ConfigFingerprints {
     private readonly store: KvStore,
     private readonly replicaId: string,
     private readonly logger: Logger,
-    /** The configs in force on this replica: what was last published, and what compares. */
+    /**
+     * The identities registered on this replica: the configured ones are published, and
+     * compared; a platform's authorizers are not (their config is the platform's).
+     */
     private readonly configs: () => readonly SourceConfig[],
   ) {}
 
-  /** Records this replica's apps of every family (at start and after every reload). */
-  async publish(configs: readonly SourceConfig[]): Promise<void> {
+  /** Records this replica's configured apps of every family (at start and after every reload). */
+  async publish(): Promise<void> {
     const own: Fingerprints = Object.fromEntries(
-      configs.map((config) => [configKey(config), fingerprint(config)]),
+      this.configs()
+        .filter((config) => config.family !== "authorizer")
+        .map((config) => [configKey(config), fingerprint(config)]),
     );
     try {
       await this.store.put(keys.configFingerprints(this.replicaId), encodeJson(own));

@@ -1,8 +1,8 @@
 // One credential of one identity (its key: an app's AppID, a WeCom app's "wecom:...") and kind in memory: the current value, the waiters for the
 // first one, the subscribers to changes, and the last upstream failure.
 
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Credential, CredentialKind } from "@wxtoken/api";
+import { expiresAtMs } from "./credential-expiry.js";
 import type { CredentialIdentity } from "./credential-identity.js";
 import { CredentialUnavailableError, type SlotFailure } from "./errors.js";
 
@@ -106,7 +106,7 @@ export class CredentialSlot {
 
   private set(credential: Credential): void {
     this.credential = credential;
-    this.expiresAtMs = credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
+    this.expiresAtMs = expiresAtMs(credential);
     this.lastFailure = undefined;
     if (this.watchers !== undefined) {
       this.tell([...this.watchers], credential, 0);

@@ -4,10 +4,10 @@
 // proactive refreshes; with a pacer, each due refresh waits its turn under the ceiling on
 // upstream calls per second. A leader keeps one of these per identity: one entry per kind
 // scheduled, itself the item that waits in the shared timers (no closure, no table).
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import { STABLE_RENEW_WINDOW_MS } from "@wxtoken/wechat";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
+import { expiresAtMs } from "./credential-expiry.js";
 import { type DueItem, DueTimers, IDLE } from "./due-timers.js";
 import type { CancelStart, PacerLane, RefreshPacer } from "./refresh-pacer.js";
 
@@ -260,8 +260,4 @@ function backoffFactoryOf(timing: RefreshTiming): ExponentialBackoff<unknown> {
     backoffFactories.set(timing, factory);
   }
   return factory;
-}
-
-function expiresAtMs(credential: Credential): number {
-  return credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
 }

@@ -1,10 +1,10 @@
 // Access tokens an operator named as leaked (RevokeLeakedToken): kept in the store by their
 // SHA-256 until they would have expired, and followed by every replica, so the gateway of any
 // replica refuses them at once. No I/O on the read path.
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Credential } from "@wxtoken/api";
 import { keys } from "../store/keys.js";
 import { type KvStore, loadAndWatch, type Unsubscribe } from "../store/kv-store.js";
+import { expiresAtMs } from "./credential-expiry.js";
 import { sha256Hex } from "./refresh-requests.js";
 
 /** A record outlives its token by this much, so no replica forgets it early. */
@@ -44,7 +44,7 @@ export class RevokedTokens {
   /** Names `credential` leaked, on every replica, until it would have expired. */
   async revoke(credential: Credential): Promise<void> {
     const hash = sha256Hex(credential.value);
-    const expiresAt = credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
+    const expiresAt = expiresAtMs(credential);
     this.revoked.add(hash);
     await this.store.put(keys.revokedToken(credential.appId, hash), new Uint8Array(), {
       ttlMs: Math.max(0, expiresAt - this.now()) + MARGIN_MS,

@@ -3,8 +3,8 @@
 // credential applied, an identity added by a reload's too); one past its own expiry, or
 // named leaked by RevokeLeakedToken, is not (the proxy refuses it with 40001). A lookup is
 // one table read, whether the token is known or not.
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
+import { expiresAtMs } from "../core/credential-expiry.js";
 import { credentialKey } from "../core/credential-identity.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import { type DueTimer, DueTimers } from "../core/due-timers.js";
@@ -79,8 +79,4 @@ export class IssuedTokens {
       this.known.delete(value);
     }
   }
-}
-
-function expiresAtMs(credential: Credential): number {
-  return credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
 }

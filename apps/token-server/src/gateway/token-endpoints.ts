@@ -5,9 +5,9 @@
 // too: GET /cgi-bin/gettoken with a caller key as `corpsecret` (the key stands for the one
 // app of the corp it is granted, or `agentid` names it), and the corp and agent tickets for
 // the app of an issued token. No upstream call unless a refresh is asked for.
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import { TICKET_KINDS } from "../core/app-credentials.js";
+import { expiresAtMs } from "../core/credential-expiry.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import type { CredentialSlot } from "../core/credential-slot.js";
 import { ForceTooSoonError, PassiveRefreshTooSoonError, UnknownAppError } from "../core/errors.js";
@@ -248,7 +248,7 @@ export class TokenEndpoints {
 
   /** The credential's true remaining lifetime in whole seconds, at least 1. */
   private secondsLeft(credential: Credential): number {
-    const expiresAt = credential.expiresAt === undefined ? 0 : timestampMs(credential.expiresAt);
+    const expiresAt = expiresAtMs(credential);
     return Math.max(1, Math.floor((expiresAt - this.now()) / 1000));
   }
 }
