@@ -49,7 +49,6 @@ export interface AppRefresherDeps {
 }
 
 export class AppRefresher implements RefreshTarget {
-  private readonly now: () => number;
   /** The refresh under way of each kind, tagged with why it runs. */
   private readonly flights = new SingleFlight<CredentialKind, Credential, RefreshCause>();
   private readonly schedule: RefreshSchedule;
@@ -60,7 +59,6 @@ export class AppRefresher implements RefreshTarget {
     private readonly slots: readonly CredentialSlot[],
     private readonly deps: AppRefresherDeps,
   ) {
-    this.now = deps.now ?? Date.now;
     this.schedule = new RefreshSchedule(deps, this);
     // A ticket that failed for want of a token is fetched as soon as a token arrives (an
     // identity without tickets, most of them, subscribes nothing).
@@ -77,6 +75,11 @@ export class AppRefresher implements RefreshTarget {
         }
       });
     }
+  }
+
+  /** The deps' clock: a leader keeps one refresher per identity, each field ×10,000. */
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   /** The identity's key (an Official Account's AppID). */

@@ -38,44 +38,42 @@ export interface RefreshTarget {
 }
 
 export class RefreshSchedule {
-  private readonly now: () => number;
-  private readonly random: () => number;
   /**
-   * What is scheduled for each kind (one to three); created by the first entry and dropped
-   * with the last, so a schedule holding nothing (a replica that does not refresh) holds none.
+   * What is scheduled for each kind (one to three), as a list chained by `next`: created by
+   * the first entry and dropped with the last, so a schedule holding nothing (a replica that
+   * does not refresh) holds none, and one of a single kind (most identities) no array.
    */
-  private kinds: Scheduled[] | undefined;
-  private readonly backoffFactory: ExponentialBackoff<unknown>;
+  private firstEntry: Scheduled | undefined;
   private readonly timers: DueTimers;
   private running = false;
 
+  /** The clock, the random source and the backoff are the deps', shared by every identity. */
   constructor(
     private readonly deps: RefreshScheduleDeps,
     private readonly target: RefreshTarget,
   ) {
-    this.now = deps.now ?? Date.now;
-    this.random = deps.random ?? Math.random;
-    this.backoffFactory = backoffFactoryOf(deps.timing);
-    this.timers = deps.timers ?? new DueTimers(this.now);
+    this.timers = deps.timers ?? new DueTimers(deps.now);
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   /** The entry of `kind`, if there is one. */
   private find(kind: CredentialKind): Scheduled | undefined {
-    for (const scheduled of this.kinds ?? []) {
-      if (scheduled.kind === kind) {
-        return scheduled;
-      }
+    let scheduled = this.firstEntry;
+    while (scheduled !== undefined && scheduled.kind !== kind) {
+      scheduled = scheduled.next;
     }
-    return undefined;
+    return scheduled;
   }
 
   /** The entry of `kind`, created if there is none. */
   private entry(kind: CredentialKind): Scheduled {
     let scheduled = this.find(kind);
     if (scheduled === undefined) {
-      scheduled = new Scheduled(this, kind);
-      // Copied, not pushed: an array grown from empty keeps room for 17.
-      this.kinds = [...(this.kinds ?? []), scheduled];
+      scheduled = new Scheduled(this, kind, this.firstEntry);
+      this.firstEntry = scheduled;
     }
     return scheduled;
   }
@@ -83,11 +81,19 @@ export class RefreshSchedule {
   /** Drops the entry of `kind` if it holds nothing any more. */
   private prune(kind: CredentialKind): void {
     const scheduled = this.find(kind);
-    if (scheduled?.idle() === true) {
-      this.kinds = this.kinds?.filter((other) => other !== scheduled);
-      if (this.kinds?.length === 0) {
-        this.kinds = undefined;
-      }
+    if (scheduled?.idle() !== true) {
+      return;
+    }
+    if (this.firstEntry === scheduled) {
+      this.firstEntry = scheduled.next;
+      return;
+    }
+    let before = this.firstEntry;
+    while (before !== undefined && before.next !== scheduled) {
+      before = before.next;
+    }
+    if (before !== undefined) {
+      before.next = scheduled.next;
     }
   }
 
@@ -98,8 +104,10 @@ export class RefreshSchedule {
   /** Cancels every due time; nothing is scheduled until start(). */
   stop(): void {
     this.running = false;
-    for (const scheduled of [...(this.kinds ?? [])]) {
+    for (let scheduled = this.firstEntry; scheduled !== undefined; ) {
+      const { next } = scheduled;
       this.unschedule(scheduled);
+      scheduled = next;
     }
   }
 
@@ -211,13 +219,14 @@ export class RefreshSchedule {
    */
   refreshDelay(credential: Credential): number {
     const { leadMs } = this.deps.timing;
-    const margin = Math.min(1_000, leadMs / 2) + this.random() * 0.1 * leadMs;
+    const margin = Math.min(1_000, leadMs / 2) + (this.deps.random ?? Math.random)() * 0.1 * leadMs;
     return expiresAtMs(credential) - (leadMs - margin) - this.now();
   }
 
   private nextBackoff(kind: CredentialKind): number {
     const scheduled = this.entry(kind);
-    scheduled.backoff = scheduled.backoff?.next(undefined) ?? this.backoffFactory.next();
+    scheduled.backoff =
+      scheduled.backoff?.next(undefined) ?? backoffFactoryOf(this.deps.timing).next();
     return scheduled.backoff.duration;
   }
 }
@@ -235,6 +244,8 @@ class Scheduled implements DueItem {
   constructor(
     private readonly schedule: RefreshSchedule,
     readonly kind: CredentialKind,
+    /** The entry of another kind in the same schedule. */
+    public next: Scheduled | undefined,
   ) {}
 
   /** Whether it holds nothing: no due time, no turn in the pacer, no backoff. */
