@@ -1,5 +1,5 @@
 // UsageCounter on a real (embedded) store: a reserve writes on the count it last knew
-// without reading it first, and still counts every replica's calls; the counts of many
+// without reading it first (for the keys used last), and still counts every replica's calls; the counts of many
 // apps from one listing are each app's today(), this replica's unwritten calls included,
 // and a store that does not answer gives the counts last known.
 import { mkdtempSync } from "node:fs";
@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddedStore } from "../store/embedded.js";
 import type { KvStore } from "../store/kv-store.js";
-import { UsageCounter } from "./usage-counter.js";
+import { REMEMBERED_KEYS, UsageCounter } from "./usage-counter.js";
 
 const stores: EmbeddedStore[] = [];
 afterEach(async () => {
@@ -60,6 +60,27 @@ describe("UsageCounter.reserve", () => {
     expect(counts).toEqual([1, 2, 3]);
     expect(reads).toHaveLength(1);
     expect(await counter(store).today(APPS[0] as string)).toEqual({ [ENDPOINT]: 3 });
+  });
+
+  it("keeps the counts of the keys used last only: an app not counted since reads again", async () => {
+    const store = openStore();
+    const reads: string[] = [];
+    const usage = counter(readsOf(store, reads));
+    const [first, ...others] = Array.from(
+      { length: REMEMBERED_KEYS + 1 },
+      (_, i) => `wx${String(i).padStart(16, "0")}`,
+    );
+    await usage.reserve(first as string, ENDPOINT, 10);
+    for (const appId of others) {
+      usage.record(appId, ENDPOINT);
+    }
+    await usage.flush();
+    reads.length = 0;
+
+    expect(await usage.reserve(others.at(-1) as string, ENDPOINT, 10)).toBe(2);
+    expect(reads).toEqual([]);
+    expect(await usage.reserve(first as string, ENDPOINT, 10)).toBe(2);
+    expect(reads).toHaveLength(1);
   });
 
   it("counts another replica's calls made since, and refuses past the budget", async () => {

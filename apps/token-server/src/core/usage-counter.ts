@@ -1,7 +1,8 @@
 // Upstream calls per app, endpoint and UTC+8 day, kept in the store so that every replica
 // and the next leader count the same day. A call with a budget is counted durably before
 // it is made, by a compare-and-put on the count this replica last read or wrote (read
-// again only when another replica wrote since); every other call is counted in memory at once and written shortly after
+// again when another replica wrote since, or when the app counted no call lately); every
+// other call is counted in memory at once and written shortly after
 // (FLUSH_WINDOW_MS), the calls of that window in one write, so a burst of sends or proxied
 // calls costs a write, not a write a call (an embedded store commits synchronously), and a
 // store outage loses no count (the write is retried with the next call or flush).
@@ -27,6 +28,12 @@ const HOURLY_TTL_MS = 2 * HOUR_MS;
 const READS_RATHER_THAN_LIST = 16;
 /** Calls counted within this window share one write. */
 const FLUSH_WINDOW_MS = 20;
+/**
+ * The keys whose last known counts are kept: those of the apps counting often (sends,
+ * proxied calls). Not every app's: a leader of 10,000 identities, each counted once a
+ * refresh (~2 h), would keep ~0.25 KB per app to save one read per refresh.
+ */
+export const REMEMBERED_KEYS = 1_024;
 
 function merge(into: DailyUsage, more: DailyUsage): DailyUsage {
   const merged = { ...into };
@@ -41,9 +48,10 @@ export class UsageCounter {
   /** Counted here, not yet written: by store key. */
   private readonly pending = new Map<string, DailyUsage>();
   /**
-   * What each of today's keys held when last read or written, at its revision: the next
-   * count writes on it without reading first, and it answers when the store does not.
-   * Emptied when the day changes, so it holds one day of keys, not every day's.
+   * What each of today's keys held when last read or written, at its revision, for the
+   * REMEMBERED_KEYS used last (the table is in the order of use): the next count writes on it
+   * without reading first, and it answers when the store does not. Emptied when the day
+   * changes, so it holds one day of keys, not every day's.
    */
   private readonly lastKnown = new Map<string, KnownEntry<DailyUsage>>();
   private lastKnownDay = "";
@@ -63,7 +71,14 @@ export class UsageCounter {
       this.lastKnown.clear();
       this.lastKnownDay = day;
     }
+    this.lastKnown.delete(key);
     this.lastKnown.set(key, known);
+    for (const usedFirst of this.lastKnown.keys()) {
+      if (this.lastKnown.size <= REMEMBERED_KEYS) {
+        break;
+      }
+      this.lastKnown.delete(usedFirst);
+    }
   }
 
   /** What `key` held when last read or written, as counts. */
