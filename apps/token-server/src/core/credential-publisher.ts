@@ -6,7 +6,13 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialSchema } from "@wxtoken/api";
 import type { Logger } from "pino";
-import { decodeCredential, encodeCredential, KIND_NAMES, keys } from "../store/keys.js";
+import {
+  compactCredential,
+  decodeCredential,
+  encodeCredential,
+  KIND_NAMES,
+  keys,
+} from "../store/keys.js";
 import { type KvStore, updateKnownEntry } from "../store/kv-store.js";
 import { ownerOf } from "./credential-identity.js";
 import type { CredentialSlot } from "./credential-slot.js";
@@ -41,15 +47,17 @@ export class CredentialPublisher {
   next(slot: CredentialSlot, fetched: Fetched, floor?: Credential): Credential {
     const now = this.now();
     const owner = ownerOf(slot.identity);
-    return create(CredentialSchema, {
-      appId: owner === undefined ? slot.appId : "",
-      owner,
-      kind: slot.kind,
-      value: fetched.value,
-      fetchedAt: timestampFromMs(now),
-      expiresAt: timestampFromMs(now + fetched.expiresIn * 1000),
-      generation: maxGeneration(floor, slot.latest()) + 1n,
-    });
+    return compactCredential(
+      create(CredentialSchema, {
+        appId: owner === undefined ? slot.appId : "",
+        owner,
+        kind: slot.kind,
+        value: fetched.value,
+        fetchedAt: timestampFromMs(now),
+        expiresAt: timestampFromMs(now + fetched.expiresIn * 1000),
+        generation: maxGeneration(floor, slot.latest()) + 1n,
+      }),
+    );
   }
 
   /**
