@@ -42,7 +42,7 @@ const sendLimitsSchema = z
 /** The send limits of every app that sets none: one frozen object, shared. */
 const DEFAULT_SEND_LIMITS = Object.freeze(sendLimitsSchema.parse({}));
 
-const appSchema = z
+const appFields = z
   .object({
     app_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_-]"),
     /** Resolved from `${env:NAME}` or `secret_file` by the loader; never a literal. */
@@ -58,6 +58,22 @@ const appSchema = z
     send_limits: sendLimitsSchema.default(() => DEFAULT_SEND_LIMITS),
   })
   .strict();
+
+/**
+ * An app's config laid out as one object, its mode one of two constants: zod adds each field
+ * to an empty object, and V8 keeps those past the fourth outside it, with the mode's own copy
+ * of its text, ~50 bytes more per app at 10,000 apps. The fields in the schema's order.
+ */
+const appSchema = appFields.transform(
+  ({ app_id, secret, mode, tickets, daily_budget, send_limits }): z.output<typeof appFields> => ({
+    app_id,
+    secret,
+    mode: mode === "classic" ? "classic" : "stable",
+    tickets,
+    daily_budget,
+    send_limits,
+  }),
+);
 
 /** The tickets a WeCom app may keep: the corp jsapi_ticket (wx.config) and the agent ticket (wx.agentConfig). */
 export const WECOM_TICKET_TYPES = ["jsapi", "agent_config"] as const;
