@@ -58,7 +58,9 @@ export class CredentialFetcher implements CredentialSource {
   readonly identity: CredentialIdentity;
   readonly key: string;
   /** Stable tokens and tickets renew in their last window, before they expire. */
-  readonly sameValueUntilExpiry = false;
+  get sameValueUntilExpiry(): boolean {
+    return false;
+  }
 
   constructor(
     /** The app's current config: a reload may change its secret between two calls. */

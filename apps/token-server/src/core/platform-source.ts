@@ -16,7 +16,9 @@ import type {
 export abstract class PlatformSource implements CredentialSource {
   abstract readonly identity: CredentialIdentity;
   abstract readonly key: string;
-  readonly sameValueUntilExpiry = false;
+  get sameValueUntilExpiry(): boolean {
+    return false;
+  }
 
   abstract kinds(): CredentialKind[];
   abstract endpointsOf(kind: CredentialKind): string[];

@@ -35,7 +35,9 @@ export class WecomSource implements CredentialSource {
   readonly identity: CredentialIdentity;
   readonly key: string;
   /** "有效期内重复获取返回相同结果": WeCom issues a new value only once the old one expired. */
-  readonly sameValueUntilExpiry = true;
+  get sameValueUntilExpiry(): boolean {
+    return true;
+  }
 
   constructor(
     /** The app's current config: a reload may change its secret between two calls. */
