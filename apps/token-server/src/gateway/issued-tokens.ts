@@ -16,7 +16,9 @@ export class IssuedTokens {
    * while it is current (~50 bytes a token here, where a record of its own with its expiry
    * took ~100).
    */
-  private readonly known = new Map<string, Credential>();
+  private known = new Map<string, Credential>();
+  /** The most tokens the table held since it was built: see compactIfMostlyRoom(). */
+  private peak = 0;
   /** Set for the expiry of the first token in the table, to drop it then. */
   private pruning: DueTimer | undefined;
   private readonly timers: DueTimers;
@@ -40,6 +42,7 @@ export class IssuedTokens {
     // Re-added at the end: the table stays in the order of the latest credentials.
     this.known.delete(credential.value);
     this.known.set(credential.value, credential);
+    this.peak = Math.max(this.peak, this.known.size);
     this.pruneWhenDue();
   }
 
@@ -73,10 +76,27 @@ export class IssuedTokens {
         this.pruning = this.timers.after(leftMs, () => {
           this.pruning = undefined;
           this.pruneWhenDue();
+          this.compactIfMostlyRoom();
         });
         return;
       }
       this.known.delete(value);
+    }
+  }
+
+  /**
+   * Builds the table anew once it holds under 3/8 of the room it grew to. V8 doubles a Map's
+   * room (a power of two) as it fills, and halves it only below a quarter full: after every
+   * identity held two tokens at once (all refreshed together, the old ones still valid a
+   * while), a table of 10,000 tokens kept room for 32,768, ~46 bytes more per identity.
+   * Rebuilt, it has room for half as many at most, and must grow by a third or more before
+   * it could be rebuilt again (a table whose size hovers is not rebuilt at every prune).
+   */
+  private compactIfMostlyRoom(): void {
+    const room = 2 ** Math.ceil(Math.log2(Math.max(1, this.peak)));
+    if (this.known.size <= (room * 3) / 8) {
+      this.known = new Map(this.known);
+      this.peak = this.known.size;
     }
   }
 }
