@@ -29,17 +29,21 @@ export type CredentialIdentity =
 
 export type Family = CredentialIdentity["family"];
 
-/** The identity's stable key (see the file's header). */
+/**
+ * The identity's stable key (see the file's header). Joined, not a template literal: V8
+ * keeps a template's result as a tree of its parts (~70 bytes more per key, kept by every
+ * table of 10,000 authorizers), and a join as one flat string.
+ */
 export function identityKey(identity: CredentialIdentity): string {
   switch (identity.family) {
     case "official_account":
       return identity.appId;
     case "wecom":
-      return `wecom:${identity.corpId}:${identity.app}`;
+      return ["wecom", identity.corpId, identity.app].join(":");
     case "component":
-      return `component:${identity.componentAppId}`;
+      return ["component", identity.componentAppId].join(":");
     case "authorizer":
-      return `authorizer:${identity.componentAppId}:${identity.authorizerAppId}`;
+      return ["authorizer", identity.componentAppId, identity.authorizerAppId].join(":");
   }
 }
 

@@ -281,7 +281,8 @@ export class CredentialManager {
   private authorizerOf(bytes: Uint8Array): [string, KnownAuthorizer | undefined] {
     const record = decodeAuthorizer(bytes);
     const { componentAppId, authorizerAppId } = record;
-    const key = `${componentAppId}/${authorizerAppId}`;
+    // Joined: one flat string, where a template literal's result is a tree of its parts.
+    const key = [componentAppId, authorizerAppId].join("/");
     return [
       key,
       record.status === "authorized"
