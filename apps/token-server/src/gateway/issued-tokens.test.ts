@@ -1,10 +1,11 @@
 // IssuedTokens: a token answers for its identity while it is valid (an older one too, until
 // its own expiry), not once expired, revoked or its identity removed; no number of
-// identities pushes a current token out (a table of 10,000 did, at 10,000 identities).
+// identities pushes a current token out (a table of 10,000 did, at 10,000 identities), nor
+// does building the table anew once the old tokens were pruned.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind, CredentialSchema } from "@wxtoken/api";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { IssuedTokens } from "./issued-tokens.js";
 
 const HOUR_MS = 3_600_000;
@@ -64,6 +65,29 @@ describe("IssuedTokens", () => {
     expect(tokens.appOf("token-a2")).toBeUndefined();
     removed.add("wxb");
     expect(tokens.appOf("token-b1")).toBeUndefined();
+  });
+
+  it("answers for every current token after the old ones were pruned and the table rebuilt", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { tokens, apply, advance } = harness();
+      const pass = (ms: number) => {
+        advance(ms);
+        vi.advanceTimersByTime(ms);
+      };
+      // Two tokens each for a while (peak 140, room for 256), then one: under 3/8 of that room.
+      const ids = Array.from({ length: 70 }, (_, i) => `wx${String(i).padStart(16, "0")}`);
+      for (const round of [1, 2, 3]) {
+        for (const appId of ids) {
+          apply(appId, `${appId}-${round}`);
+        }
+        pass(HOUR_MS + 1);
+        expect(ids.filter((appId) => tokens.appOf(`${appId}-${round}`) !== appId)).toEqual([]);
+        expect(vi.getTimerCount()).toBe(1);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keeps the current token of every one of 30,000 identities", () => {
