@@ -2,6 +2,7 @@
 // watch, the leader's refreshers started and stopped with leadership, passive refreshes
 // (here on the leader, through the store on a follower), watching, operator actions and
 // the state of each app. No I/O on the read path.
+import { hash } from "node:crypto";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind } from "@wxtoken/api";
 import type { ApiQuota } from "@wxtoken/wechat";
@@ -105,8 +106,11 @@ export interface ConfiguredSources {
 export interface KnownAuthorizer {
   readonly componentAppId: string;
   readonly authorizerAppId: string;
-  /** Tells a new refresh token from the one held, without keeping it here. */
-  readonly refreshTokenSha256?: string;
+  /**
+   * Tells a new refresh token from the one held, without keeping it here: the first 48
+   * bits of its SHA-256, a number (a hex digest would take 80 bytes per authorizer).
+   */
+  readonly refreshTokenFingerprint?: number;
 }
 
 /**
@@ -266,7 +270,7 @@ export class CredentialManager {
       );
     } else if (
       known !== undefined &&
-      before?.refreshTokenSha256 !== known.refreshTokenSha256 &&
+      before?.refreshTokenFingerprint !== known.refreshTokenFingerprint &&
       this.leading
     ) {
       // A new refresh token (a reconciliation's, a re-authorization's): a token stopped by
@@ -280,13 +284,21 @@ export class CredentialManager {
 
   private authorizerOf(bytes: Uint8Array): [string, KnownAuthorizer | undefined] {
     const record = decodeAuthorizer(bytes);
-    const { componentAppId, authorizerAppId } = record;
+    const { authorizerAppId } = record;
+    // The configured platform's own string where there is one: each record decodes a copy.
+    const componentAppId =
+      this.configured.openPlatforms.find((p) => p.component_app_id === record.componentAppId)
+        ?.component_app_id ?? record.componentAppId;
     // Joined: one flat string, where a template literal's result is a tree of its parts.
     const key = [componentAppId, authorizerAppId].join("/");
     return [
       key,
       record.status === "authorized"
-        ? { componentAppId, authorizerAppId, refreshTokenSha256: sha256Hex(record.refreshToken) }
+        ? {
+            componentAppId,
+            authorizerAppId,
+            refreshTokenFingerprint: hash("sha256", record.refreshToken, "buffer").readUIntBE(0, 6),
+          }
         : undefined,
     ];
   }

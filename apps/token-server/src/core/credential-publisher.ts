@@ -14,7 +14,6 @@ import {
   keys,
 } from "../store/keys.js";
 import { type KvStore, updateKnownEntry } from "../store/kv-store.js";
-import { ownerOf } from "./credential-identity.js";
 import type { CredentialSlot } from "./credential-slot.js";
 
 /** A value fresh from WeChat and its lifetime in seconds. */
@@ -46,7 +45,7 @@ export class CredentialPublisher {
   /** The credential `fetched` makes of `slot`, one generation above `floor` and the slot's. */
   next(slot: CredentialSlot, fetched: Fetched, floor?: Credential): Credential {
     const now = this.now();
-    const owner = ownerOf(slot.identity);
+    const { owner } = slot;
     return compactCredential(
       create(CredentialSchema, {
         appId: owner === undefined ? slot.appId : "",

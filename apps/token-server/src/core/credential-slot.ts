@@ -1,9 +1,9 @@
 // One credential of one identity (its key: an app's AppID, a WeCom app's "wecom:...") and kind in memory: the current value, the waiters for the
 // first one, the subscribers to changes, and the last upstream failure.
 
-import type { Credential, CredentialKind } from "@wxtoken/api";
+import type { Credential, CredentialKind, CredentialOwner } from "@wxtoken/api";
 import { expiresAtMs } from "./credential-expiry.js";
-import type { CredentialIdentity } from "./credential-identity.js";
+import { type CredentialIdentity, ownerOf } from "./credential-identity.js";
 import { CredentialUnavailableError, type SlotFailure } from "./errors.js";
 
 export type Unsubscribe = () => void;
@@ -49,6 +49,11 @@ export class CredentialSlot {
 
   /** Whose credential it is; an Official Account's by default. */
   readonly identity: CredentialIdentity;
+  /**
+   * The identity's proto owner, which every credential the slot holds carries: one for all
+   * of them, where each decoded credential brings its own (three messages, the ids again).
+   */
+  readonly owner: CredentialOwner | undefined;
 
   constructor(
     /** The identity's key (core/credential-identity.ts): an Official Account's AppID. */
@@ -58,6 +63,7 @@ export class CredentialSlot {
     identity?: CredentialIdentity,
   ) {
     this.identity = identity ?? { family: "official_account", appId };
+    this.owner = ownerOf(this.identity);
   }
 
   /** The current credential if it has not expired. */
@@ -104,7 +110,9 @@ export class CredentialSlot {
     this.localOnly = true;
   }
 
-  private set(credential: Credential): void {
+  private set(taken: Credential): void {
+    // A credential is applied to the slot its owner names, so the two owners are equal.
+    const credential = taken.owner === this.owner ? taken : { ...taken, owner: this.owner };
     this.credential = credential;
     this.expiresAtMs = expiresAtMs(credential);
     this.lastFailure = undefined;
