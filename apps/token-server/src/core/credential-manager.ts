@@ -284,13 +284,17 @@ export class CredentialManager {
 
   private authorizerOf(bytes: Uint8Array): [string, KnownAuthorizer | undefined] {
     const record = decodeAuthorizer(bytes);
-    const { authorizerAppId } = record;
-    // The configured platform's own string where there is one: each record decodes a copy.
-    const componentAppId =
-      this.configured.openPlatforms.find((p) => p.component_app_id === record.componentAppId)
-        ?.component_app_id ?? record.componentAppId;
     // Joined: one flat string, where a template literal's result is a tree of its parts.
-    const key = [componentAppId, authorizerAppId].join("/");
+    const key = [record.componentAppId, record.authorizerAppId].join("/");
+    // The ids held already (the registry's), else the configured platform's, not the
+    // record's copies: a record is rewritten at every refresh of its token.
+    const held = this.authorizers.get(key);
+    const componentAppId =
+      held?.componentAppId ??
+      this.configured.openPlatforms.find((p) => p.component_app_id === record.componentAppId)
+        ?.component_app_id ??
+      record.componentAppId;
+    const authorizerAppId = held?.authorizerAppId ?? record.authorizerAppId;
     return [
       key,
       record.status === "authorized"
