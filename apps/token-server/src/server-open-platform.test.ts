@@ -402,6 +402,39 @@ describe("Open Platform", () => {
     expect(authorizers[0]?.lastError).toContain("authorize again");
   });
 
+  it("on 61023 with the account authorized again unheard, reconciles to the new refresh token and the next try succeeds", async () => {
+    const { sim, stack } = await platformStack();
+    const first = await authorizedPlatform(sim, stack);
+    // Authorized again while the callback is unreachable: the simulator voids the refresh
+    // token wxtoken holds, and wxtoken does not hear of the new one.
+    await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, "http://127.0.0.1:9/unreachable");
+    const again = await sim.openPlatform.authorize({
+      componentAppId: COMPONENT_APP_ID,
+      authorizerAppId: AUTHORIZER_APP_ID,
+    });
+    expect(again.push.delivered).toBe(false);
+    const calls = (endpoint: string) => sim.stats().calls[endpoint] ?? 0;
+    const refreshes = calls(OPEN_PLATFORM_ENDPOINTS.authorizerToken);
+
+    const refused = await connectError(refreshAuthorizer(stack, first));
+    expect(refused.message).toContain("61023");
+    expect(calls(OPEN_PLATFORM_ENDPOINTS.getAuthorizerList)).toBe(1);
+    // The reconciliation found the new refresh token: still authorized, and the caller's
+    // next try buys a token with it, without another reconciliation.
+    const next = (await refreshAuthorizer(stack, first)).credential?.value;
+    expect(next).toBeTruthy();
+    expect(next).not.toBe(first);
+    expect(calls(OPEN_PLATFORM_ENDPOINTS.authorizerToken)).toBe(refreshes + 2);
+    expect(calls(OPEN_PLATFORM_ENDPOINTS.getAuthorizerList)).toBe(1);
+    const { authorizers } = await platformsOf(stack).listAuthorizers(
+      { componentAppId: COMPONENT_APP_ID },
+      { headers },
+    );
+    expect(authorizers).toMatchObject([
+      { authorizerAppId: AUTHORIZER_APP_ID, state: AuthorizerState.AUTHORIZED },
+    ]);
+  });
+
   it("OpenPlatformService: authorization URLs, an auth_code completed, authorizers listed and reconciled", async () => {
     const { sim, stack } = await platformStack();
     const platforms = platformsOf(stack);
