@@ -89,6 +89,19 @@ async function simRefreshToken(sim: Simulator, stack: Stack): Promise<string> {
   return entry?.refresh_token ?? "";
 }
 
+/**
+ * The account authorizes the platform again while the callback is unreachable: the
+ * simulator voids the refresh token wxtoken holds, and wxtoken does not hear of the new one.
+ */
+async function authorizedAgainUnheard(sim: Simulator): Promise<void> {
+  await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, "http://127.0.0.1:9/unreachable");
+  const again = await sim.openPlatform.authorize({
+    componentAppId: COMPONENT_APP_ID,
+    authorizerAppId: AUTHORIZER_APP_ID,
+  });
+  expect(again.push.delivered).toBe(false);
+}
+
 interface Posted {
   readonly status: number;
   readonly answer: string;
@@ -402,30 +415,19 @@ describe("Open Platform", () => {
     expect(authorizers[0]?.lastError).toContain("authorize again");
   });
 
-  it("on 61023 with the account authorized again unheard, reconciles to the new refresh token and the next try succeeds", async () => {
+  it("on 61023 after an authorization it did not hear of: reconciles once and buys the token with the refresh token found", async () => {
     const { sim, stack } = await platformStack();
     const first = await authorizedPlatform(sim, stack);
-    // Authorized again while the callback is unreachable: the simulator voids the refresh
-    // token wxtoken holds, and wxtoken does not hear of the new one.
-    await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, "http://127.0.0.1:9/unreachable");
-    const again = await sim.openPlatform.authorize({
-      componentAppId: COMPONENT_APP_ID,
-      authorizerAppId: AUTHORIZER_APP_ID,
-    });
-    expect(again.push.delivered).toBe(false);
-    const calls = (endpoint: string) => sim.stats().calls[endpoint] ?? 0;
-    const refreshes = calls(OPEN_PLATFORM_ENDPOINTS.authorizerToken);
+    const refreshes = () => sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.authorizerToken] ?? 0;
+    const before = refreshes();
+    await authorizedAgainUnheard(sim);
 
-    const refused = await connectError(refreshAuthorizer(stack, first));
-    expect(refused.message).toContain("61023");
-    expect(calls(OPEN_PLATFORM_ENDPOINTS.getAuthorizerList)).toBe(1);
-    // The reconciliation found the new refresh token: still authorized, and the caller's
-    // next try buys a token with it, without another reconciliation.
     const next = (await refreshAuthorizer(stack, first)).credential?.value;
     expect(next).toBeTruthy();
     expect(next).not.toBe(first);
-    expect(calls(OPEN_PLATFORM_ENDPOINTS.authorizerToken)).toBe(refreshes + 2);
-    expect(calls(OPEN_PLATFORM_ENDPOINTS.getAuthorizerList)).toBe(1);
+    // The void refresh token's call, then one with the reconciled one.
+    expect(refreshes()).toBe(before + 2);
+    expect(sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.getAuthorizerList]).toBe(1);
     const { authorizers } = await platformsOf(stack).listAuthorizers(
       { componentAppId: COMPONENT_APP_ID },
       { headers },
@@ -433,6 +435,28 @@ describe("Open Platform", () => {
     expect(authorizers).toMatchObject([
       { authorizerAppId: AUTHORIZER_APP_ID, state: AuthorizerState.AUTHORIZED },
     ]);
+  });
+
+  it("a proactive refresh meeting 61023 after an authorization it did not hear of serves the next token", async () => {
+    const { sim, stack } = await platformStack({ sim: { tokenTtlS: 6, renewWindowS: 3 } });
+    const first = await authorizedPlatform(sim, stack);
+    await authorizedAgainUnheard(sim);
+
+    // Refreshed before it expires (refresh.lead_s 2), with no caller asking.
+    await waitFor(
+      async () => {
+        const value = (await authorizerToken(stack)).credential?.value;
+        return value !== first || undefined;
+      },
+      {
+        timeoutMs: 15_000,
+        description: "the next token, bought with the reconciled refresh token",
+      },
+    );
+    // One reconciliation (after the void refresh token's 61023), and no error left standing.
+    expect(sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.getAuthorizerList]).toBe(1);
+    expect(stack.process.output()).toContain('"updated":1');
+    expect(stack.process.output()).not.toContain("configuration error from WeChat");
   });
 
   it("OpenPlatformService: authorization URLs, an auth_code completed, authorizers listed and reconciled", async () => {

@@ -3,8 +3,9 @@
 // platform's component token, and the tickets the platform keeps for its authorizers. The
 // rotated refresh token an answer brings is stored (by the leader, fenced) before the new
 // access token is published. 61023 (the refresh token is void) leads to one
-// reconciliation with api_get_authorizer_list and then "needs re-authorization": no
-// further call until the account authorizes again.
+// reconciliation with api_get_authorizer_list: a refresh token it finds (an authorization
+// whose callback was lost) is tried at once; else "needs re-authorization", no further
+// call until the account authorizes again.
 import { CredentialKind } from "@wxtoken/api";
 import {
   componentRemedyOf,
@@ -25,6 +26,12 @@ import { AuthorizerUnavailableError } from "./errors.js";
 import type { AuthorizerRecord, OpenPlatformRecords } from "./open-platform-records.js";
 import { PlatformSource } from "./platform-source.js";
 import type { UpstreamGate } from "./upstream-gate.js";
+
+/**
+ * Tries of one refresh with a refresh token a reconciliation found after a 61023 (the
+ * first try's refresh token void): one, so two 61023s in a row end in an error.
+ */
+const MAX_TRIES_WITH_RECONCILED_TOKEN = 1;
 
 export interface AuthorizerSourceDeps {
   openPlatformUpstream: OpenPlatformUpstream;
@@ -96,6 +103,24 @@ export class AuthorizerSource extends PlatformSource {
         `platform ${this.componentAppId} has no component_access_token yet`,
       );
     }
+    let attempt = record;
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await this.bought(attempt, componentToken);
+      } catch (error) {
+        const replacement = await this.failed(attempt, error);
+        if (replacement === undefined || tries > MAX_TRIES_WITH_RECONCILED_TOKEN) {
+          throw error;
+        }
+        // The reconciliation found the refresh token of an authorization this replica did
+        // not hear of (its callback lost): tried at once, as the callback would have had it.
+        attempt = replacement;
+      }
+    }
+  }
+
+  /** An access token bought with `record`'s refresh token; the rotated one stored first. */
+  private async bought(record: AuthorizerRecord, componentToken: string): Promise<Fetched> {
     const call = (token: string) =>
       this.deps.gate.call(
         { appId: this.key, endpoint: OPEN_PLATFORM_ENDPOINTS.authorizerToken },
@@ -106,42 +131,43 @@ export class AuthorizerSource extends PlatformSource {
             refreshToken: record.refreshToken,
           }),
       );
-    try {
-      const answer = await call(componentToken).catch(async (error: unknown) => {
-        // The component token was refused (40001/42001): one refresh of it, one retry.
-        if (!(error instanceof WeChatError) || error.errorClass !== "refresh_and_retry_once") {
-          throw error;
-        }
-        return call(await this.deps.refreshComponentToken(this.componentAppId, componentToken));
-      });
-      // The rotated refresh token first: a crash after this write loses only an access token.
-      const stored = await records.updateAuthorizer(
-        this.componentAppId,
-        this.authorizerAppId,
-        (current) =>
-          current?.status === "authorized"
-            ? { ...current, refreshToken: answer.refreshToken, lastError: undefined }
-            : undefined,
-      );
-      if (stored === undefined) {
-        throw new AuthorizerUnavailableError(
-          `authorizer ${this.authorizerAppId} of platform ${this.componentAppId} was unauthorized during its refresh`,
-        );
+    const answer = await call(componentToken).catch(async (error: unknown) => {
+      // The component token was refused (40001/42001): one refresh of it, one retry.
+      if (!(error instanceof WeChatError) || error.errorClass !== "refresh_and_retry_once") {
+        throw error;
       }
-      return { value: answer.accessToken, expiresIn: answer.expiresIn };
-    } catch (error) {
-      await this.failed(record, error);
-      throw error;
+      return call(await this.deps.refreshComponentToken(this.componentAppId, componentToken));
+    });
+    // The rotated refresh token first: a crash after this write loses only an access token.
+    const stored = await this.deps.records.updateAuthorizer(
+      this.componentAppId,
+      this.authorizerAppId,
+      (current) =>
+        current?.status === "authorized"
+          ? { ...current, refreshToken: answer.refreshToken, lastError: undefined }
+          : undefined,
+    );
+    if (stored === undefined) {
+      throw new AuthorizerUnavailableError(
+        `authorizer ${this.authorizerAppId} of platform ${this.componentAppId} was unauthorized during its refresh`,
+      );
     }
+    return { value: answer.accessToken, expiresIn: answer.expiresIn };
   }
 
-  /** Records the failure; a void refresh token: one reconciliation, then re-authorization. */
-  private async failed(record: AuthorizerRecord, error: unknown): Promise<void> {
+  /**
+   * Records the failure; a void refresh token: one reconciliation, then re-authorization,
+   * unless the reconciliation found another refresh token: then the record with it.
+   */
+  private async failed(
+    record: AuthorizerRecord,
+    error: unknown,
+  ): Promise<AuthorizerRecord | undefined> {
     const remedy = componentRemedyOf(error);
     if (remedy === "reauthorize") {
       await this.deps.reconcile(this.componentAppId);
     }
-    await this.deps.records.updateAuthorizer(
+    const updated = await this.deps.records.updateAuthorizer(
       this.componentAppId,
       this.authorizerAppId,
       (current) => {
@@ -152,11 +178,15 @@ export class AuthorizerSource extends PlatformSource {
         return {
           ...current,
           lastError: (error as Error).message,
-          // A reconciliation that found another refresh token leaves it to the next try.
           status: remedy === "reauthorize" && !replaced ? "needs_reauthorization" : current.status,
         };
       },
     );
+    return remedy === "reauthorize" &&
+      updated?.status === "authorized" &&
+      updated.refreshToken !== record.refreshToken
+      ? updated
+      : undefined;
   }
 
   async ticket(kind: CredentialKind, accessToken: string): Promise<Fetched> {
