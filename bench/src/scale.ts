@@ -16,14 +16,16 @@
 //      each credential is refreshed once more, and with nothing due for hours the replicas'
 //      RSS is read once it has settled (the rounds refresh 60 times faster than WeChat's
 //      lifetime asks, and V8 sizes its heap for that pace while it lasts);
-//   6. GetToken req/s on a follower holding N against that replica, alternated.
+//   6. GetToken req/s on a follower holding N against that replica, alternated;
+//   7. WatchToken fan-out: STREAMS streams watching one credential on the leader holding N
+//      and on that replica (each leads its store), alternated rounds of one refresh each.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { toBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { GetTokenRequestSchema, TokenService } from "@wxtoken/api";
+import { type GetTokenRequest, GetTokenRequestSchema, TokenService } from "@wxtoken/api";
 import {
   busiestWindow,
   countRefreshes,
@@ -35,9 +37,10 @@ import {
   waitFor,
 } from "@wxtoken/testkit";
 import { type SimCall, SimulatorAdmin } from "@wxtoken/wechat-sim";
-import { alternatedLoads } from "./alternated-pairs.js";
-import { type Replica, startCluster } from "./cluster.js";
+import { alternatedLoads, alternatedPairs } from "./alternated-pairs.js";
+import { leaderSeenBy, type Replica, startCluster } from "./cluster.js";
 import { etcdUsage } from "./etcd-usage.js";
+import { FANOUT_SHAPE, fanoutRound, replicaTarget, STREAMS } from "./fanout-streams.js";
 import { grpcFrame } from "./grpc-frames.js";
 import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
 import { cpuMs } from "./process-stats.js";
@@ -95,6 +98,10 @@ const GET_TOKEN: LoadSettings = {
  */
 const GET_TOKEN_PAIRS = 5;
 const GET_TOKEN_PATH = "/wxtoken.v1.TokenService/GetToken";
+/** As many as GetToken's: a round's p99 moves by more than the bound from round to round. */
+const FANOUT_PAIRS = 5;
+/** One caller (the admin) holds every stream: past limits.watch_streams_per_caller's default. */
+const FANOUT_LIMITS = { watch_streams_per_caller: STREAMS };
 
 /** How many of `ids` `replica` serves with a token not yet expired, over native gRPC. */
 async function servedUnexpired(replica: Replica, population: ScalePopulation): Promise<number> {
@@ -197,6 +204,7 @@ async function run(
       ...population.config,
       audit: { destination: join(auditDir, "audit.log") },
       refresh,
+      limits: FANOUT_LIMITS,
     },
   });
   const { sim } = cluster;
@@ -302,6 +310,8 @@ async function run(
       ...single.config,
       log: BENCH_LOG,
       audit: { destination: join(auditDir, "reference-audit.log") },
+      refresh,
+      limits: FANOUT_LIMITS,
       store: {
         kind: "etcd",
         etcd: { endpoints: etcd.endpoints, prefix: "wxtoken-bench-one/", lease_ttl_s: LEASE_TTL_S },
@@ -387,6 +397,33 @@ async function run(
     replica.server.process.signal("SIGCONT");
   }
 
+  // 7. WatchToken fan-out on the leader holding N against the replica holding 1: both lead
+  // their store, so a push takes the same path (refresh, store write, the streams).
+  progress("WatchToken fan-out");
+  // The lease outlived the stop (LEASE_TTL_S), or the figures would be a follower's.
+  const leaderAfterStop = await leaderSeenBy(leader);
+  if (leaderAfterStop !== leader.id) {
+    throw new Error(`${leader.id} lost the lead while stopped (leader now: "${leaderAfterStop}")`);
+  }
+  const watchedOf = ({ appId, kind, owner }: GetTokenRequest) => ({ appId, kind, owner });
+  const fanoutLoaded = await replicaTarget(
+    `WatchToken fan-out, leader holding ${count}`,
+    { grpcUrl: leader.server.grpcUrl, pid: leader.server.process.pid },
+    watchedOf(population.request(middle)),
+    teardown,
+  );
+  const fanoutOne = await replicaTarget(
+    "WatchToken fan-out, replica holding 1",
+    { grpcUrl: reference.grpcUrl, pid: reference.process.pid },
+    watchedOf(single.request),
+    teardown,
+  );
+  const fanout = await alternatedPairs(fanoutLoaded, fanoutOne, FANOUT_PAIRS, fanoutRound);
+  const fanoutP99 = {
+    loaded: fanout.median(fanoutLoaded, "p99 ms"),
+    one: fanout.median(fanoutOne, "p99 ms"),
+  };
+
   const perCredential = (read: Record<"leader" | "follower" | "reference", MemorySplit>) => ({
     leader: splitPerCredential(read.leader, read.reference, count),
     follower: splitPerCredential(read.follower, read.reference, count),
@@ -399,7 +436,7 @@ async function run(
   const firstRound = roundRate(calls, 2);
   return {
     name: population.name,
-    description: `${population.what} on three token-server replicas and a real etcd, against the simulator on a thread of its own in the benchmark's process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding ${population.reference.what} on the same etcd (its own prefix), each replica's /metrics scraped once before each reading (before the wait below, for the second) as Prometheus would, read after the rounds, then again once the simulator issues tokens of WeChat's ${WECHAT_TTL_S} s, every credential was refreshed once more, ${SETTLE.atLeastMs / 1_000} s passed (V8's memory reducer starts within 100 s of a last full GC) and every replica's RSS went ${SETTLE.quietMs / 1_000} s without falling (at most ${SETTLE.timeoutMs / 1_000} s); GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile, measured last.`,
+    description: `${population.what} on three token-server replicas and a real etcd, against the simulator on a thread of its own in the benchmark's process (tokens of ${timing.ttlS} s, refresh.lead_s ${timing.leadS}, refresh.max_upstream_calls_per_second ${timing.callsPerSecond}). One replica alone on an empty store fetches all ${count} together (its ceiling ${SEED_FACTOR}× higher) and stops; three replicas start from the store one after the other (spawn to serving all of them), then a follower restarts; over ${ROUNDS} refresh rounds the simulator counts every token call (busiest second of refreshes, the first round's rate, calls against the floor of one first fetch and one per lifetime (a refresh sooner than lifetime − lead after the call before is early: above the floor), refreshes after the token they replaced expired); RSS per credential over a replica holding ${population.reference.what} on the same etcd (its own prefix), each replica's /metrics scraped once before each reading (before the wait below, for the second) as Prometheus would, read after the rounds, then again once the simulator issues tokens of WeChat's ${WECHAT_TTL_S} s, every credential was refreshed once more, ${SETTLE.atLeastMs / 1_000} s passed (V8's memory reducer starts within 100 s of a last full GC) and every replica's RSS went ${SETTLE.quietMs / 1_000} s without falling (at most ${SETTLE.timeoutMs / 1_000} s); GetToken req/s (h2load, gRPC, ${GET_TOKEN.clients}×${GET_TOKEN.streamsPerClient}, ${GET_TOKEN.durationS} s, ${GET_TOKEN_PAIRS} alternated pairs) on a follower holding ${count} against that replica, the leader and the other follower stopped meanwhile; then WatchToken fan-out: ${FANOUT_SHAPE}, watching one credential on the leader holding ${count} and as many on that replica, ${FANOUT_PAIRS} alternated pairs of rounds (a RefreshToken, then each stream's delay from the new credential's fetched_at to its receipt), the medians of the rounds' p99, measured last.`,
     runs: [
       {
         label: `first fetch of ${count} on an empty store`,
@@ -458,6 +495,7 @@ async function run(
         },
       },
       ...getToken.runs,
+      ...fanout.runs,
     ],
     checks: [
       check("leader start from the store", leaderStart.seconds, "s", "≤", 3),
@@ -490,11 +528,22 @@ async function run(
         ),
       ]),
       check("GetToken req/s, N loaded / 1 loaded", getToken.ratio, "×", "≥", 0.95),
+      // The push path must not slow down with N either. A round's p99 here is the time to
+      // write 10,000 frames on 2 cores shared with the workers: between two replicas
+      // holding 50 (nothing to tell them apart) the medians read 1.064× (2026-12-04).
+      check(
+        "WatchToken fan-out p99, N loaded / 1 loaded",
+        fanoutP99.loaded / fanoutP99.one,
+        "×",
+        "≤",
+        1.1,
+      ),
     ],
     notes: [
       "Machine: 2 cores, shared by the three replicas, etcd, the simulator (a thread of the benchmark's process) and h2load.",
       `Served unexpired after start: ${servedAtStart.join(", ")} of ${count} (leader first: ${leader.id}); after the follower's restart: ${servedAfterRestart}.`,
       "A refresh is missed when it reached the simulator a lifetime or more after the call before it (the token it replaced had expired), or when a token expired with no refresh by the end.",
+      `WatchToken fan-out to ${STREAMS} streams, the median of the rounds' p99: ${fanoutP99.loaded.toFixed(1)} ms on the leader holding ${count}, ${fanoutP99.one.toFixed(1)} ms on the replica holding 1.`,
       "GetToken is measured with the leader and the other follower stopped (SIGSTOP): no refresh runs meanwhile, so the figure is the read path's alone.",
       `GetToken ${perCallCosts(getToken, { ours: `the follower holding ${count}`, reference: "the replica holding 1" })}`,
       "RSS per credential by where it is: the V8 heap's spaces as resident (physical) bytes, read in each replica by the GC meter right after its RSS; the old generation's bytes in use include garbage not yet collected.",

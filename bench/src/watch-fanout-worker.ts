@@ -6,15 +6,16 @@
 // from that credential's fetched_at to receipt and the CPU time this worker spent from the
 // round's first receipt to its last: 'received N {"delaysMs":[...],"cpuMs":N}'. Messages
 // are decoded after a round's last receipt.
-// Usage: WXTOKEN_KEY=... node watch-fanout-worker.js GRPC_URL APP_ID CONNECTIONS STREAMS
+// Usage: WXTOKEN_KEY=... node watch-fanout-worker.js GRPC_URL REQUEST_HEX CONNECTIONS STREAMS
+// (REQUEST_HEX: the WatchTokenRequest every stream sends, serialized, in hex).
 import { connect } from "node:http2";
 import { performance } from "node:perf_hooks";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { CredentialKind, WatchTokenRequestSchema, WatchTokenResponseSchema } from "@wxtoken/api";
+import { WatchTokenResponseSchema } from "@wxtoken/api";
 import { GrpcFrameReader, grpcFrame } from "./grpc-frames.js";
 
-const [baseUrl = "", appId = "", connections = "0", streams = "0"] = process.argv.slice(2);
+const [baseUrl = "", requestHex = "", connections = "0", streams = "0"] = process.argv.slice(2);
 const total = Number(connections) * Number(streams);
 const headers = {
   ":method": "POST",
@@ -23,12 +24,7 @@ const headers = {
   te: "trailers",
   authorization: `Bearer ${process.env.WXTOKEN_KEY ?? ""}`,
 };
-const body = grpcFrame(
-  toBinary(
-    WatchTokenRequestSchema,
-    create(WatchTokenRequestSchema, { appId, kind: CredentialKind.ACCESS_TOKEN }),
-  ),
-);
+const body = grpcFrame(Buffer.from(requestHex, "hex"));
 /** A connection window for every stream's messages, so the server never waits for this worker. */
 const CONNECTION_WINDOW_BYTES = 8 * 1024 * 1024;
 

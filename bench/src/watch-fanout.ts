@@ -8,21 +8,23 @@ import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CredentialKind, TokenService } from "@wxtoken/api";
-import { e2e, type SpawnedProcess, spawnNode, Teardown } from "@wxtoken/testkit";
+import { e2e, spawnNode, Teardown } from "@wxtoken/testkit";
 import { alternatedPairs } from "./alternated-pairs.js";
-import { cpuMs, rssKb } from "./process-stats.js";
+import {
+  FANOUT_SHAPE,
+  type FanoutTarget,
+  fanoutRound,
+  openStreams,
+  replicaTarget,
+  STREAMS,
+} from "./fanout-streams.js";
+import { rssKb } from "./process-stats.js";
 import { type BenchResult, check } from "./result.js";
 import { adminHeaders, grpcClient } from "./rpc.js";
 import { type SettleOptions, settleRss } from "./settled-rss.js";
 import { startSingleReplica } from "./single-replica.js";
-import { summarize } from "./stats.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** One worker process per core of this machine's two; more would only take turns. */
-const WORKERS = 2;
-const CONNECTIONS_PER_WORKER = 25;
-const STREAMS_PER_CONNECTION = 200;
-const STREAMS = WORKERS * CONNECTIONS_PER_WORKER * STREAMS_PER_CONNECTION;
 const PAIRS = 3;
 /** The classic app: every refresh is one upstream call and a new token. */
 const APP_ID = e2e.otherAppId;
@@ -38,96 +40,22 @@ const SETTLE: SettleOptions = {
   timeoutMs: 60_000,
 };
 
-/** What a worker prints once every one of its streams has received a round's message. */
-interface WorkerReceipts {
-  delaysMs: number[];
-  cpuMs: number;
-}
-
-/** A server with STREAMS streams open, and how to make it push a change to them. */
-interface FanoutTarget {
-  label: string;
-  pid: number;
-  workers: SpawnedProcess[];
-  push(): Promise<void>;
-  rounds: number;
-  /** RSS before the streams opened. */
-  rssBeforeKb: number;
-  /** RSS per stream read as the last stream opened. */
-  rssPerStreamKb: number;
-}
-
-/** Opens the streams on `grpcUrl` through the workers; the server's RSS per stream. */
-async function openStreams(grpcUrl: string, pid: number, teardown: Teardown) {
-  const rssBefore = rssKb(pid);
-  const workers = Array.from({ length: WORKERS }, () =>
-    spawnNode(
-      join(here, "watch-fanout-worker.js"),
-      [grpcUrl, APP_ID, String(CONNECTIONS_PER_WORKER), String(STREAMS_PER_CONNECTION)],
-      { teardown, env: { WXTOKEN_KEY: e2e.adminKey } },
-    ),
-  );
-  await Promise.all(workers.map((worker) => worker.waitForOutput(/^ready$/m, 60_000)));
-  return {
-    workers,
-    rssBeforeKb: rssBefore,
-    rssPerStreamKb: (rssKb(pid) - rssBefore) / STREAMS,
-  };
-}
-
-/** One push to every stream: the delays' summary and the CPU time spent on it. */
-async function round(target: FanoutTarget): Promise<Record<string, number>> {
-  target.rounds += 1;
-  const serverCpuBefore = cpuMs(target.pid);
-  await target.push();
-  const outputs = await Promise.all(
-    target.workers.map((worker) =>
-      // The line is ~90 KB, read in chunks: only its newline says it is whole.
-      worker.waitForOutput(new RegExp(`^received ${target.rounds} (.*)\n`, "m"), 60_000),
-    ),
-  );
-  const serverCpu = cpuMs(target.pid) - serverCpuBefore;
-  const received = outputs.map(([, json]) => JSON.parse(json ?? "{}") as WorkerReceipts);
-  const delays = received.flatMap((worker) => worker.delaysMs);
-  if (delays.length !== STREAMS) {
-    throw new Error(`${target.label}: ${delays.length} of ${STREAMS} streams reported a delay`);
-  }
-  const delay = summarize(delays);
-  return {
-    "min ms": delay.min,
-    "p50 ms": delay.p50,
-    "p99 ms": delay.p99,
-    "max ms": delay.max,
-    "within 100 ms %": (100 * delays.filter((ms) => ms <= 100).length) / STREAMS,
-    "server CPU ms": serverCpu,
-    "workers CPU ms": received.reduce((sum, worker) => sum + worker.cpuMs, 0),
-  };
-}
-
 export async function watchFanout(): Promise<BenchResult> {
   const teardown = new Teardown();
   try {
     // One caller holds every stream: past limits.watch_streams_per_caller's default.
     const { server } = await startSingleReplica(teardown, { watch_streams_per_caller: STREAMS });
-    const tokens = grpcClient(TokenService, server.grpcUrl, teardown);
-    const request = { appId: APP_ID, kind: CredentialKind.ACCESS_TOKEN };
-    let { credential } = await tokens.getToken(request, { headers: adminHeaders });
-    const ours: FanoutTarget = {
-      label: "wxtoken",
-      pid: server.process.pid,
-      rounds: 0,
-      ...(await openStreams(server.grpcUrl, server.process.pid, teardown)),
-      async push() {
-        const stale = credential?.value ?? "";
-        ({ credential } = await tokens.refreshToken(
-          { ...request, staleValue: stale },
-          { headers: adminHeaders },
-        ));
-        if (credential === undefined || credential.value === stale) {
-          throw new Error("RefreshToken did not replace the token");
-        }
-      },
-    };
+    const watched = { appId: APP_ID, kind: CredentialKind.ACCESS_TOKEN };
+    const ours = await replicaTarget(
+      "wxtoken",
+      { grpcUrl: server.grpcUrl, pid: server.process.pid },
+      watched,
+      teardown,
+    );
+    const { credential } = await grpcClient(TokenService, server.grpcUrl, teardown).getToken(
+      watched,
+      { headers: adminHeaders },
+    );
     const bare = spawnNode(
       join(here, "bare-watch-server.js"),
       [APP_ID, String(credential?.value.length ?? 0)],
@@ -138,11 +66,11 @@ export async function watchFanout(): Promise<BenchResult> {
       label: "bare grpc-js",
       pid: bare.pid,
       rounds: 0,
-      ...(await openStreams(`http://127.0.0.1:${barePort}`, bare.pid, teardown)),
+      ...(await openStreams(`http://127.0.0.1:${barePort}`, bare.pid, watched, teardown)),
       push: async () => bare.signal("SIGUSR2"),
     };
 
-    const paired = await alternatedPairs(ours, reference, PAIRS, round);
+    const paired = await alternatedPairs(ours, reference, PAIRS, fanoutRound);
     const p99 = paired.median(ours, "p99 ms");
     const bareP99 = paired.median(reference, "p99 ms");
     // Each server's first round: the pairs alternate, so the reference's is the second run.
@@ -156,7 +84,7 @@ export async function watchFanout(): Promise<BenchResult> {
     const [oursSettled, bareSettled] = [settledPerStreamKb(ours), settledPerStreamKb(reference)];
     return {
       name: "watch-fanout",
-      description: `${STREAMS} WatchToken streams on one replica (native gRPC) over ${WORKERS * CONNECTIONS_PER_WORKER} HTTP/2 connections, from ${WORKERS} worker processes × ${CONNECTIONS_PER_WORKER} connections × ${STREAMS_PER_CONNECTION} streams (node:http2 with gRPC framing, messages decoded after the last receipt); a RefreshToken of a classic-mode app, then each stream's delay from the new credential's fetched_at (set just before the store write) to its receipt, same machine clock. The reference: a bare grpc-js server with as many streams from the same workers, writing one message (fetched_at = now, serialized once) to every stream in one loop on SIGUSR2. ${PAIRS} alternated pairs of rounds; the medians of the rounds' p99. RSS from /proc/PID/status before the streams and with them, as the last one opened and again after the rounds, once both servers' RSS went ${SETTLE.quietMs / 1_000} s without falling (at least ${SETTLE.atLeastMs / 1_000} s, at most ${SETTLE.timeoutMs / 1_000} s); CPU time of the server (/proc/PID/stat, 10 ms resolution) and of the workers from the push to the last receipt, all on this machine's ${cpus().length} cores.`,
+      description: `${FANOUT_SHAPE}, on one replica; a RefreshToken of a classic-mode app, then each stream's delay from the new credential's fetched_at (set just before the store write) to its receipt, same machine clock. The reference: a bare grpc-js server with as many streams from the same workers, writing one message (fetched_at = now, serialized once) to every stream in one loop on SIGUSR2. ${PAIRS} alternated pairs of rounds; the medians of the rounds' p99. RSS from /proc/PID/status before the streams and with them, as the last one opened and again after the rounds, once both servers' RSS went ${SETTLE.quietMs / 1_000} s without falling (at least ${SETTLE.atLeastMs / 1_000} s, at most ${SETTLE.timeoutMs / 1_000} s); CPU time of the server (/proc/PID/stat, 10 ms resolution) and of the workers from the push to the last receipt, all on this machine's ${cpus().length} cores.`,
       runs: [
         ...paired.runs,
         {
