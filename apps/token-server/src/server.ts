@@ -174,18 +174,13 @@ export async function startTokenServer(
     trail.destination.close();
     await tracing?.shutdown();
   };
+  // The ports are bound first: one already taken fails the start before any WeChat call
+  // (a replica that cannot serve must not spend quota, nor replace a classic-mode token).
+  let markStarted = () => {};
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve;
+  });
   try {
-    await coordinator.start();
-    // A store that stops answering while everything is loaded: a startup failure naming it.
-    await graph
-      .start()
-      .catch(
-        config.store.kind === "etcd"
-          ? failsAs("store.etcd.endpoints", config.store.etcd.endpoints.join(","))
-          : failsAs("store.path", config.store.path),
-      );
-    loaded();
-    reloader?.start();
     tls?.start();
     const { limits } = config;
     const port = (address: string): PortOptions => ({
@@ -197,6 +192,7 @@ export async function startTokenServer(
       maxStreamsPerConnection: limits.max_streams_per_connection,
       maxMessageBytes: limits.max_message_bytes,
       refusals: graph.refusals,
+      started,
     });
     grpc = await startGrpcServer(
       port(config.listen.grpc),
@@ -213,6 +209,18 @@ export async function startTokenServer(
       onFailure,
       tracing === undefined ? gateway : tracedRoute(gateway, tracing),
     ).catch(failsAs("listen.http", config.listen.http));
+    await coordinator.start();
+    // A store that stops answering while everything is loaded: a startup failure naming it.
+    await graph
+      .start()
+      .catch(
+        config.store.kind === "etcd"
+          ? failsAs("store.etcd.endpoints", config.store.etcd.endpoints.join(","))
+          : failsAs("store.path", config.store.path),
+      );
+    loaded();
+    reloader?.start();
+    markStarted();
   } catch (error) {
     await release(0);
     throw error;

@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  e2eSimApps,
   freePort,
   launchTokenServerProcess,
   type SpawnedProcess,
@@ -15,6 +16,7 @@ import {
   unprivilegedUser,
   unprivilegedUserCanRead,
 } from "@wxtoken/testkit";
+import { startSimulator } from "@wxtoken/wechat-sim";
 import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddedStore } from "./store/embedded.js";
 import { startStack } from "./testing/stack.js";
@@ -58,17 +60,22 @@ const launch = (options: Omit<Parameters<typeof launchTokenServerProcess>[1], "t
 
 describe("a port in use", () => {
   it.each(["grpc", "http"] as const)(
-    "listen.%s: exits 1 naming the key and the address",
+    "listen.%s: exits 1 naming the key and the address, before any WeChat call",
     async (door) => {
+      // WeChat answers here: a replica that fetched before binding its ports would call it.
+      const sim = await startSimulator({ apps: e2eSimApps });
+      teardown.add(() => sim.close());
       const port = await occupiedPort();
       const address = `127.0.0.1:${port}`;
-      const spawned = launch({
+      const spawned = launchTokenServerProcess(sim.url, {
+        teardown,
         config: { listen: { grpc: "127.0.0.1:0", http: "127.0.0.1:0", [door]: address } },
-      });
+      }).process;
       expect(await failure(spawned)).toEqual({
         code: 1,
         lines: [`listen.${door} ${address}: address already in use`],
       });
+      expect(sim.stats().calls).toEqual({});
     },
   );
 });

@@ -102,9 +102,19 @@ describe("parseConfig", () => {
     [minimal({ mode: "fast" }), "config: apps[0].mode:"],
     [minimal({ tickets: ["jsapi", "other"] }), "config: apps[0].tickets[1]:"],
     [{ ...minimal(), listen: { grpc: "50051" } }, "config: listen.grpc: must be host:port"],
+    [{ ...minimal(), listen: { grpc: 50051 } }, "config: listen.grpc: must be host:port"],
+    [
+      { ...minimal(), listen: { grpc: "127.0.0.1:99999" } },
+      "config: listen.grpc: the port must be 0 to 65535",
+    ],
+    [
+      { ...minimal(), listen: { grpc: "0.0.0.0:8080", http: "127.0.0.1:8080" } },
+      "config: listen.http: must be another port than listen.grpc (0.0.0.0:8080)",
+    ],
     [{ ...minimal(), refresh: { lead_s: 0 } }, "config: refresh.lead_s:"],
     [{ ...minimal(), store: { kind: "redis" } }, "config: store.kind:"],
-    [{ ...minimal(), unknown_key: 1 }, "unknown_key"],
+    [{ ...minimal(), unknown_key: 1 }, "config: unknown_key: unknown key"],
+    [{ ...minimal(), listen: { grcp: "127.0.0.1:1" } }, "config: listen.grcp: unknown key"],
     [
       {
         ...minimal(),
@@ -150,6 +160,15 @@ describe("parseConfig", () => {
     const error = errorOf(() => parseConfig(raw, env));
     expect(error.message).toContain(message);
     expect(error.message).not.toContain(SECRET);
+  });
+
+  it("accepts one port on two addresses, and port 0 (any free port) on both", () => {
+    for (const listen of [
+      { grpc: "10.0.0.1:8080", http: "10.0.0.2:8080", allow_plaintext: true },
+      { grpc: "127.0.0.1:0", http: "127.0.0.1:0" },
+    ]) {
+      expect(parseConfig({ ...minimal(), listen }, env).listen).toMatchObject(listen);
+    }
   });
 
   it("refuses a literal secret without echoing it", () => {

@@ -191,8 +191,15 @@ function resolveSecrets(raw: unknown, env: Env, baseDir: string, files: string[]
   return { ...withApps, store: { ...store, etcd: resolvedEtcd } };
 }
 
+/** One line per issue; an unknown key is named by its own path, not its parent's. */
 function formatIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `config: ${keyName(issue.path)}: ${issue.message}`).join("\n");
+  return error.issues
+    .flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => `config: ${keyName([...issue.path, key])}: unknown key`)
+        : [`config: ${keyName(issue.path)}: ${issue.message}`],
+    )
+    .join("\n");
 }
 
 /** A config and every file it was read from (the config file, then its secret files). */

@@ -1,9 +1,17 @@
 // The token-server's configuration: keys, defaults and rules (ARCHITECTURE §6), in zod.
 import { z } from "zod";
 
+/** The port of a host:port the hostPort rule accepted. */
+const portOf = (address: string) => Number(address.slice(address.lastIndexOf(":") + 1));
+/** Hosts that listen on every address, so on any other host's too. */
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "[::]", "::"]);
+const HOST_PORT_RULE = "must be host:port, e.g. 127.0.0.1:50051";
 const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:50051");
+  .string({ error: `${HOST_PORT_RULE}, a string` })
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, HOST_PORT_RULE)
+  .refine((address) => portOf(address) <= 65_535, {
+    error: "the port must be 0 to 65535 (0: any free port)",
+  });
 
 export const PERMISSIONS = [
   "token.read",
@@ -379,6 +387,17 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const { grpc, http } = config.listen;
+    const hostOf = (address: string) => address.slice(0, address.lastIndexOf(":"));
+    const hosts = [hostOf(grpc), hostOf(http)];
+    const sameHost = hosts[0] === hosts[1] || hosts.some((host) => WILDCARD_HOSTS.has(host));
+    if (portOf(grpc) !== 0 && portOf(grpc) === portOf(http) && sameHost) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["listen", "http"],
+        message: `must be another port than listen.grpc (${grpc}): each front door has its own`,
+      });
+    }
     const { etcd } = config.store;
     const https = etcd.endpoints.some((endpoint) => endpoint.startsWith("https:"));
     if (https && etcd.tls === undefined) {

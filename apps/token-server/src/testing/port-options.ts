@@ -15,6 +15,7 @@ export function testPortOptions(overrides: Partial<PortOptions> = {}): PortOptio
     maxStreamsPerConnection: 1_000,
     maxMessageBytes: 1_048_576,
     refusals: new LimitRefusals({ logger: pino({ level: "silent" }), counter: { inc() {} } }),
+    started: Promise.resolve(),
     ...overrides,
   };
 }

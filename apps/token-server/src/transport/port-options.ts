@@ -19,4 +19,10 @@ export interface PortOptions {
   /** The largest request message read, in bytes. */
   readonly maxMessageBytes: number;
   readonly refusals: LimitRefusals;
+  /**
+   * Resolves once the server has started (store loaded, election joined). The port is bound
+   * before the start, so that a port taken fails the start before any upstream call, but a
+   * connection made until then is closed at once, as if the port were not open yet.
+   */
+  readonly started: Promise<void>;
 }

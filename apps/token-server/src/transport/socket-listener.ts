@@ -4,7 +4,8 @@
 // (TLS handshake done, first bytes read) within `handshakeTimeoutMs` or it is closed. On
 // close it stops listening and, once the grace is over, destroys the connections still
 // open: closing an HTTP/2 session only half-closes its socket, and a client that is not
-// reading (an idle grpcio channel) never closes its half, so only destroying ends it.
+// reading (an idle grpcio channel) never closes its half, so only destroying ends it. Until
+// the server has started, a connection is closed as soon as it is made.
 import { createServer, type Socket } from "node:net";
 import type { PortOptions } from "./port-options.js";
 
@@ -57,8 +58,16 @@ export async function listenSockets(
   });
   // No Nagle delay, as node:http2's own listener: small frames (a trailers-only status
   // just before a deadline) must not wait for the peer's ACK.
+  let started = false;
+  void options.started.then(() => {
+    started = true;
+  });
   const listener = createServer({ noDelay: true }, (socket) => {
     socket.on("error", () => socket.destroy());
+    if (!started) {
+      socket.destroy();
+      return;
+    }
     if (sockets.size >= options.maxConnections) {
       const [oldest] = pending.keys();
       const refused = oldest ?? socket;
