@@ -217,6 +217,22 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     new CodeExchanger({ app: (appId) => manager.app(appId), upstream, gate }),
     audit,
   );
+  const onFailure: FailureObserver = (call) => {
+    const { error, method, peer, requestHeader, peerIdentities } = call;
+    const callerOf = (authorization: string | null) =>
+      auth.callerOf(authorization, peerIdentities)?.name;
+    authFailures.observe(error, {
+      method,
+      peer,
+      authorization: requestHeader.get("authorization"),
+    });
+    auditFailedCall(audit, call, callerOf);
+    const exceeded = limitExceededOf(error);
+    if (exceeded !== undefined) {
+      const caller = exceeded.caller ?? callerOf(requestHeader.get("authorization"));
+      refusals.refused(exceeded.limit, caller ?? peer ?? "unknown", { method });
+    }
+  };
   const gateway = createGateway({
     manager,
     gate,
@@ -229,6 +245,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     wecomBaseUrl: config.wechat.wecom_base_url,
     timeoutMs: config.wechat.timeout_ms,
     maxBodyBytes: config.gateway.max_body_bytes,
+    onFailure,
   });
   let current = config;
   return {
@@ -276,22 +293,7 @@ export function createServiceGraph(deps: ServiceGraphDeps): ServiceGraph {
     gateway,
     shutdown: shutdown.signal,
     configVersion,
-    onFailure: (call) => {
-      const { error, method, peer, requestHeader, peerIdentities } = call;
-      const callerOf = (authorization: string | null) =>
-        auth.callerOf(authorization, peerIdentities)?.name;
-      authFailures.observe(error, {
-        method,
-        peer,
-        authorization: requestHeader.get("authorization"),
-      });
-      auditFailedCall(audit, call, callerOf);
-      const exceeded = limitExceededOf(error);
-      if (exceeded !== undefined) {
-        const caller = exceeded.caller ?? callerOf(requestHeader.get("authorization"));
-        refusals.refused(exceeded.limit, caller ?? peer ?? "unknown", { method });
-      }
-    },
+    onFailure,
     async start() {
       await holds.start();
       await revoked.start();

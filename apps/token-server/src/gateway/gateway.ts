@@ -2,6 +2,7 @@
 // and ticket endpoints answered from memory, the code exchanges, the third-party platforms'
 // callbacks, and every other path
 // proxied. Each failure is answered in WeChat's shape (refusal-answer.ts); none crashes it.
+import { ConnectError } from "@connectrpc/connect";
 import { CredentialKind } from "@wxtoken/api";
 import { ENDPOINTS, redactUrl } from "@wxtoken/wechat";
 import type { Logger } from "pino";
@@ -12,6 +13,7 @@ import type { AuditLog } from "../security/audit-log.js";
 import type { AuditedExchanges } from "../security/audited-exchanges.js";
 import type { CallerAuth } from "../security/caller-auth.js";
 import { socketIdentities } from "../security/peer-identity.js";
+import type { FailureObserver } from "../transport/failed-call.js";
 import { CodeExchangeEndpoints } from "./code-exchange-endpoints.js";
 import { EndpointLabels } from "./endpoint-labels.js";
 import { IssuedTokens } from "./issued-tokens.js";
@@ -43,6 +45,8 @@ export interface GatewayDeps {
   timeoutMs: number;
   /** gateway.max_body_bytes */
   maxBodyBytes: number;
+  /** Told of every call refused with a ConnectError (a key not known, no permission), as the RPCs'. */
+  onFailure: FailureObserver;
 }
 
 export interface Gateway {
@@ -74,12 +78,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const { audit } = deps;
   const tokenEndpoints = new TokenEndpoints({ manager, auth, tokens, audit, waitMs: WAIT_MS });
   const codes = new CodeExchangeEndpoints({ exchanges: deps.exchanges, auth });
-  const proxy = new WeChatProxy({
-    ...deps,
-    tokens,
-    labels: new EndpointLabels(),
-    waitMs: WAIT_MS,
-  });
+  const labels = new EndpointLabels();
+  const proxy = new WeChatProxy({ ...deps, tokens, labels, waitMs: WAIT_MS });
   const callback = new OpenPlatformCallback({
     platforms: manager.openPlatforms,
     logger,
@@ -148,7 +148,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
     sendJson(response, await route.answer(url.searchParams, request));
   };
 
+  /** A refusal told to the failure observer: logged, counted and audited as an RPC's. */
+  const refused = (error: ConnectError, request: GatewayRequest) => {
+    const { pathname } = new URL(request.url ?? "/", "http://gateway");
+    const { authorization } = request.headers;
+    const { remoteAddress, remotePort } = request.socket;
+    deps.onFailure({
+      method: `gateway ${routes.has(pathname) ? pathname : labels.of(pathname)}`,
+      peer: remoteAddress === undefined ? undefined : `${remoteAddress}:${remotePort}`,
+      requestHeader: new Headers(authorization === undefined ? {} : { authorization }),
+      peerIdentities: peerOf(request),
+      error,
+    });
+  };
+
   const failed = (error: unknown, request: GatewayRequest, response: GatewayResponse) => {
+    if (error instanceof ConnectError) {
+      refused(error, request);
+    }
     const known = refusalAnswer(error);
     if (known === undefined) {
       logger.error(

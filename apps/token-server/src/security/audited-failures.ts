@@ -5,7 +5,7 @@ import { Code } from "@connectrpc/connect";
 import type { FailedCall } from "../transport/failed-call.js";
 import type { AuditLog } from "./audit-log.js";
 import { authFailureOf } from "./auth-failure.js";
-import { keyFingerprint } from "./auth-failure-log.js";
+import { keyFingerprint } from "./caller-auth.js";
 
 const ADMIN_SERVICE = "AdminService/";
 
@@ -40,7 +40,7 @@ export function auditFailedCall(
       code: Code[call.error.code],
       ...(failure !== undefined && { reason: failure.reason }),
       peer: call.peer,
-      key_fingerprint: keyFingerprint(authorization),
+      key_fingerprint: failure?.keyFingerprint ?? keyFingerprint(authorization),
     },
   });
 }

@@ -5,8 +5,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../observability/logger.js";
-import { AuthFailureLog, keyFingerprint } from "./auth-failure-log.js";
-import { CallerAuth, sha256Hex } from "./caller-auth.js";
+import { AuthFailureLog } from "./auth-failure-log.js";
+import { CallerAuth, keyFingerprint, sha256Hex } from "./caller-auth.js";
 
 const KEY = "k-orders-7f3a9c2e";
 const GUESS = "k-guessed-51b0e8d4";

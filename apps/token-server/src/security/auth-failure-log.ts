@@ -6,18 +6,7 @@
 import type { ConnectError } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { type AuthFailureReason, authFailureOf } from "./auth-failure.js";
-import { bearerKey, sha256Hex } from "./caller-auth.js";
-
-/** Hex characters of the key's SHA-256 shown: enough to tell keys apart, too few to search. */
-const FINGERPRINT_CHARS = 8;
-
-/** The first characters of the SHA-256 of the key presented (or of the whole value when it is no bearer key). */
-export function keyFingerprint(authorization: string | null): string | undefined {
-  if (authorization === null) {
-    return undefined;
-  }
-  return sha256Hex(bearerKey(authorization) ?? authorization).slice(0, FINGERPRINT_CHARS);
-}
+import { keyFingerprint } from "./caller-auth.js";
 
 export interface AuthFailureLogOptions {
   logger: Pick<Logger, "warn">;
@@ -73,7 +62,7 @@ export class AuthFailureLog {
         reason: failure.reason,
         method: call.method,
         peer: call.peer,
-        key_fingerprint: keyFingerprint(call.authorization),
+        key_fingerprint: failure.keyFingerprint ?? keyFingerprint(call.authorization),
         caller: failure.caller,
         detail: error.rawMessage,
         ...(this.leftOut > 0 && { left_out_before: this.leftOut }),

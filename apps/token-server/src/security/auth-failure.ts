@@ -19,6 +19,11 @@ export class AuthFailure {
     readonly reason: AuthFailureReason,
     /** The caller's name, once its key is known. */
     readonly caller?: string,
+    /**
+     * The fingerprint of the key presented, taken where it was checked: the failure log
+     * may not see where it came from (a header, or the gateway's query or body).
+     */
+    readonly keyFingerprint?: string,
   ) {}
 }
 

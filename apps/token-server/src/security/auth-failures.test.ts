@@ -7,6 +7,7 @@ import { CredentialKind, TokenService } from "@wxtoken/api";
 import { Teardown, waitFor } from "@wxtoken/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectError } from "../testing/connect-error.js";
+import { wx } from "../testing/gateway-stack.js";
 import {
   APP_ID,
   bearer,
@@ -36,13 +37,14 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
-/** The "authentication failed" lines the server has logged so far. */
-const failureLines = () =>
-  stack.process
+/** The "authentication failed" lines `on` has logged so far. */
+const failureLinesOf = (on: Stack) =>
+  on.process
     .output()
     .split("\n")
     .filter((line) => line.includes('"msg":"authentication failed"'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+const failureLines = () => failureLinesOf(stack);
 
 describe("failed authentications", () => {
   it.each<Front>(["grpc", "connect"])(
@@ -120,6 +122,55 @@ describe("failed authentications", () => {
     for (const key of [GUESSED_KEY, OTHER_APP_KEY]) {
       expect(stack.process.output()).not.toContain(key);
       expect(metrics).not.toContain(key);
+    }
+  });
+
+  it("are logged and audited on the WeChat gateway too, whether the key came as secret, in a body or as a bearer", async () => {
+    // A stack of its own: the log's lines per minute went to the tests above.
+    const gatewayStack = await startStack({ teardown });
+    const linesOf = () => failureLinesOf(gatewayStack);
+    const token = { grant_type: "client_credential", appid: APP_ID };
+    const answers = [
+      await wx(gatewayStack, "/cgi-bin/token", { query: { ...token, secret: GUESSED_KEY } }),
+      await wx(gatewayStack, "/cgi-bin/stable_token", { json: { ...token, secret: GUESSED_KEY } }),
+      await wx(gatewayStack, "/cgi-bin/token", { query: { ...token, secret: OTHER_APP_KEY } }),
+      await wx(gatewayStack, "/cgi-bin/message/template/send", {
+        query: { appid: APP_ID },
+        json: { touser: "o1", template_id: "t1" },
+        headers: bearer(GUESSED_KEY),
+      }),
+    ];
+    expect(answers.map(({ body }) => body.errcode)).toEqual([40125, 40125, 48001, 40125]);
+    const lines = await waitFor(() => linesOf().length >= 4 && linesOf(), {
+      description: "four authentication failure lines from the gateway",
+    });
+    expect(
+      lines.map(({ reason, method, key_fingerprint }) => [reason, method, key_fingerprint]),
+    ).toEqual([
+      ["unknown_key", "gateway /cgi-bin/token", fingerprint(GUESSED_KEY)],
+      ["unknown_key", "gateway /cgi-bin/stable_token", fingerprint(GUESSED_KEY)],
+      ["no_permission", "gateway /cgi-bin/token", fingerprint(OTHER_APP_KEY)],
+      ["unknown_key", "gateway /cgi-bin/message/template/send", fingerprint(GUESSED_KEY)],
+    ]);
+    for (const line of lines) {
+      expect(line.peer).toMatch(/^(::ffff:)?127\.0\.0\.1:\d+$/);
+    }
+    const audited = await waitFor(
+      () => {
+        const entries = gatewayStack.process
+          .output()
+          .split("\n")
+          .filter(
+            (line) =>
+              line.includes('"audit":"auth.failed"') && line.includes('"method":"gateway /'),
+          );
+        return entries.length >= 4 && entries;
+      },
+      { description: "four auth.failed audit entries from the gateway" },
+    );
+    expect(audited).toHaveLength(4);
+    for (const key of [GUESSED_KEY, OTHER_APP_KEY]) {
+      expect(gatewayStack.process.output()).not.toContain(key);
     }
   });
 });

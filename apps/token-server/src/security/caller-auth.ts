@@ -13,6 +13,8 @@ export interface Caller {
   readonly permissions: ReadonlySet<Permission>;
   /** App ids this caller may use, or "*" for all. */
   readonly apps: ReadonlySet<string> | "*";
+  /** Its key's fingerprint (from key_sha256), for the failure log; none without a key. */
+  readonly keyFingerprint?: string | undefined;
 }
 
 interface KnownCaller extends Caller {
@@ -29,6 +31,17 @@ const MAX_VERIFIED = 1_000;
 /** The key of an `authorization: Bearer <key>` value, or undefined. */
 export const bearerKey = (authorization: string | null): string | undefined =>
   authorization?.match(BEARER)?.[1];
+
+/** Hex characters of the key's SHA-256 shown: enough to tell keys apart, too few to search. */
+const FINGERPRINT_CHARS = 8;
+
+/** The first characters of the SHA-256 of the key presented (or of the whole value when it is no bearer key). */
+export function keyFingerprint(authorization: string | null): string | undefined {
+  if (authorization === null) {
+    return undefined;
+  }
+  return sha256Hex(bearerKey(authorization) ?? authorization).slice(0, FINGERPRINT_CHARS);
+}
 
 export class CallerAuth {
   /** Callers with a key, by the key's SHA-256. */
@@ -59,6 +72,7 @@ export class CallerAuth {
         permissions: new Set(config.permissions),
         apps: config.apps.includes("*") ? "*" : new Set(config.apps),
         identity: config.identity,
+        keyFingerprint: config.key_sha256?.slice(0, FINGERPRINT_CHARS),
       };
       if (config.key_sha256 !== undefined) {
         this.byKey.push({ digest: Buffer.from(config.key_sha256, "hex"), caller });
@@ -99,7 +113,11 @@ export class CallerAuth {
       throw authRefusal(
         "authorization: the key is not known",
         Code.Unauthenticated,
-        new AuthFailure("unknown_key"),
+        new AuthFailure(
+          "unknown_key",
+          undefined,
+          digest.toString("hex").slice(0, FINGERPRINT_CHARS),
+        ),
       );
     }
     if (this.verified.size >= MAX_VERIFIED) {
@@ -115,7 +133,7 @@ export class CallerAuth {
       throw authRefusal(
         `caller ${caller.name} must present its client certificate (identity ${caller.identity})`,
         Code.Unauthenticated,
-        new AuthFailure("wrong_identity", caller.name),
+        new AuthFailure("wrong_identity", caller.name, caller.keyFingerprint),
       );
     }
     return caller;
@@ -167,14 +185,14 @@ export class CallerAuth {
       throw authRefusal(
         `caller ${caller.name} lacks the permission ${accepted.join(" or ")}`,
         Code.PermissionDenied,
-        new AuthFailure("no_permission", caller.name),
+        new AuthFailure("no_permission", caller.name, caller.keyFingerprint),
       );
     }
     if (appId !== undefined && !this.canSee(caller, appId)) {
       throw authRefusal(
         `caller ${caller.name} may not use app ${appId}`,
         Code.PermissionDenied,
-        new AuthFailure("no_permission", caller.name),
+        new AuthFailure("no_permission", caller.name, caller.keyFingerprint),
       );
     }
   }
