@@ -32,7 +32,9 @@ class WxTokenError(Exception):
 
     @property
     def errcode(self) -> Optional[int]:
-        """WeChat's errcode of the first UpstreamError detail, or None without one."""
+        """WeChat's errcode of the first UpstreamError detail, or None without one. 0 when
+        WeChat did not answer, or when wxtoken refused the call itself without calling
+        WeChat (its daily budget, the refresh intervals): then only ``retry_after`` is set."""
         return self.upstream[0].errcode if self.upstream else None
 
 
@@ -58,7 +60,8 @@ class FailedPreconditionError(WxTokenError):
 
 
 class ResourceExhaustedError(WxTokenError):
-    """A WeChat quota is used up (45009, 45011); ``upstream[0].retry_after`` says how long."""
+    """A WeChat quota is used up (45009, 45011), or one of wxtoken's own (a daily budget,
+    the refresh intervals); ``upstream[0].retry_after`` says how long."""
 
 
 class UnavailableError(WxTokenError):

@@ -214,7 +214,9 @@ export const CredentialSchema: GenMessage<Credential> = /*@__PURE__*/
 
 /**
  * UpstreamError is attached as an error detail to every status caused by a WeChat
- * failure, on both transports. It never carries a secret or a token.
+ * failure, on both transports. It never carries a secret or a token. A refusal by
+ * wxtoken itself that can be retried later (its daily budget, the refresh intervals, a
+ * send limit) carries one with only retry_after set: errcode 0, errmsg and endpoint empty.
  *
  * @generated from message wxtoken.v1.UpstreamError
  */
