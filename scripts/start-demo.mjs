@@ -259,6 +259,11 @@ With a gRPC client (grpcurl; the schema comes from server reflection):
   grpcurl -plaintext -H 'authorization: Bearer ${KEY}' \\
     -d '{"app_id":"${APP_ID}","kind":"CREDENTIAL_KIND_ACCESS_TOKEN"}' \\
     127.0.0.1:${first.grpcPort} wxtoken.v1.TokenService/GetToken
+Without grpcurl, the checkout's own buf does the same:
+  pnpm --filter @wxtoken/api exec buf curl --protocol grpc --http2-prior-knowledge \\
+    -H 'authorization: Bearer ${KEY}' \\
+    -d '{"app_id":"${APP_ID}","kind":"CREDENTIAL_KIND_ACCESS_TOKEN"}' \\
+    http://127.0.0.1:${first.grpcPort}/wxtoken.v1.TokenService/GetToken
 
 List the apps and see who leads (admin; "leaderId" names the leading replica):
 ${listAppsCommand(first.httpPort)}

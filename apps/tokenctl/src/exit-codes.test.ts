@@ -1,9 +1,11 @@
 // End to end: tokenctl exits 1 with the usage for a command line it cannot run (before any
 // call), and 2 with the server's message and WeChat's errcode (from the UpstreamError
 // detail) on a failure.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { e2e, fileFixture, freePort } from "@wxtoken/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runTokenctl, startStack } from "./testing/tokenctl-process.js";
+import { runTokenctl, startStack, TOKENCTL_MAIN } from "./testing/tokenctl-process.js";
 
 const COMMANDS = [
   "get",
@@ -25,6 +27,20 @@ const TEMPLATE_PATH = "/cgi-bin/message/template/send";
 const OPENID = "oUser0000000000000000000001A";
 
 describe("tokenctl exit codes", () => {
+  it("ends quietly when its reader goes away (tokenctl --help | head -1)", async () => {
+    const child = spawn(process.execPath, [TOKENCTL_MAIN, "--help"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // Closed before node has even started: its first write meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = (await once(child, "close")) as [number | null];
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+  });
+
   it("prints the usage and exits 0 for --help", async () => {
     const run = await runTokenctl(["--help"], teardown);
     expect(run).toMatchObject({ code: 0, stderr: "" });
@@ -171,8 +187,10 @@ describe("tokenctl exit codes", () => {
   it("exits 2 naming the cause when --server is the native gRPC port and the transport Connect", async () => {
     const run = await runTokenctl(["apps", "--server", stack.value.grpcUrl], teardown);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
-      `tokenctl: ${stack.value.grpcUrl} does not speak HTTP/1.1: it looks like wxtoken's native gRPC port (listen.grpc). Pass --transport grpc`,
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^tokenctl: ${stack.value.grpcUrl} does not speak HTTP/1.1: it looks like wxtoken's native gRPC port \\(listen.grpc\\)\\. Pass --transport grpc[^\n]*\n$`,
+      ),
     );
   });
 });

@@ -56,7 +56,9 @@ interface Parser {
 
 function parser(): Parser {
   const program = new Program("tokenctl")
-    .description("The wxtoken command-line client: credentials, signatures, messages, status.")
+    .description(
+      "The wxtoken command-line client: credentials, signatures, messages, the apps' status (apps), third-party platforms.",
+    )
     .usage("COMMAND [flags]")
     .exitOverride()
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })

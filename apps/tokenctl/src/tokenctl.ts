@@ -59,12 +59,10 @@ export async function runTokenctl(
       return ExitCode.usage;
     }
     if (error instanceof ConnectError) {
-      for (const line of serverErrorLines(error)) {
-        note(line);
-      }
+      // The hint replaces the socket's own words ("write EPIPE"), which name no cause.
       const hint = connectServer === undefined ? undefined : wrongPortHint(error, connectServer);
-      if (hint !== undefined) {
-        note(hint);
+      for (const line of hint === undefined ? serverErrorLines(error) : [hint]) {
+        note(line);
       }
       return ExitCode.serverError;
     }

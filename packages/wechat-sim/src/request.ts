@@ -7,7 +7,11 @@ export interface SimRequest {
   method: string;
   path: string;
   query: URLSearchParams;
-  /** The body parsed as JSON; undefined when it is empty, a form, or not JSON. */
+  /**
+   * The body parsed as JSON whatever its content type (WeChat reads a JSON body sent as
+   * application/x-www-form-urlencoded, as curl -d sends it); undefined when it is empty or
+   * not JSON.
+   */
   json: unknown;
   /** The body's fields when it is application/x-www-form-urlencoded; empty otherwise. */
   form: URLSearchParams;
@@ -37,7 +41,7 @@ export function toSimRequest(
     method,
     path: url.pathname,
     query: url.searchParams,
-    json: isForm ? undefined : parseJson(body),
+    json: parseJson(body),
     form: new URLSearchParams(isForm ? body : ""),
     contentType,
     bytes,

@@ -9,6 +9,7 @@ import {
   OTHER_APP,
   sendTemplate,
   startTestSimulator,
+  templateMessage,
   text,
 } from "./test-support/sim-fixture.js";
 
@@ -60,6 +61,22 @@ describe("simulator server", () => {
       },
     ]);
     expect(seen.every(({ atMs }) => atMs >= before && atMs <= Date.now())).toBe(true);
+  });
+
+  it("reads a JSON body whatever its content type, as WeChat does (curl -d sends it as a form)", async () => {
+    const simulator = await startTestSimulator(teardown);
+    const token = text(await classicToken(simulator), "access_token");
+    for (const type of ["application/x-www-form-urlencoded", "text/plain", "application/json"]) {
+      const response = await fetch(
+        new URL(`/cgi-bin/message/template/send?access_token=${token}`, simulator.url),
+        {
+          method: "POST",
+          headers: { "content-type": type },
+          body: JSON.stringify(templateMessage()),
+        },
+      );
+      expect(await response.json()).toMatchObject({ errcode: 0 });
+    }
   });
 
   it("hands out stats as a copy", async () => {

@@ -29,7 +29,7 @@ export function requireKind(kind: CredentialKind): CredentialKind {
   if (!KINDS.has(kind)) {
     throw invalid(
       "kind",
-      "must be ACCESS_TOKEN, JSAPI_TICKET, WX_CARD_TICKET or AGENT_CONFIG_TICKET",
+      "must be ACCESS_TOKEN, JSAPI_TICKET, WX_CARD_TICKET or AGENT_CONFIG_TICKET (in JSON: CREDENTIAL_KIND_ACCESS_TOKEN ...)",
     );
   }
   return kind;

@@ -8,7 +8,8 @@ import { kindFlag } from "../credential-kind.js";
 import { fieldLines } from "../output.js";
 
 export const refresh: Command = {
-  summary: "report a value as rejected by WeChat (default: the current one); print its replacement",
+  summary:
+    "report a value as rejected by WeChat (default: the current one); describe its replacement (get prints values)",
   flags: ["app", "kind", "stale"],
   async run({ client, flags, output }) {
     const request = { ...targetFlag(flags), kind: kindFlag(flags.kind) };
