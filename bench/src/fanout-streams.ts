@@ -9,6 +9,7 @@ import { type GetTokenRequest, TokenService, WatchTokenRequestSchema } from "@wx
 import { e2e, type SpawnedProcess, spawnNode, type Teardown } from "@wxtoken/testkit";
 import { cpuMs, rssKb } from "./process-stats.js";
 import { adminHeaders, grpcClient } from "./rpc.js";
+import type { ServerMeter } from "./server-meter.js";
 import { summarize } from "./stats.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -37,6 +38,8 @@ export interface FanoutTarget {
   rssBeforeKb: number;
   /** RSS per stream read as the last stream opened. */
   rssPerStreamKb: number;
+  /** The server's GC meter (GC_METER_ENV), when it has one: each round's GC time too. */
+  meter?: ServerMeter;
 }
 
 /** The credential every stream watches: an app's (app_id) or another family's (owner). */
@@ -76,7 +79,7 @@ export async function openStreams(
  */
 export async function replicaTarget(
   label: string,
-  server: { grpcUrl: string; pid: number },
+  server: { grpcUrl: string; pid: number; meter?: ServerMeter },
   watched: WatchedCredential,
   teardown: Teardown,
 ): Promise<FanoutTarget> {
@@ -85,6 +88,7 @@ export async function replicaTarget(
   return {
     label,
     pid: server.pid,
+    ...(server.meter !== undefined && { meter: server.meter }),
     rounds: 0,
     ...(await openStreams(server.grpcUrl, server.pid, watched, teardown)),
     async push() {
@@ -100,9 +104,13 @@ export async function replicaTarget(
   };
 }
 
-/** One push to every stream: the delays' summary and the CPU time spent on it. */
+/**
+ * One push to every stream: the delays' summary and the CPU time spent on it (and, with a
+ * meter, the GC time and the longest pause, from just before the push to the last receipt).
+ */
 export async function fanoutRound(target: FanoutTarget): Promise<Record<string, number>> {
   target.rounds += 1;
+  const gcBefore = await target.meter?.read();
   const serverCpuBefore = cpuMs(target.pid);
   await target.push();
   const outputs = await Promise.all(
@@ -112,6 +120,7 @@ export async function fanoutRound(target: FanoutTarget): Promise<Record<string, 
     ),
   );
   const serverCpu = cpuMs(target.pid) - serverCpuBefore;
+  const gcAfter = gcBefore === undefined ? undefined : await target.meter?.read();
   const received = outputs.map(([, json]) => JSON.parse(json ?? "{}") as WorkerReceipts);
   const delays = received.flatMap((worker) => worker.delaysMs);
   if (delays.length !== STREAMS) {
@@ -126,5 +135,10 @@ export async function fanoutRound(target: FanoutTarget): Promise<Record<string, 
     "within 100 ms %": (100 * delays.filter((ms) => ms <= 100).length) / STREAMS,
     "server CPU ms": serverCpu,
     "workers CPU ms": received.reduce((sum, worker) => sum + worker.cpuMs, 0),
+    ...(gcBefore !== undefined &&
+      gcAfter !== undefined && {
+        "server GC ms": gcAfter.gcMs - gcBefore.gcMs,
+        "longest GC pause ms": gcAfter.longestGcMs,
+      }),
   };
 }
