@@ -111,7 +111,7 @@ export const FLAGS = {
   },
   "cgi-path": {
     value: "PATH",
-    description: "(required) the API, e.g. /cgi-bin/component/api_authorizer_token",
+    description: "(required) the API's path, e.g. /cgi-bin/stable_token",
   },
   "agent-config": {
     description: "sign for a WeCom app's wx.agentConfig instead of wx.config",

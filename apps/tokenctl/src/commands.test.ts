@@ -157,4 +157,26 @@ describe("tokenctl", () => {
     // The budget: 80% of WeChat's 500,000 a day by default, used by that call.
     expect(text).toMatch(/^ {2}budget \/cgi-bin\/stable_token +[1-9]\d* of 400000 today$/m);
   });
+
+  // Last: it moves the counts the tests above read.
+  it("force-refresh, upstream-quota and clear-quota act on an app as AdminService does", async () => {
+    const { sim } = fixture.value.stack;
+    const before = await current(e2e.appId);
+    const refreshed = await tokenctl("force-refresh", "--app", e2e.appId, "--reason", "INC-42");
+    const after = await current(e2e.appId);
+    expect(after.generation).toBe(before.generation + 1n);
+    expect(refreshed).toContain(`generation  ${after.generation}\n`);
+    expect(refreshed).not.toContain(after.value);
+    const quotaArgs = ["--app", e2e.appId, "--cgi-path", "/cgi-bin/stable_token"];
+    const used = Number((await tokenctlJson("upstream-quota", ...quotaArgs)).used);
+    expect(used).toBeGreaterThanOrEqual(1);
+    expect(await tokenctl("clear-quota", "--app", e2e.appId, "--reason", "45009 at 10:02")).toBe(
+      `cleared the quota of ${e2e.appId}: 1 of 10 this month\n`,
+    );
+    expect(sim.stats().calls["/cgi-bin/clear_quota/v2"]).toBe(1);
+    // clear_quota/v2 resets the app's daily counts.
+    expect(await tokenctl("upstream-quota", ...quotaArgs)).toMatch(
+      /^daily_limit +\d+\nused +0\nremain +\d+\n$/,
+    );
+  });
 });

@@ -14,6 +14,9 @@ const COMMANDS = [
   "sign",
   "send-template",
   "apps",
+  "force-refresh",
+  "clear-quota",
+  "upstream-quota",
   "audit-check",
   "reseal",
 ];
@@ -69,6 +72,9 @@ describe("tokenctl exit codes", () => {
       ],
     ],
     ["apps", []],
+    ["force-refresh", ["--app <APP>", "--reason <R>"]],
+    ["clear-quota", ["--app <APP>", "--reason <R>"]],
+    ["upstream-quota", ["--app <APP>", "--cgi-path <PATH>"]],
     ["audit-check", ["--value <V>"]],
     ["reseal", ["--reason <R>"]],
   ])("prints %s's help with its own flags for --help and help COMMAND", async (command, flags) => {

@@ -3,6 +3,7 @@
 import { ClearComponentQuotaResponseSchema } from "@wxtoken/api";
 import type { Command } from "../command.js";
 import { requiredFlag } from "../command-line.js";
+import { clearedLine } from "../quota-lines.js";
 
 export const clearComponentQuota: Command = {
   summary: "reset a platform's (or an authorizer's) daily quota, 10 a month (open_platform.admin)",
@@ -16,8 +17,7 @@ export const clearComponentQuota: Command = {
       reason: requiredFlag(flags, "reason"),
     });
     output.print(ClearComponentQuotaResponseSchema, response, () => [
-      `cleared the quota of ${authorizerAppId === "" ? componentAppId : authorizerAppId}: ` +
-        `${response.usedThisMonth} of ${response.monthlyLimit} this month`,
+      clearedLine(authorizerAppId === "" ? componentAppId : authorizerAppId, response),
     ]);
   },
 };

@@ -3,7 +3,7 @@
 import { GetComponentQuotaResponseSchema } from "@wxtoken/api";
 import type { Command } from "../command.js";
 import { requiredFlag } from "../command-line.js";
-import { fieldLines } from "../output.js";
+import { quotaLines } from "../quota-lines.js";
 
 export const componentQuota: Command = {
   summary:
@@ -15,12 +15,6 @@ export const componentQuota: Command = {
       authorizerAppId: flags.authorizer ?? "",
       cgiPath: requiredFlag(flags, "cgi-path"),
     });
-    output.print(GetComponentQuotaResponseSchema, response, () =>
-      fieldLines([
-        ["daily_limit", response.dailyLimit.toString()],
-        ["used", response.used.toString()],
-        ["remain", response.remain.toString()],
-      ]),
-    );
+    output.print(GetComponentQuotaResponseSchema, response, () => quotaLines(response));
   },
 };

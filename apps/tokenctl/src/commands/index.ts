@@ -5,14 +5,17 @@ import { auditCheck } from "./audit-check.js";
 import { authorizationUrl } from "./authorization-url.js";
 import { authorizers } from "./authorizers.js";
 import { clearComponentQuota } from "./clear-component-quota.js";
+import { clearQuota } from "./clear-quota.js";
 import { completeAuthorization } from "./complete-authorization.js";
 import { componentQuota } from "./component-quota.js";
+import { forceRefresh } from "./force-refresh.js";
 import { get } from "./get.js";
 import { reconcileAuthorizers } from "./reconcile-authorizers.js";
 import { refresh } from "./refresh.js";
 import { reseal } from "./reseal.js";
 import { sendTemplate } from "./send-template.js";
 import { sign } from "./sign.js";
+import { upstreamQuota } from "./upstream-quota.js";
 import { watch } from "./watch.js";
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
@@ -22,6 +25,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   sign,
   "send-template": sendTemplate,
   apps,
+  "force-refresh": forceRefresh,
+  "clear-quota": clearQuota,
+  "upstream-quota": upstreamQuota,
   "audit-check": auditCheck,
   reseal,
   "authorization-url": authorizationUrl,
