@@ -198,6 +198,8 @@ describe("operations", () => {
 
   it("forces a refresh within the guard, clears the quota and reads WeChat's quota, admins only", async () => {
     const stack = await startStack({ teardown });
+    // The start's own fetch first: a forced refresh made before it would stand in for it.
+    await tokens(stack).getToken({ appId: APP_ID, kind: ACCESS }, { headers });
     const forced = await admin(stack).forceRefresh(
       { appId: APP_ID, reason: "rotation drill" },
       { headers },
