@@ -20,7 +20,7 @@ import {
   RefreshAbandonedError,
 } from "./errors.js";
 import type { RefreshPacer } from "./refresh-pacer.js";
-import { RefreshSchedule, type RefreshTarget, type RefreshTiming } from "./refresh-schedule.js";
+import { RefreshSchedule, type RefreshTiming } from "./refresh-schedule.js";
 import { SingleFlight } from "./single-flight.js";
 
 /** Why a refresh runs. */
@@ -48,18 +48,20 @@ export interface AppRefresherDeps {
   random?: () => number;
 }
 
-export class AppRefresher implements RefreshTarget {
-  /** The refresh under way of each kind, tagged with why it runs. */
-  private readonly flights = new SingleFlight<CredentialKind, Credential, RefreshCause>();
-  private readonly schedule: RefreshSchedule;
-  private running = false;
+/** One identity's refresher on a leader; itself its schedule (one object per identity). */
+export class AppRefresher extends RefreshSchedule<AppRefresherDeps> {
+  /**
+   * The refresh under way of each kind, tagged with why it runs: made by the first and
+   * dropped after the last, so a refresher waiting for its next due time holds none.
+   */
+  private flights: SingleFlight<CredentialKind, Credential, RefreshCause> | undefined;
 
   constructor(
     private readonly source: CredentialSource,
     private readonly slots: readonly CredentialSlot[],
-    private readonly deps: AppRefresherDeps,
+    deps: AppRefresherDeps,
   ) {
-    this.schedule = new RefreshSchedule(deps, this);
+    super(deps);
     // A ticket that failed for want of a token is fetched as soon as a token arrives (an
     // identity without tickets, most of them, subscribes nothing).
     if (this.ticketKinds().length > 0) {
@@ -68,18 +70,13 @@ export class AppRefresher implements RefreshTarget {
           if (
             this.running &&
             this.slot(kind).current() === undefined &&
-            !this.flights.current(kind)
+            !this.flights?.current(kind)
           ) {
-            this.schedule.first(kind);
+            this.first(kind);
           }
         }
       });
     }
-  }
-
-  /** The deps' clock: a leader keeps one refresher per identity, each field ×10,000. */
-  private now(): number {
-    return (this.deps.now ?? Date.now)();
   }
 
   /** The identity's key (an Official Account's AppID). */
@@ -109,8 +106,7 @@ export class AppRefresher implements RefreshTarget {
    * fails leaves the kind to be fetched.
    */
   async start(options: { readStore: boolean }): Promise<void> {
-    this.running = true;
-    this.schedule.start();
+    this.startSchedule();
     const kinds = this.source.kinds();
     const unloaded = options.readStore
       ? kinds.filter((kind) => this.slot(kind).latest() === undefined)
@@ -153,19 +149,18 @@ export class AppRefresher implements RefreshTarget {
     }
     const current = this.slot(kind).current();
     if (current !== undefined) {
-      this.schedule.fresh(kind, current);
+      this.fresh(kind, current);
     } else if (
       kind === CredentialKind.ACCESS_TOKEN ||
       this.slot(CredentialKind.ACCESS_TOKEN).current() !== undefined
     ) {
-      this.schedule.first(kind);
+      this.first(kind);
     }
   }
 
   /** Stops every timer; refreshes under way finish but schedule nothing more. */
   stop(): void {
-    this.running = false;
-    this.schedule.stop();
+    this.stopSchedule();
   }
 
   /** The app's config changed: failures it caused are forgotten and every kind resumes. */
@@ -178,9 +173,9 @@ export class AppRefresher implements RefreshTarget {
 
   /** Refreshes `kind` now for `cause`, or joins the refresh under way. */
   refresh(kind: CredentialKind, cause: RefreshCause): Promise<Credential> {
-    const running = this.flights.current(kind);
+    const running = this.flights?.current(kind);
     if (running !== undefined && cause.by !== "schedule") {
-      const runningCause = this.flights.tag(kind);
+      const runningCause = this.flights?.tag(kind);
       if (
         cause.by === "caller" &&
         runningCause?.by === "caller" &&
@@ -199,6 +194,9 @@ export class AppRefresher implements RefreshTarget {
             credential.value === cause.staleValue ? again() : credential,
           );
     }
+    this.flights ??= new SingleFlight(() => {
+      this.flights = undefined;
+    });
     return this.flights.run(kind, cause, () => this.run(kind, cause));
   }
 
@@ -214,7 +212,7 @@ export class AppRefresher implements RefreshTarget {
         generation: credential.generation,
       });
       if (changed) {
-        this.schedule.fresh(kind, credential);
+        this.fresh(kind, credential);
       } else if (cause.by === "schedule") {
         const atExpiry = this.source.sameValueUntilExpiry;
         this.deps.logger.info(
@@ -224,9 +222,9 @@ export class AppRefresher implements RefreshTarget {
             : "WeChat answered with the value held: its renew window has not begun; trying again inside it",
         );
         if (atExpiry) {
-          this.schedule.atExpiry(kind, credential);
+          this.atExpiry(kind, credential);
         } else {
-          this.schedule.unchanged(kind, credential);
+          this.unchanged(kind, credential);
         }
       }
       return credential;
@@ -248,7 +246,7 @@ export class AppRefresher implements RefreshTarget {
   }
 
   /** The schedule's refresh of `kind`: settles when it ended; never rejects. */
-  refreshDue(kind: CredentialKind): Promise<unknown> {
+  protected refreshDue(kind: CredentialKind): Promise<unknown> {
     return this.refresh(kind, { by: "schedule" }).catch(() => {
       // recorded and scheduled by run()
     });
@@ -348,9 +346,9 @@ export class AppRefresher implements RefreshTarget {
           ? error.retryAfterMs
           : undefined;
     if (holdMs !== undefined) {
-      this.schedule.after(kind, holdMs);
+      this.after(kind, holdMs);
     }
-    const delay = holdMs ?? this.schedule.retry(kind);
+    const delay = holdMs ?? this.retry(kind);
     this.deps.logger.warn(
       {
         ...log,

@@ -24,23 +24,61 @@ import { WecomSource, type WecomSourceDeps } from "./wecom-source.js";
  * family's cell is its source's reader (one object per identity, where a closure over the
  * cell took two more).
  */
-abstract class ConfigCell {
+interface ConfigCell {
+  /** The config in force, as the registry compares and replaces it. */
+  config: SourceConfig;
+}
+
+/**
+ * An Official Account's or a WeCom app's cell: it keeps the app's config alone, and makes
+ * the family's wrapper when the registry asks (40 bytes less per app, on every replica).
+ */
+abstract class AppCell<C> implements ConfigCell, ConfigReader<C> {
+  private app: C;
+
+  constructor(config: SourceConfig) {
+    this.app = this.unwrap(config);
+  }
+
+  protected abstract unwrap(config: SourceConfig): C;
+  protected abstract wrap(app: C): SourceConfig;
+
+  get config(): SourceConfig {
+    return this.wrap(this.app);
+  }
+
+  set config(config: SourceConfig) {
+    this.app = this.unwrap(config);
+  }
+
+  read(): C {
+    return this.app;
+  }
+}
+
+class OfficialAccountCell extends AppCell<AppConfig> {
+  protected unwrap(config: SourceConfig): AppConfig {
+    return officialAccountOf(config);
+  }
+
+  protected wrap(app: AppConfig): SourceConfig {
+    return { family: "official_account", app };
+  }
+}
+
+class WecomCell extends AppCell<WecomAppConfig> {
+  protected unwrap(config: SourceConfig): WecomAppConfig {
+    return wecomOf(config);
+  }
+
+  protected wrap(app: WecomAppConfig): SourceConfig {
+    return { family: "wecom", app };
+  }
+}
+
+class PlatformCell implements ConfigCell, ConfigReader<OpenPlatformConfig> {
   constructor(public config: SourceConfig) {}
-}
 
-class OfficialAccountCell extends ConfigCell implements ConfigReader<AppConfig> {
-  read(): AppConfig {
-    return officialAccountOf(this.config);
-  }
-}
-
-class WecomCell extends ConfigCell implements ConfigReader<WecomAppConfig> {
-  read(): WecomAppConfig {
-    return wecomOf(this.config);
-  }
-}
-
-class PlatformCell extends ConfigCell implements ConfigReader<OpenPlatformConfig> {
   read(): OpenPlatformConfig {
     return platformOf(this.config);
   }

@@ -38,8 +38,11 @@ export class CredentialSlot {
   private expiresAtMs = 0;
   /** True while the credential was fetched by this replica alone during a store outage. */
   private localOnly = false;
-  /** The store's revision of the last stored credential applied (read or written). */
-  private revision: bigint | undefined;
+  /**
+   * The store's revision of the last stored credential applied (read or written), as a
+   * number: an integer V8 keeps in the object (below 2^31) where a bigint is 24 bytes apart.
+   */
+  private revision: number | undefined;
   private lastFailure: SlotFailure | undefined;
   /** Created by the first watcher and dropped with the last: most slots never have one. */
   private watchers: Set<SlotWatcher> | undefined;
@@ -85,7 +88,7 @@ export class CredentialSlot {
    * or written to it), if known: the next write of it can compare against it unread.
    */
   get storedRevision(): bigint | undefined {
-    return this.revision;
+    return this.revision === undefined ? undefined : BigInt(this.revision);
   }
 
   /**
@@ -100,7 +103,7 @@ export class CredentialSlot {
     }
     this.set(credential);
     this.localOnly = false;
-    this.revision = revision;
+    this.revision = revision === undefined ? undefined : Number(revision);
     return true;
   }
 

@@ -2,8 +2,9 @@
 // a margin and jitter, exponential backoff after a retryable failure, and one due time per
 // kind, waiting in the timers every identity's schedule shares. Only this schedule starts
 // proactive refreshes; with a pacer, each due refresh waits its turn under the ceiling on
-// upstream calls per second. A leader keeps one of these per identity: one entry per kind
-// scheduled, itself the item that waits in the shared timers (no closure, no table).
+// upstream calls per second. The base of a leader's refresher of one identity (one object
+// for both: a leader keeps one per identity): one entry per kind scheduled, itself the item
+// that waits in the shared timers (no closure, no table).
 import type { Credential, CredentialKind } from "@wxtoken/api";
 import { STABLE_RENEW_WINDOW_MS } from "@wxtoken/wechat";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
@@ -31,13 +32,8 @@ export interface RefreshScheduleDeps {
   random?: () => number;
 }
 
-/** Whose refreshes a schedule starts. */
-export interface RefreshTarget {
-  /** Starts the refresh of `kind`; settles when it ended (it never rejects). */
-  refreshDue(kind: CredentialKind): Promise<unknown>;
-}
-
-export class RefreshSchedule {
+/** The schedule of one identity's refreshes; the subclass refreshes what comes due. */
+export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshScheduleDeps> {
   /**
    * What is scheduled for each kind (one to three), as a list chained by `next`: created by
    * the first entry and dropped with the last, so a schedule holding nothing (a replica that
@@ -45,17 +41,19 @@ export class RefreshSchedule {
    */
   private firstEntry: Scheduled | undefined;
   private readonly timers: DueTimers;
-  private running = false;
+  /** Between startSchedule() and stopSchedule(): only then is anything scheduled. */
+  protected running = false;
 
   /** The clock, the random source and the backoff are the deps', shared by every identity. */
-  constructor(
-    private readonly deps: RefreshScheduleDeps,
-    private readonly target: RefreshTarget,
-  ) {
+  constructor(protected readonly deps: D) {
     this.timers = deps.timers ?? new DueTimers(deps.now);
   }
 
-  private now(): number {
+  /** Starts the refresh of `kind`; settles when it ended (it never rejects). */
+  protected abstract refreshDue(kind: CredentialKind): Promise<unknown>;
+
+  /** The deps' clock: one for every identity, not a field of each. */
+  protected now(): number {
     return (this.deps.now ?? Date.now)();
   }
 
@@ -97,12 +95,12 @@ export class RefreshSchedule {
     }
   }
 
-  start(): void {
+  protected startSchedule(): void {
     this.running = true;
   }
 
-  /** Cancels every due time; nothing is scheduled until start(). */
-  stop(): void {
+  /** Cancels every due time; nothing is scheduled until startSchedule(). */
+  protected stopSchedule(): void {
     this.running = false;
     for (let scheduled = this.firstEntry; scheduled !== undefined; ) {
       const { next } = scheduled;
@@ -112,7 +110,7 @@ export class RefreshSchedule {
   }
 
   /** Starts the refresh of `kind` as soon as the pacer lets a first fetch through. */
-  first(kind: CredentialKind): void {
+  protected first(kind: CredentialKind): void {
     this.cancel(kind);
     if (this.running) {
       this.due(kind, "first");
@@ -120,7 +118,7 @@ export class RefreshSchedule {
   }
 
   /** Starts the refresh of `kind` after `delayMs`, replacing what was scheduled for it. */
-  after(kind: CredentialKind, delayMs: number): void {
+  protected after(kind: CredentialKind, delayMs: number): void {
     this.cancel(kind);
     if (!this.running) {
       return;
@@ -154,7 +152,7 @@ export class RefreshSchedule {
   private due(kind: CredentialKind, lane: PacerLane = "due"): void {
     const { pacer } = this.deps;
     if (pacer === undefined) {
-      void this.target.refreshDue(kind);
+      void this.refreshDue(kind);
       return;
     }
     let started = false;
@@ -166,7 +164,7 @@ export class RefreshSchedule {
           scheduled.queued = undefined;
           this.prune(kind);
         }
-        return this.target.refreshDue(kind);
+        return this.refreshDue(kind);
       },
       // Stopped (the replica no longer leads): a call still held at the gate is not made.
       { lane, abandoned: () => !this.running },
@@ -177,7 +175,7 @@ export class RefreshSchedule {
   }
 
   /** Schedules the proactive refresh of a credential just fetched or loaded; resets the backoff. */
-  fresh(kind: CredentialKind, credential: Credential): void {
+  protected fresh(kind: CredentialKind, credential: Credential): void {
     const scheduled = this.find(kind);
     if (scheduled !== undefined) {
       scheduled.backoff = undefined;
@@ -190,7 +188,7 @@ export class RefreshSchedule {
    * window had not begun. The next try is when the window has surely begun, never sooner
    * than the backoff, so an unchanged answer never becomes a loop of calls.
    */
-  unchanged(kind: CredentialKind, credential: Credential): void {
+  protected unchanged(kind: CredentialKind, credential: Credential): void {
     const window = Math.min(this.deps.timing.leadMs, STABLE_RENEW_WINDOW_MS);
     const insideWindow = expiresAtMs(credential) - window / 2 - this.now();
     this.after(kind, Math.max(this.refreshDelay(credential), insideWindow, this.nextBackoff(kind)));
@@ -200,13 +198,13 @@ export class RefreshSchedule {
    * Schedules the next try after an unchanged answer from a family that renews a value
    * only once it expired: just after its expiry, never sooner than the backoff.
    */
-  atExpiry(kind: CredentialKind, credential: Credential): void {
+  protected atExpiry(kind: CredentialKind, credential: Credential): void {
     const afterExpiry = expiresAtMs(credential) + EXPIRY_MARGIN_MS - this.now();
     this.after(kind, Math.max(afterExpiry, this.nextBackoff(kind)));
   }
 
   /** Schedules a retry after a retryable failure, with exponential backoff. */
-  retry(kind: CredentialKind): number {
+  protected retry(kind: CredentialKind): number {
     const delay = this.nextBackoff(kind);
     this.after(kind, delay);
     return delay;
@@ -217,7 +215,7 @@ export class RefreshSchedule {
    * (WeChat rounds expires_in to whole seconds) and a jitter of up to 10% of lead, so
    * the refresh always lands inside WeChat's renew window and replicas do not align.
    */
-  refreshDelay(credential: Credential): number {
+  private refreshDelay(credential: Credential): number {
     const { leadMs } = this.deps.timing;
     const margin = Math.min(1_000, leadMs / 2) + (this.deps.random ?? Math.random)() * 0.1 * leadMs;
     return expiresAtMs(credential) - (leadMs - margin) - this.now();

@@ -7,6 +7,9 @@ interface Flight<V, T> {
 }
 
 export class SingleFlight<K, V, T = undefined> {
+  /** `idle`: called when the last run under way ends. */
+  constructor(private readonly idle?: () => void) {}
+
   /**
    * The runs under way; created by the first and dropped after the last, so an idle
    * single flight (one per credential of a replica that does not refresh) holds no table.
@@ -33,6 +36,7 @@ export class SingleFlight<K, V, T = undefined> {
       this.running?.delete(key);
       if (this.running?.size === 0) {
         this.running = undefined;
+        this.idle?.();
       }
     });
     this.running ??= new Map();

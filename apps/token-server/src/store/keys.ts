@@ -59,9 +59,10 @@ export const encodeCredential = (credential: Credential): Uint8Array =>
 /**
  * `credential`, it and its timestamps each laid out as one object: create() and fromBinary
  * add every field to an empty message, and V8 keeps those past the first few outside the
- * object, ~55 bytes more per credential, of which a replica holds every identity's. Every
- * field is copied (keys.test.ts checks them against the schema); a credential with fields
- * this version does not know is kept as it is, its unknown fields with it.
+ * object, ~55 bytes more per credential, of which a replica holds every identity's; its
+ * generation one bigint shared by every credential of that generation. Every field is
+ * copied (keys.test.ts checks them against the schema); a credential with fields this
+ * version does not know is kept as it is, its unknown fields with it.
  */
 export function compactCredential(credential: Credential): Credential {
   if (credential.$unknown !== undefined) {
@@ -75,13 +76,29 @@ export function compactCredential(credential: Credential): Credential {
     value,
     expiresAt: laidOut(expiresAt),
     fetchedAt: laidOut(fetchedAt),
-    generation,
+    generation: sharedGeneration(generation),
     owner,
   };
 }
 
 export const decodeCredential = (bytes: Uint8Array): Credential =>
   compactCredential(fromBinary(CredentialSchema, bytes));
+
+/**
+ * Generations below this share one bigint each: V8 allocates every bigint apart (24 bytes),
+ * and a token refreshed every two hours reaches 4,380 in a year.
+ */
+const SHARED_GENERATIONS = 8_192;
+const generations: bigint[] = [];
+
+function sharedGeneration(generation: bigint): bigint {
+  if (generation < 0n || generation >= SHARED_GENERATIONS) {
+    return generation;
+  }
+  const index = Number(generation);
+  generations[index] ??= generation;
+  return generations[index];
+}
 
 function laidOut(timestamp: Timestamp | undefined): Timestamp | undefined {
   if (timestamp === undefined) {
