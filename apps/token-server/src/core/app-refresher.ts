@@ -40,8 +40,8 @@ export interface AppRefresherDeps {
   timing: RefreshTiming;
   /** The ceiling on proactive refreshes, shared by every identity; none: no ceiling. */
   pacer?: RefreshPacer | undefined;
-  /** Where the schedule's due times wait, shared by every identity (default: its own). */
-  timers?: DueTimers | undefined;
+  /** Where the schedule's due times wait, shared by every identity. */
+  timers: DueTimers;
   /** A caller's passive refresh of a value fetched less than this long ago is refused. */
   passiveMinIntervalMs: number;
   now?: () => number;

@@ -55,8 +55,13 @@ export const fetchedToken = (token: AccessToken): Fetched => ({
 });
 
 export class CredentialFetcher implements CredentialSource {
-  readonly identity: CredentialIdentity;
-  readonly key: string;
+  readonly identity: Extract<CredentialIdentity, { family: "official_account" }>;
+
+  /** The app's AppID: an Official Account's key is its AppID (read, not kept twice). */
+  get key(): string {
+    return this.identity.appId;
+  }
+
   /** Stable tokens and tickets renew in their last window, before they expire. */
   get sameValueUntilExpiry(): boolean {
     return false;
@@ -67,8 +72,7 @@ export class CredentialFetcher implements CredentialSource {
     readonly config: ConfigReader<AppConfig>,
     private readonly deps: CredentialFetcherDeps,
   ) {
-    this.key = config.read().app_id;
-    this.identity = { family: "official_account", appId: this.key };
+    this.identity = { family: "official_account", appId: config.read().app_id };
   }
 
   kinds(): CredentialKind[] {

@@ -24,6 +24,7 @@ import {
 } from "./credential-registry.js";
 import type { CredentialSlot, Unsubscribe } from "./credential-slot.js";
 import type { EndpointHourlyLimit, SourceConfig } from "./credential-source.js";
+import { DueTimers } from "./due-timers.js";
 import {
   CredentialUnavailableError,
   NotLeaderError,
@@ -184,6 +185,8 @@ export class CredentialManager {
     });
     this.registry = new CredentialRegistry({
       ...deps,
+      // One set of due times for every identity's refresh schedule.
+      timers: new DueTimers(deps.now),
       store: leaderStore,
       publisher,
       records: new OpenPlatformRecords(leaderStore),

@@ -14,7 +14,6 @@ import { CredentialFetcher, type CredentialFetcherDeps } from "./credential-fetc
 import { type CredentialIdentity, identityKey } from "./credential-identity.js";
 import { CredentialSlot, type SlotEnvironment, slotOfKind } from "./credential-slot.js";
 import type { ConfigReader, CredentialSource, SourceConfig } from "./credential-source.js";
-import { DueTimers } from "./due-timers.js";
 import { UnknownAppError } from "./errors.js";
 import type { WecomAppConfig } from "./wecom-apps.js";
 import { WecomSource, type WecomSourceDeps } from "./wecom-source.js";
@@ -196,8 +195,7 @@ export class CredentialRegistry {
   private readonly deps: CredentialRegistryDeps;
 
   constructor(deps: CredentialRegistryDeps) {
-    // One set of due times for every identity's refresh schedule.
-    this.deps = { ...deps, timers: deps.timers ?? new DueTimers(deps.now) };
+    this.deps = deps;
     this.slotEnvironment = { now: deps.now ?? Date.now, applied: deps.applied };
     this.authorizerDeps = {
       ...deps,

@@ -12,14 +12,15 @@ export type Unsubscribe = () => void;
 const DELIVERY_SLICE = 200;
 
 /**
- * Told of every credential the slot applies and, if it asks, of the slot's closing (the
- * app was removed). `active` is false once it stopped watching: a delivery in progress
- * checks the flag (a field read) rather than looking the watcher up again in the set (a
- * hash per stream).
+ * Told of every credential the slot applies and, if it asks, of each upstream failure and
+ * of the slot's closing (the app was removed). `active` is false once it stopped watching:
+ * a delivery in progress checks the flag (a field read) rather than looking the watcher up
+ * again in the set (a hash per stream).
  */
 export interface SlotWatcher {
   active: boolean;
   changed(credential: Credential): void;
+  failed?(): void;
   closed?(): void;
 }
 
@@ -44,10 +45,11 @@ export class CredentialSlot {
    */
   private revision: number | undefined;
   private lastFailure: SlotFailure | undefined;
-  /** Created by the first watcher and dropped with the last: most slots never have one. */
+  /**
+   * Created by the first watcher (a stream, a waiter for the first credential) and dropped
+   * with the last: most slots never have one.
+   */
   private watchers: Set<SlotWatcher> | undefined;
-  /** Created by the first waiter and dropped with the last, as the watchers. */
-  private failureListeners: Set<() => void> | undefined;
   private closed = false;
 
   /** Whose credential it is; an Official Account's by default. */
@@ -160,8 +162,8 @@ export class CredentialSlot {
   /** Records an upstream failure; blocking failures release every waiter at once. */
   fail(failure: SlotFailure): void {
     this.lastFailure = failure;
-    for (const listener of this.failureListeners ?? []) {
-      listener();
+    for (const watcher of this.watchers ?? []) {
+      watcher.failed?.();
     }
   }
 
@@ -240,29 +242,28 @@ export class CredentialSlot {
     }
     return new Promise<Credential>((resolve, reject) => {
       const cleanup = () => {
-        unsubscribe();
-        this.failureListeners?.delete(onFailure);
-        if (this.failureListeners?.size === 0) {
-          this.failureListeners = undefined;
-        }
+        this.unwatch(waiter);
         signal.removeEventListener("abort", onAbort);
       };
       const unavailable = (message: string) => {
         cleanup();
         reject(new CredentialUnavailableError(this.appId, this.kind, this.lastFailure, message));
       };
-      const unsubscribe = this.subscribe((credential) => {
-        cleanup();
-        resolve(credential);
-      });
       const onFailure = () => {
         if (this.lastFailure?.blocking === true) {
           unavailable("no credential: the last upstream failure will not be retried soon");
         }
       };
+      const waiter: SlotWatcher = {
+        active: true,
+        changed: (credential) => {
+          cleanup();
+          resolve(credential);
+        },
+        failed: onFailure,
+      };
       const onAbort = () => unavailable("no credential before the deadline");
-      this.failureListeners ??= new Set();
-      this.failureListeners.add(onFailure);
+      this.watch(waiter);
       signal.addEventListener("abort", onAbort, { once: true });
       if (signal.aborted) {
         onAbort();

@@ -9,7 +9,7 @@ import type { Credential, CredentialKind } from "@wxtoken/api";
 import { STABLE_RENEW_WINDOW_MS } from "@wxtoken/wechat";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
 import { expiresAtMs } from "./credential-expiry.js";
-import { type DueItem, DueTimers, IDLE } from "./due-timers.js";
+import { type DueItem, type DueTimers, IDLE } from "./due-timers.js";
 import type { CancelStart, PacerLane, RefreshPacer } from "./refresh-pacer.js";
 
 /** How long after a value's expiry a family that renews only then is asked again. */
@@ -26,8 +26,8 @@ export interface RefreshScheduleDeps {
   timing: RefreshTiming;
   /** Paces the refreshes that come due (refresh.max_upstream_calls_per_second). */
   pacer?: RefreshPacer | undefined;
-  /** Where the due times wait: one set shared by every identity (default: its own). */
-  timers?: DueTimers | undefined;
+  /** Where the due times wait: one set shared by every identity. */
+  timers: DueTimers;
   now?: () => number;
   random?: () => number;
 }
@@ -40,14 +40,14 @@ export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshSch
    * does not refresh) holds none, and one of a single kind (most identities) no array.
    */
   private firstEntry: Scheduled | undefined;
-  private readonly timers: DueTimers;
   /** Between startSchedule() and stopSchedule(): only then is anything scheduled. */
   protected running = false;
 
-  /** The clock, the random source and the backoff are the deps', shared by every identity. */
-  constructor(protected readonly deps: D) {
-    this.timers = deps.timers ?? new DueTimers(deps.now);
-  }
+  /**
+   * The clock, the random source, the timers and the backoff are the deps', shared by every
+   * identity (none is a field of each).
+   */
+  constructor(protected readonly deps: D) {}
 
   /** Starts the refresh of `kind`; settles when it ended (it never rejects). */
   protected abstract refreshDue(kind: CredentialKind): Promise<unknown>;
@@ -123,7 +123,7 @@ export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshSch
     if (!this.running) {
       return;
     }
-    this.timers.set(this.entry(kind), delayMs);
+    this.deps.timers.set(this.entry(kind), delayMs);
   }
 
   /** Called by an entry whose due time came: drops it if it holds nothing else, then refreshes. */
@@ -142,7 +142,7 @@ export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshSch
 
   /** Drops the timer and the pacer's turn of `scheduled`, and the entry if nothing is left. */
   private unschedule(scheduled: Scheduled): void {
-    this.timers.cancel(scheduled);
+    this.deps.timers.cancel(scheduled);
     scheduled.queued?.();
     scheduled.queued = undefined;
     this.prune(scheduled.kind);
