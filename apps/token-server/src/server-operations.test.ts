@@ -196,6 +196,38 @@ describe("operations", () => {
     );
   });
 
+  it("does not call a revocation done when WeChat answered its second forced refresh with the first's token", async () => {
+    // WeChat spaces forced refreshes 30 s apart (the simulator's default); the config 1 s.
+    const stack = await startStack({
+      teardown,
+      config: {
+        refresh: { lead_s: 2, retry_initial_ms: 50, retry_max_ms: 500, force_min_interval_s: 1 },
+      },
+    });
+    await tokens(stack).getToken({ appId: APP_ID, kind: ACCESS }, { headers });
+    const steps: Step[] = [];
+    const refused = await connectError(
+      (async () => {
+        for await (const progress of admin(stack).revokeLeakedToken(
+          { appId: APP_ID, reason: "token in a public log" },
+          { headers },
+        )) {
+          steps.push(progress.step);
+        }
+      })(),
+    );
+    expect(steps).toEqual([Step.FIRST_REFRESH, Step.WAITING]);
+    expect(refused.code).toBe(Code.ResourceExhausted);
+    expect(refused.rawMessage).toBe(
+      "the second forced refresh: WeChat answered with the token it was to replace, so an earlier token may still be valid (WeChat spaces forced refreshes 30 s apart; refresh.force_min_interval_s is 1 s); run RevokeLeakedToken again in 30 s",
+    );
+    expect(stack.sim.stats().callsByApp[APP_ID]?.["/cgi-bin/stable_token"]).toBe(3);
+    expect(stack.process.output()).toMatch(
+      /"audit":"admin.revoke_leaked_token","caller":"admin".*"step":"unchanged"/,
+    );
+    expect(stack.process.output()).not.toMatch(/"step":"done"/);
+  });
+
   it("forces a refresh within the guard, clears the quota and reads WeChat's quota, admins only", async () => {
     const stack = await startStack({ teardown });
     // The start's own fetch first: a forced refresh made before it would stand in for it.

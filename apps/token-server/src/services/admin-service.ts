@@ -34,7 +34,11 @@ import {
   UpstreamBudgetSchema,
   UpstreamHoldSchema,
 } from "@wxtoken/api";
-import { CLEAR_QUOTA_MONTHLY_LIMIT, DAILY_LIMITS } from "@wxtoken/wechat";
+import {
+  CLEAR_QUOTA_MONTHLY_LIMIT,
+  DAILY_LIMITS,
+  FORCE_REFRESH_MIN_INTERVAL_MS,
+} from "@wxtoken/wechat";
 import type { Coordinator } from "../cluster/coordinator.js";
 import type { ConfigVersion } from "../config/config-version.js";
 import { dailyBudget, tokenEndpoint } from "../core/app-credentials.js";
@@ -201,6 +205,9 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
       await this.deps.revoked.revoke(leaked);
     }
     const first = await operations.force();
+    if (first.value === leaked?.value) {
+      throw this.revokeUnchanged(action, request.reason, "the first forced refresh");
+    }
     yield create(RevokeLeakedTokenResponseSchema, {
       step: Step.FIRST_REFRESH,
       credential: first,
@@ -214,6 +221,9 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
       signal: AbortSignal.any([context.signal, this.deps.shutdown]),
     });
     const second = await operations.force();
+    if (second.value === first.value) {
+      throw this.revokeUnchanged(action, request.reason, "the second forced refresh");
+    }
     this.audit(
       action,
       "revoke_leaked_token",
@@ -221,6 +231,19 @@ export class AdminServiceImpl implements ServiceImpl<typeof AdminService> {
       { first_value: first.value, value: second.value },
     );
     yield create(RevokeLeakedTokenResponseSchema, { step: Step.DONE, credential: second });
+  }
+
+  /**
+   * The leak procedure stops where WeChat answered a forced refresh with the token it was to
+   * replace (forced refreshes closer together than WeChat allows): never "done" while an
+   * earlier token may still be valid.
+   */
+  private revokeUnchanged(action: Action, reason: string, which: string): ConnectError {
+    this.audit(action, "revoke_leaked_token", { reason, step: "unchanged" });
+    return new ConnectError(
+      `${which}: WeChat answered with the token it was to replace, so an earlier token may still be valid (WeChat spaces forced refreshes ${FORCE_REFRESH_MIN_INTERVAL_MS / 1000} s apart; refresh.force_min_interval_s is ${this.deps.forceMinIntervalMs / 1000} s); run RevokeLeakedToken again in ${FORCE_REFRESH_MIN_INTERVAL_MS / 1000} s`,
+      Code.ResourceExhausted,
+    );
   }
 
   async clearQuota(request: ClearQuotaRequest, context: HandlerContext) {
