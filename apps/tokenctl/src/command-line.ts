@@ -76,7 +76,19 @@ export const FLAGS = {
   },
   "client-msg-id": {
     value: "ID",
-    description: "an ID that makes the send idempotent: a repeat is not sent again",
+    description:
+      "send-template: an ID that makes the send idempotent (a repeat is not sent again); " +
+      "resolve-message: (required) the ID of the send to settle",
+  },
+  resolution: {
+    value: "R",
+    description:
+      "(required) what became of the send: sent (it reached the user: repeats answer " +
+      "--msg-id, not sent) or resend (the next send goes to WeChat)",
+  },
+  "msg-id": {
+    value: "N",
+    description: "with --resolution sent: WeChat's msgid, if known (repeats answer it); default 0",
   },
   value: {
     value: "V",
@@ -135,7 +147,16 @@ type RequiredPlatformFlag = "component" | "redirect-uri" | "auth-code" | "cgi-pa
 /** The value of a flag the command cannot do without. */
 export function requiredFlag(
   flags: Flags,
-  name: "app" | "url" | "to" | "template" | "value" | "reason" | RequiredPlatformFlag,
+  name:
+    | "app"
+    | "url"
+    | "to"
+    | "template"
+    | "value"
+    | "reason"
+    | "client-msg-id"
+    | "resolution"
+    | RequiredPlatformFlag,
 ): string {
   const value = flags[name];
   if (value === undefined || value === "") {

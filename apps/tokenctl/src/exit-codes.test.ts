@@ -17,6 +17,8 @@ const COMMANDS = [
   "force-refresh",
   "clear-quota",
   "upstream-quota",
+  "revoke-leaked-token",
+  "resolve-message",
   "audit-check",
   "reseal",
 ];
@@ -75,6 +77,11 @@ describe("tokenctl exit codes", () => {
     ["force-refresh", ["--app <APP>", "--reason <R>"]],
     ["clear-quota", ["--app <APP>", "--reason <R>"]],
     ["upstream-quota", ["--app <APP>", "--cgi-path <PATH>"]],
+    ["revoke-leaked-token", ["--app <APP>", "--reason <R>"]],
+    [
+      "resolve-message",
+      ["--app <APP>", "--client-msg-id <ID>", "--resolution <R>", "--msg-id <N>", "--reason <R>"],
+    ],
     ["audit-check", ["--value <V>"]],
     ["reseal", ["--reason <R>"]],
   ])("prints %s's help with its own flags for --help and help COMMAND", async (command, flags) => {
@@ -116,6 +123,30 @@ describe("tokenctl exit codes", () => {
     [
       ["send-template", "--app", e2e.appId, "--to", OPENID, "--template", "t", "--data", "x"],
       "--data expects KEY=VALUE, got 'x'",
+    ],
+    [
+      ["resolve-message", "--app", e2e.appId, "--client-msg-id", "m", "--resolution", "maybe"],
+      "--resolution must be sent or resend, got 'maybe'",
+    ],
+    [
+      ["resolve-message", "--app", e2e.appId, "--resolution", "sent", "--reason", "r"],
+      "--client-msg-id is required",
+    ],
+    [
+      [
+        "resolve-message",
+        ...["--app", e2e.appId, "--client-msg-id", "m", "--resolution", "resend"],
+        ...["--msg-id", "7", "--reason", "r"],
+      ],
+      "--msg-id goes with --resolution sent only",
+    ],
+    [
+      [
+        "resolve-message",
+        ...["--app", e2e.appId, "--client-msg-id", "m", "--resolution", "sent"],
+        ...["--msg-id", "7e3", "--reason", "r"],
+      ],
+      "--msg-id must be WeChat's msgid (digits), got '7e3'",
     ],
     [["apps", "--server", "127.0.0.1:8080"], "--server must be an http:// or https:// URL"],
     [["apps", "--transport", "h3"], "--transport must be connect or grpc, got 'h3'"],

@@ -13,6 +13,8 @@ import { get } from "./get.js";
 import { reconcileAuthorizers } from "./reconcile-authorizers.js";
 import { refresh } from "./refresh.js";
 import { reseal } from "./reseal.js";
+import { resolveMessage } from "./resolve-message.js";
+import { revokeLeakedToken } from "./revoke-leaked-token.js";
 import { sendTemplate } from "./send-template.js";
 import { sign } from "./sign.js";
 import { upstreamQuota } from "./upstream-quota.js";
@@ -28,6 +30,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   "force-refresh": forceRefresh,
   "clear-quota": clearQuota,
   "upstream-quota": upstreamQuota,
+  "revoke-leaked-token": revokeLeakedToken,
+  "resolve-message": resolveMessage,
   "audit-check": auditCheck,
   reseal,
   "authorization-url": authorizationUrl,

@@ -30,8 +30,11 @@ export function startStack(
 }
 
 /** A stack and an admin SDK client over gRPC to its token-server, closed by `teardown`. */
-export async function startStackWithClient(teardown: Teardown) {
-  const stack = await startStack({ teardown });
+export async function startStackWithClient(
+  teardown: Teardown,
+  options: Omit<TokenServerOptions, "teardown"> & { sim?: Partial<SimulatorOptions> } = {},
+) {
+  const stack = await startStack({ ...options, teardown });
   const client = createWxTokenClient({
     transport: "grpc",
     baseUrl: stack.grpcUrl,
