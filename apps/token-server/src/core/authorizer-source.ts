@@ -49,23 +49,30 @@ export interface AuthorizerSourceDeps {
 }
 
 export class AuthorizerSource extends PlatformSource {
-  readonly identity: CredentialIdentity;
+  /** Its ids, kept here alone (a leader keeps a source per authorizer, each field ×10,000). */
+  readonly identity: Extract<CredentialIdentity, { family: "authorizer" }>;
   readonly key: string;
-  private readonly componentAppId: string;
 
   constructor(
     private readonly platform: ConfigReader<OpenPlatformConfig>,
-    private readonly authorizerAppId: string,
+    authorizerAppId: string,
     private readonly deps: AuthorizerSourceDeps,
   ) {
     super();
-    this.componentAppId = platform.read().component_app_id;
     this.identity = {
       family: "authorizer",
-      componentAppId: this.componentAppId,
+      componentAppId: platform.read().component_app_id,
       authorizerAppId,
     };
     this.key = identityKey(this.identity);
+  }
+
+  private get componentAppId(): string {
+    return this.identity.componentAppId;
+  }
+
+  private get authorizerAppId(): string {
+    return this.identity.authorizerAppId;
   }
 
   kinds(): CredentialKind[] {

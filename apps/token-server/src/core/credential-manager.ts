@@ -33,6 +33,7 @@ import {
 } from "./errors.js";
 import type { ForceGuard } from "./force-guard.js";
 import type { Hold } from "./hold-book.js";
+import { type AuthorizerIds, type KnownAuthorizer, KnownAuthorizers } from "./known-authorizers.js";
 import { decodeAuthorizer, decodeTicket, OpenPlatformRecords } from "./open-platform-records.js";
 import { OpenPlatforms } from "./open-platforms.js";
 import { OutageFallback } from "./outage-fallback.js";
@@ -103,17 +104,6 @@ export interface ConfiguredSources {
   readonly openPlatforms: readonly OpenPlatformConfig[];
 }
 
-/** An authorizer known from the store (registered at run time). */
-export interface KnownAuthorizer {
-  readonly componentAppId: string;
-  readonly authorizerAppId: string;
-  /**
-   * Tells a new refresh token from the one held, without keeping it here: the first 48
-   * bits of its SHA-256, a number (a hex digest would take 80 bytes per authorizer).
-   */
-  readonly refreshTokenFingerprint?: number;
-}
-
 /**
  * Every identity a config lists, Official Accounts first, then WeCom apps and platforms,
  * then the authorized accounts of the platforms configured.
@@ -146,8 +136,8 @@ export class CredentialManager {
   private leading = false;
   private stopServing: (() => void) | undefined;
   private configured: ConfiguredSources;
-  /** Authorized accounts from the store, by key. */
-  private readonly authorizers = new Map<string, KnownAuthorizer>();
+  /** Authorized accounts from the store. */
+  private readonly authorizers = new KnownAuthorizers();
   /** Third-party platforms at run time: callbacks, authorization, reconciliation. */
   readonly openPlatforms: OpenPlatforms;
   /** The platforms' tickets: their ages, and a push asked for when none comes. */
@@ -248,12 +238,12 @@ export class CredentialManager {
   }
 
   /** Follows an authorizer's record: registered while authorized, removed otherwise. */
-  private applyAuthorizer(key: string, known: KnownAuthorizer | undefined): void {
-    const before = this.authorizers.get(key);
+  private applyAuthorizer(ids: AuthorizerIds, known: KnownAuthorizer | undefined): void {
+    const before = this.authorizers.get(ids.componentAppId, ids.authorizerAppId);
     if (known === undefined) {
-      this.authorizers.delete(key);
+      this.authorizers.delete(ids.componentAppId, ids.authorizerAppId);
     } else {
-      this.authorizers.set(key, known);
+      this.authorizers.set(known);
     }
     const which = known ?? before;
     if (which !== undefined && (before === undefined) !== (known === undefined)) {
@@ -285,13 +275,11 @@ export class CredentialManager {
     }
   }
 
-  private authorizerOf(bytes: Uint8Array): [string, KnownAuthorizer | undefined] {
+  private authorizerOf(bytes: Uint8Array): [AuthorizerIds, KnownAuthorizer | undefined] {
     const record = decodeAuthorizer(bytes);
-    // Joined: one flat string, where a template literal's result is a tree of its parts.
-    const key = [record.componentAppId, record.authorizerAppId].join("/");
     // The ids held already (the registry's), else the configured platform's, not the
     // record's copies: a record is rewritten at every refresh of its token.
-    const held = this.authorizers.get(key);
+    const held = this.authorizers.get(record.componentAppId, record.authorizerAppId);
     const componentAppId =
       held?.componentAppId ??
       this.configured.openPlatforms.find((p) => p.component_app_id === record.componentAppId)
@@ -299,12 +287,13 @@ export class CredentialManager {
       record.componentAppId;
     const authorizerAppId = held?.authorizerAppId ?? record.authorizerAppId;
     return [
-      key,
+      { componentAppId, authorizerAppId },
       record.status === "authorized"
         ? {
             componentAppId,
             authorizerAppId,
-            refreshTokenFingerprint: hash("sha256", record.refreshToken, "buffer").readUIntBE(0, 6),
+            refreshTokenFingerprint:
+              hash("sha256", record.refreshToken, "buffer").readUInt32BE(0) >>> 2,
           }
         : undefined,
     ];
@@ -325,9 +314,9 @@ export class CredentialManager {
       await loadAndWatch(this.deps.store, keys.authorizers, {
         loaded: (entries) => {
           for (const entry of entries) {
-            const [key, known] = this.authorizerOf(entry.value);
+            const [, known] = this.authorizerOf(entry.value);
             if (known !== undefined) {
-              this.authorizers.set(key, known);
+              this.authorizers.set(known);
             }
           }
         },
@@ -335,7 +324,10 @@ export class CredentialManager {
           if (event.type === "put") {
             this.applyAuthorizer(...this.authorizerOf(event.entry.value));
           } else {
-            this.applyAuthorizer(event.key.slice(keys.authorizers.length), undefined);
+            const [componentAppId = "", authorizerAppId = ""] = event.key
+              .slice(keys.authorizers.length)
+              .split("/");
+            this.applyAuthorizer({ componentAppId, authorizerAppId }, undefined);
           }
         },
       }),
