@@ -111,6 +111,7 @@ describe("tokenctl's incident commands", () => {
       const repeat = await send(clientMsgId);
       expect(repeat.code).toBe(2);
       expect(repeat.stderr).toContain("may or may not have reached WeChat");
+      expect(repeat.stderr).toContain("tokenctl resolve-message");
     }
     const delivered = sim.stats().messages.length;
 

@@ -101,7 +101,7 @@ export class IdempotencyRecords {
         this.now() - record.at > PENDING_STALE_MS
       ) {
         throw new SendOutcomeUnknownError(
-          `client_msg_id ${clientMsgId}: the first send, attempted at ${since(record.at)}, may or may not have reached WeChat; it is not sent again until an operator resolves it (AdminService.ResolveMessage)`,
+          `client_msg_id ${clientMsgId}: the first send, attempted at ${since(record.at)}, may or may not have reached WeChat; it is not sent again until an operator resolves it (AdminService.ResolveMessage; tokenctl resolve-message)`,
         );
       }
       if (signal.aborted) {
