@@ -89,14 +89,10 @@ class PlatformCell implements ConfigCell, ConfigReader<OpenPlatformConfig> {
  * less per authorizer).
  */
 class AuthorizerCell implements ConfigCell, ConfigReader<OpenPlatformConfig> {
-  private platform: OpenPlatformConfig;
-
   constructor(
-    config: SourceConfig,
     private readonly authorizerAppId: string,
-  ) {
-    this.platform = platformOf(config);
-  }
+    private platform: OpenPlatformConfig,
+  ) {}
 
   get config(): SourceConfig {
     return { family: "authorizer", platform: this.platform, authorizerAppId: this.authorizerAppId };
@@ -265,7 +261,7 @@ export class CredentialRegistry {
         return { cell, source: new ComponentSource(cell, this.deps) };
       }
       case "authorizer": {
-        const cell = new AuthorizerCell(config, config.authorizerAppId);
+        const cell = new AuthorizerCell(config.authorizerAppId, config.platform);
         return {
           cell,
           source: new AuthorizerSource(cell, config.authorizerAppId, this.authorizerDeps),
