@@ -40,6 +40,7 @@ import { auditFailedCall } from "./security/audited-failures.js";
 import { auditedRefreshes } from "./security/audited-refreshes.js";
 import { AuthFailureLog } from "./security/auth-failure-log.js";
 import { CallerAuth } from "./security/caller-auth.js";
+import type { FailureObserver } from "./security/failed-call.js";
 import { AdminServiceImpl } from "./services/admin-service.js";
 import { CodeServiceImpl } from "./services/code-service.js";
 import { HealthServiceImpl } from "./services/health-service.js";
@@ -49,7 +50,6 @@ import { OpenPlatformServiceImpl } from "./services/open-platform-service.js";
 import { TokenServiceImpl } from "./services/token-service.js";
 import type { KvStore } from "./store/kv-store.js";
 import type { SealedStore } from "./store/sealed-store.js";
-import type { FailureObserver } from "./transport/failed-call.js";
 import { bindService, type ServiceBinding } from "./transport/service-binding.js";
 
 export interface ServiceGraphDeps {

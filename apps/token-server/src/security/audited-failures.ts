@@ -2,10 +2,10 @@
 // the key's fingerprint, never the key), and every AdminService call that failed for
 // another reason (invalid, not found, not the leader, ...), so a probe leaves a trace.
 import { Code } from "@connectrpc/connect";
-import type { FailedCall } from "../transport/failed-call.js";
 import type { AuditLog } from "./audit-log.js";
 import { authFailureOf } from "./auth-failure.js";
 import { keyFingerprint } from "./caller-auth.js";
+import type { FailedCall } from "./failed-call.js";
 
 const ADMIN_SERVICE = "AdminService/";
 

@@ -13,10 +13,10 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { FailureObserver } from "../security/failed-call.js";
 import { peerIdentitiesKey, socketIdentities } from "../security/peer-identity.js";
 import { streamOverflowKey } from "../services/push-stream.js";
 import { withEscapedMessage } from "./escaped-error.js";
-import type { FailureObserver } from "./failed-call.js";
 import { type RunningHttpServer, startHttpServer } from "./http-server.js";
 import { countingOversized, handlerAbortedKey, messageSizeLimit } from "./message-size-limit.js";
 import type { PortOptions } from "./port-options.js";

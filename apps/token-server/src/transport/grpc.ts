@@ -13,12 +13,12 @@ import {
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
+import type { FailureObserver } from "../security/failed-call.js";
 import { peerIdentitiesOf } from "../security/peer-identity.js";
 import { memoByObject } from "../services/object-memo.js";
 import { PushStream } from "../services/push-stream.js";
 import { cachedSerializer } from "./cached-serializer.js";
 import { withEscapedMessage } from "./escaped-error.js";
-import type { FailureObserver } from "./failed-call.js";
 import { type GrpcCall, GrpcHandlerContext } from "./grpc-handler-context.js";
 import { GrpcPushWriter, grpcFrame } from "./grpc-push-writer.js";
 import { type GrpcRequest, messageOf } from "./grpc-request.js";

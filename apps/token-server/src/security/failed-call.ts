@@ -1,7 +1,7 @@
-// What either front door tells of a call that failed, for whoever watches failures
-// (failed authentications are logged and counted from these).
+// What a front door (either RPC port, or the WeChat gateway) tells of a call that failed,
+// for whoever watches failures (failed authentications are logged, counted and audited).
 import type { ConnectError } from "@connectrpc/connect";
-import type { PeerIdentities } from "../security/peer-identity.js";
+import type { PeerIdentities } from "./peer-identity.js";
 
 export interface FailedCall {
   /** "Service/Method", e.g. "TokenService/GetToken". */
