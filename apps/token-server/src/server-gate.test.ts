@@ -132,7 +132,7 @@ describe("the upstream gate", () => {
     );
     expect(fresh.expiresAt && timestampMs(fresh.expiresAt)).toBeGreaterThan(Date.now());
     expect(calls(stack, OTHER_APP_ID, CLASSIC)).toBe(heldCalls + 1);
-    expect(stack.process.output()).toMatch(/clear_quota failed; not counted toward the month/);
+    await stack.process.waitForOutput(/clear_quota failed; not counted toward the month/);
   });
 
   it("makes no further token call after a refused forced refresh until the token's own schedule", async () => {

@@ -91,6 +91,6 @@ describe("a crash during sends", () => {
     const settled = await messagesOf(stack).sendTemplateMessage(template("crash-1"), { headers });
     expect(settled).toMatchObject({ msgId: 777n, deduplicated: true });
     expect(stack.sim.stats().messages).toHaveLength(IN_FLIGHT + 2);
-    expect(stack.process.output()).toMatch(/"audit":"admin.resolve_message"/);
+    await stack.process.waitForOutput(/"audit":"admin.resolve_message"/);
   });
 });

@@ -455,7 +455,7 @@ describe("Open Platform", () => {
     );
     // One reconciliation (after the void refresh token's 61023), and no error left standing.
     expect(sim.stats().calls[OPEN_PLATFORM_ENDPOINTS.getAuthorizerList]).toBe(1);
-    expect(stack.process.output()).toContain('"updated":1');
+    await stack.process.waitForOutput(/"updated":1/);
     expect(stack.process.output()).not.toContain("configuration error from WeChat");
   });
 

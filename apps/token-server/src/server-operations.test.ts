@@ -191,7 +191,7 @@ describe("operations", () => {
     const current = (await tokens(stack).getToken({ appId: APP_ID, kind: ACCESS }, { headers }))
       .credential;
     expect(current?.value).toBe(steps[2]?.credential?.value);
-    expect(stack.process.output()).toMatch(
+    await stack.process.waitForOutput(
       /"audit":"admin.revoke_leaked_token","caller":"admin".*"step":"done"/,
     );
   });
@@ -222,7 +222,7 @@ describe("operations", () => {
       "the second forced refresh: WeChat answered with the token it was to replace, so an earlier token may still be valid (WeChat spaces forced refreshes 30 s apart; refresh.force_min_interval_s is 1 s); run RevokeLeakedToken again in 30 s",
     );
     expect(stack.sim.stats().callsByApp[APP_ID]?.["/cgi-bin/stable_token"]).toBe(3);
-    expect(stack.process.output()).toMatch(
+    await stack.process.waitForOutput(
       /"audit":"admin.revoke_leaked_token","caller":"admin".*"step":"unchanged"/,
     );
     expect(stack.process.output()).not.toMatch(/"step":"done"/);
@@ -270,7 +270,7 @@ describe("operations", () => {
       admin(stack).forceRefresh({ appId: OTHER_APP_ID, reason: "" }, { headers }),
     );
     expect(noReason.rawMessage).toMatch(/^reason: /);
-    expect(stack.process.output()).toMatch(
+    await stack.process.waitForOutput(
       /"audit":"admin.force_refresh","caller":"admin","app_id":"wxe2e0000000000001","reason":"rotation drill"/,
     );
   });
@@ -302,7 +302,7 @@ describe("operations", () => {
       description: "the budget stopping the next proactive refresh",
     });
     expect(issued()).toBe(2);
-    expect(stack.process.output()).toMatch(/reached 100% of the daily budget/);
+    await stack.process.waitForOutput(/reached 100% of the daily budget/);
     expect(
       sample(await scrape(stack), "wxtoken_upstream_budget_threshold", { app_id: OTHER_APP_ID }),
     ).toBe(1);
