@@ -60,9 +60,17 @@ export class OutageFallback {
     });
   }
 
+  /**
+   * Looks at the sources only once StoreHealth (probing on its own interval) has found the
+   * store unreachable: a replica holding 10,000 credentials does not walk them every second
+   * while the store answers. The store is probed once more before any fetch.
+   */
   private async check(): Promise<void> {
+    if (this.checking || this.deps.health.unreachableSince === undefined) {
+      return;
+    }
     const due = this.due();
-    if (this.checking || due.length === 0) {
+    if (due.length === 0) {
       return;
     }
     this.checking = true;
