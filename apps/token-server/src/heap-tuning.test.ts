@@ -6,7 +6,7 @@ import { execPath } from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { spawnProcess, Teardown } from "@wxtoken/testkit";
 import { afterEach, expect, it } from "vitest";
-import type { Config } from "./config/schema.js";
+import type { HeapTuning } from "./heap-tuning.js";
 
 const teardown = new Teardown();
 afterEach(() => teardown.run());
@@ -18,7 +18,7 @@ const tuning = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "heap
  * with `nodeFlags` and tuned with `memory` first; resolves to everything it printed.
  */
 async function runTuned(
-  memory: Config["memory"],
+  memory: HeapTuning,
   body: readonly string[],
   nodeFlags: readonly string[] = [],
 ): Promise<string> {
@@ -39,7 +39,7 @@ async function runTuned(
  * The old generation's largest size (bytes) while a process tuned with `memory`
  * keeps a live set and promotes garbage (objects that outlive two scavenges, then die).
  */
-async function oldGenerationUnderChurn(memory: Config["memory"]): Promise<number> {
+async function oldGenerationUnderChurn(memory: HeapTuning): Promise<number> {
   const output = await runTuned(memory, [
     'const { getHeapSpaceStatistics } = await import("node:v8");',
     "const old = () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_size;",
@@ -70,7 +70,7 @@ it("keeps the old generation near what is live with memory.heap_growing_percent"
  * 400,000 objects at one site and keeps them (a start decoding its credentials), then
  * makes millions more there that die at once (calls).
  */
-async function tenuredSites(memory: Config["memory"]): Promise<number> {
+async function tenuredSites(memory: HeapTuning): Promise<number> {
   const output = await runTuned(
     memory,
     [

@@ -16,10 +16,16 @@
 import { setFlagsFromString } from "node:v8";
 import type { Config } from "./config/schema.js";
 
+/** The `memory` keys that set V8's flags. */
+export type HeapTuning = Pick<
+  Config["memory"],
+  "heap_growing_percent" | "allocation_site_pretenuring"
+>;
+
 export function applyHeapTuning({
   heap_growing_percent,
   allocation_site_pretenuring,
-}: Config["memory"]): void {
+}: HeapTuning): void {
   if (heap_growing_percent !== undefined) {
     setFlagsFromString(`--heap-growing-percent=${heap_growing_percent}`);
   }

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { ConfigError, type LoadedConfig, loadConfigFiles } from "./config/load.js";
 import { applyHeapTuning } from "./heap-tuning.js";
+import { collectWhenIdle } from "./idle-collection.js";
 import { closeLog, createLogger, logDestination } from "./observability/logger.js";
 import { type RunningTokenServer, startTokenServer } from "./server.js";
 import { StartupError } from "./startup-error.js";
@@ -57,6 +58,9 @@ async function main(): Promise<void> {
   }
   const { config, files } = loaded;
   applyHeapTuning(config.memory);
+  if (config.memory.collect_when_idle) {
+    collectWhenIdle();
+  }
   const log = logDestination();
   const logger = createLogger(config.log.level, log);
   let server: RunningTokenServer;

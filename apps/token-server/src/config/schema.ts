@@ -375,6 +375,11 @@ export const configSchema = z
          * in the old generation from then on, per call too.
          */
         allocation_site_pretenuring: z.boolean().default(false),
+        /**
+         * One full GC when the process goes quiet after a burst grew its young generation,
+         * so that V8's memory reducer gives those pages back: on unless false.
+         */
+        collect_when_idle: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -1,0 +1,87 @@
+// The idle collection: its policy (when to collect) on its own, then the whole in a node
+// process started as the image starts it, judged by what V8 does with the young generation.
+import { dirname, join } from "node:path";
+import { execPath } from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { spawnProcess, Teardown, tokenServerNodeOptions, waitFor } from "@wxtoken/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { IDLE_COLLECTION, IdleCollectionPolicy } from "./idle-collection.js";
+
+const teardown = new Teardown();
+afterEach(() => teardown.run());
+
+const MB = 1024 * 1024;
+const QUIET = 0.01;
+const BUSY = 0.5;
+const GROWN = 40 * MB;
+const SMALL = 2 * MB;
+
+describe("IdleCollectionPolicy", () => {
+  it("collects in a quiet interval once a burst grew the young generation, not while busy", () => {
+    const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
+    expect(policy.collectNow(BUSY, GROWN)).toBe(false);
+    expect(policy.collectNow(QUIET, GROWN)).toBe(true);
+  });
+
+  it("leaves a small young generation alone", () => {
+    const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
+    expect(policy.collectNow(QUIET, SMALL)).toBe(false);
+    expect(policy.collectNow(QUIET, IDLE_COLLECTION.grownYoungBytes)).toBe(false);
+  });
+
+  it("collects once per quiet spell: a young generation V8 keeps waits for a busy interval", () => {
+    const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
+    expect(policy.collectNow(QUIET, GROWN)).toBe(true);
+    expect(policy.collectNow(QUIET, GROWN)).toBe(false);
+    expect(policy.collectNow(QUIET, GROWN)).toBe(false);
+    expect(policy.collectNow(BUSY, GROWN)).toBe(false);
+    expect(policy.collectNow(QUIET, GROWN)).toBe(true);
+  });
+
+  it("waits, when quiet with a small young generation, for it to grow", () => {
+    const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
+    expect(policy.collectNow(QUIET, SMALL)).toBe(false);
+    expect(policy.collectNow(QUIET, GROWN)).toBe(true);
+  });
+});
+
+const module = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "idle-collection.js");
+
+it("gives the young generation a burst grew back once the process goes quiet", async () => {
+  const script = [
+    `const { collectWhenIdle, fullCollection } = await import(${JSON.stringify(pathToFileURL(module).href)});`,
+    'const { getHeapSpaceStatistics } = await import("node:v8");',
+    "const young = () => getHeapSpaceStatistics()",
+    "  .filter((s) => s.space_name === 'new_space' || s.space_name === 'new_large_object_space')",
+    "  .reduce((sum, s) => sum + s.physical_space_size, 0);",
+    "const collect = fullCollection();",
+    `collectWhenIdle({ ...${JSON.stringify(IDLE_COLLECTION)}, intervalMs: 200 }, () => {`,
+    "  console.log(`collected at ${young()}`);",
+    "  collect();",
+    "});",
+    // Objects that outlive a scavenge or two: V8 grows the young generation to its largest.
+    "const ring = new Array(100_000);",
+    "for (let i = 0; i < 2_000_000; i++) ring[i % ring.length] = { i, s: `x${i}` };",
+    "ring.fill(undefined);",
+    "console.log(`burst left ${young()}`);",
+    "setInterval(() => console.log(`young ${young()}`), 250);",
+  ].join("\n");
+  const child = spawnProcess(
+    execPath,
+    [...tokenServerNodeOptions, "--input-type=module", "-e", script],
+    { teardown, name: "idle" },
+  );
+  const [, left] = await child.waitForOutput(/burst left (\d+)/, 30_000);
+  expect(Number(left)).toBeGreaterThan(IDLE_COLLECTION.grownYoungBytes);
+  const [, collectedAt] = await child.waitForOutput(/collected at (\d+)/, 10_000);
+  expect(Number(collectedAt)).toBeGreaterThan(IDLE_COLLECTION.grownYoungBytes);
+  // V8's memory reducer follows the full GC within ~20 s of quiet.
+  await waitFor(
+    () => {
+      const last = [...child.output().matchAll(/^young (\d+)$/gm)].at(-1);
+      return last !== undefined && Number(last[1]) <= IDLE_COLLECTION.grownYoungBytes;
+    },
+    { timeoutMs: 60_000, description: "the young generation given back" },
+  );
+  expect(child.output().match(/collected at/g)).toHaveLength(1);
+});
