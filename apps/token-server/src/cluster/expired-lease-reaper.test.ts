@@ -93,6 +93,24 @@ describe("ExpiredLeaseReaper", () => {
     expect(lease.reads).toBeGreaterThan(150);
   });
 
+  it("reads a long lease near its expiry, not every poll, and still revokes it within one poll of it", async () => {
+    const ttlS = 10;
+    const lease = new FakeLease(ttlS);
+    const keepalives = setInterval(() => lease.keepAlive(), (ttlS * 1_000) / 3);
+    const { reaper, revoked } = reaperOf(lease);
+    reaper.watch({ lease: "1", owner: "replica-a" });
+    await vi.advanceTimersByTimeAsync(20_000);
+    clearInterval(keepalives);
+    expect(lease.revokedAt).toBeUndefined();
+    // Polled, it would be read 200 times in the 20 s.
+    expect(lease.reads).toBeLessThan(20);
+    const expiry = lease.expiry();
+    await vi.advanceTimersByTimeAsync(expiry - Date.now() + POLL_MS + 1);
+    expect(lease.revokedAt).toBeGreaterThanOrEqual(expiry);
+    expect(lease.revokedAt).toBeLessThanOrEqual(expiry + POLL_MS);
+    expect(revoked).toEqual(["replica-a"]);
+  });
+
   it("calls it off when a late keepalive comes after the lease read below one second", async () => {
     const lease = new FakeLease();
     const { reaper } = reaperOf(lease);

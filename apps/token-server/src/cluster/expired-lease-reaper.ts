@@ -84,6 +84,16 @@ export class ExpiredLeaseReaper {
     this.timer.unref();
   }
 
+  /**
+   * A lease read at `remainingS` (rounded down) lives at least that long: the next read
+   * that can matter is the one that finds it near one second, a poll before. An idle
+   * follower reads a lease of 60 s about once a minute, not ten times a second.
+   */
+  private untilNearExpiry(remainingS: number): number {
+    const { pollMs } = this.options;
+    return Math.max(pollMs, (remainingS - 1) * 1_000 - pollMs);
+  }
+
   private async check(): Promise<void> {
     const watched = this.watched;
     if (watched === undefined) {
@@ -104,7 +114,7 @@ export class ExpiredLeaseReaper {
       watched.lastReadAt = readAt;
       if (remainingS >= 1) {
         watched.belowOneSecondSince = undefined;
-        this.schedule(this.options.pollMs);
+        this.schedule(this.untilNearExpiry(remainingS));
         return;
       }
       if (watched.belowOneSecondSince === undefined || gapMs > MAX_READ_GAP_MS) {
