@@ -17,9 +17,12 @@ const GROWN = 40 * MB;
 const SMALL = 2 * MB;
 
 describe("IdleCollectionPolicy", () => {
-  it("collects in a quiet interval once a burst grew the young generation, not while busy", () => {
+  it("collects after two quiet intervals in a row once a burst grew the young generation", () => {
     const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
     expect(policy.collectNow(BUSY, GROWN)).toBe(false);
+    expect(policy.collectNow(QUIET, GROWN)).toBe(false);
+    expect(policy.collectNow(BUSY, GROWN)).toBe(false);
+    expect(policy.collectNow(QUIET, GROWN)).toBe(false);
     expect(policy.collectNow(QUIET, GROWN)).toBe(true);
   });
 
@@ -27,19 +30,25 @@ describe("IdleCollectionPolicy", () => {
     const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
     expect(policy.collectNow(QUIET, SMALL)).toBe(false);
     expect(policy.collectNow(QUIET, IDLE_COLLECTION.grownYoungBytes)).toBe(false);
+    expect(policy.collectNow(QUIET, SMALL)).toBe(false);
   });
 
-  it("collects once per quiet spell: a young generation V8 keeps waits for a busy interval", () => {
+  it("collects once per growth: one V8 keeps waits until it was given back and grew again", () => {
     const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
+    expect(policy.collectNow(QUIET, GROWN)).toBe(false);
     expect(policy.collectNow(QUIET, GROWN)).toBe(true);
-    expect(policy.collectNow(QUIET, GROWN)).toBe(false);
-    expect(policy.collectNow(QUIET, GROWN)).toBe(false);
+    for (const utilization of [QUIET, QUIET, BUSY, QUIET, QUIET, QUIET]) {
+      expect(policy.collectNow(utilization, GROWN)).toBe(false);
+    }
+    expect(policy.collectNow(QUIET, SMALL)).toBe(false);
     expect(policy.collectNow(BUSY, GROWN)).toBe(false);
+    expect(policy.collectNow(QUIET, GROWN)).toBe(false);
     expect(policy.collectNow(QUIET, GROWN)).toBe(true);
   });
 
   it("waits, when quiet with a small young generation, for it to grow", () => {
     const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
+    expect(policy.collectNow(QUIET, SMALL)).toBe(false);
     expect(policy.collectNow(QUIET, SMALL)).toBe(false);
     expect(policy.collectNow(QUIET, GROWN)).toBe(true);
   });

@@ -7,8 +7,10 @@
 // quiet with no full GC since its young generation grew (a follower after a refresh
 // round's watch events, a /metrics scrape of 10,000 apps) otherwise keeps those pages
 // resident for as long as it stays quiet: 22 MB on a follower holding 10,000 credentials
-// (bench/RESULTS.md, scale). One full GC in the first quiet interval starts the reducer,
-// which shrinks the young generation within ~20 s if the process stays quiet.
+// (bench/RESULTS.md, scale). One full GC once the process has been quiet for 20 s starts
+// the reducer, which shrinks the young generation within ~20 s if it stays quiet. A
+// process that is not that quiet (a load, a fan-out every few seconds) gets none: a full
+// GC there would be a pause in its work.
 import { performance } from "node:perf_hooks";
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -18,13 +20,16 @@ export interface IdleCollectionOptions {
   intervalMs: number;
   /** An interval whose event loop was busy for less than this share of it is quiet. */
   quietUtilization: number;
+  /** Quiet intervals in a row before collecting. */
+  quietIntervals: number;
   /** A young generation resident above this many bytes is one a burst grew. */
   grownYoungBytes: number;
 }
 
 export const IDLE_COLLECTION: IdleCollectionOptions = {
   intervalMs: 10_000,
-  quietUtilization: 0.05,
+  quietUtilization: 0.02,
+  quietIntervals: 2,
   // V8 starts the young generation at two semi-spaces of 1 MB.
   grownYoungBytes: 8 * 1024 * 1024,
 };
@@ -32,25 +37,28 @@ export const IDLE_COLLECTION: IdleCollectionOptions = {
 const YOUNG_SPACES = new Set(["new_space", "new_large_object_space"]);
 
 /**
- * When to collect: in a quiet interval with a grown young generation, once per quiet spell
- * (a busy interval comes between two collections), so that a young generation V8 chose to
- * keep costs one full GC, not one per interval.
+ * When to collect: after quietIntervals quiet intervals in a row with a grown young
+ * generation, once per growth: a young generation still grown after its collection (V8
+ * chose to keep it) gets no other until it has been given back and grown again, however
+ * the process alternates between busy and quiet meanwhile.
  */
 export class IdleCollectionPolicy {
-  private busySinceCollecting = true;
+  private collectedSinceGrown = false;
+  private quietInARow = 0;
 
   constructor(private readonly options: IdleCollectionOptions) {}
 
   /** Takes the last interval's event-loop utilization and the young generation's bytes. */
   collectNow(utilization: number, youngBytes: number): boolean {
-    if (utilization >= this.options.quietUtilization) {
-      this.busySinceCollecting = true;
+    const grown = youngBytes > this.options.grownYoungBytes;
+    if (!grown) {
+      this.collectedSinceGrown = false;
+    }
+    this.quietInARow = utilization < this.options.quietUtilization ? this.quietInARow + 1 : 0;
+    if (!grown || this.collectedSinceGrown || this.quietInARow < this.options.quietIntervals) {
       return false;
     }
-    if (!this.busySinceCollecting || youngBytes <= this.options.grownYoungBytes) {
-      return false;
-    }
-    this.busySinceCollecting = false;
+    this.collectedSinceGrown = true;
     return true;
   }
 }
