@@ -13,8 +13,11 @@ afterEach(() => teardown.run());
 const MB = 1024 * 1024;
 const QUIET = 0.01;
 const BUSY = 0.5;
-const GROWN = 40 * MB;
-const SMALL = 2 * MB;
+const OLD = 30 * MB;
+const GROWN = { youngBytes: 40 * MB, oldUsedBytes: OLD };
+const SMALL = { youngBytes: 2 * MB, oldUsedBytes: OLD };
+/** A small young generation over an old one of `oldMb` MB in use. */
+const old = (oldMb: number) => ({ youngBytes: 2 * MB, oldUsedBytes: oldMb * MB });
 
 describe("IdleCollectionPolicy", () => {
   it("collects after two quiet intervals in a row once a burst grew the young generation", () => {
@@ -29,7 +32,9 @@ describe("IdleCollectionPolicy", () => {
   it("leaves a small young generation alone", () => {
     const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
     expect(policy.collectNow(QUIET, SMALL)).toBe(false);
-    expect(policy.collectNow(QUIET, IDLE_COLLECTION.grownYoungBytes)).toBe(false);
+    expect(
+      policy.collectNow(QUIET, { youngBytes: IDLE_COLLECTION.grownYoungBytes, oldUsedBytes: OLD }),
+    ).toBe(false);
     expect(policy.collectNow(QUIET, SMALL)).toBe(false);
   });
 
@@ -44,6 +49,28 @@ describe("IdleCollectionPolicy", () => {
     expect(policy.collectNow(BUSY, GROWN)).toBe(false);
     expect(policy.collectNow(QUIET, GROWN)).toBe(false);
     expect(policy.collectNow(QUIET, GROWN)).toBe(true);
+  });
+
+  it("collects a quiet process whose old generation grew by more than promotedBytes since its last full GC", () => {
+    const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
+    expect(policy.collectNow(BUSY, old(30))).toBe(false);
+    expect(policy.collectNow(QUIET, old(30.5))).toBe(false);
+    expect(policy.collectNow(QUIET, old(30.8))).toBe(false);
+    expect(policy.collectNow(QUIET, old(31.5))).toBe(true);
+    // Counted again from what the collection left.
+    policy.collected(old(30.1));
+    expect(policy.collectNow(QUIET, old(30.6))).toBe(false);
+    expect(policy.collectNow(QUIET, old(30.9))).toBe(false);
+  });
+
+  it("counts the old generation's growth from V8's own last full GC", () => {
+    const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
+    expect(policy.collectNow(BUSY, old(30))).toBe(false);
+    expect(policy.collectNow(BUSY, old(34))).toBe(false);
+    // Smaller than the reading before: a full GC came between.
+    expect(policy.collectNow(QUIET, old(29))).toBe(false);
+    expect(policy.collectNow(QUIET, old(29.5))).toBe(false);
+    expect(policy.collectNow(QUIET, old(29.8))).toBe(false);
   });
 
   it("waits, when quiet with a small young generation, for it to grow", () => {

@@ -1,16 +1,18 @@
-// One full GC when the process goes quiet after a burst, so that V8 gives back the young
-// generation the burst grew (two semi-spaces of up to --max-semi-space-size each: 64 MB as
-// the image starts node).
+// One full GC when the process goes quiet holding memory a GC would give back: a young
+// generation a burst grew (two semi-spaces of up to --max-semi-space-size each: 64 MB as
+// the image starts node), or garbage promoted to the old generation since its last full GC.
 //
 // V8 shrinks the young generation only in a GC that finds the process allocating slowly,
-// and its memory reducer (the GCs that do) starts only after a full GC. A replica that goes
-// quiet with no full GC since its young generation grew (a follower after a refresh
-// round's watch events, a /metrics scrape of 10,000 apps) otherwise keeps those pages
-// resident for as long as it stays quiet: 22 MB on a follower holding 10,000 credentials
-// (bench/RESULTS.md, scale). One full GC once the process has been quiet for 20 s starts
-// the reducer, which shrinks the young generation within ~20 s if it stays quiet. A
-// process that is not that quiet (a load, a fan-out every few seconds) gets none: a full
-// GC there would be a pause in its work.
+// and its memory reducer (the GCs that do, and that compact the old generation) starts
+// only after a full GC. A replica that goes quiet with no full GC since (a follower after
+// a refresh round's watch events, a /metrics scrape of 10,000 apps, a leader after a
+// round's refreshes) otherwise keeps those pages resident for as long as it stays quiet:
+// 22 MB of young generation on a follower holding 10,000 credentials, 2.4 MB of old
+// garbage on their leader (bench/RESULTS.md, scale). One full GC once the process has
+// been quiet for 20 s gives back the garbage and starts the reducer, which shrinks the
+// young generation within ~20 s if it stays quiet. A process that is not that quiet (a
+// load, a fan-out every few seconds) gets none: a full GC there would be a pause in its
+// work.
 import { performance } from "node:perf_hooks";
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -24,6 +26,8 @@ export interface IdleCollectionOptions {
   quietIntervals: number;
   /** A young generation resident above this many bytes is one a burst grew. */
   grownYoungBytes: number;
+  /** The old generation grown by more than this since its last full GC holds garbage. */
+  promotedBytes: number;
 }
 
 export const IDLE_COLLECTION: IdleCollectionOptions = {
@@ -32,42 +36,75 @@ export const IDLE_COLLECTION: IdleCollectionOptions = {
   quietIntervals: 2,
   // V8 starts the young generation at two semi-spaces of 1 MB.
   grownYoungBytes: 8 * 1024 * 1024,
+  promotedBytes: 1024 * 1024,
 };
+
+/** The heap as the policy reads it. */
+export interface HeapReading {
+  /** The young generation's resident bytes (new space and its large objects). */
+  youngBytes: number;
+  /** The old generation's bytes in use (every other space). */
+  oldUsedBytes: number;
+}
 
 const YOUNG_SPACES = new Set(["new_space", "new_large_object_space"]);
 
 /**
- * When to collect: after quietIntervals quiet intervals in a row with a grown young
- * generation, once per growth: a young generation still grown after its collection (V8
- * chose to keep it) gets no other until it has been given back and grown again, however
- * the process alternates between busy and quiet meanwhile.
+ * When to collect: after quietIntervals quiet intervals in a row, when the young
+ * generation has grown or the old one has grown by promotedBytes since its last full GC.
+ * A young generation still grown after its collection (V8 chose to keep it) gets no other
+ * until it has been given back and grown again, however the process alternates between
+ * busy and quiet meanwhile; the old generation's growth is counted again from the
+ * collection.
  */
 export class IdleCollectionPolicy {
   private collectedSinceGrown = false;
   private quietInARow = 0;
+  private lastOldUsed = Number.POSITIVE_INFINITY;
+  private oldUsedAfterFullGc = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: IdleCollectionOptions) {}
 
-  /** Takes the last interval's event-loop utilization and the young generation's bytes. */
-  collectNow(utilization: number, youngBytes: number): boolean {
-    const grown = youngBytes > this.options.grownYoungBytes;
+  /** Takes the last interval's event-loop utilization and the heap at its end. */
+  collectNow(utilization: number, heap: HeapReading): boolean {
+    const grown = heap.youngBytes > this.options.grownYoungBytes;
     if (!grown) {
       this.collectedSinceGrown = false;
     }
+    // Only a full GC shrinks the old generation: one came since the last reading.
+    if (heap.oldUsedBytes < this.lastOldUsed) {
+      this.oldUsedAfterFullGc = heap.oldUsedBytes;
+    }
+    this.lastOldUsed = heap.oldUsedBytes;
     this.quietInARow = utilization < this.options.quietUtilization ? this.quietInARow + 1 : 0;
-    if (!grown || this.collectedSinceGrown || this.quietInARow < this.options.quietIntervals) {
+    const youngToGiveBack = grown && !this.collectedSinceGrown;
+    const promoted = heap.oldUsedBytes - this.oldUsedAfterFullGc > this.options.promotedBytes;
+    if (this.quietInARow < this.options.quietIntervals || !(youngToGiveBack || promoted)) {
       return false;
     }
-    this.collectedSinceGrown = true;
+    this.collectedSinceGrown = grown;
     return true;
+  }
+
+  /** Takes the heap as a collection this policy asked for left it. */
+  collected(heap: HeapReading): void {
+    this.lastOldUsed = heap.oldUsedBytes;
+    this.oldUsedAfterFullGc = heap.oldUsedBytes;
   }
 }
 
-/** The young generation's resident bytes (new space and its large objects). */
-function youngResidentBytes(): number {
-  return getHeapSpaceStatistics()
-    .filter((space) => YOUNG_SPACES.has(space.space_name))
-    .reduce((sum, space) => sum + space.physical_space_size, 0);
+/** The heap's generations now. */
+function readHeap(): HeapReading {
+  let youngBytes = 0;
+  let oldUsedBytes = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (YOUNG_SPACES.has(space.space_name)) {
+      youngBytes += space.physical_space_size;
+    } else {
+      oldUsedBytes += space.space_used_size;
+    }
+  }
+  return { youngBytes, oldUsedBytes };
 }
 
 /**
@@ -90,8 +127,9 @@ export function collectWhenIdle(
     const now = performance.eventLoopUtilization();
     const { utilization } = performance.eventLoopUtilization(now, last);
     last = now;
-    if (policy.collectNow(utilization, youngResidentBytes())) {
+    if (policy.collectNow(utilization, readHeap())) {
       collect();
+      policy.collected(readHeap());
     }
   }, options.intervalMs).unref();
 }

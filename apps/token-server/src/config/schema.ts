@@ -376,8 +376,8 @@ export const configSchema = z
          */
         allocation_site_pretenuring: z.boolean().default(false),
         /**
-         * One full GC when the process goes quiet after a burst grew its young generation,
-         * so that V8's memory reducer gives those pages back: on unless false.
+         * One full GC when the process goes quiet after a burst grew its young generation
+         * or promoted garbage, so that V8 gives those pages back: on unless false.
          */
         collect_when_idle: z.boolean().default(true),
       })
