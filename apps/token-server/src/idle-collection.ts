@@ -7,12 +7,12 @@
 // only after a full GC. A replica that goes quiet with no full GC since (a follower after
 // a refresh round's watch events, a /metrics scrape of 10,000 apps, a leader after a
 // round's refreshes) otherwise keeps those pages resident for as long as it stays quiet:
-// 22 MB of young generation on a follower holding 10,000 credentials, 2.4 MB of old
-// garbage on their leader (bench/RESULTS.md, scale). One full GC once the process has
-// been quiet for 20 s gives back the garbage and starts the reducer, which shrinks the
-// young generation within ~20 s if it stays quiet. A process that is not that quiet (a
-// load, a fan-out every few seconds) gets none: a full GC there would be a pause in its
-// work.
+// 22 MB of young generation on a follower holding 10,000 credentials, and the garbage a
+// round promoted on their leader (bench/RESULTS.md, scale's findings). One full GC once
+// the process has been quiet for 20 s gives back the garbage and starts the reducer,
+// which shrinks the young generation within ~20 s if it stays quiet. A process that is
+// not that quiet (a load, a fan-out every few seconds) gets none: a full GC there would
+// be a pause in its work.
 import { performance } from "node:perf_hooks";
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
