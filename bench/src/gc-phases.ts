@@ -42,7 +42,10 @@ const teardown = new Teardown();
 try {
   const sim = await startSimulator({ apps: e2eSimApps });
   teardown.add(() => sim.close());
-  const { configPath, env } = writeTokenServerConfig(sim.url, { config: { log: BENCH_LOG } });
+  const { configPath, env } = writeTokenServerConfig(sim.url, {
+    teardown,
+    config: { log: BENCH_LOG },
+  });
   const wxtoken: Target = {
     label: "wxtoken",
     async start(trial) {

@@ -45,7 +45,10 @@ try {
     main: string,
     label: string,
   ): Promise<LoadTarget & { meter: ServerMeter }> => {
-    const { configPath, env } = writeTokenServerConfig(sim.url, { config: { log: BENCH_LOG } });
+    const { configPath, env } = writeTokenServerConfig(sim.url, {
+      teardown,
+      config: { log: BENCH_LOG },
+    });
     const server = spawnTokenServer(["--config", configPath], {
       main,
       teardown,

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { Teardown } from "@wxtoken/testkit";
+import { type Teardown, temporaryDirectory } from "@wxtoken/testkit";
 import { percentile } from "./stats.js";
 
 const run = promisify(execFile);
@@ -106,8 +106,7 @@ export async function h2load(
 
 /** Writes a request body for h2load's --data to a temporary file the teardown removes. */
 export async function requestBodyFile(body: Uint8Array | string, teardown: Teardown) {
-  const dir = await mkdtemp(join(tmpdir(), "wxtoken-h2load-body-"));
-  teardown.add(() => rm(dir, { recursive: true, force: true }));
+  const dir = temporaryDirectory("wxtoken-h2load-body-", teardown);
   const file = join(dir, "body");
   await writeFile(file, body);
   return file;

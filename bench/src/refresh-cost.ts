@@ -9,8 +9,7 @@
 // profile of the refresh round there (cpu-profile-split.js reads it). With OTHER_MAIN
 // (another build's apps/token-server/dist/main.js), runs alternate between this build's and
 // that one's, so two builds compare in one run.
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -20,6 +19,7 @@ import {
   spawnTokenServer,
   startEtcd,
   Teardown,
+  temporaryDirectory,
   tokenServerMain,
   waitFor,
   writeTokenServerConfig,
@@ -64,7 +64,7 @@ try {
     },
   });
   teardown.add(() => sim.close());
-  const auditDir = mkdtempSync(join(tmpdir(), "wxtoken-refresh-audit-"));
+  const auditDir = temporaryDirectory("wxtoken-refresh-audit-", teardown);
   const callsAtLeast = (n: number) =>
     calls.size === count && [...calls.values()].every((made) => made >= n);
   const results = new Map<string, number[]>(mains.map((main) => [main, []]));
@@ -74,6 +74,7 @@ try {
     const profile = join(profileDir ?? "", `refresh-${run}.cpuprofile`);
     calls = new Map();
     const { configPath, env } = writeTokenServerConfig(sim.url, {
+      teardown,
       config: {
         ...population.config,
         refresh: { ...e2eRefresh, lead_s: LEAD_S, max_upstream_calls_per_second: ceiling },

@@ -19,8 +19,6 @@
 //   6. GetToken req/s on a follower holding N against that replica, alternated;
 //   7. WatchToken fan-out: STREAMS streams watching one credential on the leader holding N
 //      and on that replica (each leads its store), alternated rounds of one refresh each.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { toBinary } from "@bufbuild/protobuf";
@@ -34,6 +32,7 @@ import {
   startTokenServerProcess,
   Teardown,
   type TokenCall,
+  temporaryDirectory,
   waitFor,
 } from "@wxtoken/testkit";
 import { type SimCall, SimulatorAdmin } from "@wxtoken/wechat-sim";
@@ -180,7 +179,7 @@ async function run(
     }
   };
   const etcd = await startEtcd({ teardown });
-  const auditDir = mkdtempSync(join(tmpdir(), "wxtoken-scale-audit-"));
+  const auditDir = temporaryDirectory("wxtoken-scale-audit-", teardown);
   const refresh = {
     ...e2eRefresh,
     lead_s: timing.leadS,

@@ -1,9 +1,8 @@
 // The server meter reads a real node process with the GC meter preloaded: its GC pauses
 // and CPU time over a load's measured part, per call.
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { spawnNode, Teardown, waitFor } from "@wxtoken/testkit";
+import { spawnNode, Teardown, temporaryDirectory, waitFor } from "@wxtoken/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
 
@@ -19,7 +18,7 @@ process.stdout.write("allocating\\n");
 
 describe("ServerMeter", () => {
   it("reads the GC pauses and CPU time of a process with the meter preloaded", async () => {
-    const script = join(await mkdtemp(join(tmpdir(), "server-meter-")), "allocator.mjs");
+    const script = join(temporaryDirectory("server-meter-", teardown), "allocator.mjs");
     await writeFile(script, ALLOCATOR);
     const allocator = spawnNode(script, [], { teardown, env: GC_METER_ENV });
     await allocator.waitForOutput(/allocating/);
@@ -45,7 +44,7 @@ describe("ServerMeter", () => {
   }, 20_000);
 
   it("splits the resident set between the heap's generations and what is outside it", async () => {
-    const script = join(await mkdtemp(join(tmpdir(), "server-meter-")), "holder.mjs");
+    const script = join(temporaryDirectory("server-meter-", teardown), "holder.mjs");
     // 16 MB or more of strings kept (until SIGHUP): old-generation objects, most of the resident set.
     await writeFile(
       script,

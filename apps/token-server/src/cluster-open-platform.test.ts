@@ -50,7 +50,7 @@ describe("Open Platform on three replicas", () => {
     const cluster = await startCluster({
       teardown,
       sim: { openPlatforms: simPlatforms() },
-      config: () => openPlatformConfig(),
+      config: () => openPlatformConfig(teardown),
     });
     const { sim } = cluster;
     const leader = await agreedLeader(cluster, cluster.replicas);
@@ -163,7 +163,7 @@ describe("Open Platform on three replicas", () => {
       teardown,
       etcdMembers: 3,
       sim: { openPlatforms: simPlatforms() },
-      config: () => openPlatformConfig(),
+      config: () => openPlatformConfig(teardown),
     });
     const { sim } = cluster;
     const leader = await agreedLeader(cluster, cluster.replicas);

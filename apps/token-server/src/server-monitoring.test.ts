@@ -91,7 +91,7 @@ describe("the dashboard and the alert rules", () => {
     const stack = await startStack({
       teardown,
       simulator: sim,
-      config: { open_platforms: openPlatformConfig().open_platforms },
+      config: { open_platforms: openPlatformConfig(teardown).open_platforms },
     });
     await sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(stack.httpUrl));
     expect((await sim.openPlatform.pushTicket(COMPONENT_APP_ID)).push.delivered).toBe(true);

@@ -39,7 +39,7 @@ async function startPlatform(teardown: Teardown) {
       openPlatforms: e2eSimOpenPlatforms(),
       componentDailyLimits: { [PREAUTH]: 100 },
     },
-    config: e2eOpenPlatformConfig(),
+    config: e2eOpenPlatformConfig(teardown),
   });
   const client = createWxTokenClient({
     transport: "grpc",

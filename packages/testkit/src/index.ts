@@ -19,6 +19,7 @@ export type { Stack, StackOptions, StackUpstream } from "./stack.js";
 export { startStack } from "./stack.js";
 export type { CleanupStep } from "./teardown.js";
 export { Teardown } from "./teardown.js";
+export { temporaryDirectory } from "./temporary-directory.js";
 export type {
   CertificatePair,
   ClientCertificateOptions,

@@ -3,9 +3,10 @@
 // import the simulator), the token-server's config block (its secret, message token and
 // EncodingAESKey in files) and the callback URL.
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Teardown } from "./teardown.js";
+import { temporaryDirectory } from "./temporary-directory.js";
 import { e2e } from "./token-server-process.js";
 
 export const e2eOpenPlatform = {
@@ -37,11 +38,15 @@ export function e2eSimOpenPlatforms() {
 
 const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** The token-server config keys for the platform; its secrets in files of a new directory. */
+/**
+ * The token-server config keys for the platform; its secrets in files of a new directory
+ * the teardown removes.
+ */
 export function e2eOpenPlatformConfig(
+  teardown: Teardown,
   platform: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const dir = mkdtempSync(join(tmpdir(), "wxtoken-op-"));
+  const dir = temporaryDirectory("wxtoken-op-", teardown);
   const file = (name: string, text: string) => {
     const path = join(dir, name);
     writeFileSync(path, `${text}\n`);

@@ -1,15 +1,19 @@
 // spawnTokenServer launches the token-server on the allocator the image preloads: jemalloc
 // where Debian's libjemalloc2 is installed (scripts/setup.sh installs it), glibc's otherwise.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { Teardown } from "./teardown.js";
+import { temporaryDirectory } from "./temporary-directory.js";
 import { tokenServerAllocator } from "./token-server-allocator.js";
 import { spawnTokenServer } from "./token-server-process.js";
 
+const teardown = new Teardown();
+afterEach(() => teardown.run());
+
 describe("spawnTokenServer", () => {
   it("runs the token-server on tokenServerAllocator", async () => {
-    const main = join(mkdtempSync(join(tmpdir(), "wxtoken-allocator-")), "main.mjs");
+    const main = join(temporaryDirectory("wxtoken-allocator-", teardown), "main.mjs");
     writeFileSync(
       main,
       `import { readFileSync } from "node:fs";

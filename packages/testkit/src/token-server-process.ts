@@ -1,13 +1,13 @@
 // A real token-server process (apps/token-server/dist/main.js) for end-to-end tests: a
 // generated config pointing at a WeChat simulator, ports read from its first log line.
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { execPath } from "node:process";
 import { fileURLToPath } from "node:url";
 import { type SpawnedProcess, type SpawnOptions, spawnProcess } from "./spawn.js";
 import type { Teardown } from "./teardown.js";
+import { temporaryDirectory } from "./temporary-directory.js";
 import { tokenServerEnv } from "./token-server-allocator.js";
 import type { ProcessUser } from "./unprivileged-user.js";
 
@@ -130,12 +130,15 @@ export interface TokenServerConfig {
   readonly env: Record<string, string>;
 }
 
-/** Writes a config for the simulator at `simUrl` (a benchmark spawns its own main with it). */
+/**
+ * Writes a config for the simulator at `simUrl` (a benchmark spawns its own main with it),
+ * in a directory the teardown removes, with the embedded store unless `storePath` is given.
+ */
 export function writeTokenServerConfig(
   simUrl: string,
-  options: Omit<TokenServerOptions, "teardown" | "openFileLimit">,
+  options: Omit<TokenServerOptions, "openFileLimit">,
 ): TokenServerConfig {
-  const dir = mkdtempSync(join(tmpdir(), "wxtoken-e2e-"));
+  const dir = temporaryDirectory("wxtoken-e2e-", options.teardown);
   const storePath = options.storePath ?? join(dir, "store");
   const config = {
     listen: { grpc: "127.0.0.1:0", http: "127.0.0.1:0" },

@@ -63,7 +63,7 @@ export async function startPlatformStack(
   const stack = await startStack({
     ...options,
     sim: { openPlatforms: simPlatforms(), ...options.sim },
-    config: { ...openPlatformConfig(), ...options.config },
+    config: { ...openPlatformConfig(options.teardown), ...options.config },
   });
   await stack.sim.openPlatform.setCallbackUrl(COMPONENT_APP_ID, callbackUrl(stack.httpUrl));
   return { sim: stack.sim, stack };
