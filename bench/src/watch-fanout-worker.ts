@@ -1,7 +1,9 @@
 // A worker of the WatchToken fan-out benchmark: opens CONNECTIONS HTTP/2 connections with
 // STREAMS WatchToken streams each, speaking gRPC's framing on node:http2 itself (a receiver
 // that costs little, as h2load is for the unary benchmarks, so the figures are the
-// server's). Prints "ready" once every stream has its first message; then for each round
+// server's). Each stream's first message (sent as it opens) is round 0, taken by the same
+// receipt code as every later round, so the first round pushed finds this worker's code
+// warm and measures the server's: "ready" once every stream has it. Then for each round
 // N = 1, 2, ..., once every stream has received its (N+1)-th message, each stream's delay
 // from that credential's fetched_at to receipt and the CPU time this worker spent from the
 // round's first receipt to its last: 'received N {"delaysMs":[...],"cpuMs":N}'. Messages
@@ -34,7 +36,6 @@ interface Round {
   cpuAtFirstReceipt: NodeJS.CpuUsage;
 }
 
-let started = 0;
 const rounds: Round[] = [];
 
 function fail(reason: string): never {
@@ -61,7 +62,7 @@ function receive(round: number, message: Buffer, at: number): void {
     return at - timestampMs(credential.fetchedAt);
   });
   const report = JSON.stringify({ delaysMs, cpuMs: (user + system) / 1000 });
-  process.stdout.write(`received ${round} ${report}\n`);
+  process.stdout.write(round === 0 ? "ready\n" : `received ${round} ${report}\n`);
 }
 
 for (let c = 0; c < Number(connections); c++) {
@@ -75,14 +76,7 @@ for (let c = 0; c < Number(connections); c++) {
     stream.on("data", (chunk: Buffer) => {
       const at = performance.timeOrigin + performance.now();
       for (const message of reader.push(chunk)) {
-        if (seen === 0) {
-          started += 1;
-          if (started === total) {
-            process.stdout.write("ready\n");
-          }
-        } else {
-          receive(seen, message, at);
-        }
+        receive(seen, message, at);
         seen += 1;
       }
     });
