@@ -1,5 +1,6 @@
 // Vitest project of @wxtoken/token-server. Its end-to-end files run one at a time: they
-// start servers, etcd clusters and lease timers that must not starve each other.
+// start servers, etcd clusters and lease timers that must not starve each other. Each
+// file's temporary files go under a directory of its own, removed after it.
 import { defineProject } from "vitest/config";
 
 export default defineProject({
@@ -8,5 +9,6 @@ export default defineProject({
     include: ["src/**/*.test.ts"],
     testTimeout: 60_000,
     fileParallelism: false,
+    setupFiles: ["@wxtoken/testkit/temporary-root-setup"],
   },
 });
