@@ -25,7 +25,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   "upstream-economy": upstreamEconomy,
   gateway: gatewayProxy,
   scale: scale(() => configuredApps(SCALE_CREDENTIALS)),
-  "open-platform-scale": scale(() => platformAuthorizers(SCALE_CREDENTIALS)),
+  "open-platform-scale": scale((teardown) => platformAuthorizers(SCALE_CREDENTIALS, teardown)),
 };
 const known = Object.keys(BENCHMARKS);
 

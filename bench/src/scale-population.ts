@@ -3,8 +3,7 @@
 // side, the token-server config (secrets from ${env:} or files in a temp dir), how they are
 // first fetched, which upstream call refreshes one, how a caller asks for one, and the one
 // credential of the same kind held by the replica the benchmark compares with.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import {
@@ -21,6 +20,7 @@ import {
   e2eSimApps,
   type Teardown,
   type TokenServerProcess,
+  temporaryDirectory,
   waitFor,
 } from "@wxtoken/testkit";
 import type { SimCall, Simulator, SimulatorOptions } from "@wxtoken/wechat-sim";
@@ -106,8 +106,8 @@ const PLATFORM = {
 const AUTHORIZER_TOKEN_PATH = "/cgi-bin/component/api_authorizer_token";
 
 /** A platform's secret files (mode 0600 in a temp dir): every platform here shares them. */
-function platformFiles() {
-  const dir = mkdtempSync(join(tmpdir(), "wxtoken-scale-"));
+function platformFiles(teardown: Teardown) {
+  const dir = temporaryDirectory("wxtoken-scale-", teardown);
   const file = (name: string, text: string) => {
     const path = join(dir, name);
     writeFileSync(path, `${text}\n`, { mode: 0o600 });
@@ -176,9 +176,9 @@ function platform(
  * `count` accounts authorized to one platform, learnt by ReconcileAuthorizers; the
  * reference holds one account authorized to a second platform, ids of the same lengths.
  */
-export function platformAuthorizers(count: number): ScalePopulation {
+export function platformAuthorizers(count: number, teardown: Teardown): ScalePopulation {
   const ids = numbered("wxscaleauth", count);
-  const files = platformFiles();
+  const files = platformFiles(teardown);
   const loaded = platform("wxscalecomponent01", ids, files);
   const referenceId = "wxscaleauth99999999";
   const reference = platform("wxscalecomponent02", [referenceId], files);

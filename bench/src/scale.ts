@@ -148,13 +148,13 @@ async function timed<T>(start: () => Promise<T>): Promise<{ seconds: number; val
 
 /** The benchmark over `population`, with `timing` (default scaleTiming of its size). */
 export function scale(
-  population: () => ScalePopulation,
+  population: (teardown: Teardown) => ScalePopulation,
   timing?: ScaleTiming,
 ): () => Promise<BenchResult> {
   return async () => {
     const teardown = new Teardown();
     try {
-      const loaded = population();
+      const loaded = population(teardown);
       return await run(loaded, timing ?? scaleTiming(loaded.ids.length), teardown);
     } finally {
       await teardown.run();
