@@ -1,6 +1,6 @@
 // V8's heap tuning from `memory`, each setting applied in a child process at start (as
 // main.ts does) and judged by what V8 then does: how far the old generation grows under
-// churn, whether allocation sites are tenured.
+// churn, whether allocation sites are tenured, whether unused compiled code is dropped.
 import { dirname, join } from "node:path";
 import { execPath } from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -56,10 +56,14 @@ async function oldGenerationUnderChurn(memory: HeapTuning): Promise<number> {
 }
 
 it("keeps the old generation near what is live with memory.heap_growing_percent", async () => {
-  const untuned = await oldGenerationUnderChurn({ allocation_site_pretenuring: true });
+  const untuned = await oldGenerationUnderChurn({
+    allocation_site_pretenuring: true,
+    flush_baseline_code: true,
+  });
   const tuned = await oldGenerationUnderChurn({
     heap_growing_percent: 20,
     allocation_site_pretenuring: true,
+    flush_baseline_code: true,
   });
   // Measured: ~145 MB untuned, ~62 MB tuned, for ~45 MB live.
   expect(tuned).toBeLessThan(untuned * 0.6);
@@ -88,6 +92,66 @@ async function tenuredSites(memory: HeapTuning): Promise<number> {
 
 it("turns V8's allocation-site pretenuring off unless memory.allocation_site_pretenuring", async () => {
   // With it, the site of the kept objects is tenured: its later objects go to the old generation.
-  expect(await tenuredSites({ allocation_site_pretenuring: true })).toBeGreaterThan(0);
-  expect(await tenuredSites({ allocation_site_pretenuring: false })).toBe(0);
+  expect(
+    await tenuredSites({ allocation_site_pretenuring: true, flush_baseline_code: true }),
+  ).toBeGreaterThan(0);
+  expect(
+    await tenuredSites({ allocation_site_pretenuring: false, flush_baseline_code: true }),
+  ).toBe(0);
+});
+
+/**
+ * Which of two functions given baseline (Sparkplug) code still have it after the process
+ * tuned with `memory` made 8 full GCs: `unused` never run again, `used` run throughout.
+ */
+async function baselineCodeAfterFullGcs(
+  memory: HeapTuning,
+): Promise<{ unused: boolean; used: boolean }> {
+  const output = await runTuned(
+    memory,
+    [
+      'const { PerformanceObserver, constants } = await import("node:perf_hooks");',
+      "let fullGcs = 0;",
+      "new PerformanceObserver((list) => {",
+      "  for (const entry of list.getEntries()) {",
+      "    if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) fullGcs++;",
+      "  }",
+      "}).observe({ entryTypes: ['gc'] });",
+      "function unused(x) { return x * 2 + 1; }",
+      "function used(x) { return x * 3 + 1; }",
+      "%NeverOptimizeFunction(used);",
+      "unused(1);",
+      "used(1);",
+      "%CompileBaseline(unused);",
+      "%CompileBaseline(used);",
+      "let garbage = [];",
+      "let sum = 0;",
+      "while (fullGcs < 8) {",
+      "  for (let i = 0; i < 100_000; i++) {",
+      "    garbage.push({ i, s: `x${i}` });",
+      "    if (garbage.length > 1_000_000) garbage = [];",
+      "  }",
+      "  sum += used(garbage.length);",
+      "  await new Promise((resolve) => setImmediate(resolve));",
+      "}",
+      "console.log(`done ${%ActiveTierIsSparkplug(unused)} ${%ActiveTierIsSparkplug(used)}`);",
+    ],
+    ["--allow-natives-syntax"],
+  );
+  const [, unused, used] = /done (true|false) (true|false)/.exec(output) ?? [];
+  return { unused: unused === "true", used: used === "true" };
+}
+
+it("drops the baseline code of functions not run in 5 full GCs unless memory.flush_baseline_code is false", async () => {
+  const pretenuringOff = { allocation_site_pretenuring: false };
+  expect(await baselineCodeAfterFullGcs({ ...pretenuringOff, flush_baseline_code: true })).toEqual({
+    unused: false,
+    used: true,
+  });
+  expect(await baselineCodeAfterFullGcs({ ...pretenuringOff, flush_baseline_code: false })).toEqual(
+    {
+      unused: true,
+      used: true,
+    },
+  );
 });

@@ -376,6 +376,12 @@ export const configSchema = z
          */
         allocation_site_pretenuring: z.boolean().default(false),
         /**
+         * V8 drops the baseline (Sparkplug) code of a function not run in 5 full GCs, as it
+         * does bytecode: on unless false. Without it, code a burst compiled (a refresh round
+         * of 10,000 credentials) stays for the life of the process.
+         */
+        flush_baseline_code: z.boolean().default(true),
+        /**
          * One full GC when the process goes quiet after a burst grew its young generation
          * or promoted garbage, so that V8 gives those pages back: on unless false.
          */
