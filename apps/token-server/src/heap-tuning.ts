@@ -16,7 +16,7 @@
 //
 // flush_baseline_code: on by default. V8 flushes the bytecode of a function not run in 5
 // full GCs, but not once the function has baseline (Sparkplug) code, which a function gets
-// after a few hundred runs. A leader's refresh round compiles its whole refresh path so, and
+// once it has run a while. A leader's refresh round compiles its whole refresh path so, and
 // at 10,000 credentials that code (~2.6 MB) stayed on the leader at rest. With the flag the
 // unused code ages out like bytecode; code still run is kept.
 import { setFlagsFromString } from "node:v8";

@@ -15,7 +15,7 @@
 // be a pause in its work.
 //
 // That GC compacts every page of the old generation. V8's own full GCs, the reducer's
-// too, move objects only off pages more than a fifth free, so a leader that refreshed
+// too, empty only pages mostly free, and only so many per GC, so a leader that refreshed
 // 10,000 credentials kept 2.5-3 MB of old-generation pages partly used at rest; emptied,
 // they go back. Moving every live object lengthens that one pause: ~50 ms more for 90 MB
 // live on 2 cores.
