@@ -277,15 +277,13 @@ export class CredentialManager {
 
   private authorizerOf(bytes: Uint8Array): [AuthorizerIds, KnownAuthorizer | undefined] {
     const record = decodeAuthorizer(bytes);
-    // The ids held already (the registry's), else the configured platform's, not the
-    // record's copies: a record is rewritten at every refresh of its token.
-    const held = this.authorizers.get(record.componentAppId, record.authorizerAppId);
+    // The configured platform's AppID, not the record's copy: a record is rewritten at every
+    // refresh of its token. An authorizer known already keeps the AppID it was first set
+    // with (KnownAuthorizers), so the record's copy of it is dropped.
     const componentAppId =
-      held?.componentAppId ??
       this.configured.openPlatforms.find((p) => p.component_app_id === record.componentAppId)
-        ?.component_app_id ??
-      record.componentAppId;
-    const authorizerAppId = held?.authorizerAppId ?? record.authorizerAppId;
+        ?.component_app_id ?? record.componentAppId;
+    const { authorizerAppId } = record;
     return [
       { componentAppId, authorizerAppId },
       record.status === "authorized"
