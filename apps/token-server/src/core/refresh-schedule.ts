@@ -3,9 +3,10 @@
 // kind, waiting in the timers every identity's schedule shares. Only this schedule starts
 // proactive refreshes; with a pacer, each due refresh waits its turn under the ceiling on
 // upstream calls per second. The base of a leader's refresher of one identity (one object
-// for both: a leader keeps one per identity): one entry per kind scheduled, itself the item
-// that waits in the shared timers (no closure, no table).
-import type { Credential, CredentialKind } from "@wxtoken/api";
+// for both: a leader keeps one per identity). It is itself the access token's entry, the
+// item that waits in the shared timers (no closure, no table, no object of its own: every
+// identity has an access token, most nothing else); a ticket's is an object of its own.
+import { type Credential, CredentialKind } from "@wxtoken/api";
 import { STABLE_RENEW_WINDOW_MS } from "@wxtoken/wechat";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
 import { expiresAtMs } from "./credential-expiry.js";
@@ -32,14 +33,35 @@ export interface RefreshScheduleDeps {
   random?: () => number;
 }
 
-/** The schedule of one identity's refreshes; the subclass refreshes what comes due. */
-export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshScheduleDeps> {
+/** The kind whose entry is the schedule itself. */
+const OWN_KIND = CredentialKind.ACCESS_TOKEN;
+
+/** What is scheduled for one kind: a due time waiting in the shared timers, a turn, a backoff. */
+interface KindEntry extends DueItem {
+  /** A refresh come due and waiting its turn in the pacer. */
+  queued: CancelStart | undefined;
+  /** The backoff since the last retryable failure. */
+  backoff: IBackoff<unknown> | undefined;
+}
+
+/**
+ * The schedule of one identity's refreshes; the subclass refreshes what comes due. Its own
+ * fields below are the access token's entry (DueTimers sets the first three).
+ */
+export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshScheduleDeps>
+  implements KindEntry
+{
+  dueAtMs = 0;
+  order = 0;
+  index = IDLE;
+  queued: CancelStart | undefined;
+  backoff: IBackoff<unknown> | undefined;
   /**
-   * What is scheduled for each kind (one to three), as a list chained by `next`: created by
-   * the first entry and dropped with the last, so a schedule holding nothing (a replica that
-   * does not refresh) holds none, and one of a single kind (most identities) no array.
+   * What is scheduled for each other kind (the tickets), as a list chained by `next`:
+   * created by the first entry and dropped with the last, so a schedule of the access
+   * token alone (most identities) holds none.
    */
-  private firstEntry: Scheduled | undefined;
+  private firstOther: Scheduled | undefined;
   /** Between startSchedule() and stopSchedule(): only then is anything scheduled. */
   protected running = false;
 
@@ -57,9 +79,14 @@ export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshSch
     return (this.deps.now ?? Date.now)();
   }
 
-  /** The entry of `kind`, if there is one. */
-  private find(kind: CredentialKind): Scheduled | undefined {
-    let scheduled = this.firstEntry;
+  /** The entry of `kind`, if there is one; the access token's is always there. */
+  private find(kind: CredentialKind): KindEntry | undefined {
+    return kind === OWN_KIND ? this : this.other(kind);
+  }
+
+  /** The entry of a kind other than the access token, if there is one. */
+  private other(kind: CredentialKind): Scheduled | undefined {
+    let scheduled = this.firstOther;
     while (scheduled !== undefined && scheduled.kind !== kind) {
       scheduled = scheduled.next;
     }
@@ -67,26 +94,26 @@ export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshSch
   }
 
   /** The entry of `kind`, created if there is none. */
-  private entry(kind: CredentialKind): Scheduled {
+  private entry(kind: CredentialKind): KindEntry {
     let scheduled = this.find(kind);
     if (scheduled === undefined) {
-      scheduled = new Scheduled(this, kind, this.firstEntry);
-      this.firstEntry = scheduled;
+      this.firstOther = new Scheduled(this, kind, this.firstOther);
+      scheduled = this.firstOther;
     }
     return scheduled;
   }
 
-  /** Drops the entry of `kind` if it holds nothing any more. */
+  /** Drops the entry of a kind other than the access token if it holds nothing any more. */
   private prune(kind: CredentialKind): void {
-    const scheduled = this.find(kind);
-    if (scheduled?.idle() !== true) {
+    const scheduled = this.other(kind);
+    if (scheduled === undefined || !idle(scheduled)) {
       return;
     }
-    if (this.firstEntry === scheduled) {
-      this.firstEntry = scheduled.next;
+    if (this.firstOther === scheduled) {
+      this.firstOther = scheduled.next;
       return;
     }
-    let before = this.firstEntry;
+    let before = this.firstOther;
     while (before !== undefined && before.next !== scheduled) {
       before = before.next;
     }
@@ -102,9 +129,10 @@ export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshSch
   /** Cancels every due time; nothing is scheduled until startSchedule(). */
   protected stopSchedule(): void {
     this.running = false;
-    for (let scheduled = this.firstEntry; scheduled !== undefined; ) {
+    this.unschedule(this, OWN_KIND);
+    for (let scheduled = this.firstOther; scheduled !== undefined; ) {
       const { next } = scheduled;
-      this.unschedule(scheduled);
+      this.unschedule(scheduled, scheduled.kind);
       scheduled = next;
     }
   }
@@ -113,7 +141,7 @@ export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshSch
   protected first(kind: CredentialKind): void {
     this.cancel(kind);
     if (this.running) {
-      this.due(kind, "first");
+      this.startWhenTurn(kind, "first");
     }
   }
 
@@ -126,30 +154,35 @@ export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshSch
     this.deps.timers.set(this.entry(kind), delayMs);
   }
 
-  /** Called by an entry whose due time came: drops it if it holds nothing else, then refreshes. */
-  timerRan(scheduled: Scheduled): void {
-    this.prune(scheduled.kind);
-    this.due(scheduled.kind);
+  /** The access token's due time came (DueTimers calls it). */
+  due(): void {
+    this.timerRan(OWN_KIND);
+  }
+
+  /** The due time of `kind` came: drops its entry if it holds nothing else, then refreshes. */
+  timerRan(kind: CredentialKind): void {
+    this.prune(kind);
+    this.startWhenTurn(kind);
   }
 
   /** Drops what was scheduled or queued for `kind`. */
   private cancel(kind: CredentialKind): void {
     const scheduled = this.find(kind);
     if (scheduled !== undefined) {
-      this.unschedule(scheduled);
+      this.unschedule(scheduled, kind);
     }
   }
 
   /** Drops the timer and the pacer's turn of `scheduled`, and the entry if nothing is left. */
-  private unschedule(scheduled: Scheduled): void {
+  private unschedule(scheduled: KindEntry, kind: CredentialKind): void {
     this.deps.timers.cancel(scheduled);
     scheduled.queued?.();
     scheduled.queued = undefined;
-    this.prune(scheduled.kind);
+    this.prune(kind);
   }
 
   /** Starts the refresh of `kind` now, or once the pacer gives it its turn in `lane`. */
-  private due(kind: CredentialKind, lane: PacerLane = "due"): void {
+  private startWhenTurn(kind: CredentialKind, lane: PacerLane = "due"): void {
     const { pacer } = this.deps;
     if (pacer === undefined) {
       void this.refreshDue(kind);
@@ -229,14 +262,17 @@ export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshSch
   }
 }
 
-/** What is scheduled for one kind: its due time, waiting in the shared timers, is this. */
-class Scheduled implements DueItem {
+/** Whether `entry` holds nothing: no due time, no turn in the pacer, no backoff. */
+function idle(entry: KindEntry): boolean {
+  return entry.index === IDLE && entry.queued === undefined && entry.backoff === undefined;
+}
+
+/** What is scheduled for a kind other than the access token (a ticket). */
+class Scheduled implements KindEntry {
   dueAtMs = 0;
   order = 0;
   index = IDLE;
-  /** A refresh come due and waiting its turn in the pacer. */
   queued: CancelStart | undefined;
-  /** The backoff since the last retryable failure. */
   backoff: IBackoff<unknown> | undefined;
 
   constructor(
@@ -246,16 +282,10 @@ class Scheduled implements DueItem {
     public next: Scheduled | undefined,
   ) {}
 
-  /** Whether it holds nothing: no due time, no turn in the pacer, no backoff. */
-  idle(): boolean {
-    return this.index === IDLE && this.queued === undefined && this.backoff === undefined;
-  }
-
   due(): void {
-    this.schedule.timerRan(this);
+    this.schedule.timerRan(this.kind);
   }
 }
-
 /** One backoff factory (immutable) per timing: shared by every identity's schedule. */
 const backoffFactories = new WeakMap<RefreshTiming, ExponentialBackoff<unknown>>();
 
