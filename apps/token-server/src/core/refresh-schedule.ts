@@ -46,7 +46,8 @@ interface KindEntry extends DueItem {
 
 /**
  * The schedule of one identity's refreshes; the subclass refreshes what comes due. Its own
- * fields below are the access token's entry (DueTimers sets the first three).
+ * fields below are the access token's entry (DueTimers sets the first three): a subclass
+ * must not use their names, nor `due`, for anything else.
  */
 export abstract class RefreshSchedule<D extends RefreshScheduleDeps = RefreshScheduleDeps>
   implements KindEntry
