@@ -266,7 +266,7 @@ export class AppRefresher extends RefreshSchedule<AppRefresherDeps> {
     if (latest !== undefined && wait > 0) {
       return Promise.reject(
         new PassiveRefreshTooSoonError(
-          `app ${this.appId}: the current ${KIND_NAMES[kind]} was fetched ${Math.round((this.now() - fetchedAt) / 1000)} s ago; a passive refresh of one credential waits refresh.passive_min_interval_s (${this.deps.passiveMinIntervalMs / 1000} s)`,
+          `app ${this.appId}: the current ${KIND_NAMES[kind]} was fetched ${Math.floor((this.now() - fetchedAt) / 1000)} s ago; a passive refresh of one credential waits refresh.passive_min_interval_s (${this.deps.passiveMinIntervalMs / 1000} s)`,
           { retryAfterMs: wait },
         ),
       );

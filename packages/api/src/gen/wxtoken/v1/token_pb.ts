@@ -641,9 +641,11 @@ export const TokenService: GenService<{
    * its token is invalid or expired (errcode 40001, 40014 or 42001).
    * - If `stale_value` is no longer the current value, someone has refreshed already:
    *   the current credential is returned with `refreshed: false` and WeChat is not called.
-   * - If it is the current value, wxtoken makes one upstream call, however many callers
-   *   (on however many replicas) report the same value at once; every one of them gets
-   *   the new credential with `refreshed: true`.
+   * - If it is the current value, wxtoken refreshes once, however many callers (on
+   *   however many replicas) report the same value at once; every one of them gets the
+   *   new credential with `refreshed: true`. The refresh is one token call, or for a
+   *   stable-mode app a normal stable_token call and, if WeChat answers the rejected
+   *   value again, a forced one.
    *
    * @generated from rpc wxtoken.v1.TokenService.RefreshToken
    */
