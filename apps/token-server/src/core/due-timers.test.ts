@@ -2,16 +2,11 @@
 // order set), through one node timer; a cancelled one never runs, even one due in the same
 // turn as the callback that cancels it; one set by a callback waits for a later turn; an
 // item of its owner's waits once, set again it moves, even while due in the current turn.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { useFakeClock } from "../testing/fake-clock.js";
 import { type DueItem, DueTimers, IDLE } from "./due-timers.js";
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe("DueTimers", () => {
   it("runs each callback at its due time, in order, under one node timer", () => {

@@ -2,18 +2,13 @@
 // once, first come first served, a cancelled start never made, and a warning when the
 // queue outlasts the lead; each start runs as paced work of the gate's call spacing.
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { useFakeClock } from "../testing/fake-clock.js";
 import { CallSpacing } from "./call-spacing.js";
 import { RefreshAbandonedError } from "./errors.js";
 import { RefreshPacer } from "./refresh-pacer.js";
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 1_000_000 });
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock({ now: 1_000_000 });
 
 function pacer(callsPerSecond: number, leadMs = 60_000) {
   const lines: Record<string, unknown>[] = [];

@@ -2,7 +2,8 @@
 // waiting in the shared timers) and a ticket's (an entry of its own) each come due on their
 // own, one set again moves, and stopping cancels both.
 import { CredentialKind } from "@wxtoken/api";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { useFakeClock } from "../testing/fake-clock.js";
 import { DueTimers } from "./due-timers.js";
 import { RefreshSchedule } from "./refresh-schedule.js";
 
@@ -33,13 +34,7 @@ class RecordingSchedule extends RefreshSchedule {
   }
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe("RefreshSchedule", () => {
   it("brings the access token and a ticket due each at its own time, one set again moved", () => {
