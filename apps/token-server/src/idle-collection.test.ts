@@ -52,7 +52,7 @@ describe("IdleCollectionPolicy", () => {
     expect(policy.collectNow(QUIET, GROWN)).toBe(true);
   });
 
-  it("collects a quiet process whose old generation grew by more than promotedBytes since its last full GC", () => {
+  it("collects a quiet process whose old generation grew by more than garbageBytes since its last full GC", () => {
     const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
     expect(policy.collectNow(BUSY, old(30))).toBe(false);
     expect(policy.collectNow(QUIET, old(30.5))).toBe(false);
@@ -62,6 +62,29 @@ describe("IdleCollectionPolicy", () => {
     policy.collected(old(30.1));
     expect(policy.collectNow(QUIET, old(30.6))).toBe(false);
     expect(policy.collectNow(QUIET, old(30.9))).toBe(false);
+  });
+
+  it("collects a quiet process that released old objects, with its growth, past garbageBytes", () => {
+    const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
+    expect(policy.collectNow(BUSY, old(30))).toBe(false);
+    policy.released(0.6 * MB);
+    expect(policy.collectNow(QUIET, old(30.2))).toBe(false);
+    expect(policy.collectNow(QUIET, old(30.3))).toBe(false);
+    policy.released(0.2 * MB);
+    expect(policy.collectNow(QUIET, old(30.3))).toBe(true);
+    // Counted again from the collection.
+    policy.collected(old(29.5));
+    expect(policy.collectNow(QUIET, old(29.6))).toBe(false);
+    expect(policy.collectNow(QUIET, old(29.7))).toBe(false);
+  });
+
+  it("forgets what was released once V8's own full GC came", () => {
+    const policy = new IdleCollectionPolicy(IDLE_COLLECTION);
+    expect(policy.collectNow(BUSY, old(30))).toBe(false);
+    policy.released(2 * MB);
+    expect(policy.collectNow(BUSY, old(28))).toBe(false);
+    expect(policy.collectNow(QUIET, old(28.1))).toBe(false);
+    expect(policy.collectNow(QUIET, old(28.2))).toBe(false);
   });
 
   it("counts the old generation's growth from V8's own last full GC", () => {
@@ -82,7 +105,9 @@ describe("IdleCollectionPolicy", () => {
   });
 });
 
-const module = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "idle-collection.js");
+const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
+const module = join(dist, "idle-collection.js");
+const releasedModule = join(dist, "core", "released-memory.js");
 
 /** Runs `lines` as a module in a node process started as the image starts node. */
 function spawnScript(name: string, lines: readonly string[]) {
@@ -126,6 +151,39 @@ it("gives the young generation a burst grew back once the process goes quiet", a
     { timeoutMs: 60_000, description: "the young generation given back" },
   );
   expect(child.output().match(/collected at/g)).toHaveLength(1);
+});
+
+it("collects a quiet process again once it reports old objects released", async () => {
+  const script = [
+    `const { collectWhenIdle, compactingFullCollection } = await import(${JSON.stringify(pathToFileURL(module).href)});`,
+    `const { reportReleased } = await import(${JSON.stringify(pathToFileURL(releasedModule).href)});`,
+    'const { getHeapStatistics } = await import("node:v8");',
+    "const collect = compactingFullCollection();",
+    // ~10 MB of objects the first collection (reported for) moves to the old generation;
+    // then dropped, and reported.
+    "let kept = Array.from({ length: 200_000 }, (_, i) => ({ i, s: `x${i}` }));",
+    "const report = () => reportReleased(10 * 1024 * 1024);",
+    `collectWhenIdle({ ...${JSON.stringify(IDLE_COLLECTION)}, intervalMs: 200 }, () => {`,
+    "  collect();",
+    "  console.log(`collected to ${getHeapStatistics().used_heap_size}`);",
+    "  if (kept !== undefined) {",
+    "    kept = undefined;",
+    "    setTimeout(report, 100);",
+    "  }",
+    "});",
+    "report();",
+    // The collection's interval keeps no process alive.
+    "setInterval(() => undefined, 60_000);",
+  ];
+  const child = spawnScript("released", script);
+  const [, first] = await child.waitForOutput(/collected to (\d+)/, 30_000);
+  await waitFor(() => (child.output().match(/collected to/g) ?? []).length === 2, {
+    timeoutMs: 10_000,
+    description: "a second collection after the report",
+  });
+  const [, second] = [...child.output().matchAll(/collected to (\d+)/g)][1] ?? [];
+  // The second took the dropped objects (~10 MB).
+  expect(Number(first) - Number(second)).toBeGreaterThan(5 * 1024 * 1024);
 });
 
 it("empties every old-generation page a fragmented heap left partly used", async () => {

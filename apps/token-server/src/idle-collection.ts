@@ -1,6 +1,6 @@
 // One full GC when the process goes quiet holding memory a GC would give back: a young
 // generation a burst grew (two semi-spaces of up to --max-semi-space-size each: 64 MB as
-// the image starts node), or garbage promoted to the old generation since its last full GC.
+// the image starts node), or garbage in the old generation since its last full GC.
 //
 // V8 shrinks the young generation only in a GC that finds the process allocating slowly,
 // and its memory reducer (the GCs that do, and that compact the old generation) starts
@@ -14,6 +14,12 @@
 // not that quiet (a load, a fan-out every few seconds) gets none: a full GC there would
 // be a pause in its work.
 //
+// Growth alone misses objects that die once old: they do not grow the old generation. A
+// round's old tokens die refresh.lead_s after the round, when the gateway drops them (~3 MB
+// at 10,000 credentials), and a quiet replica kept them until the store probe's slow
+// growth brought another collection (bench/RESULTS.md, scale's findings). What the process
+// reports released (released-memory.ts) counts as garbage beside the growth.
+//
 // That GC compacts every page of the old generation. V8's own full GCs, the reducer's
 // too, empty only pages mostly free, and only so many per GC, so a leader that refreshed
 // 10,000 credentials kept 2.5-3 MB of old-generation pages partly used at rest; emptied,
@@ -22,6 +28,7 @@
 import { performance } from "node:perf_hooks";
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { onReleased } from "./core/released-memory.js";
 
 export interface IdleCollectionOptions {
   /** How often the last interval's event-loop utilization is read. */
@@ -32,8 +39,11 @@ export interface IdleCollectionOptions {
   quietIntervals: number;
   /** A young generation resident above this many bytes is one a burst grew. */
   grownYoungBytes: number;
-  /** The old generation grown by more than this since its last full GC holds garbage. */
-  promotedBytes: number;
+  /**
+   * Garbage in the old generation past this many bytes is collected: its growth since its
+   * last full GC and what the process reported released since.
+   */
+  garbageBytes: number;
 }
 
 export const IDLE_COLLECTION: IdleCollectionOptions = {
@@ -42,7 +52,7 @@ export const IDLE_COLLECTION: IdleCollectionOptions = {
   quietIntervals: 2,
   // V8 starts the young generation at two semi-spaces of 1 MB.
   grownYoungBytes: 8 * 1024 * 1024,
-  promotedBytes: 1024 * 1024,
+  garbageBytes: 1024 * 1024,
 };
 
 /** The heap as the policy reads it. */
@@ -57,19 +67,25 @@ const YOUNG_SPACES = new Set(["new_space", "new_large_object_space"]);
 
 /**
  * When to collect: after quietIntervals quiet intervals in a row, when the young
- * generation has grown or the old one has grown by promotedBytes since its last full GC.
- * A young generation still grown after its collection (V8 chose to keep it) gets no other
- * until it has been given back and grown again, however the process alternates between
- * busy and quiet meanwhile; the old generation's growth is counted again from the
- * collection.
+ * generation has grown or the old one holds garbageBytes of garbage (grown since its last
+ * full GC, or reported released since). A young generation still grown after its
+ * collection (V8 chose to keep it) gets no other until it has been given back and grown
+ * again, however the process alternates between busy and quiet meanwhile; the old
+ * generation's garbage is counted again from the collection.
  */
 export class IdleCollectionPolicy {
   private collectedSinceGrown = false;
   private quietInARow = 0;
   private lastOldUsed = Number.POSITIVE_INFINITY;
   private oldUsedAfterFullGc = Number.POSITIVE_INFINITY;
+  private releasedBytes = 0;
 
   constructor(private readonly options: IdleCollectionOptions) {}
+
+  /** Takes bytes of old objects the process let go of. */
+  released(bytes: number): void {
+    this.releasedBytes += bytes;
+  }
 
   /** Takes the last interval's event-loop utilization and the heap at its end. */
   collectNow(utilization: number, heap: HeapReading): boolean {
@@ -77,15 +93,18 @@ export class IdleCollectionPolicy {
     if (!grown) {
       this.collectedSinceGrown = false;
     }
-    // Only a full GC shrinks the old generation: one came since the last reading.
+    // Only a full GC shrinks the old generation: one came since the last reading, and took
+    // what was released before it.
     if (heap.oldUsedBytes < this.lastOldUsed) {
       this.oldUsedAfterFullGc = heap.oldUsedBytes;
+      this.releasedBytes = 0;
     }
     this.lastOldUsed = heap.oldUsedBytes;
     this.quietInARow = utilization < this.options.quietUtilization ? this.quietInARow + 1 : 0;
     const youngToGiveBack = grown && !this.collectedSinceGrown;
-    const promoted = heap.oldUsedBytes - this.oldUsedAfterFullGc > this.options.promotedBytes;
-    if (this.quietInARow < this.options.quietIntervals || !(youngToGiveBack || promoted)) {
+    const garbage = heap.oldUsedBytes - this.oldUsedAfterFullGc + this.releasedBytes;
+    const oldToCollect = garbage > this.options.garbageBytes;
+    if (this.quietInARow < this.options.quietIntervals || !(youngToGiveBack || oldToCollect)) {
       return false;
     }
     this.collectedSinceGrown = grown;
@@ -96,6 +115,7 @@ export class IdleCollectionPolicy {
   collected(heap: HeapReading): void {
     this.lastOldUsed = heap.oldUsedBytes;
     this.oldUsedAfterFullGc = heap.oldUsedBytes;
+    this.releasedBytes = 0;
   }
 }
 
@@ -138,6 +158,7 @@ export function collectWhenIdle(
   collect: () => void = compactingFullCollection(),
 ): void {
   const policy = new IdleCollectionPolicy(options);
+  onReleased((bytes) => policy.released(bytes));
   let last = performance.eventLoopUtilization();
   setInterval(() => {
     const now = performance.eventLoopUtilization();

@@ -6,7 +6,8 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Credential, CredentialKind, CredentialSchema } from "@wxtoken/api";
 import { describe, expect, it, vi } from "vitest";
-import { IssuedTokens } from "./issued-tokens.js";
+import { onReleased } from "../core/released-memory.js";
+import { DROPPED_TOKEN_BYTES, IssuedTokens } from "./issued-tokens.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -86,6 +87,31 @@ describe("IssuedTokens", () => {
         expect(vi.getTimerCount()).toBe(1);
       }
     } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("reports each old token it drops released", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const released: number[] = [];
+    const stop = onReleased((bytes) => released.push(bytes));
+    try {
+      const { tokens, apply, advance } = harness();
+      const ids = Array.from({ length: 50 }, (_, i) => `wx${String(i).padStart(16, "0")}`);
+      for (const round of [1, 2]) {
+        for (const appId of ids) {
+          apply(appId, `${appId}-${round}`);
+        }
+        advance(HOUR_MS);
+      }
+      expect(released).toEqual([]);
+      // The first round's tokens expire; the second's stay.
+      advance(HOUR_MS / 2);
+      vi.advanceTimersByTime(2 * HOUR_MS + HOUR_MS / 2);
+      expect(released.reduce((sum, bytes) => sum + bytes, 0)).toBe(50 * DROPPED_TOKEN_BYTES);
+      expect(ids.filter((appId) => tokens.appOf(`${appId}-2`) !== appId)).toEqual([]);
+    } finally {
+      stop();
       vi.useRealTimers();
     }
   });
