@@ -11,6 +11,10 @@ import { DROPPED_TOKEN_BYTES, IssuedTokens } from "./issued-tokens.js";
 
 const HOUR_MS = 3_600_000;
 
+/** `count` AppIDs, each as long as a real one. */
+const appIds = (count: number) =>
+  Array.from({ length: count }, (_, i) => `wx${String(i).padStart(16, "0")}`);
+
 function harness() {
   let now = Date.UTC(2026, 11, 4, 8);
   const listeners: ((credential: Credential) => void)[] = [];
@@ -38,9 +42,16 @@ function harness() {
       listener(credential);
     }
   };
+  /** A token numbered `round` for each of `ids`. */
+  const applyRound = (ids: readonly string[], round: number) => {
+    for (const appId of ids) {
+      apply(appId, `${appId}-${round}`);
+    }
+  };
   return {
     tokens,
     apply,
+    applyRound,
     removed,
     revoked,
     advance: (ms: number) => {
@@ -71,17 +82,15 @@ describe("IssuedTokens", () => {
   it("answers for every current token after the old ones were pruned and the table rebuilt", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     try {
-      const { tokens, apply, advance } = harness();
+      const { tokens, applyRound, advance } = harness();
       const pass = (ms: number) => {
         advance(ms);
         vi.advanceTimersByTime(ms);
       };
       // Two tokens each for a while (peak 140, room for 256), then one: under 3/8 of that room.
-      const ids = Array.from({ length: 70 }, (_, i) => `wx${String(i).padStart(16, "0")}`);
+      const ids = appIds(70);
       for (const round of [1, 2, 3]) {
-        for (const appId of ids) {
-          apply(appId, `${appId}-${round}`);
-        }
+        applyRound(ids, round);
         pass(HOUR_MS + 1);
         expect(ids.filter((appId) => tokens.appOf(`${appId}-${round}`) !== appId)).toEqual([]);
         expect(vi.getTimerCount()).toBe(1);
@@ -96,12 +105,10 @@ describe("IssuedTokens", () => {
     const released: number[] = [];
     const stop = onReleased((bytes) => released.push(bytes));
     try {
-      const { tokens, apply, advance } = harness();
-      const ids = Array.from({ length: 50 }, (_, i) => `wx${String(i).padStart(16, "0")}`);
+      const { tokens, applyRound, advance } = harness();
+      const ids = appIds(50);
       for (const round of [1, 2]) {
-        for (const appId of ids) {
-          apply(appId, `${appId}-${round}`);
-        }
+        applyRound(ids, round);
         advance(HOUR_MS);
       }
       expect(released).toEqual([]);
@@ -117,12 +124,10 @@ describe("IssuedTokens", () => {
   });
 
   it("keeps the current token of every one of 30,000 identities", () => {
-    const { tokens, apply, advance } = harness();
-    const ids = Array.from({ length: 30_000 }, (_, i) => `wx${String(i).padStart(16, "0")}`);
+    const { tokens, applyRound, advance } = harness();
+    const ids = appIds(30_000);
     for (const round of [1, 2]) {
-      for (const appId of ids) {
-        apply(appId, `${appId}-${round}`);
-      }
+      applyRound(ids, round);
       advance(HOUR_MS);
     }
     expect(ids.filter((appId) => tokens.appOf(`${appId}-2`) !== appId)).toEqual([]);
