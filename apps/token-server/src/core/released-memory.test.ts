@@ -1,5 +1,5 @@
-// released-memory: a report reaches each listener until it stops listening, and costs
-// nothing without one.
+// released-memory: a report reaches each listener from when it starts listening until it
+// stops; one made before anyone listens is heard by no one.
 import { expect, it } from "vitest";
 import { onReleased, reportReleased } from "./released-memory.js";
 
