@@ -4,6 +4,7 @@
 // V8's own: GC, program, idle), the TOP functions by self time, and inclusive time by our
 // files (time with one of that file's functions on the stack).
 import { readFileSync } from "node:fs";
+import { ownerOf } from "./code-owner.js";
 
 interface ProfileNode {
   id: number;
@@ -15,23 +16,6 @@ interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
-}
-
-/** Who owns the code at `url`: a package, one of our files, a node: module, or V8. */
-function ownerOf(url: string, functionName: string): string {
-  if (url === "") {
-    return functionName;
-  }
-  const modules = url.lastIndexOf("/node_modules/");
-  if (modules !== -1) {
-    const [scope = "", name = ""] = url.slice(modules + "/node_modules/".length).split("/");
-    return scope.startsWith("@") ? `${scope}/${name}` : scope;
-  }
-  const ours = url.match(/\/(apps|packages)\/([^/]+)\/dist\/(.+)$/);
-  if (ours !== null) {
-    return `${ours[2]}/${ours[3]}`;
-  }
-  return url.startsWith("node:") ? url.split("/").slice(0, 2).join("/") : url;
 }
 
 function table(title: string, totals: Map<string, number>, scale: number, top: number): string {
