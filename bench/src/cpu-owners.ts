@@ -7,18 +7,16 @@
 // wxtoken's own functions. Needs Linux perf (Debian's linux-perf).
 import { execFile } from "node:child_process";
 import { rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import { spawnNode, Teardown, temporaryDirectory } from "@wxtoken/testkit";
+import { Teardown, temporaryDirectory } from "@wxtoken/testkit";
 import { alternatedPairs } from "./alternated-pairs.js";
-import { getTokenLoad, referenceReplyHex } from "./get-token-load.js";
+import { getTokenLoad } from "./get-token-load.js";
+import { startGrpcReferencePair } from "./grpc-reference-pair.js";
 import { h2load, requestBodyFile, toolLoad } from "./h2load.js";
 import { type OwnerTally, tallyOwners } from "./perf-samples.js";
-import { startSingleReplica } from "./single-replica.js";
 
 const run = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
 const PATH = "/wxtoken.v1.TokenService/GetToken";
 /** perf's sampling rate: a sample per ~1 ms of the thread's CPU. */
 const SAMPLES_PER_S = 999;
@@ -50,13 +48,7 @@ try {
 
 const teardown = new Teardown();
 try {
-  const { server } = await startSingleReplica(teardown, {}, { env: PERF_MAP_ENV });
-  const replyHex = await referenceReplyHex(server.grpcUrl, teardown);
-  const bare = spawnNode(join(here, "bare-grpc-server.js"), [], {
-    teardown,
-    env: { ...PERF_MAP_ENV, REFERENCE_REPLY_HEX: replyHex },
-  });
-  const [, barePort] = await bare.waitForOutput(/listening on (\d+)/);
+  const { server, bare, bareUrl } = await startGrpcReferencePair(teardown, PERF_MAP_ENV);
   const maps = [server.process.pid, bare.pid].map((pid) => `/tmp/perf-${pid}.map`);
   teardown.add(() => Promise.all(maps.map((map) => rm(map, { force: true }))));
   const captures = temporaryDirectory("wxtoken-cpu-owners-", teardown);
@@ -70,7 +62,7 @@ try {
     calls: 0,
   });
   const ours = target("wxtoken", `${server.grpcUrl}${PATH}`, server.process.pid);
-  const reference = target("bare grpc-js", `http://127.0.0.1:${barePort}${PATH}`, bare.pid);
+  const reference = target("bare grpc-js", `${bareUrl}${PATH}`, bare.pid);
   // Each is warm before the measured pairs.
   for (const { url } of [ours, reference]) {
     await h2load(url, bodyFile, headers, { ...SHAPE, durationS: 2 });

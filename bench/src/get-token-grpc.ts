@@ -2,17 +2,14 @@
 // with a reply of the same size, at each load shape a fleet of callers makes (few
 // connections with many streams, many connections with few): same h2load settings, runs
 // alternated, 5 pairs per shape; each server's CPU and GC pauses per call measured alike.
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { spawnNode, Teardown } from "@wxtoken/testkit";
+import { Teardown } from "@wxtoken/testkit";
 import { alternatedLoads, type LoadTarget } from "./alternated-pairs.js";
-import { getTokenLoad, referenceReplyHex } from "./get-token-load.js";
+import { getTokenLoad } from "./get-token-load.js";
+import { startGrpcReferencePair } from "./grpc-reference-pair.js";
 import { h2load, type LoadSettings, requestBodyFile } from "./h2load.js";
 import { type BenchResult, type Check, check, type Measurement } from "./result.js";
 import { GC_METER_ENV, perCallCosts, ServerMeter } from "./server-meter.js";
-import { startSingleReplica } from "./single-replica.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
 /**
  * Five: on 2 cores one server's req/s moves by up to a third between its own runs, and
  * the median of 3 runs a side did not hold ±10% from one full run to the next.
@@ -47,13 +44,10 @@ function tracingState(serverOutput: string): string {
 export async function getTokenGrpc(): Promise<BenchResult> {
   const teardown = new Teardown();
   try {
-    const { server } = await startSingleReplica(teardown, {}, { env: GC_METER_ENV });
-    const replyHex = await referenceReplyHex(server.grpcUrl, teardown);
-    const bare = spawnNode(join(here, "bare-grpc-server.js"), [], {
+    const { server, bare, bareUrl, replyBytes } = await startGrpcReferencePair(
       teardown,
-      env: { ...GC_METER_ENV, REFERENCE_REPLY_HEX: replyHex },
-    });
-    const [, barePort] = await bare.waitForOutput(/listening on (\d+)/);
+      GC_METER_ENV,
+    );
 
     const { body: requestBody, headers } = getTokenLoad("grpc");
     const body = await requestBodyFile(requestBody, teardown);
@@ -71,7 +65,7 @@ export async function getTokenGrpc(): Promise<BenchResult> {
         },
         {
           label: `bare grpc-js ${name}`,
-          url: `http://127.0.0.1:${barePort}${PATH}`,
+          url: `${bareUrl}${PATH}`,
           meter: new ServerMeter(bare),
         },
         PAIRS,
@@ -88,7 +82,7 @@ export async function getTokenGrpc(): Promise<BenchResult> {
     }
     return {
       name: "get-token-grpc",
-      description: `GetToken over native gRPC against a bare grpc-js server answering the same path with a reply of the same size (${replyHex.length / 2} bytes): h2load with gRPC framing at ${SHAPES.length} load shapes (clients × streams: ${SHAPES.map(shapeName).join(", ")}), ${COMMON.durationS} s after ${COMMON.warmupS} s of warm-up, ${PAIRS} alternated pairs per shape; ratios of the median req/s and of the median p99. Per run, each server's CPU time (/proc) and GC pauses (perf_hooks "gc" entries, from a meter preloaded into both servers) over the measured ${COMMON.durationS} s, per call answered.`,
+      description: `GetToken over native gRPC against a bare grpc-js server answering the same path with a reply of the same size (${replyBytes} bytes): h2load with gRPC framing at ${SHAPES.length} load shapes (clients × streams: ${SHAPES.map(shapeName).join(", ")}), ${COMMON.durationS} s after ${COMMON.warmupS} s of warm-up, ${PAIRS} alternated pairs per shape; ratios of the median req/s and of the median p99. Per run, each server's CPU time (/proc) and GC pauses (perf_hooks "gc" entries, from a meter preloaded into both servers) over the measured ${COMMON.durationS} s, per call answered.`,
       runs,
       checks,
       notes,
